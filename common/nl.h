@@ -1,0 +1,40 @@
+/* The netlink core on libmnl: one request, one ack, the kernel's own error text. */
+#ifndef NPTE_NL_H
+#define NPTE_NL_H
+
+#include <net/if.h> /* before any <linux/if*.h> */
+#include <stdint.h>
+#include <libmnl/libmnl.h>
+#include "err.h"
+
+/* Requests and replies go through fixed buffers; 64 KiB holds the largest netem request. */
+#define NL_BUF 65536
+
+struct nl {
+	struct mnl_socket *sock;
+	unsigned seq;
+	unsigned portid;
+	uint64_t cookie; /* SO_NETNS_COOKIE of the namespace the socket lives in */
+};
+
+/* Open a NETLINK_ROUTE socket in the calling thread's current netns, with
+ * NETLINK_CAP_ACK and NETLINK_EXT_ACK. Returns 0 or -errno. */
+int nl_open(struct nl *nl);
+void nl_close(struct nl *nl);
+
+/* A zeroed request buffer with its header set up (NLM_F_REQUEST|NLM_F_ACK|flags). */
+struct nlmsghdr *nl_msg(struct nl *nl, void *buf, uint16_t type, uint16_t flags);
+
+/*
+ * Send one request and wait for its ack. Returns 0, or -errno with the
+ * kernel's extended-ack text (when it gave one) in ext.
+ */
+int nl_talk(struct nl *nl, struct nlmsghdr *req, char *ext, size_t extn);
+
+/* ifindex of name in the socket's namespace (RTM_GETLINK), or -errno. */
+int nl_ifindex(struct nl *nl, const char *name);
+
+/* RTM_NEWLINK setting IFF_UP on ifindex. */
+int nl_link_up(struct nl *nl, int ifindex, char *ext, size_t extn);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * The plan: one ordered list of operations that feeds both the executor
+ * (netlink and syscalls) and the dry-run renderer (a POSIX shell script).
+ * Because both read the same ops, the script cannot drift from what runs.
+ */
+#ifndef NPTE_PLAN_H
+#define NPTE_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "err.h"
+#include "nl.h"
+#include "priv.h"
+#include "validate.h"
+
+struct ctx;
+struct op;
+
+struct op_type {
+	const char *name;
+	/* Do it. Returns 0, or an exit code with ctx->err set. */
+	int (*exec)(struct ctx *c, const struct op *op);
+	/* Undo a completed exec during rollback; NULL when nothing to undo. */
+	int (*undo)(struct ctx *c, const struct op *op);
+	/* The shell line(s) that do the same, and that undo it (NULL: none). */
+	void (*render)(FILE *f, const struct op *op, const struct ctx *c);
+	void (*render_undo)(FILE *f, const struct op *op, const struct ctx *c);
+};
+
+struct op {
+	const struct op_type *type;
+	char ns[NETNS_NAME_MAX + 4];
+	char ns2[NETNS_NAME_MAX + 4];
+	char ifname[IFNAME_MAX + 1];
+	char ifname2[IFNAME_MAX + 1];
+	char key[64];
+	char val[64];
+	struct ipaddr addr;
+	struct ipaddr gw;
+	unsigned plen;
+	unsigned flags;
+};
+
+#define PLAN_MAX 16384
+
+struct plan {
+	const char *verb;     /* "create" */
+	char title[256];      /* the command line shown in the script's comment */
+	bool exclusive;       /* takes the lock exclusively */
+	size_t n;
+	struct op ops[PLAN_MAX];
+};
+
+/* A namespace opened once per transaction: fd, netlink socket, cookie. */
+struct nshandle {
+	char name[NETNS_NAME_MAX + 4];
+	int fd;
+	struct nl nl;
+	bool has_nl;
+};
+
+#define CTX_NS 8
+
+struct ctx {
+	struct caller who;
+	unsigned wait_s;
+	double deadline; /* CLOCK_MONOTONIC seconds at which waits give up */
+	struct err err;
+	char warn[512];  /* rollback trouble, printed after the error */
+	struct nshandle ns[CTX_NS];
+	unsigned ns_next;
+};
+
+/* Append an op of type t; returns it for the caller to fill. Exits 2 when full. */
+struct op *plan_add(struct plan *p, const struct op_type *t);
+
+/*
+ * Take the lock, run every op in order and, when one fails, undo the
+ * completed ones in reverse order; release the lock. Returns the exit code
+ * (the error is in c->err; the caller prints it).
+ */
+int plan_execute(struct plan *p, struct ctx *c);
+/* Run the ops without the lock (tests and callers that hold it). */
+int plan_run(struct plan *p, struct ctx *c);
+
+/* Write the dry-run script for p to f. */
+void plan_render(FILE *f, const struct plan *p, const struct ctx *c);
+
+/* Shell fragments shared by renderers. */
+void render_words(FILE *f, const char *const *words); /* NULL-terminated, each quoted */
+
+/* Per-transaction namespace handles (closed by ctx_close). */
+int ctx_ns(struct ctx *c, const char *name, struct nshandle **out);
+void ctx_forget(struct ctx *c, const char *name);
+void ctx_close(struct ctx *c);
+void ctx_init(struct ctx *c, const struct caller *who, unsigned wait_s);
+
+/* The uniform refusal for "missing, unmanaged or someone else's". */
+int deny(struct ctx *c, const char *verb, const char *name);
+#define DENY_TEXT "not found or not yours"
+
+#endif

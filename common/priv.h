@@ -1,0 +1,34 @@
+/* Process hygiene, the caller's identity and the capability drop. */
+#ifndef NPTE_PRIV_H
+#define NPTE_PRIV_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct caller {
+	uid_t uid;   /* owner recorded in markers */
+	gid_t gid;
+	bool admin;  /* root without sudo (or sudo from root): owns everything */
+	bool root;   /* the process runs with euid 0 */
+};
+
+/*
+ * First thing in main: fds 0-2 open (else /dev/null), every other fd closed,
+ * umask 022, cwd "/", signal dispositions and mask reset, no core dumps;
+ * refuse (exit 2) when LD_* or GLIBC_TUNABLES is set; read SUDO_UID and
+ * SUDO_GID strictly into *who; then clear the environment.
+ */
+void hygiene(struct caller *who);
+
+/*
+ * Drop to exactly the capabilities in caps (a -1 terminated list of CAP_*),
+ * clear the bounding and ambient sets and set PR_SET_NO_NEW_PRIVS. Called
+ * once with the binary's union and again with the verb's subset. A no-op for
+ * the capability part when not running as root (dry-run as a plain user).
+ */
+void caps_keep(const int *caps);
+
+/* Exit 1 unless running as root: live verbs need sudo. */
+void require_root(const char *verb);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * State under /run/npte: the root-only directory, the lock and the marker
+ * registry. /run/npte is opened once with O_NOFOLLOW and checked (owner 0,
+ * mode 0700, a directory); every later access is relative to that fd.
+ */
+#ifndef NPTE_REGISTRY_H
+#define NPTE_REGISTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "err.h"
+
+#define NPTE_RUN_DIR "/run/npte"
+#define NPTE_LOCK_FILE "lock"
+#define NPTE_MARKER_DIR "netns"
+
+/* Open (creating if asked) and check /run/npte and /run/npte/netns. Returns 0,
+ * -ENOENT when absent and !create, or another -errno with e set. */
+int rundir_open(bool create, struct err *e);
+/* The fds, valid after rundir_open. */
+int rundir_fd(void);
+int markerdir_fd(void);
+
+struct marker {
+	uid_t owner;
+	uint64_t cookie; /* 0 = not recorded (written by a dry-run script) */
+};
+
+/* Read and strictly parse /run/npte/netns/NAME. 0, -ENOENT, or -EINVAL for a bad file. */
+int marker_read(const char *name, struct marker *m);
+/* Atomically create the marker; -EEXIST if one is there. */
+int marker_write(const char *name, const struct marker *m);
+/* Remove the marker; a missing one is success. */
+int marker_remove(const char *name);
+/* Sorted names of valid markers; returns the count (at most max) or -errno. */
+int marker_list(char (*names)[16], int max);
+
+#endif
