@@ -26,8 +26,12 @@ bool netns_exists(const char *name);
  * Returns an O_CLOEXEC fd or -errno.
  */
 int netns_open(const char *name);
+/* Switch the calling thread into nsfd, saving the original in *self; and back
+ * (dies if it cannot return: staying in the wrong namespace is never safe). */
+int netns_enter(int nsfd, int *self);
+void netns_leave(int self);
 /* Open a netlink socket inside the namespace nsfd (setns in, open, setns back). */
-int netns_nl(int nsfd, struct nl *nl);
+int netns_nl(int nsfd, struct knl *nl);
 /* Write value to /proc/sys/<path> as seen inside nsfd (path like "net/ipv4/ip_forward"). */
 int netns_sysctl(int nsfd, const char *path, const char *value);
 

@@ -10,7 +10,7 @@
 /* Requests and replies go through fixed buffers; 64 KiB holds the largest netem request. */
 #define NL_BUF 65536
 
-struct nl {
+struct knl {
 	struct mnl_socket *sock;
 	unsigned seq;
 	unsigned portid;
@@ -19,22 +19,25 @@ struct nl {
 
 /* Open a NETLINK_ROUTE socket in the calling thread's current netns, with
  * NETLINK_CAP_ACK and NETLINK_EXT_ACK. Returns 0 or -errno. */
-int nl_open(struct nl *nl);
-void nl_close(struct nl *nl);
+int knl_open(struct knl *nl);
+void knl_close(struct knl *nl);
 
 /* A zeroed request buffer with its header set up (NLM_F_REQUEST|NLM_F_ACK|flags). */
-struct nlmsghdr *nl_msg(struct nl *nl, void *buf, uint16_t type, uint16_t flags);
+struct nlmsghdr *knl_msg(struct knl *nl, void *buf, uint16_t type, uint16_t flags);
 
 /*
  * Send one request and wait for its ack. Returns 0, or -errno with the
  * kernel's extended-ack text (when it gave one) in ext.
  */
-int nl_talk(struct nl *nl, struct nlmsghdr *req, char *ext, size_t extn);
+int knl_talk(struct knl *nl, struct nlmsghdr *req, char *ext, size_t extn);
+/* Same, handing every data message of the reply (or dump) to cb. */
+int knl_request(struct knl *nl, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
+	       void *data, char *ext, size_t extn);
 
 /* ifindex of name in the socket's namespace (RTM_GETLINK), or -errno. */
-int nl_ifindex(struct nl *nl, const char *name);
+int knl_ifindex(struct knl *nl, const char *name);
 
 /* RTM_NEWLINK setting IFF_UP on ifindex. */
-int nl_link_up(struct nl *nl, int ifindex, char *ext, size_t extn);
+int knl_link_up(struct knl *nl, int ifindex, char *ext, size_t extn);
 
 #endif

@@ -24,7 +24,8 @@ struct op_type {
 	int (*exec)(struct ctx *c, const struct op *op);
 	/* Undo a completed exec during rollback; NULL when nothing to undo. */
 	int (*undo)(struct ctx *c, const struct op *op);
-	/* The shell line(s) that do the same, and that undo it (NULL: none). */
+	/* The shell line(s) that do the same (each ending in a newline), and the
+	 * one command, without a newline, that undoes it (NULL: nothing to undo). */
 	void (*render)(FILE *f, const struct op *op, const struct ctx *c);
 	void (*render_undo)(FILE *f, const struct op *op, const struct ctx *c);
 };
@@ -57,7 +58,7 @@ struct plan {
 struct nshandle {
 	char name[NETNS_NAME_MAX + 4];
 	int fd;
-	struct nl nl;
+	struct knl nl;
 	bool has_nl;
 };
 
@@ -68,7 +69,7 @@ struct ctx {
 	unsigned wait_s;
 	double deadline; /* CLOCK_MONOTONIC seconds at which waits give up */
 	struct err err;
-	char warn[512];  /* rollback trouble, printed after the error */
+	char warn[640];  /* rollback trouble, printed after the error */
 	struct nshandle ns[CTX_NS];
 	unsigned ns_next;
 };
@@ -89,7 +90,8 @@ int plan_run(struct plan *p, struct ctx *c);
 void plan_render(FILE *f, const struct plan *p, const struct ctx *c);
 
 /* Shell fragments shared by renderers. */
-void render_words(FILE *f, const char *const *words); /* NULL-terminated, each quoted */
+void render_words(FILE *f, const char *const *words); /* NULL-terminated, each quoted, newline */
+void render_cmd(FILE *f, const char *const *words);   /* same, without the newline */
 
 /* Per-transaction namespace handles (closed by ctx_close). */
 int ctx_ns(struct ctx *c, const char *name, struct nshandle **out);

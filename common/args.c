@@ -1,0 +1,95 @@
+/* Strict argument parsing (see args.h for the rules). */
+#include <stdio.h>
+#include <string.h>
+#include "args.h"
+#include "shquote.h"
+
+static bool bad(char *why, size_t n, const char *what, const char *word)
+{
+	snprintf(why, n, "%s: %s", what, disp(word));
+	return false;
+}
+
+static const struct optspec *find_long(const struct optspec *spec, const char *name, size_t len)
+{
+	for (; spec->id; spec++)
+		if (spec->lng && strlen(spec->lng) == len && strncmp(spec->lng, name, len) == 0)
+			return spec;
+	return NULL;
+}
+
+static const struct optspec *find_short(const struct optspec *spec, char c)
+{
+	for (; spec->id; spec++)
+		if (spec->shrt && spec->shrt == c)
+			return spec;
+	return NULL;
+}
+
+static bool store(struct opts *o, const struct optspec *sp, const char *val, const char *word,
+		  char *why, size_t n)
+{
+	if (sp->repeat) {
+		if (o->nlist >= ARGS_LIST_MAX)
+			return bad(why, n, "too many values for option", word);
+		o->list[o->nlist++] = val;
+	} else if (o->set[sp->id]) {
+		return bad(why, n, "option given twice", word);
+	}
+	o->set[sp->id] = true;
+	o->val[sp->id] = val;
+	return true;
+}
+
+bool args_parse(struct opts *o, int argc, char **argv, const struct optspec *spec,
+		bool permute, char *why, size_t n)
+{
+	bool opts_done = false;
+
+	memset(o, 0, sizeof *o);
+	for (int i = 0; i < argc; i++) {
+		char *w = argv[i];
+		const struct optspec *sp;
+		const char *val = NULL;
+
+		if (opts_done || w[0] != '-' || w[1] == '\0') {
+			if (o->npos >= ARGS_POS_MAX)
+				return bad(why, n, "too many arguments", w);
+			o->pos[o->npos++] = w;
+			if (!permute)
+				opts_done = true;
+			continue;
+		}
+		if (strcmp(w, "--") == 0) {
+			opts_done = true;
+			continue;
+		}
+		if (w[1] == '-') {
+			const char *name = w + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+			sp = find_long(spec, name, len);
+			if (!sp)
+				return bad(why, n, "unknown option", w);
+			if (eq) {
+				if (!sp->arg)
+					return bad(why, n, "option takes no value", w);
+				val = eq + 1;
+			}
+		} else {
+			if (w[2] != '\0')
+				return bad(why, n, "unknown option (short options stand alone)", w);
+			sp = find_short(spec, w[1]);
+			if (!sp)
+				return bad(why, n, "unknown option", w);
+		}
+		if (sp->arg && !val) {
+			if (i + 1 >= argc)
+				return bad(why, n, "option needs a value", w);
+			val = argv[++i];
+		}
+		if (!store(o, sp, val, w, why, n))
+			return false;
+	}
+	return true;
+}

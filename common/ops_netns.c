@@ -1,0 +1,285 @@
+/* Ops for named namespaces, their markers and the ownership guard. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "netns.h"
+#include "ops.h"
+#include "registry.h"
+#include "shquote.h"
+
+#define MARKER_PATH NPTE_RUN_DIR "/" NPTE_MARKER_DIR "/"
+
+static void path2(char *buf, size_t n, const char *dir, const char *name)
+{
+	snprintf(buf, n, "%s%s", dir, name);
+}
+
+/* --- guard ------------------------------------------------------------ */
+
+static int guard_exec(struct ctx *c, const struct op *op)
+{
+	struct marker m;
+	struct nshandle *h;
+	int rc;
+
+	if (marker_read(op->ns, &m) < 0)
+		return deny(c, op->key, op->ns);
+	if (!c->who.admin && m.owner != c->who.uid)
+		return deny(c, op->key, op->ns);
+	rc = ctx_ns(c, op->ns, &h);
+	if (rc < 0) {
+		/* Gone (or never more than a placeholder) is fine only for destroy. */
+		if ((op->flags & 1) && (rc == -ENOENT))
+			return 0;
+		if (rc == -ENOENT)
+			return deny(c, op->key, op->ns);
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+	}
+	/* Same name, different namespace: someone replaced it behind npte's back. */
+	if (m.cookie && h->nl.cookie && m.cookie != h->nl.cookie)
+		return deny(c, op->key, op->ns);
+	return 0;
+}
+
+static void guard_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	char msg[160], owner[32], marker[64], nspath[64];
+
+	snprintf(msg, sizeof msg, "%s: %s: %s: " DENY_TEXT, prog, op->key, op->ns);
+	snprintf(owner, sizeof owner, "owner=%u", (unsigned)c->who.uid);
+	path2(marker, sizeof marker, MARKER_PATH, op->ns);
+	path2(nspath, sizeof nspath, NETNS_RUN_DIR "/", op->ns);
+	if (c->who.admin)
+		render_cmd(f, (const char *[]){"test", "-f", marker, NULL});
+	else
+		render_cmd(f, (const char *[]){"grep", "-qsx", owner, marker, NULL});
+	if (!(op->flags & 1)) {
+		fputs(" && ", f);
+		render_cmd(f, (const char *[]){"test", "-e", nspath, NULL});
+	}
+	fputs(" || { echo ", f);
+	sh_quote(f, msg);
+	fputs(" >&2; exit 2; }\n", f);
+}
+
+static const struct op_type guard_owned = {
+	.name = "check owner", .exec = guard_exec, .render = guard_render,
+};
+
+void plan_guard_owned(struct plan *p, const char *verb, const char *name, bool may_be_gone)
+{
+	struct op *op = plan_add(p, &guard_owned);
+
+	snprintf(op->ns, sizeof op->ns, "%s", name);
+	snprintf(op->key, sizeof op->key, "%s", verb);
+	op->flags = may_be_gone ? 1 : 0;
+}
+
+/* --- netns add / del ---------------------------------------------------- */
+
+static int add_exec(struct ctx *c, const struct op *op)
+{
+	return netns_add(op->ns, c->deadline, &c->err);
+}
+
+static int del_exec(struct ctx *c, const struct op *op)
+{
+	ctx_forget(c, op->ns);
+	return netns_del(op->ns, &c->err);
+}
+
+static void add_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	render_words(f, (const char *[]){"ip", "netns", "add", op->ns, NULL});
+}
+
+static void del_cmd(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	render_cmd(f, (const char *[]){"ip", "netns", "del", op->ns, NULL});
+}
+
+static void del_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	char nspath[64];
+
+	/* Like the live run, a namespace already gone is not an error. */
+	path2(nspath, sizeof nspath, NETNS_RUN_DIR "/", op->ns);
+	render_cmd(f, (const char *[]){"test", "!", "-e", nspath, NULL});
+	fputs(" || ", f);
+	del_cmd(f, op, c);
+	fputc('\n', f);
+}
+
+static const struct op_type netns_add_op = {
+	.name = "netns add", .exec = add_exec, .undo = del_exec,
+	.render = add_render, .render_undo = del_cmd,
+};
+
+static const struct op_type netns_del_op = {
+	.name = "netns del", .exec = del_exec, .render = del_render,
+};
+
+/* --- link up ------------------------------------------------------------- */
+
+static int up_exec(struct ctx *c, const struct op *op)
+{
+	struct nshandle *h;
+	char ext[256];
+	int rc, idx;
+
+	rc = ctx_ns(c, op->ns, &h);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+	idx = knl_ifindex(&h->nl, op->ifname);
+	if (idx < 0)
+		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->ifname);
+	rc = knl_link_up(&h->nl, idx, ext, sizeof ext);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s up%s%s", op->ns, op->ifname,
+			       ext[0] ? ": " : "", ext);
+	return 0;
+}
+
+static void up_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	render_words(f, (const char *[]){"ip", "-n", op->ns, "link", "set", op->ifname, "up", NULL});
+}
+
+static const struct op_type link_up_op = {
+	.name = "link up", .exec = up_exec, .render = up_render,
+};
+
+/* --- sysctl inside a namespace -------------------------------------------- */
+
+static int sysctl_exec(struct ctx *c, const struct op *op)
+{
+	struct nshandle *h;
+	char path[64];
+	int rc;
+
+	rc = ctx_ns(c, op->ns, &h);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+	snprintf(path, sizeof path, "%s", op->key);
+	for (char *s = path; *s; s++)
+		if (*s == '.')
+			*s = '/';
+	rc = netns_sysctl(h->fd, path, op->val);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: sysctl %s", op->ns, op->key);
+	return 0;
+}
+
+static void sysctl_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	char kv[160];
+
+	(void)c;
+	snprintf(kv, sizeof kv, "%s=%s", op->key, op->val);
+	render_words(f, (const char *[]){"ip", "netns", "exec", op->ns, "sysctl", "-q", "-w", kv, NULL});
+}
+
+static const struct op_type sysctl_op = {
+	.name = "sysctl", .exec = sysctl_exec, .render = sysctl_render,
+};
+
+/* --- markers -------------------------------------------------------------- */
+
+static int mark_exec(struct ctx *c, const struct op *op)
+{
+	struct marker m = {.owner = c->who.uid};
+	struct nshandle *h;
+	int rc;
+
+	if (ctx_ns(c, op->ns, &h) == 0)
+		m.cookie = h->nl.cookie;
+	rc = marker_write(op->ns, &m);
+	if (rc == -EEXIST)
+		return err_set(&c->err, EXIT_FAIL, "%s: a marker already exists "
+			       "(left by an earlier run; npte-netns destroy %s removes it)", op->ns, op->ns);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: write marker", op->ns);
+	return 0;
+}
+
+static int unmark_exec(struct ctx *c, const struct op *op)
+{
+	int rc = marker_remove(op->ns);
+
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: remove marker", op->ns);
+	return 0;
+}
+
+static void mark_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	char owner[32], marker[64];
+
+	snprintf(owner, sizeof owner, "%u", (unsigned)c->who.uid);
+	path2(marker, sizeof marker, MARKER_PATH, op->ns);
+	/* 0600 like the live marker; set -C makes the write fail if one exists. */
+	fputs("(umask 077 && set -C && ", f);
+	render_cmd(f, (const char *[]){"printf", "owner=%s\\n", owner, NULL});
+	fputs(" >", f);
+	sh_quote(f, marker);
+	fputs(")\n", f);
+}
+
+static void unmark_cmd(FILE *f, const struct op *op, const struct ctx *c)
+{
+	char marker[64];
+
+	(void)c;
+	path2(marker, sizeof marker, MARKER_PATH, op->ns);
+	render_cmd(f, (const char *[]){"rm", "-f", marker, NULL});
+}
+
+static void unmark_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	unmark_cmd(f, op, c);
+	fputc('\n', f);
+}
+
+static const struct op_type marker_write_op = {
+	.name = "marker write", .exec = mark_exec, .undo = unmark_exec,
+	.render = mark_render, .render_undo = unmark_cmd,
+};
+
+static const struct op_type marker_remove_op = {
+	.name = "marker remove", .exec = unmark_exec, .render = unmark_render,
+};
+
+/* --- builders ------------------------------------------------------------- */
+
+static struct op *op_ns(struct plan *p, const struct op_type *t, const char *name)
+{
+	struct op *op = plan_add(p, t);
+
+	snprintf(op->ns, sizeof op->ns, "%s", name);
+	return op;
+}
+
+void plan_netns_create(struct plan *p, const char *name)
+{
+	struct op *op;
+
+	op_ns(p, &netns_add_op, name);
+	op = op_ns(p, &link_up_op, name);
+	snprintf(op->ifname, sizeof op->ifname, "lo");
+	op = op_ns(p, &sysctl_op, name);
+	snprintf(op->key, sizeof op->key, "net.ipv4.ip_forward");
+	snprintf(op->val, sizeof op->val, "1");
+	op = op_ns(p, &sysctl_op, name);
+	snprintf(op->key, sizeof op->key, "net.ipv6.conf.all.forwarding");
+	snprintf(op->val, sizeof op->val, "1");
+	op_ns(p, &marker_write_op, name);
+}
+
+void plan_netns_destroy(struct plan *p, const char *name)
+{
+	op_ns(p, &netns_del_op, name);
+	op_ns(p, &marker_remove_op, name);
+}

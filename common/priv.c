@@ -1,0 +1,157 @@
+/*
+ * Process hygiene and privilege. Under sudo npte runs with AT_SECURE=0 and
+ * inherits much of the caller's process state (umask, fds, signal mask and
+ * dispositions, rlimits); normalise all of it before parsing a single word.
+ */
+#include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "err.h"
+#include "priv.h"
+#include "shquote.h"
+#include "validate.h"
+
+extern char **environ;
+
+static void fds_sane(void)
+{
+	/* A closed 0-2 would let the first file we open (a marker) become stdout. */
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int nfd = open("/dev/null", O_RDWR);
+		if (nfd != fd)
+			_exit(EXIT_FAIL);
+	}
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0) {
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+	}
+}
+
+static void signals_sane(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		sigaction(sig, &sa, NULL); /* EINVAL for the RT signals libc reserves */
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void limits_sane(void)
+{
+	struct rlimit zero = {0, 0};
+
+	/* No core file of a root process holding parsed caller input. */
+	setrlimit(RLIMIT_CORE, &zero);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static void env_read(struct caller *who)
+{
+	const char *su = NULL, *sg = NULL;
+	char why[128];
+
+	for (char **e = environ; e && *e; e++) {
+		/* Loader variables reaching root mean sudoers lets users SETENV. */
+		if (strncmp(*e, "LD_", 3) == 0 || strncmp(*e, "GLIBC_TUNABLES=", 15) == 0)
+			die(EXIT_USAGE, "refusing to run with %.*s in the environment "
+				"(sudoers must not allow SETENV)",
+			    (int)strcspn(*e, "="), *e);
+		if (strncmp(*e, "SUDO_UID=", 9) == 0)
+			su = *e + 9;
+		else if (strncmp(*e, "SUDO_GID=", 9) == 0)
+			sg = *e + 9;
+	}
+	who->root = geteuid() == 0;
+	who->uid = getuid();
+	who->gid = getgid();
+	who->admin = who->root && getuid() == 0;
+	if (who->root && su) {
+		uid_t uid;
+		uid_t gid;
+
+		if (!parse_uid(su, &uid, why, sizeof why))
+			die(EXIT_USAGE, "bad SUDO_UID %s: %s", disp(su), why);
+		if (!sg || !parse_uid(sg, &gid, why, sizeof why))
+			die(EXIT_USAGE, "bad or missing SUDO_GID alongside SUDO_UID");
+		who->uid = uid;
+		who->gid = (gid_t)gid;
+		/* sudo from a root shell is still the administrator. */
+		who->admin = uid == 0;
+	}
+}
+
+void hygiene(struct caller *who)
+{
+	fds_sane();
+	umask(022);
+	if (chdir("/") < 0)
+		die_errno(EXIT_FAIL, "chdir /");
+	signals_sane();
+	limits_sane();
+	env_read(who);
+	clearenv();
+}
+
+static bool bounding_empty(void)
+{
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			return false;
+	return true;
+}
+
+void caps_keep(const int *caps)
+{
+	if (geteuid() != 0) {
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		return;
+	}
+	capng_clear(CAPNG_SELECT_ALL);
+	for (const int *c = caps; *c >= 0; c++)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, (unsigned)*c);
+	/*
+	 * Clearing the bounding set needs CAP_SETPCAP at the moment of the call,
+	 * which the first call still has; a uid-0 process would otherwise regain
+	 * every bounding capability at its next execve.
+	 */
+	int rc = capng_apply(CAPNG_SELECT_ALL);
+	/* -4: no CAP_SETPCAP left to touch the bounding set, fine if it is empty already. */
+	if (rc < 0 && !(rc == -4 && bounding_empty()))
+		die(EXIT_FAIL, "cannot drop capabilities (capng_apply %d)", rc);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die_errno(EXIT_FAIL, "PR_SET_NO_NEW_PRIVS");
+	/* Verify rather than trust: nothing beyond the list may remain. */
+	capng_get_caps_process();
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+		bool want = false;
+
+		for (const int *c = caps; *c >= 0; c++)
+			want |= *c == cap;
+		if (!want && capng_have_capability(CAPNG_EFFECTIVE, (unsigned)cap))
+			die(EXIT_FAIL, "capability %d survived the drop", cap);
+	}
+}
+
+void require_root(const char *verb)
+{
+	if (geteuid() != 0)
+		die(EXIT_FAIL, "%s: must be run as root (through sudo)", verb);
+}

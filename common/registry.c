@@ -1,0 +1,176 @@
+/*
+ * /run/npte and the marker registry. The directory is root's alone (0700), so
+ * users can neither plant links in it nor open the lock; it is opened once,
+ * checked, and every later access is relative to its fd.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "registry.h"
+#include "validate.h"
+
+static int run_fd = -1, mark_fd = -1;
+
+int rundir_fd(void) { return run_fd; }
+int markerdir_fd(void) { return mark_fd; }
+
+static int open_checked(int at, const char *name, const char *shown, bool create, struct err *e)
+{
+	struct stat st;
+	int fd;
+
+	if (create && mkdirat(at, name, 0700) < 0 && errno != EEXIST)
+		return err_sys(e, EXIT_FAIL, errno, "mkdir %s", shown), -1;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT && !create)
+			return -1;
+		return err_sys(e, EXIT_FAIL, errno, "open %s (must be a directory, not a symlink)", shown), -1;
+	}
+	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077)) {
+		close(fd);
+		return err_set(e, EXIT_FAIL, "%s must be owned by root with mode 0700; refusing to use it",
+			       shown), -1;
+	}
+	return fd;
+}
+
+int rundir_open(bool create, struct err *e)
+{
+	if (mark_fd >= 0)
+		return 0;
+	run_fd = open_checked(AT_FDCWD, NPTE_RUN_DIR, NPTE_RUN_DIR, create, e);
+	if (run_fd < 0)
+		return e->code ? -EPERM : -ENOENT;
+	mark_fd = open_checked(run_fd, NPTE_MARKER_DIR, NPTE_RUN_DIR "/" NPTE_MARKER_DIR, create, e);
+	if (mark_fd < 0)
+		return e->code ? -EPERM : -ENOENT;
+	return 0;
+}
+
+/* Markers are tiny; anything bigger was not written by npte. */
+#define MARKER_MAX 1024
+
+int marker_read(const char *name, struct marker *m)
+{
+	char buf[MARKER_MAX + 1];
+	struct stat st;
+	ssize_t n;
+	bool have_owner = false;
+	int fd;
+
+	memset(m, 0, sizeof *m);
+	if (mark_fd < 0)
+		return -ENOENT;
+	fd = openat(mark_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP ? -EINVAL : -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MARKER_MAX) {
+		close(fd);
+		return -EINVAL;
+	}
+	n = read(fd, buf, MARKER_MAX);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (char *line = buf, *next; *line; line = next) {
+		char *eol = strchr(line, '\n'), *eq;
+		char why[8];
+
+		if (!eol)
+			return -EINVAL; /* every line ends in a newline: no torn writes */
+		*eol = '\0';
+		next = eol + 1;
+		eq = strchr(line, '=');
+		if (!eq)
+			return -EINVAL;
+		*eq = '\0';
+		if (strcmp(line, "owner") == 0 && !have_owner) {
+			if (!parse_uid(eq + 1, &m->owner, why, sizeof why))
+				return -EINVAL;
+			have_owner = true;
+		} else if (strcmp(line, "cookie") == 0 && !m->cookie) {
+			char *end;
+
+			errno = 0;
+			m->cookie = strtoull(eq + 1, &end, 10);
+			if (errno || *end || end == eq + 1 || eq[1] == '-' || !m->cookie)
+				return -EINVAL;
+		} else {
+			return -EINVAL;
+		}
+	}
+	return have_owner ? 0 : -EINVAL;
+}
+
+int marker_write(const char *name, const struct marker *m)
+{
+	char tmp[64], body[128];
+	int fd, len, rc = 0;
+
+	snprintf(tmp, sizeof tmp, ".%s.%ld", name, (long)getpid());
+	len = m->cookie ? snprintf(body, sizeof body, "owner=%u\ncookie=%" PRIu64 "\n",
+				   (unsigned)m->owner, m->cookie)
+			: snprintf(body, sizeof body, "owner=%u\n", (unsigned)m->owner);
+	fd = openat(mark_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, body, (size_t)len) != len)
+		rc = -EIO;
+	close(fd);
+	/* All or nothing, and never over an existing marker. */
+	if (!rc && renameat2(mark_fd, tmp, mark_fd, name, RENAME_NOREPLACE) < 0)
+		rc = -errno;
+	if (rc)
+		unlinkat(mark_fd, tmp, 0);
+	return rc;
+}
+
+int marker_remove(const char *name)
+{
+	if (mark_fd < 0)
+		return 0;
+	if (unlinkat(mark_fd, name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+int marker_list(char (*names)[16], int max)
+{
+	DIR *d;
+	struct dirent *de;
+	int n = 0, fd;
+
+	if (mark_fd < 0)
+		return 0;
+	fd = dup(mark_fd);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d)) && n < max) {
+		struct stat st;
+
+		if (!valid_netns_name(de->d_name, NULL, 0))
+			continue; /* dot files, temporaries, anything not ours */
+		if (fstatat(mark_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		memcpy(names[n++], de->d_name, strlen(de->d_name) + 1); /* <= 13 bytes, validated */
+	}
+	closedir(d);
+	qsort(names, (size_t)n, sizeof names[0], cmp_name);
+	return n;
+}

@@ -1,0 +1,250 @@
+/* The read side, on libnl-route-3 object caches (see show.h). */
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <netlink/netlink.h>
+#include <netlink/cache.h>
+#include <netlink/route/link.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/route.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/tc.h>
+#include "netns.h"
+#include "show.h"
+
+void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static const char *addr_str(struct nl_addr *a, char *buf, size_t n)
+{
+	if (!a)
+		return NULL;
+	if (nl_addr_get_family(a) == AF_INET || nl_addr_get_family(a) == AF_INET6) {
+		if (nl_addr_get_len(a) == 0)
+			return NULL;
+		return inet_ntop(nl_addr_get_family(a), nl_addr_get_binary_addr(a), buf, (socklen_t)n);
+	}
+	return nl_addr2str(a, buf, n);
+}
+
+struct out {
+	FILE *f;
+	bool json;
+	int n; /* items printed in the current section */
+	struct nl_cache *links;
+};
+
+static void sep(struct out *o)
+{
+	if (o->json && o->n)
+		fputc(',', o->f);
+	o->n++;
+}
+
+static void kv_str(struct out *o, const char *k, const char *v, bool first)
+{
+	if (!first)
+		fputc(',', o->f);
+	fprintf(o->f, "\"%s\":", k);
+	if (v)
+		json_str(o->f, v);
+	else
+		fputs("null", o->f);
+}
+
+static void each_link(struct nl_object *obj, void *arg)
+{
+	struct out *o = arg;
+	struct rtnl_link *l = (struct rtnl_link *)obj;
+	char flags[256], state[32], mac[64];
+	const char *kind = rtnl_link_get_type(l);
+
+	rtnl_link_flags2str(rtnl_link_get_flags(l), flags, sizeof flags);
+	rtnl_link_operstate2str(rtnl_link_get_operstate(l), state, sizeof state);
+	if (!rtnl_link_get_addr(l) || !nl_addr2str(rtnl_link_get_addr(l), mac, sizeof mac))
+		snprintf(mac, sizeof mac, "none");
+	sep(o);
+	if (o->json) {
+		fprintf(o->f, "{\"ifindex\":%d", rtnl_link_get_ifindex(l));
+		kv_str(o, "name", rtnl_link_get_name(l), false);
+		kv_str(o, "kind", kind, false);
+		kv_str(o, "flags", flags, false);
+		fprintf(o->f, ",\"mtu\":%u", rtnl_link_get_mtu(l));
+		kv_str(o, "operstate", state, false);
+		kv_str(o, "mac", mac, false);
+		fputc('}', o->f);
+	} else {
+		fprintf(o->f, "  %d %s%s%s <%s> mtu %u state %s mac %s\n", rtnl_link_get_ifindex(l),
+			rtnl_link_get_name(l), kind ? " " : "", kind ? kind : "", flags,
+			rtnl_link_get_mtu(l), state, mac);
+	}
+}
+
+static void each_addr(struct nl_object *obj, void *arg)
+{
+	struct out *o = arg;
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+	char dev[IFNAMSIZ] = "?", buf[INET6_ADDRSTRLEN], scope[32];
+	const char *local = addr_str(rtnl_addr_get_local(a), buf, sizeof buf);
+	const char *fam = rtnl_addr_get_family(a) == AF_INET6 ? "inet6" : "inet";
+
+	rtnl_link_i2name(o->links, rtnl_addr_get_ifindex(a), dev, sizeof dev);
+	rtnl_scope2str(rtnl_addr_get_scope(a), scope, sizeof scope);
+	sep(o);
+	if (o->json) {
+		fputc('{', o->f);
+		kv_str(o, "dev", dev, true);
+		kv_str(o, "family", fam, false);
+		kv_str(o, "local", local, false);
+		fprintf(o->f, ",\"prefixlen\":%u", rtnl_addr_get_prefixlen(a));
+		kv_str(o, "scope", scope, false);
+		fputc('}', o->f);
+	} else {
+		fprintf(o->f, "  %s %s %s/%u scope %s\n", dev, fam, local ? local : "?",
+			rtnl_addr_get_prefixlen(a), scope);
+	}
+}
+
+static void each_route(struct nl_object *obj, void *arg)
+{
+	struct out *o = arg;
+	struct rtnl_route *r = (struct rtnl_route *)obj;
+	struct nl_addr *dst = rtnl_route_get_dst(r);
+	char dbuf[INET6_ADDRSTRLEN + 8], gbuf[INET6_ADDRSTRLEN], dev[IFNAMSIZ] = "", proto[32];
+	const char *gw = NULL;
+	const char *fam = rtnl_route_get_family(r) == AF_INET6 ? "inet6" : "inet";
+
+	if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST)
+		return;
+	if (!dst || nl_addr_get_prefixlen(dst) == 0) {
+		snprintf(dbuf, sizeof dbuf, "default");
+	} else {
+		char a[INET6_ADDRSTRLEN];
+		const char *s = addr_str(dst, a, sizeof a);
+
+		snprintf(dbuf, sizeof dbuf, "%s/%u", s ? s : "?", nl_addr_get_prefixlen(dst));
+	}
+	if (rtnl_route_get_nnexthops(r) > 0) {
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(r, 0);
+
+		gw = addr_str(rtnl_route_nh_get_gateway(nh), gbuf, sizeof gbuf);
+		rtnl_link_i2name(o->links, rtnl_route_nh_get_ifindex(nh), dev, sizeof dev);
+	}
+	rtnl_route_proto2str(rtnl_route_get_protocol(r), proto, sizeof proto);
+	sep(o);
+	if (o->json) {
+		fputc('{', o->f);
+		kv_str(o, "family", fam, true);
+		kv_str(o, "dst", dbuf, false);
+		kv_str(o, "gateway", gw, false);
+		kv_str(o, "dev", dev[0] ? dev : NULL, false);
+		kv_str(o, "protocol", proto, false);
+		fputc('}', o->f);
+	} else {
+		fprintf(o->f, "  %s %s%s%s dev %s proto %s\n", fam, dbuf, gw ? " via " : "",
+			gw ? gw : "", dev, proto);
+	}
+}
+
+static void each_qdisc(struct nl_object *obj, void *arg)
+{
+	struct out *o = arg;
+	struct rtnl_tc *tc = (struct rtnl_tc *)obj;
+	char dev[IFNAMSIZ] = "?", handle[32], parent[32];
+	const char *kind = rtnl_tc_get_kind(tc);
+
+	rtnl_link_i2name(o->links, rtnl_tc_get_ifindex(tc), dev, sizeof dev);
+	rtnl_tc_handle2str(rtnl_tc_get_handle(tc), handle, sizeof handle);
+	rtnl_tc_handle2str(rtnl_tc_get_parent(tc), parent, sizeof parent);
+	sep(o);
+	if (o->json) {
+		fputc('{', o->f);
+		kv_str(o, "dev", dev, true);
+		kv_str(o, "kind", kind, false);
+		kv_str(o, "handle", handle, false);
+		kv_str(o, "parent", parent, false);
+		fputc('}', o->f);
+	} else {
+		fprintf(o->f, "  %s %s handle %s parent %s\n", dev, kind ? kind : "?", handle, parent);
+	}
+}
+
+static void section(struct out *o, const char *title, struct nl_cache *cache,
+		    void (*cb)(struct nl_object *, void *), bool last)
+{
+	o->n = 0;
+	if (o->json)
+		fprintf(o->f, "\"%s\":[", title);
+	else
+		fprintf(o->f, "%s:\n", title);
+	nl_cache_foreach(cache, cb, o);
+	if (o->json)
+		fprintf(o->f, "]%s", last ? "" : ",");
+	else if (!o->n)
+		fprintf(o->f, "  (none)\n");
+}
+
+int show_netns(FILE *f, const char *name, int nsfd, uid_t owner, bool json, struct err *e)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_cache *links = NULL, *addrs = NULL, *routes = NULL, *qdiscs = NULL;
+	struct out o = {.f = f, .json = json};
+	int self, rc;
+
+	if (!sk)
+		return err_set(e, EXIT_FAIL, "%s: out of memory", name);
+	rc = netns_enter(nsfd, &self);
+	if (rc < 0) {
+		nl_socket_free(sk);
+		return err_sys(e, EXIT_FAIL, -rc, "%s: setns", name);
+	}
+	rc = nl_connect(sk, NETLINK_ROUTE);
+	netns_leave(self);
+	if (rc < 0) {
+		nl_socket_free(sk);
+		return err_set(e, EXIT_FAIL, "%s: netlink: %s", name, nl_geterror(rc));
+	}
+	if ((rc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links)) < 0 ||
+	    (rc = rtnl_addr_alloc_cache(sk, &addrs)) < 0 ||
+	    (rc = rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &routes)) < 0 ||
+	    (rc = rtnl_qdisc_alloc_cache(sk, &qdiscs)) < 0) {
+		err_set(e, EXIT_FAIL, "%s: netlink dump: %s", name, nl_geterror(rc));
+		goto out;
+	}
+	o.links = links;
+	if (json) {
+		fputs("{\"name\":", f);
+		json_str(f, name);
+		fprintf(f, ",\"owner\":%u,", (unsigned)owner);
+	} else {
+		fprintf(f, "namespace %s (owner %u)\n", name, (unsigned)owner);
+	}
+	section(&o, "links", links, each_link, false);
+	section(&o, "addresses", addrs, each_addr, false);
+	section(&o, "routes", routes, each_route, false);
+	section(&o, "qdiscs", qdiscs, each_qdisc, true);
+	if (json)
+		fputs("}\n", f);
+	rc = 0;
+out:
+	if (qdiscs) nl_cache_free(qdiscs);
+	if (routes) nl_cache_free(routes);
+	if (addrs) nl_cache_free(addrs);
+	if (links) nl_cache_free(links);
+	nl_socket_free(sk);
+	return e->code;
+}
