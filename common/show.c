@@ -82,7 +82,17 @@ static void each_link(struct nl_object *obj, void *arg)
 		fprintf(o->f, "{\"ifindex\":%d", rtnl_link_get_ifindex(l));
 		kv_str(o, "name", rtnl_link_get_name(l), false);
 		kv_str(o, "kind", kind, false);
-		kv_str(o, "flags", flags, false);
+		fputs(",\"flags\":[", o->f);
+		for (char *t = flags, *next; *t; t = next) {
+			size_t len = strcspn(t, ",");
+
+			next = t[len] ? t + len + 1 : t + len;
+			t[len] = '\0';
+			if (t != flags)
+				fputc(',', o->f);
+			json_str(o->f, t);
+		}
+		fputc(']', o->f);
 		fprintf(o->f, ",\"mtu\":%u", rtnl_link_get_mtu(l));
 		kv_str(o, "operstate", state, false);
 		kv_str(o, "mac", mac, false);
