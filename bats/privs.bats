@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# Process hygiene and privilege: what a root npte process keeps, observed
+# from outside through /proc while it waits for the lock, in a sandbox.
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	[ "$(id -u)" = 0 ] || skip "needs root (live sandbox)"
+	command -v unshare >/dev/null || skip "needs unshare(1)"
+	PIDFILE=$BATS_TEST_TMPDIR/sandbox.pid
+	unshare --mount --net --fork --propagation private sh -c \
+		'mount -t tmpfs -o mode=0755 npte-sandbox /run && echo $$ >"$1" && exec sleep 600' sh "$PIDFILE" 3>&- &
+	for _ in $(seq 50); do [ -s "$PIDFILE" ] && break; sleep 0.1; done
+	[ -s "$PIDFILE" ] || skip "cannot start a sandbox with unshare"
+	SB_PID=$(cat "$PIDFILE")
+}
+
+teardown() {
+	for p in ${NPTE_BG:-} ${FLOCK_BG:-}; do kill "$p" 2>/dev/null || true; done
+	[ -n "${SB_PID:-}" ] && kill "$SB_PID" 2>/dev/null || true
+}
+
+sb() {
+	nsenter -t "$SB_PID" -m -n -- env PATH="$TOP/build/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
+}
+
+# Start "$@" (an npte command) in the sandbox while an external flock holds
+# npte's lock, so it sits waiting with its privileges already dropped.
+waiting_npte() {
+	sb install -d -m 0700 /run/npte /run/npte/netns
+	sb flock /run/npte/lock sleep 5 3>&- &
+	FLOCK_BG=$!
+	sleep 0.3
+	sb "$@" 3>&- &
+	NPTE_BG=$!
+	for _ in $(seq 50); do
+		NPTE_PID=$(pgrep -n -f "npte-netns create --wait 4 waiting" || true)
+		[ -n "$NPTE_PID" ] && break
+		sleep 0.1
+	done
+	[ -n "$NPTE_PID" ]
+	sleep 0.2
+}
+
+field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$NPTE_PID/status"; }
+
+@test "a waiting create keeps only CAP_SYS_ADMIN and CAP_NET_ADMIN, no bounding set, NoNewPrivs" {
+	waiting_npte npte-netns create --wait 4 waiting
+	# bit 12 = CAP_NET_ADMIN, bit 21 = CAP_SYS_ADMIN
+	[ "$(field CapEff)" = 0000000000201000 ]
+	[ "$(field CapPrm)" = 0000000000201000 ]
+	[ "$(field CapInh)" = 0000000000000000 ]
+	[ "$(field CapBnd)" = 0000000000000000 ]
+	[ "$(field CapAmb)" = 0000000000000000 ]
+	[ "$(field NoNewPrivs)" = 1 ]
+	# not dumpable: /proc/PID/environ is root-only and empty after clearenv
+	[ "$(stat -c %U "/proc/$NPTE_PID/environ")" = root ]
+	[ ! -s "/proc/$NPTE_PID/environ" ] || [ -z "$(tr -d '\0' <"/proc/$NPTE_PID/environ")" ]
+	wait "$NPTE_BG" "$FLOCK_BG" || true
+}
+
+@test "inherited umask, fds and cwd do not reach npte" {
+	# umask 0777 and a blocked SIGTERM from the caller; fd 7 left open.
+	sb install -d -m 0700 /run/npte /run/npte/netns
+	sb flock /run/npte/lock sleep 5 3>&- &
+	FLOCK_BG=$!
+	sleep 0.3
+	sb sh -c 'umask 0777; exec 7</dev/null; exec npte-netns create --wait 9 waiting' 3>&- &
+	NPTE_BG=$!
+	for _ in $(seq 50); do
+		NPTE_PID=$(pgrep -n -f "npte-netns create --wait 9 waiting" || true)
+		[ -n "$NPTE_PID" ] && break
+		sleep 0.1
+	done
+	[ -n "$NPTE_PID" ]
+	sleep 0.2
+	[ "$(field Umask)" = 0022 ]
+	# only 0, 1, 2 and its own (the lock, /run/npte dirs) remain; never fd 7's /dev/null
+	run ls -l "/proc/$NPTE_PID/fd"
+	[[ "$output" != *" 7 -> /dev/null"* ]]
+	[ "$(readlink "/proc/$NPTE_PID/cwd")" = / ]
+	wait "$NPTE_BG"
+	wait "$FLOCK_BG" || true
+	# and the marker made once the lock freed is 0600 despite the caller's umask
+	run sb stat -c %a /run/npte/netns/waiting
+	[ "$output" = 600 ]
+}
+
+@test "LD_PRELOAD or GLIBC_TUNABLES in the environment: exit 2, nothing made" {
+	run sb env LD_PRELOAD=/nonexistent.so npte-netns create a
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"refusing to run with LD_PRELOAD"* ]]
+	run sb env GLIBC_TUNABLES=glibc.malloc.check=3 npte-netns create a
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"GLIBC_TUNABLES"* ]]
+	run sb test -e /run/netns/a
+	[ "$status" -ne 0 ]
+	run sb test -e /run/npte
+	[ "$status" -ne 0 ]
+}
+
+@test "SUDO_UID is parsed strictly: -1, 4294967295, junk and a missing SUDO_GID are refused" {
+	for bad in -1 4294967295 1a ' 1' 01 ''; do
+		run sb env SUDO_UID="$bad" SUDO_GID=0 npte-netns create a
+		[ "$status" -eq 2 ] || { echo "SUDO_UID='$bad' gave $status"; false; }
+	done
+	run sb env SUDO_UID=1000 npte-netns create a
+	[ "$status" -eq 2 ]
+	run sb test -e /run/netns/a
+	[ "$status" -ne 0 ]
+}
+
+@test "/run/npte that is not root's 0700 directory is refused" {
+	sb mkdir -m 0755 /run/npte
+	run sb npte-netns create a
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"mode 0700"* ]]
+	run sb test -e /run/netns/a
+	[ "$status" -ne 0 ]
+	sb rmdir /run/npte
+	sb ln -s /tmp /run/npte
+	run sb npte-netns create a
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a symlink"* ]]
+}
