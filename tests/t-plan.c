@@ -1,0 +1,196 @@
+/*
+ * The plan: dry-run goldens for npte-netns, and the executor's rollback
+ * order (completed ops undone newest first, ops without undo skipped, the
+ * first error kept).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tap.h"
+#include "err.h"
+#include "ops.h"
+#include "plan.h"
+
+static struct plan plan;
+static char log_buf[512];
+
+static void logf_(const char *what, const struct op *op)
+{
+	size_t len = strlen(log_buf);
+
+	snprintf(log_buf + len, sizeof log_buf - len, "%s%s:%s", len ? " " : "", what, op->ns);
+}
+
+static int fake_exec(struct ctx *c, const struct op *op)
+{
+	logf_("do", op);
+	if (op->flags)
+		return err_set(&c->err, EXIT_FAIL, "%s: injected failure", op->ns);
+	return 0;
+}
+
+static int fake_undo(struct ctx *c, const struct op *op)
+{
+	logf_("undo", op);
+	if (strcmp(op->ns, "badundo") == 0)
+		return err_set(&c->err, EXIT_FAIL, "undo failed");
+	return 0;
+}
+
+static void fake_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	fprintf(f, "do %s\n", op->ns);
+}
+
+static void fake_render_undo(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	fprintf(f, "undo %s", op->ns);
+}
+
+static const struct op_type undoable = {"undoable", fake_exec, fake_undo, fake_render, fake_render_undo};
+static const struct op_type final = {"final", fake_exec, NULL, fake_render, NULL};
+
+static void add(const struct op_type *t, const char *name, bool fail)
+{
+	struct op *op = plan_add(&plan, t);
+
+	snprintf(op->ns, sizeof op->ns, "%s", name);
+	op->flags = fail;
+}
+
+static void reset(void)
+{
+	memset(&plan, 0, sizeof plan);
+	log_buf[0] = '\0';
+}
+
+static char *render(const struct caller *who)
+{
+	static char out[8192];
+	struct ctx c;
+	FILE *f = fmemopen(out, sizeof out, "w");
+
+	ctx_init(&c, who, 30);
+	plan_render(f, &plan, &c);
+	fclose(f);
+	return out;
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Compare with a golden file; NPTE_GOLDEN_UPDATE=1 rewrites it (then review the diff). */
+static void golden(const char *path, const char *got, const char *name)
+{
+	const char *want = slurp(path);
+
+	if (getenv("NPTE_GOLDEN_UPDATE")) {
+		FILE *f = fopen(path, "w");
+		if (f) {
+			fputs(got, f);
+			fclose(f);
+		}
+		want = got;
+	}
+	ok(want != NULL, "%s: golden %s readable", name, path);
+	is_str(got, want ? want : "", name);
+}
+
+int main(void)
+{
+	struct caller alice = {.uid = 1000, .gid = 1000, .admin = false, .root = true};
+	struct caller admin = {.uid = 0, .gid = 0, .admin = true, .root = true};
+	struct ctx c;
+	int rc;
+
+	prog = "npte-netns";
+
+	/* Rollback: ops 0..2 complete, 3 fails; undo 2? no (final), then 1, 0. */
+	reset();
+	add(&undoable, "a", false);
+	add(&undoable, "b", false);
+	add(&final, "c", false);
+	add(&undoable, "d", true);
+	add(&undoable, "e", false);
+	ctx_init(&c, &alice, 0);
+	rc = plan_run(&plan, &c);
+	is_int(rc, EXIT_FAIL, "failing op's exit code is returned");
+	is_str(log_buf, "do:a do:b do:c do:d undo:b undo:a", "completed ops undone newest first; no undo for the failed or final op");
+	is_str(c.err.msg, "d: injected failure", "the first error is kept");
+	ok(c.warn[0] == '\0', "no rollback warning when every undo works");
+
+	/* An undo that fails does not stop the others, and is reported once. */
+	reset();
+	add(&undoable, "a", false);
+	add(&undoable, "badundo", false);
+	add(&undoable, "z", true);
+	ctx_init(&c, &alice, 0);
+	rc = plan_run(&plan, &c);
+	is_str(log_buf, "do:a do:badundo do:z undo:badundo undo:a", "rollback goes on past a failing undo");
+	is_str(c.err.msg, "z: injected failure", "the original error survives a failing undo");
+	ok(strstr(c.warn, "undo failed") != NULL, "the failing undo is reported as a warning");
+
+	/* Success: nothing undone. */
+	reset();
+	add(&undoable, "a", false);
+	add(&final, "b", false);
+	ctx_init(&c, &alice, 0);
+	is_int(plan_run(&plan, &c), 0, "a plan without failures succeeds");
+	is_str(log_buf, "do:a do:b", "no undo after success");
+
+	/* The rendered rollback mirrors the executor: thresholds by op position. */
+	reset();
+	add(&undoable, "a", false);
+	add(&final, "b", false);
+	add(&undoable, "c", false);
+	{
+		const char *s = render(&alice);
+
+		ok(strstr(s, "\tif [ \"$step\" -ge 3 ]; then undo c || true; fi\n"
+			     "\tif [ \"$step\" -ge 1 ]; then undo a || true; fi\n") != NULL,
+		   "script rollback lists undos newest first with their step");
+		ok(strstr(s, "do a\nstep=1\ndo b\ndo c\nstep=3\ntrap - EXIT\n") != NULL,
+		   "script records the step after each undoable op and disarms at the end");
+	}
+
+	/* Goldens of the real verbs. */
+	reset();
+	plan.verb = "create";
+	snprintf(plan.title, sizeof plan.title, "npte-netns create client server");
+	plan_netns_create(&plan, "client");
+	plan_netns_create(&plan, "server");
+	golden("tests/golden/netns-create.sh", render(&alice), "create, as a sudo user");
+
+	reset();
+	plan.verb = "destroy";
+	snprintf(plan.title, sizeof plan.title, "npte-netns destroy client server");
+	plan_guard_owned(&plan, "destroy", "client", true);
+	plan_guard_owned(&plan, "destroy", "server", true);
+	plan_netns_destroy(&plan, "client");
+	plan_netns_destroy(&plan, "server");
+	golden("tests/golden/netns-destroy.sh", render(&alice), "destroy, as a sudo user");
+	golden("tests/golden/netns-destroy-admin.sh", render(&admin), "destroy, as the administrator");
+
+	reset();
+	plan.verb = "show";
+	snprintf(plan.title, sizeof plan.title, "guard");
+	plan_guard_owned(&plan, "show", "client", false);
+	ok(strstr(render(&alice), "grep -qsx owner=1000 /run/npte/netns/client && test -e /run/netns/client || "
+				 "{ echo 'npte-netns: show: client: not found or not yours' >&2; exit 2; }\n") != NULL,
+	   "guard of a verb that needs the namespace checks owner and existence");
+
+	return done_testing();
+}
