@@ -8,6 +8,7 @@
 #include <string.h>
 #include <linux/capability.h>
 #include "args.h"
+#include "cli.h"
 #include "err.h"
 #include "lock.h"
 #include "netns.h"
@@ -39,104 +40,40 @@ static const int caps_create[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
 static const int caps_setns[] = {CAP_SYS_ADMIN, -1}; /* destroy, show: setns, umount */
 static const int caps_none[] = {-1};                  /* list reads root's own files */
 
-static struct plan plan;
-static struct caller who;
-
 static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
 static const struct optspec spec_read[] = {OPT_JSON, OPT_HELP, OPT_END};
 
-static _Noreturn void usage(int code)
+/* One or more names, each valid, none twice. */
+static void check_names(const char *verb, struct opts *o, int max)
 {
-	fputs(USAGE, code ? stderr : stdout);
-	exit(code);
-}
-
-static void check_names(const char *verb, struct opts *o, int min, int max)
-{
-	char why[128];
-
-	if (o->npos < min || o->npos > max)
-		die(EXIT_USAGE, "%s: expected %s namespace name%s\n%s", verb,
-		    max == 1 ? "one" : "one or more", max == 1 ? "" : "s", USAGE);
+	cli_npos(verb, o, 1, max);
 	for (int i = 0; i < o->npos; i++) {
-		if (!valid_netns_name(o->pos[i], why, sizeof why))
-			die(EXIT_USAGE, "%s: invalid namespace name '%s': %s", verb, disp(o->pos[i]), why);
+		cli_netns(verb, o->pos[i]);
 		for (int j = 0; j < i; j++)
 			if (strcmp(o->pos[i], o->pos[j]) == 0)
 				die(EXIT_USAGE, "%s: namespace name '%s' given twice", verb, o->pos[i]);
 	}
 }
 
-static unsigned wait_of(const char *verb, const struct opts *o)
-{
-	unsigned s = 30;
-	char why[128];
-
-	if (o->set[O_WAIT] && !parse_seconds(o->val[O_WAIT], &s, why, sizeof why))
-		die(EXIT_USAGE, "%s: invalid --wait '%s': %s", verb, disp(o->val[O_WAIT]), why);
-	return s;
-}
-
-static void title(const char *verb, const struct opts *o)
-{
-	size_t len = (size_t)snprintf(plan.title, sizeof plan.title, "%s %s", prog, verb);
-
-	for (int i = 0; i < o->npos && len < sizeof plan.title; i++)
-		len += (size_t)snprintf(plan.title + len, sizeof plan.title - len, " %s", o->pos[i]);
-	if (len >= sizeof plan.title)
-		memcpy(plan.title + sizeof plan.title - 4, "...", 4);
-}
-
-static int finish(const char *verb, struct ctx *c, int rc)
-{
-	if (rc) {
-		warnx("%s: %s", verb, c->err.msg);
-		if (c->warn[0])
-			warnx("%s: %s", verb, c->warn);
-	}
-	return rc;
-}
-
-static int run_plan(const char *verb, const struct opts *o, unsigned wait_s)
-{
-	struct ctx c;
-
-	ctx_init(&c, &who, wait_s);
-	plan.verb = verb;
-	plan.exclusive = true;
-	if (o->set[O_DRYRUN]) {
-		plan_render(stdout, &plan, &c);
-		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
-	}
-	require_root(verb);
-	return finish(verb, &c, plan_execute(&plan, &c));
-}
-
 static int cmd_create(struct opts *o)
 {
-	unsigned wait_s = wait_of("create", o);
-
-	check_names("create", o, 1, ARGS_POS_MAX);
+	check_names("create", o, ARGS_POS_MAX);
 	caps_keep(caps_create);
-	title("create", o);
 	for (int i = 0; i < o->npos; i++)
-		plan_netns_create(&plan, o->pos[i]);
-	return run_plan("create", o, wait_s);
+		plan_netns_create(&cli_plan, o->pos[i]);
+	return cli_run("create", o);
 }
 
 static int cmd_destroy(struct opts *o)
 {
-	unsigned wait_s = wait_of("destroy", o);
-
-	check_names("destroy", o, 1, ARGS_POS_MAX);
+	check_names("destroy", o, ARGS_POS_MAX);
 	caps_keep(caps_setns);
-	title("destroy", o);
 	/* Every name is checked before anything is removed. */
 	for (int i = 0; i < o->npos; i++)
-		plan_guard_owned(&plan, "destroy", o->pos[i], true);
+		plan_guard_owned(&cli_plan, "destroy", o->pos[i], true);
 	for (int i = 0; i < o->npos; i++)
-		plan_netns_destroy(&plan, o->pos[i]);
-	return run_plan("destroy", o, wait_s);
+		plan_netns_destroy(&cli_plan, o->pos[i]);
+	return cli_run("destroy", o);
 }
 
 static int cmd_list(struct opts *o)
@@ -145,12 +82,11 @@ static int cmd_list(struct opts *o)
 	struct err e = {0};
 	int n, shown = 0;
 
-	if (o->npos)
-		die(EXIT_USAGE, "list: takes no arguments\n%s", USAGE);
+	cli_npos("list", o, 0, 0);
 	caps_keep(caps_none);
 	require_root("list");
 	if (rundir_open(false, &e) < 0 && e.code)
-		return finish("list", &(struct ctx){.err = e}, e.code);
+		die(e.code, "list: %s", e.msg);
 	n = marker_list(names, 4096);
 	if (n < 0)
 		die(EXIT_FAIL, "list: %s", strerror(-n));
@@ -161,7 +97,7 @@ static int cmd_list(struct opts *o)
 		bool present;
 		int fd;
 
-		if (marker_read(names[i], &m) < 0 || (!who.admin && m.owner != who.uid))
+		if (marker_read(names[i], &m) < 0 || (!cli_who.admin && m.owner != cli_who.uid))
 			continue;
 		fd = netns_open(names[i]);
 		present = fd >= 0;
@@ -170,7 +106,7 @@ static int cmd_list(struct opts *o)
 		if (o->set[O_JSON])
 			printf("%s{\"name\":\"%s\",\"owner\":%u,\"present\":%s}", shown ? "," : "",
 			       names[i], (unsigned)m.owner, present ? "true" : "false");
-		else if (who.admin)
+		else if (cli_who.admin)
 			printf("%s %u\n", names[i], (unsigned)m.owner);
 		else
 			printf("%s\n", names[i]);
@@ -188,17 +124,17 @@ static int cmd_show(struct opts *o)
 	struct marker m;
 	int rc;
 
-	check_names("show", o, 1, 1);
+	check_names("show", o, 1);
 	caps_keep(caps_setns);
 	require_root("show");
-	ctx_init(&c, &who, 30);
-	plan_guard_owned(&plan, "show", o->pos[0], false);
+	ctx_init(&c, &cli_who, 30);
+	plan_guard_owned(&cli_plan, "show", o->pos[0], false);
 	if (rundir_open(false, &c.err) < 0)
-		return finish("show", &c, c.err.code ? c.err.code : deny(&c, "show", o->pos[0]));
+		return cli_finish("show", &c, c.err.code ? c.err.code : deny(&c, "show", o->pos[0]));
 	/* Shared: readers run side by side, never in the middle of a change. */
-	rc = lock_take(false, c.wait_s, who.uid, "show", &c.err);
+	rc = lock_take(false, c.wait_s, cli_who.uid, "show", &c.err);
 	if (!rc)
-		rc = plan_run(&plan, &c);
+		rc = plan_run(&cli_plan, &c);
 	if (!rc && (marker_read(o->pos[0], &m) < 0 || ctx_ns(&c, o->pos[0], &h) < 0))
 		rc = deny(&c, "show", o->pos[0]);
 	if (!rc)
@@ -207,14 +143,10 @@ static int cmd_show(struct opts *o)
 	lock_release();
 	if (!rc && fflush(stdout))
 		rc = err_sys(&c.err, EXIT_FAIL, errno, "write");
-	return finish("show", &c, rc);
+	return cli_finish("show", &c, rc);
 }
 
-static const struct verb {
-	const char *name;
-	int (*fn)(struct opts *);
-	const struct optspec *spec;
-} verbs[] = {
+static const struct verb verbs[] = {
 	{"create", cmd_create, spec_mutate},
 	{"destroy", cmd_destroy, spec_mutate},
 	{"list", cmd_list, spec_read},
@@ -224,28 +156,5 @@ static const struct verb {
 
 int main(int argc, char **argv)
 {
-	static struct opts o;
-	char why[160];
-
-	prog = "npte-netns";
-	hygiene(&who);
-	caps_keep(caps_all);
-	if (argc < 2)
-		usage(EXIT_USAGE);
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
-		usage(EXIT_OK);
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("npte-netns %s\n", NPTE_VERSION);
-		return EXIT_OK;
-	}
-	for (const struct verb *v = verbs; v->name; v++) {
-		if (strcmp(argv[1], v->name) != 0)
-			continue;
-		if (!args_parse(&o, argc - 2, argv + 2, v->spec, true, why, sizeof why))
-			die(EXIT_USAGE, "%s: %s", v->name, why);
-		if (o.set[O_HELP])
-			usage(EXIT_OK);
-		return v->fn(&o);
-	}
-	die(EXIT_USAGE, "unknown verb '%s'\n%s", disp(argv[1]), USAGE);
+	return cli_main(argc, argv, "npte-netns", USAGE, caps_all, verbs);
 }

@@ -14,4 +14,22 @@ void plan_netns_create(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */
 void plan_netns_destroy(struct plan *p, const char *name);
 
+/* Bring IFNAME up inside NS. */
+void plan_link_up(struct plan *p, const char *ns, const char *ifname);
+
+/* A veth pair between two namespaces: if-RIGHT in LEFT, if-LEFT in RIGHT, both
+ * ends placed by the one RTM_NEWLINK that makes them, then both up. */
+void plan_veth_add(struct plan *p, const char *left, const char *right);
+/* Delete the pair (deleting if-RIGHT in LEFT deletes both ends). */
+void plan_veth_del(struct plan *p, const char *left, const char *right);
+/* Address ADDR/PLEN on IFNAME in NS (IPv6 without DAD). */
+void plan_addr(struct plan *p, bool add, const char *ns, const char *ifname,
+	       const struct ipaddr *a, unsigned plen);
+/* Route to DST/PLEN (plen 0: default) via GW in NS's main table, proto static. */
+void plan_route(struct plan *p, bool add, const char *ns, const struct ipaddr *dst, unsigned plen,
+		const struct ipaddr *gw);
+
+/* Shared by the op modules: a new op on namespace name. */
+struct op *op_ns(struct plan *p, const struct op_type *t, const char *name);
+
 #endif

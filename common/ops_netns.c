@@ -254,7 +254,7 @@ static const struct op_type marker_remove_op = {
 
 /* --- builders ------------------------------------------------------------- */
 
-static struct op *op_ns(struct plan *p, const struct op_type *t, const char *name)
+struct op *op_ns(struct plan *p, const struct op_type *t, const char *name)
 {
 	struct op *op = plan_add(p, t);
 
@@ -262,13 +262,19 @@ static struct op *op_ns(struct plan *p, const struct op_type *t, const char *nam
 	return op;
 }
 
+void plan_link_up(struct plan *p, const char *ns, const char *ifname)
+{
+	struct op *op = op_ns(p, &link_up_op, ns);
+
+	snprintf(op->ifname, sizeof op->ifname, "%s", ifname);
+}
+
 void plan_netns_create(struct plan *p, const char *name)
 {
 	struct op *op;
 
 	op_ns(p, &netns_add_op, name);
-	op = op_ns(p, &link_up_op, name);
-	snprintf(op->ifname, sizeof op->ifname, "lo");
+	plan_link_up(p, name, "lo");
 	op = op_ns(p, &sysctl_op, name);
 	snprintf(op->key, sizeof op->key, "net.ipv4.ip_forward");
 	snprintf(op->val, sizeof op->val, "1");

@@ -49,14 +49,18 @@ int ctx_ns(struct ctx *c, const char *name, struct nshandle **out)
 	struct nshandle *h;
 	int rc;
 
+	h = &c->ns[0];
 	for (int i = 0; i < CTX_NS; i++) {
 		if (c->ns[i].fd >= 0 && strcmp(c->ns[i].name, name) == 0) {
+			c->ns[i].used = ++c->ns_clock;
 			*out = &c->ns[i];
 			return 0;
 		}
+		if (c->ns[i].used < h->used)
+			h = &c->ns[i];
 	}
-	/* A few handles at a time: a batch of 1000 names must not run out of fds. */
-	h = &c->ns[c->ns_next++ % CTX_NS];
+	/* A few handles at a time, least recently used out: a batch of 1000 names
+	 * must not run out of fds, and an op holding two handles keeps both. */
 	handle_close(h);
 	h->fd = netns_open(name);
 	if (h->fd < 0) {
@@ -70,6 +74,7 @@ int ctx_ns(struct ctx *c, const char *name, struct nshandle **out)
 		return rc;
 	}
 	h->has_nl = true;
+	h->used = ++c->ns_clock;
 	snprintf(h->name, sizeof h->name, "%s", name);
 	*out = h;
 	return 0;

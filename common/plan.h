@@ -57,6 +57,7 @@ struct plan {
 /* A namespace opened once per transaction: fd, netlink socket, cookie. */
 struct nshandle {
 	char name[NETNS_NAME_MAX + 4];
+	unsigned long used; /* for least-recently-used eviction */
 	int fd;
 	struct knl nl;
 	bool has_nl;
@@ -71,7 +72,7 @@ struct ctx {
 	struct err err;
 	char warn[640];  /* rollback trouble, printed after the error */
 	struct nshandle ns[CTX_NS];
-	unsigned ns_next;
+	unsigned long ns_clock;
 };
 
 /* Append an op of type t; returns it for the caller to fill. Exits 2 when full. */

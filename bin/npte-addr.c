@@ -1,0 +1,47 @@
+/* npte-addr: add or remove an IPv4 or IPv6 address inside a namespace the caller owns. */
+#include <linux/capability.h>
+#include "cli.h"
+#include "err.h"
+#include "ops.h"
+
+#define USAGE \
+	"usage: npte-addr add [-n] [--wait S] NS IFACE CIDR\n" \
+	"       npte-addr del [-n] [--wait S] NS IFACE CIDR\n" \
+	"       npte-addr -h | --help | --version\n"
+
+static const int caps_all[] = {
+	CAP_SYS_ADMIN, /* setns(2) to open a netlink socket inside the namespace */
+	CAP_NET_ADMIN, /* RTM_NEWADDR / RTM_DELADDR */
+	-1,
+};
+
+static const struct optspec spec[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
+
+static int addr(struct opts *o, const char *verb, bool add)
+{
+	struct ipaddr a;
+	unsigned plen;
+	const char *ns, *ifname;
+
+	cli_npos(verb, o, 3, 3);
+	ns = cli_netns(verb, o->pos[0]);
+	ifname = cli_ifname(verb, o->pos[1]);
+	cli_cidr(verb, o->pos[2], &a, &plen);
+	plan_guard_owned(&cli_plan, verb, ns, false);
+	plan_addr(&cli_plan, add, ns, ifname, &a, plen);
+	return cli_run(verb, o);
+}
+
+static int cmd_add(struct opts *o) { return addr(o, "add", true); }
+static int cmd_del(struct opts *o) { return addr(o, "del", false); }
+
+static const struct verb verbs[] = {
+	{"add", cmd_add, spec},
+	{"del", cmd_del, spec},
+	{NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	return cli_main(argc, argv, "npte-addr", USAGE, caps_all, verbs);
+}

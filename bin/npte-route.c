@@ -1,0 +1,82 @@
+/* npte-route: add or remove a route in the main table of a namespace the caller owns. */
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/capability.h>
+#include "cli.h"
+#include "err.h"
+#include "ops.h"
+#include "shquote.h"
+
+#define USAGE \
+	"usage: npte-route add [-n] [--wait S] NS DEST VIA\n" \
+	"       npte-route del [-n] [--wait S] NS DEST VIA\n" \
+	"       npte-route -h | --help | --version\n" \
+	"DEST is 'default' or a CIDR of VIA's family, with no host bits set.\n"
+
+static const int caps_all[] = {
+	CAP_SYS_ADMIN, /* setns(2) to open a netlink socket inside the namespace */
+	CAP_NET_ADMIN, /* RTM_NEWROUTE / RTM_DELROUTE */
+	-1,
+};
+
+static const struct optspec spec[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
+
+static bool host_bits(const struct ipaddr *a, unsigned plen)
+{
+	unsigned len = a->family == AF_INET ? 4 : 16;
+
+	for (unsigned bit = plen; bit < len * 8; bit++)
+		if (a->a[bit / 8] & (0x80 >> (bit % 8)))
+			return true;
+	return false;
+}
+
+static bool unspecified(const struct ipaddr *a)
+{
+	unsigned len = a->family == AF_INET ? 4 : 16;
+
+	for (unsigned i = 0; i < len; i++)
+		if (a->a[i])
+			return false;
+	return true;
+}
+
+static int route(struct opts *o, const char *verb, bool add)
+{
+	struct ipaddr dst = {0}, via;
+	unsigned plen = 0;
+	const char *ns;
+
+	cli_npos(verb, o, 3, 3);
+	ns = cli_netns(verb, o->pos[0]);
+	cli_ip(verb, o->pos[2], &via);
+	if (unspecified(&via))
+		die(EXIT_USAGE, "%s: invalid gateway '%s': the unspecified address", verb, o->pos[2]);
+	if (strcmp(o->pos[1], "default") == 0) {
+		dst.family = via.family;
+	} else {
+		cli_cidr(verb, o->pos[1], &dst, &plen);
+		if (dst.family != via.family)
+			die(EXIT_USAGE, "%s: DEST '%s' and VIA '%s' are of different families", verb,
+			    o->pos[1], o->pos[2]);
+		if (host_bits(&dst, plen))
+			die(EXIT_USAGE, "%s: DEST '%s' has host bits set beyond /%u", verb, o->pos[1], plen);
+	}
+	plan_guard_owned(&cli_plan, verb, ns, false);
+	plan_route(&cli_plan, add, ns, &dst, plen, &via);
+	return cli_run(verb, o);
+}
+
+static int cmd_add(struct opts *o) { return route(o, "add", true); }
+static int cmd_del(struct opts *o) { return route(o, "del", false); }
+
+static const struct verb verbs[] = {
+	{"add", cmd_add, spec},
+	{"del", cmd_del, spec},
+	{NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	return cli_main(argc, argv, "npte-route", USAGE, caps_all, verbs);
+}

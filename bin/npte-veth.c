@@ -1,0 +1,55 @@
+/*
+ * npte-veth: a veth pair between two namespaces the caller owns, made in one
+ * RTM_NEWLINK with both ends placed by IFLA_NET_NS_FD.
+ */
+#include <string.h>
+#include <linux/capability.h>
+#include "cli.h"
+#include "err.h"
+#include "ops.h"
+
+#define USAGE \
+	"usage: npte-veth add [-n] [--wait S] LEFT RIGHT\n" \
+	"       npte-veth del [-n] [--wait S] LEFT RIGHT\n" \
+	"       npte-veth -h | --help | --version\n" \
+	"LEFT gets interface if-RIGHT, RIGHT gets if-LEFT.\n"
+
+static const int caps_all[] = {
+	CAP_SYS_ADMIN, /* setns(2) to open a netlink socket inside each namespace */
+	CAP_NET_ADMIN, /* RTM_NEWLINK / RTM_DELLINK */
+	-1,
+};
+
+static const struct optspec spec[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
+
+static int veth(struct opts *o, const char *verb, bool add)
+{
+	const char *left, *right;
+
+	cli_npos(verb, o, 2, 2);
+	left = cli_netns(verb, o->pos[0]);
+	right = cli_netns(verb, o->pos[1]);
+	if (strcmp(left, right) == 0)
+		die(EXIT_USAGE, "%s: LEFT and RIGHT are the same namespace '%s'", verb, left);
+	plan_guard_owned(&cli_plan, verb, left, false);
+	plan_guard_owned(&cli_plan, verb, right, false);
+	if (add)
+		plan_veth_add(&cli_plan, left, right);
+	else
+		plan_veth_del(&cli_plan, left, right);
+	return cli_run(verb, o);
+}
+
+static int cmd_add(struct opts *o) { return veth(o, "add", true); }
+static int cmd_del(struct opts *o) { return veth(o, "del", false); }
+
+static const struct verb verbs[] = {
+	{"add", cmd_add, spec},
+	{"del", cmd_del, spec},
+	{NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	return cli_main(argc, argv, "npte-veth", USAGE, caps_all, verbs);
+}

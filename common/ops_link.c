@@ -1,0 +1,322 @@
+/* Ops for links, addresses and routes inside managed namespaces. */
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include "netns.h"
+#include "ops.h"
+#include "shquote.h"
+
+static union {
+	struct nlmsghdr h;
+	char b[8192];
+} req;
+
+/* Exec helpers share one shape: the namespace's socket, or an error naming it. */
+static int sock_of(struct ctx *c, const char *ns, struct nshandle **h)
+{
+	int rc = ctx_ns(c, ns, h);
+
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", ns);
+	return 0;
+}
+
+static int kernel_err(struct ctx *c, int rc, const char *ext, const char *what, const char *ns,
+		      const char *obj)
+{
+	return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s %s%s%s", ns, what, obj, ext[0] ? ": " : "", ext);
+}
+
+/* --- veth ------------------------------------------------------------------ */
+
+static int veth_add_exec(struct ctx *c, const struct op *op)
+{
+	struct nshandle *l, *r;
+	struct nlmsghdr *h;
+	struct ifinfomsg *ifi, *peer;
+	struct nlattr *info, *data, *pe;
+	char ext[256];
+	int rc, rfd;
+
+	if (sock_of(c, op->ns2, &r) || (rfd = r->fd) < 0 || sock_of(c, op->ns, &l))
+		return c->err.code;
+	/* Sent on LEFT's socket, so the first end is born in LEFT and the peer in
+	 * RIGHT: no end ever exists in the host namespace, not even for a moment. */
+	h = knl_msg(&l->nl, req.b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	ifi = mnl_nlmsg_put_extra_header(h, sizeof *ifi);
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(h, IFLA_IFNAME, op->ifname);
+	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
+	pe = mnl_attr_nest_start(h, VETH_INFO_PEER);
+	peer = (struct ifinfomsg *)((char *)h + h->nlmsg_len);
+	memset(peer, 0, sizeof *peer);
+	h->nlmsg_len += MNL_ALIGN(sizeof *peer);
+	mnl_attr_put_strz(h, IFLA_IFNAME, op->ifname2);
+	mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t)rfd);
+	mnl_attr_nest_end(h, pe);
+	mnl_attr_nest_end(h, data);
+	mnl_attr_nest_end(h, info);
+	rc = knl_talk(&l->nl, h, ext, sizeof ext);
+	if (rc < 0)
+		return kernel_err(c, rc, ext, "veth add", op->ns, op->ifname);
+	return 0;
+}
+
+static int link_del(struct ctx *c, const char *ns, const char *ifname)
+{
+	struct nshandle *h;
+	struct nlmsghdr *m;
+	struct ifinfomsg *ifi;
+	char ext[256];
+	int idx, rc;
+
+	if (sock_of(c, ns, &h))
+		return c->err.code;
+	idx = knl_ifindex(&h->nl, ifname);
+	if (idx < 0)
+		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", ns, ifname);
+	m = knl_msg(&h->nl, req.b, RTM_DELLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(m, sizeof *ifi);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	rc = knl_talk(&h->nl, m, ext, sizeof ext);
+	if (rc < 0)
+		return kernel_err(c, rc, ext, "link del", ns, ifname);
+	return 0;
+}
+
+static int veth_del_exec(struct ctx *c, const struct op *op)
+{
+	return link_del(c, op->ns, op->ifname);
+}
+
+static void veth_add_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	render_words(f, (const char *[]){"ip", "link", "add", op->ifname, "netns", op->ns, "type", "veth",
+					 "peer", "name", op->ifname2, "netns", op->ns2, NULL});
+}
+
+static void veth_del_cmd(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "link", "del", op->ifname, NULL});
+}
+
+static void veth_del_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	veth_del_cmd(f, op, c);
+	fputc('\n', f);
+}
+
+static const struct op_type veth_add_op = {
+	.name = "veth add", .exec = veth_add_exec, .undo = veth_del_exec,
+	.render = veth_add_render, .render_undo = veth_del_cmd,
+};
+
+static const struct op_type veth_del_op = {
+	.name = "veth del", .exec = veth_del_exec, .render = veth_del_render,
+};
+
+static void veth_names(struct op *op, const char *left, const char *right)
+{
+	snprintf(op->ns2, sizeof op->ns2, "%s", right);
+	snprintf(op->ifname, sizeof op->ifname, "if-%s", right);
+	snprintf(op->ifname2, sizeof op->ifname2, "if-%s", left);
+}
+
+void plan_veth_add(struct plan *p, const char *left, const char *right)
+{
+	veth_names(op_ns(p, &veth_add_op, left), left, right);
+	plan_link_up(p, left, p->ops[p->n - 1].ifname);
+	plan_link_up(p, right, p->ops[p->n - 2].ifname2);
+}
+
+void plan_veth_del(struct plan *p, const char *left, const char *right)
+{
+	veth_names(op_ns(p, &veth_del_op, left), left, right);
+}
+
+/* --- addresses ------------------------------------------------------------ */
+
+static int addr_req(struct ctx *c, const struct op *op, bool add)
+{
+	struct nshandle *h;
+	struct nlmsghdr *m;
+	struct ifaddrmsg *ifa;
+	char ext[256], shown[64];
+	size_t alen = op->addr.family == AF_INET ? 4 : 16;
+	int idx, rc;
+
+	if (sock_of(c, op->ns, &h))
+		return c->err.code;
+	idx = knl_ifindex(&h->nl, op->ifname);
+	if (idx < 0)
+		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->ifname);
+	m = knl_msg(&h->nl, req.b, add ? RTM_NEWADDR : RTM_DELADDR, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	ifa = mnl_nlmsg_put_extra_header(m, sizeof *ifa);
+	ifa->ifa_family = (unsigned char)op->addr.family;
+	ifa->ifa_prefixlen = (unsigned char)op->plen;
+	ifa->ifa_index = (unsigned)idx;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	/* Usable at once: a tentative IPv6 address cannot be bound for ~1 s of DAD. */
+	if (op->addr.family == AF_INET6)
+		ifa->ifa_flags = IFA_F_NODAD;
+	mnl_attr_put(m, IFA_LOCAL, alen, op->addr.a);
+	mnl_attr_put(m, IFA_ADDRESS, alen, op->addr.a);
+	rc = knl_talk(&h->nl, m, ext, sizeof ext);
+	if (rc < 0) {
+		snprintf(shown, sizeof shown, "%s", op->val);
+		return kernel_err(c, rc, ext, add ? "addr add" : "addr del", op->ns, shown);
+	}
+	return 0;
+}
+
+static int addr_add_exec(struct ctx *c, const struct op *op) { return addr_req(c, op, true); }
+static int addr_del_exec(struct ctx *c, const struct op *op) { return addr_req(c, op, false); }
+
+static void addr_cmd(FILE *f, const struct op *op, bool add)
+{
+	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "addr", add ? "add" : "del", op->val, "dev",
+				       op->ifname, op->addr.family == AF_INET6 && add ? "nodad" : NULL,
+				       NULL});
+}
+
+static void addr_add_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	addr_cmd(f, op, true);
+	fputc('\n', f);
+}
+
+static void addr_del_cmd(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	addr_cmd(f, op, false);
+}
+
+static void addr_del_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	addr_del_cmd(f, op, c);
+	fputc('\n', f);
+}
+
+static const struct op_type addr_add_op = {
+	.name = "addr add", .exec = addr_add_exec, .undo = addr_del_exec,
+	.render = addr_add_render, .render_undo = addr_del_cmd,
+};
+
+static const struct op_type addr_del_op = {
+	.name = "addr del", .exec = addr_del_exec, .render = addr_del_render,
+};
+
+static void cidr_str(char *buf, size_t n, const struct ipaddr *a, unsigned plen)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	inet_ntop(a->family, a->a, s, sizeof s);
+	snprintf(buf, n, "%s/%u", s, plen);
+}
+
+void plan_addr(struct plan *p, bool add, const char *ns, const char *ifname,
+	       const struct ipaddr *a, unsigned plen)
+{
+	struct op *op = op_ns(p, add ? &addr_add_op : &addr_del_op, ns);
+
+	snprintf(op->ifname, sizeof op->ifname, "%s", ifname);
+	op->addr = *a;
+	op->plen = plen;
+	cidr_str(op->val, sizeof op->val, a, plen);
+}
+
+/* --- routes --------------------------------------------------------------- */
+
+static int route_req(struct ctx *c, const struct op *op, bool add)
+{
+	struct nshandle *h;
+	struct nlmsghdr *m;
+	struct rtmsg *rt;
+	char ext[256];
+	size_t alen = op->gw.family == AF_INET ? 4 : 16;
+	int rc;
+
+	if (sock_of(c, op->ns, &h))
+		return c->err.code;
+	m = knl_msg(&h->nl, req.b, add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	rt = mnl_nlmsg_put_extra_header(m, sizeof *rt);
+	rt->rtm_family = (unsigned char)op->gw.family;
+	rt->rtm_dst_len = (unsigned char)op->plen;
+	rt->rtm_table = RT_TABLE_MAIN;
+	/* proto static: `ip route flush proto static` finds what npte added. */
+	rt->rtm_protocol = RTPROT_STATIC;
+	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
+	if (op->plen)
+		mnl_attr_put(m, RTA_DST, alen, op->addr.a);
+	mnl_attr_put(m, RTA_GATEWAY, alen, op->gw.a);
+	rc = knl_talk(&h->nl, m, ext, sizeof ext);
+	if (rc < 0)
+		return kernel_err(c, rc, ext, add ? "route add" : "route del", op->ns, op->val);
+	return 0;
+}
+
+static int route_add_exec(struct ctx *c, const struct op *op) { return route_req(c, op, true); }
+static int route_del_exec(struct ctx *c, const struct op *op) { return route_req(c, op, false); }
+
+static void route_cmd(FILE *f, const struct op *op, bool add)
+{
+	char via[INET6_ADDRSTRLEN];
+
+	inet_ntop(op->gw.family, op->gw.a, via, sizeof via);
+	render_cmd(f, (const char *[]){"ip", "-n", op->ns, op->gw.family == AF_INET ? "-4" : "-6", "route",
+				       add ? "add" : "del", op->val, "via", via, "proto", "static", NULL});
+}
+
+static void route_add_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	route_cmd(f, op, true);
+	fputc('\n', f);
+}
+
+static void route_del_cmd(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	route_cmd(f, op, false);
+}
+
+static void route_del_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	route_del_cmd(f, op, c);
+	fputc('\n', f);
+}
+
+static const struct op_type route_add_op = {
+	.name = "route add", .exec = route_add_exec, .undo = route_del_exec,
+	.render = route_add_render, .render_undo = route_del_cmd,
+};
+
+static const struct op_type route_del_op = {
+	.name = "route del", .exec = route_del_exec, .render = route_del_render,
+};
+
+void plan_route(struct plan *p, bool add, const char *ns, const struct ipaddr *dst, unsigned plen,
+		const struct ipaddr *gw)
+{
+	struct op *op = op_ns(p, add ? &route_add_op : &route_del_op, ns);
+
+	op->addr = *dst;
+	op->plen = plen;
+	op->gw = *gw;
+	if (plen)
+		cidr_str(op->val, sizeof op->val, dst, plen);
+	else
+		snprintf(op->val, sizeof op->val, "default");
+}
