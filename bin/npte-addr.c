@@ -27,7 +27,7 @@ static int addr(struct opts *o, const char *verb, bool add)
 	ns = cli_netns(verb, o->pos[0]);
 	ifname = cli_ifname(verb, o->pos[1]);
 	cli_cidr(verb, o->pos[2], &a, &plen);
-	plan_guard_owned(&cli_plan, verb, ns, false);
+	plan_guard_owned(&cli_plan, verb, ns, 0);
 	plan_addr(&cli_plan, add, ns, ifname, &a, plen);
 	return cli_run(verb, o);
 }

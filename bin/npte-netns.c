@@ -70,7 +70,7 @@ static int cmd_destroy(struct opts *o)
 	caps_keep(caps_setns);
 	/* Every name is checked before anything is removed. */
 	for (int i = 0; i < o->npos; i++)
-		plan_guard_owned(&cli_plan, "destroy", o->pos[i], true);
+		plan_guard_owned(&cli_plan, "destroy", o->pos[i], GUARD_MAY_BE_GONE);
 	for (int i = 0; i < o->npos; i++)
 		plan_netns_destroy(&cli_plan, o->pos[i]);
 	return cli_run("destroy", o);
@@ -128,7 +128,7 @@ static int cmd_show(struct opts *o)
 	caps_keep(caps_setns);
 	require_root("show");
 	ctx_init(&c, &cli_who, 30);
-	plan_guard_owned(&cli_plan, "show", o->pos[0], false);
+	plan_guard_owned(&cli_plan, "show", o->pos[0], 0);
 	if (rundir_open(false, &c.err) < 0)
 		return cli_finish("show", &c, c.err.code ? c.err.code : deny(&c, "show", o->pos[0]));
 	/* Shared: readers run side by side, never in the middle of a change. */

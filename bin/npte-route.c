@@ -62,7 +62,7 @@ static int route(struct opts *o, const char *verb, bool add)
 		if (host_bits(&dst, plen))
 			die(EXIT_USAGE, "%s: DEST '%s' has host bits set beyond /%u", verb, o->pos[1], plen);
 	}
-	plan_guard_owned(&cli_plan, verb, ns, false);
+	plan_guard_owned(&cli_plan, verb, ns, 0);
 	plan_route(&cli_plan, add, ns, &dst, plen, &via);
 	return cli_run(verb, o);
 }

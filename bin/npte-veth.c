@@ -31,8 +31,8 @@ static int veth(struct opts *o, const char *verb, bool add)
 	right = cli_netns(verb, o->pos[1]);
 	if (strcmp(left, right) == 0)
 		die(EXIT_USAGE, "%s: LEFT and RIGHT are the same namespace '%s'", verb, left);
-	plan_guard_owned(&cli_plan, verb, left, false);
-	plan_guard_owned(&cli_plan, verb, right, false);
+	plan_guard_owned(&cli_plan, verb, left, 0);
+	plan_guard_owned(&cli_plan, verb, right, 0);
 	if (add)
 		plan_veth_add(&cli_plan, left, right);
 	else

@@ -7,8 +7,12 @@
 #include "plan.h"
 
 /* Refuse unless NAME is a marker owned by the caller and the namespace behind
- * it is the one npte made (cookie). may_be_gone: a missing namespace is fine. */
-void plan_guard_owned(struct plan *p, const char *verb, const char *name, bool may_be_gone);
+ * it is the one npte made (cookie). */
+enum {
+	GUARD_MAY_BE_GONE = 1, /* the marker may outlive its namespace (destroy) */
+	GUARD_ABSENT_OK = 2,   /* no marker and no namespace at all is fine too */
+};
+void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsigned flags);
 /* Namespace, lo up, forwarding on (IPv4 and IPv6), then the marker. */
 void plan_netns_create(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */

@@ -2,6 +2,7 @@
 #include <net/if.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <netlink/netlink.h>
 #include <netlink/cache.h>
@@ -257,4 +258,117 @@ out:
 	if (links) nl_cache_free(links);
 	nl_socket_free(sk);
 	return e->code;
+}
+
+struct nsview {
+	struct nl_sock *sk;
+	struct nl_cache *links, *addrs, *routes;
+};
+
+void nsview_close(struct nsview *v)
+{
+	if (!v)
+		return;
+	if (v->routes) nl_cache_free(v->routes);
+	if (v->addrs) nl_cache_free(v->addrs);
+	if (v->links) nl_cache_free(v->links);
+	if (v->sk) nl_socket_free(v->sk);
+	free(v);
+}
+
+struct nsview *nsview_open(int nsfd)
+{
+	struct nsview *v = calloc(1, sizeof *v);
+	int self, rc;
+
+	if (!v || !(v->sk = nl_socket_alloc()))
+		goto fail;
+	if (netns_enter(nsfd, &self) < 0)
+		goto fail;
+	rc = nl_connect(v->sk, NETLINK_ROUTE);
+	netns_leave(self);
+	if (rc < 0 || rtnl_link_alloc_cache(v->sk, AF_UNSPEC, &v->links) < 0 ||
+	    rtnl_addr_alloc_cache(v->sk, &v->addrs) < 0 ||
+	    rtnl_route_alloc_cache(v->sk, AF_UNSPEC, 0, &v->routes) < 0)
+		goto fail;
+	return v;
+fail:
+	nsview_close(v);
+	return NULL;
+}
+
+int nsview_link(struct nsview *v, const char *ifname)
+{
+	struct rtnl_link *l = rtnl_link_get_by_name(v->links, ifname);
+	int up;
+
+	if (!l)
+		return -1;
+	up = (rtnl_link_get_flags(l) & IFF_UP) ? 1 : 0;
+	rtnl_link_put(l);
+	return up;
+}
+
+static bool same_addr(struct nl_addr *x, const struct ipaddr *a)
+{
+	size_t len = a->family == AF_INET ? 4 : 16;
+
+	return x && nl_addr_get_family(x) == a->family && nl_addr_get_len(x) == len &&
+	       memcmp(nl_addr_get_binary_addr(x), a->a, len) == 0;
+}
+
+struct addr_q {
+	int ifindex;
+	const struct ipaddr *a;
+	unsigned plen;
+	bool found;
+};
+
+static void addr_match(struct nl_object *obj, void *arg)
+{
+	struct addr_q *q = arg;
+	struct rtnl_addr *x = (struct rtnl_addr *)obj;
+
+	if (rtnl_addr_get_ifindex(x) == q->ifindex && rtnl_addr_get_prefixlen(x) == (int)q->plen &&
+	    same_addr(rtnl_addr_get_local(x), q->a))
+		q->found = true;
+}
+
+bool nsview_addr(struct nsview *v, const char *ifname, const struct ipaddr *a, unsigned plen)
+{
+	struct addr_q q = {.ifindex = rtnl_link_name2i(v->links, ifname), .a = a, .plen = plen};
+
+	if (q.ifindex <= 0)
+		return false;
+	nl_cache_foreach(v->addrs, addr_match, &q);
+	return q.found;
+}
+
+struct route_q {
+	const struct ipaddr *dst, *gw;
+	unsigned plen;
+	bool found;
+};
+
+static void route_match(struct nl_object *obj, void *arg)
+{
+	struct route_q *q = arg;
+	struct rtnl_route *r = (struct rtnl_route *)obj;
+	struct nl_addr *dst = rtnl_route_get_dst(r);
+	unsigned dlen = dst ? nl_addr_get_prefixlen(dst) : 0;
+
+	if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST ||
+	    rtnl_route_get_family(r) != q->gw->family || dlen != q->plen ||
+	    (q->plen && !same_addr(dst, q->dst)) || rtnl_route_get_nnexthops(r) < 1)
+		return;
+	if (same_addr(rtnl_route_nh_get_gateway(rtnl_route_nexthop_n(r, 0)), q->gw))
+		q->found = true;
+}
+
+bool nsview_route(struct nsview *v, const struct ipaddr *dst, unsigned plen, const struct ipaddr *gw)
+{
+	struct route_q q = {.dst = dst, .gw = gw, .plen = plen};
+
+	nl_cache_foreach(v->routes, route_match, &q);
+	return q.found;
 }

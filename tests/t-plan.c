@@ -177,8 +177,8 @@ int main(void)
 	reset();
 	plan.verb = "destroy";
 	snprintf(plan.title, sizeof plan.title, "npte-netns destroy client server");
-	plan_guard_owned(&plan, "destroy", "client", true);
-	plan_guard_owned(&plan, "destroy", "server", true);
+	plan_guard_owned(&plan, "destroy", "client", GUARD_MAY_BE_GONE);
+	plan_guard_owned(&plan, "destroy", "server", GUARD_MAY_BE_GONE);
 	plan_netns_destroy(&plan, "client");
 	plan_netns_destroy(&plan, "server");
 	golden("tests/golden/netns-destroy.sh", render(&alice), "destroy, as a sudo user");
@@ -187,7 +187,7 @@ int main(void)
 	reset();
 	plan.verb = "show";
 	snprintf(plan.title, sizeof plan.title, "guard");
-	plan_guard_owned(&plan, "show", "client", false);
+	plan_guard_owned(&plan, "show", "client", 0);
 	ok(strstr(render(&alice), "grep -qsx owner=1000 /run/npte/netns/client && test -e /run/netns/client || "
 				 "{ echo 'npte-netns: show: client: not found or not yours' >&2; exit 2; }\n") != NULL,
 	   "guard of a verb that needs the namespace checks owner and existence");

@@ -9,9 +9,9 @@ flock -E 75 -w 30 9 || { echo 'npte-netns: create: lock busy after 30s; retry la
 trap '' HUP INT QUIT TERM TSTP TTIN TTOU PIPE
 step=0
 rollback() {
-	if [ "$step" -ge 10 ]; then rm -f /run/npte/netns/server || true; fi
-	if [ "$step" -ge 6 ]; then ip netns del server || true; fi
-	if [ "$step" -ge 5 ]; then rm -f /run/npte/netns/client || true; fi
+	if [ "$step" -ge 12 ]; then rm -f /run/npte/netns/server || true; fi
+	if [ "$step" -ge 7 ]; then ip netns del server || true; fi
+	if [ "$step" -ge 6 ]; then rm -f /run/npte/netns/client || true; fi
 	if [ "$step" -ge 1 ]; then ip netns del client || true; fi
 	:
 }
@@ -21,13 +21,15 @@ step=1
 ip -n client link set lo up
 ip netns exec client sysctl -q -w net.ipv4.ip_forward=1
 ip netns exec client sysctl -q -w net.ipv6.conf.all.forwarding=1
+ip netns exec client sysctl -q -w net.ipv6.conf.default.accept_dad=0
 (umask 077 && set -C && printf 'owner=%s\n' 1000 >/run/npte/netns/client)
-step=5
-ip netns add server
 step=6
+ip netns add server
+step=7
 ip -n server link set lo up
 ip netns exec server sysctl -q -w net.ipv4.ip_forward=1
 ip netns exec server sysctl -q -w net.ipv6.conf.all.forwarding=1
+ip netns exec server sysctl -q -w net.ipv6.conf.default.accept_dad=0
 (umask 077 && set -C && printf 'owner=%s\n' 1000 >/run/npte/netns/server)
-step=10
+step=12
 trap - EXIT

@@ -1,0 +1,220 @@
+/*
+ * npte-lab: the reference's client/router/server lab (plus IPv6), made and
+ * removed as one transaction from the same plan builders the primitives use.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <linux/capability.h>
+#include "cli.h"
+#include "err.h"
+#include "lock.h"
+#include "netns.h"
+#include "ops.h"
+#include "registry.h"
+#include "show.h"
+
+#define USAGE \
+	"usage: npte-lab create [-n] [--wait S] [--prefix P]\n" \
+	"       npte-lab destroy [-n] [--wait S] [--prefix P]\n" \
+	"       npte-lab status [--json] [--prefix P]\n" \
+	"       npte-lab -h | --help | --version\n" \
+	"Namespaces Pclient, Prouter, Pserver; P is [a-z][a-z0-9]*, at most 6 bytes.\n"
+
+static const int caps_all[] = {
+	CAP_SYS_ADMIN, /* mount(2) and unshare(2) for namespaces, setns(2) for sockets inside */
+	CAP_NET_ADMIN, /* links, addresses and routes over netlink */
+	-1,
+};
+static const int caps_read[] = {CAP_SYS_ADMIN, -1}; /* status: setns to read inside */
+
+enum { O_PREFIX = O_USER };
+#define OPT_PREFIX {"prefix", 0, true, false, O_PREFIX}
+static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_END};
+static const struct optspec spec_read[] = {OPT_JSON, OPT_HELP, OPT_PREFIX, OPT_END};
+
+/* The topology (reference-npte.md §7), IPv6 added with the same host numbers. */
+enum { CLIENT, ROUTER, SERVER, NROLES };
+static const char *const role[NROLES] = {"client", "router", "server"};
+static const struct { int ns, peer; const char *cidr; } addrs[] = {
+	{CLIENT, ROUTER, "172.16.3.2/24"},   {ROUTER, CLIENT, "172.16.3.1/24"},
+	{SERVER, ROUTER, "172.16.2.2/24"},   {ROUTER, SERVER, "172.16.2.1/24"},
+	{CLIENT, ROUTER, "fd00:16:3::2/64"}, {ROUTER, CLIENT, "fd00:16:3::1/64"},
+	{SERVER, ROUTER, "fd00:16:2::2/64"}, {ROUTER, SERVER, "fd00:16:2::1/64"},
+};
+static const struct { int ns; const char *via; } routes[] = {
+	{CLIENT, "172.16.3.1"}, {CLIENT, "fd00:16:3::1"},
+	{SERVER, "172.16.2.1"}, {SERVER, "fd00:16:2::1"},
+};
+
+static char name[NROLES][NETNS_NAME_MAX + 4];
+
+static void names(const char *verb, const struct opts *o)
+{
+	const char *p = o->set[O_PREFIX] ? o->val[O_PREFIX] : "";
+
+	cli_npos(verb, o, 0, 0);
+	if (*p)
+		cli_netns(verb, p); /* the prefix obeys the name rule itself */
+	for (int r = 0; r < NROLES; r++) {
+		if (strlen(p) + strlen(role[r]) > NETNS_NAME_MAX)
+			die(EXIT_USAGE, "%s: --prefix '%s' is too long: %s%s exceeds 12 bytes", verb, p, p,
+			    role[r]);
+		snprintf(name[r], sizeof name[r], "%s%s", p, role[r]);
+		cli_netns(verb, name[r]);
+	}
+}
+
+static void ifname_to(char *buf, size_t n, int peer)
+{
+	snprintf(buf, n, "if-%s", name[peer]);
+}
+
+static int cmd_create(struct opts *o)
+{
+	char ifn[IFNAME_MAX + 1];
+
+	names("create", o);
+	for (int r = 0; r < NROLES; r++)
+		plan_netns_create(&cli_plan, name[r]);
+	plan_veth_add(&cli_plan, name[CLIENT], name[ROUTER]);
+	plan_veth_add(&cli_plan, name[SERVER], name[ROUTER]);
+	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+		struct ipaddr a;
+		unsigned plen;
+
+		cli_cidr("create", addrs[i].cidr, &a, &plen);
+		ifname_to(ifn, sizeof ifn, addrs[i].peer);
+		plan_addr(&cli_plan, true, name[addrs[i].ns], ifn, &a, plen);
+	}
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		struct ipaddr via, any = {0};
+
+		cli_ip("create", routes[i].via, &via);
+		any.family = via.family;
+		plan_route(&cli_plan, true, name[routes[i].ns], &any, 0, &via);
+	}
+	return cli_run("create", o);
+}
+
+static int cmd_destroy(struct opts *o)
+{
+	static const int order[] = {CLIENT, SERVER, ROUTER};
+
+	names("destroy", o);
+	/* Parts already gone are fine; a part that is someone else's is not. */
+	for (int i = 0; i < NROLES; i++)
+		plan_guard_owned(&cli_plan, "destroy", name[order[i]], GUARD_MAY_BE_GONE | GUARD_ABSENT_OK);
+	/* Removing a namespace removes its veth ends, addresses and routes with it. */
+	for (int i = 0; i < NROLES; i++)
+		plan_netns_destroy(&cli_plan, name[order[i]]);
+	return cli_run("destroy", o);
+}
+
+struct part {
+	const char *kind;
+	char what[96];
+	bool present;
+};
+
+static int cmd_status(struct opts *o)
+{
+	static struct part parts[64];
+	struct nsview *view[NROLES] = {0};
+	struct ctx c;
+	size_t n = 0, have = 0;
+	char ifn[IFNAME_MAX + 1];
+	int rc;
+
+	names("status", o);
+	caps_keep(caps_read);
+	require_root("status");
+	ctx_init(&c, &cli_who, 30);
+	rc = rundir_open(false, &c.err) < 0 && c.err.code ? c.err.code : 0;
+	if (!rc && rundir_fd() >= 0)
+		rc = lock_take(false, c.wait_s, cli_who.uid, "status", &c.err);
+	if (rc)
+		return cli_finish("status", &c, rc);
+	for (int r = 0; r < NROLES; r++) {
+		struct marker m;
+		struct nshandle *h;
+		struct part *p = &parts[n++];
+
+		p->kind = "namespace";
+		snprintf(p->what, sizeof p->what, "%s", name[r]);
+		/* Someone else's namespace is reported as absent, like every refusal. */
+		if (marker_read(name[r], &m) < 0 || (!cli_who.admin && m.owner != cli_who.uid) ||
+		    ctx_ns(&c, name[r], &h) < 0 || (m.cookie && m.cookie != h->nl.cookie))
+			continue;
+		p->present = true;
+		view[r] = nsview_open(h->fd);
+	}
+	for (int pair = 0; pair < 2; pair++) {
+		int end = pair ? SERVER : CLIENT;
+		const int side[2][2] = {{end, ROUTER}, {ROUTER, end}};
+
+		for (int s = 0; s < 2; s++) {
+			struct part *p = &parts[n++];
+
+			ifname_to(ifn, sizeof ifn, side[s][1]);
+			p->kind = "link";
+			snprintf(p->what, sizeof p->what, "%s/%s up", name[side[s][0]], ifn);
+			p->present = view[side[s][0]] && nsview_link(view[side[s][0]], ifn) == 1;
+		}
+	}
+	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+		struct part *p = &parts[n++];
+		struct ipaddr a;
+		unsigned plen;
+
+		cli_cidr("status", addrs[i].cidr, &a, &plen);
+		ifname_to(ifn, sizeof ifn, addrs[i].peer);
+		p->kind = "address";
+		snprintf(p->what, sizeof p->what, "%s/%s %s", name[addrs[i].ns], ifn, addrs[i].cidr);
+		p->present = view[addrs[i].ns] && nsview_addr(view[addrs[i].ns], ifn, &a, plen);
+	}
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		struct part *p = &parts[n++];
+		struct ipaddr via, any = {0};
+
+		cli_ip("status", routes[i].via, &via);
+		any.family = via.family;
+		p->kind = "route";
+		snprintf(p->what, sizeof p->what, "%s default via %s", name[routes[i].ns], routes[i].via);
+		p->present = view[routes[i].ns] && nsview_route(view[routes[i].ns], &any, 0, &via);
+	}
+	for (int r = 0; r < NROLES; r++)
+		nsview_close(view[r]);
+	ctx_close(&c);
+	lock_release();
+	for (size_t i = 0; i < n; i++)
+		have += parts[i].present;
+	const char *state = have == n ? "complete" : have ? "partial" : "absent";
+	if (o->set[O_JSON]) {
+		printf("{\"state\":\"%s\",\"parts\":[", state);
+		for (size_t i = 0; i < n; i++) {
+			printf("%s{\"kind\":\"%s\",\"what\":", i ? "," : "", parts[i].kind);
+			json_str(stdout, parts[i].what);
+			printf(",\"present\":%s}", parts[i].present ? "true" : "false");
+		}
+		puts("]}");
+	} else {
+		printf("lab %s, %s, %s: %s (%zu of %zu parts)\n", name[CLIENT], name[ROUTER], name[SERVER],
+		       state, have, n);
+		for (size_t i = 0; i < n; i++)
+			printf("  %-7s %-9s %s\n", parts[i].present ? "ok" : "missing", parts[i].kind,
+			       parts[i].what);
+	}
+	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+}
+
+static const struct verb verbs[] = {
+	{"create", cmd_create, spec_mutate},
+	{"destroy", cmd_destroy, spec_mutate},
+	{"status", cmd_status, spec_read},
+	{NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	return cli_main(argc, argv, "npte-lab", USAGE, caps_all, verbs);
+}
