@@ -169,7 +169,7 @@ void plan_render(FILE *f, const struct plan *p, const struct ctx *c)
 	fprintf(f, "install -d -m 0700 %s %s/%s\n", NPTE_RUN_DIR, NPTE_RUN_DIR, "netns");
 	fprintf(f, "exec 9>>%s/lock\n", NPTE_RUN_DIR);
 	snprintf(busy, sizeof busy, "%s: %s: lock busy after %us; retry later", prog, p->verb, c->wait_s);
-	fprintf(f, "flock -E 75 -w %u 9 || { echo ", c->wait_s);
+	fprintf(f, "flock%s -E 75 -w %u 9 || { echo ", p->exclusive ? "" : " -s", c->wait_s);
 	sh_quote(f, busy);
 	fprintf(f, " >&2; exit 75; }\n");
 	/* The live run blocks these while it holds the lock; the script ignores them. */

@@ -63,6 +63,43 @@ static void limits_sane(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* TERM, LANG and LC_* as sudo passed them, for npte-run's fresh environment. */
+static char kept_buf[ENV_KEPT_MAX][256];
+static const char *kept[ENV_KEPT_MAX + 1];
+static int nkept;
+static char cwd_buf[4096];
+
+static void keep_env(const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	if (!kv[klen] || nkept >= ENV_KEPT_MAX || strlen(kv) >= sizeof kept_buf[0])
+		return;
+	if (!((klen == 4 && strncmp(kv, "TERM", 4) == 0) || (klen == 4 && strncmp(kv, "LANG", 4) == 0) ||
+	      strncmp(kv, "LC_", 3) == 0))
+		return;
+	/* Only printable ASCII: these end up in a user's environment and the dry-run script. */
+	for (const char *p = kv; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return;
+	for (size_t i = 0; i < klen; i++)
+		if (!((kv[i] >= 'A' && kv[i] <= 'Z') || (kv[i] >= '0' && kv[i] <= '9') || kv[i] == '_'))
+			return;
+	snprintf(kept_buf[nkept], sizeof kept_buf[0], "%s", kv);
+	kept[nkept] = kept_buf[nkept];
+	nkept++;
+}
+
+const char *const *env_kept(void)
+{
+	return kept;
+}
+
+const char *orig_cwd(void)
+{
+	return cwd_buf;
+}
+
 static void env_read(struct caller *who)
 {
 	const char *su = NULL, *sg = NULL;
@@ -70,10 +107,14 @@ static void env_read(struct caller *who)
 
 	for (char **e = environ; e && *e; e++) {
 		/* Loader variables reaching root mean sudoers lets users SETENV. */
-		if (strncmp(*e, "LD_", 3) == 0 || strncmp(*e, "GLIBC_TUNABLES=", 15) == 0)
-			die(EXIT_USAGE, "refusing to run with %.*s in the environment "
-				"(sudoers must not allow SETENV)",
-			    (int)strcspn(*e, "="), *e);
+		if (strncmp(*e, "LD_", 3) == 0 || strncmp(*e, "GLIBC_TUNABLES=", 15) == 0) {
+			char key[64];
+
+			snprintf(key, sizeof key, "%.*s", (int)strcspn(*e, "="), *e);
+			die(EXIT_USAGE, "refusing to run with %s in the environment "
+				"(sudoers must not allow SETENV)", disp(key));
+		}
+		keep_env(*e);
 		if (strncmp(*e, "SUDO_UID=", 9) == 0)
 			su = *e + 9;
 		else if (strncmp(*e, "SUDO_GID=", 9) == 0)
@@ -102,6 +143,8 @@ void hygiene(struct caller *who)
 {
 	fds_sane();
 	umask(022);
+	if (!getcwd(cwd_buf, sizeof cwd_buf))
+		cwd_buf[0] = '\0';
 	if (chdir("/") < 0)
 		die_errno(EXIT_FAIL, "chdir /");
 	signals_sane();

@@ -28,6 +28,13 @@ void hygiene(struct caller *who);
  */
 void caps_keep(const int *caps);
 
+#define ENV_KEPT_MAX 16
+/* "KEY=VALUE" for TERM, LANG and LC_* as they reached us (printable ASCII
+ * only), saved by hygiene() before it cleared the environment; NULL-ended. */
+const char *const *env_kept(void);
+/* The working directory we were started in ("" if unknown), saved by hygiene(). */
+const char *orig_cwd(void);
+
 /* Exit 1 unless running as root: live verbs need sudo. */
 void require_root(const char *verb);
 

@@ -1,0 +1,388 @@
+/*
+ * npte-run: run a program inside a namespace the caller owns, as the caller,
+ * with no privilege left. What `ip netns exec` sets up (the netns, a private
+ * mount namespace, a fresh /sys, /etc/netns/NS over /etc), then the caller's
+ * uid, gid and groups, empty capability sets, NO_NEW_PRIVS, a fresh
+ * environment, and execvp resolved as the caller.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+#include <cap-ng.h>
+#include <linux/capability.h>
+#include "args.h"
+#include "err.h"
+#include "lock.h"
+#include "ops.h"
+#include "plan.h"
+#include "priv.h"
+#include "registry.h"
+#include "shquote.h"
+#include "validate.h"
+
+#define USAGE \
+	"usage: npte-run [-n] [-e KEY=VALUE]... [--wait S] NS [--] CMD [ARG]...\n" \
+	"       npte-run -h | --help | --version\n"
+
+/*
+ * Kept until the switch to the caller, then all gone. The bounding set is
+ * already empty by then (cleared at start while CAP_SETPCAP was still ours).
+ */
+static const int caps_user[] = {
+	CAP_SYS_ADMIN, /* setns(2), unshare(CLONE_NEWNS), mount /sys and /etc/netns files */
+	CAP_SETUID,    /* setresuid(2) to the caller */
+	CAP_SETGID,    /* setresgid(2) and setgroups(2) to the caller's groups */
+	-1,
+};
+
+enum { O_ENV = O_USER };
+static const struct optspec spec[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_VERSION, OPT_WAIT, {"env", 'e', true, true, O_ENV}, OPT_END,
+};
+
+#define ENV_MAX (ARGS_LIST_MAX + ENV_KEPT_MAX + 8)
+#define GROUPS_MAX 256
+
+static struct caller who;
+static struct plan plan;
+static struct {
+	char name[64], home[1024], shell[256];
+	gid_t groups[GROUPS_MAX];
+	int ngroups;
+} user;
+static char envbuf[8][1100];
+static const char *envp[ENV_MAX + 1];
+static int nenv;
+static char **cmd; /* CMD ARG..., NULL-ended (argv's own tail) */
+
+static _Noreturn void usage(int code)
+{
+	fputs(USAGE, code ? stderr : stdout);
+	exit(code);
+}
+
+/* --- the environment, built from nothing ---------------------------------- */
+
+static void env_put(const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	/* A later value for the same key wins, so -e can override TERM or PATH. */
+	for (int i = 0; i < nenv; i++) {
+		if (strncmp(envp[i], kv, klen) == 0 && envp[i][klen] == '=') {
+			envp[i] = kv;
+			return;
+		}
+	}
+	if (nenv >= ENV_MAX)
+		die(EXIT_USAGE, "too many environment variables");
+	envp[nenv++] = kv;
+}
+
+static const char *env_fmt(int slot, const char *key, const char *val)
+{
+	snprintf(envbuf[slot], sizeof envbuf[slot], "%s=%s", key, val);
+	return envbuf[slot];
+}
+
+static bool valid_env_key(const char *s, size_t len)
+{
+	if (len == 0 || len > 128 || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+static void build_env(const struct opts *o)
+{
+	env_put(env_fmt(0, "PATH", who.admin ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+					     : "/usr/local/bin:/usr/bin:/bin"));
+	env_put(env_fmt(1, "HOME", user.home));
+	env_put(env_fmt(2, "USER", user.name));
+	env_put(env_fmt(3, "LOGNAME", user.name));
+	env_put(env_fmt(4, "SHELL", user.shell));
+	for (const char *const *k = env_kept(); *k; k++)
+		env_put(*k);
+	for (int i = 0; i < o->nlist; i++) {
+		const char *kv = o->list[i];
+		size_t klen = strcspn(kv, "=");
+
+		if (!kv[klen])
+			die(EXIT_USAGE, "invalid -e '%s': expected KEY=VALUE", disp(kv));
+		if (!valid_env_key(kv, klen))
+			die(EXIT_USAGE, "invalid -e key in '%s': must match ^[A-Za-z_][A-Za-z0-9_]*$ (at most 128)",
+			    disp(kv));
+		env_put(kv); /* VALUE is passed as bytes, unvalidated: it only reaches the caller's program */
+	}
+	envp[nenv] = NULL;
+}
+
+/* The caller's account, read in the host's mount namespace before entering NS:
+ * no NSS or passwd lookup ever happens inside a namespace. */
+static void lookup_user(void)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwuid(who.uid);
+	if (!pw)
+		die(EXIT_FAIL, "no passwd entry for uid %u", (unsigned)who.uid);
+	if (strlen(pw->pw_name) >= sizeof user.name || strlen(pw->pw_dir) >= sizeof user.home ||
+	    strlen(pw->pw_shell) >= sizeof user.shell)
+		die(EXIT_FAIL, "passwd entry for uid %u is too long", (unsigned)who.uid);
+	strcpy(user.name, pw->pw_name);
+	strcpy(user.home, pw->pw_dir);
+	strcpy(user.shell, pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
+	user.ngroups = GROUPS_MAX;
+	if (getgrouplist(user.name, who.gid, user.groups, &user.ngroups) < 0)
+		die(EXIT_FAIL, "%s is in more than %d groups", user.name, GROUPS_MAX);
+}
+
+/* --- inside the namespace ---------------------------------------------------- */
+
+static void fresh_sys(void)
+{
+	struct statvfs sv;
+	unsigned long flags = 0;
+
+	if (statvfs("/sys", &sv) == 0 && (sv.f_flag & ST_RDONLY))
+		flags = MS_RDONLY;
+	/* /sys/class/net shows the namespace of the sysfs mount, not of the reader. */
+	if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL)
+		die_errno(EXIT_FAIL, "umount /sys");
+	if (mount("sysfs", "/sys", "sysfs", flags, NULL) < 0)
+		die_errno(EXIT_FAIL, "mount sysfs on /sys");
+}
+
+static void check_root_owned(int fd, const char *what, const char *name)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))
+		die(EXIT_FAIL, "refusing %s%s: not root-owned or writable by others", what, disp(name));
+}
+
+/* Bind each file of a root-owned /etc/netns/NS over /etc, as ip netns exec does,
+ * but refusing anything a user could have planted or redirected. */
+static void bind_etc(const char *ns)
+{
+	int base, dir;
+	DIR *d;
+	struct dirent *de;
+
+	base = open("/etc/netns", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (base < 0) {
+		if (errno == ENOENT)
+			return;
+		die_errno(EXIT_FAIL, "open /etc/netns (must be a directory, not a symlink)");
+	}
+	check_root_owned(base, "/etc/netns", "");
+	dir = openat(base, ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(base);
+	if (dir < 0) {
+		if (errno == ENOENT)
+			return;
+		die_errno(EXIT_FAIL, "open /etc/netns/%s (must be a directory, not a symlink)", ns);
+	}
+	check_root_owned(dir, "/etc/netns/", ns);
+	d = fdopendir(dir);
+	if (!d)
+		die_errno(EXIT_FAIL, "read /etc/netns/%s", ns);
+	while ((de = readdir(d))) {
+		char target[512], src[64];
+		struct stat st;
+		int fd;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		fd = openat(dir, de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			die_errno(EXIT_FAIL, "open /etc/netns/%s/%s", ns, disp(de->d_name));
+		if (S_ISLNK(st.st_mode) || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+			die(EXIT_FAIL, "refusing /etc/netns/%s/%s: not a regular file or directory", ns,
+			    disp(de->d_name));
+		check_root_owned(fd, "/etc/netns/ entry ", de->d_name);
+		snprintf(target, sizeof target, "/etc/%s", de->d_name);
+		snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+		/* Through the fd we checked: a rename after the check cannot redirect it. */
+		if (mount(src, target, NULL, MS_BIND, NULL) < 0)
+			warnx("bind /etc/netns/%s/%s over %s: %s", ns, disp(de->d_name), disp(target),
+			      strerror(errno));
+		close(fd);
+	}
+	closedir(d);
+}
+
+static void become_user(void)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	if (who.admin)
+		return; /* root without sudo: the administrator's own privilege, as ip netns exec */
+	if (setgroups((size_t)user.ngroups, user.groups) < 0)
+		die_errno(EXIT_FAIL, "setgroups");
+	if (setresgid(who.gid, who.gid, who.gid) < 0)
+		die_errno(EXIT_FAIL, "setresgid %u", (unsigned)who.gid);
+	/* Leaving uid 0 without KEEPCAPS empties the permitted and effective sets. */
+	if (setresuid(who.uid, who.uid, who.uid) < 0)
+		die_errno(EXIT_FAIL, "setresuid %u", (unsigned)who.uid);
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
+		die(EXIT_FAIL, "cannot clear capabilities");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die_errno(EXIT_FAIL, "PR_SET_NO_NEW_PRIVS");
+	/* Verify rather than trust (CVE-2019-14287 and friends). */
+	if (getresuid(&r, &e, &s) < 0 || r != who.uid || e != who.uid || s != who.uid ||
+	    getresgid(&rg, &eg, &sg) < 0 || rg != who.gid || eg != who.gid || sg != who.gid)
+		die(EXIT_FAIL, "the switch to uid %u did not take", (unsigned)who.uid);
+	capng_get_caps_process();
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
+		die(EXIT_FAIL, "capabilities survived the switch to uid %u", (unsigned)who.uid);
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			die(EXIT_FAIL, "the bounding set is not empty");
+}
+
+/* --- the ops ---------------------------------------------------------------------- */
+
+static int unlock_exec(struct ctx *c, const struct op *op)
+{
+	(void)c, (void)op;
+	lock_release(); /* never hold npte's lock across the program's lifetime */
+	return 0;
+}
+
+static void unlock_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)op, (void)c;
+	/* Release the lock and give the program default signal handling back. */
+	fputs("exec 9>&-\ntrap - HUP INT QUIT TERM TSTP TTIN TTOU PIPE\n", f);
+}
+
+static const struct op_type unlock_op = {"unlock", unlock_exec, NULL, unlock_render, NULL};
+
+static int run_exec(struct ctx *c, const struct op *op)
+{
+	struct nshandle *h;
+	int nsfd, rc;
+
+	rc = ctx_ns(c, op->ns, &h);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+	nsfd = h->fd;
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return err_sys(&c->err, EXIT_FAIL, errno, "%s: setns", op->ns);
+	ctx_close(c);
+	/* Our own mount namespace, propagating nothing back to the host. */
+	if (unshare(CLONE_NEWNS) < 0 || mount("", "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return err_sys(&c->err, EXIT_FAIL, errno, "%s: private mount namespace", op->ns);
+	fresh_sys();
+	bind_etc(op->ns);
+	become_user();
+	/* The caller's working directory, entered with the caller's own rights. */
+	if (!orig_cwd()[0] || chdir(orig_cwd()) < 0)
+		if (chdir(user.home) < 0 && chdir("/") < 0)
+			return err_sys(&c->err, EXIT_FAIL, errno, "chdir");
+	environ = (char **)envp; /* execvp searches the caller's PATH, as the caller */
+	execvp(cmd[0], cmd);
+	rc = errno;
+	fprintf(stderr, "%s: %s: %s\n", prog, disp(cmd[0]), strerror(rc));
+	_exit(rc == ENOENT ? 127 : 126);
+}
+
+static void run_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	(void)c;
+	fputs("exec ", f);
+	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, NULL});
+	if (!who.admin) {
+		fputc(' ', f);
+		render_cmd(f, (const char *[]){"runuser", "-u", user.name, "--", NULL});
+	}
+	fputs(" env -i", f);
+	for (int i = 0; envp[i]; i++) {
+		fputc(' ', f);
+		sh_quote(f, envp[i]);
+	}
+	for (int i = 0; cmd[i]; i++) {
+		fputc(' ', f);
+		sh_quote(f, cmd[i]);
+	}
+	fputc('\n', f);
+}
+
+static const struct op_type run_op = {"run", run_exec, NULL, run_render, NULL};
+
+int main(int argc, char **argv)
+{
+	static struct opts o;
+	char why[160];
+	struct ctx c;
+	unsigned wait_s = 30;
+	const char *ns;
+	int at = 1;
+
+	prog = "npte-run";
+	hygiene(&who);
+	if (!who.admin)
+		caps_keep(caps_user);
+	/* Options end at NS: everything after it belongs to the command. */
+	if (!args_parse(&o, argc - 1, argv + 1, spec, false, why, sizeof why))
+		die(EXIT_USAGE, "%s", why);
+	if (o.set[O_HELP])
+		usage(EXIT_OK);
+	if (o.set[O_VERSION]) {
+		printf("npte-run %s\n", NPTE_VERSION);
+		return EXIT_OK;
+	}
+	if (o.set[O_WAIT] && !parse_seconds(o.val[O_WAIT], &wait_s, why, sizeof why))
+		die(EXIT_USAGE, "invalid --wait '%s': %s", disp(o.val[O_WAIT]), why);
+	if (o.npos < 1)
+		usage(EXIT_USAGE);
+	ns = o.pos[0];
+	if (!valid_netns_name(ns, why, sizeof why))
+		die(EXIT_USAGE, "invalid namespace name '%s': %s", disp(ns), why);
+	if (o.npos > at && strcmp(o.pos[at], "--") == 0)
+		at++;
+	if (o.npos <= at)
+		die(EXIT_USAGE, "no command given\n%s", USAGE);
+	/* Options stop at NS, so CMD ARG... is argv's own tail, NULL-ended. */
+	cmd = argv + (argc - (o.npos - at));
+	if (!cmd[0][0] || strchr(cmd[0], '='))
+		die(EXIT_USAGE, "invalid command '%s': empty or containing '='", disp(cmd[0]));
+	lookup_user();
+	build_env(&o);
+
+	ctx_init(&c, &who, wait_s);
+	snprintf(plan.title, sizeof plan.title, "npte-run %s -- %s ...", ns, disp(cmd[0]));
+	plan.verb = "run";
+	plan.exclusive = false; /* a reader: it only needs NS to stay put while it enters */
+	plan_guard_owned(&plan, "run", ns, 0);
+	plan_add(&plan, &unlock_op);
+	snprintf(plan_add(&plan, &run_op)->ns, NETNS_NAME_MAX + 1, "%s", ns);
+	if (o.set[O_DRYRUN]) {
+		plan_render(stdout, &plan, &c);
+		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+	}
+	require_root("run");
+	/* Returns only on failure: on success run_exec has become the program. */
+	int rc = plan_execute(&plan, &c);
+	warnx("run: %s", c.err.msg[0] ? c.err.msg : "failed");
+	return rc ? rc : EXIT_FAIL;
+}
