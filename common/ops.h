@@ -4,6 +4,7 @@
 #define NPTE_OPS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "plan.h"
 
 /* Refuse unless NAME is a marker owned by the caller and the namespace behind
@@ -32,6 +33,23 @@ void plan_addr(struct plan *p, bool add, const char *ns, const char *ifname,
 /* Route to DST/PLEN (plen 0: default) via GW in NS's main table, proto static. */
 void plan_route(struct plan *p, bool add, const char *ns, const struct ipaddr *dst, unsigned plen,
 		const struct ipaddr *gw);
+
+/* Shaping at the root of IFACE in NS. A new root qdisc is grafted under the
+ * handle the current one does not use (1: or 2:), so it replaces whatever was
+ * there atomically and inherits no stale attribute; a child goes under it. */
+struct netem_spec;
+struct tbf_spec;
+struct qdisc_child {
+	char kind[8];          /* "tbf" or "cake" */
+	char rate[32];         /* as given */
+	uint64_t rate64;       /* bytes/s */
+	const struct tbf_spec *tbf; /* for kind tbf */
+};
+void plan_netem(struct plan *p, const char *ns, const char *ifname, const struct netem_spec *s,
+		const struct qdisc_child *child);
+void plan_tbf(struct plan *p, const char *ns, const char *ifname, const struct tbf_spec *t);
+/* Remove the root qdisc; an interface with only the default one is fine. */
+void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
 
 /* Shared by the op modules: a new op on namespace name. */
 struct op *op_ns(struct plan *p, const struct op_type *t, const char *name);

@@ -42,6 +42,7 @@ struct op {
 	struct ipaddr gw;
 	unsigned plen;
 	unsigned flags;
+	const void *data; /* op-specific parameters in static storage (qdisc specs) */
 };
 
 #define PLAN_MAX 16384
