@@ -11,12 +11,16 @@
 #include "netns.h"
 #include "ops.h"
 #include "registry.h"
+#include "profiles.h"
+#include "shape.h"
 #include "show.h"
+#include "shquote.h"
 
 #define USAGE \
 	"usage: npte-lab create [-n] [--wait S] [--prefix P]\n" \
 	"       npte-lab destroy [-n] [--wait S] [--prefix P]\n" \
 	"       npte-lab status [--json] [--prefix P]\n" \
+	"       npte-lab netem [-n] [--wait S] [--prefix P] [--profile NAME | --list]\n" \
 	"       npte-lab -h | --help | --version\n" \
 	"Namespaces Pclient, Prouter, Pserver; P is [a-z][a-z0-9]*, at most 6 bytes.\n"
 
@@ -27,8 +31,12 @@ static const int caps_all[] = {
 };
 static const int caps_read[] = {CAP_SYS_ADMIN, -1}; /* status: setns to read inside */
 
-enum { O_PREFIX = O_USER };
+enum { O_PREFIX = O_USER, O_PROFILE, O_LIST };
 #define OPT_PREFIX {"prefix", 0, true, false, O_PREFIX}
+static const struct optspec spec_netem[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX,
+	{"profile", 0, true, false, O_PROFILE}, {"list", 0, false, false, O_LIST}, OPT_END,
+};
 static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_END};
 static const struct optspec spec_read[] = {OPT_JSON, OPT_HELP, OPT_PREFIX, OPT_END};
 
@@ -66,7 +74,7 @@ static void names(const char *verb, const struct opts *o)
 
 static void ifname_to(char *buf, size_t n, int peer)
 {
-	snprintf(buf, n, "if-%s", name[peer]);
+	snprintf(buf, n, "if-%.12s", name[peer]);
 }
 
 static int cmd_create(struct opts *o)
@@ -207,10 +215,88 @@ static int cmd_status(struct opts *o)
 	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }
 
+static struct netem_spec spec[2];
+static struct qdisc_child child[2];
+
+/* A profile direction into the same spec npte-netem apply would build. */
+static void direction(const struct link_dir *d, int i)
+{
+	char why[160];
+	bool ok = true;
+
+	memset(&spec[i], 0, sizeof spec[i]);
+	spec[i].qopt.limit = 1000;
+	ok &= !d->delay || netem_delay(&spec[i], d->delay, why, sizeof why, shape_tick_in_usec());
+	ok &= !d->loss || netem_loss(&spec[i], d->loss, why, sizeof why);
+	ok &= !d->limit || netem_limit(&spec[i], d->limit, why, sizeof why);
+	ok &= !d->rate || netem_rate(&spec[i], d->rate, why, sizeof why);
+	if (d->child) {
+		snprintf(child[i].kind, sizeof child[i].kind, "%s", d->child);
+		snprintf(child[i].rate, sizeof child[i].rate, "%s", d->child_rate);
+		ok &= shape_rate(d->child_rate, &child[i].rate64, why, sizeof why);
+	}
+	if (!ok)
+		die(EXIT_FAIL, "netem: built-in profile is invalid: %s", why);
+}
+
+static void list_profiles(void)
+{
+	for (const struct profile *p = profiles; p->name; p++) {
+		const struct link_dir *dir[2] = {&p->down, &p->up};
+
+		printf("%s\n  %s\n", p->name, p->desc);
+		for (int i = 0; i < 2; i++) {
+			const struct link_dir *d = dir[i];
+
+			printf("  %-4s delay %s", i ? "up" : "down", d->delay);
+			if (d->loss) printf(", loss %s", d->loss);
+			if (d->rate) printf(", rate %s", d->rate);
+			if (d->limit) printf(", limit %s", d->limit);
+			if (d->child) printf(", %s %s", d->child, d->child_rate);
+			putchar('\n');
+		}
+		printf("  source: %s\n", p->source);
+	}
+}
+
+static int cmd_netem(struct opts *o)
+{
+	const struct profile *p = NULL;
+	char ifn[2][IFNAME_MAX + 1];
+
+	if (o->set[O_LIST]) {
+		cli_npos("netem", o, 0, 0);
+		list_profiles();
+		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+	}
+	names("netem", o);
+	if (o->set[O_PROFILE] && !(p = profile_find(o->val[O_PROFILE]))) {
+		fprintf(stderr, "npte-lab: netem: unknown profile '%s'; available:", disp(o->val[O_PROFILE]));
+		for (const struct profile *q = profiles; q->name; q++)
+			fprintf(stderr, " %s", q->name);
+		fputc('\n', stderr);
+		return EXIT_USAGE;
+	}
+	/* Downlink leaves the router toward the client, uplink toward the server. */
+	ifname_to(ifn[0], sizeof ifn[0], CLIENT);
+	ifname_to(ifn[1], sizeof ifn[1], SERVER);
+	plan_guard_owned(&cli_plan, "netem", name[ROUTER], 0);
+	for (int i = 0; i < 2; i++) {
+		if (!p) {
+			plan_qdisc_clear(&cli_plan, name[ROUTER], ifn[i]);
+			continue;
+		}
+		direction(i ? &p->up : &p->down, i);
+		plan_netem(&cli_plan, name[ROUTER], ifn[i], &spec[i], child[i].kind[0] ? &child[i] : NULL);
+	}
+	return cli_run("netem", o);
+}
+
 static const struct verb verbs[] = {
 	{"create", cmd_create, spec_mutate},
 	{"destroy", cmd_destroy, spec_mutate},
 	{"status", cmd_status, spec_read},
+	{"netem", cmd_netem, spec_netem},
 	{NULL, NULL, NULL},
 };
 

@@ -1,0 +1,32 @@
+/* Named link profiles for `npte-lab netem`: both directions, shaped on the router. */
+#ifndef NPTE_PROFILES_H
+#define NPTE_PROFILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct link_dir {
+	const char *delay, *loss, *limit, *rate; /* netem knobs, tc words; NULL = unset */
+	const char *child, *child_rate;          /* optional child qdisc */
+};
+
+struct profile {
+	const char *name;
+	const char *desc;
+	const char *source;
+	struct link_dir down; /* router -> client (router's if-client) */
+	struct link_dir up;   /* router -> server (router's if-server) */
+};
+
+extern const struct profile profiles[];
+const struct profile *profile_find(const char *name);
+
+/*
+ * The reference's rule for a direction (its "chapter-050 trap"): a delay;
+ * exactly one place for the bottleneck (netem rate or a child, since with a
+ * rate on netem the queue sits inside netem and a child sees no backlog);
+ * a netem limit only together with a netem rate.
+ */
+bool profile_dir_ok(const struct link_dir *d, char *why, size_t n);
+
+#endif

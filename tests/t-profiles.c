@@ -1,0 +1,54 @@
+/* Lab profiles: every built-in direction parses and obeys the reference's rule;
+ * the rule itself rejects each way of breaking it. */
+#include <string.h>
+#include "tap.h"
+#include "profiles.h"
+#include "shape.h"
+
+static bool parses(const struct link_dir *d, char *why, size_t n)
+{
+	struct netem_spec s = {.qopt = {.limit = 1000}};
+	uint64_t r;
+
+	return (!d->delay || netem_delay(&s, d->delay, why, n, 15.625)) &&
+	       (!d->loss || netem_loss(&s, d->loss, why, n)) &&
+	       (!d->limit || netem_limit(&s, d->limit, why, n)) &&
+	       (!d->rate || netem_rate(&s, d->rate, why, n)) &&
+	       (!d->child_rate || shape_rate(d->child_rate, &r, why, n)) &&
+	       (!d->child || strcmp(d->child, "cake") == 0 || strcmp(d->child, "tbf") == 0);
+}
+
+int main(void)
+{
+	char why[160];
+	int count = 0;
+	static const struct link_dir bad[] = {
+		{.rate = "10mbit"},                                          /* no delay */
+		{.delay = "10ms"},                                           /* no bottleneck */
+		{.delay = "10ms", .rate = "1mbit", .child = "cake", .child_rate = "1mbit"}, /* two */
+		{.delay = "10ms", .limit = "100", .child = "cake", .child_rate = "1mbit"},  /* limit w/o rate */
+		{.delay = "10ms", .child = "cake"},                          /* child without rate */
+	};
+
+	for (const struct profile *p = profiles; p->name; p++, count++) {
+		const struct link_dir *dir[2] = {&p->down, &p->up};
+
+		ok(p->desc && p->desc[0] && p->source && p->source[0], "%s: described, with a source", p->name);
+		for (int i = 0; i < 2; i++) {
+			why[0] = '\0';
+			ok(profile_dir_ok(dir[i], why, sizeof why), "%s %s: one bottleneck, a delay (%s)",
+			   p->name, i ? "up" : "down", why);
+			why[0] = '\0';
+			ok(parses(dir[i], why, sizeof why), "%s %s: knobs parse (%s)", p->name, i ? "up" : "down", why);
+		}
+		ok(profile_find(p->name) == p, "%s: found by name", p->name);
+	}
+	ok(count >= 4, "at least the two reference profiles and two more (%d)", count);
+	ok(profile_find("4g-bloated") && profile_find("4g-managed"), "the reference's profiles are there");
+	ok(profile_find("nope") == NULL, "an unknown profile is not found");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why[0] = '\0';
+		ok(!profile_dir_ok(&bad[i], why, sizeof why) && why[0], "broken direction %zu refused: %s", i, why);
+	}
+	return done_testing();
+}
