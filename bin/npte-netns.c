@@ -2,6 +2,7 @@
  * npte-netns: create, destroy, list and show named network namespaces that
  * npte manages for the calling user. parse -> validate -> plan -> run/print.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "args.h"
 #include "cli.h"
 #include "err.h"
+#include "journal.h"
 #include "lock.h"
 #include "netns.h"
 #include "ops.h"
@@ -25,6 +27,7 @@
 	"       npte-netns destroy [-n] [--wait S] NAME...\n" \
 	"       npte-netns list [--json]\n" \
 	"       npte-netns show [--json] NAME\n" \
+	"       npte-netns gc [-n] [--wait S]\n" \
 	"       npte-netns -h | --help | --version\n"
 
 /*
@@ -146,11 +149,101 @@ static int cmd_show(struct opts *o)
 	return cli_finish("show", &c, rc);
 }
 
+/*
+ * Find what a crash left: markers whose namespace is gone or is not the one
+ * npte made (their marker goes), and, for the administrator, namespaces
+ * npte has no record of (reported, never removed: nothing proves they are
+ * npte's). Builds the plan of removals into cli_plan; returns the count.
+ */
+static int gc_scan(struct ctx *c, bool report)
+{
+	static char names[4096][16];
+	int n = marker_list(names, 4096), found = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct marker m;
+		struct nshandle *h;
+		const char *why = NULL;
+
+		if (marker_read(names[i], &m) < 0 || (!cli_who.admin && m.owner != cli_who.uid))
+			continue;
+		if (ctx_ns(c, names[i], &h) < 0)
+			why = netns_exists(names[i]) ? "a placeholder, not a namespace" : "its namespace is gone";
+		else if (m.cookie && m.cookie != h->nl.cookie)
+			why = "the namespace under that name is not the one npte made";
+		if (!why)
+			continue;
+		if (report)
+			printf("remove marker %s: %s\n", names[i], why);
+		if (strcmp(why, "a placeholder, not a namespace") == 0)
+			plan_netns_destroy(&cli_plan, names[i]);
+		else
+			plan_marker_remove(&cli_plan, names[i]);
+		found++;
+	}
+	ctx_close(c);
+	if (report && cli_who.admin) {
+		DIR *d = opendir(NETNS_RUN_DIR);
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			struct marker m;
+
+			if (de->d_name[0] == '.' || !valid_netns_name(de->d_name, NULL, 0) ||
+			    marker_read(de->d_name, &m) == 0)
+				continue;
+			printf("left alone: %s (no npte marker; if it is a leftover of yours: ip netns del %s)\n",
+			       de->d_name, de->d_name);
+		}
+		if (d)
+			closedir(d);
+	}
+	return found;
+}
+
+static int cmd_gc(struct opts *o)
+{
+	struct ctx c;
+	int rc, found;
+
+	cli_npos("gc", o, 0, 0);
+	caps_keep(caps_setns);
+	require_root("gc");
+	ctx_init(&c, &cli_who, cli_wait("gc", o));
+	if (o->set[O_DRYRUN]) {
+		/* Reads state, changes nothing: the script repairs what is there now. */
+		if (rundir_open(false, &c.err) < 0)
+			return c.err.code ? cli_finish("gc", &c, c.err.code) : EXIT_OK;
+		cli_plan.verb = "gc";
+		cli_plan.exclusive = true;
+		snprintf(cli_plan.title, sizeof cli_plan.title, "npte-netns gc");
+		gc_scan(&c, false);
+		plan_render(stdout, &cli_plan, &c);
+		journal_render(stdout, &c);
+		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+	}
+	rc = lock_take(true, c.wait_s, cli_who.uid, "gc", &c.err);
+	if (rc)
+		return cli_finish("gc", &c, rc);
+	if (journal_recover(&c, c.note, sizeof c.note) > 0)
+		printf("%s\n", c.note);
+	c.note[0] = '\0';
+	found = gc_scan(&c, true);
+	rc = plan_run(&cli_plan, &c);
+	ctx_close(&c);
+	lock_release();
+	if (!rc && !found)
+		puts("nothing to repair");
+	fflush(stdout);
+	return cli_finish("gc", &c, rc);
+}
+
 static const struct verb verbs[] = {
 	{"create", cmd_create, spec_mutate},
 	{"destroy", cmd_destroy, spec_mutate},
 	{"list", cmd_list, spec_read},
 	{"show", cmd_show, spec_read},
+	{"gc", cmd_gc, spec_mutate},
 	{NULL, NULL, NULL},
 };
 

@@ -80,6 +80,8 @@ static void title(const char *verb, const struct opts *o)
 
 int cli_finish(const char *verb, struct ctx *c, int rc)
 {
+	if (c->note[0])
+		warnx("%s: %s", verb, c->note);
 	if (rc) {
 		warnx("%s: %s", verb, c->err.msg[0] ? c->err.msg : "failed");
 		if (c->warn[0])

@@ -19,6 +19,8 @@ void plan_netns_create(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */
 void plan_netns_destroy(struct plan *p, const char *name);
 
+/* Remove NAME's marker only (gc: its namespace is gone or not npte's). */
+void plan_marker_remove(struct plan *p, const char *name);
 /* Bring IFNAME up inside NS. */
 void plan_link_up(struct plan *p, const char *ns, const char *ifname);
 
@@ -50,6 +52,10 @@ void plan_netem(struct plan *p, const char *ns, const char *ifname, const struct
 void plan_tbf(struct plan *p, const char *ns, const char *ifname, const struct tbf_spec *t);
 /* Remove the root qdisc; an interface with only the default one is fine. */
 void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
+
+/* The op kinds that can be undone: the journal names them to replay undos. */
+extern const struct op_type netns_add_op, marker_write_op, veth_add_op, addr_add_op, route_add_op,
+	root_op;
 
 /* Shared by the op modules: a new op on namespace name. */
 struct op *op_ns(struct plan *p, const struct op_type *t, const char *name);

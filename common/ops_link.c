@@ -116,7 +116,7 @@ static void veth_del_render(FILE *f, const struct op *op, const struct ctx *c)
 	fputc('\n', f);
 }
 
-static const struct op_type veth_add_op = {
+const struct op_type veth_add_op = {
 	.name = "veth add", .exec = veth_add_exec, .undo = veth_del_exec,
 	.render = veth_add_render, .render_undo = veth_del_cmd,
 };
@@ -208,7 +208,7 @@ static void addr_del_render(FILE *f, const struct op *op, const struct ctx *c)
 	fputc('\n', f);
 }
 
-static const struct op_type addr_add_op = {
+const struct op_type addr_add_op = {
 	.name = "addr add", .exec = addr_add_exec, .undo = addr_del_exec,
 	.render = addr_add_render, .render_undo = addr_del_cmd,
 };
@@ -298,7 +298,7 @@ static void route_del_render(FILE *f, const struct op *op, const struct ctx *c)
 	fputc('\n', f);
 }
 
-static const struct op_type route_add_op = {
+const struct op_type route_add_op = {
 	.name = "route add", .exec = route_add_exec, .undo = route_del_exec,
 	.render = route_add_render, .render_undo = route_del_cmd,
 };

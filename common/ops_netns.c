@@ -123,7 +123,7 @@ static void del_render(FILE *f, const struct op *op, const struct ctx *c)
 	fputc('\n', f);
 }
 
-static const struct op_type netns_add_op = {
+const struct op_type netns_add_op = {
 	.name = "netns add", .exec = add_exec, .undo = del_exec,
 	.render = add_render, .render_undo = del_cmd,
 };
@@ -254,7 +254,7 @@ static void unmark_render(FILE *f, const struct op *op, const struct ctx *c)
 	fputc('\n', f);
 }
 
-static const struct op_type marker_write_op = {
+const struct op_type marker_write_op = {
 	.name = "marker write", .exec = mark_exec, .undo = unmark_exec,
 	.render = mark_render, .render_undo = unmark_cmd,
 };
@@ -299,6 +299,11 @@ void plan_netns_create(struct plan *p, const char *name)
 	snprintf(op->key, sizeof op->key, "net.ipv6.conf.default.accept_dad");
 	snprintf(op->val, sizeof op->val, "0");
 	op_ns(p, &marker_write_op, name);
+}
+
+void plan_marker_remove(struct plan *p, const char *name)
+{
+	op_ns(p, &marker_remove_op, name);
 }
 
 void plan_netns_destroy(struct plan *p, const char *name)

@@ -223,7 +223,7 @@ static void clear_render(FILE *f, const struct op *op, const struct ctx *c)
 	fputs(" 2>/dev/null || :\n", f);
 }
 
-static const struct op_type root_op = {
+const struct op_type root_op = {
 	.name = "qdisc replace", .exec = root_exec, .undo = clear_exec,
 	.render = root_render, .render_undo = del_cmd,
 };

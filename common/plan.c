@@ -1,10 +1,12 @@
 /* The plan: executor with reverse-order rollback, and the dry-run renderer. */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "lock.h"
 #include "netns.h"
+#include "journal.h"
 #include "plan.h"
 #include "registry.h"
 #include "shquote.h"
@@ -100,15 +102,42 @@ int deny(struct ctx *c, const char *verb, const char *name)
 	return err_set(&c->err, EXIT_USAGE, "%s: " DENY_TEXT, name);
 }
 
+#ifdef NPTE_FAULT
+/* Test-only builds (never installed): die by SIGKILL right after op k. */
+int npte_fault_after = -1, npte_fault_pause = -1;
+static void fault_point(size_t done)
+{
+	if (npte_fault_after == (int)done)
+		raise(SIGKILL);
+	/* A window, with the lock held and signals blocked, for signal tests. */
+	if (npte_fault_pause == (int)done)
+		sleep(2);
+}
+#else
+static void fault_point(size_t done) { (void)done; }
+#endif
+
 int plan_run(struct plan *p, struct ctx *c)
 {
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < p->n; i++) {
+		bool undoable = p->ops[i].type->undo != NULL;
+
+		/* start/done/fail let recovery undo an op a SIGKILL cut in half,
+		 * and never one that failed on something that was already there. */
+		if (undoable)
+			journal_mark("start", i);
 		rc = p->ops[i].type->exec(c, &p->ops[i]);
-		if (rc)
+		if (rc) {
+			if (undoable)
+				journal_mark("fail", i);
 			break;
+		}
+		if (undoable)
+			journal_mark("done", i);
+		fault_point(i + 1);
 	}
 	if (!rc)
 		return 0;
@@ -125,17 +154,32 @@ int plan_run(struct plan *p, struct ctx *c)
 		if (op->type->undo(c, op) && !c->warn[0])
 			snprintf(c->warn, sizeof c->warn, "rollback: %s: %s", op->type->name, c->err.msg);
 		c->err = saved;
+		journal_mark("undone", i);
 	}
 	return rc;
 }
 
 int plan_execute(struct plan *p, struct ctx *c)
 {
+	bool undoable = false;
 	int rc = lock_take(p->exclusive, c->wait_s, c->who.uid, p->verb, &c->err);
 
 	if (rc)
 		return rc;
+	/* The previous holder may have died mid-transaction: finish its rollback first. */
+	if (p->exclusive && journal_recover(c, c->note, sizeof c->note) < 0 && !c->note[0])
+		snprintf(c->note, sizeof c->note, "could not read the journal of an interrupted run");
+	for (size_t i = 0; i < p->n; i++)
+		undoable |= p->ops[i].type->undo != NULL;
+	if (undoable && p->exclusive && (rc = journal_begin(p, c)) < 0) {
+		rc = err_sys(&c->err, EXIT_FAIL, -rc, "write journal");
+		goto out;
+	}
+	fault_point(0);
 	rc = plan_run(p, c);
+	/* Committed, or rolled back: either way nothing is left to recover. */
+	journal_commit();
+out:
 	ctx_close(c);
 	lock_release();
 	return rc;

@@ -72,6 +72,7 @@ struct ctx {
 	double deadline; /* CLOCK_MONOTONIC seconds at which waits give up */
 	struct err err;
 	char warn[640];  /* rollback trouble, printed after the error */
+	char note[400];  /* recovery of a dead transaction, printed after the lock is released */
 	struct nshandle ns[CTX_NS];
 	unsigned long ns_clock;
 };

@@ -115,6 +115,13 @@ static void env_read(struct caller *who)
 				"(sudoers must not allow SETENV)", disp(key));
 		}
 		keep_env(*e);
+#ifdef NPTE_FAULT
+		extern int npte_fault_after, npte_fault_pause;
+		if (strncmp(*e, "NPTE_FAULT_AFTER=", 17) == 0)
+			npte_fault_after = atoi(*e + 17);
+		if (strncmp(*e, "NPTE_FAULT_PAUSE=", 17) == 0)
+			npte_fault_pause = atoi(*e + 17);
+#endif
 		if (strncmp(*e, "SUDO_UID=", 9) == 0)
 			su = *e + 9;
 		else if (strncmp(*e, "SUDO_GID=", 9) == 0)

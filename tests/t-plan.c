@@ -169,6 +169,7 @@ int main(void)
 	/* Goldens of the real verbs. */
 	reset();
 	plan.verb = "create";
+	plan.exclusive = true;
 	snprintf(plan.title, sizeof plan.title, "npte-netns create client server");
 	plan_netns_create(&plan, "client");
 	plan_netns_create(&plan, "server");
@@ -176,6 +177,7 @@ int main(void)
 
 	reset();
 	plan.verb = "destroy";
+	plan.exclusive = true;
 	snprintf(plan.title, sizeof plan.title, "npte-netns destroy client server");
 	plan_guard_owned(&plan, "destroy", "client", GUARD_MAY_BE_GONE);
 	plan_guard_owned(&plan, "destroy", "server", GUARD_MAY_BE_GONE);

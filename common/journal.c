@@ -1,0 +1,263 @@
+/* The transaction journal (see journal.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "journal.h"
+#include "ops.h"
+#include "registry.h"
+#include "validate.h"
+
+static int jfd = -1;
+/* Plan index -> journal line, for ops with an undo. */
+
+static const struct op_type *const undoable[] = {
+	&netns_add_op, &marker_write_op, &veth_add_op, &addr_add_op, &route_add_op, &root_op, NULL,
+};
+
+static void hex(char *out, const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static bool unhex(const char *s, unsigned char *b, size_t n)
+{
+	if (strlen(s) != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned x;
+
+		if (sscanf(s + 2 * i, "%2x", &x) != 1)
+			return false;
+		b[i] = (unsigned char)x;
+	}
+	return true;
+}
+
+int journal_begin(const struct plan *p, const struct ctx *c)
+{
+	char line[512], a[33], g[33];
+	int fd, len;
+
+	fd = openat(rundir_fd(), ".journal.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(line, sizeof line, "npte-journal 1\npid=%ld\nuid=%u\nprog=%s\nverb=%s\n",
+		       (long)getpid(), (unsigned)c->who.uid, prog, p->verb);
+	if (write(fd, line, (size_t)len) != len)
+		goto fail;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct op *op = &p->ops[i];
+
+		if (!op->type->undo)
+			continue;
+		hex(a, op->addr.a, 16);
+		hex(g, op->gw.a, 16);
+		len = snprintf(line, sizeof line,
+			       "op %zu %s|%s|%s|%s|%s|%s|%s|%u|%u|%d|%s|%d|%s\n", i, op->type->name, op->ns,
+			       op->ns2[0] ? op->ns2 : "-", op->ifname[0] ? op->ifname : "-",
+			       op->ifname2[0] ? op->ifname2 : "-", op->key[0] ? op->key : "-",
+			       op->val[0] ? op->val : "-", op->plen, op->flags, op->addr.family, a,
+			       op->gw.family, g);
+		if (len >= (int)sizeof line || write(fd, line, (size_t)len) != len)
+			goto fail;
+	}
+	/* Appear whole or not at all. */
+	if (renameat(rundir_fd(), ".journal.tmp", rundir_fd(), NPTE_JOURNAL) < 0)
+		goto fail;
+	jfd = fd;
+	return 0;
+fail:;
+	int e = errno ? errno : EIO;
+	close(fd);
+	unlinkat(rundir_fd(), ".journal.tmp", 0);
+	return -e;
+}
+
+void journal_mark(const char *what, size_t i)
+{
+	char line[48];
+	int len;
+
+	if (jfd < 0)
+		return;
+	len = snprintf(line, sizeof line, "%s %zu\n", what, i);
+	if (write(jfd, line, (size_t)len) != len) {
+		/* nothing better to do: recovery then undoes more, and undos tolerate that */
+	}
+}
+
+void journal_commit(void)
+{
+	if (jfd < 0)
+		return;
+	unlinkat(rundir_fd(), NPTE_JOURNAL, 0);
+	close(jfd);
+	jfd = -1;
+}
+
+#define JOPS 4096
+
+struct jop {
+	size_t index;
+	struct op op;
+	bool started, done, failed, undone;
+};
+
+/* Undo what completed, and what a kill cut in half; never what failed on its own. */
+static bool to_undo(const struct jop *j)
+{
+	return (j->done || (j->started && !j->failed)) && !j->undone;
+}
+
+static struct jop jops[JOPS];
+
+static bool field(char **p, char *out, size_t n)
+{
+	char *bar = strchr(*p, '|');
+	size_t len;
+
+	if (!bar)
+		bar = *p + strlen(*p);
+	len = (size_t)(bar - *p);
+	if (len >= n)
+		return false;
+	memcpy(out, *p, len);
+	out[len] = '\0';
+	if (strcmp(out, "-") == 0)
+		out[0] = '\0';
+	*p = *bar ? bar + 1 : bar;
+	return true;
+}
+
+/* Parse strictly: a journal is root's own file, but a torn or odd one must
+ * not make recovery act on names that never passed the validators. */
+static int load(int *count, char *head, size_t hn)
+{
+	static char buf[1 << 20];
+	int fd = openat(rundir_fd(), NPTE_JOURNAL, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), n = 0;
+	ssize_t len;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	len = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (len < 0)
+		return -errno;
+	buf[len] = '\0';
+	head[0] = '\0';
+	for (char *line = buf, *next; *line; line = next) {
+		char *eol = strchr(line, '\n'), name[32], num[16];
+		size_t idx;
+
+		if (!eol)
+			break; /* a torn last line: ignore it */
+		*eol = '\0';
+		next = eol + 1;
+		if (strncmp(line, "prog=", 5) == 0 || strncmp(line, "verb=", 5) == 0 ||
+		    strncmp(line, "pid=", 4) == 0) {
+			size_t hl = strlen(head);
+			snprintf(head + hl, hn - hl, "%s%s", hl ? " " : "", line);
+		} else if (strncmp(line, "op ", 3) == 0 && n < JOPS) {
+			struct jop *j = &jops[n];
+			char *p = strchr(line + 3, ' '), a[40], g[40], fam[8], gfam[8], plen[8], flags[8];
+
+			if (!p)
+				return -EINVAL;
+			*p++ = '\0';
+			memset(j, 0, sizeof *j);
+			j->index = strtoul(line + 3, NULL, 10);
+			if (!field(&p, name, sizeof name) || !field(&p, j->op.ns, sizeof j->op.ns) ||
+			    !field(&p, j->op.ns2, sizeof j->op.ns2) || !field(&p, j->op.ifname, sizeof j->op.ifname) ||
+			    !field(&p, j->op.ifname2, sizeof j->op.ifname2) || !field(&p, j->op.key, sizeof j->op.key) ||
+			    !field(&p, j->op.val, sizeof j->op.val) || !field(&p, plen, sizeof plen) ||
+			    !field(&p, flags, sizeof flags) || !field(&p, fam, sizeof fam) || !field(&p, a, sizeof a) ||
+			    !field(&p, gfam, sizeof gfam) || !field(&p, g, sizeof g))
+				return -EINVAL;
+			for (size_t t = 0; undoable[t]; t++)
+				if (strcmp(undoable[t]->name, name) == 0)
+					j->op.type = undoable[t];
+			if (!j->op.type || !valid_netns_name(j->op.ns, NULL, 0) ||
+			    (j->op.ns2[0] && !valid_netns_name(j->op.ns2, NULL, 0)) ||
+			    (j->op.ifname[0] && !valid_ifname(j->op.ifname, NULL, 0)) ||
+			    (j->op.ifname2[0] && !valid_ifname(j->op.ifname2, NULL, 0)) ||
+			    !unhex(a, j->op.addr.a, 16) || !unhex(g, j->op.gw.a, 16))
+				return -EINVAL;
+			j->op.plen = (unsigned)strtoul(plen, NULL, 10);
+			j->op.flags = (unsigned)strtoul(flags, NULL, 10);
+			j->op.addr.family = atoi(fam);
+			j->op.gw.family = atoi(gfam);
+			n++;
+		} else if (sscanf(line, "%31s %15s", name, num) == 2) {
+			idx = strtoul(num, NULL, 10);
+			for (int k = 0; k < n; k++) {
+				if (jops[k].index != idx)
+					continue;
+				if (strcmp(name, "start") == 0)
+					jops[k].started = true;
+				else if (strcmp(name, "done") == 0)
+					jops[k].done = true;
+				else if (strcmp(name, "fail") == 0)
+					jops[k].failed = true;
+				else if (strcmp(name, "undone") == 0)
+					jops[k].undone = true;
+			}
+		}
+	}
+	*count = n;
+	return 1;
+}
+
+int journal_recover(struct ctx *c, char *warn, size_t wn)
+{
+	char head[256];
+	int n = 0, undone = 0, rc = load(&n, head, sizeof head);
+
+	if (rc <= 0) {
+		if (rc < 0)
+			snprintf(warn, wn, "unreadable journal left by a dead run (%s); moved aside",
+				 strerror(-rc));
+		if (rc < 0)
+			renameat(rundir_fd(), NPTE_JOURNAL, rundir_fd(), "journal.bad");
+		return rc;
+	}
+	for (int k = n; k-- > 0;) {
+		if (!to_undo(&jops[k]))
+			continue;
+		struct err saved = c->err;
+
+		c->err.code = 0;
+		/* Best effort: an undo of something already gone fails harmlessly. */
+		jops[k].op.type->undo(c, &jops[k].op);
+		c->err = saved;
+		undone++;
+	}
+	unlinkat(rundir_fd(), NPTE_JOURNAL, 0);
+	ctx_close(c);
+	snprintf(warn, wn, "recovered an interrupted transaction (%s): undid %d operation%s", head, undone,
+		 undone == 1 ? "" : "s");
+	return undone;
+}
+
+int journal_render(FILE *f, struct ctx *c)
+{
+	char head[256];
+	int n = 0, rc = load(&n, head, sizeof head), shown = 0;
+
+	if (rc <= 0)
+		return rc;
+	fprintf(f, "# undo what an interrupted transaction left (%s)\n", head);
+	for (int k = n; k-- > 0;) {
+		if (!to_undo(&jops[k]) || !jops[k].op.type->render_undo)
+			continue;
+		jops[k].op.type->render_undo(f, &jops[k].op, c);
+		fputs(" || true\n", f);
+		shown++;
+	}
+	fprintf(f, "rm -f %s/%s\n", NPTE_RUN_DIR, NPTE_JOURNAL);
+	return shown;
+}
