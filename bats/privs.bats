@@ -2,25 +2,15 @@
 # Process hygiene and privilege: what a root npte process keeps, observed
 # from outside through /proc while it waits for the lock, in a sandbox.
 
+load sandbox
+
 setup() {
-	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-	[ "$(id -u)" = 0 ] || skip "needs root (live sandbox)"
-	command -v unshare >/dev/null || skip "needs unshare(1)"
-	PIDFILE=$BATS_TEST_TMPDIR/sandbox.pid
-	unshare --mount --net --fork --propagation private sh -c \
-		'mount -t tmpfs -o mode=0755 npte-sandbox /run && echo $$ >"$1" && exec sleep 600' sh "$PIDFILE" 3>&- &
-	for _ in $(seq 50); do [ -s "$PIDFILE" ] && break; sleep 0.1; done
-	[ -s "$PIDFILE" ] || skip "cannot start a sandbox with unshare"
-	SB_PID=$(cat "$PIDFILE")
+	sandbox_setup
 }
 
 teardown() {
 	for p in ${NPTE_BG:-} ${FLOCK_BG:-}; do kill "$p" 2>/dev/null || true; done
-	[ -n "${SB_PID:-}" ] && kill "$SB_PID" 2>/dev/null || true
-}
-
-sb() {
-	nsenter -t "$SB_PID" -m -n -- env PATH="$TOP/build/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
+	sandbox_teardown
 }
 
 # Start "$@" (an npte command) in the sandbox while an external flock holds

@@ -39,8 +39,10 @@ static const int caps_all[] = {
 	CAP_NET_ADMIN, /* RTM_NEWLINK to bring lo up inside a new namespace */
 	-1,
 };
+/* create, destroy, gc: NET_ADMIN also lets the lock holder undo the links,
+ * addresses, routes and qdiscs a dead transaction left (journal recovery). */
 static const int caps_create[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
-static const int caps_setns[] = {CAP_SYS_ADMIN, -1}; /* destroy, show: setns, umount */
+static const int caps_setns[] = {CAP_SYS_ADMIN, -1}; /* show: setns only */
 static const int caps_none[] = {-1};                  /* list reads root's own files */
 
 static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
@@ -70,7 +72,7 @@ static int cmd_create(struct opts *o)
 static int cmd_destroy(struct opts *o)
 {
 	check_names("destroy", o, ARGS_POS_MAX);
-	caps_keep(caps_setns);
+	caps_keep(caps_create);
 	/* Every name is checked before anything is removed. */
 	for (int i = 0; i < o->npos; i++)
 		plan_guard_owned(&cli_plan, "destroy", o->pos[i], GUARD_MAY_BE_GONE);
@@ -207,7 +209,7 @@ static int cmd_gc(struct opts *o)
 	int rc, found;
 
 	cli_npos("gc", o, 0, 0);
-	caps_keep(caps_setns);
+	caps_keep(caps_create);
 	require_root("gc");
 	ctx_init(&c, &cli_who, cli_wait("gc", o));
 	if (o->set[O_DRYRUN]) {

@@ -1,0 +1,188 @@
+#!/usr/bin/env bats
+# Crash safety: a SIGKILL after any operation of any verb leaves nothing that
+# the next npte run (or gc) cannot explain and repair; signals sent during a
+# transaction wait until it has committed. Uses the test-only fault build
+# (build/fault/bin: NPTE_FAULT_AFTER=k dies by SIGKILL right after op k,
+# NPTE_FAULT_PAUSE=k sleeps 2 s there with the lock held).
+
+load sandbox
+
+setup() {
+	sandbox_setup
+	[ -x "$FAULT/npte-netns" ] || skip "fault build missing (make tests)"
+}
+
+teardown() {
+	sandbox_teardown
+}
+
+# The number of ops in a verb's plan: its dry-run's op lines are the lines
+# after the last guard/trap line that are not bookkeeping.
+nops() {
+	sb "$@" -n | awk '/^(step=|trap |rollback|\t|:$|}|#|set |umask |install |exec 9|flock )/ {next} {n++} END {print n}'
+}
+
+# For k = 0..N+1: kill "$@" after op k, recover with gc, and require the
+# registry and the kernel to agree and to equal the state before the run
+# (nothing of an uncommitted transaction survives).
+kill_everywhere() {
+	local before after n k kills=0
+	before=$(settled_state)
+	n=$(nops "$@")
+	[ "$n" -gt 0 ]
+	for k in $(seq 0 $((n + 1))); do
+		run sb env NPTE_FAULT_AFTER="$k" "$FAULT/$1" "${@:2}"
+		if [ "$status" -eq 137 ]; then
+			kills=$((kills + 1))
+			run sb npte-netns gc
+			[ "$status" -eq 0 ] || { echo "gc after kill at op $k: $output"; return 1; }
+			run sb_consistent
+			[ "$status" -eq 0 ] || { echo "after kill at op $k: $output"; return 1; }
+			after=$(settled_state)
+			[ "$after" = "$before" ] || { echo "kill at op $k left:"; diff <(echo "$before") <(echo "$after"); return 1; }
+		else
+			# Past the last op: the run committed; undo it for the next k.
+			[ "$status" -eq 0 ] || { echo "run with k=$k: $status $output"; return 1; }
+			return_to_before "$@"
+		fi
+	done
+	echo "# $1 ${2:-}: $n ops, $kills kills" >&3
+	[ "$kills" -ge "$n" ]
+}
+
+# Links come up and get link-local addresses asynchronously: wait for quiet.
+settled_state() {
+	local a b
+	a=$(sb_state)
+	for _ in $(seq 30); do
+		sleep 0.1
+		b=$(sb_state)
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$a"
+}
+
+return_to_before() {
+	case "$1 $2" in
+	"npte-netns create") sb npte-netns destroy "${@:3}" ;;
+	"npte-veth add") sb npte-veth del "${@:3}" ;;
+	"npte-addr add") sb npte-addr del "${@:3}" ;;
+	"npte-route add") sb npte-route del "${@:3}" ;;
+	"npte-lab create") sb npte-lab destroy ;;
+	"npte-netem rate") sb npte-netem clear "$3" "$4" ;;
+	esac
+}
+
+@test "kill after every op of npte-netns create: gc restores the state before" {
+	kill_everywhere npte-netns create a b c
+}
+
+@test "kill after every op of npte-veth add, npte-addr add, npte-route add" {
+	sb npte-netns create a b
+	kill_everywhere npte-veth add a b
+	sb npte-veth add a b
+	kill_everywhere npte-addr add a if-b 10.1.0.1/24
+	kill_everywhere npte-addr add a if-b fd00:1::1/64
+	sb npte-addr add a if-b 10.1.0.1/24
+	kill_everywhere npte-route add a 10.9.0.0/16 10.1.0.2
+}
+
+@test "kill after every op of npte-netem rate: no stale qdisc survives" {
+	sb npte-lab create
+	kill_everywhere npte-netem rate router if-client 20mbit
+}
+
+@test "kill after every op of npte-lab create: nothing of the lab survives" {
+	kill_everywhere npte-lab create
+}
+
+@test "kill after every op of destroy verbs: registry and kernel still agree after gc" {
+	local n k
+	for verb in "npte-lab destroy" "npte-netns destroy client router server"; do
+		n=$(nops $verb)
+		for k in $(seq 0 "$n"); do
+			sb npte-lab create
+			run sb env NPTE_FAULT_AFTER="$k" "$FAULT/${verb%% *}" ${verb#* }
+			run sb npte-netns gc
+			[ "$status" -eq 0 ]
+			run sb_consistent
+			[ "$status" -eq 0 ] || { echo "$verb killed at $k: $output"; return 1; }
+			# whatever is left can be destroyed in one go
+			run sb npte-lab destroy
+			[ "$status" -eq 0 ] || { echo "$verb killed at $k, then destroy: $output"; return 1; }
+			[ -z "$(sb ip netns list)" ]
+		done
+	done
+}
+
+@test "the next verb (not only gc) recovers a dead transaction and says so" {
+	run sb env NPTE_FAULT_AFTER=8 "$FAULT/npte-lab" create
+	[ "$status" -eq 137 ]
+	run sb test -e /run/npte/journal
+	[ "$status" -eq 0 ]
+	run sb npte-lab create
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"recovered an interrupted transaction"*"npte-lab"* ]]
+	run sb npte-lab status
+	[[ "$output" == *"complete (19 of 19 parts)"* ]]
+	run sb test -e /run/npte/journal
+	[ "$status" -ne 0 ]
+}
+
+@test "gc removes markers whose namespace is gone and leaves unknown namespaces alone" {
+	sb npte-netns create a b
+	sb ip netns del a
+	sb ip netns add foreign
+	run sb npte-netns gc -n
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"rm -f /run/npte/netns/a"* ]]
+	sb test -e /run/npte/netns/a
+	run sb npte-netns gc
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"remove marker a: its namespace is gone"* ]]
+	[[ "$output" == *"left alone: foreign"* ]]
+	run sb test -e /run/npte/netns/a
+	[ "$status" -ne 0 ]
+	sb test -e /run/netns/foreign
+	sb test -e /run/npte/netns/b
+	run sb npte-netns gc
+	[[ "$output" == *"nothing to repair"* ]]
+}
+
+@test "SIGINT, SIGTERM and SIGTSTP during a transaction wait for its commit" {
+	local sig pid
+	for sig in INT TERM TSTP; do
+		sb env NPTE_FAULT_PAUSE=10 "$FAULT/npte-lab" create 3>&- &
+		pid=$!
+		sleep 0.7
+		# signal the npte process itself, as sudo would relay it
+		pkill -"$sig" -f "$FAULT/npte-lab create" || true
+		[ "$sig" != TSTP ] || { sleep 0.2; pkill -CONT -f "$FAULT/npte-lab create" || true; }
+		wait "$pid" || true
+		run sb npte-lab status
+		[[ "$output" == *"complete (19 of 19 parts)"* ]] || { echo "after SIG$sig: $output"; return 1; }
+		run sb test -e /run/npte/journal
+		[ "$status" -ne 0 ]
+		sb npte-lab destroy
+	done
+}
+
+@test "200 SIGKILLs at random moments of npte-lab create: consistent every time" {
+	local i delay before committed=0 killed=0
+	before=$(sb_state)
+	for i in $(seq 200); do
+		delay=$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.3f", rand() * 0.03 }')
+		sb timeout -s KILL "$delay" npte-lab create >/dev/null 2>&1 && committed=$((committed + 1)) || killed=$((killed + 1))
+		sb npte-netns gc >/dev/null
+		run sb_consistent
+		[ "$status" -eq 0 ] || { echo "run $i (after ${delay}s): $output"; return 1; }
+		run sb npte-lab status
+		[[ "$output" == *"complete (19 of 19"* || "$output" == *"absent (0 of 19"* ]] ||
+			{ echo "run $i (after ${delay}s): half a lab: $output"; return 1; }
+		sb npte-lab destroy >/dev/null
+		[ "$(sb_state)" = "$before" ]
+	done
+	echo "# 200 runs: $killed killed, $committed committed" >&3
+	[ "$killed" -gt 0 ]
+}
