@@ -186,3 +186,58 @@ return_to_before() {
 	echo "# 200 runs: $killed killed, $committed committed" >&3
 	[ "$killed" -gt 0 ]
 }
+
+# One worker: random verbs on a few shared names until the deadline; every
+# result must be a success or one of the documented clean failures.
+worker() {
+	local end=$1 id=$2 out rc names=(a b c d) n1 n2 v
+	while [ "$(date +%s)" -lt "$end" ]; do
+		n1=${names[RANDOM % 4]}
+		n2=${names[RANDOM % 4]}
+		case $((RANDOM % 8)) in
+		0) v="npte-netns create $n1" ;;
+		1) v="npte-netns destroy $n1" ;;
+		2) v="npte-veth add $n1 $n2" ;;
+		3) v="npte-veth del $n1 $n2" ;;
+		4) v="npte-addr add $n1 if-$n2 10.$((RANDOM % 4)).0.$id/24" ;;
+		5) v="npte-route add $n1 default 10.$((RANDOM % 4)).0.99" ;;
+		6) v="npte-lab create --prefix w" ;;
+		7) v="npte-lab destroy --prefix w" ;;
+		esac
+		out=$(sb $v --wait 20 2>&1) && rc=0 || rc=$?
+		case $rc in
+		0) ;;
+		1) [[ "$out" == *"File exists"* || "$out" == *"No such device"* || "$out" == *"exists"* ||
+		      "$out" == *"Network is unreachable"* || "$out" == *"No such process"* ]] ||
+			{ echo "unclean failure of '$v': $out"; return 1; } ;;
+		2) [[ "$out" == *"not found or not yours"* || "$out" == *"same namespace"* ]] ||
+			{ echo "unexpected exit 2 of '$v': $out"; return 1; } ;;
+		75) ;;
+		*) echo "'$v' exited $rc: $out"; return 1 ;;
+		esac
+		echo x >>"$BATS_TEST_TMPDIR/ops.$id"
+	done
+}
+
+@test "16 workers on overlapping names: no deadlock, clean failures, consistent end state" {
+	local secs=${NPTE_SOAK_SECONDS:-10} end pids=() w total=0
+	end=$(( $(date +%s) + secs ))
+	for w in $(seq 16); do
+		worker "$end" "$w" >"$BATS_TEST_TMPDIR/worker.$w" 2>&1 &
+		pids+=($!)
+	done
+	for w in "${pids[@]}"; do
+		# a deadlock would keep a worker past the deadline plus one lock wait
+		timeout $((secs + 60)) tail --pid="$w" -f /dev/null || { echo "worker $w hung"; return 1; }
+		wait "$w" || { cat "$BATS_TEST_TMPDIR"/worker.*; return 1; }
+	done
+	for w in $(seq 16); do total=$((total + $(wc -l <"$BATS_TEST_TMPDIR/ops.$w" 2>/dev/null || echo 0))); done
+	echo "# 16 workers, ${secs}s: $total operations" >&3
+	[ "$total" -gt 16 ]
+	run sb npte-netns gc
+	[ "$status" -eq 0 ]
+	run sb_consistent
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run sb test -e /run/npte/journal
+	[ "$status" -ne 0 ]
+}
