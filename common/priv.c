@@ -146,6 +146,40 @@ static void env_read(struct caller *who)
 	}
 }
 
+/*
+ * sudo runs us as root for users, so whoever can replace this file, or
+ * rename anything on the path to it, owns root (the sudoers(5) warning).
+ * Refuse to run as root from anywhere a non-root user could write.
+ */
+static void exe_trusted(void)
+{
+	char path[4096];
+	ssize_t n;
+
+	if (geteuid() != 0)
+		return;
+	n = readlink("/proc/self/exe", path, sizeof path - 1);
+	if (n <= 0)
+		die_errno(EXIT_FAIL, "readlink /proc/self/exe");
+	path[n] = '\0';
+	for (;;) {
+		struct stat st;
+		char *slash;
+
+		if (lstat(path[0] ? path : "/", &st) < 0)
+			die_errno(EXIT_FAIL, "stat %s", path[0] ? path : "/");
+		if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+			die(EXIT_USAGE, "refusing to run as root: %s is writable by a non-root user "
+				"(install npte root-owned, e.g. make install)", disp(path[0] ? path : "/"));
+		if (!path[0])
+			break;
+		slash = strrchr(path, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+}
+
 void hygiene(struct caller *who)
 {
 	fds_sane();
@@ -158,6 +192,7 @@ void hygiene(struct caller *who)
 	limits_sane();
 	env_read(who);
 	clearenv();
+	exe_trusted();
 }
 
 static bool bounding_empty(void)
