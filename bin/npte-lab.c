@@ -6,6 +6,7 @@
 #include <string.h>
 #include <linux/capability.h>
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "lock.h"
 #include "netns.h"
@@ -81,7 +82,13 @@ static int cmd_create(struct opts *o)
 {
 	char ifn[IFNAME_MAX + 1];
 
+	struct config cfg;
+	struct err e = {0};
+
 	names("create", o);
+	if (config_load(&cfg, &e))
+		die(e.code, "create: %s", e.msg);
+	plan_guard_quota(&cli_plan, "create", NROLES, cfg.max_namespaces);
 	for (int r = 0; r < NROLES; r++)
 		plan_netns_create(&cli_plan, name[r]);
 	plan_veth_add(&cli_plan, name[CLIENT], name[ROUTER]);

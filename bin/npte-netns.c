@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include "args.h"
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "journal.h"
 #include "lock.h"
@@ -62,8 +63,14 @@ static void check_names(const char *verb, struct opts *o, int max)
 
 static int cmd_create(struct opts *o)
 {
+	struct config cfg;
+	struct err e = {0};
+
 	check_names("create", o, ARGS_POS_MAX);
 	caps_keep(caps_create);
+	if (config_load(&cfg, &e))
+		die(e.code, "create: %s", e.msg);
+	plan_guard_quota(&cli_plan, "create", (unsigned)o->npos, cfg.max_namespaces);
 	for (int i = 0; i < o->npos; i++)
 		plan_netns_create(&cli_plan, o->pos[i]);
 	return cli_run("create", o);

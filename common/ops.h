@@ -14,6 +14,9 @@ enum {
 	GUARD_ABSENT_OK = 2,   /* no marker and no namespace at all is fine too */
 };
 void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsigned flags);
+/* Refuse (exit 2) when the caller's namespaces plus `adding` would exceed max
+ * (the administrator is never limited). Checked under the lock. */
+void plan_guard_quota(struct plan *p, const char *verb, unsigned adding, unsigned max);
 /* Namespace, lo up, forwarding on (IPv4 and IPv6), then the marker. */
 void plan_netns_create(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */

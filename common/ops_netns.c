@@ -86,6 +86,58 @@ void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsign
 	op->flags = flags;
 }
 
+/* --- quota --------------------------------------------------------------- */
+
+static int quota_exec(struct ctx *c, const struct op *op)
+{
+	static char names[4096][16];
+	int n = marker_list(names, 4096), mine = 0;
+
+	if (c->who.admin)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		struct marker m;
+
+		if (marker_read(names[i], &m) == 0 && m.owner == c->who.uid)
+			mine++;
+	}
+	if ((unsigned)mine + op->flags > op->plen)
+		return err_set(&c->err, EXIT_USAGE, "quota: %d namespaces of yours + %u new would exceed "
+			       "max_namespaces = %u (%s)", mine, op->flags, op->plen, "/etc/npte/npte.conf");
+	return 0;
+}
+
+static void quota_render(FILE *f, const struct op *op, const struct ctx *c)
+{
+	char msg[160];
+
+	if (c->who.admin)
+		return;
+	snprintf(msg, sizeof msg, "%s: %s: quota: max_namespaces = %u would be exceeded", prog, op->key,
+		 op->plen);
+	if (op->flags > op->plen)
+		fputs("false", f); /* more new names than the quota: refused whatever exists */
+	else
+		fprintf(f, "[ \"$(grep -lsx owner=%u %s* | wc -l)\" -le %u ]", (unsigned)c->who.uid,
+			MARKER_PATH, op->plen - op->flags);
+	fputs(" || { echo ", f);
+	sh_quote(f, msg);
+	fputs(" >&2; exit 2; }\n", f);
+}
+
+static const struct op_type quota_op = {
+	.name = "check quota", .exec = quota_exec, .render = quota_render,
+};
+
+void plan_guard_quota(struct plan *p, const char *verb, unsigned adding, unsigned max)
+{
+	struct op *op = plan_add(p, &quota_op);
+
+	snprintf(op->key, sizeof op->key, "%s", verb);
+	op->flags = adding;
+	op->plen = max;
+}
+
 /* --- netns add / del ---------------------------------------------------- */
 
 static int add_exec(struct ctx *c, const struct op *op)

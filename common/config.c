@@ -1,0 +1,80 @@
+/*
+ * /etc/npte/npte.conf: "key = value" lines, '#' comments, blank lines; an
+ * unknown key or a malformed line is an error, never ignored, so a typo
+ * cannot silently lift a limit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "config.h"
+#include "shquote.h"
+
+int config_parse(struct config *cfg, const char *text, struct err *e)
+{
+	char buf[4096];
+	int lineno = 0;
+
+	cfg->max_namespaces = 32;
+	if (strlen(text) >= sizeof buf)
+		return err_set(e, EXIT_USAGE, "%s: too long", NPTE_CONF);
+	strcpy(buf, text);
+	for (char *line = buf, *next; line && *line; line = next) {
+		char key[32], val[32], extra;
+		char *nl = strchr(line, '\n');
+
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		line += strspn(line, " \t");
+		if (!*line || *line == '#')
+			continue;
+		if (sscanf(line, "%31[a-z_] = %31[0-9] %c", key, val, &extra) != 2 ||
+		    strchr(line, '=') == NULL)
+			return err_set(e, EXIT_USAGE, "%s:%d: expected 'key = number', got '%s'", NPTE_CONF,
+				       lineno, disp(line));
+		if (strcmp(key, "max_namespaces") == 0) {
+			char *end;
+			unsigned long v = strtoul(val, &end, 10);
+
+			if (*end || v > 100000 || (val[0] == '0' && val[1]))
+				return err_set(e, EXIT_USAGE, "%s:%d: max_namespaces must be 0..100000",
+					       NPTE_CONF, lineno);
+			cfg->max_namespaces = (unsigned)v;
+		} else {
+			return err_set(e, EXIT_USAGE, "%s:%d: unknown key '%s'", NPTE_CONF, lineno, key);
+		}
+	}
+	return 0;
+}
+
+int config_load(struct config *cfg, struct err *e)
+{
+	char text[4096];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	cfg->max_namespaces = 32;
+	fd = open(NPTE_CONF, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_sys(e, EXIT_USAGE, errno, "%s (must be a regular file, not a symlink)", NPTE_CONF);
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+		close(fd);
+		return err_set(e, EXIT_USAGE, "%s must be a root-owned file not writable by group or others",
+			       NPTE_CONF);
+	}
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n < 0)
+		return err_sys(e, EXIT_USAGE, errno, "%s", NPTE_CONF);
+	text[n] = '\0';
+	return config_parse(cfg, text, e);
+}
