@@ -8,6 +8,7 @@ sandbox_setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root (live sandbox)"
 	command -v unshare >/dev/null || skip "needs unshare(1)"
 	local pidfile=$BATS_TEST_TMPDIR/sandbox.pid
+	rm -f "$pidfile"
 	unshare --mount --net --fork --propagation private sh -c \
 		'mount -t tmpfs -o mode=0755 npte-sandbox /run && ip link set lo up && echo $$ >"$1" && exec sleep 3600' \
 		sh "$pidfile" 3>&- &
@@ -61,4 +62,107 @@ sb_consistent() {
 			[ -e "/run/npte/netns/$n" ] || { echo "namespace without marker: $n"; rc=1; }
 		done
 		exit $rc'
+}
+
+# A second sandbox, for tests that compare two runs (the faithfulness harness).
+sandbox2_setup() {
+	local pidfile=$BATS_TEST_TMPDIR/sandbox2.pid
+	rm -f "$pidfile"
+	unshare --mount --net --fork --propagation private sh -c \
+		'mount -t tmpfs -o mode=0755 npte-sandbox /run && ip link set lo up && echo $$ >"$1" && exec sleep 3600' \
+		sh "$pidfile" 3>&- &
+	for _ in $(seq 100); do [ -s "$pidfile" ] && break; sleep 0.05; done
+	[ -s "$pidfile" ] || skip "cannot start a second sandbox with unshare"
+	SB2_PID=$(cat "$pidfile")
+}
+
+sandbox2_teardown() {
+	[ -n "${SB2_PID:-}" ] && kill "$SB2_PID" 2>/dev/null || true
+}
+
+sb2() {
+	nsenter -t "$SB2_PID" -m -n -- env PATH="$TOP/build/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
+}
+
+# A full snapshot of what npte can change, from iproute2's JSON: per
+# namespace `ip -j -d link/addr/route` (v4 and v6), `tc -j qdisc`, the
+# sysctls npte sets, then the markers and the journal. Kernel-chosen values
+# are masked: ifindex, MACs, netnsids, operational state, counters, address
+# lifetimes, and the link-local addresses and routes the kernel adds later.
+SNAP_JQ='
+def mask: walk(if type == "object" then
+	del(.ifindex, .link_index, .address, .broadcast, .perm_address, .link_netnsid,
+	    .operstate, .stats, .stats64, .valid_life_time, .preferred_life_time,
+	    .inet6_addr_gen_mode, .parentbus, .parentdev, .linkinfo.info_data.peer?)
+	| (if has("flags") and (.flags | type) == "array"
+	   then .flags |= map(select(. == "UP" or . == "NOARP" or . == "LOOPBACK" or . == "POINTOPOINT")) else . end)
+	| (if has("addr_info") then .addr_info |= map(select(.scope != "link" or .family != "inet6")) else . end)
+	else . end);
+mask
+| if type == "array" then map(select((.dst // "") | test("^(fe80|ff00)") | not)) else . end'
+
+sb_snapshot() {
+	local enter=$1
+	$enter sh -c '
+		for ns in $(ip netns list | cut -d" " -f1 | sort); do
+			echo "== netns $ns"
+			for what in "-d link" "addr" "-4 route" "-6 route"; do
+				echo "-- ip $what"
+				ip -n "$ns" -j $what show
+			done
+			echo "-- tc qdisc"
+			ip netns exec "$ns" tc -j qdisc show
+			echo "-- sysctl"
+			ip netns exec "$ns" sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding \
+				net.ipv6.conf.default.accept_dad | tr "\n" " "
+			echo
+		done
+		for m in /run/npte/netns/*; do
+			[ -e "$m" ] || continue
+			echo "== marker ${m##*/}: $(grep -v ^cookie= "$m" | tr "\n" " ")"
+		done
+		[ ! -e /run/npte/journal ] || echo "== journal pending"
+	' 2>&1 | while IFS= read -r line; do
+		case $line in
+		'['*|'{'*) printf '%s\n' "$line" | jq -cS "$SNAP_JQ" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done
+}
+
+# faithful SETUP BINARY VERB [ARG]...
+# Runs SETUP (a shell snippet) in two fresh sandboxes, then BINARY VERB ARGS
+# live in the first and its dry-run script under dash in the second; the
+# exit statuses and the two snapshots must be equal. The script must also
+# pass shellcheck at warning level. Prints a diff on mismatch.
+faithful() {
+	local setup=$1 bin=$2 verb=$3
+	shift 3
+	# fresh sandboxes for every comparison
+	sandbox_teardown
+	sandbox2_teardown
+	sandbox_setup
+	sandbox2_setup
+	sb sh -c "$setup" || { echo "setup failed live: $setup"; return 1; }
+	sb2 sh -c "$setup" || { echo "setup failed for the script: $setup"; return 1; }
+	local script=$BATS_TEST_TMPDIR/script.sh live_rc=0 script_rc=0
+	sb2 "$bin" "$verb" -n "$@" >"$script" || { echo "dry-run failed: $bin $verb -n $*"; return 1; }
+	shellcheck -s sh -S warning "$script" || { echo "shellcheck: $bin $verb $*"; return 1; }
+	sb "$bin" "$verb" "$@" >/dev/null 2>&1 || live_rc=$?
+	sb2 dash "$script" >/dev/null 2>&1 || script_rc=$?
+	local a b
+	a=$(sb_snapshot sb)
+	b=$(sb_snapshot sb2)
+	sandbox2_teardown
+	if [ "$live_rc" != "$script_rc" ]; then
+		echo "exit status: live $live_rc, script $script_rc ($bin $verb $*)"
+		return 1
+	fi
+	if [ "$a" != "$b" ]; then
+		echo "live and script differ ($bin $verb $*):"
+		diff <(printf '%s\n' "$a") <(printf '%s\n' "$b")
+		return 1
+	fi
+	FAITHFUL_STATE=$a
+	FAITHFUL_RC=$live_rc
 }

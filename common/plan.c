@@ -232,7 +232,10 @@ void plan_render(FILE *f, const struct plan *p, const struct ctx *c)
 			fprintf(f, " || true; fi\n");
 		}
 		fprintf(f, "\t:\n}\n");
-		fprintf(f, "trap 'rc=$?; trap - EXIT; if [ \"$rc\" -ne 0 ]; then rollback; fi; exit \"$rc\"' EXIT\n");
+		/* A function, not an inline trap string, so that shellcheck sees rc assigned. */
+		fprintf(f, "finish() {\n\trc=$?\n\ttrap - EXIT\n"
+			   "\tif [ \"$rc\" -ne 0 ]; then rollback; fi\n\texit \"$rc\"\n}\n"
+			   "trap finish EXIT\n");
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		p->ops[i].type->render(f, &p->ops[i], c);

@@ -15,7 +15,13 @@ rollback() {
 	if [ "$step" -ge 1 ]; then ip netns del client || true; fi
 	:
 }
-trap 'rc=$?; trap - EXIT; if [ "$rc" -ne 0 ]; then rollback; fi; exit "$rc"' EXIT
+finish() {
+	rc=$?
+	trap - EXIT
+	if [ "$rc" -ne 0 ]; then rollback; fi
+	exit "$rc"
+}
+trap finish EXIT
 ip netns add client
 step=1
 ip -n client link set lo up
