@@ -116,7 +116,9 @@ static void env_read(struct caller *who)
 		}
 		keep_env(*e);
 #ifdef NPTE_FAULT
-		extern int npte_fault_after, npte_fault_pause;
+		extern int npte_fault_after, npte_fault_pause, npte_fault_wire;
+		if (strcmp(*e, "NPTE_FAULT_WIRE=1") == 0)
+			npte_fault_wire = 1;
 		if (strncmp(*e, "NPTE_FAULT_AFTER=", 17) == 0)
 			npte_fault_after = atoi(*e + 17);
 		if (strncmp(*e, "NPTE_FAULT_PAUSE=", 17) == 0)

@@ -582,7 +582,11 @@ int cake_put(struct nlmsghdr *h, size_t cap, uint64_t rate64)
 	if (!put(h, cap, TCA_KIND, 5, "cake") || !(opts = mnl_attr_nest_start_check(h, cap, TCA_OPTIONS)))
 		return -EMSGSIZE;
 	opts->nla_type = TCA_OPTIONS;
-	if (!put(h, cap, TCA_CAKE_BASE_RATE64, 8, &rate64))
+	/* tc 6.1 turns ingress autorate off explicitly whenever a bandwidth is
+	 * given; sending the same keeps the request byte-identical to tc's. */
+	uint32_t autorate = 0;
+
+	if (!put(h, cap, TCA_CAKE_BASE_RATE64, 8, &rate64) || !put(h, cap, TCA_CAKE_AUTORATE, 4, &autorate))
 		return -EMSGSIZE;
 	mnl_attr_nest_end(h, opts);
 	return 0;

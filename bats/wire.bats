@@ -1,0 +1,144 @@
+#!/usr/bin/env bats
+# Wire equality with tc: for each knob combination, every qdisc request npte
+# would send (captured from the fault build with NPTE_FAULT_WIRE=1, which
+# writes each RTM_NEWQDISC as hex instead of sending it) is byte-identical to
+# the request tc sends for the dry-run's own tc line (captured with strace;
+# tc's request reaches the kernel and is refused there when the kernel has no
+# sch_netem, after strace has seen it). Only the netlink sequence number and
+# port id are masked. npte appends TCA_NETEM_LATENCY64 and JITTER64 after
+# everything tc 6.1 sends; tests/nlwire strips them and checks they carry the
+# delay the 32-bit tick fields carry (within one 64 ns tick).
+
+load sandbox
+
+setup() {
+	sandbox_setup
+	command -v strace >/dev/null || skip "needs strace"
+	command -v tc >/dev/null || skip "needs tc (iproute2)"
+	[ -x "$FAULT/npte-netem" ] || skip "fault build missing (make tests)"
+	sb sh -c 'npte-netns create a b && npte-veth add a b' >/dev/null
+}
+
+teardown() {
+	sandbox_teardown
+}
+
+# wire VERB [ARG]...: npte-netem VERB a if-b ARGS, npte's requests vs tc's.
+wire() {
+	local verb=$1 npte tc lines n=0
+	shift
+	npte=$(sb env NPTE_FAULT_WIRE=1 "$FAULT/npte-netem" "$verb" a if-b "$@" 2>&1 >/dev/null |
+		"$TOP/tests/nlwire" --strip64) || { echo "npte side: $npte"; return 1; }
+	local script pick
+	script=$(sb npte-netem "$verb" -n a if-b "$@")
+	lines=$(grep '^ip netns exec a tc qdisc \(replace\|add\) ' <<<"$script")
+	# the dry-run's own choice of the root handle (whichever of 1: and 2: is free)
+	pick=$(grep '^if ip netns exec a tc qdisc show dev if-b root' <<<"$script")
+	[ -n "$lines" ] || { echo "no tc line in the dry-run of $verb $*"; return 1; }
+	: >"$BATS_TEST_TMPDIR/tc.trace"
+	while IFS= read -r line; do
+		n=$((n + 1))
+		sb sh -c "$pick; strace -f -qq -e trace=sendmsg -e write=all -o '$BATS_TEST_TMPDIR/t$n' $line" \
+			>/dev/null 2>&1 || true
+		cat "$BATS_TEST_TMPDIR/t$n" >>"$BATS_TEST_TMPDIR/tc.trace"
+	done <<<"$lines"
+	tc=$("$TOP/tests/nlwire" <"$BATS_TEST_TMPDIR/tc.trace")
+	[ "$(wc -l <<<"$tc")" = "$n" ] || { echo "tc sent $(wc -l <<<"$tc") qdisc requests for $n lines"; return 1; }
+	[ "$(wc -l <<<"$npte")" = "$n" ] || { echo "npte sent $(wc -l <<<"$npte") qdisc requests, tc $n"; return 1; }
+	if [ "$(sed 's/ latency64=.*//' <<<"$npte")" != "$tc" ]; then
+		echo "npte-netem $verb $*: requests differ"
+		echo "tc lines:"; echo "$lines"
+		diff <(sed 's/ latency64=.*//' <<<"$npte" | fold -w 64) <(fold -w 64 <<<"$tc") | head -20
+		return 1
+	fi
+	WIRE_NPTE=$npte
+	WIRE_N=$n
+}
+
+# a delay always travels in both widths
+has64() { grep -q " latency64=$1 jitter64=$2\$" <<<"$WIRE_NPTE" || { echo "want latency64=$1 jitter64=$2: $WIRE_NPTE"; return 1; }; }
+
+@test "wire: delay alone, with jitter, with correlation" {
+	wire apply --delay 25ms && has64 25000000 0
+	wire apply --delay '25ms 5ms' && has64 25000000 5000000
+	wire apply --delay '25ms 5ms 25%' && has64 25000000 5000000
+}
+
+@test "wire: delay values that are not whole ticks, and the ceiling" {
+	wire apply --delay '1.5ms 250us'
+	wire apply --delay '60s 1us'
+	wire apply --delay '7us'
+}
+
+@test "wire: the three delay distributions (8 KiB tables from tc's data directory)" {
+	[ -r /usr/lib/x86_64-linux-gnu/tc/normal.dist ] || skip "tc distribution tables not installed"
+	wire apply --delay '100ms 10ms distribution normal'
+	wire apply --delay '100ms 10ms 30% distribution pareto'
+	wire apply --delay '50ms 20ms distribution paretonormal'
+}
+
+@test "wire: random loss, with and without correlation" {
+	wire apply --loss 'random 1%'
+	wire apply --loss 'random 0.01% 25%'
+	wire apply --loss 'random 100%'
+}
+
+@test "wire: 4-state Markov loss, defaults filled as tc fills them" {
+	wire apply --loss 'state 1%'
+	wire apply --loss 'state 1% 10%'
+	wire apply --loss 'state 1% 10% 70% 0.1% 5%'
+}
+
+@test "wire: Gilbert-Elliott loss, defaults filled as tc fills them" {
+	wire apply --loss 'gemodel 1%'
+	wire apply --loss 'gemodel 1% 10% 70% 0.1%'
+}
+
+@test "wire: queue limit" {
+	wire apply --limit 1
+	wire apply --limit 1000000
+}
+
+@test "wire: rates, overheads, and rates above 4 Gbit/s (RATE64)" {
+	wire apply --rate 30mbit
+	wire apply --rate '30mbit -20 48 5'
+	wire apply --rate 5gbit
+	wire apply --rate 100gbit
+}
+
+@test "wire: slots, with packet and byte caps, and a slot distribution" {
+	wire apply --slot '10ms 20ms'
+	wire apply --slot '10ms 20ms packets 8 bytes 3000'
+	[ -r /usr/lib/x86_64-linux-gnu/tc/normal.dist ] || skip "tc distribution tables not installed"
+	wire apply --slot 'distribution pareto 5ms 1ms'
+}
+
+@test "wire: a tbf child and a cake child, at ordinary and >4 Gbit/s rates" {
+	wire apply --delay 25ms --child tbf --child-rate 10mbit
+	[ "$WIRE_N" = 2 ]
+	wire apply --delay 25ms --child tbf --child-rate 8gbit
+	wire apply --delay 25ms --child cake --child-rate 10mbit
+	wire apply --delay 25ms --child cake --child-rate 8gbit
+}
+
+@test "wire: everything at once (the 4g-bloated shape plus a loss model and a slot)" {
+	wire apply --delay '30ms 10ms 25% distribution normal' --loss 'gemodel 1% 10% 70% 0.1%' \
+		--limit 5000 --rate 20mbit --slot '1ms 2ms' --child tbf --child-rate 10mbit
+	has64 30000000 10000000
+}
+
+@test "wire: npte-netem rate (tbf at the root), defaults, burst, latency, 64-bit rate" {
+	wire rate 10mbit
+	wire rate 10mbit --burst 64kb --latency 100ms
+	wire rate 7gbit
+}
+
+@test "wire: the comparison can fail (a different delay is a different request)" {
+	local ours tcs
+	ours=$(sb env NPTE_FAULT_WIRE=1 "$FAULT/npte-netem" apply a if-b --delay 25ms 2>&1 >/dev/null |
+		"$TOP/tests/nlwire" --strip64 | sed 's/ latency64=.*//')
+	sb sh -c "strace -f -qq -e trace=sendmsg -e write=all -o '$BATS_TEST_TMPDIR/x' ip netns exec a tc qdisc replace dev if-b root handle 1: netem delay 26ms" >/dev/null 2>&1 || true
+	tcs=$("$TOP/tests/nlwire" <"$BATS_TEST_TMPDIR/x")
+	[ -n "$ours" ] && [ -n "$tcs" ]
+	[ "$ours" != "$tcs" ]
+}
