@@ -19,7 +19,7 @@ teardown() {
 # The number of ops in a verb's plan: its dry-run's op lines are the lines
 # after the last guard/trap line that are not bookkeeping.
 nops() {
-	sb "$@" -n | awk '/^(step=|trap |rollback|\t|:$|}|#|set |umask |install |exec 9|flock )/ {next} {n++} END {print n}'
+	sb "$@" -n | awk '/^(step=|trap |rollback|finish|rc=|\t|:$|}|#|set |umask |install |exec 9|flock )/ {next} {n++} END {print n}'
 }
 
 # For k = 0..N+1: kill "$@" after op k, recover with gc, and require the
