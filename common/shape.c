@@ -27,6 +27,16 @@ static bool fail(char *why, size_t n, const char *fmt, const char *word)
 	return false;
 }
 
+/* The dry-run script shows the kept copy: a copy cut short would show a
+ * different command than the one sent, so a value that does not fit is refused. */
+static bool keep(char *dst, size_t dn, const char *v, char *why, size_t n)
+{
+	if (strlen(v) >= dn)
+		return fail(why, n, "value too long", NULL);
+	memcpy(dst, v, strlen(v) + 1);
+	return true;
+}
+
 /* Split on blanks; only [a-z0-9.%-] may appear in a word. */
 static bool split(struct words *ws, const char *v, char *why, size_t n)
 {
@@ -234,12 +244,14 @@ bool netem_delay(struct netem_spec *s, const char *v, char *why, size_t n, doubl
 			return fail(why, n, "distribution must be one of normal, pareto, paretonormal", NULL);
 		if (!s->jitter_ns)
 			return fail(why, n, "distribution needs a jitter (delay TIME JITTER distribution D)", NULL);
-		snprintf(s->dist, sizeof s->dist, "%s", ws.w[i + 1]);
+		if (!keep(s->dist, sizeof s->dist, ws.w[i + 1], why, n))
+			return false;
 		i += 2;
 	}
 	if (i != ws.n)
 		return fail(why, n, "unexpected word in delay", ws.w[i]);
-	snprintf(s->delay, sizeof s->delay, "%s", v);
+	if (!keep(s->delay, sizeof s->delay, v, why, n))
+		return false;
 	return true;
 }
 
@@ -300,7 +312,8 @@ bool netem_loss(struct netem_spec *s, const char *v, char *why, size_t n)
 		if (i != ws.n)
 			return fail(why, n, "unexpected word in loss", ws.w[i]);
 	}
-	snprintf(s->loss, sizeof s->loss, "%s", v);
+	if (!keep(s->loss, sizeof s->loss, v, why, n))
+		return false;
 	return true;
 }
 
@@ -311,7 +324,8 @@ bool netem_limit(struct netem_spec *s, const char *v, char *why, size_t n)
 	if (!is_uint(v) || strlen(v) > 8 || (x = strtoull(v, NULL, 10)) < 1 || x > SHAPE_LIMIT_MAX)
 		return fail(why, n, "limit must be a packet count 1..1000000", v);
 	s->qopt.limit = (uint32_t)x;
-	snprintf(s->limit, sizeof s->limit, "%s", v);
+	if (!keep(s->limit, sizeof s->limit, v, why, n))
+		return false;
 	return true;
 }
 
@@ -357,7 +371,8 @@ bool netem_rate(struct netem_spec *s, const char *v, char *why, size_t n)
 	}
 	s->rate_s.rate = s->rate64 >= (1ULL << 32) ? ~0U : (uint32_t)s->rate64;
 	s->has_rate = true;
-	snprintf(s->rate, sizeof s->rate, "%s", v);
+	if (!keep(s->rate, sizeof s->rate, v, why, n))
+		return false;
 	return true;
 }
 
@@ -374,7 +389,8 @@ bool netem_slot(struct netem_spec *s, const char *v, char *why, size_t n)
 		    !time_word(ws.w[3], NULL, &b) || b <= 0)
 			return fail(why, n, "slot distribution D DELAY JITTER: D one of normal, pareto, "
 					    "paretonormal; times up to 60s; JITTER above 0", NULL);
-		snprintf(s->slot_dist, sizeof s->slot_dist, "%s", ws.w[1]);
+		if (!keep(s->slot_dist, sizeof s->slot_dist, ws.w[1], why, n))
+			return false;
 		s->slot_s.dist_delay = a;
 		s->slot_s.dist_jitter = b;
 		i = 4;
@@ -410,7 +426,8 @@ bool netem_slot(struct netem_spec *s, const char *v, char *why, size_t n)
 	if (i != ws.n)
 		return fail(why, n, "unexpected word in slot", ws.w[i]);
 	s->has_slot = true;
-	snprintf(s->slot, sizeof s->slot, "%s", v);
+	if (!keep(s->slot, sizeof s->slot, v, why, n))
+		return false;
 	return true;
 }
 
@@ -427,11 +444,13 @@ bool tbf_parse(struct tbf_spec *t, const char *rate, const char *burst, const ch
 	memset(t, 0, sizeof *t);
 	if (!shape_rate(rate, &t->rate64, why, n))
 		return false;
-	snprintf(t->rate, sizeof t->rate, "%s", rate);
+	if (!keep(t->rate, sizeof t->rate, rate, why, n))
+		return false;
 	if (burst) {
 		if (!shape_size(burst, &t->burst_b, why, n))
 			return false;
-		snprintf(t->burst, sizeof t->burst, "%s", burst);
+		if (!keep(t->burst, sizeof t->burst, burst, why, n))
+			return false;
 	} else {
 		/* 4 ms worth at the rate, and never less than a few full frames. */
 		uint64_t b = t->rate64 / 250;
@@ -443,7 +462,8 @@ bool tbf_parse(struct tbf_spec *t, const char *rate, const char *burst, const ch
 		return false;
 	if (!t->latency_us)
 		return fail(why, n, "latency must be above 0", latency);
-	snprintf(t->latency, sizeof t->latency, "%s", latency ? latency : "50ms");
+	if (!keep(t->latency, sizeof t->latency, latency ? latency : "50ms", why, n))
+		return false;
 	return true;
 }
 

@@ -1,0 +1,147 @@
+/*
+ * libFuzzer harness for common/args.c: the input is split on NUL bytes into
+ * argv words; the first byte picks which binary's option table (and verb)
+ * to parse with, exactly as cli_main() and npte-run/npte-lock call it.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "args.h"
+#include "shquote.h"
+#include "validate.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define TRAP_UNLESS(c) do { if (!(c)) __builtin_trap(); } while (0)
+
+/* Option tables copied from the bin/ sources (they are static there). */
+enum { O_A = O_USER, O_B, O_C, O_D, O_E, O_F, O_G, O_H, O_I };
+static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
+static const struct optspec spec_read[] = {OPT_JSON, OPT_HELP, OPT_END};
+static const struct optspec lab_netem[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT, {"prefix", 0, true, false, O_A},
+	{"profile", 0, true, false, O_B}, {"list", 0, false, false, O_C}, OPT_END,
+};
+static const struct optspec lab_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, {"prefix", 0, true, false, O_A}, OPT_END};
+static const struct optspec lab_read[] = {OPT_JSON, OPT_HELP, {"prefix", 0, true, false, O_A}, OPT_END};
+static const struct optspec netem_apply[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT,
+	{"delay", 0, true, false, O_A}, {"loss", 0, true, false, O_B},
+	{"limit", 0, true, false, O_C}, {"rate", 0, true, false, O_D},
+	{"slot", 0, true, false, O_E}, {"child", 0, true, false, O_F},
+	{"child-rate", 0, true, false, O_G}, OPT_END,
+};
+static const struct optspec netem_rate[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT,
+	{"burst", 0, true, false, O_H}, {"latency", 0, true, false, O_I}, OPT_END,
+};
+static const struct optspec run_spec[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_VERSION, OPT_WAIT, {"env", 'e', true, true, O_A}, OPT_END,
+};
+
+static const struct {
+	const struct optspec *spec;
+	bool permute; /* cli_main and npte-lock: true; npte-run: false */
+} tables[] = {
+	{spec_mutate, true}, {spec_read, true}, {lab_netem, true}, {lab_mutate, true},
+	{lab_read, true},    {netem_apply, true}, {netem_rate, true}, {run_spec, false},
+};
+
+/* Is p one of the words, or a suffix of one (the value of --name=value)? */
+static bool in_words(const char *p, char **argv, int argc, bool whole)
+{
+	for (int i = 0; i < argc; i++) {
+		size_t len = strlen(argv[i]);
+
+		if (p == argv[i] || (!whole && p > argv[i] && p <= argv[i] + len))
+			return true;
+	}
+	return false;
+}
+
+static const struct optspec *by_id(const struct optspec *spec, int id)
+{
+	for (; spec->id; spec++)
+		if (spec->id == id)
+			return spec;
+	return NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct opts o;
+	char why[160], **argv;
+	char *buf;
+	int argc = 0, t;
+	bool ok;
+
+	if (size < 1)
+		return 0;
+	t = data[0] % (int)(sizeof tables / sizeof tables[0]);
+	data++, size--;
+	/* size bytes + a final NUL: size+1 words at most. */
+	buf = malloc(size + 1);
+	argv = malloc((size + 2) * sizeof *argv);
+	if (!buf || !argv)
+		abort();
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	if (size) {
+		argv[argc++] = buf;
+		for (size_t i = 0; i < size; i++)
+			if (buf[i] == '\0' && i + 1 < size)
+				argv[argc++] = buf + i + 1;
+	}
+	argv[argc] = NULL;
+
+	memset(why, 0x5a, sizeof why);
+	ok = args_parse(&o, argc, argv, tables[t].spec, tables[t].permute, why, sizeof why);
+	if (!ok) {
+		/* a one-line reason, NUL-terminated inside why */
+		TRAP_UNLESS(memchr(why, '\0', sizeof why) != NULL);
+		TRAP_UNLESS(why[0] != '\0');
+		TRAP_UNLESS(strchr(why, '\n') == NULL);
+		goto out;
+	}
+	TRAP_UNLESS(o.npos >= 0 && o.npos <= ARGS_POS_MAX && o.npos <= argc);
+	TRAP_UNLESS(o.nlist >= 0 && o.nlist <= ARGS_LIST_MAX);
+	for (int i = 0; i < o.npos; i++)
+		TRAP_UNLESS(in_words(o.pos[i], argv, argc, true));
+	for (int i = 0; i < o.nlist; i++)
+		TRAP_UNLESS(in_words(o.list[i], argv, argc, false));
+	for (int id = 0; id < O_MAX; id++) {
+		const struct optspec *sp = by_id(tables[t].spec, id);
+
+		if (!o.set[id]) {
+			TRAP_UNLESS(o.val[id] == NULL);
+			continue;
+		}
+		/* only ids of the table, values exactly for options taking one */
+		TRAP_UNLESS(sp != NULL);
+		TRAP_UNLESS(sp->arg == (o.val[id] != NULL));
+		if (o.val[id])
+			TRAP_UNLESS(in_words(o.val[id], argv, argc, false));
+	}
+	/* without permute, nothing after the first positional is an option */
+	if (!tables[t].permute && o.npos)
+		TRAP_UNLESS(o.pos[o.npos - 1] == argv[argc - 1]);
+	/* what the binaries do next with the positionals and --wait */
+	for (int i = 0; i < o.npos; i++) {
+		struct ipaddr a;
+		unsigned plen;
+
+		(void)valid_netns_name(o.pos[i], why, sizeof why);
+		(void)valid_ifname(o.pos[i], why, sizeof why);
+		(void)parse_cidr(o.pos[i], &a, &plen, why, sizeof why);
+		(void)disp(o.pos[i]);
+	}
+	if (o.set[O_WAIT]) {
+		unsigned s;
+
+		(void)parse_seconds(o.val[O_WAIT], &s, why, sizeof why);
+	}
+out:
+	free(argv);
+	free(buf);
+	return 0;
+}
