@@ -4,6 +4,7 @@
 
 sandbox_setup() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	# shellcheck disable=SC2034 # used by the .bats files
 	FAULT=$TOP/build/fault/bin
 	[ "$(id -u)" = 0 ] || skip "needs root (live sandbox)"
 	command -v unshare >/dev/null || skip "needs unshare(1)"
@@ -19,6 +20,15 @@ sandbox_setup() {
 
 sandbox_teardown() {
 	[ -n "${SB_PID:-}" ] && kill "$SB_PID" 2>/dev/null || true
+}
+
+# Wait (up to 5 s) until something listens on TCP PORT inside namespace NS of the sandbox.
+listening() {
+	for _ in $(seq 50); do
+		sb ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 sb() {
@@ -163,6 +173,8 @@ faithful() {
 		diff <(printf '%s\n' "$a") <(printf '%s\n' "$b")
 		return 1
 	fi
+	# shellcheck disable=SC2034 # read by the .bats files
 	FAITHFUL_STATE=$a
+	# shellcheck disable=SC2034 # read by the .bats files
 	FAITHFUL_RC=$live_rc
 }

@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# The sudo gate with real sudo and real users. `make install` (with the
+# shipped rule, checked by visudo) goes into a staging tree once; each test
+# copies it into its sandbox's /run/ptest (root-owned, nothing writable above
+# it) and binds the rule over /etc/sudoers.d there, so the host's sudo setup
+# is never touched. Users npte-alice and npte-bob (group npte) and npte-carol
+# (outside it) are made on the host if absent: sudo and runuser need them in
+# /etc/passwd.
+
+load sandbox
+
+P=/run/ptest/sbin
+
+setup_file() {
+	[ "$(id -u)" = 0 ] || return 0
+	command -v sudo >/dev/null && command -v visudo >/dev/null || return 0
+	getent group npte >/dev/null || groupadd --system npte
+	# an empty mount point: each sandbox binds its own config over it
+	[ -d /etc/npte ] || install -d -m 0755 /etc/npte
+	for u in alice bob carol; do
+		getent passwd "npte-$u" >/dev/null && continue
+		if [ "$u" = carol ]; then
+			useradd --system -M -d /nonexistent -s /bin/sh "npte-$u"
+		else
+			useradd --system -M -d /nonexistent -s /bin/sh -G npte "npte-$u"
+		fi
+	done
+	local top
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	make -s -C "$top" install DESTDIR="$BATS_FILE_TMPDIR/stage" PREFIX=/run/ptest \
+		SUDOERSDIR=/etc/sudoers.d >"$BATS_FILE_TMPDIR/install.log" 2>&1 ||
+		{ cat "$BATS_FILE_TMPDIR/install.log" >&3; return 1; }
+}
+
+setup() {
+	sandbox_setup
+	command -v sudo >/dev/null || skip "needs sudo"
+	STAGE=$BATS_FILE_TMPDIR/stage
+	[ -x "$STAGE/run/ptest/sbin/npte-netns" ] || skip "make install into the staging tree failed"
+	# shellcheck disable=SC2016
+	sb sh -c '
+		cp -a "$1/run/ptest" /run/ptest
+		mkdir -m 0755 /run/sudoers.d
+		cp -a /etc/sudoers.d/. /run/sudoers.d/
+		cp -a "$1/etc/sudoers.d/npte" /run/sudoers.d/npte
+		mount --bind /run/sudoers.d /etc/sudoers.d
+		mkdir -m 0755 /run/npteconf
+		mount --bind /run/npteconf /etc/npte
+	' sh "$STAGE"
+	ALICE=$(id -u npte-alice)
+	BOB=$(id -u npte-bob)
+}
+
+teardown() {
+	[ -n "${HOLD_BG:-}" ] && kill "$HOLD_BG" 2>/dev/null
+	sandbox_teardown
+}
+
+# as USER CMD ARGS: CMD from the installed prefix, through sudo -n, as npte-USER.
+as() {
+	local u=$1 c=$2
+	shift 2
+	sb runuser -u "npte-$u" -- sudo -n "$P/$c" "$@" </dev/null
+}
+
+@test "make install: root-owned binaries, not group/other-writable, a visudo-checked 0440 rule with no SETENV" {
+	local f
+	for f in "$STAGE"/run/ptest/sbin/*; do
+		[ "$(stat -c '%u %a' "$f")" = "0 755" ] || { stat -c '%n %u %a' "$f"; return 1; }
+	done
+	[ "$(find "$STAGE/run/ptest/sbin" -type f | wc -l)" -eq 8 ]
+	[ "$(stat -c '%u %a' "$STAGE/etc/sudoers.d/npte")" = "0 440" ]
+	visudo -cqf "$STAGE/etc/sudoers.d/npte"
+	# no SETENV outside comments
+	[ "$(grep -v '^#' "$STAGE/etc/sudoers.d/npte" | grep -c SETENV)" = 0 ]
+	grep -q "^Defaults!NPTE env_reset, !setenv" "$STAGE/etc/sudoers.d/npte"
+	grep -q "/run/ptest/sbin/npte-lab" "$STAGE/etc/sudoers.d/npte"
+}
+
+@test "alice builds a lab, runs a program in it, shapes it and destroys it; no password asked" {
+	run as alice npte-lab create
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run as alice npte-run client id -u
+	[ "$status" -eq 0 ]
+	[ "$output" = "$ALICE" ]
+	# a real TCP exchange between two of her programs across the router
+	as alice npte-run server nc -l -N 172.16.2.2 5000 >"$BATS_TEST_TMPDIR/got" 3>&- &
+	local srv=$!
+	listening server 5000
+	run as alice npte-run client sh -c 'echo hello-from-alice | nc -N -w 5 172.16.2.2 5000'
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	wait "$srv"
+	[ "$(cat "$BATS_TEST_TMPDIR/got")" = hello-from-alice ]
+	run as alice npte-netem rate router if-server 20mbit
+	[ "$status" -eq 0 ]
+	[[ "$(sb ip netns exec router tc qdisc show dev if-server root)" == *tbf*"rate 20Mbit"* ]]
+	run sb cat /run/npte/netns/client
+	[[ "$output" == *"owner=$ALICE"* ]]
+	run as alice npte-lab destroy
+	[ "$status" -eq 0 ]
+	[ -z "$(sb ip netns list)" ]
+}
+
+@test "bob: every verb on alice's namespaces fails exactly as on missing ones; list shows him none of hers; root sees both" {
+	as alice npte-lab create
+	as bob npte-netns create bobns
+	local verb theirs missing
+	while IFS= read -r verb; do
+		# shellcheck disable=SC2086
+		theirs=$(as bob ${verb//NS/client} 2>&1; echo "rc=$?")
+		# shellcheck disable=SC2086
+		missing=$(as bob ${verb//NS/nosuch} 2>&1; echo "rc=$?")
+		[ "${theirs//client/X}" = "${missing//nosuch/X}" ] ||
+			{ echo "$verb: theirs '$theirs' vs missing '$missing'"; return 1; }
+		[[ "$theirs" == *"rc=2" ]] || { echo "$verb: $theirs"; return 1; }
+	done <<-'EOF'
+		npte-netns destroy NS
+		npte-netns show NS
+		npte-veth add NS bobns
+		npte-veth del bobns NS
+		npte-addr add NS if-router 10.9.9.9/24
+		npte-route add NS default 172.16.3.1
+		npte-netem rate NS if-router 1mbit
+		npte-netem clear NS if-router
+		npte-run NS id
+	EOF
+	run as bob npte-netns list
+	[ "$output" = "bobns" ]
+	run as bob npte-lab status
+	[[ "$output" != *complete* ]]
+	run sb npte-netns list
+	[[ "$output" == *"client"*"$ALICE"* ]]
+	[[ "$output" == *"bobns"*"$BOB"* ]]
+	# nothing of alice's changed
+	run sb npte-lab status
+	[[ "$output" == *"complete (19 of 19 parts)"* ]]
+}
+
+@test "carol, outside group npte, is refused by sudo and changes nothing" {
+	run as carol npte-netns create carolns
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"password is required"* || "$output" == *"not allowed"* ]]
+	[ -z "$(sb ip netns list)" ]
+	[ -z "$(sb ls -A /run/npte/netns 2>/dev/null)" ]
+}
+
+@test "sudo -n /bin/sh, another program and a copy of an npte binary elsewhere are all refused" {
+	run sb runuser -u npte-alice -- sudo -n /bin/sh -c id </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" != *"uid=0"* ]]
+	run sb runuser -u npte-alice -- sudo -n /usr/sbin/ip netns add x </dev/null
+	[ "$status" -ne 0 ]
+	sb cp "$P/npte-netns" /run/npte-copy
+	run sb runuser -u npte-alice -- sudo -n /run/npte-copy create x </dev/null
+	[ "$status" -ne 0 ]
+	# env_reset: a variable the user sets does not reach npte
+	run sb runuser -u npte-alice -- sudo -n LD_PRELOAD=/x.so "$P/npte-netns" list </dev/null
+	[ "$status" -ne 0 ]
+	[ -z "$(sb ip netns list)" ]
+}
+
+@test "a user cannot open /run/npte/lock or plant anything under /run/npte" {
+	as alice npte-netns create a
+	run sb runuser -u npte-alice -- sh -c 'exec 9>>/run/npte/lock' </dev/null
+	[ "$status" -ne 0 ]
+	run sb runuser -u npte-alice -- sh -c 'exec 9</run/npte/lock' </dev/null
+	[ "$status" -ne 0 ]
+	run sb runuser -u npte-alice -- touch /run/npte/netns/b
+	[ "$status" -ne 0 ]
+	run sb runuser -u npte-alice -- ln -s /etc/shadow /run/npte/journal
+	[ "$status" -ne 0 ]
+	[ "$(sb stat -c '%u %a' /run/npte)" = "0 700" ]
+	[ "$(sb ls /run/npte/netns)" = a ]
+}
+
+@test "the quota from /etc/npte/npte.conf holds through sudo; root is not limited" {
+	sb sh -c 'printf "max_namespaces = 2\n" > /etc/npte/npte.conf; chmod 0644 /etc/npte/npte.conf'
+	run as alice npte-netns create a b
+	[ "$status" -eq 0 ]
+	run as alice npte-netns create c
+	[ "$status" -eq 2 ]
+	[[ "$output" == *quota* ]]
+	run as bob npte-netns create d e
+	[ "$status" -eq 0 ]
+	run sb npte-netns create r1 r2 r3
+	[ "$status" -eq 0 ]
+	[ "$(sb ip netns list | wc -l)" -eq 7 ]
+	run sb test -e /run/netns/c
+	[ "$status" -ne 0 ]
+}
+
+@test "a lock held by alice's long operation never blocks bob past --wait, and names her" {
+	[ -x "$FAULT/npte-netns" ] || skip "fault build missing (make tests)"
+	# alice's create, paused for 2 s with the lock held (test-only fault build,
+	# run as root with alice's SUDO_UID: sudo would strip the fault variable)
+	sb env SUDO_UID="$ALICE" SUDO_GID="$(id -g npte-alice)" NPTE_FAULT_PAUSE=1 "$FAULT/npte-netns" create slow 3>&- &
+	HOLD_BG=$!
+	for _ in $(seq 50); do
+		[[ "$(sb npte-lock status)" == "locked "* ]] && break
+		sleep 0.05
+	done
+	local t0 t1
+	t0=$(date +%s%N)
+	run as bob npte-netns create --wait 1 quick
+	t1=$(date +%s%N)
+	[ "$status" -eq 75 ] || { echo "$status $output"; return 1; }
+	[[ "$output" == *"uid $ALICE"* || "$output" == *"uid=$ALICE"* ]] || { echo "$output"; return 1; }
+	[[ "$output" == *npte-netns* ]]
+	# gave up after about --wait, not after the holder finished (2 s)
+	[ $(((t1 - t0) / 1000000)) -lt 1900 ]
+	wait "$HOLD_BG"
+	run sb npte-netns list
+	[[ "$output" == *slow* ]]
+	[[ "$output" != *quick* ]]
+}
