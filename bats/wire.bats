@@ -23,36 +23,38 @@ teardown() {
 	sandbox_teardown
 }
 
-# wire VERB [ARG]...: npte-netem VERB a if-b ARGS, npte's requests vs tc's.
-wire() {
-	local verb=$1 npte tc lines n=0
-	shift
-	npte=$(sb env NPTE_FAULT_WIRE=1 "$FAULT/npte-netem" "$verb" a if-b "$@" 2>&1 >/dev/null |
+# wire_cmd BINARY VERB [ARG]...: the qdisc requests of BINARY VERB ARGS
+# (fault build, not sent) against tc's for the dry-run's own tc lines, run in
+# order under strace together with the dry-run's choice of root handles.
+wire_cmd() {
+	local bin=$1 verb=$2 npte tc lines n
+	shift 2
+	npte=$(sb env NPTE_FAULT_WIRE=1 "$FAULT/$bin" "$verb" "$@" 2>&1 >/dev/null |
 		"$TOP/tests/nlwire" --strip64) || { echo "npte side: $npte"; return 1; }
-	local script pick
-	script=$(sb npte-netem "$verb" -n a if-b "$@")
-	lines=$(grep '^ip netns exec a tc qdisc \(replace\|add\) ' <<<"$script")
-	# the dry-run's own choice of the root handle (whichever of 1: and 2: is free)
-	pick=$(grep '^if ip netns exec a tc qdisc show dev if-b root' <<<"$script")
-	[ -n "$lines" ] || { echo "no tc line in the dry-run of $verb $*"; return 1; }
-	: >"$BATS_TEST_TMPDIR/tc.trace"
-	while IFS= read -r line; do
-		n=$((n + 1))
-		sb sh -c "$pick; strace -f -qq -e trace=sendmsg -e write=all -o '$BATS_TEST_TMPDIR/t$n' $line" \
-			>/dev/null 2>&1 || true
-		cat "$BATS_TEST_TMPDIR/t$n" >>"$BATS_TEST_TMPDIR/tc.trace"
-	done <<<"$lines"
+	lines=$(sb "$bin" "$verb" -n "$@" |
+		grep -e '^ip netns exec [a-z0-9]* tc qdisc \(replace\|add\) ' \
+			-e '^if ip netns exec [a-z0-9]* tc qdisc show dev [^ ]* root')
+	n=$(grep -c ' tc qdisc \(replace\|add\) ' <<<"$lines") || { echo "no tc line in the dry-run of $bin $verb $*"; return 1; }
+	# one line at a time: a refused request must not stop the rest
+	sb strace -f -qq -e trace=sendmsg -e write=all -o "$BATS_TEST_TMPDIR/tc.trace" \
+		sh -c "$lines" >/dev/null 2>&1 || true
 	tc=$("$TOP/tests/nlwire" <"$BATS_TEST_TMPDIR/tc.trace")
 	[ "$(wc -l <<<"$tc")" = "$n" ] || { echo "tc sent $(wc -l <<<"$tc") qdisc requests for $n lines"; return 1; }
 	[ "$(wc -l <<<"$npte")" = "$n" ] || { echo "npte sent $(wc -l <<<"$npte") qdisc requests, tc $n"; return 1; }
 	if [ "$(sed 's/ latency64=.*//' <<<"$npte")" != "$tc" ]; then
-		echo "npte-netem $verb $*: requests differ"
+		echo "$bin $verb $*: requests differ"
 		echo "tc lines:"; echo "$lines"
 		diff <(sed 's/ latency64=.*//' <<<"$npte" | fold -w 64) <(fold -w 64 <<<"$tc") | head -20
 		return 1
 	fi
 	WIRE_NPTE=$npte
 	WIRE_N=$n
+}
+
+wire() {
+	local verb=$1
+	shift
+	wire_cmd npte-netem "$verb" a if-b "$@"
 }
 
 # a delay always travels in both widths
@@ -141,4 +143,13 @@ has64() { grep -q " latency64=$1 jitter64=$2\$" <<<"$WIRE_NPTE" || { echo "want 
 	tcs=$("$TOP/tests/nlwire" <"$BATS_TEST_TMPDIR/x")
 	[ -n "$ours" ] && [ -n "$tcs" ]
 	[ "$ours" != "$tcs" ]
+}
+
+@test "wire: every npte-lab netem profile, both directions on the router" {
+	sb npte-lab create >/dev/null
+	local p
+	for p in $(sb npte-lab netem --list | awk '!/^ / {print $1}'); do
+		wire_cmd npte-lab netem --profile "$p"
+		[ "$WIRE_N" -ge 2 ] || { echo "profile $p: $WIRE_N requests"; return 1; }
+	done
 }
