@@ -178,3 +178,53 @@ faithful() {
 	# shellcheck disable=SC2034 # read by the .bats files
 	FAITHFUL_RC=$live_rc
 }
+
+# --- An installed npte (real sudo tests, npte-doctor) -----------------------
+
+# shellcheck disable=SC2034 # used by the .bats files
+P=/run/ptest/sbin
+
+# From setup_file: users npte-alice and npte-bob (group npte) and npte-carol
+# (outside it), made on the host if absent (sudo and runuser need them in
+# /etc/passwd); then `make install` (which checks the rule with visudo) into
+# a staging tree for prefix /run/ptest.
+stage_install() {
+	[ "$(id -u)" = 0 ] || return 0
+	command -v sudo >/dev/null && command -v visudo >/dev/null || return 0
+	# bats files run in parallel: another may make them at the same moment
+	getent group npte >/dev/null || groupadd --system npte 2>/dev/null || getent group npte >/dev/null
+	# an empty mount point: each sandbox binds its own config over it
+	[ -d /etc/npte ] || install -d -m 0755 /etc/npte
+	for u in alice bob carol; do
+		getent passwd "npte-$u" >/dev/null && continue
+		if [ "$u" = carol ]; then
+			useradd --system -M -d /nonexistent -s /bin/sh "npte-$u" 2>/dev/null
+		else
+			useradd --system -M -d /nonexistent -s /bin/sh -G npte "npte-$u" 2>/dev/null
+		fi || getent passwd "npte-$u" >/dev/null
+	done
+	local top
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	make -s -C "$top" install DESTDIR="$BATS_FILE_TMPDIR/stage" PREFIX=/run/ptest \
+		SUDOERSDIR=/etc/sudoers.d >"$BATS_FILE_TMPDIR/install.log" 2>&1 ||
+		{ cat "$BATS_FILE_TMPDIR/install.log" >&3; return 1; }
+}
+
+# From setup, after sandbox_setup: the staged install at /run/ptest inside the
+# sandbox (root-owned, nothing writable above it), its rule bound over
+# /etc/sudoers.d and an empty /etc/npte there; the host's files stay as they are.
+sandbox_install() {
+	command -v sudo >/dev/null || skip "needs sudo"
+	STAGE=$BATS_FILE_TMPDIR/stage
+	[ -x "$STAGE/run/ptest/sbin/npte-netns" ] || skip "make install into the staging tree failed"
+	# shellcheck disable=SC2016
+	sb sh -c '
+		cp -a "$1/run/ptest" /run/ptest
+		mkdir -m 0755 /run/sudoers.d
+		cp -a /etc/sudoers.d/. /run/sudoers.d/
+		cp -a "$1/etc/sudoers.d/npte" /run/sudoers.d/npte
+		mount --bind /run/sudoers.d /etc/sudoers.d
+		mkdir -m 0755 /run/npteconf
+		mount --bind /run/npteconf /etc/npte
+	' sh "$STAGE"
+}

@@ -148,6 +148,31 @@ static void env_read(struct caller *who)
 	}
 }
 
+bool path_trusted(const char *file, char *bad, size_t n)
+{
+	char path[4096];
+
+	if (strlen(file) >= sizeof path)
+		return snprintf(bad, n, "%s", "(path too long)"), false;
+	strcpy(path, file);
+	for (;;) {
+		struct stat st;
+		char *slash;
+
+		if (lstat(path[0] ? path : "/", &st) < 0 || st.st_uid != 0 ||
+		    (st.st_mode & (S_IWGRP | S_IWOTH) && !S_ISLNK(st.st_mode))) {
+			snprintf(bad, n, "%s", path[0] ? path : "/");
+			return false;
+		}
+		if (!path[0])
+			return true;
+		slash = strrchr(path, '/');
+		if (!slash)
+			return true;
+		*slash = '\0';
+	}
+}
+
 /*
  * sudo runs us as root for users, so whoever can replace this file, or
  * rename anything on the path to it, owns root (the sudoers(5) warning).
@@ -155,7 +180,7 @@ static void env_read(struct caller *who)
  */
 static void exe_trusted(void)
 {
-	char path[4096];
+	char path[4096], bad[4096];
 	ssize_t n;
 
 	if (geteuid() != 0)
@@ -164,22 +189,9 @@ static void exe_trusted(void)
 	if (n <= 0)
 		die_errno(EXIT_FAIL, "readlink /proc/self/exe");
 	path[n] = '\0';
-	for (;;) {
-		struct stat st;
-		char *slash;
-
-		if (lstat(path[0] ? path : "/", &st) < 0)
-			die_errno(EXIT_FAIL, "stat %s", path[0] ? path : "/");
-		if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-			die(EXIT_USAGE, "refusing to run as root: %s is writable by a non-root user "
-				"(install npte root-owned, e.g. make install)", disp(path[0] ? path : "/"));
-		if (!path[0])
-			break;
-		slash = strrchr(path, '/');
-		if (!slash)
-			break;
-		*slash = '\0';
-	}
+	if (!path_trusted(path, bad, sizeof bad))
+		die(EXIT_USAGE, "refusing to run as root: %s is writable by a non-root user "
+			"(install npte root-owned, e.g. make install)", disp(bad));
 }
 
 void hygiene(struct caller *who)

@@ -35,6 +35,13 @@ const char *const *env_kept(void);
 /* The working directory we were started in ("" if unknown), saved by hygiene(). */
 const char *orig_cwd(void);
 
+/*
+ * True when file and every directory above it are root-owned and not
+ * group/other-writable (symlinks' own modes do not count; /proc/self/exe is
+ * already resolved). Otherwise false with the first bad path in bad.
+ */
+bool path_trusted(const char *file, char *bad, size_t n);
+
 /* Exit 1 unless running as root: live verbs need sudo. */
 void require_root(const char *verb);
 

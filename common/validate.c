@@ -151,3 +151,19 @@ bool parse_seconds(const char *s, unsigned *out, char *why, size_t n)
 		*out = (unsigned)v;
 	return true;
 }
+
+bool valid_abs_path(const char *s, char *why, size_t n)
+{
+	if (s[0] != '/' || strlen(s) > 1023)
+		return fail(why, n, "must be an absolute path of at most 1023 bytes");
+	for (const char *p = s; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			return fail(why, n, "only printable ASCII without blanks is allowed");
+	for (const char *c = s + 1; *c; c += strcspn(c, "/") + (c[strcspn(c, "/")] == '/')) {
+		size_t len = strcspn(c, "/");
+
+		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return fail(why, n, "no empty, '.' or '..' components");
+	}
+	return true;
+}

@@ -31,5 +31,8 @@ bool parse_cidr(const char *s, struct ipaddr *out, unsigned *plen, char *why, si
 bool parse_uid(const char *s, uid_t *out, char *why, size_t n);
 /* Whole seconds for --wait: decimal, 0..86400. */
 bool parse_seconds(const char *s, unsigned *out, char *why, size_t n);
+/* An administrator's path: absolute, at most 1023 bytes of printable ASCII
+ * without blanks, no "." or ".." component, no empty component. */
+bool valid_abs_path(const char *s, char *why, size_t n);
 
 #endif

@@ -481,8 +481,27 @@ static void test_short_why(void)
 	   "a reason is cut to the size of why and stays terminated");
 }
 
+static void test_paths(void)
+{
+	static const struct {
+		const char *in;
+		bool good;
+	} c[] = {
+		{"/usr/local/sbin", true}, {"/", true}, {"/opt/npte-1.0/sbin", true},
+		{"usr/sbin", false}, {"", false}, {"/usr//sbin", false}, {"/usr/sbin/", false},
+		{"/usr/../etc", false}, {"/./x", false}, {"/a b", false}, {"/a\tb", false},
+		{"/a\nb", false}, {"/caf\xc3\xa9", false}, {"/x/..", false}, {"/x/...", true},
+	};
+	char why[128];
+
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++)
+		ok(valid_abs_path(c[i].in, why, sizeof why) == c[i].good, "path '%s' is %s", c[i].in,
+		   c[i].good ? "accepted" : "refused");
+}
+
 int main(void)
 {
+	test_paths();
 	test_names();
 	test_addresses();
 	test_numbers();

@@ -1,0 +1,131 @@
+#!/usr/bin/env bats
+# npte-doctor against a staged install in a sandbox: a healthy host passes,
+# and each thing it checks, once broken, is a FAIL line with a fix and exit 1.
+
+load sandbox
+
+setup_file() {
+	stage_install
+}
+
+setup() {
+	sandbox_setup
+	sandbox_install
+}
+
+teardown() {
+	sandbox_teardown
+}
+
+doctor() {
+	run sb "$P/npte-doctor" "$@"
+}
+
+@test "a healthy install: every check ok (netem and cake may only warn), exit 0" {
+	doctor
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"0 failed"* ]]
+	[ "$(grep -c '^FAIL' <<<"$output")" = 0 ]
+	[ "$(grep -c '^ok    installed: npte-' <<<"$output")" = 8 ]
+	[[ "$output" == *"ok    sudo rule: visudo -c"* ]]
+	[[ "$output" == *"ok    kernel: veth"* ]]
+	[[ "$output" == *"ok    kernel: tbf"* ]]
+}
+
+@test "the kernel probe tells the truth about sch_netem and leaves nothing behind" {
+	local before
+	before=$(sb_state; sb ip -br link)
+	doctor
+	if sb ip netns exec "$(sb npte-netns create probe >/dev/null; echo probe)" \
+		tc qdisc add dev lo root netem delay 1ms 2>/dev/null; then
+		[[ "$output" == *"ok    kernel: sch_netem"* ]]
+	else
+		[[ "$output" == *"warn  kernel: sch_netem: not available"* ]]
+	fi
+	sb npte-netns destroy probe
+	[ "$(sb_state; sb ip -br link)" = "$before" ]
+}
+
+@test "a group-writable binary or directory above it: FAIL naming it, with a fix" {
+	sb chmod g+w "$P/npte-veth"
+	doctor
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAIL  installed: npte-veth: $P/npte-veth is not root-owned or is group/other-writable"* ]]
+	[[ "$output" == *"fix: chown root:root and chmod go-w"* ]]
+	sb chmod g-w "$P/npte-veth"
+	sb chmod o+w /run/ptest
+	# the installed doctor is below it too, so it refuses to run at all ...
+	doctor
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"refusing to run as root: /run/ptest is writable by a non-root user"* ]]
+	# ... and one installed elsewhere names the directory
+	run sb npte-doctor --prefix "$P"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAIL  installed: npte-netns: /run/ptest is not root-owned"* ]]
+}
+
+@test "a rule with SETENV, without env_reset, or broken: each a FAIL" {
+	sb sh -c 'sed -i "s/NOPASSWD:/NOPASSWD: SETENV:/" /etc/sudoers.d/npte'
+	doctor
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAIL  sudo rule: no SETENV: SETENV found"* ]]
+	sb sh -c 'sed -i "s/SETENV: //; /^Defaults/d" /etc/sudoers.d/npte'
+	doctor
+	[[ "$output" == *"FAIL  sudo rule: Defaults! env_reset, !setenv"* ]]
+	sb sh -c 'echo "this is not sudoers" >> /etc/sudoers.d/npte'
+	doctor
+	[[ "$output" == *"FAIL  sudo rule: visudo -c"* ]]
+	sb rm /etc/sudoers.d/npte
+	doctor
+	[[ "$output" == *"FAIL  sudo rule: installed"* ]]
+	[[ "$output" == *"fix: make install"* ]]
+}
+
+@test "a rule for another prefix: FAIL (the rule would not cover these binaries)" {
+	sb sh -c 'sed -i "s|/run/ptest/sbin|/usr/local/sbin|g" /etc/sudoers.d/npte'
+	doctor
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAIL  sudo rule: names the installed binaries: 8 of 8 binaries of /run/ptest/sbin missing"* ]]
+}
+
+@test "registry: a marker without its namespace, a pending journal and a look-alike namespace each FAIL; gc fixes the first two" {
+	sb npte-netns create a
+	sb ip netns del a
+	sb ip netns add server
+	[ -x "$FAULT/npte-netns" ] || skip "fault build missing (make tests)"
+	run sb env NPTE_FAULT_AFTER=2 "$FAULT/npte-netns" create j
+	[ "$status" -eq 137 ]
+	doctor
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAIL  registry: marker without a namespace: a"* ]]
+	[[ "$output" == *"fix: npte-netns gc"* ]]
+	[[ "$output" == *"FAIL  registry: npte-looking namespace without a marker: server"* ]]
+	[[ "$output" == *"FAIL  registry: an interrupted transaction is pending"* ]]
+	sb npte-netns gc
+	sb ip netns del server
+	doctor
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"ok    registry: 0 markers"* ]]
+}
+
+@test "/run/npte with the wrong mode or owner: FAIL" {
+	sb npte-netns create a
+	sb chmod 0755 /run/npte
+	doctor
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAIL  /run/npte: directory, uid 0, mode 0755"* ]]
+}
+
+@test "bad arguments: exit 2, one line naming the value" {
+	doctor --prefix 'rel/path'
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == *"invalid --prefix 'rel/path'"* ]]
+	doctor --prefix '/a/../b'
+	[ "$status" -eq 2 ]
+	doctor --sudoers "$(printf '/etc/x\ny')"
+	[ "$status" -eq 2 ]
+	doctor --bogus
+	[ "$status" -eq 2 ]
+	doctor extra
+	[ "$status" -eq 2 ]
+}

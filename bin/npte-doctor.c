@@ -1,0 +1,403 @@
+/*
+ * npte-doctor: can this host run npte, and run it safely? One line per check,
+ * a fix for every failure, exit 1 if any check failed. Read-only: the kernel
+ * probes run in a throwaway network namespace of a child process that dies
+ * with everything it made.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <linux/if_link.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include "args.h"
+#include "err.h"
+#include "netns.h"
+#include "nl.h"
+#include "priv.h"
+#include "registry.h"
+#include "shape.h"
+#include "shquote.h"
+#include "validate.h"
+
+#define USAGE \
+	"usage: npte-doctor [--prefix DIR] [--sudoers FILE]\n" \
+	"       npte-doctor -h | --help | --version\n"
+
+/*
+ * Reading the root-owned rule and /run/npte needs no capability (we are
+ * their owner). visudo runs as root with the empty bounding set: no
+ * capability either, and it only reads.
+ */
+static const int caps_all[] = {
+	CAP_SYS_ADMIN, /* unshare(CLONE_NEWNET) for the throwaway probe namespace */
+	CAP_NET_ADMIN, /* the probe veth and qdiscs inside it */
+	-1,
+};
+
+static const char *const binaries[] = {
+	"npte-netns", "npte-veth", "npte-addr", "npte-route",
+	"npte-netem", "npte-run",  "npte-lock", "npte-lab", NULL,
+};
+
+enum { O_PREFIX = O_USER, O_SUDOERS };
+
+static int failed, warned;
+
+/* "ok", "warn" or "FAIL", the check, and for the last two what to do. */
+static void report(int level, const char *check, const char *detail, const char *fix)
+{
+	static const char *const word[] = {"ok  ", "warn", "FAIL"};
+
+	printf("%s  %s%s%s\n", word[level], check, detail && *detail ? ": " : "", detail ? detail : "");
+	if (level && fix)
+		printf("      fix: %s\n", fix);
+	failed += level == 2;
+	warned += level == 1;
+}
+
+/* --- kernel ---------------------------------------------------------------- */
+
+enum probe { P_NETNS, P_VETH, P_TBF, P_NETEM, P_CAKE, P_N };
+static const char *const probe_name[P_N] = {"network namespaces", "veth", "tbf", "sch_netem", "cake"};
+
+static int probe_veth(struct knl *nl, char *ext, size_t n)
+{
+	char buf[1024];
+	struct nlmsghdr *h = knl_msg(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof *ifi);
+	struct nlattr *li;
+
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(h, IFLA_IFNAME, "probe0");
+	li = mnl_attr_nest_start(h, IFLA_LINKINFO);
+	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
+	mnl_attr_nest_end(h, li);
+	return knl_talk(nl, h, ext, n);
+}
+
+static int probe_qdisc(struct knl *nl, enum probe p, char *ext, size_t n)
+{
+	static char buf[NL_BUF];
+	struct nlmsghdr *h = knl_msg(nl, buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
+	struct tcmsg *t = mnl_nlmsg_put_extra_header(h, sizeof *t);
+	char why[160];
+	int rc;
+
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = 1; /* lo: the first link of every new namespace */
+	t->tcm_handle = 0x10000;
+	t->tcm_parent = TC_H_ROOT;
+	if (p == P_TBF) {
+		struct tbf_spec tb;
+
+		if (!tbf_parse(&tb, "10mbit", NULL, NULL, why, sizeof why))
+			return -EINVAL;
+		rc = tbf_put(h, NL_BUF, &tb, shape_tick_in_usec());
+	} else if (p == P_NETEM) {
+		struct netem_spec s = {.qopt = {.limit = 1000}};
+
+		if (!netem_delay(&s, "1ms", why, sizeof why, shape_tick_in_usec()))
+			return -EINVAL;
+		rc = netem_put(h, NL_BUF, &s);
+	} else {
+		rc = cake_put(h, NL_BUF, 10000000 / 8);
+	}
+	return rc < 0 ? rc : knl_talk(nl, h, ext, n);
+}
+
+/* In a child: a new network namespace, then each probe; one result byte per probe. */
+static _Noreturn void probe_child(int out)
+{
+	unsigned char res[P_N] = {0};
+	struct knl nl;
+	char ext[256];
+
+	if (unshare(CLONE_NEWNET) == 0 && knl_open(&nl) == 0) {
+		res[P_NETNS] = 1;
+		res[P_VETH] = probe_veth(&nl, ext, sizeof ext) == 0;
+		for (enum probe p = P_TBF; p < P_N; p++)
+			res[p] = probe_qdisc(&nl, p, ext, sizeof ext) == 0;
+	}
+	_exit(write(out, res, sizeof res) == (ssize_t)sizeof res ? 0 : 1);
+}
+
+static void check_kernel(void)
+{
+	static const char *const fix[P_N] = {
+		"a kernel with CONFIG_NET_NS and root (or CAP_SYS_ADMIN)",
+		"modprobe veth (CONFIG_VETH)",
+		"modprobe sch_tbf (CONFIG_NET_SCH_TBF)",
+		"modprobe sch_netem (CONFIG_NET_SCH_NETEM; on Debian in linux-image-*)",
+		"modprobe sch_cake (CONFIG_NET_SCH_CAKE)",
+	};
+	unsigned char res[P_N] = {0};
+	int fds[2], st;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		die_errno(EXIT_FAIL, "pipe");
+	pid = fork();
+	if (pid < 0)
+		die_errno(EXIT_FAIL, "fork");
+	if (pid == 0) {
+		close(fds[0]);
+		probe_child(fds[1]);
+	}
+	close(fds[1]);
+	if (read(fds[0], res, sizeof res) != (ssize_t)sizeof res)
+		memset(res, 0, sizeof res);
+	close(fds[0]);
+	waitpid(pid, &st, 0);
+	for (enum probe p = 0; p < P_N; p++) {
+		char what[64];
+
+		snprintf(what, sizeof what, "kernel: %s", probe_name[p]);
+		/* a test bed lives without netem or cake: npte-netem apply then fails cleanly */
+		report(res[p] ? 0 : p >= P_NETEM ? 1 : 2, what, res[p] ? NULL : "not available", fix[p]);
+	}
+}
+
+/* --- installed files ------------------------------------------------------- */
+
+static void check_binaries(const char *prefix)
+{
+	char path[1100], bad[1100], what[64], detail[1300];
+
+	for (const char *const *b = binaries; *b; b++) {
+		struct stat st;
+
+		snprintf(path, sizeof path, "%s/%s", prefix, *b);
+		snprintf(what, sizeof what, "installed: %s", *b);
+		if (stat(path, &st) < 0) {
+			snprintf(detail, sizeof detail, "%s: %s", disp(path), strerror(errno));
+			report(2, what, detail, "make install (as root)");
+		} else if (!path_trusted(path, bad, sizeof bad)) {
+			snprintf(detail, sizeof detail, "%s is not root-owned or is group/other-writable", disp(bad));
+			report(2, what, detail, "chown root:root and chmod go-w that path, or reinstall under a root-owned prefix");
+		} else if (!(st.st_mode & S_IXOTH) || (st.st_mode & (S_ISUID | S_ISGID))) {
+			snprintf(detail, sizeof detail, "%s: mode %04o (want 0755, no setuid bit)", disp(path),
+				 (unsigned)(st.st_mode & 07777));
+			report(2, what, detail, "chmod 0755 that file");
+		} else {
+			report(0, what, path, NULL);
+		}
+	}
+}
+
+/* visudo -cqf FILE, with an empty environment. True when it accepts the file. */
+static bool visudo_ok(const char *file)
+{
+	static const char *const cands[] = {"/usr/sbin/visudo", "/usr/bin/visudo", "/sbin/visudo", NULL};
+	char *env[] = {NULL};
+	pid_t pid;
+	int st;
+
+	for (const char *const *v = cands; *v; v++) {
+		char *argv[] = {(char *)*v, "-cqf", (char *)file, NULL};
+
+		if (access(*v, X_OK) < 0)
+			continue;
+		if (posix_spawn(&pid, *v, NULL, NULL, argv, env) != 0)
+			return false;
+		return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	return false;
+}
+
+static void check_sudoers(const char *file, const char *prefix)
+{
+	char line[1024], detail[1300];
+	bool setenv_seen = false, reset = false, rule = false;
+	int missing = 0;
+	struct stat st;
+	FILE *f;
+
+	f = fopen(file, "re");
+	if (!f) {
+		snprintf(detail, sizeof detail, "%s: %s", disp(file), strerror(errno));
+		report(2, "sudo rule: installed", detail, "make install (it checks the rule with visudo first)");
+		return;
+	}
+	report(0, "sudo rule: installed", file, NULL);
+	if (fstat(fileno(f), &st) == 0 && (st.st_uid != 0 || (st.st_mode & 0222 & ~0200) || (st.st_mode & 07) ))
+		report(2, "sudo rule: mode", "not root-owned 0440", "chown root:root and chmod 0440 the rule");
+	else
+		report(0, "sudo rule: mode", "root-owned, 0440", NULL);
+	report(visudo_ok(file) ? 0 : 2, "sudo rule: visudo -c", NULL, "fix the syntax (visudo -cf FILE shows where)");
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == '#')
+			continue;
+		setenv_seen |= strstr(line, "SETENV") != NULL && strstr(line, "!setenv") == NULL;
+		reset |= strstr(line, "env_reset") != NULL && strstr(line, "!setenv") != NULL;
+		rule |= strstr(line, "%npte") != NULL && strstr(line, "NOPASSWD") != NULL;
+	}
+	fclose(f);
+	report(setenv_seen ? 2 : 0, "sudo rule: no SETENV", setenv_seen ? "SETENV found" : NULL,
+	       "remove SETENV: it lets users pass LD_* and SUDO_UID to a root process");
+	report(reset ? 0 : 2, "sudo rule: Defaults! env_reset, !setenv", NULL, "reinstall sudoers.d/npte");
+	report(rule ? 0 : 2, "sudo rule: %npte NOPASSWD", NULL, "reinstall sudoers.d/npte");
+	for (const char *const *b = binaries; *b; b++) {
+		char want[1100];
+		bool found = false;
+
+		snprintf(want, sizeof want, "%s/%s", prefix, *b);
+		f = fopen(file, "re");
+		while (f && fgets(line, sizeof line, f))
+			found |= line[0] != '#' && strstr(line, want) != NULL;
+		if (f)
+			fclose(f);
+		missing += !found;
+	}
+	snprintf(detail, sizeof detail, "%d of %zu binaries of %s missing from the rule", missing,
+		 sizeof binaries / sizeof *binaries - 1, disp(prefix));
+	report(missing ? 2 : 0, "sudo rule: names the installed binaries", missing ? detail : NULL,
+	       "make install with the same PREFIX as the binaries");
+}
+
+/* --- run state and registry ------------------------------------------------ */
+
+static void check_dir(const char *path, const char *what)
+{
+	char detail[256];
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		report(errno == ENOENT ? 0 : 2, what, errno == ENOENT ? "absent (the first npte verb makes it)" : strerror(errno),
+		       "rm -rf it and let npte make it again");
+		return;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 07777) != 0700) {
+		snprintf(detail, sizeof detail, "%s, uid %u, mode %04o (want a root-owned 0700 directory)",
+			 S_ISDIR(st.st_mode) ? "directory" : "not a directory", (unsigned)st.st_uid,
+			 (unsigned)(st.st_mode & 07777));
+		report(2, what, detail, "stop every npte process, then rm -rf it: npte makes it again");
+		return;
+	}
+	report(0, what, "root-owned, 0700", NULL);
+}
+
+static bool looks_npte(const char *name)
+{
+	static const char *const parts[] = {"client", "router", "server", NULL};
+	size_t n = strlen(name);
+
+	for (const char *const *p = parts; *p; p++)
+		if (n >= strlen(*p) && strcmp(name + n - strlen(*p), *p) == 0)
+			return true;
+	return false;
+}
+
+static void check_registry(void)
+{
+	static char names[1024][16];
+	char detail[256];
+	struct err e = {0};
+	struct dirent *de;
+	int n, bad = 0;
+	DIR *d;
+
+	check_dir(NPTE_RUN_DIR, "/run/npte");
+	check_dir(NPTE_RUN_DIR "/netns", "/run/npte/netns");
+	if (rundir_open(false, &e) < 0) {
+		report(0, "registry", "empty", NULL);
+		return;
+	}
+	n = marker_list(names, 1024);
+	for (int i = 0; i < n; i++) {
+		if (netns_exists(names[i]))
+			continue;
+		snprintf(detail, sizeof detail, "marker without a namespace: %.15s", names[i]);
+		report(2, "registry", detail, "npte-netns gc");
+		bad++;
+	}
+	if (faccessat(rundir_fd(), "journal", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		report(2, "registry", "an interrupted transaction is pending", "npte-netns gc");
+		bad++;
+	}
+	d = opendir(NETNS_RUN_DIR);
+	while (d && (de = readdir(d))) {
+		struct marker m;
+
+		if (de->d_name[0] == '.' || !valid_netns_name(de->d_name, NULL, 0) || !looks_npte(de->d_name) ||
+		    marker_read(de->d_name, &m) != -ENOENT)
+			continue;
+		snprintf(detail, sizeof detail, "npte-looking namespace without a marker: %s", de->d_name);
+		report(2, "registry", detail,
+		       "npte refuses it; if it is a leftover of yours, ip netns del it, else rename your lab with --prefix");
+		bad++;
+	}
+	if (d)
+		closedir(d);
+	if (!bad) {
+		snprintf(detail, sizeof detail, "%d marker%s, each with its namespace", n, n == 1 ? "" : "s");
+		report(0, "registry", detail, NULL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct opts o;
+	static const struct optspec spec[] = {
+		OPT_HELP, OPT_VERSION, {"prefix", 0, true, false, O_PREFIX}, {"sudoers", 0, true, false, O_SUDOERS},
+		OPT_END,
+	};
+	char why[160], self[1024], prefix[1024];
+	const char *sudoers = "/etc/sudoers.d/npte";
+	struct caller who;
+	ssize_t len;
+
+	prog = "npte-doctor";
+	hygiene(&who);
+	caps_keep(caps_all);
+	if (!args_parse(&o, argc - 1, argv + 1, spec, false, why, sizeof why))
+		die(EXIT_USAGE, "%s\n%s", why, USAGE);
+	if (o.set[O_HELP]) {
+		fputs(USAGE, stdout);
+		return EXIT_OK;
+	}
+	if (o.set[O_VERSION]) {
+		printf("npte-doctor %s\n", NPTE_VERSION);
+		return EXIT_OK;
+	}
+	if (o.npos)
+		die(EXIT_USAGE, "takes no arguments\n%s", USAGE);
+	require_root("check");
+	if (o.set[O_PREFIX]) {
+		const char *p = o.val[O_PREFIX];
+
+		if (!valid_abs_path(p, why, sizeof why))
+			die(EXIT_USAGE, "invalid --prefix '%s': %s", disp(p), why);
+		snprintf(prefix, sizeof prefix, "%s", p);
+	} else {
+		/* the directory npte-doctor itself was installed in */
+		len = readlink("/proc/self/exe", self, sizeof self - 1);
+		if (len <= 0)
+			die_errno(EXIT_FAIL, "readlink /proc/self/exe");
+		self[len] = '\0';
+		*strrchr(self, '/') = '\0';
+		snprintf(prefix, sizeof prefix, "%s", self[0] ? self : "/");
+	}
+	if (o.set[O_SUDOERS]) {
+		sudoers = o.val[O_SUDOERS];
+		if (!valid_abs_path(sudoers, why, sizeof why))
+			die(EXIT_USAGE, "invalid --sudoers '%s': %s", disp(sudoers), why);
+	}
+	check_kernel();
+	check_binaries(prefix);
+	check_sudoers(sudoers, prefix);
+	report(getgrnam("npte") ? 0 : 2, "group npte", NULL, "groupadd --system npte, then usermod -aG npte USER");
+	check_registry();
+	printf("%d failed, %d warning%s\n", failed, warned, warned == 1 ? "" : "s");
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
