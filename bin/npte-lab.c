@@ -62,7 +62,7 @@ static void names(const char *verb, const struct opts *o)
 	const char *p = o->set[O_PREFIX] ? o->val[O_PREFIX] : "";
 
 	cli_npos(verb, o, 0, 0);
-	if (*p)
+	if (o->set[O_PREFIX])
 		cli_netns(verb, p); /* the prefix obeys the name rule itself */
 	for (int r = 0; r < NROLES; r++) {
 		if (strlen(p) + strlen(role[r]) > NETNS_NAME_MAX)

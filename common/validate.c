@@ -156,6 +156,8 @@ bool valid_abs_path(const char *s, char *why, size_t n)
 {
 	if (s[0] != '/' || strlen(s) > 1023)
 		return fail(why, n, "must be an absolute path of at most 1023 bytes");
+	if (s[1] && s[strlen(s) - 1] == '/')
+		return fail(why, n, "no trailing '/'");
 	for (const char *p = s; *p; p++)
 		if (*p <= ' ' || *p > '~')
 			return fail(why, n, "only printable ASCII without blanks is allowed");
