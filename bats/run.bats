@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+
+# npte-run in a sandbox, for a real user (npte-alice, made if absent): the
+# program runs in the namespace as the caller with nothing privileged left,
+# a fresh environment, the namespace's own /sys and /etc/netns files, and
+# npte-run's exit codes. Called as root with SUDO_UID/SUDO_GID as sudo would
+# set them (bats/sudo.bats runs it through real sudo).
+
+load sandbox
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	stage_install
+}
+
+setup() {
+	sandbox_setup
+	getent passwd npte-alice >/dev/null || skip "needs user npte-alice (stage_install makes it as root)"
+	A=$(id -u npte-alice)
+	G=$(id -g npte-alice)
+	sb env SUDO_UID="$A" SUDO_GID="$G" npte-netns create box peer
+	sb env SUDO_UID="$A" SUDO_GID="$G" npte-veth add box peer
+}
+
+teardown() {
+	sandbox_teardown
+}
+
+# nrun ARGS...: npte-run as alice (through sudo's variables), extra env before it.
+nrun() {
+	sb env SUDO_UID="$A" SUDO_GID="$G" "$@"
+}
+
+@test "the program runs as the caller: uid, gid and groups; empty capability sets; NoNewPrivs" {
+	run nrun npte-run box cat /proc/self/status
+	[ "$status" -eq 0 ]
+	local want_groups
+	want_groups=$(id -G npte-alice | tr ' ' '\n' | sort -n | tr '\n' ' ')
+	[ "$(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' <<<"$output")" = "$A $A $A $A" ]
+	[ "$(awk '$1 == "Gid:" { print $2, $3, $4, $5 }' <<<"$output")" = "$G $G $G $G" ]
+	[ "$(awk '$1 == "Groups:" { $1 = ""; print }' <<<"$output" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ')" = "$want_groups" ]
+	for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+		[ "$(awk -v k="$c:" '$1 == k { print $2 }' <<<"$output")" = 0000000000000000 ] ||
+			{ echo "$c: $output"; return 1; }
+	done
+	[ "$(awk '$1 == "NoNewPrivs:" { print $2 }' <<<"$output")" = 1 ]
+}
+
+@test "it is inside the namespace: the same net namespace inode, and /sys/class/net shows its links" {
+	local want
+	want=$(sb ip netns exec box readlink /proc/self/ns/net)
+	run nrun npte-run box readlink /proc/self/ns/net
+	[ "$output" = "$want" ]
+	[ "$output" != "$(sb readlink /proc/self/ns/net)" ]
+	run nrun npte-run box ls /sys/class/net
+	[ "$(echo $output)" = "if-peer lo" ]
+}
+
+@test "a setuid program cannot get root back (sudo inside refuses: no new privileges)" {
+	command -v sudo >/dev/null || skip "needs sudo"
+	run nrun npte-run box sudo -n id -u
+	[ "$status" -ne 0 ]
+	[[ "$output" != 0 ]]
+	run nrun npte-run box sh -c 'id -u; id -ru'
+	[ "$output" = "$(printf '%s\n%s' "$A" "$A")" ]
+}
+
+@test "a fresh environment: exactly PATH HOME USER LOGNAME SHELL, TERM/LANG/LC_* as passed, and -e" {
+	run nrun TERM=xterm LANG=C.UTF-8 LC_TIME=C LD_LIBRARY_PATH=/x FOO=leak SUDO_USER=x \
+		npte-run -e ONE=1 -e 'TWO=a b=c' -e ONE=override box env
+	[ "$status" -eq 2 ] # LD_* reaching a root process is refused outright
+	run nrun TERM=xterm LANG=C.UTF-8 LC_TIME=C FOO=leak SUDO_USER=x \
+		npte-run -e ONE=1 -e 'TWO=a b=c' -e ONE=override box env
+	[ "$status" -eq 0 ]
+	[ "$(cut -d= -f1 <<<"$output" | sort | tr '\n' ' ')" = "HOME LANG LC_TIME LOGNAME ONE PATH SHELL TERM TWO USER " ]
+	[[ "$output" == *"USER=npte-alice"* ]]
+	[[ "$output" == *"PATH=/usr/local/bin:/usr/bin:/bin"* ]]
+	[[ "$output" == *"TWO=a b=c"* ]]
+	[[ "$output" == *"ONE=override"* ]]
+	[[ "$output" != *"ONE=1"* ]]
+}
+
+@test "/etc/netns/NS files are bound over /etc, as ip netns exec does; a user-writable one is refused" {
+	sb sh -c 'mkdir -p /run/etcnetns/box && echo "nameserver 10.53.0.1" > /run/etcnetns/box/resolv.conf &&
+		mkdir -p /etc/netns 2>/dev/null; mount --bind /run/etcnetns /etc/netns' ||
+		skip "cannot bind over /etc/netns"
+	run nrun npte-run box cat /etc/resolv.conf
+	[ "$status" -eq 0 ]
+	[ "$output" = "nameserver 10.53.0.1" ]
+	# the rest of /etc is the host's
+	[ "$(nrun npte-run box head -1 /etc/passwd)" = "$(head -1 /etc/passwd)" ]
+	run nrun npte-run peer cat /etc/resolv.conf
+	[ "$output" != "nameserver 10.53.0.1" ]
+	sb chmod o+w /run/etcnetns/box/resolv.conf
+	run nrun npte-run box cat /etc/resolv.conf
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"resolv.conf"* ]]
+}
+
+@test "server and client as the caller across a lab: a line crosses the router" {
+	nrun npte-lab create --prefix l
+	nrun npte-run lserver nc -l -N 172.16.2.2 7100 >"$BATS_TEST_TMPDIR/got" 3>&- &
+	local srv=$!
+	listening lserver 7100
+	run nrun npte-run lclient sh -c 'echo via-router | nc -N -w 5 172.16.2.2 7100'
+	[ "$status" -eq 0 ]
+	wait "$srv"
+	[ "$(cat "$BATS_TEST_TMPDIR/got")" = via-router ]
+}
+
+@test "the lock is not held while the program runs" {
+	nrun npte-run box sleep 3 3>&- &
+	local bg=$!
+	sleep 0.5
+	run sb npte-lock status
+	[ "$output" = unlocked ]
+	run sb npte-netns create --wait 0 other
+	[ "$status" -eq 0 ]
+	wait "$bg"
+}
+
+@test "exit codes: the program's own, 127 not found, 126 not executable, 2 for bad input or not yours" {
+	run nrun npte-run box sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run -127 nrun npte-run box nosuch-program
+	run -126 nrun npte-run box /etc/passwd
+	run nrun npte-run box A=b
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"invalid command 'A=b'"* ]]
+	run nrun npte-run -e 1A=b box true
+	[ "$status" -eq 2 ]
+	run nrun npte-run -e NOEQUALS box true
+	[ "$status" -eq 2 ]
+	sb npte-netns create rootns
+	run nrun npte-run rootns true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"rootns: not found or not yours"* ]]
+	run nrun npte-run nosuch true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"nosuch: not found or not yours"* ]]
+	run nrun npte-run box
+	[ "$status" -eq 2 ]
+}
+
+@test "dry-run: the same checks and an ip netns exec + runuser line with the same environment" {
+	run nrun TERM=xterm npte-run -n -e K=v box id -u
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | shellcheck -s sh -S warning -
+	[[ "$output" == *"grep -qsx owner=$A /run/npte/netns/box"* ]]
+	[[ "$output" == *"exec ip netns exec box runuser -u npte-alice -- env -i PATH=/usr/local/bin:/usr/bin:/bin"*"TERM=xterm K=v id -u"* ]]
+	# and the script, run, gives the same answer
+	[ "$(printf '%s\n' "$output" | sb sh)" = "$A" ]
+}
