@@ -208,3 +208,24 @@ as_uid() {
 	[ "$status" -eq 2 ]
 	[ "$(sb ip netns list | wc -l)" -eq 1 ]
 }
+
+@test "identity: a namespace swapped in under npte's name (ip netns del + add) is refused; gc drops the stale marker only" {
+	sb npte-netns create a
+	sb ip netns del a
+	sb ip netns add a
+	sb ip -n a link set lo up
+	local v
+	for v in show destroy; do
+		run sb npte-netns "$v" a
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"a: not found or not yours"* ]]
+	done
+	run sb npte-veth add a a2
+	[ "$status" -eq 2 ]
+	run sb npte-netns gc
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"remove marker a: the namespace under that name is not the one npte made"* ]]
+	sb test ! -e /run/npte/netns/a
+	# the impostor is left as it was: not npte's to remove
+	[[ "$(sb ip -n a -br link show lo)" == *UP* ]]
+}
