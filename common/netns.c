@@ -39,8 +39,11 @@ static void path_of(char *buf, size_t n, const char *name)
  */
 static int run_dir_shared(double deadline, struct err *e)
 {
+	static bool done; /* once it is a shared mount point it stays one */
 	int fd, rc = 0;
 
+	if (done)
+		return 0;
 	if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return err_sys(e, EXIT_FAIL, errno, "mkdir %s", NETNS_RUN_DIR);
 	fd = open(NETNS_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -64,7 +67,18 @@ static int run_dir_shared(double deadline, struct err *e)
 	}
 out:
 	close(fd); /* releases the flock */
+	done = rc == 0;
 	return rc;
+}
+
+/* The namespace we started in, opened once: every setns back goes to it. */
+static int home(void)
+{
+	static int fd = -1;
+
+	if (fd < 0)
+		fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 int netns_add(const char *name, double deadline, struct err *e)
@@ -79,22 +93,20 @@ int netns_add(const char *name, double deadline, struct err *e)
 	if (fd < 0)
 		return err_sys(e, EXIT_FAIL, errno, "%s", name);
 	close(fd);
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	self = home();
 	if (self < 0) {
-		rc = err_sys(e, EXIT_FAIL, errno, "open /proc/self/ns/net");
+		rc = err_sys(e, EXIT_FAIL, -self, "open /proc/self/ns/net");
 		goto undo_file;
 	}
 	if (unshare(CLONE_NEWNET) < 0) {
 		rc = err_sys(e, EXIT_FAIL, errno, "%s: unshare", name);
-		goto undo_self;
+		goto undo_file;
 	}
 	if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
 		rc = err_sys(e, EXIT_FAIL, errno, "%s: bind mount", name);
 	/* Back home before anything else; staying in the new netns would be a silent bug. */
 	if (setns(self, CLONE_NEWNET) < 0)
 		die_errno(EXIT_FAIL, "%s: cannot return to the original network namespace", name);
-undo_self:
-	close(self);
 undo_file:
 	if (rc)
 		unlink(path);
@@ -143,22 +155,16 @@ int netns_open(const char *name)
 
 int netns_enter(int nsfd, int *self)
 {
-	*self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	*self = home();
 	if (*self < 0)
-		return -errno;
-	if (setns(nsfd, CLONE_NEWNET) < 0) {
-		int err = errno;
-		close(*self);
-		return -err;
-	}
-	return 0;
+		return *self;
+	return setns(nsfd, CLONE_NEWNET) < 0 ? -errno : 0;
 }
 
 void netns_leave(int self)
 {
 	if (setns(self, CLONE_NEWNET) < 0)
 		die_errno(EXIT_FAIL, "cannot return to the original network namespace");
-	close(self);
 }
 
 int netns_nl(int nsfd, struct knl *nl)
