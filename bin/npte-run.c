@@ -141,6 +141,7 @@ static void lookup_user(void)
 	pw = getpwuid(who.uid);
 	if (!pw)
 		die(EXIT_FAIL, "no passwd entry for uid %u", (unsigned)who.uid);
+	/* cppcheck-suppress nullPointerRedundantCheck ; die() above does not return */
 	if (strlen(pw->pw_name) >= sizeof user.name || strlen(pw->pw_dir) >= sizeof user.home ||
 	    strlen(pw->pw_shell) >= sizeof user.shell)
 		die(EXIT_FAIL, "passwd entry for uid %u is too long", (unsigned)who.uid);
