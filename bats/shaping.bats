@@ -46,8 +46,10 @@ within() { # within MEASURED TARGET PCT
 	echo "unshaped $base, 20mbit -> $r20, 50mbit -> $r50, cleared $after (Mbit/s)" >&3
 	within "$r20" 20 10 || { echo "20mbit measured $r20"; return 1; }
 	within "$r50" 50 10 || { echo "50mbit measured $r50"; return 1; }
-	# unshaped veth carries far more than either rate; clear gives it back
-	awk -v a="$after" -v b="$base" 'BEGIN { exit !(a > 500 && a > b / 3) }' ||
+	# unshaped veth carries far more than either rate; clear gives it back (at
+	# least 10x the higher cap: the absolute figure depends on the CPU left by
+	# the tests running in parallel, so it is not compared with the first run)
+	awk -v a="$after" 'BEGIN { exit !(a > 500) }' ||
 		{ echo "unshaped $base, after clear $after"; return 1; }
 	[ -z "$(sb ip netns exec router tc qdisc show dev if-server root | grep tbf)" ]
 }
