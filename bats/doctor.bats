@@ -100,7 +100,8 @@ doctor() {
 	[[ "$output" == *"FAIL  registry: marker without a namespace: a"* ]]
 	[[ "$output" == *"fix: npte-netns gc"* ]]
 	[[ "$output" == *"FAIL  registry: npte-looking namespace without a marker: server"* ]]
-	[[ "$output" == *"FAIL  registry: an interrupted transaction is pending"* ]]
+	[[ "$output" == *"FAIL  registry: an interrupted transaction is pending (npte-netns create, uid 0, pid "* ]]
+	[[ "$output" == *"fix: npte-netns gc (npte-netns gc -n prints exactly what it will undo)"* ]]
 	sb npte-netns gc
 	sb ip netns del server
 	doctor

@@ -298,6 +298,33 @@ static bool looks_npte(const char *name)
 	return false;
 }
 
+/* "an interrupted transaction is pending (PROG VERB, uid U, pid P)" from the
+ * journal's header, when there is one. The values are shown escaped. */
+static bool pending_journal(char *out, size_t n)
+{
+	char buf[512], who[64] = "?", verb[64] = "?", uid[24] = "?", pid[24] = "?";
+	int fd = openat(rundir_fd(), "journal", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t len;
+
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[len > 0 ? len : 0] = '\0';
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "prog=", 5) == 0)
+			snprintf(who, sizeof who, "%s", disp(line + 5));
+		else if (strncmp(line, "verb=", 5) == 0)
+			snprintf(verb, sizeof verb, "%s", disp(line + 5));
+		else if (strncmp(line, "uid=", 4) == 0)
+			snprintf(uid, sizeof uid, "%s", disp(line + 4));
+		else if (strncmp(line, "pid=", 4) == 0)
+			snprintf(pid, sizeof pid, "%s", disp(line + 4));
+	}
+	snprintf(out, n, "an interrupted transaction is pending (%s %s, uid %s, pid %s)", who, verb, uid, pid);
+	return true;
+}
+
 static void check_registry(void)
 {
 	static char names[1024][16];
@@ -321,8 +348,8 @@ static void check_registry(void)
 		report(2, "registry", detail, "npte-netns gc");
 		bad++;
 	}
-	if (faccessat(rundir_fd(), "journal", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		report(2, "registry", "an interrupted transaction is pending", "npte-netns gc");
+	if (pending_journal(detail, sizeof detail)) {
+		report(2, "registry", detail, "npte-netns gc (npte-netns gc -n prints exactly what it will undo)");
 		bad++;
 	}
 	d = opendir(NETNS_RUN_DIR);
