@@ -47,6 +47,7 @@ bool args_parse(struct opts *o, int argc, char **argv, const struct optspec *spe
 	bool opts_done = false;
 
 	memset(o, 0, sizeof *o);
+	o->spec = spec;
 	for (int i = 0; i < argc; i++) {
 		char *w = argv[i];
 		const struct optspec *sp;

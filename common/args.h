@@ -46,6 +46,7 @@ struct opts {
 	int nlist;
 	char *pos[ARGS_POS_MAX];
 	int npos;
+	const struct optspec *spec; /* the table it was parsed with (for showing it back) */
 };
 
 /*

@@ -71,9 +71,22 @@ static void title(const char *verb, const struct opts *o)
 	char *t = cli_plan.title;
 	size_t n = sizeof cli_plan.title, len = (size_t)snprintf(t, n, "%s %s", prog, verb);
 
-	/* Positionals only: every one was validated, so the comment stays one line. */
+	/* Positionals were validated; option values are shown escaped (disp) and
+	 * quoted, so the comment stays one line whatever they hold. */
 	for (int i = 0; i < o->npos && len < n; i++)
 		len += (size_t)snprintf(t + len, n - len, " %s", o->pos[i]);
+	for (const struct optspec *sp = o->spec; sp && (sp->lng || sp->shrt) && len < n; sp++) {
+		char q[160];
+
+		if (!o->set[sp->id] || sp->id == O_DRYRUN || sp->id == O_HELP || sp->id == O_VERSION ||
+		    sp->repeat || !sp->lng)
+			continue;
+		len += (size_t)snprintf(t + len, n - len, " --%s", sp->lng);
+		if (sp->arg && len < n) {
+			sh_quote_buf(q, sizeof q, disp(o->val[sp->id]));
+			len += (size_t)snprintf(t + len, n - len, " %s", q);
+		}
+	}
 	if (len >= n)
 		memcpy(t + n - 4, "...", 4);
 }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Dry run of: npte-netem apply router if-server
+# Dry run of: npte-netem apply router if-server --delay 25ms --child tbf --child-rate 30mbit
 # Run it in a root shell (sudo sh) to do what the live command does.
 set -eu
 umask 022

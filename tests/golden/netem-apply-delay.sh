@@ -1,5 +1,5 @@
 #!/bin/sh
-# Dry run of: npte-netem apply router if-server
+# Dry run of: npte-netem apply router if-server --delay '25ms 5ms 25% distribution normal' --limit 1000
 # Run it in a root shell (sudo sh) to do what the live command does.
 set -eu
 umask 022

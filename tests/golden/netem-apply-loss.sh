@@ -1,5 +1,5 @@
 #!/bin/sh
-# Dry run of: npte-netem apply router if-client
+# Dry run of: npte-netem apply router if-client --delay 10ms --loss 'gemodel 1% 10% 70% 0.1%'
 # Run it in a root shell (sudo sh) to do what the live command does.
 set -eu
 umask 022

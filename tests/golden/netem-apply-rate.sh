@@ -1,5 +1,5 @@
 #!/bin/sh
-# Dry run of: npte-netem apply router if-server
+# Dry run of: npte-netem apply router if-server --delay 20ms --limit 400 --rate '12mbit 32 48 5'
 # Run it in a root shell (sudo sh) to do what the live command does.
 set -eu
 umask 022

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Dry run of: npte-netem apply router if-server
+# Dry run of: npte-netem apply router if-server --slot '800us 4ms packets 42 bytes 64000'
 # Run it in a root shell (sudo sh) to do what the live command does.
 set -eu
 umask 022

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Dry run of: npte-netem rate router if-server 20mbit
+# Dry run of: npte-netem rate router if-server 20mbit --burst 32kb --latency 20ms
 # Run it in a root shell (sudo sh) to do what the live command does.
 set -eu
 umask 022
