@@ -112,3 +112,27 @@ field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$NPTE_PID/status"; }
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"not a symlink"* ]]
 }
+
+@test "run as root from a path a user could write: every binary refuses with exit 2 and does nothing" {
+	local b
+	sb install -d -m 0755 /run/good /run/good/sbin
+	sb install -d -m 0777 /run/open
+	for b in npte-netns npte-veth npte-addr npte-route npte-netem npte-run npte-lock npte-lab npte-doctor; do
+		sb install -m 0755 "$TOP/build/bin/$b" /run/open/$b
+		run sb /run/open/$b --version
+		[ "$status" -eq 2 ] || { echo "$b: $status $output"; return 1; }
+		[[ "$output" == *"refusing to run as root: /run/open is writable by a non-root user"* ]]
+		# the same file, root-owned 0755 below root-owned directories, runs
+		sb install -m 0755 "$TOP/build/bin/$b" /run/good/sbin/$b
+		run sb /run/good/sbin/$b --version
+		[ "$status" -eq 0 ] || { echo "$b: $status $output"; return 1; }
+		# a group-writable executable is refused too
+		sb chmod 0775 /run/good/sbin/$b
+		run sb /run/good/sbin/$b --version
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"/run/good/sbin/$b is writable by a non-root user"* ]]
+	done
+	run sb /run/open/npte-netns create a
+	[ "$status" -eq 2 ]
+	[ -z "$(sb ip netns list)" ]
+}
