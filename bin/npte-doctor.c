@@ -22,6 +22,7 @@
 #include <linux/rtnetlink.h>
 #include "args.h"
 #include "err.h"
+#include "journal.h"
 #include "netns.h"
 #include "nl.h"
 #include "priv.h"
@@ -217,8 +218,8 @@ static bool visudo_ok(const char *file)
 
 static void check_sudoers(const char *file, const char *prefix)
 {
-	char line[1024], detail[1300];
-	bool setenv_seen = false, reset = false, rule = false;
+	char line[1024], detail[1300], want[1100];
+	bool setenv_seen = false, reset = false, rule = false, named[16] = {false};
 	int missing = 0;
 	struct stat st;
 	FILE *f;
@@ -230,7 +231,8 @@ static void check_sudoers(const char *file, const char *prefix)
 		return;
 	}
 	report(0, "sudo rule: installed", file, NULL);
-	if (fstat(fileno(f), &st) == 0 && (st.st_uid != 0 || (st.st_mode & 0222 & ~0200) || (st.st_mode & 07) ))
+	/* sudo itself wants it root-owned and not group/other-writable; 0440 is what we install */
+	if (fstat(fileno(f), &st) == 0 && (st.st_uid != 0 || (st.st_mode & 0027)))
 		report(2, "sudo rule: mode", "not root-owned 0440", "chown root:root and chmod 0440 the rule");
 	else
 		report(0, "sudo rule: mode", "root-owned, 0440", NULL);
@@ -241,24 +243,18 @@ static void check_sudoers(const char *file, const char *prefix)
 		setenv_seen |= strstr(line, "SETENV") != NULL && strstr(line, "!setenv") == NULL;
 		reset |= strstr(line, "env_reset") != NULL && strstr(line, "!setenv") != NULL;
 		rule |= strstr(line, "%npte") != NULL && strstr(line, "NOPASSWD") != NULL;
+		for (int i = 0; binaries[i]; i++) {
+			snprintf(want, sizeof want, "%s/%s", prefix, binaries[i]);
+			named[i] |= strstr(line, want) != NULL;
+		}
 	}
 	fclose(f);
 	report(setenv_seen ? 2 : 0, "sudo rule: no SETENV", setenv_seen ? "SETENV found" : NULL,
 	       "remove SETENV: it lets users pass LD_* and SUDO_UID to a root process");
 	report(reset ? 0 : 2, "sudo rule: Defaults! env_reset, !setenv", NULL, "reinstall sudoers.d/npte");
 	report(rule ? 0 : 2, "sudo rule: %npte NOPASSWD", NULL, "reinstall sudoers.d/npte");
-	for (const char *const *b = binaries; *b; b++) {
-		char want[1100];
-		bool found = false;
-
-		snprintf(want, sizeof want, "%s/%s", prefix, *b);
-		f = fopen(file, "re");
-		while (f && fgets(line, sizeof line, f))
-			found |= line[0] != '#' && strstr(line, want) != NULL;
-		if (f)
-			fclose(f);
-		missing += !found;
-	}
+	for (int i = 0; binaries[i]; i++)
+		missing += !named[i];
 	snprintf(detail, sizeof detail, "%d of %zu binaries of %s missing from the rule", missing,
 		 sizeof binaries / sizeof *binaries - 1, disp(prefix));
 	report(missing ? 2 : 0, "sudo rule: names the installed binaries", missing ? detail : NULL,
@@ -298,37 +294,10 @@ static bool looks_npte(const char *name)
 	return false;
 }
 
-/* "an interrupted transaction is pending (PROG VERB, uid U, pid P)" from the
- * journal's header, when there is one. The values are shown escaped. */
-static bool pending_journal(char *out, size_t n)
-{
-	char buf[512], who[64] = "?", verb[64] = "?", uid[24] = "?", pid[24] = "?";
-	int fd = openat(rundir_fd(), "journal", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t len;
-
-	if (fd < 0)
-		return false;
-	len = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	buf[len > 0 ? len : 0] = '\0';
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, "prog=", 5) == 0)
-			snprintf(who, sizeof who, "%s", disp(line + 5));
-		else if (strncmp(line, "verb=", 5) == 0)
-			snprintf(verb, sizeof verb, "%s", disp(line + 5));
-		else if (strncmp(line, "uid=", 4) == 0)
-			snprintf(uid, sizeof uid, "%s", disp(line + 4));
-		else if (strncmp(line, "pid=", 4) == 0)
-			snprintf(pid, sizeof pid, "%s", disp(line + 4));
-	}
-	snprintf(out, n, "an interrupted transaction is pending (%s %s, uid %s, pid %s)", who, verb, uid, pid);
-	return true;
-}
-
 static void check_registry(void)
 {
 	static char names[1024][16];
-	char detail[256];
+	char detail[256], head[160];
 	struct err e = {0};
 	struct dirent *de;
 	int n, bad = 0;
@@ -348,7 +317,8 @@ static void check_registry(void)
 		report(2, "registry", detail, "npte-netns gc");
 		bad++;
 	}
-	if (pending_journal(detail, sizeof detail)) {
+	if (journal_pending(head, sizeof head)) {
+		snprintf(detail, sizeof detail, "an interrupted transaction is pending (%s)", head);
 		report(2, "registry", detail, "npte-netns gc (npte-netns gc -n prints exactly what it will undo)");
 		bad++;
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "journal.h"
+#include "shquote.h"
 #include "ops.h"
 #include "registry.h"
 #include "validate.h"
@@ -139,6 +140,7 @@ static bool field(char **p, char *out, size_t n)
 static int load(int *count, char *head, size_t hn)
 {
 	static char buf[1 << 20];
+	char who[32] = "?", verb[32] = "?", uid[16] = "?", pid[16] = "?";
 	int fd = openat(rundir_fd(), NPTE_JOURNAL, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), n = 0;
 	ssize_t len;
 
@@ -149,7 +151,6 @@ static int load(int *count, char *head, size_t hn)
 	if (len < 0)
 		return -errno;
 	buf[len] = '\0';
-	head[0] = '\0';
 	for (char *line = buf, *next; *line; line = next) {
 		char *eol = strchr(line, '\n'), name[32], num[16];
 		size_t idx;
@@ -158,11 +159,15 @@ static int load(int *count, char *head, size_t hn)
 			break; /* a torn last line: ignore it */
 		*eol = '\0';
 		next = eol + 1;
-		if (strncmp(line, "prog=", 5) == 0 || strncmp(line, "verb=", 5) == 0 ||
-		    strncmp(line, "pid=", 4) == 0) {
-			size_t hl = strlen(head);
-			snprintf(head + hl, hn - hl, "%s%s", hl ? " " : "", line);
-		} else if (strncmp(line, "op ", 3) == 0 && n < JOPS) {
+		if (strncmp(line, "prog=", 5) == 0)
+			snprintf(who, sizeof who, "%s", disp(line + 5));
+		else if (strncmp(line, "verb=", 5) == 0)
+			snprintf(verb, sizeof verb, "%s", disp(line + 5));
+		else if (strncmp(line, "uid=", 4) == 0)
+			snprintf(uid, sizeof uid, "%s", disp(line + 4));
+		else if (strncmp(line, "pid=", 4) == 0)
+			snprintf(pid, sizeof pid, "%s", disp(line + 4));
+		else if (strncmp(line, "op ", 3) == 0 && n < JOPS) {
 			struct jop *j = &jops[n];
 			char *p = strchr(line + 3, ' '), a[40], g[40], fam[8], gfam[8], plen[8], flags[8];
 
@@ -208,8 +213,16 @@ static int load(int *count, char *head, size_t hn)
 			}
 		}
 	}
+	snprintf(head, hn, "%s %s, uid %s, pid %s", who, verb, uid, pid);
 	*count = n;
 	return 1;
+}
+
+int journal_pending(char *head, size_t hn)
+{
+	int n = 0;
+
+	return load(&n, head, hn);
 }
 
 int journal_recover(struct ctx *c, char *warn, size_t wn)
