@@ -161,11 +161,10 @@ bool valid_abs_path(const char *s, char *why, size_t n)
 	for (const char *p = s; *p; p++)
 		if (*p <= ' ' || *p > '~')
 			return fail(why, n, "only printable ASCII without blanks is allowed");
-	for (const char *c = s + 1; *c; c += strcspn(c, "/") + (c[strcspn(c, "/")] == '/')) {
-		size_t len = strcspn(c, "/");
+	size_t len = strlen(s);
 
-		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
-			return fail(why, n, "no empty, '.' or '..' components");
-	}
+	if (strstr(s, "//") || strstr(s, "/./") || strstr(s, "/../") ||
+	    (len >= 2 && strcmp(s + len - 2, "/.") == 0) || (len >= 3 && strcmp(s + len - 3, "/..") == 0))
+		return fail(why, n, "no empty, '.' or '..' components");
 	return true;
 }
