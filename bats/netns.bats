@@ -13,12 +13,6 @@ teardown() {
 	sandbox_teardown
 }
 
-# as UID CMD...: run CMD in the sandbox as root invoked by sudo for UID.
-as_uid() {
-	local u=$1
-	shift
-	sb env SUDO_UID="$u" SUDO_GID="$u" "$@"
-}
 
 @test "create: the namespace, lo up, forwarding on (v4 and v6), DAD off, and the marker owner=UID" {
 	run as_uid 1234 npte-netns create alpha

@@ -22,6 +22,13 @@ sandbox_teardown() {
 	[ -n "${SB_PID:-}" ] && kill "$SB_PID" 2>/dev/null || true
 }
 
+# as_uid UID CMD...: run CMD in the sandbox as root invoked through sudo by UID.
+as_uid() {
+	local u=$1
+	shift
+	sb env SUDO_UID="$u" SUDO_GID="$u" "$@"
+}
+
 # Wait (up to 5 s) until something listens on TCP PORT inside namespace NS of the sandbox.
 listening() {
 	for _ in $(seq 50); do

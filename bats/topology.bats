@@ -13,11 +13,6 @@ teardown() {
 	sandbox_teardown
 }
 
-as_uid() {
-	local u=$1
-	shift
-	sb env SUDO_UID="$u" SUDO_GID="$u" "$@"
-}
 
 # tcp_through P ADDR: a line sent from Pclient reaches a listener on ADDR in Pserver.
 tcp_through() {
