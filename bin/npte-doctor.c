@@ -26,6 +26,7 @@
 #include "netns.h"
 #include "nl.h"
 #include "priv.h"
+#include "profiles.h"
 #include "registry.h"
 #include "shape.h"
 #include "shquote.h"
@@ -285,11 +286,10 @@ static void check_dir(const char *path, const char *what)
 
 static bool looks_npte(const char *name)
 {
-	static const char *const parts[] = {"client", "router", "server", NULL};
 	size_t n = strlen(name);
 
-	for (const char *const *p = parts; *p; p++)
-		if (n >= strlen(*p) && strcmp(name + n - strlen(*p), *p) == 0)
+	for (int r = 0; r < LAB_NROLES; r++)
+		if (n >= strlen(lab_role[r]) && strcmp(name + n - strlen(lab_role[r]), lab_role[r]) == 0)
 			return true;
 	return false;
 }

@@ -42,20 +42,18 @@ static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT
 static const struct optspec spec_read[] = {OPT_JSON, OPT_HELP, OPT_PREFIX, OPT_END};
 
 /* The topology (reference-npte.md §7), IPv6 added with the same host numbers. */
-enum { CLIENT, ROUTER, SERVER, NROLES };
-static const char *const role[NROLES] = {"client", "router", "server"};
 static const struct { int ns, peer; const char *cidr; } addrs[] = {
-	{CLIENT, ROUTER, "172.16.3.2/24"},   {ROUTER, CLIENT, "172.16.3.1/24"},
-	{SERVER, ROUTER, "172.16.2.2/24"},   {ROUTER, SERVER, "172.16.2.1/24"},
-	{CLIENT, ROUTER, "fd00:16:3::2/64"}, {ROUTER, CLIENT, "fd00:16:3::1/64"},
-	{SERVER, ROUTER, "fd00:16:2::2/64"}, {ROUTER, SERVER, "fd00:16:2::1/64"},
+	{LAB_CLIENT, LAB_ROUTER, "172.16.3.2/24"},   {LAB_ROUTER, LAB_CLIENT, "172.16.3.1/24"},
+	{LAB_SERVER, LAB_ROUTER, "172.16.2.2/24"},   {LAB_ROUTER, LAB_SERVER, "172.16.2.1/24"},
+	{LAB_CLIENT, LAB_ROUTER, "fd00:16:3::2/64"}, {LAB_ROUTER, LAB_CLIENT, "fd00:16:3::1/64"},
+	{LAB_SERVER, LAB_ROUTER, "fd00:16:2::2/64"}, {LAB_ROUTER, LAB_SERVER, "fd00:16:2::1/64"},
 };
 static const struct { int ns; const char *via; } routes[] = {
-	{CLIENT, "172.16.3.1"}, {CLIENT, "fd00:16:3::1"},
-	{SERVER, "172.16.2.1"}, {SERVER, "fd00:16:2::1"},
+	{LAB_CLIENT, "172.16.3.1"}, {LAB_CLIENT, "fd00:16:3::1"},
+	{LAB_SERVER, "172.16.2.1"}, {LAB_SERVER, "fd00:16:2::1"},
 };
 
-static char name[NROLES][NETNS_NAME_MAX + 4];
+static char name[LAB_NROLES][NETNS_NAME_MAX + 4];
 
 static void names(const char *verb, const struct opts *o)
 {
@@ -64,11 +62,12 @@ static void names(const char *verb, const struct opts *o)
 	cli_npos(verb, o, 0, 0);
 	if (o->set[O_PREFIX])
 		cli_netns(verb, p); /* the prefix obeys the name rule itself */
-	for (int r = 0; r < NROLES; r++) {
-		if (strlen(p) + strlen(role[r]) > NETNS_NAME_MAX)
+	for (int r = 0; r < LAB_NROLES; r++) {
+		if (strlen(p) + strlen(lab_role[r]) > NETNS_NAME_MAX)
 			die(EXIT_USAGE, "%s: --prefix '%s' is too long: %s%s exceeds 12 bytes", verb, p, p,
-			    role[r]);
-		snprintf(name[r], sizeof name[r], "%s%s", p, role[r]);
+			    lab_role[r]);
+		strcpy(name[r], p); /* fits: checked just above */
+		strcat(name[r], lab_role[r]);
 		cli_netns(verb, name[r]);
 	}
 }
@@ -88,11 +87,11 @@ static int cmd_create(struct opts *o)
 	names("create", o);
 	if (config_load(&cfg, &e))
 		die(e.code, "create: %s", e.msg);
-	plan_guard_quota(&cli_plan, "create", NROLES, cfg.max_namespaces);
-	for (int r = 0; r < NROLES; r++)
+	plan_guard_quota(&cli_plan, "create", LAB_NROLES, cfg.max_namespaces);
+	for (int r = 0; r < LAB_NROLES; r++)
 		plan_netns_create(&cli_plan, name[r]);
-	plan_veth_add(&cli_plan, name[CLIENT], name[ROUTER]);
-	plan_veth_add(&cli_plan, name[SERVER], name[ROUTER]);
+	plan_veth_add(&cli_plan, name[LAB_CLIENT], name[LAB_ROUTER]);
+	plan_veth_add(&cli_plan, name[LAB_SERVER], name[LAB_ROUTER]);
 	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
 		struct ipaddr a;
 		unsigned plen;
@@ -113,14 +112,14 @@ static int cmd_create(struct opts *o)
 
 static int cmd_destroy(struct opts *o)
 {
-	static const int order[] = {CLIENT, SERVER, ROUTER};
+	static const int order[] = {LAB_CLIENT, LAB_SERVER, LAB_ROUTER};
 
 	names("destroy", o);
 	/* Parts already gone are fine; a part that is someone else's is not. */
-	for (int i = 0; i < NROLES; i++)
+	for (int i = 0; i < LAB_NROLES; i++)
 		plan_guard_owned(&cli_plan, "destroy", name[order[i]], GUARD_MAY_BE_GONE | GUARD_ABSENT_OK);
 	/* Removing a namespace removes its veth ends, addresses and routes with it. */
-	for (int i = 0; i < NROLES; i++)
+	for (int i = 0; i < LAB_NROLES; i++)
 		plan_netns_destroy(&cli_plan, name[order[i]]);
 	return cli_run("destroy", o);
 }
@@ -134,7 +133,7 @@ struct part {
 static int cmd_status(struct opts *o)
 {
 	static struct part parts[64];
-	struct nsview *view[NROLES] = {0};
+	struct nsview *view[LAB_NROLES] = {0};
 	struct ctx c;
 	size_t n = 0, have = 0;
 	char ifn[IFNAME_MAX + 1];
@@ -149,7 +148,7 @@ static int cmd_status(struct opts *o)
 		rc = lock_take(false, c.wait_s, cli_who.uid, "status", &c.err);
 	if (rc)
 		return cli_finish("status", &c, rc);
-	for (int r = 0; r < NROLES; r++) {
+	for (int r = 0; r < LAB_NROLES; r++) {
 		struct marker m;
 		struct nshandle *h;
 		struct part *p = &parts[n++];
@@ -164,8 +163,8 @@ static int cmd_status(struct opts *o)
 		view[r] = nsview_open(h->fd);
 	}
 	for (int pair = 0; pair < 2; pair++) {
-		int end = pair ? SERVER : CLIENT;
-		const int side[2][2] = {{end, ROUTER}, {ROUTER, end}};
+		int end = pair ? LAB_SERVER : LAB_CLIENT;
+		const int side[2][2] = {{end, LAB_ROUTER}, {LAB_ROUTER, end}};
 
 		for (int s = 0; s < 2; s++) {
 			struct part *p = &parts[n++];
@@ -197,7 +196,7 @@ static int cmd_status(struct opts *o)
 		snprintf(p->what, sizeof p->what, "%s default via %s", name[routes[i].ns], routes[i].via);
 		p->present = view[routes[i].ns] && nsview_route(view[routes[i].ns], &any, 0, &via);
 	}
-	for (int r = 0; r < NROLES; r++)
+	for (int r = 0; r < LAB_NROLES; r++)
 		nsview_close(view[r]);
 	ctx_close(&c);
 	lock_release();
@@ -213,7 +212,7 @@ static int cmd_status(struct opts *o)
 		}
 		puts("]}");
 	} else {
-		printf("lab %s, %s, %s: %s (%zu of %zu parts)\n", name[CLIENT], name[ROUTER], name[SERVER],
+		printf("lab %s, %s, %s: %s (%zu of %zu parts)\n", name[LAB_CLIENT], name[LAB_ROUTER], name[LAB_SERVER],
 		       state, have, n);
 		for (size_t i = 0; i < n; i++)
 			printf("  %-7s %-9s %s\n", parts[i].present ? "ok" : "missing", parts[i].kind,
@@ -285,16 +284,16 @@ static int cmd_netem(struct opts *o)
 		return EXIT_USAGE;
 	}
 	/* Downlink leaves the router toward the client, uplink toward the server. */
-	ifname_to(ifn[0], sizeof ifn[0], CLIENT);
-	ifname_to(ifn[1], sizeof ifn[1], SERVER);
-	plan_guard_owned(&cli_plan, "netem", name[ROUTER], 0);
+	ifname_to(ifn[0], sizeof ifn[0], LAB_CLIENT);
+	ifname_to(ifn[1], sizeof ifn[1], LAB_SERVER);
+	plan_guard_owned(&cli_plan, "netem", name[LAB_ROUTER], 0);
 	for (int i = 0; i < 2; i++) {
 		if (!p) {
-			plan_qdisc_clear(&cli_plan, name[ROUTER], ifn[i]);
+			plan_qdisc_clear(&cli_plan, name[LAB_ROUTER], ifn[i]);
 			continue;
 		}
 		direction(i ? &p->up : &p->down, i);
-		plan_netem(&cli_plan, name[ROUTER], ifn[i], &spec[i], child[i].kind[0] ? &child[i] : NULL);
+		plan_netem(&cli_plan, name[LAB_ROUTER], ifn[i], &spec[i], child[i].kind[0] ? &child[i] : NULL);
 	}
 	return cli_run("netem", o);
 }

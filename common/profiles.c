@@ -3,6 +3,8 @@
 #include <string.h>
 #include "profiles.h"
 
+const char *const lab_role[LAB_NROLES] = {"client", "router", "server"};
+
 const struct profile profiles[] = {
 	{
 		"4g-bloated",

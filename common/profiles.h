@@ -18,6 +18,11 @@ struct profile {
 	struct link_dir up;   /* router -> server (router's if-server) */
 };
 
+/* The lab's namespaces are PREFIX + one of these (npte-lab; npte-doctor
+ * looks for leftovers by the same names). */
+enum { LAB_CLIENT, LAB_ROUTER, LAB_SERVER, LAB_NROLES };
+extern const char *const lab_role[LAB_NROLES];
+
 extern const struct profile profiles[];
 const struct profile *profile_find(const char *name);
 
