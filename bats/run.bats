@@ -142,12 +142,31 @@ nrun() {
 	[ "$status" -eq 2 ]
 }
 
-@test "dry-run: the same checks and an ip netns exec + runuser line with the same environment" {
+@test "dry-run: the same checks and an ip netns exec + prlimit + setpriv line with the same environment" {
 	run nrun TERM=xterm npte-run -n -e K=v box id -u
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" | shellcheck -s sh -S warning -
 	[[ "$output" == *"grep -qsx owner=$A /run/npte/netns/box"* ]]
-	[[ "$output" == *"exec ip netns exec box runuser -u npte-alice -- env -i PATH=/usr/local/bin:/usr/bin:/bin"*"TERM=xterm K=v id -u"* ]]
+	[[ "$output" == *"exec ip netns exec box prlimit --as="*" -- setpriv --reuid $A --regid $G --init-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i PATH=/usr/local/bin:/usr/bin:/bin"*"TERM=xterm K=v id -u"* ]]
 	# and the script, run, gives the same answer
 	[ "$(printf '%s\n' "$output" | sb sh)" = "$A" ]
+}
+
+# The caller's own process state reaches the program (sudo hands it to the
+# root process, which resets it for itself): umask, soft and hard limits,
+# oom_score_adj. The dry-run script gives the program the same.
+@test "the program gets the caller's umask, resource limits and oom_score_adj back, live and in the dry-run" {
+	local probe='umask; ulimit -S -n; ulimit -H -n; ulimit -S -t; ulimit -S -f; cat /proc/self/oom_score_adj'
+	local want
+	want=$(printf '%s\n' 0077 100 2000 500 4096 700)
+	run sb sh -c "umask 077; ulimit -S -n 100; ulimit -H -n 2000; ulimit -S -t 500; ulimit -S -f 4096; echo 700 >/proc/self/oom_score_adj;
+		exec env SUDO_UID=$A SUDO_GID=$G npte-run box sh -c '$probe'"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ] || { echo "live: $output"; return 1; }
+	run sb sh -c "umask 077; ulimit -S -n 100; ulimit -H -n 2000; ulimit -S -t 500; ulimit -S -f 4096; echo 700 >/proc/self/oom_score_adj;
+		exec env SUDO_UID=$A SUDO_GID=$G npte-run -n box sh -c '$probe'"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"umask 0077"* && "$output" == *"--nofile=100:2000"* && "$output" == *"choom -n 700 --"* ]]
+	# the script, run from a root shell with root's own state, gives the program the same
+	[ "$(printf '%s\n' "$output" | sb sh)" = "$want" ]
 }

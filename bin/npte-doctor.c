@@ -296,7 +296,7 @@ static bool looks_npte(const char *name)
 
 static void check_registry(void)
 {
-	static char names[1024][16];
+	static char names[REGISTRY_MAX][16];
 	char detail[256], head[160];
 	struct err e = {0};
 	struct dirent *de;
@@ -309,7 +309,7 @@ static void check_registry(void)
 		report(0, "registry", "empty", NULL);
 		return;
 	}
-	n = marker_list(names, 1024);
+	n = marker_list(names, REGISTRY_MAX);
 	for (int i = 0; i < n; i++) {
 		if (netns_exists(names[i]))
 			continue;

@@ -38,13 +38,16 @@
 static const int caps_all[] = {
 	CAP_SYS_ADMIN, /* mount(2) for /run/netns, unshare(CLONE_NEWNET), setns(2) */
 	CAP_NET_ADMIN, /* RTM_NEWLINK to bring lo up inside a new namespace */
+	CAP_SYS_PTRACE, /* destroy: readlink /proc/PID/ns/net and /proc/PID/fd/N of
+			  * other users' processes, to refuse a namespace still in use */
 	-1,
 };
 /* create, destroy, gc: NET_ADMIN also lets the lock holder undo the links,
  * addresses, routes and qdiscs a dead transaction left (journal recovery). */
 static const int caps_create[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
-static const int caps_setns[] = {CAP_SYS_ADMIN, -1}; /* show: setns only */
-static const int caps_none[] = {-1};                  /* list reads root's own files */
+static const int caps_destroy[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE, -1};
+/* show, list: setns, to read inside and to tell the namespace by its cookie */
+static const int caps_setns[] = {CAP_SYS_ADMIN, -1};
 
 static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
 static const struct optspec spec_read[] = {OPT_JSON, OPT_HELP, OPT_END};
@@ -79,10 +82,10 @@ static int cmd_create(struct opts *o)
 static int cmd_destroy(struct opts *o)
 {
 	check_names("destroy", o, ARGS_POS_MAX);
-	caps_keep(caps_create);
+	caps_keep(caps_destroy);
 	/* Every name is checked before anything is removed. */
 	for (int i = 0; i < o->npos; i++)
-		plan_guard_owned(&cli_plan, "destroy", o->pos[i], GUARD_MAY_BE_GONE);
+		plan_guard_owned(&cli_plan, "destroy", o->pos[i], GUARD_MAY_BE_GONE | GUARD_IDLE);
 	for (int i = 0; i < o->npos; i++)
 		plan_netns_destroy(&cli_plan, o->pos[i]);
 	return cli_run("destroy", o);
@@ -90,31 +93,37 @@ static int cmd_destroy(struct opts *o)
 
 static int cmd_list(struct opts *o)
 {
-	static char names[4096][16];
-	struct err e = {0};
+	static char names[REGISTRY_MAX][16];
+	struct ctx c;
 	int n, shown = 0;
 
 	cli_npos("list", o, 0, 0);
-	caps_keep(caps_none);
+	caps_keep(caps_setns);
 	require_root("list");
-	if (rundir_open(false, &e) < 0 && e.code)
-		die(e.code, "list: %s", e.msg);
-	n = marker_list(names, 4096);
+	ctx_init(&c, &cli_who, 0);
+	if (rundir_open(false, &c.err) < 0 && c.err.code)
+		die(c.err.code, "list: %s", c.err.msg);
+	n = marker_list(names, REGISTRY_MAX);
 	if (n < 0)
 		die(EXIT_FAIL, "list: %s", strerror(-n));
 	if (o->set[O_JSON])
 		fputc('[', stdout);
 	for (int i = 0; i < n; i++) {
 		struct marker m;
+		struct nshandle *h;
+		int rc = marker_read(names[i], &m);
 		bool present;
-		int fd;
 
-		if (marker_read(names[i], &m) < 0 || (!cli_who.admin && m.owner != cli_who.uid))
+		if (rc == -ENOENT || (!rc && !cli_who.admin && m.owner != cli_who.uid))
 			continue;
-		fd = netns_open(names[i]);
-		present = fd >= 0;
-		if (fd >= 0)
-			close(fd);
+		if (rc < 0)
+			die(EXIT_FAIL, "list: marker %s: %s", names[i], strerror(-rc));
+		/* Present means the namespace npte made, not whatever has the name now. */
+		rc = ctx_ns(&c, names[i], &h);
+		if (rc < 0 && rc != -ENOENT && rc != -ENOTNS)
+			die(EXIT_FAIL, "list: %s: %s", names[i], strerror(-rc));
+		present = rc == 0 && (!m.cookie || m.cookie == h->nl.cookie);
+		ctx_forget(&c, names[i]);
 		if (o->set[O_JSON])
 			printf("%s{\"name\":\"%s\",\"owner\":%u,\"present\":%s}", shown ? "," : "",
 			       names[i], (unsigned)m.owner, present ? "true" : "false");
@@ -166,25 +175,38 @@ static int cmd_show(struct opts *o)
  */
 static int gc_scan(struct ctx *c, bool report)
 {
-	static char names[4096][16];
-	int n = marker_list(names, 4096), found = 0;
+	static char names[REGISTRY_MAX][16];
+	int n = marker_list(names, REGISTRY_MAX), found = 0;
 
+	if (n < 0)
+		return err_sys(&c->err, EXIT_FAIL, -n, "read %s/%s", NPTE_RUN_DIR, NPTE_MARKER_DIR), -1;
 	for (int i = 0; i < n; i++) {
 		struct marker m;
 		struct nshandle *h;
 		const char *why = NULL;
+		int rc = marker_read(names[i], &m);
 
-		if (marker_read(names[i], &m) < 0 || (!cli_who.admin && m.owner != cli_who.uid))
+		if (rc == -ENOENT || (!rc && !cli_who.admin && m.owner != cli_who.uid))
 			continue;
-		if (ctx_ns(c, names[i], &h) < 0)
-			why = netns_exists(names[i]) ? "a placeholder, not a namespace" : "its namespace is gone";
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "marker %s", names[i]), -1;
+		/* Only "nothing there" and "not a namespace" are evidence: EMFILE,
+		 * ENOMEM or ENOBUFS say nothing about the namespace, so gc stops. */
+		rc = ctx_ns(c, names[i], &h);
+		if (rc == -ENOTNS)
+			why = "a placeholder, not a namespace";
+		else if (rc == -ENOENT)
+			why = "its namespace is gone";
+		else if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "%s", names[i]), -1;
 		else if (m.cookie && m.cookie != h->nl.cookie)
 			why = "the namespace under that name is not the one npte made";
+		ctx_forget(c, names[i]);
 		if (!why)
 			continue;
 		if (report)
 			printf("remove marker %s: %s\n", names[i], why);
-		if (strcmp(why, "a placeholder, not a namespace") == 0)
+		if (rc == -ENOTNS)
 			plan_netns_destroy(&cli_plan, names[i]);
 		else
 			plan_marker_remove(&cli_plan, names[i]);
@@ -226,7 +248,8 @@ static int cmd_gc(struct opts *o)
 		cli_plan.verb = "gc";
 		cli_plan.exclusive = true;
 		snprintf(cli_plan.title, sizeof cli_plan.title, "npte-netns gc");
-		gc_scan(&c, false);
+		if (gc_scan(&c, false) < 0)
+			return cli_finish("gc", &c, c.err.code);
 		plan_render(stdout, &cli_plan, &c);
 		journal_render(stdout, &c);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
@@ -238,11 +261,13 @@ static int cmd_gc(struct opts *o)
 		printf("%s\n", c.note);
 	c.note[0] = '\0';
 	found = gc_scan(&c, true);
-	rc = plan_run(&cli_plan, &c);
+	rc = found < 0 ? c.err.code : plan_run(&cli_plan, &c);
 	ctx_close(&c);
 	lock_release();
 	if (!rc && !found)
 		puts("nothing to repair");
+	else if (found < 0)
+		puts("gc stopped: nothing was changed");
 	fflush(stdout);
 	return cli_finish("gc", &c, rc);
 }

@@ -260,23 +260,7 @@ static void become_user(void)
 			die(EXIT_FAIL, "the bounding set is not empty");
 }
 
-/* --- the ops ---------------------------------------------------------------------- */
-
-static int unlock_exec(struct ctx *c, const struct op *op)
-{
-	(void)c, (void)op;
-	lock_release(); /* never hold npte's lock across the program's lifetime */
-	return 0;
-}
-
-static void unlock_render(FILE *f, const struct op *op, const struct ctx *c)
-{
-	(void)op, (void)c;
-	/* Release the lock and give the program default signal handling back. */
-	fputs("exec 9>&-\ntrap - HUP INT QUIT TERM TSTP TTIN TTOU PIPE\n", f);
-}
-
-static const struct op_type unlock_op = {"unlock", unlock_exec, NULL, unlock_render, NULL};
+/* --- the op ---------------------------------------------------------------------- */
 
 static int run_exec(struct ctx *c, const struct op *op)
 {
@@ -287,14 +271,23 @@ static int run_exec(struct ctx *c, const struct op *op)
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	nsfd = h->fd;
+	/* Entered under the lock: a destroy that follows finds us in it (and refuses). */
 	if (setns(nsfd, CLONE_NEWNET) < 0)
 		return err_sys(&c->err, EXIT_FAIL, errno, "%s: setns", op->ns);
 	ctx_close(c);
+	lock_release(); /* never hold npte's lock across the program's lifetime */
 	/* Our own mount namespace, propagating nothing back to the host. */
 	if (unshare(CLONE_NEWNS) < 0 || mount("", "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return err_sys(&c->err, EXIT_FAIL, errno, "%s: private mount namespace", op->ns);
 	fresh_sys();
 	bind_etc(op->ns);
+	/* The program runs as the caller's own process would: umask, limits,
+	 * nice, oom_score_adj. Before the switch: /proc/self/oom_score_adj of a
+	 * non-dumpable process is root's; every value only goes down (or, for
+	 * oom_score_adj, up), so no capability is needed. */
+	rc = caller_state_restore();
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "restore the caller's limits");
 	become_user();
 	/* The caller's working directory, entered with the caller's own rights. */
 	if (!orig_cwd()[0] || chdir(orig_cwd()) < 0)
@@ -307,14 +300,63 @@ static int run_exec(struct ctx *c, const struct op *op)
 	_exit(rc == ENOENT ? 127 : 126);
 }
 
+static const struct {
+	int res;
+	const char *opt;
+} prlimit_opt[] = {
+	{RLIMIT_AS, "--as"},       {RLIMIT_CORE, "--core"},     {RLIMIT_CPU, "--cpu"},
+	{RLIMIT_DATA, "--data"},   {RLIMIT_FSIZE, "--fsize"},   {RLIMIT_LOCKS, "--locks"},
+	{RLIMIT_MEMLOCK, "--memlock"}, {RLIMIT_MSGQUEUE, "--msgqueue"}, {RLIMIT_NICE, "--nice"},
+	{RLIMIT_NOFILE, "--nofile"}, {RLIMIT_NPROC, "--nproc"}, {RLIMIT_RSS, "--rss"},
+	{RLIMIT_RTPRIO, "--rtprio"}, {RLIMIT_RTTIME, "--rttime"}, {RLIMIT_SIGPENDING, "--sigpending"},
+	{RLIMIT_STACK, "--stack"},
+};
+
+static void limit_word(FILE *f, const char *opt, const struct rlimit *l)
+{
+	char soft[24] = "unlimited", hard[24] = "unlimited";
+
+	if (l->rlim_cur != RLIM_INFINITY)
+		snprintf(soft, sizeof soft, "%llu", (unsigned long long)l->rlim_cur);
+	if (l->rlim_max != RLIM_INFINITY)
+		snprintf(hard, sizeof hard, "%llu", (unsigned long long)l->rlim_max);
+	fprintf(f, " %s=%s:%s", opt, soft, hard);
+}
+
+/*
+ * The same program start in shell words: the lock released, the caller's
+ * umask, then ip netns exec (netns, mount namespace, /sys, /etc/netns), the
+ * caller's limits, nice value and oom_score_adj (prlimit, nice, choom, as
+ * root, before the switch), then setpriv to the caller (no PAM, so nothing
+ * changes the limits again; NO_NEW_PRIVS and no capabilities, like the live
+ * run), a fresh environment, the command.
+ */
 static void run_render(FILE *f, const struct op *op, const struct ctx *c)
 {
+	const struct caller_state *st = caller_state();
+	char uid[16], gid[16];
+
 	(void)c;
+	/* Release the lock and give the program default signal handling back. */
+	fprintf(f, "exec 9>&-\ntrap - HUP INT QUIT TERM TSTP TTIN TTOU PIPE\numask %04o\n",
+		(unsigned)st->umask);
 	fputs("exec ", f);
-	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, NULL});
+	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, "prlimit", NULL});
+	for (size_t i = 0; i < sizeof prlimit_opt / sizeof prlimit_opt[0]; i++)
+		if (st->have_limit[prlimit_opt[i].res])
+			limit_word(f, prlimit_opt[i].opt, &st->limit[prlimit_opt[i].res]);
+	fputs(" --", f);
+	if (st->nice > 0)
+		fprintf(f, " nice -n %d", st->nice);
+	if (st->oom_adj > 0)
+		fprintf(f, " choom -n %d --", st->oom_adj);
 	if (!who.admin) {
+		snprintf(uid, sizeof uid, "%u", (unsigned)who.uid);
+		snprintf(gid, sizeof gid, "%u", (unsigned)who.gid);
 		fputc(' ', f);
-		render_cmd(f, (const char *[]){"runuser", "-u", user.name, "--", NULL});
+		render_cmd(f, (const char *[]){"setpriv", "--reuid", uid, "--regid", gid, "--init-groups",
+					       "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+					       "--", NULL});
 	}
 	fputs(" env -i", f);
 	for (int i = 0; envp[i]; i++) {
@@ -375,7 +417,6 @@ int main(int argc, char **argv)
 	plan.verb = "run";
 	plan.exclusive = false; /* a reader: it only needs NS to stay put while it enters */
 	plan_guard_owned(&plan, "run", ns, 0);
-	plan_add(&plan, &unlock_op);
 	snprintf(plan_add(&plan, &run_op)->ns, NETNS_NAME_MAX + 1, "%s", ns);
 	if (o.set[O_DRYRUN]) {
 		plan_render(stdout, &plan, &c);

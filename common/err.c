@@ -8,15 +8,32 @@
 
 const char *prog = "npte";
 
+/*
+ * The last line of defence for a caller's terminal: values are shown through
+ * disp() where they are formatted, and whatever still carries a control or
+ * non-ASCII byte is written as \xHH here. Newlines stay: a usage text follows
+ * some messages on purpose, and no value reaches here unescaped with one.
+ */
+static void put_safe(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 0x20 && *p < 0x7f) || *p == '\n')
+			fputc(*p, stderr);
+		else
+			fprintf(stderr, "\\x%02x", *p);
+	}
+}
+
 static void vline(const char *fmt, va_list ap, int errnum)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "%s: ", prog);
+	put_safe(msg);
 	if (errnum)
-		fprintf(stderr, "%s: %s: %s\n", prog, msg, strerror(errnum));
-	else
-		fprintf(stderr, "%s: %s\n", prog, msg);
+		fprintf(stderr, ": %s", strerror(errnum));
+	fputc('\n', stderr);
 	fflush(stderr);
 }
 
@@ -76,5 +93,6 @@ int err_sys(struct err *e, int code, int errnum, const char *fmt, ...)
 	len = strlen(e->msg);
 	snprintf(e->msg + len, sizeof e->msg - len, ": %s", strerror(errnum));
 	e->code = code;
+	e->errnum = errnum;
 	return code;
 }

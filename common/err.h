@@ -31,6 +31,7 @@ void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 struct err {
 	int code;
+	int errnum; /* the errno behind it, when err_sys set it */
 	char msg[512];
 };
 

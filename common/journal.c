@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +42,21 @@ static bool unhex(const char *s, unsigned char *b, size_t n)
 
 int journal_begin(const struct plan *p, const struct ctx *c)
 {
-	char line[512], a[33], g[33];
-	int fd, len;
+	char a[33], g[33];
+	FILE *f;
+	int fd, e;
 
 	fd = openat(rundir_fd(), ".journal.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	len = snprintf(line, sizeof line, "npte-journal 1\npid=%ld\nuid=%u\nprog=%s\nverb=%s\n",
-		       (long)getpid(), (unsigned)c->who.uid, prog, p->verb);
-	if (write(fd, line, (size_t)len) != len)
+	f = fdopen(fd, "w");
+	if (!f) {
+		e = errno;
+		close(fd);
 		goto fail;
+	}
+	fprintf(f, "npte-journal 2\npid=%ld\nuid=%u\nprog=%s\nverb=%s\n", (long)getpid(),
+		(unsigned)c->who.uid, prog, p->verb);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *op = &p->ops[i];
 
@@ -58,38 +64,52 @@ int journal_begin(const struct plan *p, const struct ctx *c)
 			continue;
 		hex(a, op->addr.a, 16);
 		hex(g, op->gw.a, 16);
-		len = snprintf(line, sizeof line,
-			       "op %zu %s|%s|%s|%s|%s|%s|%s|%u|%u|%d|%s|%d|%s\n", i, op->type->name, op->ns,
-			       op->ns2[0] ? op->ns2 : "-", op->ifname[0] ? op->ifname : "-",
-			       op->ifname2[0] ? op->ifname2 : "-", op->key[0] ? op->key : "-",
-			       op->val[0] ? op->val : "-", op->plen, op->flags, op->addr.family, a,
-			       op->gw.family, g);
-		if (len >= (int)sizeof line || write(fd, line, (size_t)len) != len)
-			goto fail;
+		fprintf(f, "op %zu %s|%s|%s|%s|%s|%s|%s|%u|%u|%d|%s|%d|%s\n", i, op->type->name, op->ns,
+			op->ns2[0] ? op->ns2 : "-", op->ifname[0] ? op->ifname : "-",
+			op->ifname2[0] ? op->ifname2 : "-", op->key[0] ? op->key : "-",
+			op->val[0] ? op->val : "-", op->plen, op->flags, op->addr.family, a, op->gw.family, g);
 	}
+	e = fflush(f) ? errno : 0;
+	fclose(f);
 	/* Appear whole or not at all. */
-	if (renameat(rundir_fd(), ".journal.tmp", rundir_fd(), NPTE_JOURNAL) < 0)
-		goto fail;
-	jfd = fd;
-	return 0;
-fail:;
-	int e = errno ? errno : EIO;
-	close(fd);
+	if (!e && renameat(rundir_fd(), ".journal.tmp", rundir_fd(), NPTE_JOURNAL) < 0)
+		e = errno;
+	if (!e) {
+		jfd = openat(rundir_fd(), NPTE_JOURNAL, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		if (jfd >= 0)
+			return 0;
+		e = errno;
+		unlinkat(rundir_fd(), NPTE_JOURNAL, 0);
+	}
+fail:
 	unlinkat(rundir_fd(), ".journal.tmp", 0);
-	return -e;
+	return -(e ? e : EIO);
+}
+
+/* One write per line, so a kill leaves whole lines (a torn last one is ignored). */
+static void append(const char *line, int len)
+{
+	if (jfd < 0 || len <= 0)
+		return;
+	if (write(jfd, line, (size_t)len) != len) {
+		/* nothing better to do: recovery then undoes less, never more */
+	}
 }
 
 void journal_mark(const char *what, size_t i)
 {
 	char line[48];
-	int len;
 
-	if (jfd < 0)
-		return;
-	len = snprintf(line, sizeof line, "%s %zu\n", what, i);
-	if (write(jfd, line, (size_t)len) != len) {
-		/* nothing better to do: recovery then undoes more, and undos tolerate that */
-	}
+	append(line, snprintf(line, sizeof line, "%s %zu\n", what, i));
+}
+
+void journal_made(size_t i, const struct ident *id)
+{
+	char line[160];
+
+	append(line, snprintf(line, sizeof line, "made %zu %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %" PRIu32
+			      " %" PRIu32 "\n", i, id->cookie, id->dev, id->ino, id->ifindex, id->handle,
+			      id->owner));
 }
 
 void journal_commit(void)
@@ -101,21 +121,19 @@ void journal_commit(void)
 	jfd = -1;
 }
 
-#define JOPS 4096
-
 struct jop {
 	size_t index;
 	struct op op;
-	bool started, done, failed, undone;
+	bool undone;
 };
 
-/* Undo what completed, and what a kill cut in half; never what failed on its own. */
+/* Undo only what the dead run recorded as made, and had not undone itself. */
 static bool to_undo(const struct jop *j)
 {
-	return (j->done || (j->started && !j->failed)) && !j->undone;
+	return j->op.made.set && !j->undone;
 }
 
-static struct jop jops[JOPS];
+static struct jop jops[JOURNAL_OPS_MAX];
 
 static bool field(char **p, char *out, size_t n)
 {
@@ -135,30 +153,84 @@ static bool field(char **p, char *out, size_t n)
 	return true;
 }
 
+static int parse_op(char *line, struct jop *j)
+{
+	char *p = strchr(line, ' '), name[32], a[40], g[40], fam[8], gfam[8], plen[8], flags[8];
+
+	if (!p)
+		return -EINVAL;
+	*p++ = '\0';
+	memset(j, 0, sizeof *j);
+	j->index = strtoul(line, NULL, 10);
+	if (!field(&p, name, sizeof name) || !field(&p, j->op.ns, sizeof j->op.ns) ||
+	    !field(&p, j->op.ns2, sizeof j->op.ns2) || !field(&p, j->op.ifname, sizeof j->op.ifname) ||
+	    !field(&p, j->op.ifname2, sizeof j->op.ifname2) || !field(&p, j->op.key, sizeof j->op.key) ||
+	    !field(&p, j->op.val, sizeof j->op.val) || !field(&p, plen, sizeof plen) ||
+	    !field(&p, flags, sizeof flags) || !field(&p, fam, sizeof fam) || !field(&p, a, sizeof a) ||
+	    !field(&p, gfam, sizeof gfam) || !field(&p, g, sizeof g))
+		return -EINVAL;
+	for (size_t t = 0; undoable[t]; t++)
+		if (strcmp(undoable[t]->name, name) == 0)
+			j->op.type = undoable[t];
+	if (!j->op.type || !valid_netns_name(j->op.ns, NULL, 0) ||
+	    (j->op.ns2[0] && !valid_netns_name(j->op.ns2, NULL, 0)) ||
+	    (j->op.ifname[0] && !valid_ifname(j->op.ifname, NULL, 0)) ||
+	    (j->op.ifname2[0] && !valid_ifname(j->op.ifname2, NULL, 0)) ||
+	    !unhex(a, j->op.addr.a, 16) || !unhex(g, j->op.gw.a, 16))
+		return -EINVAL;
+	j->op.plen = (unsigned)strtoul(plen, NULL, 10);
+	j->op.flags = (unsigned)strtoul(flags, NULL, 10);
+	j->op.addr.family = atoi(fam);
+	j->op.gw.family = atoi(gfam);
+	return 0;
+}
+
+/* The journal entry of plan index idx (entries are written in index order). */
+static struct jop *find(int n, size_t idx)
+{
+	int lo = 0, hi = n;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (jops[mid].index < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && jops[lo].index == idx ? &jops[lo] : NULL;
+}
+
 /* Parse strictly: a journal is root's own file, but a torn or odd one must
- * not make recovery act on names that never passed the validators. */
+ * not make recovery act on names that never passed the validators. A journal
+ * with more entries than a plan can hold is refused whole, never cut short. */
 static int load(int *count, char *head, size_t hn)
 {
-	static char buf[1 << 20];
-	char who[32] = "?", verb[32] = "?", uid[16] = "?", pid[16] = "?";
-	int fd = openat(rundir_fd(), NPTE_JOURNAL, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), n = 0;
-	ssize_t len;
+	char who[32] = "?", verb[32] = "?", uid[16] = "?", pid[16] = "?", line[512];
+	int fd = openat(rundir_fd(), NPTE_JOURNAL, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), n = 0, rc = 1;
+	FILE *f;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	len = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (len < 0)
-		return -errno;
-	buf[len] = '\0';
-	for (char *line = buf, *next; *line; line = next) {
-		char *eol = strchr(line, '\n'), name[32], num[16];
+	f = fdopen(fd, "r");
+	if (!f) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	while (rc > 0 && fgets(line, sizeof line, f)) {
+		char *eol = strchr(line, '\n'), name[32];
+		struct ident id = {.set = true};
 		size_t idx;
+		struct jop *j;
 
-		if (!eol)
-			break; /* a torn last line: ignore it */
+		if (!eol) {
+			/* a torn last line is ignored; a long one in the middle is not ours */
+			if (!feof(f))
+				rc = -EINVAL;
+			break;
+		}
 		*eol = '\0';
-		next = eol + 1;
 		if (strncmp(line, "prog=", 5) == 0)
 			snprintf(who, sizeof who, "%s", disp(line + 5));
 		else if (strncmp(line, "verb=", 5) == 0)
@@ -167,52 +239,27 @@ static int load(int *count, char *head, size_t hn)
 			snprintf(uid, sizeof uid, "%s", disp(line + 4));
 		else if (strncmp(line, "pid=", 4) == 0)
 			snprintf(pid, sizeof pid, "%s", disp(line + 4));
-		else if (strncmp(line, "op ", 3) == 0 && n < JOPS) {
-			struct jop *j = &jops[n];
-			char *p = strchr(line + 3, ' '), a[40], g[40], fam[8], gfam[8], plen[8], flags[8];
-
-			if (!p)
-				return -EINVAL;
-			*p++ = '\0';
-			memset(j, 0, sizeof *j);
-			j->index = strtoul(line + 3, NULL, 10);
-			if (!field(&p, name, sizeof name) || !field(&p, j->op.ns, sizeof j->op.ns) ||
-			    !field(&p, j->op.ns2, sizeof j->op.ns2) || !field(&p, j->op.ifname, sizeof j->op.ifname) ||
-			    !field(&p, j->op.ifname2, sizeof j->op.ifname2) || !field(&p, j->op.key, sizeof j->op.key) ||
-			    !field(&p, j->op.val, sizeof j->op.val) || !field(&p, plen, sizeof plen) ||
-			    !field(&p, flags, sizeof flags) || !field(&p, fam, sizeof fam) || !field(&p, a, sizeof a) ||
-			    !field(&p, gfam, sizeof gfam) || !field(&p, g, sizeof g))
-				return -EINVAL;
-			for (size_t t = 0; undoable[t]; t++)
-				if (strcmp(undoable[t]->name, name) == 0)
-					j->op.type = undoable[t];
-			if (!j->op.type || !valid_netns_name(j->op.ns, NULL, 0) ||
-			    (j->op.ns2[0] && !valid_netns_name(j->op.ns2, NULL, 0)) ||
-			    (j->op.ifname[0] && !valid_ifname(j->op.ifname, NULL, 0)) ||
-			    (j->op.ifname2[0] && !valid_ifname(j->op.ifname2, NULL, 0)) ||
-			    !unhex(a, j->op.addr.a, 16) || !unhex(g, j->op.gw.a, 16))
-				return -EINVAL;
-			j->op.plen = (unsigned)strtoul(plen, NULL, 10);
-			j->op.flags = (unsigned)strtoul(flags, NULL, 10);
-			j->op.addr.family = atoi(fam);
-			j->op.gw.family = atoi(gfam);
-			n++;
-		} else if (sscanf(line, "%31s %15s", name, num) == 2) {
-			idx = strtoul(num, NULL, 10);
-			for (int k = 0; k < n; k++) {
-				if (jops[k].index != idx)
-					continue;
-				if (strcmp(name, "start") == 0)
-					jops[k].started = true;
-				else if (strcmp(name, "done") == 0)
-					jops[k].done = true;
-				else if (strcmp(name, "fail") == 0)
-					jops[k].failed = true;
-				else if (strcmp(name, "undone") == 0)
-					jops[k].undone = true;
-			}
+		else if (strncmp(line, "op ", 3) == 0) {
+			if (n >= JOURNAL_OPS_MAX)
+				rc = -E2BIG;
+			else if ((rc = parse_op(line + 3, &jops[n])) == 0)
+				rc = n && jops[n].index <= jops[n - 1].index ? -EINVAL : (n++, 1);
+		} else if (sscanf(line, "made %zu %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %" SCNu32 " %" SCNu32,
+				  &idx, &id.cookie, &id.dev, &id.ino, &id.ifindex, &id.handle, &id.owner) == 7) {
+			if ((j = find(n, idx)))
+				j->op.made = id; /* the last record of an op is the most it made */
+		} else if (sscanf(line, "undone %zu", &idx) == 1) {
+			if ((j = find(n, idx)))
+				j->undone = true;
+		} else if (strcmp(line, "npte-journal 2") != 0 && sscanf(line, "%31s", name) == 1 &&
+			   strcmp(name, "start") != 0 && strcmp(name, "fail") != 0 &&
+			   strcmp(name, "done") != 0) {
+			rc = -EINVAL;
 		}
 	}
+	fclose(f);
+	if (rc < 0)
+		return rc;
 	snprintf(head, hn, "%s %s, uid %s, pid %s", who, verb, uid, pid);
 	*count = n;
 	return 1;

@@ -1,9 +1,14 @@
 /*
- * The transaction journal /run/npte/journal: intent before action. Before
- * its first mutation a transaction records every op it may have to undo;
- * before each one it appends "start N" ("fail N" if it failed on its own),
- * and after each rollback step "undone N"; removing the journal is the
- * commit. (Older journals may hold "done N": still read, no longer written.) Only one exclusive
+ * The transaction journal /run/npte/journal. Before its first mutation a
+ * transaction records every op it may have to undo; each op appends "made N
+ * IDENTITY" as soon as the kernel confirms what it made (a namespace's
+ * placeholder inode and cookie, a link's ifindex, a qdisc's handle), and
+ * rollback appends "undone N"; removing the journal is the commit. Recovery
+ * undoes only ops with a "made" record, and only where the identity still
+ * matches: a kill before the kernel confirmed anything leaves nothing to
+ * undo, so a name that existed before the run is never touched. (Journals
+ * of version 1 with "start"/"fail"/"done" lines are read; those lines prove
+ * nothing and are ignored.) Only one exclusive
  * transaction runs at a time (the global lock), so there is one journal.
  * A journal found by the next lock holder belongs to a process that died
  * (SIGKILL, OOM): its completed ops are undone, newest first, before
@@ -18,6 +23,7 @@
 
 int journal_begin(const struct plan *p, const struct ctx *c);
 void journal_mark(const char *what, size_t i);
+void journal_made(size_t i, const struct ident *id);
 void journal_commit(void);
 /* Undo what a dead transaction left; returns the number of ops undone (or -errno).
  * A summary line goes to warn. */

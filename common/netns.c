@@ -10,51 +10,67 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <time.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include "netns.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void path_of(char *buf, size_t n, const char *name)
 {
 	snprintf(buf, n, "%s/%s", NETNS_RUN_DIR, name);
 }
 
+/* True when mountinfo shows /run/netns as a mount point with shared propagation. */
+static bool run_dir_is_shared(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+	bool shared = false;
+
+	if (!f)
+		return false;
+	while (!shared && fgets(line, sizeof line, f)) {
+		char root[256], point[256], opt[256];
+		int at = 0;
+
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - ... */
+		if (sscanf(line, "%*u %*u %*s %255s %255s %*s%n", root, point, &at) != 2 ||
+		    strcmp(point, NETNS_RUN_DIR) != 0)
+			continue;
+		for (char *p = line + at; sscanf(p, " %255s%n", opt, &at) == 1 && strcmp(opt, "-"); p += at)
+			shared |= strncmp(opt, "shared:", 7) == 0;
+	}
+	fclose(f);
+	return shared;
+}
+
 /*
  * Make /run/netns a shared mount point, as iproute2 does, so a namespace
  * unmounted in one mount namespace is released in all of them. iproute2
  * serialises this with flock on the directory (Debian bug #949235: racing
- * adds stacked mounts until the machine hung); we take the same lock so we
- * serialise with it, but with a deadline, because any user can open and
- * flock that world-readable directory.
+ * adds stacked mounts). Any user can open and flock that world-readable
+ * directory, so npte never waits on it: when mountinfo already shows a
+ * shared mount point the flock is not taken at all, and otherwise it is
+ * tried once, and the work done either way. Other npte runs are already
+ * serialised by npte's own lock; a root `ip netns add` racing this one
+ * first use can at worst stack one more bind mount, which is harmless.
  */
-static int run_dir_shared(double deadline, struct err *e)
+static int run_dir_shared(struct err *e)
 {
 	static bool done; /* once it is a shared mount point it stays one */
 	int fd, rc = 0;
 
-	if (done)
+	if (done || (done = run_dir_is_shared()))
 		return 0;
 	if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return err_sys(e, EXIT_FAIL, errno, "mkdir %s", NETNS_RUN_DIR);
 	fd = open(NETNS_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, EXIT_FAIL, errno, "open %s", NETNS_RUN_DIR);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK || now() >= deadline) {
-			rc = err_set(e, EXIT_BUSY, "%s is locked by another process (flock)", NETNS_RUN_DIR);
-			goto out;
-		}
-		usleep(20000);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		/* held by someone: go ahead without it (see above) */
 	}
 	while (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
 		/* EINVAL: not a mount point yet; bind it onto itself once, then retry. */
@@ -65,10 +81,14 @@ static int run_dir_shared(double deadline, struct err *e)
 			break;
 		}
 	}
-out:
-	close(fd); /* releases the flock */
+	close(fd); /* releases the flock if we had it */
 	done = rc == 0;
 	return rc;
+}
+
+int netns_prepare(struct err *e)
+{
+	return run_dir_shared(e);
 }
 
 /* The namespace we started in, opened once: every setns back goes to it. */
@@ -81,18 +101,30 @@ static int home(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int netns_add(const char *name, double deadline, struct err *e)
+int netns_add(const char *name, struct err *e, void (*made)(void *, const struct nsid *), void *arg)
 {
 	char path[PATH_MAX];
+	struct nsid id = {0};
+	struct stat st;
+	struct knl nl;
 	int fd, self, rc = 0;
 
-	if (run_dir_shared(deadline, e))
+	if (run_dir_shared(e))
 		return e->code;
 	path_of(path, sizeof path, name);
 	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return err_sys(e, EXIT_FAIL, errno, "%s", name);
+	/* The placeholder is ours from here on: say so before anything can kill us. */
+	rc = fstat(fd, &st);
 	close(fd);
+	if (rc < 0) {
+		rc = err_sys(e, EXIT_FAIL, errno, "%s: stat", name);
+		goto undo_file;
+	}
+	id.dev = st.st_dev;
+	id.ino = st.st_ino;
+	made(arg, &id);
 	self = home();
 	if (self < 0) {
 		rc = err_sys(e, EXIT_FAIL, -self, "open /proc/self/ns/net");
@@ -102,8 +134,17 @@ int netns_add(const char *name, double deadline, struct err *e)
 		rc = err_sys(e, EXIT_FAIL, errno, "%s: unshare", name);
 		goto undo_file;
 	}
-	if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
-		rc = err_sys(e, EXIT_FAIL, errno, "%s: bind mount", name);
+	/* The new namespace's cookie, recorded before it gets a name. */
+	rc = knl_open(&nl);
+	if (rc == 0) {
+		id.cookie = nl.cookie;
+		knl_close(&nl);
+		made(arg, &id);
+		if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
+			rc = err_sys(e, EXIT_FAIL, errno, "%s: bind mount", name);
+	} else {
+		rc = err_sys(e, EXIT_FAIL, -rc, "%s: netlink socket", name);
+	}
 	/* Back home before anything else; staying in the new netns would be a silent bug. */
 	if (setns(self, CLONE_NEWNET) < 0)
 		die_errno(EXIT_FAIL, "%s: cannot return to the original network namespace", name);
@@ -131,7 +172,8 @@ bool netns_exists(const char *name)
 	struct stat st;
 
 	path_of(path, sizeof path, name);
-	return lstat(path, &st) == 0;
+	/* Only "no such file" is absence; any other failure counts as present. */
+	return lstat(path, &st) == 0 || errno != ENOENT;
 }
 
 int netns_open(const char *name)
@@ -142,13 +184,22 @@ int netns_open(const char *name)
 
 	path_of(path, sizeof path, name);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* A placeholder is mode 0, unreadable without CAP_DAC_OVERRIDE; statfs
+	 * of the path needs no permission and tells it from a namespace. */
+	if (fd < 0 && errno == EACCES && statfs(path, &sfs) == 0 && sfs.f_type != NSFS_MAGIC)
+		return -ENOTNS;
 	if (fd < 0)
 		return -errno;
-	/* A placeholder left by a crash, or anything else, is not a namespace. */
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC ||
-	    ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+	if (fstatfs(fd, &sfs) < 0) {
+		int rc = -errno;
+
 		close(fd);
-		return -ENOENT;
+		return rc;
+	}
+	/* A placeholder left by a crash, or anything else, is not a namespace. */
+	if (sfs.f_type != NSFS_MAGIC || ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(fd);
+		return -ENOTNS;
 	}
 	return fd;
 }
@@ -200,4 +251,240 @@ int netns_sysctl(int nsfd, const char *path, const char *value)
 		rc = -errno;
 	close(fd);
 	return rc;
+}
+
+/* --- who still holds a namespace -------------------------------------------- */
+
+/*
+ * Everything in /proc that keeps a network namespace alive, read once per
+ * process: each task's own namespace, every nsfs fd and every socket fd.
+ * A batch destroy then looks names up instead of walking /proc per name.
+ */
+#define HOLDS_MAX 65536
+struct hold {
+	unsigned long ino; /* nsfs inode (kind 'n') or socket inode (kind 's') */
+	int pid;
+	char kind;
+};
+static struct hold holds[HOLDS_MAX];
+static size_t nholds;
+static int holds_state; /* 0 not read, 1 read, <0 -errno */
+
+static int hold_cmp(const void *a, const void *b)
+{
+	const struct hold *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int hold_add(int pid, const char *link)
+{
+	unsigned long ino;
+	char kind;
+
+	if (sscanf(link, "net:[%lu]", &ino) == 1)
+		kind = 'n';
+	else if (sscanf(link, "socket:[%lu]", &ino) == 1)
+		kind = 's';
+	else
+		return 0;
+	if (nholds >= HOLDS_MAX)
+		return -E2BIG;
+	holds[nholds++] = (struct hold){.ino = ino, .pid = pid, .kind = kind};
+	return 0;
+}
+
+/*
+ * readlink at dirfd; 0 with an empty link when the entry vanished meanwhile,
+ * or when even CAP_SYS_PTRACE may not look (a process outside our user
+ * namespace's reach, such as a container's own init): a caller's processes,
+ * and any user namespace a caller makes, are always within it.
+ */
+static int link_at(int dirfd, const char *name, char *buf, size_t n)
+{
+	ssize_t len = readlinkat(dirfd, name, buf, n - 1);
+
+	if (len < 0) {
+		buf[0] = '\0';
+		return errno == ENOENT || errno == ESRCH || errno == EACCES || errno == EPERM ? 0 : -errno;
+	}
+	buf[len] = '\0';
+	return 0;
+}
+
+static int scan_pid(int proc, const char *pid_s, int pid)
+{
+	char link[64];
+	int pfd, fdd, rc;
+	DIR *d;
+	struct dirent *de;
+
+	pfd = openat(proc, pid_s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		return errno == ENOENT || errno == ESRCH ? 0 : -errno;
+	rc = link_at(pfd, "ns/net", link, sizeof link);
+	if (rc == 0 && link[0])
+		rc = hold_add(pid, link);
+	fdd = rc ? -1 : openat(pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(pfd);
+	if (rc)
+		return rc;
+	if (fdd < 0) /* the same reach as link_at */
+		return errno == ENOENT || errno == ESRCH || errno == EACCES || errno == EPERM ? 0 : -errno;
+	d = fdopendir(fdd);
+	if (!d) {
+		close(fdd);
+		return -errno;
+	}
+	while (!rc && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		rc = link_at(dirfd(d), de->d_name, link, sizeof link);
+		if (rc == 0 && link[0])
+			rc = hold_add(pid, link);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int holds_read(void)
+{
+	int proc, self = getpid(), rc = 0;
+	DIR *d;
+	struct dirent *de;
+
+	if (holds_state)
+		return holds_state < 0 ? holds_state : 0;
+	proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc < 0 || !(d = fdopendir(proc))) {
+		rc = -errno;
+		if (proc >= 0)
+			close(proc);
+		return holds_state = rc;
+	}
+	while (!rc && (de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		rc = scan_pid(dirfd(d), de->d_name, (int)pid);
+	}
+	closedir(d);
+	if (rc)
+		return holds_state = rc;
+	qsort(holds, nholds, sizeof holds[0], hold_cmp);
+	holds_state = 1;
+	return 0;
+}
+
+/* The sockets that live in the namespace nsfd, from its own /proc/net tables. */
+#define SOCKS_MAX 4096
+static const struct {
+	const char *file;
+	int col; /* the inode's column in a data row */
+} sock_tables[] = {
+	{"tcp", 9}, {"tcp6", 9}, {"udp", 9}, {"udp6", 9}, {"udplite", 9}, {"udplite6", 9},
+	{"raw", 9}, {"raw6", 9}, {"icmp", 9}, {"icmp6", 9}, {"unix", 6}, {"packet", 8},
+	{"netlink", 9},
+};
+
+static int socks_of(int nsfd, unsigned long *socks, size_t *n)
+{
+	int self, rc = 0;
+
+	*n = 0;
+	rc = netns_enter(nsfd, &self);
+	if (rc < 0)
+		return rc;
+	for (size_t t = 0; !rc && t < sizeof sock_tables / sizeof sock_tables[0]; t++) {
+		char path[64], line[512];
+		FILE *f;
+		bool head = true;
+
+		/* /proc/thread-self/net is the namespace of the reading thread. */
+		snprintf(path, sizeof path, "/proc/thread-self/net/%s", sock_tables[t].file);
+		f = fopen(path, "re");
+		if (!f) {
+			if (errno != ENOENT) /* a protocol not built into this kernel */
+				rc = -errno;
+			continue;
+		}
+		while (!rc && fgets(line, sizeof line, f)) {
+			char *tok, *save = NULL;
+			int col = 0;
+
+			if (head) {
+				head = false;
+				continue;
+			}
+			for (tok = strtok_r(line, " \t\n", &save); tok && col < sock_tables[t].col; col++)
+				tok = strtok_r(NULL, " \t\n", &save);
+			if (!tok)
+				continue;
+			unsigned long ino = strtoul(tok, NULL, 10);
+			if (!ino)
+				continue;
+			if (*n >= SOCKS_MAX)
+				rc = -E2BIG;
+			else
+				socks[(*n)++] = ino;
+		}
+		fclose(f);
+	}
+	netns_leave(self);
+	return rc;
+}
+
+static bool held_by(char kind, unsigned long ino, int *pids, size_t *npids, size_t max)
+{
+	struct hold key = {.ino = ino, .pid = 0, .kind = kind};
+	size_t lo = 0, hi = nholds;
+	bool any = false;
+
+	while (lo < hi) { /* first entry not below key */
+		size_t mid = (lo + hi) / 2;
+
+		if (hold_cmp(&holds[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < nholds && holds[lo].kind == kind && holds[lo].ino == ino; lo++) {
+		size_t k = 0;
+
+		any = true;
+		while (k < *npids && pids[k] != holds[lo].pid)
+			k++;
+		if (k == *npids && *npids < max)
+			pids[(*npids)++] = holds[lo].pid;
+	}
+	return any;
+}
+
+int netns_users(int nsfd, unsigned *procs)
+{
+	static unsigned long socks[SOCKS_MAX];
+	int pids[1024];
+	size_t nsocks = 0, npids = 0;
+	struct stat st;
+	int rc;
+
+	*procs = 0;
+	if (fstat(nsfd, &st) < 0)
+		return -errno;
+	rc = holds_read();
+	if (rc == 0)
+		rc = socks_of(nsfd, socks, &nsocks);
+	if (rc < 0)
+		return rc;
+	held_by('n', (unsigned long)st.st_ino, pids, &npids, sizeof pids / sizeof pids[0]);
+	for (size_t i = 0; i < nsocks; i++)
+		held_by('s', socks[i], pids, &npids, sizeof pids / sizeof pids[0]);
+	*procs = (unsigned)npids;
+	return 0;
 }

@@ -2,30 +2,60 @@
 #ifndef NPTE_NETNS_H
 #define NPTE_NETNS_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "err.h"
 #include "nl.h"
 
 #define NETNS_RUN_DIR "/run/netns"
 
+/* What netns_open returns for a file there that is not a network namespace
+ * (a placeholder left by a crash): an errno no open(2) of it can give. */
+#define ENOTNS EMEDIUMTYPE
+
+/* The identity of a namespace npte made: its placeholder file, then its cookie. */
+struct nsid {
+	dev_t dev;
+	ino_t ino;       /* the O_EXCL placeholder /run/netns/NAME */
+	uint64_t cookie; /* SO_NETNS_COOKIE of the new namespace (0 until known) */
+};
+
 /*
- * Create /run/netns/NAME: /run/netns a shared mount point, an O_EXCL
- * placeholder, unshare(CLONE_NEWNET) and a bind mount of the new namespace,
- * then back to the original namespace. The wait for iproute2's /run/netns
- * flock ends at deadline (CLOCK_MONOTONIC seconds; 0 = do not wait).
+ * Make /run/netns a shared mount point (as iproute2 does), never waiting on
+ * the flock any user can hold on it. netns_add does this itself; calling it
+ * first keeps that work out of a transaction.
  */
-int netns_add(const char *name, double deadline, struct err *e);
+int netns_prepare(struct err *e);
+
+/*
+ * Create /run/netns/NAME: an O_EXCL placeholder, unshare(CLONE_NEWNET) and a
+ * bind mount of the new namespace, then back to the original namespace.
+ * made() is called as soon as the placeholder exists and again when the
+ * namespace's cookie is known (before it is mounted), so that a kill at any
+ * point leaves a record of exactly what this call made.
+ */
+int netns_add(const char *name, struct err *e, void (*made)(void *, const struct nsid *), void *arg);
 /* umount2(MNT_DETACH) + unlink; a missing namespace is success. */
 int netns_del(const char *name, struct err *e);
-/* True if /run/netns/NAME exists (any file there, mounted or not). */
+/* True if /run/netns/NAME exists (any file there, mounted or not), or if
+ * that cannot be told (fail closed: only ENOENT is absence). */
 bool netns_exists(const char *name);
 
 /*
  * Open /run/netns/NAME and check it is a network namespace (nsfs, NEWNET).
- * Returns an O_CLOEXEC fd or -errno.
+ * Returns an O_CLOEXEC fd, -ENOENT when nothing is there, -ENOTNS for a file
+ * that is not a namespace, or another -errno (which proves nothing).
  */
 int netns_open(const char *name);
+
+/*
+ * The number of processes (other than this one) that keep the namespace nsfd
+ * alive: by living in it, by an open fd on it, or by holding a socket that
+ * lives in it. /proc is read once per process and cached. 0 or -errno.
+ */
+int netns_users(int nsfd, unsigned *procs);
 /* Switch the calling thread into nsfd, saving the original in *self; and back
  * (dies if it cannot return: staying in the wrong namespace is never safe). */
 int netns_enter(int nsfd, int *self);

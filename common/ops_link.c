@@ -66,7 +66,37 @@ static int veth_add_exec(struct ctx *c, const struct op *op)
 	rc = knl_talk(&l->nl, h, ext, sizeof ext);
 	if (rc < 0)
 		return kernel_err(c, rc, ext, "veth add", op->ns, op->ifname);
+	/* NLM_F_EXCL: the pair is new, and the left end's ifindex names it. */
+	rc = knl_ifindex(&l->nl, op->ifname);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s", op->ns, op->ifname);
+	ctx_made(c, &(struct ident){.cookie = l->nl.cookie, .ifindex = rc});
 	return 0;
+}
+
+/*
+ * The namespace of an object this run made, when it is still the same one
+ * and ifname (if given) still has the recorded ifindex: 1 and *h, 0 when
+ * that is no longer so (nothing of ours to undo), or an exit code.
+ */
+static int still_ours(struct ctx *c, const struct op *op, const char *ifname, struct nshandle **h)
+{
+	int rc = ctx_ns(c, op->ns, h), idx;
+
+	if (rc == -ENOENT || rc == -ENOTNS)
+		return 0;
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+	if (!op->made.cookie || (*h)->nl.cookie != op->made.cookie)
+		return 0;
+	if (!ifname)
+		return 1;
+	idx = knl_ifindex(&(*h)->nl, ifname);
+	if (idx == -ENODEV)
+		return 0;
+	if (idx < 0)
+		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, ifname);
+	return idx == op->made.ifindex;
 }
 
 static int link_del(struct ctx *c, const char *ns, const char *ifname)
@@ -97,6 +127,14 @@ static int veth_del_exec(struct ctx *c, const struct op *op)
 	return link_del(c, op->ns, op->ifname);
 }
 
+static int veth_undo(struct ctx *c, const struct op *op)
+{
+	struct nshandle *h;
+	int rc = still_ours(c, op, op->ifname, &h);
+
+	return rc == 1 ? veth_del_exec(c, op) : rc;
+}
+
 static void veth_add_render(FILE *f, const struct op *op, const struct ctx *c)
 {
 	(void)c;
@@ -117,7 +155,7 @@ static void veth_del_render(FILE *f, const struct op *op, const struct ctx *c)
 }
 
 const struct op_type veth_add_op = {
-	.name = "veth add", .exec = veth_add_exec, .undo = veth_del_exec,
+	.name = "veth add", .exec = veth_add_exec, .undo = veth_undo,
 	.render = veth_add_render, .render_undo = veth_del_cmd,
 };
 
@@ -176,11 +214,28 @@ static int addr_req(struct ctx *c, const struct op *op, bool add)
 		snprintf(shown, sizeof shown, "%s", op->val);
 		return kernel_err(c, rc, ext, add ? "addr add" : "addr del", op->ns, shown);
 	}
+	/* NLM_F_EXCL: the address was not there before this request. */
+	if (add)
+		ctx_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx});
 	return 0;
 }
 
 static int addr_add_exec(struct ctx *c, const struct op *op) { return addr_req(c, op, true); }
 static int addr_del_exec(struct ctx *c, const struct op *op) { return addr_req(c, op, false); }
+
+static int addr_undo(struct ctx *c, const struct op *op)
+{
+	struct nshandle *h;
+	int rc = still_ours(c, op, op->ifname, &h);
+
+	if (rc != 1)
+		return rc;
+	rc = addr_req(c, op, false);
+	/* Already gone is what undo wants. */
+	if (rc && (c->err.errnum == EADDRNOTAVAIL || c->err.errnum == ENOENT))
+		return c->err = (struct err){0}, 0;
+	return rc;
+}
 
 static void addr_cmd(FILE *f, const struct op *op, bool add)
 {
@@ -209,7 +264,7 @@ static void addr_del_render(FILE *f, const struct op *op, const struct ctx *c)
 }
 
 const struct op_type addr_add_op = {
-	.name = "addr add", .exec = addr_add_exec, .undo = addr_del_exec,
+	.name = "addr add", .exec = addr_add_exec, .undo = addr_undo,
 	.render = addr_add_render, .render_undo = addr_del_cmd,
 };
 
@@ -264,11 +319,28 @@ static int route_req(struct ctx *c, const struct op *op, bool add)
 	rc = knl_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0)
 		return kernel_err(c, rc, ext, add ? "route add" : "route del", op->ns, op->val);
+	/* NLM_F_EXCL: the route was not there before this request. */
+	if (add)
+		ctx_made(c, &(struct ident){.cookie = h->nl.cookie});
 	return 0;
 }
 
 static int route_add_exec(struct ctx *c, const struct op *op) { return route_req(c, op, true); }
 static int route_del_exec(struct ctx *c, const struct op *op) { return route_req(c, op, false); }
+
+static int route_undo(struct ctx *c, const struct op *op)
+{
+	struct nshandle *h;
+	int rc = still_ours(c, op, NULL, &h);
+
+	if (rc != 1)
+		return rc;
+	rc = route_req(c, op, false);
+	/* Already gone (with its link, say) is what undo wants. */
+	if (rc && c->err.errnum == ESRCH)
+		return c->err = (struct err){0}, 0;
+	return rc;
+}
 
 static void route_cmd(FILE *f, const struct op *op, bool add)
 {
@@ -299,7 +371,7 @@ static void route_del_render(FILE *f, const struct op *op, const struct ctx *c)
 }
 
 const struct op_type route_add_op = {
-	.name = "route add", .exec = route_add_exec, .undo = route_del_exec,
+	.name = "route add", .exec = route_add_exec, .undo = route_undo,
 	.render = route_add_render, .render_undo = route_del_cmd,
 };
 

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "netns.h"
 #include "ops.h"
 #include "registry.h"
@@ -32,16 +34,27 @@ static int guard_exec(struct ctx *c, const struct op *op)
 		return deny(c, op->key, op->ns);
 	rc = ctx_ns(c, op->ns, &h);
 	if (rc < 0) {
-		/* Gone (or never more than a placeholder) is fine only for destroy. */
-		if ((op->flags & GUARD_MAY_BE_GONE) && rc == -ENOENT)
-			return 0;
-		if (rc == -ENOENT)
-			return deny(c, op->key, op->ns);
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+		/* Gone (or never more than a placeholder) is fine only for destroy;
+		 * any other failure proves nothing either way. */
+		if (rc != -ENOENT && rc != -ENOTNS)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+		return op->flags & GUARD_MAY_BE_GONE ? 0 : deny(c, op->key, op->ns);
 	}
 	/* Same name, different namespace: someone replaced it behind npte's back. */
 	if (m.cookie && h->nl.cookie && m.cookie != h->nl.cookie)
 		return deny(c, op->key, op->ns);
+	if (op->flags & GUARD_IDLE) {
+		unsigned users;
+
+		/* A namespace a process still holds outlives its name: removing the
+		 * name would free the caller's quota while the namespace lives on. */
+		rc = netns_users(h->fd, &users);
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: find the processes using it", op->ns);
+		if (users)
+			return err_set(&c->err, EXIT_USAGE, "%s: in use by %u process%s; stop %s first",
+				       op->ns, users, users == 1 ? "" : "es", users == 1 ? "it" : "them");
+	}
 	return 0;
 }
 
@@ -90,15 +103,24 @@ void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsign
 
 static int quota_exec(struct ctx *c, const struct op *op)
 {
-	static char names[4096][16];
-	int n = marker_list(names, 4096), mine = 0;
+	static char names[REGISTRY_MAX][16];
+	int n = marker_list(names, REGISTRY_MAX), mine = 0;
 
+	/* Fail closed: a registry that cannot be read counts as full. */
+	if (n < 0)
+		return err_sys(&c->err, EXIT_FAIL, -n, "quota: read %s/%s", NPTE_RUN_DIR, NPTE_MARKER_DIR);
+	if ((size_t)n + op->flags > REGISTRY_MAX)
+		return err_set(&c->err, EXIT_USAGE, "registry full: %d namespaces + %u new would exceed "
+			       "the %d npte can keep track of", n, op->flags, REGISTRY_MAX);
 	if (c->who.admin)
 		return 0;
 	for (int i = 0; i < n; i++) {
 		struct marker m;
+		int rc = marker_read(names[i], &m);
 
-		if (marker_read(names[i], &m) == 0 && m.owner == c->who.uid)
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "quota: read marker %s", names[i]);
+		if (m.owner == c->who.uid)
 			mine++;
 	}
 	if ((unsigned)mine + op->flags > op->plen)
@@ -140,15 +162,49 @@ void plan_guard_quota(struct plan *p, const char *verb, unsigned adding, unsigne
 
 /* --- netns add / del ---------------------------------------------------- */
 
+static void add_made(void *arg, const struct nsid *id)
+{
+	struct ident made = {.cookie = id->cookie, .dev = id->dev, .ino = id->ino};
+
+	ctx_made(arg, &made);
+}
+
 static int add_exec(struct ctx *c, const struct op *op)
 {
-	return netns_add(op->ns, c->deadline, &c->err);
+	return netns_add(op->ns, &c->err, add_made, c);
 }
 
 static int del_exec(struct ctx *c, const struct op *op)
 {
 	ctx_forget(c, op->ns);
 	return netns_del(op->ns, &c->err);
+}
+
+/* Undo a netns add: remove the placeholder or the namespace this run made,
+ * and nothing else that may have the name now. */
+static int add_undo(struct ctx *c, const struct op *op)
+{
+	char path[64];
+	struct nshandle *h;
+	struct stat st;
+	int rc = ctx_ns(c, op->ns, &h);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc == -ENOTNS) {
+		path2(path, sizeof path, NETNS_RUN_DIR "/", op->ns);
+		if (lstat(path, &st) < 0)
+			return errno == ENOENT ? 0 : err_sys(&c->err, EXIT_FAIL, errno, "%s", op->ns);
+		if (st.st_dev != op->made.dev || st.st_ino != op->made.ino)
+			return err_set(&c->err, EXIT_FAIL, "%s: not the placeholder this run made; left alone",
+				       op->ns);
+		return unlink(path) < 0 && errno != ENOENT ? err_sys(&c->err, EXIT_FAIL, errno, "%s", op->ns) : 0;
+	}
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+	if (!op->made.cookie || h->nl.cookie != op->made.cookie)
+		return err_set(&c->err, EXIT_FAIL, "%s: not the namespace this run made; left alone", op->ns);
+	return del_exec(c, op);
 }
 
 static void add_render(FILE *f, const struct op *op, const struct ctx *c)
@@ -176,7 +232,7 @@ static void del_render(FILE *f, const struct op *op, const struct ctx *c)
 }
 
 const struct op_type netns_add_op = {
-	.name = "netns add", .exec = add_exec, .undo = del_exec,
+	.name = "netns add", .exec = add_exec, .undo = add_undo,
 	.render = add_render, .render_undo = del_cmd,
 };
 
@@ -254,11 +310,18 @@ static const struct op_type sysctl_op = {
 static int mark_exec(struct ctx *c, const struct op *op)
 {
 	struct marker m = {.owner = c->who.uid};
+	struct ident made = {.owner = (uint32_t)c->who.uid};
 	struct nshandle *h;
 	int rc;
 
-	if (ctx_ns(c, op->ns, &h) == 0)
-		m.cookie = h->nl.cookie;
+	/* The marker names the namespace by cookie; without one it proves nothing. */
+	rc = ctx_ns(c, op->ns, &h);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read the namespace's identity", op->ns);
+	m.cookie = made.cookie = h->nl.cookie;
+	/* Its content is known before it is written, and holds a cookie no other
+	 * namespace ever had: a marker with it can only be this run's. */
+	ctx_made(c, &made);
 	rc = marker_write(op->ns, &m);
 	if (rc == -EEXIST)
 		return err_set(&c->err, EXIT_FAIL, "%s: a marker already exists "
@@ -275,6 +338,21 @@ static int unmark_exec(struct ctx *c, const struct op *op)
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: remove marker", op->ns);
 	return 0;
+}
+
+/* Undo a marker write: only the marker with this run's owner and cookie. */
+static int mark_undo(struct ctx *c, const struct op *op)
+{
+	struct marker m;
+	int rc = marker_read(op->ns, &m);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read marker", op->ns);
+	if (m.owner != op->made.owner || !m.cookie || m.cookie != op->made.cookie)
+		return err_set(&c->err, EXIT_FAIL, "%s: not the marker this run wrote; left alone", op->ns);
+	return unmark_exec(c, op);
 }
 
 static void mark_render(FILE *f, const struct op *op, const struct ctx *c)
@@ -307,7 +385,7 @@ static void unmark_render(FILE *f, const struct op *op, const struct ctx *c)
 }
 
 const struct op_type marker_write_op = {
-	.name = "marker write", .exec = mark_exec, .undo = unmark_exec,
+	.name = "marker write", .exec = mark_exec, .undo = mark_undo,
 	.render = mark_render, .render_undo = unmark_cmd,
 };
 

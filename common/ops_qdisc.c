@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
+#include "netns.h"
 #include "ops.h"
 #include "shape.h"
 #include "shquote.h"
@@ -65,15 +66,25 @@ static int root_cb(const struct nlmsghdr *h, void *data)
 	return 0;
 }
 
-/* The major the new root takes: whichever of 1 and 2 the current root is not. */
-static int new_major(struct knl *nl, int idx, unsigned *major)
+/* The handle of the root qdisc on idx now (0 for the kernel's default). */
+static int root_handle(struct knl *nl, int idx, uint32_t *handle)
 {
 	struct root_q q = {.idx = idx};
 	int rc = knl_request(nl, qmsg(nl, RTM_GETQDISC, NLM_F_DUMP, 0, 0, 0), root_cb, &q, NULL, 0);
 
+	*handle = q.handle;
+	return rc < 0 ? rc : 0;
+}
+
+/* The major the new root takes: whichever of 1 and 2 the current root is not. */
+static int new_major(struct knl *nl, int idx, unsigned *major)
+{
+	uint32_t handle;
+	int rc = root_handle(nl, idx, &handle);
+
 	if (rc < 0)
 		return rc;
-	*major = TC_H_MAJ(q.handle) == (1U << 16) ? 2 : 1;
+	*major = TC_H_MAJ(handle) == (1U << 16) ? 2 : 1;
 	return 0;
 }
 
@@ -102,6 +113,8 @@ static int root_exec(struct ctx *c, const struct op *op)
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: %s%s%s", op->ns, op->ifname,
 			       r->kind == Q_NETEM ? "netem" : "tbf", ext[0] ? ": " : "", ext);
+	/* The handle was free (not the old root's): a root with it is this run's. */
+	ctx_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
 	if (!r->child)
 		return 0;
 	m = qmsg(&h->nl, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, idx, (major * 16) << 16, major << 16);
@@ -133,6 +146,30 @@ static int clear_exec(struct ctx *c, const struct op *op)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: clear%s%s", op->ns, op->ifname,
 			       ext[0] ? ": " : "", ext);
 	return 0;
+}
+
+/* Undo a root replace: remove the root this run grafted, if it still is the root. */
+static int root_undo(struct ctx *c, const struct op *op)
+{
+	struct nshandle *h;
+	uint32_t handle;
+	int rc = ctx_ns(c, op->ns, &h), idx;
+
+	if (rc == -ENOENT || rc == -ENOTNS)
+		return 0;
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+	if (!op->made.cookie || h->nl.cookie != op->made.cookie)
+		return 0;
+	idx = knl_ifindex(&h->nl, op->ifname);
+	if (idx == -ENODEV || idx != op->made.ifindex)
+		return 0;
+	if (idx < 0)
+		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->ifname);
+	rc = root_handle(&h->nl, idx, &handle);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, op->ifname);
+	return handle == op->made.handle ? clear_exec(c, op) : 0;
 }
 
 /* --- rendering ----------------------------------------------------------------- */
@@ -224,7 +261,7 @@ static void clear_render(FILE *f, const struct op *op, const struct ctx *c)
 }
 
 const struct op_type root_op = {
-	.name = "qdisc replace", .exec = root_exec, .undo = clear_exec,
+	.name = "qdisc replace", .exec = root_exec, .undo = root_undo,
 	.render = root_render, .render_undo = del_cmd,
 };
 

@@ -103,8 +103,10 @@ int deny(struct ctx *c, const char *verb, const char *name)
 }
 
 #ifdef NPTE_FAULT
-/* Test-only builds (never installed): die by SIGKILL right after op k. */
-int npte_fault_after = -1, npte_fault_pause = -1;
+/* Test-only builds (never installed): die by SIGKILL right after op k, at
+ * the start of op k, or right after the k-th identity record (1-based). */
+int npte_fault_after = -1, npte_fault_pause = -1, npte_fault_in = -1, npte_fault_made = -1;
+static int made_calls;
 static void fault_point(size_t done)
 {
 	if (npte_fault_after == (int)done)
@@ -113,9 +115,29 @@ static void fault_point(size_t done)
 	if (npte_fault_pause == (int)done)
 		sleep(2);
 }
+static void fault_in(size_t i)
+{
+	if (npte_fault_in == (int)i)
+		raise(SIGKILL);
+}
+static void fault_made(void)
+{
+	if (npte_fault_made == ++made_calls)
+		raise(SIGKILL);
+}
 #else
 static void fault_point(size_t done) { (void)done; }
+static void fault_in(size_t i) { (void)i; }
+static void fault_made(void) {}
 #endif
+
+void ctx_made(struct ctx *c, const struct ident *id)
+{
+	c->made = *id;
+	c->made.set = true;
+	journal_made(c->cur, &c->made);
+	fault_made();
+}
 
 int plan_run(struct plan *p, struct ctx *c)
 {
@@ -123,32 +145,31 @@ int plan_run(struct plan *p, struct ctx *c)
 	int rc = 0;
 
 	for (i = 0; i < p->n; i++) {
-		bool undoable = p->ops[i].type->undo != NULL;
+		struct op *op = &p->ops[i];
 
-		/* start/fail let recovery undo an op a SIGKILL cut in half, and
-		 * never one that failed on something that was already there. A
-		 * "done" mark would add nothing: recovery undoes every started op
-		 * that did not fail, and skipping it saves a write per op. */
-		if (undoable)
-			journal_mark("start", i);
-		rc = p->ops[i].type->exec(c, &p->ops[i]);
-		if (rc) {
-			if (undoable)
-				journal_mark("fail", i);
+		/* No "about to start" record: a kill before the op confirms what it
+		 * made must leave recovery nothing to act on (the name may have
+		 * existed before, or belong to someone else). */
+		c->cur = i;
+		memset(&c->made, 0, sizeof c->made);
+		fault_in(i);
+		rc = op->type->exec(c, op);
+		op->made = c->made;
+		if (rc)
 			break;
-		}
 		fault_point(i + 1);
 	}
 	if (!rc)
 		return 0;
 	if (!c->err.code)
 		err_set(&c->err, rc, "%s failed", p->ops[i].type->name);
-	/* Undo what completed, newest first; keep going so as much as possible is undone. */
-	while (i-- > 0) {
+	/* Undo what the failed op made part of, then what completed, newest
+	 * first; keep going so as much as possible is undone. */
+	for (i++; i-- > 0;) {
 		const struct op *op = &p->ops[i];
 		struct err saved = c->err;
 
-		if (!op->type->undo)
+		if (!op->type->undo || !op->made.set)
 			continue;
 		c->err.code = 0;
 		if (op->type->undo(c, op) && !c->warn[0])
@@ -159,16 +180,36 @@ int plan_run(struct plan *p, struct ctx *c)
 	return rc;
 }
 
-int plan_execute(struct plan *p, struct ctx *c)
+int ctx_lock(struct ctx *c, bool exclusive, const char *verb)
 {
-	bool undoable = false;
-	int rc = lock_take(p->exclusive, c->wait_s, c->who.uid, p->verb, &c->err);
+	char head[256];
+	int rc = lock_take(exclusive, c->wait_s, c->who.uid, verb, &c->err);
 
 	if (rc)
 		return rc;
 	/* The previous holder may have died mid-transaction: finish its rollback first. */
-	if (p->exclusive && journal_recover(c, c->note, sizeof c->note) < 0 && !c->note[0])
-		snprintf(c->note, sizeof c->note, "could not read the journal of an interrupted run");
+	if (exclusive) {
+		if (journal_recover(c, c->note, sizeof c->note) < 0 && !c->note[0])
+			snprintf(c->note, sizeof c->note, "could not read the journal of an interrupted run");
+		return 0;
+	}
+	/* A reader must not act on what a dead transaction half made (enter a
+	 * namespace recovery is about to remove); only a writer may recover it. */
+	if (journal_pending(head, sizeof head) != 0) {
+		lock_release();
+		return err_set(&c->err, EXIT_BUSY, "an interrupted transaction (%s) awaits recovery; "
+			       "npte-netns gc (or any create or destroy) recovers it", head);
+	}
+	return 0;
+}
+
+int plan_execute(struct plan *p, struct ctx *c)
+{
+	bool undoable = false;
+	int rc = ctx_lock(c, p->exclusive, p->verb);
+
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < p->n; i++)
 		undoable |= p->ops[i].type->undo != NULL;
 	if (undoable && p->exclusive && (rc = journal_begin(p, c)) < 0) {

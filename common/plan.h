@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "capacity.h"
 #include "err.h"
 #include "nl.h"
 #include "priv.h"
@@ -30,8 +31,23 @@ struct op_type {
 	void (*render_undo)(FILE *f, const struct op *op, const struct ctx *c);
 };
 
+/*
+ * What the kernel confirmed an op made, recorded (and journaled) by the op
+ * itself at the moment it knows it: undo and recovery act only on a match,
+ * so nothing that existed before the run is ever touched.
+ */
+struct ident {
+	bool set;
+	uint64_t cookie;   /* the namespace the object lives in, or the one made */
+	uint64_t dev, ino; /* netns add: the placeholder file */
+	int ifindex;       /* the link (veth, address, qdisc) */
+	uint32_t handle;   /* root qdisc handle */
+	uint32_t owner;    /* marker: the uid written in it */
+};
+
 struct op {
 	const struct op_type *type;
+	struct ident made;
 	char ns[NETNS_NAME_MAX + 4];
 	char ns2[NETNS_NAME_MAX + 4];
 	char ifname[IFNAME_MAX + 1];
@@ -44,8 +60,6 @@ struct op {
 	unsigned flags;
 	const void *data; /* op-specific parameters in static storage (qdisc specs) */
 };
-
-#define PLAN_MAX 16384
 
 struct plan {
 	const char *verb;     /* "create" */
@@ -75,7 +89,13 @@ struct ctx {
 	char note[400];  /* recovery of a dead transaction, printed after the lock is released */
 	struct nshandle ns[CTX_NS];
 	unsigned long ns_clock;
+	size_t cur;        /* index of the op running now */
+	struct ident made; /* what it made so far (see ctx_made) */
 };
+
+/* Called by an op's exec as soon as the kernel confirms (part of) what it
+ * made: kept for rollback and journaled at once for recovery after a kill. */
+void ctx_made(struct ctx *c, const struct ident *id);
 
 /* Append an op of type t; returns it for the caller to fill. Exits 2 when full. */
 struct op *plan_add(struct plan *p, const struct op_type *t);
@@ -86,6 +106,10 @@ struct op *plan_add(struct plan *p, const struct op_type *t);
  * (the error is in c->err; the caller prints it).
  */
 int plan_execute(struct plan *p, struct ctx *c);
+/* Take the lock (exclusive or shared) for verb, waiting until c's deadline;
+ * a writer first recovers a dead transaction, a reader refuses (exit 75)
+ * while one is pending. Release with lock_release. */
+int ctx_lock(struct ctx *c, bool exclusive, const char *verb);
 /* Run the ops without the lock (tests and callers that hold it). */
 int plan_run(struct plan *p, struct ctx *c);
 

@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -54,13 +56,135 @@ static void signals_sane(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/*
+ * sudo hands the root process the caller's resource limits, oom_score_adj and
+ * nice value. Each is a lever on the root process: `ulimit -t 1` or -f 0 has
+ * the kernel kill it at a point of the caller's choosing, a tiny -n or -s
+ * makes any open or call fail, oom_score_adj 1000 makes it the OOM killer's
+ * first pick. Saved for npte-run's program, then raised to a floor: never
+ * lowered, so that giving the caller's values back is always allowed.
+ */
+#define MiB(n) ((rlim_t)(n) << 20)
+static const struct {
+	int res;
+	const char *name;
+	rlim_t floor; /* raised to at least this (needs CAP_SYS_RESOURCE above the hard limit) */
+	rlim_t need;  /* without CAP_SYS_RESOURCE: the least hard limit npte runs with */
+} limit_floor[] = {
+	{RLIMIT_CPU, "RLIMIT_CPU", RLIM_INFINITY, RLIM_INFINITY},
+	{RLIMIT_FSIZE, "RLIMIT_FSIZE", RLIM_INFINITY, RLIM_INFINITY},
+	{RLIMIT_DATA, "RLIMIT_DATA", RLIM_INFINITY, MiB(1024)},
+	{RLIMIT_STACK, "RLIMIT_STACK", MiB(8), MiB(2)},
+	{RLIMIT_AS, "RLIMIT_AS", RLIM_INFINITY, MiB(1024)},
+	{RLIMIT_NOFILE, "RLIMIT_NOFILE", 65536, 1024},
+	{RLIMIT_NPROC, "RLIMIT_NPROC", RLIM_INFINITY, 0},
+	{RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK", MiB(64), 0},
+	{RLIMIT_RTTIME, "RLIMIT_RTTIME", RLIM_INFINITY, 0}, /* and SCHED_OTHER below */
+	{RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING", 4096, 0},
+	{RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE", 819200, 0},
+};
+
+static struct caller_state saved;
+
+static rlim_t at_least(rlim_t v, rlim_t floor)
+{
+	if (v == RLIM_INFINITY || floor == RLIM_INFINITY)
+		return RLIM_INFINITY;
+	return v > floor ? v : floor;
+}
+
+static bool below(rlim_t v, rlim_t need)
+{
+	return v != RLIM_INFINITY && (need == RLIM_INFINITY || v < need);
+}
+
 static void limits_sane(void)
 {
-	struct rlimit zero = {0, 0};
+	struct sched_param sp = {0};
+	char buf[16];
+	int fd;
+	ssize_t n;
 
-	/* No core file of a root process holding parsed caller input. */
-	setrlimit(RLIMIT_CORE, &zero);
+	for (int r = 0; r < RLIMIT_NLIMITS; r++)
+		saved.have_limit[r] = getrlimit(r, &saved.limit[r]) == 0;
+	for (size_t i = 0; i < sizeof limit_floor / sizeof limit_floor[0]; i++) {
+		const struct rlimit *was = &saved.limit[limit_floor[i].res];
+		struct rlimit now = {at_least(was->rlim_cur, limit_floor[i].floor),
+				     at_least(was->rlim_max, limit_floor[i].floor)};
+
+		if (setrlimit(limit_floor[i].res, &now) == 0)
+			continue;
+		/* No CAP_SYS_RESOURCE (a container's root): the soft limit up to the
+		 * hard one, and a hard limit too low to run safely is refused. */
+		now.rlim_cur = now.rlim_max = was->rlim_max;
+		setrlimit(limit_floor[i].res, &now);
+		if (geteuid() == 0 && below(was->rlim_max, limit_floor[i].need))
+			die(EXIT_USAGE, "refusing to run with the hard limit %s = %llu, below the %s npte needs "
+				"(raise it, or give root CAP_SYS_RESOURCE)", limit_floor[i].name,
+			    (unsigned long long)was->rlim_max,
+			    limit_floor[i].need == RLIM_INFINITY ? "unlimited" : "minimum");
+	}
+	/* No core file of a root process holding parsed caller input. The hard
+	 * limit stays, so that npte-run can give the caller's soft one back. */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){0, saved.limit[RLIMIT_CORE].rlim_max});
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* A real-time or idle policy would stretch every window of a transaction. */
+	saved.policy = sched_getscheduler(0);
+	if (saved.policy != SCHED_OTHER)
+		sched_setscheduler(0, SCHED_OTHER, &sp);
+	errno = 0;
+	saved.nice = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0 && saved.nice > 0)
+		setpriority(PRIO_PROCESS, 0, 0);
+	/* A positive oom_score_adj makes us the OOM killer's choice: back to 0
+	 * where root may (CAP_SYS_RESOURCE); a kill then still undoes nothing it
+	 * should not (recovery by identity). A negative one only protects us. */
+	saved.oom_adj = 0;
+	fd = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		saved.oom_adj = atoi(buf);
+	}
+	if (saved.oom_adj > 0 && pwrite(fd, "0\n", 2, 0) != 2) {
+		/* EACCES without CAP_SYS_RESOURCE: see above */
+	}
+	close(fd);
+}
+
+const struct caller_state *caller_state(void)
+{
+	return &saved;
+}
+
+int caller_state_restore(void)
+{
+	char buf[16];
+	int fd, len;
+
+	umask(saved.umask);
+	/* Only lowering: the floors above never went below the caller's values. */
+	for (int r = 0; r < RLIMIT_NLIMITS; r++)
+		if (saved.have_limit[r] && setrlimit(r, &saved.limit[r]) < 0)
+			return -errno;
+	if (saved.nice > 0 && setpriority(PRIO_PROCESS, 0, saved.nice) < 0)
+		return -errno;
+	if (saved.oom_adj <= 0)
+		return 0;
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof buf, "%d\n", saved.oom_adj);
+	if (write(fd, buf, (size_t)len) != len) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	return 0;
 }
 
 /* TERM, LANG and LC_* as sudo passed them, for npte-run's fresh environment. */
@@ -116,13 +240,17 @@ static void env_read(struct caller *who)
 		}
 		keep_env(*e);
 #ifdef NPTE_FAULT
-		extern int npte_fault_after, npte_fault_pause, npte_fault_wire;
+		extern int npte_fault_after, npte_fault_pause, npte_fault_wire, npte_fault_in, npte_fault_made;
 		if (strcmp(*e, "NPTE_FAULT_WIRE=1") == 0)
 			npte_fault_wire = 1;
 		if (strncmp(*e, "NPTE_FAULT_AFTER=", 17) == 0)
 			npte_fault_after = atoi(*e + 17);
 		if (strncmp(*e, "NPTE_FAULT_PAUSE=", 17) == 0)
 			npte_fault_pause = atoi(*e + 17);
+		if (strncmp(*e, "NPTE_FAULT_IN=", 14) == 0)
+			npte_fault_in = atoi(*e + 14);
+		if (strncmp(*e, "NPTE_FAULT_MADE=", 16) == 0)
+			npte_fault_made = atoi(*e + 16);
 #endif
 		if (strncmp(*e, "SUDO_UID=", 9) == 0)
 			su = *e + 9;
@@ -197,7 +325,7 @@ static void exe_trusted(void)
 void hygiene(struct caller *who)
 {
 	fds_sane();
-	umask(022);
+	saved.umask = umask(022);
 	if (!getcwd(cwd_buf, sizeof cwd_buf))
 		cwd_buf[0] = '\0';
 	if (chdir("/") < 0)

@@ -3,6 +3,7 @@
 #define NPTE_PRIV_H
 
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 struct caller {
@@ -14,7 +15,9 @@ struct caller {
 
 /*
  * First thing in main: fds 0-2 open (else /dev/null), every other fd closed,
- * umask 022, cwd "/", signal dispositions and mask reset, no core dumps;
+ * umask 022, cwd "/", signal dispositions and mask reset, no core dumps,
+ * resource limits raised to floors (see priv.c), a positive nice value and
+ * oom_score_adj back to 0 (the caller's values saved for caller_state);
  * refuse (exit 2) when LD_* or GLIBC_TUNABLES is set; read SUDO_UID and
  * SUDO_GID strictly into *who; then clear the environment.
  */
@@ -27,6 +30,20 @@ void hygiene(struct caller *who);
  * the capability part when not running as root (dry-run as a plain user).
  */
 void caps_keep(const int *caps);
+
+/* The caller's own process state as sudo passed it, saved by hygiene(). */
+struct caller_state {
+	mode_t umask;
+	int oom_adj;             /* /proc/self/oom_score_adj */
+	int nice;
+	int policy;              /* scheduling policy (not given back: see npte-run(8)) */
+	bool have_limit[RLIMIT_NLIMITS];
+	struct rlimit limit[RLIMIT_NLIMITS];
+};
+const struct caller_state *caller_state(void);
+/* Give this process the caller's umask, limits, nice value and oom_score_adj
+ * back (npte-run, right before the caller's program). 0 or -errno. */
+int caller_state_restore(void);
 
 #define ENV_KEPT_MAX 16
 /* "KEY=VALUE" for TERM, LANG and LC_* as they reached us (printable ASCII

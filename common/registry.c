@@ -161,16 +161,33 @@ int marker_list(char (*names)[16], int max)
 			close(fd);
 		return -errno;
 	}
-	while ((de = readdir(d)) && n < max) {
+	errno = 0;
+	while ((de = readdir(d))) {
 		struct stat st;
 
 		if (!valid_netns_name(de->d_name, NULL, 0))
 			continue; /* dot files, temporaries, anything not ours */
-		if (fstatat(mark_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		if (fstatat(mark_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			n = -errno;
+			break;
+		}
+		if (!S_ISREG(st.st_mode))
 			continue;
+		/* Never a silent part of the registry: more than fits is an error. */
+		if (n >= max) {
+			n = -E2BIG;
+			break;
+		}
 		memcpy(names[n++], de->d_name, strlen(de->d_name) + 1); /* <= 13 bytes, validated */
+		errno = 0;
 	}
+	if (n >= 0 && errno)
+		n = -errno;
 	closedir(d);
+	if (n < 0)
+		return n;
 	qsort(names, (size_t)n, sizeof names[0], cmp_name);
 	return n;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "capacity.h"
 #include "err.h"
 
 #define NPTE_RUN_DIR "/run/npte"
@@ -33,7 +34,8 @@ int marker_read(const char *name, struct marker *m);
 int marker_write(const char *name, const struct marker *m);
 /* Remove the marker; a missing one is success. */
 int marker_remove(const char *name);
-/* Sorted names of valid markers; returns the count (at most max) or -errno. */
+/* Sorted names of valid markers; returns the count, or -errno (-E2BIG when
+ * there are more than max: never a silent part of the registry). */
 int marker_list(char (*names)[16], int max);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <linux/rtnetlink.h>
 #include "shape.h"
+#include "shquote.h"
 
 #define MAX_WORDS 16
 #define DIST_MAX 16384 /* the kernel's NETEM_DIST_MAX */
@@ -21,9 +22,10 @@ struct words {
 	int n;
 };
 
+/* The bad word is the caller's: shown escaped, never as raw bytes. */
 static bool fail(char *why, size_t n, const char *fmt, const char *word)
 {
-	snprintf(why, n, "%s%s%s", fmt, word ? ": " : "", word ? word : "");
+	snprintf(why, n, "%s%s%s", fmt, word ? ": " : "", word ? disp(word) : "");
 	return false;
 }
 

@@ -21,9 +21,13 @@ static void logf_(const char *what, const struct op *op)
 	snprintf(log_buf + len, sizeof log_buf - len, "%s%s:%s", len ? " " : "", what, op->ns);
 }
 
+/* flags: 0 makes its object, 1 fails having made nothing, 2 fails having
+ * made part of it (recorded first, like netns add's placeholder). */
 static int fake_exec(struct ctx *c, const struct op *op)
 {
 	logf_("do", op);
+	if (op->flags != 1)
+		ctx_made(c, &(struct ident){.cookie = 42});
 	if (op->flags)
 		return err_set(&c->err, EXIT_FAIL, "%s: injected failure", op->ns);
 	return 0;
@@ -52,7 +56,7 @@ static void fake_render_undo(FILE *f, const struct op *op, const struct ctx *c)
 static const struct op_type undoable = {"undoable", fake_exec, fake_undo, fake_render, fake_render_undo};
 static const struct op_type final = {"final", fake_exec, NULL, fake_render, NULL};
 
-static void add(const struct op_type *t, const char *name, bool fail)
+static void add(const struct op_type *t, const char *name, unsigned fail)
 {
 	struct op *op = plan_add(&plan, t);
 
@@ -142,6 +146,23 @@ int main(void)
 	is_str(log_buf, "do:a do:badundo do:z undo:badundo undo:a", "rollback goes on past a failing undo");
 	is_str(c.err.msg, "z: injected failure", "the original error survives a failing undo");
 	ok(strstr(c.warn, "undo failed") != NULL, "the failing undo is reported as a warning");
+
+	/* Undo follows what the kernel confirmed, not what was attempted: a
+	 * failed op that made part of its object is undone too, one that made
+	 * nothing is not (its name may be someone else's). */
+	reset();
+	add(&undoable, "a", 0);
+	add(&undoable, "half", 2);
+	ctx_init(&c, &alice, 0);
+	plan_run(&plan, &c);
+	is_str(log_buf, "do:a do:half undo:half undo:a", "a failed op that made part of its object is undone");
+	ok(plan.ops[1].made.set && plan.ops[1].made.cookie == 42, "the identity it recorded is kept with the op");
+	reset();
+	add(&undoable, "a", 0);
+	add(&undoable, "taken", 1);
+	ctx_init(&c, &alice, 0);
+	plan_run(&plan, &c);
+	is_str(log_buf, "do:a do:taken undo:a", "a failed op that made nothing is never undone");
 
 	/* Success: nothing undone. */
 	reset();
