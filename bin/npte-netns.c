@@ -257,7 +257,9 @@ static int cmd_gc(struct opts *o)
 	rc = lock_take(true, c.wait_s, cli_who.uid, "gc", &c.err);
 	if (rc)
 		return cli_finish("gc", &c, rc);
-	if (journal_recover(&c, c.note, sizeof c.note) > 0)
+	journal_recover(&c, c.note, sizeof c.note);
+	netns_sweep();
+	if (c.note[0])
 		printf("%s\n", c.note);
 	c.note[0] = '\0';
 	found = gc_scan(&c, true);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "journal.h"
+#include "netns.h"
 #include "shquote.h"
 #include "ops.h"
 #include "registry.h"
@@ -298,6 +299,7 @@ int journal_recover(struct ctx *c, char *warn, size_t wn)
 	}
 	unlinkat(rundir_fd(), NPTE_JOURNAL, 0);
 	ctx_close(c);
+	netns_sweep(); /* a placeholder the dead run had not linked yet */
 	snprintf(warn, wn, "recovered an interrupted transaction (%s): undid %d operation%s", head, undone,
 		 undone == 1 ? "" : "s");
 	return undone;

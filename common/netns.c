@@ -103,7 +103,7 @@ static int home(void)
 
 int netns_add(const char *name, struct err *e, void (*made)(void *, const struct nsid *), void *arg)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX];
 	struct nsid id = {0};
 	struct stat st;
 	struct knl nl;
@@ -112,19 +112,33 @@ int netns_add(const char *name, struct err *e, void (*made)(void *, const struct
 	if (run_dir_shared(e))
 		return e->code;
 	path_of(path, sizeof path, name);
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+	/*
+	 * The placeholder is made under a name only npte uses, its inode
+	 * recorded, and only then linked to NAME (atomically, never over
+	 * anything): a kill at any point leaves either a temporary file that
+	 * netns_sweep removes or a NAME whose inode the record proves ours.
+	 */
+	snprintf(tmp, sizeof tmp, "%s/%s%ld", NETNS_RUN_DIR, NETNS_TMP_PREFIX, (long)getpid());
+	unlink(tmp); /* a leftover of a dead run with our pid */
+	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
-		return err_sys(e, EXIT_FAIL, errno, "%s", name);
-	/* The placeholder is ours from here on: say so before anything can kill us. */
+		return err_sys(e, EXIT_FAIL, errno, "%s: placeholder", name);
 	rc = fstat(fd, &st);
 	close(fd);
 	if (rc < 0) {
 		rc = err_sys(e, EXIT_FAIL, errno, "%s: stat", name);
-		goto undo_file;
+		unlink(tmp);
+		return rc;
 	}
 	id.dev = st.st_dev;
 	id.ino = st.st_ino;
 	made(arg, &id);
+	rc = link(tmp, path);
+	if (rc < 0)
+		rc = err_sys(e, EXIT_FAIL, errno, "%s", name);
+	unlink(tmp);
+	if (rc)
+		return rc;
 	self = home();
 	if (self < 0) {
 		rc = err_sys(e, EXIT_FAIL, -self, "open /proc/self/ns/net");
@@ -152,6 +166,30 @@ undo_file:
 	if (rc)
 		unlink(path);
 	return rc;
+}
+
+int netns_sweep(void)
+{
+	DIR *d = opendir(NETNS_RUN_DIR);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		/* Only npte makes these, and only under its lock: any found by a
+		 * lock holder is a dead run's. A mount point is never touched. */
+		if (strncmp(de->d_name, NETNS_TMP_PREFIX, strlen(NETNS_TMP_PREFIX)) != 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_size != 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }
 
 int netns_del(const char *name, struct err *e)
@@ -182,6 +220,12 @@ int netns_open(const char *name)
 	struct statfs sfs;
 	int fd;
 
+#ifdef NPTE_FAULT
+	/* Test-only builds: every open fails with this errno (gc must stop). */
+	extern int npte_fault_nsopen;
+	if (npte_fault_nsopen > 0)
+		return -npte_fault_nsopen;
+#endif
 	path_of(path, sizeof path, name);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	/* A placeholder is mode 0, unreadable without CAP_DAC_OVERRIDE; statfs
@@ -316,10 +360,37 @@ static int link_at(int dirfd, const char *name, char *buf, size_t n)
 	return 0;
 }
 
+/*
+ * The inode of an fd from /proc/PID/fdinfo/N: an fd opened through a bind
+ * mount (/run/netns/NAME) reads back as that path, not as net:[INO]. Never
+ * stat(2) through the fd instead: on a FUSE file the caller serves, that
+ * call would wait on the caller, with npte's lock held.
+ */
+static int fd_ino(int infodir, const char *fd, unsigned long *ino)
+{
+	char buf[512];
+	int f = openat(infodir, fd, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	char *p;
+
+	*ino = 0;
+	if (f < 0)
+		return errno == ENOENT || errno == ESRCH || errno == EACCES || errno == EPERM ? 0 : -errno;
+	n = read(f, buf, sizeof buf - 1);
+	close(f);
+	if (n < 0)
+		return 0; /* the fd went away meanwhile */
+	buf[n] = '\0';
+	p = strstr(buf, "\nino:");
+	if (p)
+		*ino = strtoul(p + 5, NULL, 10);
+	return 0;
+}
+
 static int scan_pid(int proc, const char *pid_s, int pid)
 {
 	char link[64];
-	int pfd, fdd, rc;
+	int pfd, fdd, infod = -1, rc;
 	DIR *d;
 	struct dirent *de;
 
@@ -330,6 +401,8 @@ static int scan_pid(int proc, const char *pid_s, int pid)
 	if (rc == 0 && link[0])
 		rc = hold_add(pid, link);
 	fdd = rc ? -1 : openat(pfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fdd >= 0)
+		infod = openat(pfd, "fdinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	close(pfd);
 	if (rc)
 		return rc;
@@ -337,17 +410,34 @@ static int scan_pid(int proc, const char *pid_s, int pid)
 		return errno == ENOENT || errno == ESRCH || errno == EACCES || errno == EPERM ? 0 : -errno;
 	d = fdopendir(fdd);
 	if (!d) {
+		rc = -errno;
 		close(fdd);
-		return -errno;
+		if (infod >= 0)
+			close(infod);
+		return rc;
 	}
 	while (!rc && (de = readdir(d))) {
+		unsigned long ino;
+		char net[40];
+
 		if (de->d_name[0] == '.')
 			continue;
 		rc = link_at(dirfd(d), de->d_name, link, sizeof link);
-		if (rc == 0 && link[0])
+		if (rc || !link[0])
+			continue;
+		if (link[0] != '/' || infod < 0) {
 			rc = hold_add(pid, link);
+			continue;
+		}
+		rc = fd_ino(infod, de->d_name, &ino);
+		if (!rc && ino) {
+			snprintf(net, sizeof net, "net:[%lu]", ino);
+			rc = hold_add(pid, net);
+		}
 	}
 	closedir(d);
+	if (infod >= 0)
+		close(infod);
 	return rc;
 }
 

@@ -37,6 +37,11 @@ int netns_prepare(struct err *e);
  * point leaves a record of exactly what this call made.
  */
 int netns_add(const char *name, struct err *e, void (*made)(void *, const struct nsid *), void *arg);
+/* The name a placeholder has before it is linked to its own (not a valid
+ * namespace name, so no verb ever takes it for one). */
+#define NETNS_TMP_PREFIX ".npte-tmp-"
+/* Remove the temporary placeholders a killed run left (lock held). Count or -errno. */
+int netns_sweep(void);
 /* umount2(MNT_DETACH) + unlink; a missing namespace is success. */
 int netns_del(const char *name, struct err *e);
 /* True if /run/netns/NAME exists (any file there, mounted or not), or if

@@ -106,6 +106,7 @@ int deny(struct ctx *c, const char *verb, const char *name)
 /* Test-only builds (never installed): die by SIGKILL right after op k, at
  * the start of op k, or right after the k-th identity record (1-based). */
 int npte_fault_after = -1, npte_fault_pause = -1, npte_fault_in = -1, npte_fault_made = -1;
+int npte_fault_nsopen;
 static int made_calls;
 static void fault_point(size_t done)
 {

@@ -240,7 +240,7 @@ static void env_read(struct caller *who)
 		}
 		keep_env(*e);
 #ifdef NPTE_FAULT
-		extern int npte_fault_after, npte_fault_pause, npte_fault_wire, npte_fault_in, npte_fault_made;
+		extern int npte_fault_after, npte_fault_pause, npte_fault_wire, npte_fault_in, npte_fault_made, npte_fault_nsopen;
 		if (strcmp(*e, "NPTE_FAULT_WIRE=1") == 0)
 			npte_fault_wire = 1;
 		if (strncmp(*e, "NPTE_FAULT_AFTER=", 17) == 0)
@@ -251,6 +251,8 @@ static void env_read(struct caller *who)
 			npte_fault_in = atoi(*e + 14);
 		if (strncmp(*e, "NPTE_FAULT_MADE=", 16) == 0)
 			npte_fault_made = atoi(*e + 16);
+		if (strncmp(*e, "NPTE_FAULT_NSOPEN=", 18) == 0)
+			npte_fault_nsopen = atoi(*e + 18);
 #endif
 		if (strncmp(*e, "SUDO_UID=", 9) == 0)
 			su = *e + 9;

@@ -1,0 +1,326 @@
+#!/usr/bin/env bats
+# The attacks of the 2026-11-23 audit (issue 12), each kept as a regression
+# test. What a sudo caller controls -- rlimits, oom_score_adj, umask, timing,
+# flocks on anything they can open, processes left in a namespace -- must not
+# let them delete what is not theirs, stall other users, or escape the quota.
+# Real sudo with the shipped rule where the attack goes through sudo; the
+# fault build (build/fault/bin) where a kill must land at an exact point.
+
+load sandbox
+
+setup_file() {
+	stage_install
+}
+
+setup() {
+	sandbox_setup
+	sandbox_install
+	ALICE=$(id -u npte-alice)
+	BOB=$(id -u npte-bob)
+	BG=()
+}
+
+teardown() {
+	local p
+	for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; done
+	sandbox_teardown
+}
+
+# as USER CMD ARGS: CMD from the installed prefix, through sudo -n, as npte-USER.
+as() {
+	local u=$1 c=$2
+	shift 2
+	sb runuser -u "npte-$u" -- sudo -n "$P/$c" "$@" </dev/null
+}
+
+# in_as USER 'SHELL TEXT': a shell of npte-USER (to set ulimits, umask...) that
+# ends in `exec sudo ...`; $P is passed as $1.
+in_as() {
+	sb runuser -u "npte-$1" -- sh -c "$2" sh "$P" </dev/null
+}
+
+# The inode of a namespace: it changes when a namespace is removed and remade.
+ino() {
+	sb stat -L -c %i "/run/netns/$1"
+}
+
+# Wait (up to 20 s) until FILE (a background writer's output) has a line.
+wait_line() {
+	for _ in $(seq 400); do [ -s "$1" ] && return 0; sleep 0.05; done
+	return 1
+}
+
+@test "a create killed while it tries a name that exists undoes nothing: bob's and root's namespaces survive, same identity, working" {
+	as_uid "$BOB" npte-netns create bnet
+	sb ip netns add prod
+	local ib ip n
+	ib=$(ino bnet)
+	ip=$(ino prod)
+	for n in bnet prod; do
+		# killed at the start of `netns add` (op 1, after the quota check): the
+		# audit's flock wait put the death exactly there
+		run as_uid "$ALICE" env NPTE_FAULT_IN=1 "$FAULT/npte-netns" create "$n"
+		[ "$status" -eq 137 ] || { echo "$output"; return 1; }
+		# the next lock holder recovers the dead run
+		run as_uid "$ALICE" npte-netns gc
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"undid 0 operations"* ]] || { echo "$output"; return 1; }
+	done
+	[ "$(ino bnet)" = "$ib" ]
+	[ "$(ino prod)" = "$ip" ]
+	sb ip netns exec prod ip -o link show lo | grep -q LOOPBACK
+	run as_uid "$BOB" npte-netns show bnet
+	[ "$status" -eq 0 ]
+	# root's namespace never got a marker; bob's still names bob
+	[ ! -e "$(sb sh -c 'echo /run/npte/netns/prod')" ] || ! sb test -e /run/npte/netns/prod
+	sb grep -qx "owner=$BOB" /run/npte/netns/bnet
+}
+
+@test "the same for links, addresses, routes and qdiscs: a duplicate killed mid-op is never undone" {
+	as_uid "$ALICE" npte-netns create a1 a2
+	as_uid "$ALICE" npte-veth add a1 a2
+	as_uid "$ALICE" npte-addr add a1 if-a2 10.9.0.1/24
+	as_uid "$ALICE" npte-route add a1 10.8.0.0/16 10.9.0.2
+	as_uid "$ALICE" npte-netem rate a1 if-a2 20mbit
+	local before idx
+	before=$(sb_state)
+	idx=$(sb ip netns exec a1 cat /sys/class/net/if-a2/ifindex)
+	# op index of the mutation in each plan: after one guard (two for veth)
+	run as_uid "$ALICE" env NPTE_FAULT_IN=2 "$FAULT/npte-veth" add a1 a2
+	[ "$status" -eq 137 ]
+	run as_uid "$ALICE" env NPTE_FAULT_IN=1 "$FAULT/npte-addr" add a1 if-a2 10.9.0.1/24
+	[ "$status" -eq 137 ]
+	run as_uid "$ALICE" env NPTE_FAULT_IN=1 "$FAULT/npte-route" add a1 10.8.0.0/16 10.9.0.2
+	[ "$status" -eq 137 ]
+	run as_uid "$ALICE" env NPTE_FAULT_IN=1 "$FAULT/npte-netem" rate a1 if-a2 20mbit
+	[ "$status" -eq 137 ]
+	run as_uid "$ALICE" npte-netns gc
+	[ "$status" -eq 0 ]
+	[ "$(sb_state)" = "$before" ]
+	[ "$(sb ip netns exec a1 cat /sys/class/net/if-a2/ifindex)" = "$idx" ]
+}
+
+@test "a kill right after each identity record of a lab create: the next holder removes exactly what that run made" {
+	local k rc
+	for k in $(seq 1 40); do
+		run sb env NPTE_FAULT_MADE="$k" "$FAULT/npte-lab" create
+		rc=$status
+		[ "$rc" -eq 0 ] && break
+		[ "$rc" -eq 137 ] || { echo "k=$k: $output"; return 1; }
+		run sb npte-netns gc
+		[ "$status" -eq 0 ] || { echo "gc after k=$k: $output"; return 1; }
+		[ -z "$(sb ip netns list)" ] || { echo "k=$k left: $(sb ip netns list)"; return 1; }
+		[ -z "$(sb ls /run/npte/netns)" ] || { echo "k=$k left markers"; return 1; }
+	done
+	[ "$rc" -eq 0 ]
+	echo "# lab create: $((k - 1)) identity records, each a kill point" >&3
+	[ "$k" -gt 20 ]
+}
+
+@test "through sudo: ulimit -t/-f and a storm of flocks on /run/netns cannot turn a create into deleting bob's or root's namespace" {
+	as bob npte-netns create bnet
+	sb ip netns add prod
+	local ib ip n
+	ib=$(ino bnet)
+	ip=$(ino prod)
+	# carol, not in group npte, holds 15000 shared flocks on the world-readable /run/netns
+	sb runuser -u npte-carol -- sh -c 'ulimit -n "$(ulimit -H -n)"; exec "$@"' sh perl -e 'use Fcntl qw(:DEFAULT :flock); my @h;
+		for (1 .. 15000) { sysopen(my $h, "/run/netns", O_RDONLY) or die "open: $!"; flock($h, LOCK_SH) or die; push @h, $h }
+		$| = 1; print "$$\n"; sleep 120' >"$BATS_TEST_TMPDIR/storm" 3>&- &
+	BG+=($!)
+	wait_line "$BATS_TEST_TMPDIR/storm"
+	BG+=("$(cat "$BATS_TEST_TMPDIR/storm")")
+	for n in bnet prod; do
+		# a soft CPU limit of 1 s (raised again by npte) and a file size limit of 0
+		# (the journal write would raise SIGXFSZ): the create fails on the name, alive
+		run in_as alice "ulimit -S -t 1; ulimit -S -f 0; exec sudo -n \"\$1/npte-netns\" create --wait 20 $n"
+		[ "$status" -eq 1 ] || { echo "$n: $status $output"; return 1; }
+		[[ "$output" == *"$n: File exists"* ]]
+		# a hard CPU limit npte cannot raise without CAP_SYS_RESOURCE is refused up front
+		run in_as alice "ulimit -t 1; exec sudo -n \"\$1/npte-netns\" create --wait 20 $n"
+		[ "$status" -eq 1 ] || [ "$status" -eq 2 ] || { echo "$n: $status $output"; return 1; }
+		[[ "$output" == *"File exists"* || "$output" == *"RLIMIT_CPU"* ]]
+	done
+	run as alice npte-netns gc
+	[ "$status" -eq 0 ]
+	[ "$(ino bnet)" = "$ib" ]
+	[ "$(ino prod)" = "$ip" ]
+	sb ip netns exec prod ip -o link show lo | grep -q LOOPBACK
+	run as bob npte-netns show bnet
+	[ "$status" -eq 0 ]
+}
+
+@test "a flock on /run/netns held by a user outside group npte stalls no one: alice creates, bob adds an address" {
+	as bob npte-netns create b1 b2
+	as bob npte-veth add b1 b2
+	# carol holds /run/netns exclusively (what iproute2 waits on), forever
+	sb runuser -u npte-carol -- flock -x /run/netns sh -c 'echo $$; exec sleep 120' >"$BATS_TEST_TMPDIR/held" 3>&- &
+	BG+=($!)
+	wait_line "$BATS_TEST_TMPDIR/held"
+	BG+=("$(cat "$BATS_TEST_TMPDIR/held")")
+	# --wait 1: on the audited main both gave up after a second (exit 75)
+	run as alice npte-netns create --wait 1 a1
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run as bob npte-addr add --wait 1 b1 if-b2 10.9.0.1/24
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	sb ip netns exec b1 ip -o addr show dev if-b2 | grep -q 10.9.0.1/24
+}
+
+@test "destroy refuses a namespace a process still holds (in it, an fd on it, a socket in it), so the quota counts what exists" {
+	sb sh -c 'printf "max_namespaces = 1\n" > /etc/npte/npte.conf'
+	as alice npte-netns create a1
+	as alice npte-run a1 sleep 120 3>&- &
+	BG+=($!)
+	for _ in $(seq 100); do [ -n "$(sb ip netns pids a1)" ] && break; sleep 0.05; done
+	run as alice npte-netns destroy a1
+	[ "$status" -eq 2 ]
+	[ "$output" = "npte-netns: destroy: a1: in use by 1 process; stop it first" ]
+	sb test -e /run/netns/a1
+	sb test -e /run/npte/netns/a1
+	# so no second namespace: the one in use still counts
+	run as alice npte-netns create a2
+	[ "$status" -eq 2 ]
+	[[ "$output" == *quota* ]]
+	sb ip netns pids a1 | sb xargs kill
+	wait "${BG[0]}" || true
+	# an fd on the namespace held by a process outside it
+	sb sh -c 'exec 7</run/netns/a1; echo $$; exec sleep 120' >"$BATS_TEST_TMPDIR/fd" 3>&- &
+	BG+=($!)
+	wait_line "$BATS_TEST_TMPDIR/fd"
+	BG+=("$(cat "$BATS_TEST_TMPDIR/fd")")
+	run as alice npte-netns destroy a1
+	[ "$status" -eq 2 ] || { echo "fd: $status $output"; return 1; }
+	[[ "$output" == *"in use by 1 process"* ]] || { echo "fd: $output"; return 1; }
+	kill "${BG[2]}"
+	wait "${BG[1]}" || true
+	# a socket made in the namespace, held by a process that has left it (x86_64: setns is 308)
+	if [ "$(uname -m)" = x86_64 ]; then
+		# shellcheck disable=SC2016
+		sb ip netns exec a1 perl -e 'use Socket; socket(my $s, AF_INET, SOCK_DGRAM, 0) or die;
+			bind($s, pack_sockaddr_in(7777, inet_aton("127.0.0.1"))) or die "bind: $!";
+			open(my $ns, "<", $ARGV[0]) or die; syscall(308, fileno($ns), 0x40000000) == 0 or die "setns: $!";
+			$| = 1; print "$$\n"; sleep 120' "/proc/$SB_PID/ns/net" >"$BATS_TEST_TMPDIR/sock" 3>&- &
+		BG+=($!)
+		wait_line "$BATS_TEST_TMPDIR/sock"
+		BG+=("$(cat "$BATS_TEST_TMPDIR/sock")")
+		[ -z "$(sb ip netns pids a1)" ]
+		run as alice npte-netns destroy a1
+		[ "$status" -eq 2 ] || { echo "socket: $status $output"; return 1; }
+		[[ "$output" == *"in use by 1 process"* ]] || { echo "socket: $output"; return 1; }
+		kill "${BG[4]}"
+		wait "${BG[3]}" || true
+	fi
+	run as alice npte-netns destroy a1
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run as alice npte-netns create a2
+	[ "$status" -eq 0 ]
+}
+
+@test "gc under fd pressure changes nothing it cannot prove: ulimit -n 12, and every open failing with EMFILE" {
+	as alice npte-netns create g1 g2 g3
+	local before
+	before=$(sb_state)
+	run in_as alice 'ulimit -S -n 12; exec sudo -n "$1/npte-netns" gc'
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$output" = "nothing to repair" ]
+	# a hard limit npte cannot raise (no CAP_SYS_RESOURCE) is refused, not worked around
+	run in_as alice 'ulimit -S -n 12; ulimit -H -n 12; exec sudo -n "$1/npte-netns" gc'
+	[ "$status" -eq 0 ] || [ "$status" -eq 2 ]
+	[ "$status" -eq 0 ] || [[ "$output" == *RLIMIT_NOFILE* ]]
+	# the administrator's gc, with every namespace open failing: it stops, exit 1
+	run sb env NPTE_FAULT_NSOPEN=24 "$FAULT/npte-netns" gc
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Too many open files"* && "$output" == *"nothing was changed"* ]]
+	[ "$(sb_state)" = "$before" ]
+}
+
+@test "hostile bytes in any value come back escaped on one line, from every binary" {
+	local bad=$'x\e[31m\ny' cmd w
+	as_uid "$ALICE" npte-netns create n1 n2
+	while IFS= read -r cmd; do
+		read -r -a w <<<"$cmd"
+		run sb env SUDO_UID="$ALICE" SUDO_GID="$ALICE" "${w[@]//BAD/$bad}"
+		[ "$status" -eq 2 ] || { echo "$cmd: $status $output"; return 1; }
+		# one error line; only a usage text may follow it
+		[ "${#lines[@]}" -eq 1 ] || [[ "${lines[1]}" == usage:* ]] || { echo "$cmd: $output"; return 1; }
+		! printf '%s' "$output" | grep -qP '[\x00-\x09\x0b-\x1f\x7f]' || { echo "$cmd: raw control byte"; return 1; }
+		[[ "${lines[0]}" == *'\x1b[31m\x0ay'* ]] || { echo "$cmd: $output"; return 1; }
+	done <<-'EOF'
+		npte-netns create BAD
+		npte-netem apply n1 lo --delay 1msBAD
+		npte-netem apply n1 lo --loss BAD
+		npte-netem apply n1 lo --rate BAD
+		npte-netem rate n1 lo BAD
+		npte-netem apply n1 lo --limit BAD
+		npte-addr add n1 lo BAD
+		npte-route add n1 BAD 10.0.0.1
+		npte-veth add BAD n2
+		npte-run -e BAD n1 true
+		npte-lab netem --profile BAD
+		npte-lock BAD
+	EOF
+}
+
+@test "a transaction with more than 4096 journal entries killed near its end is rolled back whole" {
+	local names
+	names=$(printf 'k%d ' $(seq 2100))
+	# 1 quota check + 6 ops per namespace = 12601 ops, 4200 of them undoable
+	# (journaled); killed after op 12550
+	# shellcheck disable=SC2086
+	run sb env NPTE_FAULT_AFTER=12550 "$FAULT/npte-netns" create $names
+	[ "$status" -eq 137 ]
+	[ "$(sb ip netns list | wc -l)" -ge 2090 ]
+	run sb npte-netns gc
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"recovered an interrupted transaction"* ]]
+	[ -z "$(sb ip netns list)" ]
+	[ -z "$(sb ls /run/npte/netns)" ]
+}
+
+@test "a registry of more than 4096 markers is read whole; a marker npte cannot read fails the quota closed" {
+	as_uid "$ALICE" npte-netns create r1
+	sb sh -c 'for i in $(seq 4200); do printf "owner=0\n" > /run/npte/netns/m$i; done'
+	run sb npte-netns list --json
+	[ "$status" -eq 0 ]
+	[ "$(jq length <<<"$output")" -eq 4201 ]
+	[ "$(jq '[.[] | select(.present)] | length' <<<"$output")" -eq 1 ]
+	sb sh -c 'printf "garbage" > /run/npte/netns/zz'
+	run as_uid "$ALICE" npte-netns create r2
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"quota: read marker zz"* ]]
+	! sb test -e /run/netns/r2
+}
+
+@test "a namespace swapped under its name (ip netns del + add) is not present in list, refused by every verb, repaired by gc" {
+	as_uid "$ALICE" npte-netns create sw
+	sb ip netns del sw
+	sb ip netns add sw
+	run as_uid "$ALICE" npte-netns list --json
+	[ "$output" = '[{"name":"sw","owner":'"$ALICE"',"present":false}]' ]
+	run as_uid "$ALICE" npte-netns show sw
+	[ "$status" -eq 2 ]
+	run as_uid "$ALICE" npte-run sw true
+	[ "$status" -eq 2 ]
+	run as_uid "$ALICE" npte-netem rate sw lo 10mbit
+	[ "$status" -eq 2 ]
+	run as_uid "$ALICE" npte-netns gc
+	[[ "$output" == *"remove marker sw: the namespace under that name is not the one npte made"* ]]
+	! sb test -e /run/npte/netns/sw
+	# root's namespace is left alone
+	sb test -e /run/netns/sw
+}
+
+@test "while a dead run's journal is pending, npte-run refuses (exit 75) rather than enter what recovery will remove" {
+	as_uid "$ALICE" npte-netns create j0
+	# killed right after the marker write of j1 (ops 0-6: quota, add, lo, 3 sysctls, marker)
+	run as_uid "$ALICE" env NPTE_FAULT_AFTER=7 "$FAULT/npte-netns" create j1
+	[ "$status" -eq 137 ]
+	run as_uid "$ALICE" npte-run j1 true
+	[ "$status" -eq 75 ]
+	[[ "$output" == *"awaits recovery"* ]]
+	run as_uid "$ALICE" npte-netns gc
+	[ "$status" -eq 0 ]
+	! sb test -e /run/netns/j1
+	run as_uid "$ALICE" npte-run j0 true
+	[ "$status" -eq 0 ]
+}
