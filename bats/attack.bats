@@ -26,13 +26,6 @@ teardown() {
 	sandbox_teardown
 }
 
-# as USER CMD ARGS: CMD from the installed prefix, through sudo -n, as npte-USER.
-as() {
-	local u=$1 c=$2
-	shift 2
-	sb runuser -u "npte-$u" -- sudo -n "$P/$c" "$@" </dev/null
-}
-
 # in_as USER 'SHELL TEXT': a shell of npte-USER (to set ulimits, umask...) that
 # ends in `exec sudo ...`; $P is passed as $1.
 in_as() {

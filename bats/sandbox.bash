@@ -217,6 +217,13 @@ stage_install() {
 		{ cat "$BATS_FILE_TMPDIR/install.log" >&3; return 1; }
 }
 
+# as USER CMD ARGS: CMD from the installed prefix, through sudo -n, as npte-USER.
+as() {
+	local u=$1 c=$2
+	shift 2
+	sb runuser -u "npte-$u" -- sudo -n "$P/$c" "$@" </dev/null
+}
+
 # From setup, after sandbox_setup: the staged install at /run/ptest inside the
 # sandbox (root-owned, nothing writable above it), its rule bound over
 # /etc/sudoers.d and an empty /etc/npte there; the host's files stay as they are.

@@ -25,13 +25,6 @@ teardown() {
 	sandbox_teardown
 }
 
-# as USER CMD ARGS: CMD from the installed prefix, through sudo -n, as npte-USER.
-as() {
-	local u=$1 c=$2
-	shift 2
-	sb runuser -u "npte-$u" -- sudo -n "$P/$c" "$@" </dev/null
-}
-
 @test "make install: root-owned binaries, not group/other-writable, a visudo-checked 0440 rule with no SETENV" {
 	local f
 	for f in "$STAGE"/run/ptest/sbin/*; do
