@@ -17,9 +17,10 @@ teardown() {
 }
 
 # The number of ops in a verb's plan: its dry-run's op lines are the lines
-# after the last guard/trap line that are not bookkeeping.
+# that are not bookkeeping (the subshell, the functions' indented bodies, the
+# lock and its holder record, traps, steps).
 nops() {
-	sb "$@" -n | awk '/^(step=|trap |rollback|finish|rc=|\t|:$|}|#|set |umask |install |exec 9|flock )/ {next} {n++} END {print n}'
+	sb "$@" -n | awk '/^(step=|trap |rollback|finish|  |:$|}|#|set |umask |install |exec 9|flock |printf .pid=|[()]$)/ {next} {n++} END {print n}'
 }
 
 # For k = 0..N+1: kill "$@" after op k, recover with gc, and require the

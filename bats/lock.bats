@@ -52,7 +52,7 @@ hold() {
 	[ "$(sb npte-lock status)" = unlocked ]
 }
 
-@test "held by something that wrote no record (flock(1), a dry-run script): the pid, no made-up details" {
+@test "held by something that wrote no record (flock(1)): the pid, no made-up details" {
 	sb install -d -m 0700 /run/npte
 	hold flock /run/npte/lock sleep 3
 	run sb npte-lock status --json
@@ -61,6 +61,32 @@ hold() {
 	[ "$(jq -r .verb <<<"$output")" = null ]
 	[ "$(jq -r .since <<<"$output")" = null ]
 	[ "$(jq -r .pid <<<"$output")" = "$(sb pgrep -x flock)" ]
+}
+
+@test "held by a dry-run preview: status and a busy live run name it, by flock's pid as /proc/locks has it" {
+	# the preview of a create, made to linger with the lock held
+	sb npte-netns create -n slow | sed "/^trap '' /a sleep 3" >"$BATS_TEST_TMPDIR/preview.sh"
+	grep -qx 'sleep 3' "$BATS_TEST_TMPDIR/preview.sh"
+	hold sh "$BATS_TEST_TMPDIR/preview.sh"
+	for _ in $(seq 100); do
+		[[ "$(sb npte-lock status)" == *preview* ]] && break
+		sleep 0.02
+	done
+	local pid id
+	# /proc/locks is the whole host's: the entry for this sandbox's lock file
+	id=$(sb stat -c '%Hd %Ld %i' /run/npte/lock | { read -r ma mi ino; printf '%02x:%02x:%s' "$ma" "$mi" "$ino"; })
+	pid=$(sb awk -v id="$id" '$2 == "FLOCK" && $6 == id { print $5 }' /proc/locks)
+	[ -n "$pid" ] || { echo "no flock on $id in /proc/locks"; return 1; }
+	run sb npte-lock status
+	[[ "$output" == "locked (exclusive) by pid $pid: npte-netns create (dry-run preview), uid 0, since "*Z ]] ||
+		{ echo "$output"; return 1; }
+	run sb npte-netns create --wait 0 quick
+	[ "$status" -eq 75 ]
+	[[ "$output" == *"held by pid $pid (npte-netns create (dry-run preview), uid 0, for "*"s); retry later" ]] ||
+		{ echo "$output"; return 1; }
+	wait "$HOLD_BG"
+	[ "$(sb ip netns list | cut -d' ' -f1)" = slow ]
+	[ "$(sb npte-lock status)" = unlocked ]
 }
 
 @test "busy past --wait: exit 75 naming the holder, nothing changed; --wait 0 does not wait at all" {

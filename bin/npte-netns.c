@@ -227,8 +227,9 @@ static int cmd_gc(struct opts *o)
 		cli_plan.exclusive = true;
 		snprintf(cli_plan.title, sizeof cli_plan.title, "npte-netns gc");
 		gc_scan(&c, false);
-		plan_render(stdout, &cli_plan, &c);
+		plan_render_open(stdout, &cli_plan, &c);
 		journal_render(stdout, &c);
+		plan_render_close(stdout);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
 	rc = lock_take(true, c.wait_s, cli_who.uid, "gc", &c.err);

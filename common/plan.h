@@ -91,6 +91,10 @@ int plan_run(struct plan *p, struct ctx *c);
 
 /* Write the dry-run script for p to f. */
 void plan_render(FILE *f, const struct plan *p, const struct ctx *c);
+/* The same in two halves, for a caller that adds lines to the body (gc -n):
+ * open writes all but the subshell's closing line, close writes that. */
+void plan_render_open(FILE *f, const struct plan *p, const struct ctx *c);
+void plan_render_close(FILE *f);
 
 /* Shell fragments shared by renderers. */
 void render_words(FILE *f, const char *const *words); /* NULL-terminated, each quoted, newline */
