@@ -5,7 +5,8 @@
 # live run's in a second sandbox) and leave the shell exactly as it was:
 # options, umask, traps, signal dispositions, open fds, variables and
 # functions. Previews that fail (a guard's refusal, a kernel refusal with
-# rollback) report their status and the shell survives unchanged; then a
+# rollback) report their status and the shell survives unchanged, as after
+# npte-run's preview (which execs) with a long argument; then a
 # live verb typed in the same shell gets the lock and succeeds.
 
 load sandbox
@@ -102,6 +103,18 @@ paste_roundtrip() {
 	[ "$live" = "$pasted_state" ] || { diff <(echo "$live") <(echo "$pasted_state"); return 1; }
 	record 2
 	unchanged 2
+
+	# npte-run's preview ends in exec: that ends the subshell, not the shell;
+	# a 1500-byte argument (busybox's editor takes about 1000 a line) arrives whole
+	local long
+	long=$(printf 'x%.0s' $(seq 700))"'quoted'"$(printf 'z%.0s' $(seq 792))
+	# shellcheck disable=SC2016 # for the sh -c
+	sb npte-run -n client -- sh -c 'printf %s "$1" >"$2"' sh "$long" "$D/long.out" >"$D/run.sh"
+	pasted "$D/run.sh" 5
+	[ "$RC" = 0 ] || { echo "npte-run preview: exit $RC"; pane; return 1; }
+	[ "$(cat "$D/long.out")" = "$long" ] || { echo "the argument did not arrive whole"; pane; return 1; }
+	record 6
+	unchanged 6
 
 	# a guard refuses: exit 2, said so, nothing changed, the shell lives on
 	sb npte-netns destroy -n nosuch >"$D/refused.sh"

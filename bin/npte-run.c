@@ -309,7 +309,12 @@ static int run_exec(struct ctx *c, const struct op *op)
 
 static void run_render(FILE *f, const struct op *op, const struct ctx *c)
 {
+	/* How long the line is at env -i: fixed words, the namespace, the user. */
+	size_t col = strlen("exec ip netns exec  env -i") + sh_quote_buf(NULL, 0, op->ns);
+
 	(void)c;
+	if (!who.admin)
+		col += strlen(" runuser -u  --") + sh_quote_buf(NULL, 0, user.name);
 	fputs("exec ", f);
 	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, NULL});
 	if (!who.admin) {
@@ -317,14 +322,11 @@ static void run_render(FILE *f, const struct op *op, const struct ctx *c)
 		render_cmd(f, (const char *[]){"runuser", "-u", user.name, "--", NULL});
 	}
 	fputs(" env -i", f);
-	for (int i = 0; envp[i]; i++) {
-		fputc(' ', f);
-		sh_quote(f, envp[i]);
-	}
-	for (int i = 0; cmd[i]; i++) {
-		fputc(' ', f);
-		sh_quote(f, cmd[i]);
-	}
+	/* The environment and the command are the caller's: any length. */
+	for (int i = 0; envp[i]; i++)
+		render_wrapped(f, envp[i], &col);
+	for (int i = 0; cmd[i]; i++)
+		render_wrapped(f, cmd[i], &col);
 	fputc('\n', f);
 }
 

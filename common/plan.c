@@ -194,6 +194,50 @@ void render_cmd(FILE *f, const char *const *words)
 	}
 }
 
+/*
+ * A preview may be pasted, and busybox sh's line editor takes about 1000
+ * bytes a line. Before a word that would take the line past RENDER_WIDTH,
+ * break it with backslash-newline; a word longer than that goes in pieces,
+ * each quoted alone and joined by backslash-newline, which the shell removes
+ * (outside quotes) before it splits words: the pieces make one word again.
+ */
+void render_wrapped(FILE *f, const char *w, size_t *col)
+{
+	char piece[RENDER_WIDTH];
+	size_t q = sh_quote_buf(NULL, 0, w);
+
+	/* Room is kept after the word for the space and backslash of a break. */
+	if (*col + 1 + q + 2 > RENDER_WIDTH) {
+		fputs(" \\\n  ", f);
+		*col = 2;
+	} else {
+		fputc(' ', f);
+		(*col)++;
+	}
+	if (*col + q + 2 <= RENDER_WIDTH) {
+		sh_quote(f, w);
+		*col += q;
+		return;
+	}
+	for (size_t at = 0; w[at];) {
+		/* As many bytes as fit quoted, with the backslash after them;
+		 * a ' counts as the 4 of '\''. */
+		size_t n = 0, cost = 2;
+
+		if (at) {
+			fputs("\\\n", f);
+			*col = 0;
+		}
+		while (w[at + n] && *col + cost + (w[at + n] == '\'' ? 4 : 1) < RENDER_WIDTH)
+			cost += w[at + n++] == '\'' ? 4 : 1;
+		memcpy(piece, w + at, n);
+		piece[n] = '\0';
+		sh_quote(f, piece);
+		*col += sh_quote_buf(NULL, 0, piece);
+		at += n;
+	}
+}
+
 void render_words(FILE *f, const char *const *words)
 {
 	render_cmd(f, words);

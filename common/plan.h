@@ -99,6 +99,10 @@ void plan_render_close(FILE *f);
 /* Shell fragments shared by renderers. */
 void render_words(FILE *f, const char *const *words); /* NULL-terminated, each quoted, newline */
 void render_cmd(FILE *f, const char *const *words);   /* same, without the newline */
+/* One more word of a line now *col bytes long, after a space or a line break
+ * (when the line would pass RENDER_WIDTH); a longer word goes in pieces. */
+#define RENDER_WIDTH 160
+void render_wrapped(FILE *f, const char *w, size_t *col);
 
 /* Per-transaction namespace handles (closed by ctx_close). */
 int ctx_ns(struct ctx *c, const char *name, struct nshandle **out);

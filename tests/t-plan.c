@@ -195,6 +195,24 @@ int main(void)
 		   "a shared holder writes no record, as lock_take");
 	}
 
+	/* Long lines of the caller's words wrap, for busybox's line editor. */
+	{
+		static char out[8192], word[1001];
+		size_t col = 10, longest = 0, at = 0;
+		FILE *f = fmemopen(out, sizeof out, "w");
+
+		memset(word, '\'', sizeof word - 1);
+		render_wrapped(f, "short", &col);
+		render_wrapped(f, word, &col);
+		fclose(f);
+		ok(strncmp(out, " short \\\n  '", 12) == 0, "a short word stays; a long one starts a new line");
+		for (const char *nl; (nl = strchr(out + at, '\n')); at = (size_t)(nl - out) + 1)
+			if ((size_t)(nl - out) - at > longest)
+				longest = (size_t)(nl - out) - at;
+		ok(longest <= RENDER_WIDTH && strlen(out + at) <= RENDER_WIDTH, "no line passes %d bytes", RENDER_WIDTH);
+		is_int((long)col, (long)strlen(out + at), "the column is where the line ends");
+	}
+
 	/* Goldens of the real verbs. */
 	reset();
 	plan.verb = "create";
