@@ -151,6 +151,23 @@ return_to_before() {
 	[[ "$output" == *"nothing to repair"* ]]
 }
 
+@test "gc -n after a kill: the journal's undo lines are inside the preview's subshell, and it repairs as gc would" {
+	run sb env NPTE_FAULT_AFTER=3 "$FAULT/npte-netns" create a b
+	[ "$status" -eq 137 ]
+	sb npte-netns gc -n >"$BATS_TEST_TMPDIR/gc.sh"
+	shellcheck -s sh -S warning "$BATS_TEST_TMPDIR/gc.sh"
+	# the undo lines come before the subshell's end, which ends the script
+	[[ "$(tail -n 4 "$BATS_TEST_TMPDIR/gc.sh")" == "# undo what an interrupted transaction left (npte-netns create, uid 0, pid "*$'\nip netns del a || true\nrm -f /run/npte/journal\n)' ]] ||
+		{ tail -n 4 "$BATS_TEST_TMPDIR/gc.sh"; return 1; }
+	run sb sh "$BATS_TEST_TMPDIR/gc.sh"
+	[ "$status" -eq 0 ]
+	[ -z "$(sb ip netns list)" ]
+	run sb test -e /run/npte/journal
+	[ "$status" -ne 0 ]
+	run sb npte-netns gc
+	[[ "$output" == *"nothing to repair"* ]]
+}
+
 @test "SIGINT, SIGTERM and SIGTSTP during a transaction wait for its commit" {
 	local sig pid
 	for sig in INT TERM TSTP; do
