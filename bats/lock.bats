@@ -11,6 +11,7 @@ setup() {
 }
 
 teardown() {
+	rm -f "$BATS_TEST_TMPDIR/gate" # a lingering preview's cue to end
 	[ -n "${HOLD_BG:-}" ] && kill "$HOLD_BG" 2>/dev/null
 	sandbox_teardown
 }
@@ -40,7 +41,7 @@ hold() {
 	t0=$(date +%s)
 	hold env SUDO_UID=4321 SUDO_GID=4321 NPTE_FAULT_PAUSE=1 "$FAULT/npte-netns" create slow
 	local pid
-	pid=$(sb pgrep -f "npte-netns create slow")
+	pid=$(pgrep -f "npte-netns create slow" --ns "$SB_PID" --nslist net)
 	run sb npte-lock status
 	[[ "$output" == "locked (exclusive) by pid $pid: npte-netns create, uid 4321, since "*Z ]] ||
 		{ echo "$output"; return 1; }
@@ -60,13 +61,17 @@ hold() {
 	[ "$(jq -r .uid <<<"$output")" = null ]
 	[ "$(jq -r .verb <<<"$output")" = null ]
 	[ "$(jq -r .since <<<"$output")" = null ]
-	[ "$(jq -r .pid <<<"$output")" = "$(sb pgrep -x flock)" ]
+	# pgrep sees the whole host (previews run flock too): this sandbox's only
+	[ "$(jq -r .pid <<<"$output")" = "$(pgrep -x flock --ns "$SB_PID" --nslist net)" ]
 }
 
 @test "held by a dry-run preview: status and a busy live run name it, by flock's pid as /proc/locks has it" {
-	# the preview of a create, made to linger with the lock held
-	sb npte-netns create -n slow | sed "/^trap '' /a sleep 3" >"$BATS_TEST_TMPDIR/preview.sh"
-	grep -qx 'sleep 3' "$BATS_TEST_TMPDIR/preview.sh"
+	# the preview of a create, made to linger with the lock held until $gate goes
+	local gate=$BATS_TEST_TMPDIR/gate
+	touch "$gate"
+	sb npte-netns create -n slow |
+		sed "/^trap '' /a while [ -e $gate ]; do sleep 0.05; done" >"$BATS_TEST_TMPDIR/preview.sh"
+	grep -q "^while \[ -e $gate" "$BATS_TEST_TMPDIR/preview.sh"
 	hold sh "$BATS_TEST_TMPDIR/preview.sh"
 	for _ in $(seq 100); do
 		[[ "$(sb npte-lock status)" == *preview* ]] && break
@@ -84,6 +89,7 @@ hold() {
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"held by pid $pid (npte-netns create (dry-run preview), uid 0, for "*"s); retry later" ]] ||
 		{ echo "$output"; return 1; }
+	rm "$gate"
 	wait "$HOLD_BG"
 	[ "$(sb ip netns list | cut -d' ' -f1)" = slow ]
 	[ "$(sb npte-lock status)" = unlocked ]
