@@ -299,16 +299,19 @@ void plan_render_open(FILE *f, const struct plan *p, const struct ctx *c)
 	fprintf(f, "flock%s -E 75 -w %u 9 & wait \"$!\" || { echo ", p->exclusive ? "" : " -s", c->wait_s);
 	sh_quote(f, msg);
 	fprintf(f, " >&2; exit 75; }\n");
-	if (p->exclusive) {
-		/* The holder record, as lock_take writes it; >| in case of set -C. */
-		snprintf(msg, sizeof msg, "%s (dry-run preview)", p->verb);
-		fprintf(f, "printf 'pid=%%s\\nuid=%%s\\nprog=%%s\\nverb=%%s\\nsince=%%s\\n' \"$!\" %u ",
-			(unsigned)c->who.uid);
-		sh_quote(f, prog);
-		fputc(' ', f);
-		sh_quote(f, msg);
-		fprintf(f, " \"$(date +%%s)\" >|%s/lock\n", NPTE_RUN_DIR);
-	}
+	/*
+	 * The holder record, as lock_take writes it (>| in case of set -C).
+	 * A shared holder writes one too, unlike lock_take: flock(1) has exited,
+	 * so nothing else can name it, and while it holds the lock shared no
+	 * exclusive holder's record exists to be overwritten.
+	 */
+	snprintf(msg, sizeof msg, "%s (dry-run preview)", p->verb);
+	fprintf(f, "printf 'pid=%%s\\nuid=%%s\\nprog=%%s\\nverb=%%s\\nsince=%%s\\n' \"$!\" %u ",
+		(unsigned)c->who.uid);
+	sh_quote(f, prog);
+	fputc(' ', f);
+	sh_quote(f, msg);
+	fprintf(f, " \"$(date +%%s)\" >|%s/lock\n", NPTE_RUN_DIR);
 	/* The live run blocks these while it holds the lock; the script ignores them. */
 	fprintf(f, "trap '' HUP INT QUIT TERM TSTP TTIN TTOU PIPE\n");
 	for (size_t i = 0; i < p->n; i++) {

@@ -191,8 +191,9 @@ int main(void)
 				     "npte-netns 'create (dry-run preview)' \"$(date +%s)\" >|/run/npte/lock\n") != NULL,
 		   "script's holder record names flock's pid (the one in /proc/locks) and the preview");
 		plan.exclusive = false;
-		ok(strstr(render(&alice), "flock -s ") != NULL && strstr(render(&alice), "pid=") == NULL,
-		   "a shared holder writes no record, as lock_take");
+		ok(strstr(render(&alice), "flock -s -E 75 -w 30 9 & wait") != NULL &&
+			   strstr(render(&alice), "verb=%s\\nsince=%s\\n' \"$!\"") != NULL,
+		   "a shared preview records itself too (its flock has exited)");
 	}
 
 	/* Long lines of the caller's words wrap, for busybox's line editor. */
