@@ -17,9 +17,10 @@ teardown() {
 }
 
 # The number of ops in a verb's plan: its dry-run's op lines are the lines
-# after the last guard/trap line that are not bookkeeping.
+# that are not bookkeeping (the subshell, the functions' indented bodies, the
+# lock and its holder record, traps, steps).
 nops() {
-	sb "$@" -n | awk '/^(step=|trap |rollback|finish|rc=|\t|:$|}|#|set |umask |install |exec 9|flock )/ {next} {n++} END {print n}'
+	sb "$@" -n | awk '/^(step=|trap |rollback|finish|  |:$|}|#|set |umask |install |exec 9|flock |printf .pid=|[()]$)/ {next} {n++} END {print n}'
 }
 
 # For k = 0..N+1: kill "$@" after op k, recover with gc, and require the
@@ -146,6 +147,23 @@ return_to_before() {
 	[ "$status" -ne 0 ]
 	sb test -e /run/netns/foreign
 	sb test -e /run/npte/netns/b
+	run sb npte-netns gc
+	[[ "$output" == *"nothing to repair"* ]]
+}
+
+@test "gc -n after a kill: the journal's undo lines are inside the preview's subshell, and it repairs as gc would" {
+	run sb env NPTE_FAULT_AFTER=3 "$FAULT/npte-netns" create a b
+	[ "$status" -eq 137 ]
+	sb npte-netns gc -n >"$BATS_TEST_TMPDIR/gc.sh"
+	shellcheck -s sh -S warning "$BATS_TEST_TMPDIR/gc.sh"
+	# the undo lines come before the subshell's end, which ends the script
+	[[ "$(tail -n 4 "$BATS_TEST_TMPDIR/gc.sh")" == "# undo what an interrupted transaction left (npte-netns create, uid 0, pid "*$'\nip netns del a || true\nrm -f /run/npte/journal\n)' ]] ||
+		{ tail -n 4 "$BATS_TEST_TMPDIR/gc.sh"; return 1; }
+	run sb sh "$BATS_TEST_TMPDIR/gc.sh"
+	[ "$status" -eq 0 ]
+	[ -z "$(sb ip netns list)" ]
+	run sb test -e /run/npte/journal
+	[ "$status" -ne 0 ]
 	run sb npte-netns gc
 	[[ "$output" == *"nothing to repair"* ]]
 }

@@ -11,6 +11,7 @@ setup() {
 }
 
 teardown() {
+	rm -f "$BATS_TEST_TMPDIR/gate" # a lingering preview's cue to end
 	[ -n "${HOLD_BG:-}" ] && kill "$HOLD_BG" 2>/dev/null
 	sandbox_teardown
 }
@@ -40,7 +41,7 @@ hold() {
 	t0=$(date +%s)
 	hold env SUDO_UID=4321 SUDO_GID=4321 NPTE_FAULT_PAUSE=1 "$FAULT/npte-netns" create slow
 	local pid
-	pid=$(sb pgrep -f "npte-netns create slow")
+	pid=$(pgrep -f "npte-netns create slow" --ns "$SB_PID" --nslist net)
 	run sb npte-lock status
 	[[ "$output" == "locked (exclusive) by pid $pid: npte-netns create, uid 4321, since "*Z ]] ||
 		{ echo "$output"; return 1; }
@@ -52,7 +53,7 @@ hold() {
 	[ "$(sb npte-lock status)" = unlocked ]
 }
 
-@test "held by something that wrote no record (flock(1), a dry-run script): the pid, no made-up details" {
+@test "held by something that wrote no record (flock(1)): the pid, no made-up details" {
 	sb install -d -m 0700 /run/npte
 	hold flock /run/npte/lock sleep 3
 	run sb npte-lock status --json
@@ -60,7 +61,38 @@ hold() {
 	[ "$(jq -r .uid <<<"$output")" = null ]
 	[ "$(jq -r .verb <<<"$output")" = null ]
 	[ "$(jq -r .since <<<"$output")" = null ]
-	[ "$(jq -r .pid <<<"$output")" = "$(sb pgrep -x flock)" ]
+	# pgrep sees the whole host (previews run flock too): this sandbox's only
+	[ "$(jq -r .pid <<<"$output")" = "$(pgrep -x flock --ns "$SB_PID" --nslist net)" ]
+}
+
+@test "held by a dry-run preview: status and a busy live run name it, by flock's pid as /proc/locks has it" {
+	# the preview of a create, made to linger with the lock held until $gate goes
+	local gate=$BATS_TEST_TMPDIR/gate
+	touch "$gate"
+	sb npte-netns create -n slow |
+		sed "/^trap '' /a while [ -e $gate ]; do sleep 0.05; done" >"$BATS_TEST_TMPDIR/preview.sh"
+	grep -q "^while \[ -e $gate" "$BATS_TEST_TMPDIR/preview.sh"
+	hold sh "$BATS_TEST_TMPDIR/preview.sh"
+	for _ in $(seq 100); do
+		[[ "$(sb npte-lock status)" == *preview* ]] && break
+		sleep 0.02
+	done
+	local pid id
+	# /proc/locks is the whole host's: the entry for this sandbox's lock file
+	id=$(sb stat -c '%Hd %Ld %i' /run/npte/lock | { read -r ma mi ino; printf '%02x:%02x:%s' "$ma" "$mi" "$ino"; })
+	pid=$(sb awk -v id="$id" '$2 == "FLOCK" && $6 == id { print $5 }' /proc/locks)
+	[ -n "$pid" ] || { echo "no flock on $id in /proc/locks"; return 1; }
+	run sb npte-lock status
+	[[ "$output" == "locked (exclusive) by pid $pid: npte-netns create (dry-run preview), uid 0, since "*Z ]] ||
+		{ echo "$output"; return 1; }
+	run sb npte-netns create --wait 0 quick
+	[ "$status" -eq 75 ]
+	[[ "$output" == *"held by pid $pid (npte-netns create (dry-run preview), uid 0, for "*"s); retry later" ]] ||
+		{ echo "$output"; return 1; }
+	rm "$gate"
+	wait "$HOLD_BG"
+	[ "$(sb ip netns list | cut -d' ' -f1)" = slow ]
+	[ "$(sb npte-lock status)" = unlocked ]
 }
 
 @test "busy past --wait: exit 75 naming the holder, nothing changed; --wait 0 does not wait at all" {

@@ -147,7 +147,9 @@ nrun() {
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" | shellcheck -s sh -S warning -
 	[[ "$output" == *"grep -qsx owner=$A /run/npte/netns/box"* ]]
-	[[ "$output" == *"exec ip netns exec box prlimit --as="*" -- setpriv --reuid $A --regid $G --init-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i PATH=/usr/local/bin:/usr/bin:/bin"*"TERM=xterm K=v id -u"* ]]
+	# long lines are wrapped (" \" newline, two blanks) for pasting: join them
+	local joined=${output//$' \\\n  '/ }
+	[[ "$joined" == *"exec ip netns exec box prlimit --as="*" -- setpriv --reuid $A --regid $G --init-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i PATH=/usr/local/bin:/usr/bin:/bin"*"TERM=xterm K=v id -u"* ]]
 	# and the script, run, gives the same answer
 	[ "$(printf '%s\n' "$output" | sb sh)" = "$A" ]
 }
@@ -166,7 +168,8 @@ nrun() {
 	run sb sh -c "umask 077; ulimit -S -n 100; ulimit -H -n 2000; ulimit -S -t 500; ulimit -S -f 4096; echo 700 >/proc/self/oom_score_adj;
 		exec env SUDO_UID=$A SUDO_GID=$G npte-run -n box sh -c '$probe'"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"umask 0077"* && "$output" == *"--nofile=100:2000"* && "$output" == *"choom -n 700 --"* ]]
+	local joined=${output//$' \\\n  '/ }
+	[[ "$joined" == *"umask 0077"* && "$joined" == *"--nofile=100:2000"* && "$joined" == *"choom -n 700 --"* ]]
 	# the script, run from a root shell with root's own state, gives the program the same
 	[ "$(printf '%s\n' "$output" | sb sh)" = "$want" ]
 }

@@ -250,8 +250,9 @@ static int cmd_gc(struct opts *o)
 		snprintf(cli_plan.title, sizeof cli_plan.title, "npte-netns gc");
 		if (gc_scan(&c, false) < 0)
 			return cli_finish("gc", &c, c.err.code);
-		plan_render(stdout, &cli_plan, &c);
+		plan_render_open(stdout, &cli_plan, &c);
 		journal_render(stdout, &c);
+		plan_render_close(stdout);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
 	rc = lock_take(true, c.wait_s, cli_who.uid, "gc", &c.err);

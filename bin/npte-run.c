@@ -312,7 +312,7 @@ static const struct {
 	{RLIMIT_STACK, "--stack"},
 };
 
-static void limit_word(FILE *f, const char *opt, const struct rlimit *l)
+static void limit_word(char *buf, size_t n, const char *opt, const struct rlimit *l)
 {
 	char soft[24] = "unlimited", hard[24] = "unlimited";
 
@@ -320,7 +320,7 @@ static void limit_word(FILE *f, const char *opt, const struct rlimit *l)
 		snprintf(soft, sizeof soft, "%llu", (unsigned long long)l->rlim_cur);
 	if (l->rlim_max != RLIM_INFINITY)
 		snprintf(hard, sizeof hard, "%llu", (unsigned long long)l->rlim_max);
-	fprintf(f, " %s=%s:%s", opt, soft, hard);
+	snprintf(buf, n, "%s=%s:%s", opt, soft, hard);
 }
 
 /*
@@ -334,39 +334,51 @@ static void limit_word(FILE *f, const char *opt, const struct rlimit *l)
 static void run_render(FILE *f, const struct op *op, const struct ctx *c)
 {
 	const struct caller_state *st = caller_state();
-	char uid[16], gid[16];
+	char uid[16], gid[16], word[64];
+	size_t col;
 
 	(void)c;
 	/* Release the lock and give the program default signal handling back. */
 	fprintf(f, "exec 9>&-\ntrap - HUP INT QUIT TERM TSTP TTIN TTOU PIPE\numask %04o\n",
 		(unsigned)st->umask);
 	fputs("exec ", f);
-	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, "prlimit", NULL});
-	for (size_t i = 0; i < sizeof prlimit_opt / sizeof prlimit_opt[0]; i++)
-		if (st->have_limit[prlimit_opt[i].res])
-			limit_word(f, prlimit_opt[i].opt, &st->limit[prlimit_opt[i].res]);
-	fputs(" --", f);
-	if (st->nice > 0)
-		fprintf(f, " nice -n %d", st->nice);
-	if (st->oom_adj > 0)
-		fprintf(f, " choom -n %d --", st->oom_adj);
+	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, NULL});
+	col = strlen("exec ip netns exec ") + sh_quote_buf(NULL, 0, op->ns);
+	/* Many words, the caller's among them: wrapped, so a pasted line stays short. */
+	render_wrapped(f, "prlimit", &col);
+	for (size_t i = 0; i < sizeof prlimit_opt / sizeof prlimit_opt[0]; i++) {
+		if (!st->have_limit[prlimit_opt[i].res])
+			continue;
+		limit_word(word, sizeof word, prlimit_opt[i].opt, &st->limit[prlimit_opt[i].res]);
+		render_wrapped(f, word, &col);
+	}
+	render_wrapped(f, "--", &col);
+	if (st->nice > 0) {
+		snprintf(word, sizeof word, "%d", st->nice);
+		for (const char *const *w = (const char *[]){"nice", "-n", word, NULL}; *w; w++)
+			render_wrapped(f, *w, &col);
+	}
+	if (st->oom_adj > 0) {
+		snprintf(word, sizeof word, "%d", st->oom_adj);
+		for (const char *const *w = (const char *[]){"choom", "-n", word, "--", NULL}; *w; w++)
+			render_wrapped(f, *w, &col);
+	}
 	if (!who.admin) {
 		snprintf(uid, sizeof uid, "%u", (unsigned)who.uid);
 		snprintf(gid, sizeof gid, "%u", (unsigned)who.gid);
-		fputc(' ', f);
-		render_cmd(f, (const char *[]){"setpriv", "--reuid", uid, "--regid", gid, "--init-groups",
-					       "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
-					       "--", NULL});
+		for (const char *const *w = (const char *[]){"setpriv", "--reuid", uid, "--regid", gid,
+							    "--init-groups", "--inh-caps=-all",
+							    "--bounding-set=-all", "--no-new-privs", "--", NULL};
+		     *w; w++)
+			render_wrapped(f, *w, &col);
 	}
-	fputs(" env -i", f);
-	for (int i = 0; envp[i]; i++) {
-		fputc(' ', f);
-		sh_quote(f, envp[i]);
-	}
-	for (int i = 0; cmd[i]; i++) {
-		fputc(' ', f);
-		sh_quote(f, cmd[i]);
-	}
+	render_wrapped(f, "env", &col);
+	render_wrapped(f, "-i", &col);
+	/* The environment and the command are the caller's: any length. */
+	for (int i = 0; envp[i]; i++)
+		render_wrapped(f, envp[i], &col);
+	for (int i = 0; cmd[i]; i++)
+		render_wrapped(f, cmd[i], &col);
 	fputc('\n', f);
 }
 

@@ -115,10 +115,18 @@ int plan_run(struct plan *p, struct ctx *c);
 
 /* Write the dry-run script for p to f. */
 void plan_render(FILE *f, const struct plan *p, const struct ctx *c);
+/* The same in two halves, for a caller that adds lines to the body (gc -n):
+ * open writes all but the subshell's closing line, close writes that. */
+void plan_render_open(FILE *f, const struct plan *p, const struct ctx *c);
+void plan_render_close(FILE *f);
 
 /* Shell fragments shared by renderers. */
 void render_words(FILE *f, const char *const *words); /* NULL-terminated, each quoted, newline */
 void render_cmd(FILE *f, const char *const *words);   /* same, without the newline */
+/* One more word of a line now *col bytes long, after a space or a line break
+ * (when the line would pass RENDER_WIDTH); a longer word goes in pieces. */
+#define RENDER_WIDTH 160
+void render_wrapped(FILE *f, const char *w, size_t *col);
 
 /* Per-transaction namespace handles (closed by ctx_close). */
 int ctx_ns(struct ctx *c, const char *name, struct nshandle **out);

@@ -82,6 +82,19 @@ static char *render(const struct caller *who)
 	return out;
 }
 
+/* True when every line of s before the line starting with body is a comment. */
+static bool only_comments_before(const char *s, const char *body)
+{
+	const char *end = strstr(s, body);
+
+	if (!end || (end != s && end[-1] != '\n'))
+		return false;
+	for (const char *line = s; line < end; line = strchr(line, '\n') + 1)
+		if (*line != '#')
+			return false;
+	return true;
+}
+
 static char *slurp(const char *path)
 {
 	static char buf[8192];
@@ -177,14 +190,49 @@ int main(void)
 	add(&undoable, "a", false);
 	add(&final, "b", false);
 	add(&undoable, "c", false);
+	plan.verb = "create";
+	plan.exclusive = true;
 	{
 		const char *s = render(&alice);
 
-		ok(strstr(s, "\tif [ \"$step\" -ge 3 ]; then undo c || true; fi\n"
-			     "\tif [ \"$step\" -ge 1 ]; then undo a || true; fi\n") != NULL,
+		ok(strstr(s, "  if [ \"$step\" -ge 3 ]; then undo c || true; fi\n"
+			     "  if [ \"$step\" -ge 1 ]; then undo a || true; fi\n") != NULL,
 		   "script rollback lists undos newest first with their step");
-		ok(strstr(s, "do a\nstep=1\ndo b\ndo c\nstep=3\ntrap - EXIT\n") != NULL,
-		   "script records the step after each undoable op and disarms at the end");
+		ok(strstr(s, "do a\nstep=1\ndo b\ndo c\nstep=3\n)\n") != NULL,
+		   "script records the step after each undoable op and ends the subshell after the last");
+		/* Pasted into an interactive shell, nothing may run outside the subshell. */
+		ok(only_comments_before(s, "(\nset -eu\n") && strcmp(s + strlen(s) - 3, "\n)\n") == 0 &&
+			   strstr(s, "\n)\n") == s + strlen(s) - 3,
+		   "script: comments, then the whole body in one subshell, and nothing after it");
+		ok(strchr(s, '\t') == NULL, "script has no tab (a pasted tab completes words)");
+		ok(strstr(s, "    rollback\n    echo 'npte-netns: create: dry run failed, exit status' \"$rc\" >&2\n") != NULL,
+		   "script rolls back and reports the exit status when it fails");
+		ok(strstr(s, "flock -E 75 -w 30 9 & wait \"$!\" || {") != NULL &&
+			   strstr(s, "printf 'pid=%s\\nuid=%s\\nprog=%s\\nverb=%s\\nsince=%s\\n' \"$!\" 1000 "
+				     "npte-netns 'create (dry-run preview)' \"$(date +%s)\" >|/run/npte/lock\n") != NULL,
+		   "script's holder record names flock's pid (the one in /proc/locks) and the preview");
+		plan.exclusive = false;
+		ok(strstr(render(&alice), "flock -s -E 75 -w 30 9 & wait") != NULL &&
+			   strstr(render(&alice), "verb=%s\\nsince=%s\\n' \"$!\"") != NULL,
+		   "a shared preview records itself too (its flock has exited)");
+	}
+
+	/* Long lines of the caller's words wrap, for busybox's line editor. */
+	{
+		static char out[8192], word[1001];
+		size_t col = 10, longest = 0, at = 0;
+		FILE *f = fmemopen(out, sizeof out, "w");
+
+		memset(word, '\'', sizeof word - 1);
+		render_wrapped(f, "short", &col);
+		render_wrapped(f, word, &col);
+		fclose(f);
+		ok(strncmp(out, " short \\\n  '", 12) == 0, "a short word stays; a long one starts a new line");
+		for (const char *nl; (nl = strchr(out + at, '\n')); at = (size_t)(nl - out) + 1)
+			if ((size_t)(nl - out) - at > longest)
+				longest = (size_t)(nl - out) - at;
+		ok(longest <= RENDER_WIDTH && strlen(out + at) <= RENDER_WIDTH, "no line passes %d bytes", RENDER_WIDTH);
+		is_int((long)col, (long)strlen(out + at), "the column is where the line ends");
 	}
 
 	/* Goldens of the real verbs. */

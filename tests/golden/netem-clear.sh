@@ -1,12 +1,26 @@
 #!/bin/sh
 # Dry run of: npte-netem clear router if-server
-# Run it in a root shell (sudo sh) to do what the live command does.
+# Read it, then paste it into a root shell, pipe it to sudo sh, or save it and
+# run sudo sh FILE: it does what the live command does. It runs in a subshell,
+# so a shell it is pasted into keeps its options, umask, traps and files.
+(
 set -eu
 umask 022
+finish() {
+  rc=$?
+  trap - EXIT
+  if [ "$rc" -ne 0 ]; then
+    echo 'npte-netem: clear: dry run failed, exit status' "$rc" >&2
+  fi
+  exit "$rc"
+}
+trap finish EXIT
 install -d -m 0700 /run/npte /run/npte/netns
 exec 9>>/run/npte/lock
-flock -E 75 -w 30 9 || { echo 'npte-netem: clear: lock busy after 30s; retry later' >&2; exit 75; }
+flock -E 75 -w 30 9 & wait "$!" || { echo 'npte-netem: clear: lock busy after 30s; retry later' >&2; exit 75; }
+printf 'pid=%s\nuid=%s\nprog=%s\nverb=%s\nsince=%s\n' "$!" 0 npte-netem 'clear (dry-run preview)' "$(date +%s)" >|/run/npte/lock
 trap '' HUP INT QUIT TERM TSTP TTIN TTOU PIPE
 test -f /run/npte/netns/router && test -e /run/netns/router || { echo 'npte-netem: clear: router: not found or not yours' >&2; exit 2; }
 ip -n router link show dev if-server >/dev/null
 ip netns exec router tc qdisc del dev if-server root 2>/dev/null || :
+)
