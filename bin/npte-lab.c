@@ -132,24 +132,20 @@ struct part {
 	bool present;
 };
 
-static int cmd_status(struct opts *o)
-{
-	static struct part parts[64];
-	struct nsview *view[LAB_NROLES] = {0};
-	struct ctx c;
-	size_t n = 0, have = 0;
-	char ifn[IFNAME_MAX + 1];
-	int rc;
+struct status {
+	struct part parts[64];
+	size_t n;
+};
 
-	names("status", o);
-	caps_keep(caps_read);
-	require_root("status");
-	ctx_init(&c, &cli_who, 30);
-	rc = rundir_open(false, &c.err) < 0 && c.err.code ? c.err.code : 0;
-	if (!rc && rundir_fd() >= 0)
-		rc = lock_take(false, c.wait_s, cli_who.uid, "status", &c.err);
-	if (rc)
-		return cli_finish("status", &c, rc);
+/* Under the shared lock: which of the lab's parts are there. */
+static int status_under_lock(struct ctx *c, void *arg)
+{
+	struct status *st = arg;
+	struct part *parts = st->parts;
+	struct nsview *view[LAB_NROLES] = {0};
+	char ifn[IFNAME_MAX + 1];
+	size_t n = 0;
+
 	for (int r = 0; r < LAB_NROLES; r++) {
 		struct marker m;
 		struct nshandle *h;
@@ -159,7 +155,7 @@ static int cmd_status(struct opts *o)
 		snprintf(p->what, sizeof p->what, "%s", name[r]);
 		/* Someone else's namespace is reported as absent, like every refusal. */
 		if (marker_read(name[r], &m) < 0 || (!cli_who.admin && m.owner != cli_who.uid) ||
-		    ctx_ns(&c, name[r], &h) < 0 || (m.cookie && m.cookie != h->nl.cookie))
+		    ctx_ns(c, name[r], &h) < 0 || (m.cookie && m.cookie != h->nl.cookie))
 			continue;
 		p->present = true;
 		view[r] = nsview_open(h->fd);
@@ -200,14 +196,36 @@ static int cmd_status(struct opts *o)
 	}
 	for (int r = 0; r < LAB_NROLES; r++)
 		nsview_close(view[r]);
-	ctx_close(&c);
-	lock_release();
-	for (size_t i = 0; i < n; i++)
+	st->n = n;
+	return 0;
+}
+
+static int cmd_status(struct opts *o)
+{
+	static struct status st;
+	struct part *parts = st.parts;
+	struct ctx c;
+	size_t have = 0;
+	int rc;
+
+	names("status", o);
+	caps_keep(caps_read);
+	require_root("status");
+	ctx_init(&c, &cli_who, 30);
+	cli_plan.verb = "status";
+	rc = rundir_open(false, &c.err) < 0 && c.err.code ? c.err.code : 0;
+	/* Without /run/npte nothing of npte's exists: nothing to lock. */
+	if (!rc)
+		rc = rundir_fd() >= 0 ? txn_read(&cli_plan, &c, status_under_lock, &st)
+				      : status_under_lock(&c, &st);
+	if (rc)
+		return cli_finish("status", &c, rc);
+	for (size_t i = 0; i < st.n; i++)
 		have += parts[i].present;
-	const char *state = have == n ? "complete" : have ? "partial" : "absent";
+	const char *state = have == st.n ? "complete" : have ? "partial" : "absent";
 	if (o->set[O_JSON]) {
 		printf("{\"state\":\"%s\",\"parts\":[", state);
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < st.n; i++) {
 			printf("%s{\"kind\":\"%s\",\"what\":", i ? "," : "", parts[i].kind);
 			json_str(stdout, parts[i].what);
 			printf(",\"present\":%s}", parts[i].present ? "true" : "false");
@@ -215,8 +233,8 @@ static int cmd_status(struct opts *o)
 		puts("]}");
 	} else {
 		printf("lab %s, %s, %s: %s (%zu of %zu parts)\n", name[LAB_CLIENT], name[LAB_ROUTER], name[LAB_SERVER],
-		       state, have, n);
-		for (size_t i = 0; i < n; i++)
+		       state, have, st.n);
+		for (size_t i = 0; i < st.n; i++)
 			printf("  %-7s %-9s %s\n", parts[i].present ? "ok" : "missing", parts[i].kind,
 			       parts[i].what);
 	}

@@ -138,30 +138,40 @@ static int cmd_list(struct opts *o)
 	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }
 
-static int cmd_show(struct opts *o)
+struct show_args {
+	const char *name;
+	bool json;
+};
+
+/* Under the shared lock, after the guard: print what is inside. */
+static int show_under_lock(struct ctx *c, void *arg)
 {
-	struct ctx c;
+	const struct show_args *a = arg;
 	struct nshandle *h;
 	struct marker m;
+
+	if (marker_read(a->name, &m) < 0 || ctx_ns(c, a->name, &h) < 0)
+		return deny(c, "show", a->name);
+	return show_netns(stdout, a->name, h->fd, m.owner, a->json, &c->err);
+}
+
+static int cmd_show(struct opts *o)
+{
+	struct show_args a = {.name = o->pos[0], .json = o->set[O_JSON]};
+	struct ctx c;
 	int rc;
 
 	check_names("show", o, 1);
+	a.name = o->pos[0];
 	caps_keep(caps_setns);
 	require_root("show");
 	ctx_init(&c, &cli_who, 30);
-	plan_guard_owned(&cli_plan, "show", o->pos[0], 0);
+	cli_plan.verb = "show";
+	plan_guard_owned(&cli_plan, "show", a.name, 0);
 	if (rundir_open(false, &c.err) < 0)
-		return cli_finish("show", &c, c.err.code ? c.err.code : deny(&c, "show", o->pos[0]));
+		return cli_finish("show", &c, c.err.code ? c.err.code : deny(&c, "show", a.name));
 	/* Shared: readers run side by side, never in the middle of a change. */
-	rc = lock_take(false, c.wait_s, cli_who.uid, "show", &c.err);
-	if (!rc)
-		rc = plan_run(&cli_plan, &c);
-	if (!rc && (marker_read(o->pos[0], &m) < 0 || ctx_ns(&c, o->pos[0], &h) < 0))
-		rc = deny(&c, "show", o->pos[0]);
-	if (!rc)
-		rc = show_netns(stdout, o->pos[0], h->fd, m.owner, o->set[O_JSON], &c.err);
-	ctx_close(&c);
-	lock_release();
+	rc = txn_read(&cli_plan, &c, show_under_lock, &a);
 	if (!rc && fflush(stdout))
 		rc = err_sys(&c.err, EXIT_FAIL, errno, "write");
 	return cli_finish("show", &c, rc);
@@ -232,41 +242,44 @@ static int gc_scan(struct ctx *c, bool report)
 	return found;
 }
 
+/* Under the exclusive lock, after recovery: what is there to repair. */
+static int gc_build(struct plan *p, struct ctx *c, void *arg)
+{
+	int *found = arg;
+
+	(void)p;
+	netns_sweep();
+	if (c->note[0])
+		printf("%s\n", c->note);
+	c->note[0] = '\0';
+	*found = gc_scan(c, true);
+	return *found < 0 ? c->err.code : 0;
+}
+
 static int cmd_gc(struct opts *o)
 {
 	struct ctx c;
-	int rc, found;
+	int rc, found = 0;
 
 	cli_npos("gc", o, 0, 0);
 	caps_keep(caps_create);
 	require_root("gc");
 	ctx_init(&c, &cli_who, cli_wait("gc", o));
+	cli_plan.verb = "gc";
+	cli_plan.exclusive = true;
 	if (o->set[O_DRYRUN]) {
 		/* Reads state, changes nothing: the script repairs what is there now. */
 		if (rundir_open(false, &c.err) < 0)
 			return c.err.code ? cli_finish("gc", &c, c.err.code) : EXIT_OK;
-		cli_plan.verb = "gc";
-		cli_plan.exclusive = true;
 		snprintf(cli_plan.title, sizeof cli_plan.title, "npte-netns gc");
 		if (gc_scan(&c, false) < 0)
 			return cli_finish("gc", &c, c.err.code);
 		plan_render_open(stdout, &cli_plan, &c);
-		journal_render(stdout, &c);
+		render_recovery(stdout, &c);
 		plan_render_close(stdout);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
-	rc = lock_take(true, c.wait_s, cli_who.uid, "gc", &c.err);
-	if (rc)
-		return cli_finish("gc", &c, rc);
-	journal_recover(&c, c.note, sizeof c.note);
-	netns_sweep();
-	if (c.note[0])
-		printf("%s\n", c.note);
-	c.note[0] = '\0';
-	found = gc_scan(&c, true);
-	rc = found < 0 ? c.err.code : plan_run(&cli_plan, &c);
-	ctx_close(&c);
-	lock_release();
+	rc = txn_write(&cli_plan, &c, gc_build, &found);
 	if (!rc && !found)
 		puts("nothing to repair");
 	else if (found < 0)

@@ -262,25 +262,31 @@ static void become_user(void)
 
 /* --- the op ---------------------------------------------------------------------- */
 
+/* The op: enter NS, under the shared lock, so that a destroy that follows
+ * finds us in it (and refuses); the lock goes when the transaction ends. */
 static int run_exec(struct ctx *c, const struct op *op)
 {
 	struct nshandle *h;
-	int nsfd, rc;
+	int rc;
 
 	rc = ctx_ns(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	nsfd = h->fd;
-	/* Entered under the lock: a destroy that follows finds us in it (and refuses). */
-	if (setns(nsfd, CLONE_NEWNET) < 0)
+	if (setns(h->fd, CLONE_NEWNET) < 0)
 		return err_sys(&c->err, EXIT_FAIL, errno, "%s: setns", op->ns);
-	ctx_close(c);
-	lock_release(); /* never hold npte's lock across the program's lifetime */
+	return 0;
+}
+
+/* After the transaction (lock released, in NS): become the program. */
+static int start_program(struct ctx *c, const char *ns)
+{
+	int rc;
+
 	/* Our own mount namespace, propagating nothing back to the host. */
 	if (unshare(CLONE_NEWNS) < 0 || mount("", "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return err_sys(&c->err, EXIT_FAIL, errno, "%s: private mount namespace", op->ns);
+		return err_sys(&c->err, EXIT_FAIL, errno, "%s: private mount namespace", ns);
 	fresh_sys();
-	bind_etc(op->ns);
+	bind_etc(ns);
 	/* The program runs as the caller's own process would: umask, limits,
 	 * nice, oom_score_adj. Before the switch: /proc/self/oom_score_adj of a
 	 * non-dumpable process is root's; every value only goes down (or, for
@@ -435,8 +441,11 @@ int main(int argc, char **argv)
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
 	require_root("run");
-	/* Returns only on failure: on success run_exec has become the program. */
-	int rc = plan_execute(&plan, &c);
+	/* Guards and the entry into NS under the shared lock, then the program. */
+	int rc = txn_read(&plan, &c, NULL, NULL);
+
+	if (!rc)
+		rc = start_program(&c, ns); /* returns only on failure */
 	warnx("run: %s", c.err.msg[0] ? c.err.msg : "failed");
 	return rc ? rc : EXIT_FAIL;
 }

@@ -116,7 +116,7 @@ int cli_run(const char *verb, const struct opts *o)
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
 	require_root(verb);
-	return cli_finish(verb, &c, plan_execute(&cli_plan, &c));
+	return cli_finish(verb, &c, txn_execute(&cli_plan, &c));
 }
 
 int cli_main(int argc, char **argv, const char *name, const char *usage, const int *caps_all,

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include "args.h"
 #include "plan.h"
+#include "render.h"
+#include "txn.h"
 #include "priv.h"
 #include "validate.h"
 

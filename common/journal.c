@@ -8,18 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 #include "journal.h"
-#include "netns.h"
 #include "shquote.h"
-#include "ops.h"
 #include "registry.h"
 #include "validate.h"
 
 static int jfd = -1;
 /* Plan index -> journal line, for ops with an undo. */
 
-static const struct op_type *const undoable[] = {
-	&netns_add_op, &marker_write_op, &veth_add_op, &addr_add_op, &route_add_op, &root_op, NULL,
-};
 
 static void hex(char *out, const unsigned char *b, size_t n)
 {
@@ -41,7 +36,7 @@ static bool unhex(const char *s, unsigned char *b, size_t n)
 	return true;
 }
 
-int journal_begin(const struct plan *p, const struct ctx *c)
+int journal_begin(const struct plan *p, uid_t uid)
 {
 	char a[33], g[33];
 	FILE *f;
@@ -57,7 +52,7 @@ int journal_begin(const struct plan *p, const struct ctx *c)
 		goto fail;
 	}
 	fprintf(f, "npte-journal 2\npid=%ld\nuid=%u\nprog=%s\nverb=%s\n", (long)getpid(),
-		(unsigned)c->who.uid, prog, p->verb);
+		(unsigned)uid, prog, p->verb);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct op *op = &p->ops[i];
 
@@ -122,19 +117,7 @@ void journal_commit(void)
 	jfd = -1;
 }
 
-struct jop {
-	size_t index;
-	struct op op;
-	bool undone;
-};
-
-/* Undo only what the dead run recorded as made, and had not undone itself. */
-static bool to_undo(const struct jop *j)
-{
-	return j->op.made.set && !j->undone;
-}
-
-static struct jop jops[JOURNAL_OPS_MAX];
+static struct jentry jops[JOURNAL_OPS_MAX];
 
 static bool field(char **p, char *out, size_t n)
 {
@@ -154,7 +137,7 @@ static bool field(char **p, char *out, size_t n)
 	return true;
 }
 
-static int parse_op(char *line, struct jop *j)
+static int parse_op(char *line, struct jentry *j, const struct op_type *(*lookup)(const char *))
 {
 	char *p = strchr(line, ' '), name[32], a[40], g[40], fam[8], gfam[8], plen[8], flags[8];
 
@@ -170,10 +153,9 @@ static int parse_op(char *line, struct jop *j)
 	    !field(&p, flags, sizeof flags) || !field(&p, fam, sizeof fam) || !field(&p, a, sizeof a) ||
 	    !field(&p, gfam, sizeof gfam) || !field(&p, g, sizeof g))
 		return -EINVAL;
-	for (size_t t = 0; undoable[t]; t++)
-		if (strcmp(undoable[t]->name, name) == 0)
-			j->op.type = undoable[t];
-	if (!j->op.type || !valid_netns_name(j->op.ns, NULL, 0) ||
+	/* Without a lookup (journal_pending) the type is not needed, only valid. */
+	j->op.type = lookup ? lookup(name) : NULL;
+	if ((lookup && (!j->op.type || !j->op.type->undo)) || !valid_netns_name(j->op.ns, NULL, 0) ||
 	    (j->op.ns2[0] && !valid_netns_name(j->op.ns2, NULL, 0)) ||
 	    (j->op.ifname[0] && !valid_ifname(j->op.ifname, NULL, 0)) ||
 	    (j->op.ifname2[0] && !valid_ifname(j->op.ifname2, NULL, 0)) ||
@@ -187,7 +169,7 @@ static int parse_op(char *line, struct jop *j)
 }
 
 /* The journal entry of plan index idx (entries are written in index order). */
-static struct jop *find(int n, size_t idx)
+static struct jentry *find(int n, size_t idx)
 {
 	int lo = 0, hi = n;
 
@@ -205,7 +187,7 @@ static struct jop *find(int n, size_t idx)
 /* Parse strictly: a journal is root's own file, but a torn or odd one must
  * not make recovery act on names that never passed the validators. A journal
  * with more entries than a plan can hold is refused whole, never cut short. */
-static int load(int *count, char *head, size_t hn)
+static int load(int *count, char *head, size_t hn, const struct op_type *(*lookup)(const char *))
 {
 	char who[32] = "?", verb[32] = "?", uid[16] = "?", pid[16] = "?", line[512];
 	int fd = openat(rundir_fd(), NPTE_JOURNAL, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), n = 0, rc = 1;
@@ -223,7 +205,7 @@ static int load(int *count, char *head, size_t hn)
 		char *eol = strchr(line, '\n'), name[32];
 		struct ident id = {.set = true};
 		size_t idx;
-		struct jop *j;
+		struct jentry *j;
 
 		if (!eol) {
 			/* a torn last line is ignored; a long one in the middle is not ours */
@@ -243,7 +225,7 @@ static int load(int *count, char *head, size_t hn)
 		else if (strncmp(line, "op ", 3) == 0) {
 			if (n >= JOURNAL_OPS_MAX)
 				rc = -E2BIG;
-			else if ((rc = parse_op(line + 3, &jops[n])) == 0)
+			else if ((rc = parse_op(line + 3, &jops[n], lookup)) == 0)
 				rc = n && jops[n].index <= jops[n - 1].index ? -EINVAL : (n++, 1);
 		} else if (sscanf(line, "made %zu %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %" SCNu32 " %" SCNu32,
 				  &idx, &id.cookie, &id.dev, &id.ino, &id.ifindex, &id.handle, &id.owner) == 7) {
@@ -270,56 +252,23 @@ int journal_pending(char *head, size_t hn)
 {
 	int n = 0;
 
-	return load(&n, head, hn);
+	return load(&n, head, hn, NULL);
 }
 
-int journal_recover(struct ctx *c, char *warn, size_t wn)
+int journal_read(const struct jentry **out, size_t *n, char *head, size_t hn,
+		 const struct op_type *(*lookup)(const char *))
 {
-	char head[256];
-	int n = 0, undone = 0, rc = load(&n, head, sizeof head);
+	int count = 0, rc = load(&count, head, hn, lookup);
 
-	if (rc <= 0) {
-		if (rc < 0)
-			snprintf(warn, wn, "unreadable journal left by a dead run (%s); moved aside",
-				 strerror(-rc));
-		if (rc < 0)
-			renameat(rundir_fd(), NPTE_JOURNAL, rundir_fd(), "journal.bad");
-		return rc;
-	}
-	for (int k = n; k-- > 0;) {
-		if (!to_undo(&jops[k]))
-			continue;
-		struct err saved = c->err;
-
-		c->err.code = 0;
-		/* Best effort: an undo of something already gone fails harmlessly. */
-		jops[k].op.type->undo(c, &jops[k].op);
-		c->err = saved;
-		undone++;
-	}
-	unlinkat(rundir_fd(), NPTE_JOURNAL, 0);
-	ctx_close(c);
-	netns_sweep(); /* a placeholder the dead run had not linked yet */
-	snprintf(warn, wn, "recovered an interrupted transaction (%s): undid %d operation%s", head, undone,
-		 undone == 1 ? "" : "s");
-	return undone;
+	*out = jops;
+	*n = rc > 0 ? (size_t)count : 0;
+	return rc;
 }
 
-int journal_render(FILE *f, struct ctx *c)
+void journal_discard(bool bad)
 {
-	char head[256];
-	int n = 0, rc = load(&n, head, sizeof head), shown = 0;
-
-	if (rc <= 0)
-		return rc;
-	fprintf(f, "# undo what an interrupted transaction left (%s)\n", head);
-	for (int k = n; k-- > 0;) {
-		if (!to_undo(&jops[k]) || !jops[k].op.type->render_undo)
-			continue;
-		jops[k].op.type->render_undo(f, &jops[k].op, c);
-		fputs(" || true\n", f);
-		shown++;
-	}
-	fprintf(f, "rm -f %s/%s\n", NPTE_RUN_DIR, NPTE_JOURNAL);
-	return shown;
+	if (bad)
+		renameat(rundir_fd(), NPTE_JOURNAL, rundir_fd(), "journal.bad");
+	else
+		unlinkat(rundir_fd(), NPTE_JOURNAL, 0);
 }

@@ -17,21 +17,39 @@
 #ifndef NPTE_JOURNAL_H
 #define NPTE_JOURNAL_H
 
+#include <stdbool.h>
+#include <sys/types.h>
 #include "plan.h"
 
 #define NPTE_JOURNAL "journal"
 
-int journal_begin(const struct plan *p, const struct ctx *c);
-void journal_mark(const char *what, size_t i);
+/* One op of a dead run, as the journal holds it: op.made says what it made. */
+struct jentry {
+	size_t index; /* in its plan */
+	struct op op;
+	bool undone;  /* its own rollback got to it */
+};
+
+/* Before the first change: every op of p that has an undo, by uid's run. */
+int journal_begin(const struct plan *p, uid_t uid);
+/* What op i made, as soon as the kernel confirmed it; op i undone. */
 void journal_made(size_t i, const struct ident *id);
+void journal_mark(const char *what, size_t i);
+/* Committed (or rolled back): the journal goes. */
 void journal_commit(void);
-/* Undo what a dead transaction left; returns the number of ops undone (or -errno).
- * A summary line goes to warn. */
-int journal_recover(struct ctx *c, char *warn, size_t n);
-/* 1 and "PROG VERB, uid U, pid P" in head when a dead transaction's journal
- * is pending, 0 when none, -errno when it cannot be read. */
+
+/*
+ * A dead run's journal: 1 with its n entries in plan order (static storage,
+ * valid until the next call) and "PROG VERB, uid U, pid P" in head; 0 when
+ * there is none; -errno when it cannot be read, is not npte's, names a type
+ * lookup does not know, or holds more than JOURNAL_OPS_MAX entries (never a
+ * silent part of it).
+ */
+int journal_read(const struct jentry **out, size_t *n, char *head, size_t hn,
+		 const struct op_type *(*lookup)(const char *));
+/* 1 and the head when a dead run's journal is pending, 0 when none, -errno. */
 int journal_pending(char *head, size_t n);
-/* Render the undo lines of a dead transaction's journal (for gc --dry-run). */
-int journal_render(FILE *f, struct ctx *c);
+/* Remove it, or move it aside as journal.bad. */
+void journal_discard(bool bad);
 
 #endif

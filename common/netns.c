@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
+#include "fault.h"
 #include "netns.h"
 
 static void path_of(char *buf, size_t n, const char *name)
@@ -220,12 +221,8 @@ int netns_open(const char *name)
 	struct statfs sfs;
 	int fd;
 
-#ifdef NPTE_FAULT
-	/* Test-only builds: every open fails with this errno (gc must stop). */
-	extern int npte_fault_nsopen;
-	if (npte_fault_nsopen > 0)
-		return -npte_fault_nsopen;
-#endif
+	if (fault_nsopen())
+		return -fault_nsopen(); /* the fault build: gc must stop */
 	path_of(path, sizeof path, name);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	/* A placeholder is mode 0, unreadable without CAP_DAC_OVERRIDE; statfs

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include "fault.h"
 #include "nl.h"
 
 static union {
@@ -94,27 +95,6 @@ static void ext_text(const struct nlmsghdr *h, const struct nlmsgerr *e, char *e
 	}
 }
 
-#ifdef NPTE_FAULT
-/* Test-only builds (never installed): with NPTE_FAULT_WIRE=1 a qdisc request
- * is written to stderr as hex instead of sent, and taken as acked, so the
- * wire test can compare every request of a plan with tc's, even the child
- * qdisc that a kernel without sch_netem would never get to see. */
-int npte_fault_wire;
-static bool wire_dump(const struct nlmsghdr *req)
-{
-	const unsigned char *b = (const unsigned char *)req;
-
-	if (!npte_fault_wire || req->nlmsg_type != RTM_NEWQDISC)
-		return false;
-	fputs("npte-wire: ", stderr);
-	for (size_t i = 0; i < req->nlmsg_len; i++)
-		fprintf(stderr, "%02x", b[i]);
-	fputc('\n', stderr);
-	return true;
-}
-#else
-static bool wire_dump(const struct nlmsghdr *req) { (void)req; return false; }
-#endif
 
 int knl_request(struct knl *nl, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
 	       void *data, char *ext, size_t extn)
@@ -123,7 +103,7 @@ int knl_request(struct knl *nl, struct nlmsghdr *req, int (*cb)(const struct nlm
 
 	if (ext && extn)
 		ext[0] = '\0';
-	if (wire_dump(req))
+	if (fault_wire(req))
 		return 0;
 	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
 		return -errno;

@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "plan.h"
+#include "owner.h"
+#include "render.h"
+#include "txn.h"
 
 /* Refuse unless NAME is a marker owned by the caller and the namespace behind
  * it is the one npte made (cookie). */
@@ -57,9 +60,10 @@ void plan_tbf(struct plan *p, const char *ns, const char *ifname, const struct t
 /* Remove the root qdisc; an interface with only the default one is fine. */
 void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
 
-/* The op kinds that can be undone: the journal names them to replay undos. */
-extern const struct op_type netns_add_op, marker_write_op, veth_add_op, addr_add_op, route_add_op,
-	root_op;
+/* Every op type of common/ (op_types[] in optypes.c lists them for lookups by name). */
+extern const struct op_type guard_op, quota_op, netns_add_op, netns_del_op, link_up_op, sysctl_op,
+	marker_write_op, marker_remove_op, veth_add_op, veth_del_op, addr_add_op, addr_del_op,
+	route_add_op, route_del_op, root_op, clear_op;
 
 /* Shared by the op modules: a new op on namespace name. */
 struct op *op_ns(struct plan *p, const struct op_type *t, const char *name);

@@ -159,7 +159,7 @@ const struct op_type veth_add_op = {
 	.render = veth_add_render, .render_undo = veth_del_cmd,
 };
 
-static const struct op_type veth_del_op = {
+const struct op_type veth_del_op = {
 	.name = "veth del", .exec = veth_del_exec, .render = veth_del_render,
 };
 
@@ -268,7 +268,7 @@ const struct op_type addr_add_op = {
 	.render = addr_add_render, .render_undo = addr_del_cmd,
 };
 
-static const struct op_type addr_del_op = {
+const struct op_type addr_del_op = {
 	.name = "addr del", .exec = addr_del_exec, .render = addr_del_render,
 };
 
@@ -375,7 +375,7 @@ const struct op_type route_add_op = {
 	.render = route_add_render, .render_undo = route_del_cmd,
 };
 
-static const struct op_type route_del_op = {
+const struct op_type route_del_op = {
 	.name = "route del", .exec = route_del_exec, .render = route_del_render,
 };
 

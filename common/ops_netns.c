@@ -22,39 +22,34 @@ static int guard_exec(struct ctx *c, const struct op *op)
 {
 	struct marker m;
 	struct nshandle *h;
-	int rc;
+	unsigned users;
+	int rc = owner_check(c, op->ns, &m, &h);
 
-	rc = marker_read(op->ns, &m);
-	/* Nothing there at all is fine where "already gone" is success (lab destroy). */
-	if (rc == -ENOENT && (op->flags & GUARD_ABSENT_OK) && !netns_exists(op->ns))
-		return 0;
 	if (rc < 0)
-		return deny(c, op->key, op->ns);
-	if (!c->who.admin && m.owner != c->who.uid)
-		return deny(c, op->key, op->ns);
-	rc = ctx_ns(c, op->ns, &h);
-	if (rc < 0) {
-		/* Gone (or never more than a placeholder) is fine only for destroy;
-		 * any other failure proves nothing either way. */
-		if (rc != -ENOENT && rc != -ENOTNS)
-			return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+	switch (rc) {
+	case OWN_ABSENT:
+		/* Nothing there at all is fine where "already gone" is success (lab destroy). */
+		return (op->flags & GUARD_ABSENT_OK) && !netns_exists(op->ns) ? 0 : deny(c, op->key, op->ns);
+	case OWN_GONE:
+	case OWN_PLACEHOLDER:
+		/* A marker that outlived its namespace: destroy removes it. */
 		return op->flags & GUARD_MAY_BE_GONE ? 0 : deny(c, op->key, op->ns);
-	}
-	/* Same name, different namespace: someone replaced it behind npte's back. */
-	if (m.cookie && h->nl.cookie && m.cookie != h->nl.cookie)
+	case OWN_MINE:
+		break;
+	default: /* someone else's, or a namespace swapped in under the name */
 		return deny(c, op->key, op->ns);
-	if (op->flags & GUARD_IDLE) {
-		unsigned users;
-
-		/* A namespace a process still holds outlives its name: removing the
-		 * name would free the caller's quota while the namespace lives on. */
-		rc = netns_users(h->fd, &users);
-		if (rc < 0)
-			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: find the processes using it", op->ns);
-		if (users)
-			return err_set(&c->err, EXIT_USAGE, "%s: in use by %u process%s; stop %s first",
-				       op->ns, users, users == 1 ? "" : "es", users == 1 ? "it" : "them");
 	}
+	if (!(op->flags & GUARD_IDLE))
+		return 0;
+	/* A namespace a process still holds outlives its name: removing the
+	 * name would free the caller's quota while the namespace lives on. */
+	rc = netns_users(h->fd, &users);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: find the processes using it", op->ns);
+	if (users)
+		return err_set(&c->err, EXIT_USAGE, "%s: in use by %u process%s; stop %s first", op->ns, users,
+			       users == 1 ? "" : "es", users == 1 ? "it" : "them");
 	return 0;
 }
 
@@ -86,13 +81,13 @@ static void guard_render(FILE *f, const struct op *op, const struct ctx *c)
 	fputs(" >&2; exit 2; }\n", f);
 }
 
-static const struct op_type guard_owned = {
+const struct op_type guard_op = {
 	.name = "check owner", .exec = guard_exec, .render = guard_render,
 };
 
 void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsigned flags)
 {
-	struct op *op = plan_add(p, &guard_owned);
+	struct op *op = plan_add(p, &guard_op);
 
 	snprintf(op->ns, sizeof op->ns, "%s", name);
 	snprintf(op->key, sizeof op->key, "%s", verb);
@@ -147,7 +142,7 @@ static void quota_render(FILE *f, const struct op *op, const struct ctx *c)
 	fputs(" >&2; exit 2; }\n", f);
 }
 
-static const struct op_type quota_op = {
+const struct op_type quota_op = {
 	.name = "check quota", .exec = quota_exec, .render = quota_render,
 };
 
@@ -236,7 +231,7 @@ const struct op_type netns_add_op = {
 	.render = add_render, .render_undo = del_cmd,
 };
 
-static const struct op_type netns_del_op = {
+const struct op_type netns_del_op = {
 	.name = "netns del", .exec = del_exec, .render = del_render,
 };
 
@@ -267,7 +262,7 @@ static void up_render(FILE *f, const struct op *op, const struct ctx *c)
 	render_words(f, (const char *[]){"ip", "-n", op->ns, "link", "set", op->ifname, "up", NULL});
 }
 
-static const struct op_type link_up_op = {
+const struct op_type link_up_op = {
 	.name = "link up", .exec = up_exec, .render = up_render,
 };
 
@@ -301,7 +296,7 @@ static void sysctl_render(FILE *f, const struct op *op, const struct ctx *c)
 	render_words(f, (const char *[]){"ip", "netns", "exec", op->ns, "sysctl", "-q", "-w", kv, NULL});
 }
 
-static const struct op_type sysctl_op = {
+const struct op_type sysctl_op = {
 	.name = "sysctl", .exec = sysctl_exec, .render = sysctl_render,
 };
 
@@ -389,7 +384,7 @@ const struct op_type marker_write_op = {
 	.render = mark_render, .render_undo = unmark_cmd,
 };
 
-static const struct op_type marker_remove_op = {
+const struct op_type marker_remove_op = {
 	.name = "marker remove", .exec = unmark_exec, .render = unmark_render,
 };
 

@@ -265,7 +265,7 @@ const struct op_type root_op = {
 	.render = root_render, .render_undo = del_cmd,
 };
 
-static const struct op_type clear_op = {
+const struct op_type clear_op = {
 	.name = "qdisc clear", .exec = clear_exec, .render = clear_render,
 };
 

@@ -1,7 +1,8 @@
 /*
  * The plan: one ordered list of operations that feeds both the executor
- * (netlink and syscalls) and the dry-run renderer (a POSIX shell script).
- * Because both read the same ops, the script cannot drift from what runs.
+ * (txn.h: netlink and syscalls) and the dry-run renderer (render.h: a POSIX
+ * shell script). Because both read the same ops, the script cannot drift
+ * from what runs. This header is the model only: no executor state.
  */
 #ifndef NPTE_PLAN_H
 #define NPTE_PLAN_H
@@ -12,8 +13,6 @@
 #include <sys/types.h>
 #include "capacity.h"
 #include "err.h"
-#include "nl.h"
-#include "priv.h"
 #include "validate.h"
 
 struct ctx;
@@ -69,73 +68,10 @@ struct plan {
 	struct op ops[PLAN_MAX];
 };
 
-/* A namespace opened once per transaction: fd, netlink socket, cookie. */
-struct nshandle {
-	char name[NETNS_NAME_MAX + 4];
-	unsigned long used; /* for least-recently-used eviction */
-	int fd;
-	struct knl nl;
-	bool has_nl;
-};
-
-#define CTX_NS 8
-
-struct ctx {
-	struct caller who;
-	unsigned wait_s;
-	double deadline; /* CLOCK_MONOTONIC seconds at which waits give up */
-	struct err err;
-	char warn[640];  /* rollback trouble, printed after the error */
-	char note[400];  /* recovery of a dead transaction, printed after the lock is released */
-	struct nshandle ns[CTX_NS];
-	unsigned long ns_clock;
-	size_t cur;        /* index of the op running now */
-	struct ident made; /* what it made so far (see ctx_made) */
-};
-
-/* Called by an op's exec as soon as the kernel confirms (part of) what it
- * made: kept for rollback and journaled at once for recovery after a kill. */
-void ctx_made(struct ctx *c, const struct ident *id);
-
 /* Append an op of type t; returns it for the caller to fill. Exits 2 when full. */
 struct op *plan_add(struct plan *p, const struct op_type *t);
 
-/*
- * Take the lock, run every op in order and, when one fails, undo the
- * completed ones in reverse order; release the lock. Returns the exit code
- * (the error is in c->err; the caller prints it).
- */
-int plan_execute(struct plan *p, struct ctx *c);
-/* Take the lock (exclusive or shared) for verb, waiting until c's deadline;
- * a writer first recovers a dead transaction, a reader refuses (exit 75)
- * while one is pending. Release with lock_release. */
-int ctx_lock(struct ctx *c, bool exclusive, const char *verb);
-/* Run the ops without the lock (tests and callers that hold it). */
-int plan_run(struct plan *p, struct ctx *c);
-
-/* Write the dry-run script for p to f. */
-void plan_render(FILE *f, const struct plan *p, const struct ctx *c);
-/* The same in two halves, for a caller that adds lines to the body (gc -n):
- * open writes all but the subshell's closing line, close writes that. */
-void plan_render_open(FILE *f, const struct plan *p, const struct ctx *c);
-void plan_render_close(FILE *f);
-
-/* Shell fragments shared by renderers. */
-void render_words(FILE *f, const char *const *words); /* NULL-terminated, each quoted, newline */
-void render_cmd(FILE *f, const char *const *words);   /* same, without the newline */
-/* One more word of a line now *col bytes long, after a space or a line break
- * (when the line would pass RENDER_WIDTH); a longer word goes in pieces. */
-#define RENDER_WIDTH 160
-void render_wrapped(FILE *f, const char *w, size_t *col);
-
-/* Per-transaction namespace handles (closed by ctx_close). */
-int ctx_ns(struct ctx *c, const char *name, struct nshandle **out);
-void ctx_forget(struct ctx *c, const char *name);
-void ctx_close(struct ctx *c);
-void ctx_init(struct ctx *c, const struct caller *who, unsigned wait_s);
-
-/* The uniform refusal for "missing, unmanaged or someone else's". */
-int deny(struct ctx *c, const char *verb, const char *name);
-#define DENY_TEXT "not found or not yours"
+/* Every op type of common/, by name (the journal names them): NULL if none. */
+const struct op_type *op_type_find(const char *name);
 
 #endif

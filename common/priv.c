@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "err.h"
+#include "fault.h"
 #include "priv.h"
 #include "shquote.h"
 #include "validate.h"
@@ -239,21 +240,7 @@ static void env_read(struct caller *who)
 				"(sudoers must not allow SETENV)", disp(key));
 		}
 		keep_env(*e);
-#ifdef NPTE_FAULT
-		extern int npte_fault_after, npte_fault_pause, npte_fault_wire, npte_fault_in, npte_fault_made, npte_fault_nsopen;
-		if (strcmp(*e, "NPTE_FAULT_WIRE=1") == 0)
-			npte_fault_wire = 1;
-		if (strncmp(*e, "NPTE_FAULT_AFTER=", 17) == 0)
-			npte_fault_after = atoi(*e + 17);
-		if (strncmp(*e, "NPTE_FAULT_PAUSE=", 17) == 0)
-			npte_fault_pause = atoi(*e + 17);
-		if (strncmp(*e, "NPTE_FAULT_IN=", 14) == 0)
-			npte_fault_in = atoi(*e + 14);
-		if (strncmp(*e, "NPTE_FAULT_MADE=", 16) == 0)
-			npte_fault_made = atoi(*e + 16);
-		if (strncmp(*e, "NPTE_FAULT_NSOPEN=", 18) == 0)
-			npte_fault_nsopen = atoi(*e + 18);
-#endif
+		fault_env(*e);
 		if (strncmp(*e, "SUDO_UID=", 9) == 0)
 			su = *e + 9;
 		else if (strncmp(*e, "SUDO_GID=", 9) == 0)

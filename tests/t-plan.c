@@ -10,6 +10,8 @@
 #include "err.h"
 #include "ops.h"
 #include "plan.h"
+#include "render.h"
+#include "txn.h"
 
 static struct plan plan;
 static char log_buf[512];
@@ -143,7 +145,7 @@ int main(void)
 	add(&undoable, "d", true);
 	add(&undoable, "e", false);
 	ctx_init(&c, &alice, 0);
-	rc = plan_run(&plan, &c);
+	rc = txn_run_ops(&plan, &c);
 	is_int(rc, EXIT_FAIL, "failing op's exit code is returned");
 	is_str(log_buf, "do:a do:b do:c do:d undo:b undo:a", "completed ops undone newest first; no undo for the failed or final op");
 	is_str(c.err.msg, "d: injected failure", "the first error is kept");
@@ -155,7 +157,7 @@ int main(void)
 	add(&undoable, "badundo", false);
 	add(&undoable, "z", true);
 	ctx_init(&c, &alice, 0);
-	rc = plan_run(&plan, &c);
+	rc = txn_run_ops(&plan, &c);
 	is_str(log_buf, "do:a do:badundo do:z undo:badundo undo:a", "rollback goes on past a failing undo");
 	is_str(c.err.msg, "z: injected failure", "the original error survives a failing undo");
 	ok(strstr(c.warn, "undo failed") != NULL, "the failing undo is reported as a warning");
@@ -167,14 +169,14 @@ int main(void)
 	add(&undoable, "a", 0);
 	add(&undoable, "half", 2);
 	ctx_init(&c, &alice, 0);
-	plan_run(&plan, &c);
+	txn_run_ops(&plan, &c);
 	is_str(log_buf, "do:a do:half undo:half undo:a", "a failed op that made part of its object is undone");
 	ok(plan.ops[1].made.set && plan.ops[1].made.cookie == 42, "the identity it recorded is kept with the op");
 	reset();
 	add(&undoable, "a", 0);
 	add(&undoable, "taken", 1);
 	ctx_init(&c, &alice, 0);
-	plan_run(&plan, &c);
+	txn_run_ops(&plan, &c);
 	is_str(log_buf, "do:a do:taken undo:a", "a failed op that made nothing is never undone");
 
 	/* Success: nothing undone. */
@@ -182,7 +184,7 @@ int main(void)
 	add(&undoable, "a", false);
 	add(&final, "b", false);
 	ctx_init(&c, &alice, 0);
-	is_int(plan_run(&plan, &c), 0, "a plan without failures succeeds");
+	is_int(txn_run_ops(&plan, &c), 0, "a plan without failures succeeds");
 	is_str(log_buf, "do:a do:b", "no undo after success");
 
 	/* The rendered rollback mirrors the executor: thresholds by op position. */

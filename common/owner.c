@@ -1,0 +1,36 @@
+/* The ownership predicate and the uniform refusal (see owner.h). */
+#include <errno.h>
+#include "netns.h"
+#include "owner.h"
+
+int owner_check(struct ctx *c, const char *name, struct marker *m, struct nshandle **h)
+{
+	int rc = marker_read(name, m);
+
+	*h = NULL;
+	if (rc == -ENOENT)
+		return OWN_ABSENT;
+	if (rc == -EINVAL) /* not a marker npte wrote: nobody's to claim */
+		return OWN_FOREIGN;
+	if (rc < 0)
+		return rc;
+	if (!c->who.admin && m->owner != c->who.uid)
+		return OWN_FOREIGN;
+	rc = ctx_ns(c, name, h);
+	if (rc == -ENOENT)
+		return OWN_GONE;
+	if (rc == -ENOTNS)
+		return OWN_PLACEHOLDER;
+	if (rc < 0)
+		return rc;
+	/* A marker a dry-run script wrote has no cookie: it names no identity. */
+	if (m->cookie && m->cookie != (*h)->nl.cookie)
+		return OWN_SWAPPED;
+	return OWN_MINE;
+}
+
+int deny(struct ctx *c, const char *verb, const char *name)
+{
+	(void)verb; /* main prefixes the verb; the text is the same for every cause */
+	return err_set(&c->err, EXIT_USAGE, "%s: " DENY_TEXT, name);
+}

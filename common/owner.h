@@ -1,0 +1,33 @@
+/*
+ * One answer to "is NAME the caller's namespace, the one npte made?", and
+ * the one refusal every verb gives when it is not. Guards, list, show, gc
+ * and lab status all ask here, so none of them can skip a part of it.
+ */
+#ifndef NPTE_OWNER_H
+#define NPTE_OWNER_H
+
+#include "registry.h"
+#include "txn.h"
+
+enum owned {
+	OWN_MINE,        /* the caller's marker (or the administrator), the namespace npte made */
+	OWN_ABSENT,      /* no marker: not npte's (a namespace of that name may exist) */
+	OWN_FOREIGN,     /* another user's marker, or one npte cannot parse */
+	OWN_SWAPPED,     /* the caller's marker, but another namespace under the name */
+	OWN_PLACEHOLDER, /* the caller's marker over a file that is not a namespace (a crash) */
+	OWN_GONE,        /* the caller's marker, nothing under the name */
+};
+
+/*
+ * The answer for c's caller, or -errno when it cannot be told (too many open
+ * files, out of memory: fail closed, never read as absence). *m is the
+ * marker when there is one; *h the namespace's handle for OWN_MINE and
+ * OWN_SWAPPED.
+ */
+int owner_check(struct ctx *c, const char *name, struct marker *m, struct nshandle **h);
+
+/* The uniform refusal for "missing, unmanaged or someone else's": exit 2. */
+int deny(struct ctx *c, const char *verb, const char *name);
+#define DENY_TEXT "not found or not yours"
+
+#endif

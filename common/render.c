@@ -1,0 +1,175 @@
+/* The dry-run renderer (see render.h). */
+#include <string.h>
+#include "journal.h"
+#include "registry.h"
+#include "render.h"
+#include "shquote.h"
+#include "txn.h"
+
+void render_cmd(FILE *f, const char *const *words)
+{
+	for (size_t i = 0; words[i]; i++) {
+		if (i)
+			fputc(' ', f);
+		sh_quote(f, words[i]);
+	}
+}
+
+/*
+ * A preview may be pasted, and busybox sh's line editor takes about 1000
+ * bytes a line. Before a word that would take the line past RENDER_WIDTH,
+ * break it with backslash-newline; a word longer than that goes in pieces,
+ * each quoted alone and joined by backslash-newline, which the shell removes
+ * (outside quotes) before it splits words: the pieces make one word again.
+ */
+void render_wrapped(FILE *f, const char *w, size_t *col)
+{
+	char piece[RENDER_WIDTH];
+	size_t q = sh_quote_buf(NULL, 0, w);
+
+	/* Room is kept after the word for the space and backslash of a break. */
+	if (*col + 1 + q + 2 > RENDER_WIDTH) {
+		fputs(" \\\n  ", f);
+		*col = 2;
+	} else {
+		fputc(' ', f);
+		(*col)++;
+	}
+	if (*col + q + 2 <= RENDER_WIDTH) {
+		sh_quote(f, w);
+		*col += q;
+		return;
+	}
+	for (size_t at = 0; w[at];) {
+		/* As many bytes as fit quoted, with the backslash after them;
+		 * a ' counts as the 4 of '\''. */
+		size_t n = 0, cost = 2;
+
+		if (at) {
+			fputs("\\\n", f);
+			*col = 0;
+		}
+		while (w[at + n] && *col + cost + (w[at + n] == '\'' ? 4 : 1) < RENDER_WIDTH)
+			cost += w[at + n++] == '\'' ? 4 : 1;
+		memcpy(piece, w + at, n);
+		piece[n] = '\0';
+		sh_quote(f, piece);
+		*col += sh_quote_buf(NULL, 0, piece);
+		at += n;
+	}
+}
+
+void render_words(FILE *f, const char *const *words)
+{
+	render_cmd(f, words);
+	fputc('\n', f);
+}
+
+/*
+ * The preview is read by a human and then pasted into an interactive root
+ * shell, piped to `sudo sh` or saved and run. The whole body is one subshell,
+ * so that set -eu, umask, traps, fd 9 (the lock), step and the functions die
+ * with it and the shell it was pasted into is left exactly as it was, and an
+ * exit (a guard's refusal, a failing command under set -e) ends the subshell,
+ * not that shell. The subshell is a plain command and not the left side of
+ * `||`: shells ignore set -e in there. Its EXIT trap (finish) rolls back and
+ * reports the failure with its status; as the last command, the subshell's
+ * status is the script's. Indents are spaces: a pasted tab asks readline and
+ * busybox's line editor to complete a word.
+ */
+void plan_render_open(FILE *f, const struct plan *p, const struct ctx *c)
+{
+	bool undoable = false;
+	char msg[160];
+
+	for (size_t i = 0; i < p->n; i++)
+		undoable |= p->ops[i].type->render_undo != NULL;
+	fprintf(f, "#!/bin/sh\n# Dry run of: %s\n", p->title);
+	fprintf(f, "# Read it, then paste it into a root shell, pipe it to sudo sh, or save it and\n"
+		   "# run sudo sh FILE: it does what the live command does. It runs in a subshell,\n"
+		   "# so a shell it is pasted into keeps its options, umask, traps and files.\n");
+	fprintf(f, "(\nset -eu\numask 022\n");
+	if (undoable) {
+		size_t i = p->n;
+
+		fprintf(f, "step=0\nrollback() {\n");
+		while (i-- > 0) {
+			const struct op *op = &p->ops[i];
+
+			if (!op->type->render_undo)
+				continue;
+			fprintf(f, "  if [ \"$step\" -ge %zu ]; then ", i + 1);
+			op->type->render_undo(f, op, c);
+			fprintf(f, " || true; fi\n");
+		}
+		fprintf(f, "  :\n}\n");
+	}
+	/* A function, not an inline trap string, so that shellcheck sees rc assigned. */
+	fprintf(f, "finish() {\n  rc=$?\n  trap - EXIT\n  if [ \"$rc\" -ne 0 ]; then\n");
+	if (undoable)
+		fprintf(f, "    rollback\n");
+	snprintf(msg, sizeof msg, "%s: %s: dry run failed, exit status", prog, p->verb);
+	fprintf(f, "    echo ");
+	sh_quote(f, msg);
+	fprintf(f, " \"$rc\" >&2\n  fi\n  exit \"$rc\"\n}\ntrap finish EXIT\n");
+	fprintf(f, "install -d -m 0700 %s %s/%s\n", NPTE_RUN_DIR, NPTE_RUN_DIR, "netns");
+	fprintf(f, "exec 9>>%s/lock\n", NPTE_RUN_DIR);
+	/* In the background so that $! is flock(1)'s pid: the one /proc/locks
+	 * shows for the lock, and so the one the holder record must name. */
+	snprintf(msg, sizeof msg, "%s: %s: lock busy after %us; retry later", prog, p->verb, c->wait_s);
+	fprintf(f, "flock%s -E 75 -w %u 9 & wait \"$!\" || { echo ", p->exclusive ? "" : " -s", c->wait_s);
+	sh_quote(f, msg);
+	fprintf(f, " >&2; exit 75; }\n");
+	/*
+	 * The holder record, as lock_take writes it (>| in case of set -C).
+	 * A shared holder writes one too, unlike lock_take: flock(1) has exited,
+	 * so nothing else can name it, and while it holds the lock shared no
+	 * exclusive holder's record exists to be overwritten.
+	 */
+	snprintf(msg, sizeof msg, "%s (dry-run preview)", p->verb);
+	fprintf(f, "printf 'pid=%%s\\nuid=%%s\\nprog=%%s\\nverb=%%s\\nsince=%%s\\n' \"$!\" %u ",
+		(unsigned)c->who.uid);
+	sh_quote(f, prog);
+	fputc(' ', f);
+	sh_quote(f, msg);
+	fprintf(f, " \"$(date +%%s)\" >|%s/lock\n", NPTE_RUN_DIR);
+	/* The live run blocks these while it holds the lock; the script ignores them. */
+	fprintf(f, "trap '' HUP INT QUIT TERM TSTP TTIN TTOU PIPE\n");
+	for (size_t i = 0; i < p->n; i++) {
+		p->ops[i].type->render(f, &p->ops[i], c);
+		if (p->ops[i].type->render_undo)
+			fprintf(f, "step=%zu\n", i + 1);
+	}
+}
+
+void plan_render_close(FILE *f)
+{
+	fputs(")\n", f);
+}
+
+void plan_render(FILE *f, const struct plan *p, const struct ctx *c)
+{
+	plan_render_open(f, p, c);
+	plan_render_close(f);
+}
+
+int render_recovery(FILE *f, const struct ctx *c)
+{
+	const struct jentry *j;
+	char head[256];
+	size_t n;
+	int shown = 0, rc = journal_read(&j, &n, head, sizeof head, op_type_find);
+
+	if (rc <= 0)
+		return rc;
+	fprintf(f, "# undo what an interrupted transaction left (%s)\n", head);
+	for (size_t k = n; k-- > 0;) {
+		if (!j[k].op.made.set || j[k].undone || !j[k].op.type->render_undo)
+			continue;
+		j[k].op.type->render_undo(f, &j[k].op, c);
+		fputs(" || true\n", f);
+		shown++;
+	}
+	fprintf(f, "rm -f %s/%s\n", NPTE_RUN_DIR, NPTE_JOURNAL);
+	return shown;
+}

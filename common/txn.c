@@ -1,0 +1,220 @@
+/* The transaction: lock, recovery, journal, ops, rollback, commit (see txn.h). */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "fault.h"
+#include "journal.h"
+#include "lock.h"
+#include "netns.h"
+#include "registry.h"
+#include "txn.h"
+
+void ctx_init(struct ctx *c, const struct caller *who, unsigned wait_s)
+{
+	struct timespec ts;
+
+	memset(c, 0, sizeof *c);
+	c->who = *who;
+	c->wait_s = wait_s;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	c->deadline = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + wait_s;
+	for (int i = 0; i < CTX_NS; i++)
+		c->ns[i].fd = -1;
+}
+
+static void handle_close(struct nshandle *h)
+{
+	if (h->has_nl)
+		knl_close(&h->nl);
+	if (h->fd >= 0)
+		close(h->fd);
+	memset(h, 0, sizeof *h);
+	h->fd = -1;
+}
+
+int ctx_ns(struct ctx *c, const char *name, struct nshandle **out)
+{
+	struct nshandle *h;
+	int rc;
+
+	h = &c->ns[0];
+	for (int i = 0; i < CTX_NS; i++) {
+		if (c->ns[i].fd >= 0 && strcmp(c->ns[i].name, name) == 0) {
+			c->ns[i].used = ++c->ns_clock;
+			*out = &c->ns[i];
+			return 0;
+		}
+		if (c->ns[i].used < h->used)
+			h = &c->ns[i];
+	}
+	/* A few handles at a time, least recently used out: a batch of 1000 names
+	 * must not run out of fds, and an op holding two handles keeps both. */
+	handle_close(h);
+	h->fd = netns_open(name);
+	if (h->fd < 0) {
+		rc = h->fd;
+		h->fd = -1;
+		return rc;
+	}
+	rc = netns_nl(h->fd, &h->nl);
+	if (rc < 0) {
+		handle_close(h);
+		return rc;
+	}
+	h->has_nl = true;
+	h->used = ++c->ns_clock;
+	snprintf(h->name, sizeof h->name, "%s", name);
+	*out = h;
+	return 0;
+}
+
+void ctx_forget(struct ctx *c, const char *name)
+{
+	for (int i = 0; i < CTX_NS; i++)
+		if (c->ns[i].fd >= 0 && strcmp(c->ns[i].name, name) == 0)
+			handle_close(&c->ns[i]);
+}
+
+void ctx_close(struct ctx *c)
+{
+	for (int i = 0; i < CTX_NS; i++)
+		if (c->ns[i].fd >= 0)
+			handle_close(&c->ns[i]);
+}
+
+void ctx_made(struct ctx *c, const struct ident *id)
+{
+	c->made = *id;
+	c->made.set = true;
+	journal_made(c->cur, &c->made);
+	fault_made();
+}
+
+int txn_run_ops(struct plan *p, struct ctx *c)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < p->n; i++) {
+		struct op *op = &p->ops[i];
+
+		/* No "about to start" record: a kill before the op confirms what it
+		 * made must leave recovery nothing to act on (the name may have
+		 * existed before, or belong to someone else). */
+		c->cur = i;
+		memset(&c->made, 0, sizeof c->made);
+		fault_in(i);
+		rc = op->type->exec(c, op);
+		op->made = c->made;
+		if (rc)
+			break;
+		fault_after(i + 1);
+	}
+	if (!rc)
+		return 0;
+	if (!c->err.code)
+		err_set(&c->err, rc, "%s failed", p->ops[i].type->name);
+	/* Undo what the failed op made part of, then what completed, newest
+	 * first; keep going so as much as possible is undone. */
+	for (i++; i-- > 0;) {
+		const struct op *op = &p->ops[i];
+		struct err saved = c->err;
+
+		if (!op->type->undo || !op->made.set)
+			continue;
+		c->err.code = 0;
+		if (op->type->undo(c, op) && !c->warn[0])
+			snprintf(c->warn, sizeof c->warn, "rollback: %s: %s", op->type->name, c->err.msg);
+		c->err = saved;
+		journal_mark("undone", i);
+	}
+	return rc;
+}
+
+/* Undo what a dead run's journal says it made, newest first; the note says so. */
+static void recover(struct ctx *c)
+{
+	const struct jentry *j;
+	char head[256];
+	size_t n;
+	int undone = 0, rc = journal_read(&j, &n, head, sizeof head, op_type_find);
+
+	if (rc == 0)
+		return;
+	if (rc < 0) {
+		snprintf(c->note, sizeof c->note, "unreadable journal left by a dead run (%s); moved aside",
+			 strerror(-rc));
+		journal_discard(true);
+		return;
+	}
+	for (size_t k = n; k-- > 0;) {
+		struct err saved = c->err;
+
+		if (!j[k].op.made.set || j[k].undone)
+			continue;
+		c->err.code = 0;
+		/* Best effort: each undo acts only while the identity still matches. */
+		j[k].op.type->undo(c, &j[k].op);
+		c->err = saved;
+		undone++;
+	}
+	journal_discard(false);
+	ctx_close(c);
+	netns_sweep(); /* a placeholder the dead run had not linked yet */
+	snprintf(c->note, sizeof c->note, "recovered an interrupted transaction (%s): undid %d operation%s",
+		 head, undone, undone == 1 ? "" : "s");
+}
+
+int txn_write(struct plan *p, struct ctx *c, int (*build)(struct plan *, struct ctx *, void *), void *arg)
+{
+	bool undoable = false;
+	int rc = lock_take(true, c->wait_s, c->who.uid, p->verb, &c->err);
+
+	if (rc)
+		return rc;
+	/* The previous holder may have died mid-transaction: finish its rollback first. */
+	recover(c);
+	if (build && (rc = build(p, c, arg)) != 0)
+		goto out;
+	for (size_t i = 0; i < p->n; i++)
+		undoable |= p->ops[i].type->undo != NULL;
+	if (undoable && (rc = journal_begin(p, c->who.uid)) < 0) {
+		rc = err_sys(&c->err, EXIT_FAIL, -rc, "write journal");
+		goto out;
+	}
+	fault_after(0);
+	rc = txn_run_ops(p, c);
+	/* Committed, or rolled back: either way nothing is left to recover. */
+	journal_commit();
+out:
+	ctx_close(c);
+	lock_release();
+	return rc;
+}
+
+int txn_read(struct plan *p, struct ctx *c, int (*fn)(struct ctx *, void *), void *arg)
+{
+	char head[256];
+	int rc = lock_take(false, c->wait_s, c->who.uid, p->verb, &c->err);
+
+	if (rc)
+		return rc;
+	/* A reader must not act on what a dead transaction half made (enter a
+	 * namespace recovery is about to remove); only a writer may recover it. */
+	if (journal_pending(head, sizeof head) != 0)
+		rc = err_set(&c->err, EXIT_BUSY, "an interrupted transaction (%s) awaits recovery; "
+			     "npte-netns gc (or any create or destroy) recovers it", head);
+	if (!rc)
+		rc = txn_run_ops(p, c);
+	if (!rc && fn)
+		rc = fn(c, arg);
+	ctx_close(c);
+	lock_release();
+	return rc;
+}
+
+int txn_execute(struct plan *p, struct ctx *c)
+{
+	return p->exclusive ? txn_write(p, c, NULL, NULL) : txn_read(p, c, NULL, NULL);
+}

@@ -1,0 +1,70 @@
+/*
+ * A transaction: the executor of a plan. It owns the caller, the one
+ * deadline, the lock, the journal, the namespace handles and the warnings,
+ * and runs lock -> recover a dead run -> journal -> ops -> rollback or
+ * commit -> unlock. Binaries never sequence those steps themselves.
+ */
+#ifndef NPTE_TXN_H
+#define NPTE_TXN_H
+
+#include <stdbool.h>
+#include "err.h"
+#include "nl.h"
+#include "plan.h"
+#include "priv.h"
+
+/* A namespace opened once per transaction: fd, netlink socket, cookie. */
+struct nshandle {
+	char name[NETNS_NAME_MAX + 4];
+	unsigned long used; /* for least-recently-used eviction */
+	int fd;
+	struct knl nl;
+	bool has_nl;
+};
+
+#define CTX_NS 8
+
+struct ctx {
+	struct caller who;
+	unsigned wait_s;
+	double deadline; /* CLOCK_MONOTONIC seconds at which waits give up (computed once) */
+	struct err err;
+	char warn[640];  /* rollback trouble, printed after the error */
+	char note[400];  /* recovery of a dead transaction, printed after the lock is released */
+	struct nshandle ns[CTX_NS];
+	unsigned long ns_clock;
+	size_t cur;        /* index of the op running now */
+	struct ident made; /* what it made so far (see ctx_made) */
+};
+
+void ctx_init(struct ctx *c, const struct caller *who, unsigned wait_s);
+
+/* Called by an op's exec as soon as the kernel confirms (part of) what it
+ * made: kept for rollback and journaled at once for recovery after a kill. */
+void ctx_made(struct ctx *c, const struct ident *id);
+
+/* Per-transaction namespace handles (closed when the transaction ends). */
+int ctx_ns(struct ctx *c, const char *name, struct nshandle **out);
+void ctx_forget(struct ctx *c, const char *name);
+void ctx_close(struct ctx *c);
+
+/*
+ * A write transaction: the exclusive lock (waiting until c's deadline), the
+ * recovery of a dead run, then build (if not NULL) may add ops to p from what
+ * it sees under the lock; then the journal, the ops, rollback on failure, the
+ * commit, the unlock. Returns the exit code (the error is in c->err).
+ */
+int txn_write(struct plan *p, struct ctx *c, int (*build)(struct plan *, struct ctx *, void *),
+	      void *arg);
+/*
+ * A read transaction: the shared lock (refused, exit 75, while a dead run's
+ * journal awaits recovery), p's ops (guards, or an op that enters a
+ * namespace), then fn (if not NULL) under the lock, then the unlock.
+ */
+int txn_read(struct plan *p, struct ctx *c, int (*fn)(struct ctx *, void *), void *arg);
+/* txn_write or txn_read, as p->exclusive says. */
+int txn_execute(struct plan *p, struct ctx *c);
+/* Run the ops without the lock, with rollback (unit tests). */
+int txn_run_ops(struct plan *p, struct ctx *c);
+
+#endif
