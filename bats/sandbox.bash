@@ -60,7 +60,7 @@ sb_state() {
 		done
 		for m in /run/npte/netns/*; do
 			[ -e "$m" ] || continue
-			echo "marker ${m##*/} $(grep -v ^cookie= "$m" | tr "\n" " ")"
+			echo "marker ${m##*/} $(grep -v "^cookie=\|^nsid=" "$m" | tr "\n" " ")"
 		done
 		[ ! -e /run/npte/journal ] || echo "journal pending"
 	' 2>&1
@@ -136,7 +136,7 @@ sb_snapshot() {
 		done
 		for m in /run/npte/netns/*; do
 			[ -e "$m" ] || continue
-			echo "== marker ${m##*/}: $(grep -v ^cookie= "$m" | tr "\n" " ")"
+			echo "== marker ${m##*/}: $(grep -v "^cookie=\|^nsid=" "$m" | tr "\n" " ")"
 		done
 		[ ! -e /run/npte/journal ] || echo "== journal pending"
 	' 2>&1 | while IFS= read -r line; do

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "cli.h"
 #include "config.h"
+#include "drain.h"
 #include "err.h"
 #include "journal.h"
 #include "lock.h"
@@ -38,14 +39,11 @@
 static const int caps_all[] = {
 	CAP_SYS_ADMIN, /* mount(2) for /run/netns, unshare(CLONE_NEWNET), setns(2) */
 	CAP_NET_ADMIN, /* RTM_NEWLINK to bring lo up inside a new namespace */
-	CAP_SYS_PTRACE, /* destroy: readlink /proc/PID/ns/net and /proc/PID/fd/N of
-			  * other users' processes, to refuse a namespace still in use */
 	-1,
 };
 /* create, destroy, gc: NET_ADMIN also lets the lock holder undo the links,
  * addresses, routes and qdiscs a dead transaction left (journal recovery). */
 static const int caps_create[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
-static const int caps_destroy[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE, -1};
 /* show, list: setns, to read inside and to tell the namespace by its cookie */
 static const int caps_setns[] = {CAP_SYS_ADMIN, -1};
 
@@ -82,10 +80,10 @@ static int cmd_create(struct opts *o)
 static int cmd_destroy(struct opts *o)
 {
 	check_names("destroy", o, ARGS_POS_MAX);
-	caps_keep(caps_destroy);
+	caps_keep(caps_create);
 	/* Every name is checked before anything is removed. */
 	for (int i = 0; i < o->npos; i++)
-		plan_guard_owned(&cli_plan, "destroy", o->pos[i], GUARD_MAY_BE_GONE | GUARD_IDLE);
+		plan_guard_owned(&cli_plan, "destroy", o->pos[i], GUARD_MAY_BE_GONE);
 	for (int i = 0; i < o->npos; i++)
 		plan_netns_destroy(&cli_plan, o->pos[i]);
 	return cli_run("destroy", o);
@@ -94,6 +92,7 @@ static int cmd_destroy(struct opts *o)
 static int cmd_list(struct opts *o)
 {
 	static char names[REGISTRY_MAX][16];
+	static struct drain drains[REGISTRY_MAX];
 	struct ctx c;
 	int n, shown = 0;
 
@@ -133,6 +132,22 @@ static int cmd_list(struct opts *o)
 			printf("%s\n", names[i]);
 		shown++;
 	}
+	/* Destroyed but still held: no name, still charged to its owner. */
+	n = drain_live(&c, drains, REGISTRY_MAX);
+	if (n < 0)
+		die(EXIT_FAIL, "list: %s/%s: %s", NPTE_RUN_DIR, NPTE_DRAIN_DIR, strerror(-n));
+	for (int i = 0; i < n; i++) {
+		if (!cli_who.admin && drains[i].owner != cli_who.uid)
+			continue;
+		if (o->set[O_JSON])
+			printf("%s{\"name\":\"%s\",\"owner\":%u,\"present\":false,\"draining\":true}",
+			       shown ? "," : "", drains[i].name, (unsigned)drains[i].owner);
+		else if (cli_who.admin)
+			printf("%s %u (destroyed, still held)\n", drains[i].name, (unsigned)drains[i].owner);
+		else
+			printf("%s (destroyed, still held)\n", drains[i].name);
+		shown++;
+	}
 	if (o->set[O_JSON])
 		fputs("]\n", stdout);
 	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
@@ -141,24 +156,29 @@ static int cmd_list(struct opts *o)
 struct show_args {
 	const char *name;
 	bool json;
+	FILE *out; /* a memory stream: written to stdout after the unlock */
 };
 
-/* Under the shared lock, after the guard: print what is inside. */
+/* Under the shared lock, after the guard: what is inside, into memory. A
+ * reader that wrote to stdout here could be stalled by a caller whose pipe
+ * nobody reads, with the lock held against every writer. */
 static int show_under_lock(struct ctx *c, void *arg)
 {
 	const struct show_args *a = arg;
 	struct nshandle *h;
 	struct marker m;
 
-	if (marker_read(a->name, &m) < 0 || ctx_ns(c, a->name, &h) < 0)
+	if (owner_check(c, a->name, &m, &h) != OWN_MINE)
 		return deny(c, "show", a->name);
-	return show_netns(stdout, a->name, h->fd, m.owner, a->json, &c->err);
+	return show_netns(a->out, a->name, h->fd, m.owner, a->json, &c->err);
 }
 
 static int cmd_show(struct opts *o)
 {
 	struct show_args a = {.name = o->pos[0], .json = o->set[O_JSON]};
 	struct ctx c;
+	char *text = NULL;
+	size_t len = 0;
 	int rc;
 
 	check_names("show", o, 1);
@@ -170,10 +190,16 @@ static int cmd_show(struct opts *o)
 	plan_guard_owned(&cli_plan, "show", a.name, 0);
 	if (rundir_open(false, &c.err) < 0)
 		return cli_finish("show", &c, c.err.code ? c.err.code : deny(&c, "show", a.name));
+	a.out = open_memstream(&text, &len);
+	if (!a.out)
+		return cli_finish("show", &c, err_sys(&c.err, EXIT_FAIL, errno, "memory"));
 	/* Shared: readers run side by side, never in the middle of a change. */
 	rc = txn_read(&cli_plan, &c, show_under_lock, &a);
-	if (!rc && fflush(stdout))
+	if (fclose(a.out) && !rc)
+		rc = err_sys(&c.err, EXIT_FAIL, errno, "memory");
+	if (!rc && (fwrite(text, 1, len, stdout) != len || fflush(stdout)))
 		rc = err_sys(&c.err, EXIT_FAIL, errno, "write");
+	free(text);
 	return cli_finish("show", &c, rc);
 }
 
@@ -248,10 +274,24 @@ static int gc_build(struct plan *p, struct ctx *c, void *arg)
 	int *found = arg;
 
 	(void)p;
+	static struct drain drains[REGISTRY_MAX];
+	unsigned live;
+	int rc, n;
+
 	netns_sweep();
 	if (c->note[0])
 		printf("%s\n", c->note);
 	c->note[0] = '\0';
+	/* Records of namespaces that have ended go; those still held are shown. */
+	rc = drain_count(c, c->who.uid, c->who.admin, &live);
+	n = rc < 0 ? rc : drain_live(c, drains, REGISTRY_MAX);
+	if (n < 0)
+		return err_sys(&c->err, EXIT_FAIL, -n, "%s/%s", NPTE_RUN_DIR, NPTE_DRAIN_DIR);
+	for (int i = 0; i < n; i++)
+		if (c->who.admin || drains[i].owner == c->who.uid)
+			printf("still held: %s (destroyed; namespace id %d, uid %u): counts against its owner's "
+			       "max_namespaces until what holds it ends\n", drains[i].name, (int)drains[i].nsid,
+			       (unsigned)drains[i].owner);
 	*found = gc_scan(c, true);
 	return *found < 0 ? c->err.code : 0;
 }

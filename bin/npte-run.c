@@ -364,6 +364,17 @@ static void run_render(FILE *f, const struct op *op, const struct ctx *c)
 		for (const char *const *w = (const char *[]){"nice", "-n", word, NULL}; *w; w++)
 			render_wrapped(f, *w, &col);
 	}
+	if (st->policy == SCHED_IDLE || st->policy == SCHED_BATCH || st->policy == SCHED_FIFO ||
+	    st->policy == SCHED_RR) {
+		const char *pol = st->policy == SCHED_IDLE    ? "--idle"
+				  : st->policy == SCHED_BATCH ? "--batch"
+				  : st->policy == SCHED_FIFO  ? "--fifo"
+							      : "--rr";
+
+		snprintf(word, sizeof word, "%d", st->sched.sched_priority);
+		for (const char *const *w = (const char *[]){"chrt", pol, word, NULL}; *w; w++)
+			render_wrapped(f, *w, &col);
+	}
 	if (st->oom_adj > 0) {
 		snprintf(word, sizeof word, "%d", st->oom_adj);
 		for (const char *const *w = (const char *[]){"choom", "-n", word, "--", NULL}; *w; w++)

@@ -55,12 +55,6 @@ bool netns_exists(const char *name);
  */
 int netns_open(const char *name);
 
-/*
- * The number of processes (other than this one) that keep the namespace nsfd
- * alive: by living in it, by an open fd on it, or by holding a socket that
- * lives in it. /proc is read once per process and cached. 0 or -errno.
- */
-int netns_users(int nsfd, unsigned *procs);
 /* Switch the calling thread into nsfd, saving the original in *self; and back
  * (dies if it cannot return: staying in the wrong namespace is never safe). */
 int netns_enter(int nsfd, int *self);

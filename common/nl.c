@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include "fault.h"
@@ -178,4 +179,56 @@ int knl_link_up(struct knl *nl, int ifindex, char *ext, size_t extn)
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	return knl_talk(nl, h, ext, extn);
+}
+
+/* --- namespace ids (NETLINK_ROUTE's nsid table of the socket's namespace) --- */
+
+int knl_nsid_set(struct knl *nl, int nsfd, int32_t id, char *ext, size_t extn)
+{
+	static union { struct nlmsghdr h; char b[256]; } req;
+	struct nlmsghdr *h = knl_msg(nl, req.b, RTM_NEWNSID, 0);
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(h, sizeof *g);
+
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(h, NETNSA_FD, (uint32_t)nsfd);
+	mnl_attr_put_u32(h, NETNSA_NSID, (uint32_t)id);
+	return knl_talk(nl, h, ext, extn);
+}
+
+struct nsids {
+	int32_t *ids;
+	size_t max, n;
+	bool over;
+};
+
+static int nsid_cb(const struct nlmsghdr *h, void *data)
+{
+	struct nsids *s = data;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, h, sizeof(struct rtgenmsg)) {
+		if (mnl_attr_get_type(a) != NETNSA_NSID || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			continue;
+		if (s->n >= s->max)
+			s->over = true;
+		else
+			s->ids[s->n++] = (int32_t)mnl_attr_get_u32(a);
+	}
+	return MNL_CB_OK;
+}
+
+int knl_nsid_list(struct knl *nl, int32_t *ids, size_t max, size_t *n)
+{
+	static union { struct nlmsghdr h; char b[256]; } req;
+	struct nlmsghdr *h = knl_msg(nl, req.b, RTM_GETNSID, NLM_F_DUMP);
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(h, sizeof *g);
+	struct nsids s = {.ids = ids, .max = max};
+	int rc;
+
+	g->rtgen_family = AF_UNSPEC;
+	rc = knl_request(nl, h, nsid_cb, &s, NULL, 0);
+	*n = s.n;
+	if (rc < 0)
+		return rc;
+	return s.over ? -E2BIG : 0;
 }

@@ -15,7 +15,6 @@
 enum {
 	GUARD_MAY_BE_GONE = 1, /* the marker may outlive its namespace (destroy) */
 	GUARD_ABSENT_OK = 2,   /* no marker and no namespace at all is fine too */
-	GUARD_IDLE = 4,        /* refuse (exit 2) while any process holds the namespace */
 };
 void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsigned flags);
 /* Refuse (exit 2) when the caller's namespaces plus `adding` would exceed max

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "drain.h"
 #include "netns.h"
 #include "ops.h"
 #include "registry.h"
@@ -22,7 +23,6 @@ static int guard_exec(struct ctx *c, const struct op *op)
 {
 	struct marker m;
 	struct nshandle *h;
-	unsigned users;
 	int rc = owner_check(c, op->ns, &m, &h);
 
 	if (rc < 0)
@@ -40,16 +40,6 @@ static int guard_exec(struct ctx *c, const struct op *op)
 	default: /* someone else's, or a namespace swapped in under the name */
 		return deny(c, op->key, op->ns);
 	}
-	if (!(op->flags & GUARD_IDLE))
-		return 0;
-	/* A namespace a process still holds outlives its name: removing the
-	 * name would free the caller's quota while the namespace lives on. */
-	rc = netns_users(h->fd, &users);
-	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: find the processes using it", op->ns);
-	if (users)
-		return err_set(&c->err, EXIT_USAGE, "%s: in use by %u process%s; stop %s first", op->ns, users,
-			       users == 1 ? "" : "es", users == 1 ? "it" : "them");
 	return 0;
 }
 
@@ -99,7 +89,8 @@ void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsign
 static int quota_exec(struct ctx *c, const struct op *op)
 {
 	static char names[REGISTRY_MAX][16];
-	int n = marker_list(names, REGISTRY_MAX), mine = 0;
+	int n = marker_list(names, REGISTRY_MAX), mine = 0, rc;
+	unsigned draining = 0;
 
 	/* Fail closed: a registry that cannot be read counts as full. */
 	if (n < 0)
@@ -111,16 +102,26 @@ static int quota_exec(struct ctx *c, const struct op *op)
 		return 0;
 	for (int i = 0; i < n; i++) {
 		struct marker m;
-		int rc = marker_read(names[i], &m);
 
+		rc = marker_read(names[i], &m);
 		if (rc < 0)
 			return err_sys(&c->err, EXIT_FAIL, -rc, "quota: read marker %s", names[i]);
 		if (m.owner == c->who.uid)
 			mine++;
 	}
-	if ((unsigned)mine + op->flags > op->plen)
-		return err_set(&c->err, EXIT_USAGE, "quota: %d namespaces of yours + %u new would exceed "
-			       "max_namespaces = %u (%s)", mine, op->flags, op->plen, "/etc/npte/npte.conf");
+	/* Destroyed namespaces something still holds count until they end; one
+	 * that nothing holds ends within milliseconds, so when only those stand
+	 * in the way, the wait for them is short and fixed. */
+	rc = drain_count(c, c->who.uid, false, &draining);
+	if (!rc && draining && (unsigned)mine + draining + op->flags > op->plen)
+		rc = drain_count_settled(c, c->who.uid, &draining, 200);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "quota: read %s/%s", NPTE_RUN_DIR, NPTE_DRAIN_DIR);
+	if ((unsigned)mine + draining + op->flags > op->plen)
+		return err_set(&c->err, EXIT_USAGE, "quota: %d namespaces of yours%s + %u new would exceed "
+			       "max_namespaces = %u (%s)", mine + (int)draining,
+			       draining ? " (destroyed ones still held by a process count until they end)" : "",
+			       op->flags, op->plen, "/etc/npte/npte.conf");
 	return 0;
 }
 
@@ -173,6 +174,23 @@ static int del_exec(struct ctx *c, const struct op *op)
 {
 	ctx_forget(c, op->ns);
 	return netns_del(op->ns, &c->err);
+}
+
+/* Destroy: the name goes; a namespace something still holds stays charged. */
+static int destroy_exec(struct ctx *c, const struct op *op)
+{
+	struct marker m;
+	int rc = marker_read(op->ns, &m), drained;
+
+	if (rc < 0)
+		m.nsid = -1; /* nothing to follow (the guard ran: not a marker to trust) */
+	rc = del_exec(c, op);
+	if (rc)
+		return rc;
+	drained = drain_after_destroy(c, op->ns, &m);
+	if (drained < 0)
+		return err_sys(&c->err, EXIT_FAIL, -drained, "%s: record it as draining", op->ns);
+	return 0;
 }
 
 /* Undo a netns add: remove the placeholder or the namespace this run made,
@@ -232,7 +250,7 @@ const struct op_type netns_add_op = {
 };
 
 const struct op_type netns_del_op = {
-	.name = "netns del", .exec = del_exec, .render = del_render,
+	.name = "netns del", .exec = destroy_exec, .render = del_render,
 };
 
 /* --- link up ------------------------------------------------------------- */
@@ -314,6 +332,11 @@ static int mark_exec(struct ctx *c, const struct op *op)
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read the namespace's identity", op->ns);
 	m.cookie = made.cookie = h->nl.cookie;
+	/* An id in the host's table, by which destroy can tell when the
+	 * namespace has really ended (drain.h). */
+	rc = nsid_assign(c, h->fd, &m.nsid);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: give it a namespace id", op->ns);
 	/* Its content is known before it is written, and holds a cookie no other
 	 * namespace ever had: a marker with it can only be this run's. */
 	ctx_made(c, &made);

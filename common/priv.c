@@ -85,7 +85,7 @@ static const struct {
 	{RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE", 819200, 0},
 };
 
-static struct caller_state saved;
+static struct caller_state saved = {.cgroup_fd = -1};
 
 static rlim_t at_least(rlim_t v, rlim_t floor)
 {
@@ -131,6 +131,7 @@ static void limits_sane(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* A real-time or idle policy would stretch every window of a transaction. */
 	saved.policy = sched_getscheduler(0);
+	sched_getparam(0, &saved.sched);
 	if (saved.policy != SCHED_OTHER)
 		sched_setscheduler(0, SCHED_OTHER, &sp);
 	errno = 0;
@@ -141,7 +142,7 @@ static void limits_sane(void)
 	 * where root may (CAP_SYS_RESOURCE); a kill then still undoes nothing it
 	 * should not (recovery by identity). A negative one only protects us. */
 	saved.oom_adj = 0;
-	fd = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+	fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	n = read(fd, buf, sizeof buf - 1);
@@ -149,9 +150,86 @@ static void limits_sane(void)
 		buf[n] = '\0';
 		saved.oom_adj = atoi(buf);
 	}
-	if (saved.oom_adj > 0 && pwrite(fd, "0\n", 2, 0) != 2) {
-		/* EACCES without CAP_SYS_RESOURCE: see above */
+	close(fd);
+	/* Through the legacy file: a write to oom_score_adj by a process with
+	 * CAP_SYS_RESOURCE also lowers the floor (oom_score_adj_min) that an
+	 * administrator may have set, which npte-run's program would inherit;
+	 * oom_adj sets the same value and leaves the floor alone. EACCES without
+	 * CAP_SYS_RESOURCE: see above. */
+	if (saved.oom_adj > 0 && (fd = open("/proc/self/oom_adj", O_WRONLY | O_CLOEXEC)) >= 0) {
+		if (write(fd, "0\n", 2) != 2) {
+			/* nothing better to do */
+		}
+		close(fd);
 	}
+}
+
+/* Where cgroup2 is mounted ("" if nowhere). */
+static void cgroup2_mount(char *out, size_t n)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024], point[512], type[64];
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof line, f)) {
+		char *dash = strstr(line, " - ");
+
+		if (!dash || sscanf(line, "%*u %*u %*s %*s %511s", point) != 1 ||
+		    sscanf(dash + 3, "%63s", type) != 1 || strcmp(type, "cgroup2") != 0)
+			continue;
+		snprintf(out, n, "%s", point);
+		break;
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * A cgroup the caller controls (systemd delegates user@UID.service's subtree
+ * to the user) lets them freeze npte while it holds the lock, kill it at a
+ * chosen moment or starve it of memory. npte leaves for the root of the
+ * cgroup2 hierarchy when any cgroup above it is not root's, and refuses to
+ * run when it cannot. npte-run puts the caller's program back.
+ */
+static void cgroup_sane(void)
+{
+	char mnt[512], line[600], dir[1200];
+
+	_Static_assert(sizeof line <= sizeof saved.cgroup + 3, "a whole line fits");
+	FILE *f;
+	bool delegated = false;
+	int fd;
+
+	cgroup2_mount(mnt, sizeof mnt);
+	f = fopen("/proc/self/cgroup", "re");
+	while (mnt[0] && f && fgets(line, sizeof line, f))
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			memcpy(saved.cgroup, line + 3, strlen(line + 3) + 1);
+		}
+	if (f)
+		fclose(f);
+	if (!mnt[0] || !saved.cgroup[0] || strcmp(saved.cgroup, "/") == 0)
+		return;
+	snprintf(dir, sizeof dir, "%s%s", mnt, saved.cgroup);
+	while (strlen(dir) > strlen(mnt)) {
+		struct stat st;
+
+		if (stat(dir, &st) == 0 && (st.st_uid != 0 || (st.st_mode & 002)))
+			delegated = true;
+		*strrchr(dir, '/') = '\0';
+	}
+	if (!delegated || geteuid() != 0)
+		return;
+	/* The way back, for npte-run's program, opened now: later /sys may be
+	 * another mount (npte-run mounts the namespace's own). */
+	snprintf(dir, sizeof dir, "%s%s/cgroup.procs", mnt, saved.cgroup);
+	saved.cgroup_fd = open(dir, O_WRONLY | O_CLOEXEC);
+	snprintf(dir, sizeof dir, "%s/cgroup.procs", mnt);
+	fd = open(dir, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0\n", 2) != 2)
+		die(EXIT_USAGE, "refusing to run in cgroup %s, which a user controls (freeze, kill, memory), "
+			"and which npte cannot leave", disp(saved.cgroup));
 	close(fd);
 }
 
@@ -166,11 +244,19 @@ int caller_state_restore(void)
 	int fd, len;
 
 	umask(saved.umask);
+	/* The caller's own cgroup again, if npte left it (see cgroup_sane). */
+	if (saved.cgroup_fd >= 0 && write(saved.cgroup_fd, "0\n", 2) != 2)
+		return -errno;
 	/* Only lowering: the floors above never went below the caller's values. */
 	for (int r = 0; r < RLIMIT_NLIMITS; r++)
 		if (saved.have_limit[r] && setrlimit(r, &saved.limit[r]) < 0)
 			return -errno;
 	if (saved.nice > 0 && setpriority(PRIO_PROCESS, 0, saved.nice) < 0)
+		return -errno;
+	/* Back to an idle or batch policy (allowed without privilege), or the
+	 * real-time one the caller's RLIMIT_RTPRIO gave them. */
+	if (saved.policy != SCHED_OTHER && saved.policy >= 0 &&
+	    sched_setscheduler(0, saved.policy, &saved.sched) < 0)
 		return -errno;
 	if (saved.oom_adj <= 0)
 		return 0;
@@ -321,6 +407,7 @@ void hygiene(struct caller *who)
 		die_errno(EXIT_FAIL, "chdir /");
 	signals_sane();
 	limits_sane();
+	cgroup_sane();
 	env_read(who);
 	clearenv();
 	exe_trusted();

@@ -2,6 +2,7 @@
 #ifndef NPTE_PRIV_H
 #define NPTE_PRIV_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -36,7 +37,10 @@ struct caller_state {
 	mode_t umask;
 	int oom_adj;             /* /proc/self/oom_score_adj */
 	int nice;
-	int policy;              /* scheduling policy (not given back: see npte-run(8)) */
+	int policy;              /* scheduling policy and its parameters */
+	struct sched_param sched;
+	char cgroup[600];        /* its cgroup2 path */
+	int cgroup_fd;           /* its cgroup.procs, when npte left it (-1: did not) */
 	bool have_limit[RLIMIT_NLIMITS];
 	struct rlimit limit[RLIMIT_NLIMITS];
 };

@@ -15,7 +15,7 @@
 #include "registry.h"
 #include "validate.h"
 
-static int run_fd = -1, mark_fd = -1;
+static int run_fd = -1, mark_fd = -1, drain_fd = -1;
 
 int rundir_fd(void) { return run_fd; }
 int markerdir_fd(void) { return mark_fd; }
@@ -51,6 +51,10 @@ int rundir_open(bool create, struct err *e)
 	mark_fd = open_checked(run_fd, NPTE_MARKER_DIR, NPTE_RUN_DIR "/" NPTE_MARKER_DIR, create, e);
 	if (mark_fd < 0)
 		return e->code ? -EPERM : -ENOENT;
+	/* Made by the first destroy that needs it; absent means none. */
+	drain_fd = open_checked(run_fd, NPTE_DRAIN_DIR, NPTE_RUN_DIR "/" NPTE_DRAIN_DIR, false, e);
+	if (drain_fd < 0 && e->code)
+		return -EPERM;
 	return 0;
 }
 
@@ -66,6 +70,7 @@ int marker_read(const char *name, struct marker *m)
 	int fd;
 
 	memset(m, 0, sizeof *m);
+	m->nsid = -1;
 	if (mark_fd < 0)
 		return -ENOENT;
 	fd = openat(mark_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -96,6 +101,15 @@ int marker_read(const char *name, struct marker *m)
 			if (!parse_uid(eq + 1, &m->owner, why, sizeof why))
 				return -EINVAL;
 			have_owner = true;
+		} else if (strcmp(line, "nsid") == 0 && m->nsid < 0) {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(eq + 1, &end, 10);
+			if (errno || *end || end == eq + 1 || v < NSID_BASE || v > INT32_MAX)
+				return -EINVAL;
+			m->nsid = (int32_t)v;
 		} else if (strcmp(line, "cookie") == 0 && !m->cookie) {
 			char *end;
 
@@ -116,9 +130,11 @@ int marker_write(const char *name, const struct marker *m)
 	int fd, len, rc = 0;
 
 	snprintf(tmp, sizeof tmp, ".%s.%ld", name, (long)getpid());
-	len = m->cookie ? snprintf(body, sizeof body, "owner=%u\ncookie=%" PRIu64 "\n",
-				   (unsigned)m->owner, m->cookie)
-			: snprintf(body, sizeof body, "owner=%u\n", (unsigned)m->owner);
+	len = snprintf(body, sizeof body, "owner=%u\n", (unsigned)m->owner);
+	if (m->cookie)
+		len += snprintf(body + len, sizeof body - (size_t)len, "cookie=%" PRIu64 "\n", m->cookie);
+	if (m->nsid >= 0)
+		len += snprintf(body + len, sizeof body - (size_t)len, "nsid=%" PRId32 "\n", m->nsid);
 	fd = openat(mark_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -155,7 +171,8 @@ int marker_list(char (*names)[16], int max)
 
 	if (mark_fd < 0)
 		return 0;
-	fd = dup(mark_fd);
+	/* A description of its own: a dup would share (and exhaust) the offset. */
+	fd = openat(mark_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
@@ -190,4 +207,114 @@ int marker_list(char (*names)[16], int max)
 		return n;
 	qsort(names, (size_t)n, sizeof names[0], cmp_name);
 	return n;
+}
+
+/* --- draining records ---------------------------------------------------------- */
+
+int drain_write(const struct drain *d)
+{
+	char file[16], tmp[32], body[64];
+	int fd, len, rc = 0;
+
+	if (drain_fd < 0) {
+		struct err e = {0};
+
+		drain_fd = open_checked(run_fd, NPTE_DRAIN_DIR, NPTE_RUN_DIR "/" NPTE_DRAIN_DIR, true, &e);
+		if (drain_fd < 0)
+			return -EPERM;
+	}
+	snprintf(file, sizeof file, "%" PRId32, d->nsid);
+	snprintf(tmp, sizeof tmp, ".%s.%ld", file, (long)getpid());
+	len = snprintf(body, sizeof body, "owner=%u\nname=%s\n", (unsigned)d->owner, d->name);
+	fd = openat(drain_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, body, (size_t)len) != len)
+		rc = -EIO;
+	close(fd);
+	if (!rc && renameat(drain_fd, tmp, drain_fd, file) < 0)
+		rc = -errno;
+	if (rc)
+		unlinkat(drain_fd, tmp, 0);
+	return rc;
+}
+
+/* Strict, like a marker: owner=UID and name=NAME, nothing else. */
+static int drain_read(const char *file, struct drain *d)
+{
+	char buf[128], *nl, *nm;
+	char why[8];
+	ssize_t n;
+	int fd = openat(drain_fd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (strncmp(buf, "owner=", 6) != 0 || !(nl = strchr(buf, '\n')))
+		return -EINVAL;
+	*nl = '\0';
+	nm = nl + 1;
+	if (!parse_uid(buf + 6, &d->owner, why, sizeof why) || strncmp(nm, "name=", 5) != 0 ||
+	    !(nl = strchr(nm, '\n')) || nl[1])
+		return -EINVAL;
+	*nl = '\0';
+	if (!valid_netns_name(nm + 5, NULL, 0))
+		return -EINVAL;
+	snprintf(d->name, sizeof d->name, "%s", nm + 5);
+	return 0;
+}
+
+int drain_list(struct drain *out, int max)
+{
+	DIR *dir;
+	struct dirent *de;
+	int n = 0, fd;
+
+	if (drain_fd < 0)
+		return 0;
+	fd = openat(drain_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((de = readdir(dir))) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+		int rc;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || v < NSID_BASE || v > INT32_MAX)
+			continue; /* temporaries, anything not ours */
+		if (n >= max) {
+			n = -E2BIG;
+			break;
+		}
+		out[n].nsid = (int32_t)v;
+		rc = drain_read(de->d_name, &out[n]);
+		if (rc == -ENOENT)
+			continue;
+		if (rc < 0) {
+			n = rc;
+			break;
+		}
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+int drain_remove(int32_t nsid)
+{
+	char file[16];
+
+	if (drain_fd < 0)
+		return 0;
+	snprintf(file, sizeof file, "%" PRId32, nsid);
+	if (unlinkat(drain_fd, file, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
 }

@@ -15,6 +15,7 @@
 #define NPTE_RUN_DIR "/run/npte"
 #define NPTE_LOCK_FILE "lock"
 #define NPTE_MARKER_DIR "netns"
+#define NPTE_DRAIN_DIR "draining"
 
 /* Open (creating if asked) and check /run/npte and /run/npte/netns. Returns 0,
  * -ENOENT when absent and !create, or another -errno with e set. */
@@ -26,6 +27,7 @@ int markerdir_fd(void);
 struct marker {
 	uid_t owner;
 	uint64_t cookie; /* 0 = not recorded (written by a dry-run script) */
+	int32_t nsid;    /* its id in the host's nsid table; -1 = none recorded */
 };
 
 /* Read and strictly parse /run/npte/netns/NAME. 0, -ENOENT, or -EINVAL for a bad file. */
@@ -34,6 +36,25 @@ int marker_read(const char *name, struct marker *m);
 int marker_write(const char *name, const struct marker *m);
 /* Remove the marker; a missing one is success. */
 int marker_remove(const char *name);
+/*
+ * Draining records, /run/npte/draining/NSID: a namespace destroyed while
+ * something still held it (a process in it, an fd, a socket, an fd in
+ * flight...) lives on, and counts against its owner's quota until the host's
+ * nsid table no longer has its id. Write one; list them (count or -errno,
+ * -E2BIG past max); remove one.
+ */
+struct drain {
+	int32_t nsid;
+	uid_t owner;
+	char name[16];
+};
+int drain_write(const struct drain *d);
+int drain_list(struct drain *out, int max);
+int drain_remove(int32_t nsid);
+/* The id npte gives its namespaces start here, far above the ones the
+ * kernel hands out itself (lowest free from 0): an id there is npte's. */
+#define NSID_BASE 0x40000000
+
 /* Sorted names of valid markers; returns the count, or -errno (-E2BIG when
  * there are more than max: never a silent part of the registry). */
 int marker_list(char (*names)[16], int max);

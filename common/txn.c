@@ -76,8 +76,26 @@ void ctx_forget(struct ctx *c, const char *name)
 			handle_close(&c->ns[i]);
 }
 
+int ctx_host(struct ctx *c, struct knl **nl)
+{
+	int rc;
+
+	if (!c->has_host) {
+		rc = knl_open(&c->host);
+		if (rc < 0)
+			return rc;
+		c->has_host = true;
+	}
+	*nl = &c->host;
+	return 0;
+}
+
 void ctx_close(struct ctx *c)
 {
+	if (c->has_host) {
+		knl_close(&c->host);
+		c->has_host = false;
+	}
 	for (int i = 0; i < CTX_NS; i++)
 		if (c->ns[i].fd >= 0)
 			handle_close(&c->ns[i]);

@@ -33,6 +33,8 @@ struct ctx {
 	char note[400];  /* recovery of a dead transaction, printed after the lock is released */
 	struct nshandle ns[CTX_NS];
 	unsigned long ns_clock;
+	struct knl host;   /* a netlink socket in the namespace npte started in */
+	bool has_host;
 	size_t cur;        /* index of the op running now */
 	struct ident made; /* what it made so far (see ctx_made) */
 };
@@ -47,6 +49,8 @@ void ctx_made(struct ctx *c, const struct ident *id);
 int ctx_ns(struct ctx *c, const char *name, struct nshandle **out);
 void ctx_forget(struct ctx *c, const char *name);
 void ctx_close(struct ctx *c);
+/* A netlink socket in the namespace npte started in (the host's), opened once. */
+int ctx_host(struct ctx *c, struct knl **nl);
 
 /*
  * A write transaction: the exclusive lock (waiting until c's deadline), the

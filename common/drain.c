@@ -1,0 +1,195 @@
+/* Namespaces that outlive their name (see drain.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "drain.h"
+
+#define IDS_MAX (REGISTRY_MAX * 2 + 1024)
+
+static int32_t ids[IDS_MAX];
+static size_t nids;
+static struct drain drains[REGISTRY_MAX];
+
+static int cmp_id(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The ids in use in the host's table now, sorted. */
+static int ids_read(struct ctx *c)
+{
+	struct knl *host;
+	int rc = ctx_host(c, &host);
+
+	if (rc < 0)
+		return rc;
+	rc = knl_nsid_list(host, ids, IDS_MAX, &nids);
+	if (rc < 0)
+		return rc;
+	qsort(ids, nids, sizeof ids[0], cmp_id);
+	return 0;
+}
+
+static bool in_use(int32_t id)
+{
+	return bsearch(&id, ids, nids, sizeof ids[0], cmp_id) != NULL;
+}
+
+/*
+ * The ids npte must not give: in the kernel's table, or named by a marker
+ * or a draining record (even if the kernel has freed them, so that each id
+ * names one namespace only). Gathered once per process, under the lock, and
+ * kept up to date with each id given: a batch of 1000 names reads the
+ * registry once.
+ */
+static int32_t taken[IDS_MAX + 2 * REGISTRY_MAX];
+static size_t ntaken;
+static bool have_taken;
+
+static int taken_read(struct ctx *c)
+{
+	static char names[REGISTRY_MAX][16];
+	int n, nd, rc = ids_read(c);
+
+	if (rc < 0)
+		return rc;
+	n = marker_list(names, REGISTRY_MAX);
+	if (n < 0)
+		return n;
+	nd = drain_list(drains, REGISTRY_MAX);
+	if (nd < 0)
+		return nd;
+	memcpy(taken, ids, nids * sizeof ids[0]);
+	ntaken = nids;
+	for (int i = 0; i < nd; i++)
+		taken[ntaken++] = drains[i].nsid;
+	for (int i = 0; i < n; i++) {
+		struct marker m;
+
+		if (marker_read(names[i], &m) == 0 && m.nsid >= 0)
+			taken[ntaken++] = m.nsid;
+	}
+	qsort(taken, ntaken, sizeof taken[0], cmp_id);
+	have_taken = true;
+	return 0;
+}
+
+static void taken_add(int32_t id)
+{
+	size_t at = ntaken;
+
+	if (ntaken >= sizeof taken / sizeof taken[0])
+		return; /* then EEXIST or a reread tells */
+	while (at > 0 && taken[at - 1] > id) {
+		taken[at] = taken[at - 1];
+		at--;
+	}
+	taken[at] = id;
+	ntaken++;
+}
+
+int nsid_assign(struct ctx *c, int nsfd, int32_t *id)
+{
+	struct knl *host;
+	char ext[256];
+	int32_t k = NSID_BASE;
+	size_t i = 0;
+	int rc;
+
+	if (!have_taken && (rc = taken_read(c)) < 0)
+		return rc;
+	rc = ctx_host(c, &host);
+	if (rc < 0)
+		return rc;
+	for (int tries = 0; tries < 64; tries++) {
+		/* the lowest id of the range that nobody has */
+		while (i < ntaken && taken[i] < k)
+			i++;
+		while (i < ntaken && taken[i] == k) {
+			k++;
+			i++;
+		}
+		if (k < NSID_BASE) /* wrapped: the range is full */
+			return -ENOSPC;
+		rc = knl_nsid_set(host, nsfd, k, ext, sizeof ext);
+		taken_add(k);
+		if (rc == -EEXIST) /* given a moment ago by a root tool: the next one */
+			continue;
+		if (rc == 0)
+			*id = k;
+		return rc;
+	}
+	return -EEXIST;
+}
+
+int drain_after_destroy(struct ctx *c, const char *name, const struct marker *m)
+{
+	struct drain d = {.nsid = m->nsid, .owner = m->owner};
+	int rc;
+
+	if (m->nsid < 0)
+		return 0; /* a marker a dry-run script wrote: no id to follow */
+	rc = ids_read(c);
+	if (rc < 0)
+		return rc;
+	if (!in_use(m->nsid))
+		return 0;
+	snprintf(d.name, sizeof d.name, "%s", name);
+	rc = drain_write(&d);
+	return rc < 0 ? rc : 1;
+}
+
+int drain_count(struct ctx *c, uid_t owner, bool all, unsigned *live)
+{
+	int n = drain_list(drains, REGISTRY_MAX), rc;
+
+	*live = 0;
+	if (n <= 0)
+		return n;
+	rc = ids_read(c);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < n; i++) {
+		if (!in_use(drains[i].nsid)) {
+			/* Ended: nothing is charged for it any more. */
+			rc = drain_remove(drains[i].nsid);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (all || drains[i].owner == owner)
+			(*live)++;
+	}
+	return 0;
+}
+
+int drain_count_settled(struct ctx *c, uid_t owner, unsigned *live, unsigned wait_ms)
+{
+	struct timespec nap = {0, 5 * 1000 * 1000};
+	int rc = drain_count(c, owner, false, live);
+
+	for (unsigned waited = 0; rc == 0 && *live && waited < wait_ms; waited += 5) {
+		nanosleep(&nap, NULL);
+		rc = drain_count(c, owner, false, live);
+	}
+	return rc;
+}
+
+int drain_live(struct ctx *c, struct drain *out, int max)
+{
+	int n = drain_list(out, max), rc, k = 0;
+
+	if (n <= 0)
+		return n;
+	rc = ids_read(c);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < n; i++)
+		if (in_use(out[i].nsid))
+			out[k++] = out[i];
+	return k;
+}

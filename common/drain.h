@@ -1,0 +1,31 @@
+/*
+ * Namespaces that outlive their name. Destroy always removes the name; when
+ * something still holds the namespace (a process in it, an fd on it, a
+ * socket that lives in it, an fd in flight...), its id stays in the host's
+ * nsid table and a draining record keeps it charged to its owner until the
+ * kernel drops the id. Every way to hold a namespace is covered, because it
+ * is the kernel that says when the namespace has ended.
+ */
+#ifndef NPTE_DRAIN_H
+#define NPTE_DRAIN_H
+
+#include <stdint.h>
+#include "registry.h"
+#include "txn.h"
+
+/* Give the namespace nsfd a free id of npte's range; its value in *id. */
+int nsid_assign(struct ctx *c, int nsfd, int32_t *id);
+/* After NAME (whose marker m named id) lost its name: a draining record if
+ * the id is still in use. 1 when one was written, 0 when the namespace has
+ * ended already, -errno. */
+int drain_after_destroy(struct ctx *c, const char *name, const struct marker *m);
+/* Remove the records whose namespace has ended; count the live ones of
+ * owner (all, for the administrator's view, when all is set). -errno. */
+int drain_count(struct ctx *c, uid_t owner, bool all, unsigned *live);
+/* The same, waiting up to wait_ms (short and fixed) for the kernel to end
+ * namespaces that nothing holds any more (their teardown is asynchronous). */
+int drain_count_settled(struct ctx *c, uid_t owner, unsigned *live, unsigned wait_ms);
+/* The live records now (after drain_count), for list and gc. */
+int drain_live(struct ctx *c, struct drain *out, int max);
+
+#endif
