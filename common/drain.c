@@ -131,13 +131,16 @@ int drain_after_destroy(struct ctx *c, const char *name, const struct marker *m)
 	struct drain d = {.nsid = m->nsid, .owner = m->owner};
 	int rc;
 
+	struct knl *host;
+
 	if (m->nsid < 0)
 		return 0; /* a marker a dry-run script wrote: no id to follow */
-	rc = ids_read(c);
-	if (rc < 0)
+	/* One question for one id: a batch destroy does not dump the table per name. */
+	rc = ctx_host(c, &host);
+	if (rc == 0)
+		rc = knl_nsid_exists(host, m->nsid);
+	if (rc <= 0)
 		return rc;
-	if (!in_use(m->nsid))
-		return 0;
 	snprintf(d.name, sizeof d.name, "%s", name);
 	rc = drain_write(&d);
 	return rc < 0 ? rc : 1;

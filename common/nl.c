@@ -232,3 +232,20 @@ int knl_nsid_list(struct knl *nl, int32_t *ids, size_t max, size_t *n)
 		return rc;
 	return s.over ? -E2BIG : 0;
 }
+
+int knl_nsid_exists(struct knl *nl, int32_t id)
+{
+	static union { struct nlmsghdr h; char b[256]; } req;
+	struct nlmsghdr *h = knl_msg(nl, req.b, RTM_GETNSID, 0);
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(h, sizeof *g);
+	struct nsids s = {.ids = &id, .max = 1};
+	int rc;
+
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(h, NETNSA_NSID, (uint32_t)id);
+	rc = knl_request(nl, h, nsid_cb, &s, NULL, 0);
+	/* ENOENT: no namespace has the id, or the one that had it is ending. */
+	if (rc == -ENOENT)
+		return 0;
+	return rc < 0 ? rc : 1;
+}

@@ -48,5 +48,7 @@ int knl_link_up(struct knl *nl, int ifindex, char *ext, size_t extn);
  */
 int knl_nsid_set(struct knl *nl, int nsfd, int32_t id, char *ext, size_t extn);
 int knl_nsid_list(struct knl *nl, int32_t *ids, size_t max, size_t *n);
+/* 1 while a live namespace has the id, 0 when none has (or it is ending), -errno. */
+int knl_nsid_exists(struct knl *nl, int32_t id);
 
 #endif
