@@ -29,6 +29,7 @@
 #include "profiles.h"
 #include "registry.h"
 #include "shape.h"
+#include "tcenc.h"
 #include "shquote.h"
 #include "validate.h"
 

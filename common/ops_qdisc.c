@@ -6,6 +6,7 @@
 #include "netns.h"
 #include "ops.h"
 #include "shape.h"
+#include "tcenc.h"
 #include "shquote.h"
 
 static union {
