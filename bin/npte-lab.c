@@ -14,7 +14,7 @@
 #include "registry.h"
 #include "profiles.h"
 #include "shape.h"
-#include "show.h"
+#include "nsview.h"
 #include "shquote.h"
 
 #define USAGE \

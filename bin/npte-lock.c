@@ -15,7 +15,6 @@
 #include "priv.h"
 #include "registry.h"
 #include "shquote.h"
-#include "show.h"
 
 #define USAGE \
 	"usage: npte-lock status [--json]\n" \
