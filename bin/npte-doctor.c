@@ -25,6 +25,7 @@
 #include "journal.h"
 #include "netns.h"
 #include "nl.h"
+#include "optspecs.h"
 #include "priv.h"
 #include "profiles.h"
 #include "registry.h"
@@ -52,8 +53,6 @@ static const char *const binaries[] = {
 	"npte-netns", "npte-veth", "npte-addr", "npte-route",
 	"npte-netem", "npte-run",  "npte-lock", "npte-lab", NULL,
 };
-
-enum { O_PREFIX = O_USER, O_SUDOERS };
 
 static int failed, warned;
 
@@ -346,10 +345,6 @@ static void check_registry(void)
 int main(int argc, char **argv)
 {
 	static struct opts o;
-	static const struct optspec spec[] = {
-		OPT_HELP, OPT_VERSION, {"prefix", 0, true, false, O_PREFIX}, {"sudoers", 0, true, false, O_SUDOERS},
-		OPT_END,
-	};
 	char why[160], self[1024], prefix[1024];
 	const char *sudoers = "/etc/sudoers.d/npte";
 	struct caller who;
@@ -358,7 +353,7 @@ int main(int argc, char **argv)
 	prog = "npte-doctor";
 	hygiene(&who);
 	caps_keep(caps_all);
-	if (!args_parse(&o, argc - 1, argv + 1, spec, false, why, sizeof why))
+	if (!args_parse(&o, argc - 1, argv + 1, spec_doctor, false, why, sizeof why))
 		die(EXIT_USAGE, "%s\n%s", why, USAGE);
 	if (o.set[O_HELP]) {
 		fputs(USAGE, stdout);
