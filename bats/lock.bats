@@ -111,6 +111,15 @@ hold() {
 	[ "$status" -eq 0 ]
 }
 
+@test "npte-lock, which keeps no capability, links no libnl-route-3 (nor libnl-3)" {
+	command -v ldd >/dev/null || skip "needs ldd"
+	run ldd "$TOP/build/bin/npte-lock"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *libc.so* ]]
+	[[ "$output" != *libnl-route-3* ]]
+	[[ "$output" != *libnl-3* ]]
+}
+
 @test "the lock file is root's 0600 in root's 0700 directory; status needs root; strict arguments" {
 	sb npte-netns create a
 	[ "$(sb stat -c '%u %a' /run/npte/lock)" = "0 600" ]

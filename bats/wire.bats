@@ -16,6 +16,8 @@ setup() {
 	command -v strace >/dev/null || skip "needs strace"
 	command -v tc >/dev/null || skip "needs tc (iproute2)"
 	[ -x "$FAULT/npte-netem" ] || skip "fault build missing (make tests)"
+	# tc's data directory as the build chose it (make check passes it on)
+	TC_LIB_DIR=${TC_LIB_DIR:-/usr/lib/$(cc -print-multiarch 2>/dev/null)/tc}
 	sb sh -c 'npte-netns create a b && npte-veth add a b' >/dev/null
 }
 
@@ -73,7 +75,7 @@ has64() { grep -q " latency64=$1 jitter64=$2\$" <<<"$WIRE_NPTE" || { echo "want 
 }
 
 @test "wire: the three delay distributions (8 KiB tables from tc's data directory)" {
-	[ -r /usr/lib/x86_64-linux-gnu/tc/normal.dist ] || skip "tc distribution tables not installed"
+	[ -r "$TC_LIB_DIR/normal.dist" ] || skip "tc distribution tables not installed"
 	wire apply --delay '100ms 10ms distribution normal'
 	wire apply --delay '100ms 10ms 30% distribution pareto'
 	wire apply --delay '50ms 20ms distribution paretonormal'
@@ -111,7 +113,7 @@ has64() { grep -q " latency64=$1 jitter64=$2\$" <<<"$WIRE_NPTE" || { echo "want 
 @test "wire: slots, with packet and byte caps, and a slot distribution" {
 	wire apply --slot '10ms 20ms'
 	wire apply --slot '10ms 20ms packets 8 bytes 3000'
-	[ -r /usr/lib/x86_64-linux-gnu/tc/normal.dist ] || skip "tc distribution tables not installed"
+	[ -r "$TC_LIB_DIR/normal.dist" ] || skip "tc distribution tables not installed"
 	wire apply --slot 'distribution pareto 5ms 1ms'
 }
 

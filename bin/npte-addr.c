@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "err.h"
 #include "ops.h"
+#include "optspecs.h"
 
 #define USAGE \
 	"usage: npte-addr add [-n] [--wait S] NS IFACE CIDR\n" \
@@ -14,8 +15,6 @@ static const int caps_all[] = {
 	CAP_NET_ADMIN, /* RTM_NEWADDR / RTM_DELADDR */
 	-1,
 };
-
-static const struct optspec spec[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
 
 static int addr(struct opts *o, const char *verb, bool add)
 {
@@ -36,8 +35,8 @@ static int cmd_add(struct opts *o) { return addr(o, "add", true); }
 static int cmd_del(struct opts *o) { return addr(o, "del", false); }
 
 static const struct verb verbs[] = {
-	{"add", cmd_add, spec},
-	{"del", cmd_del, spec},
+	{"add", cmd_add, spec_mutate},
+	{"del", cmd_del, spec_mutate},
 	{NULL, NULL, NULL},
 };
 

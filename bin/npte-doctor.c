@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
-#include <linux/if_link.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include "args.h"
@@ -25,9 +24,11 @@
 #include "journal.h"
 #include "netns.h"
 #include "nl.h"
+#include "optspecs.h"
 #include "priv.h"
 #include "profiles.h"
 #include "registry.h"
+#include "rtreq.h"
 #include "shape.h"
 #include "shquote.h"
 #include "validate.h"
@@ -52,8 +53,6 @@ static const char *const binaries[] = {
 	"npte-netem", "npte-run",  "npte-lock", "npte-lab", NULL,
 };
 
-enum { O_PREFIX = O_USER, O_SUDOERS };
-
 static int failed, warned;
 
 /* "ok", "warn" or "FAIL", the check, and for the last two what to do. */
@@ -73,48 +72,45 @@ static void report(int level, const char *check, const char *detail, const char 
 enum probe { P_NETNS, P_VETH, P_TBF, P_NETEM, P_CAKE, P_N };
 static const char *const probe_name[P_N] = {"network namespaces", "veth", "tbf", "sch_netem", "cake"};
 
+/* The request npte-veth sends, both ends placed by IFLA_NET_NS_FD (here
+ * both in the probe namespace, whose fd is the peer's). */
 static int probe_veth(struct knl *nl, char *ext, size_t n)
 {
-	char buf[1024];
-	struct nlmsghdr *h = knl_msg(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof *ifi);
-	struct nlattr *li;
+	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
+	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), rc;
 
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(h, IFLA_IFNAME, "probe0");
-	li = mnl_attr_nest_start(h, IFLA_LINKINFO);
-	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
-	mnl_attr_nest_end(h, li);
-	return knl_talk(nl, h, ext, n);
+	if (fd < 0)
+		return -errno;
+	rc = knl_talk(nl, rtreq_veth_add(nl, req.b, "probe0", "probe1", fd), ext, n);
+	close(fd);
+	return rc;
 }
 
+/* The root qdisc request npte-netem sends, on lo (the first link of every
+ * new namespace). */
 static int probe_qdisc(struct knl *nl, enum probe p, char *ext, size_t n)
 {
-	static char buf[NL_BUF];
-	struct nlmsghdr *h = knl_msg(nl, buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
-	struct tcmsg *t = mnl_nlmsg_put_extra_header(h, sizeof *t);
+	static union { struct nlmsghdr h; char b[NL_BUF]; } req;
+	struct qdisc_new q = {.flags = NLM_F_CREATE | NLM_F_REPLACE, .ifindex = 1, .handle = 0x10000,
+			      .parent = TC_H_ROOT};
+	struct netem_spec s = {.qopt = {.limit = 1000}};
+	struct tbf_spec tb;
+	struct nlmsghdr *h;
 	char why[160];
 	int rc;
 
-	t->tcm_family = AF_UNSPEC;
-	t->tcm_ifindex = 1; /* lo: the first link of every new namespace */
-	t->tcm_handle = 0x10000;
-	t->tcm_parent = TC_H_ROOT;
 	if (p == P_TBF) {
-		struct tbf_spec tb;
-
 		if (!tbf_parse(&tb, "10mbit", NULL, NULL, why, sizeof why))
 			return -EINVAL;
-		rc = tbf_put(h, NL_BUF, &tb, shape_tick_in_usec());
+		q.kind = QK_TBF, q.tbf = &tb;
 	} else if (p == P_NETEM) {
-		struct netem_spec s = {.qopt = {.limit = 1000}};
-
 		if (!netem_delay(&s, "1ms", why, sizeof why, shape_tick_in_usec()))
 			return -EINVAL;
-		rc = netem_put(h, NL_BUF, &s);
+		q.kind = QK_NETEM, q.netem = &s;
 	} else {
-		rc = cake_put(h, NL_BUF, 10000000 / 8);
+		q.kind = QK_CAKE, q.rate64 = 10000000 / 8;
 	}
+	rc = rtreq_qdisc_new(nl, req.b, sizeof req.b, &q, &h);
 	return rc < 0 ? rc : knl_talk(nl, h, ext, n);
 }
 
@@ -345,10 +341,6 @@ static void check_registry(void)
 int main(int argc, char **argv)
 {
 	static struct opts o;
-	static const struct optspec spec[] = {
-		OPT_HELP, OPT_VERSION, {"prefix", 0, true, false, O_PREFIX}, {"sudoers", 0, true, false, O_SUDOERS},
-		OPT_END,
-	};
 	char why[160], self[1024], prefix[1024];
 	const char *sudoers = "/etc/sudoers.d/npte";
 	struct caller who;
@@ -357,7 +349,7 @@ int main(int argc, char **argv)
 	prog = "npte-doctor";
 	hygiene(&who);
 	caps_keep(caps_all);
-	if (!args_parse(&o, argc - 1, argv + 1, spec, false, why, sizeof why))
+	if (!args_parse(&o, argc - 1, argv + 1, spec_doctor, false, why, sizeof why))
 		die(EXIT_USAGE, "%s\n%s", why, USAGE);
 	if (o.set[O_HELP]) {
 		fputs(USAGE, stdout);

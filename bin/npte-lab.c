@@ -11,10 +11,11 @@
 #include "lock.h"
 #include "netns.h"
 #include "ops.h"
+#include "optspecs.h"
 #include "registry.h"
 #include "profiles.h"
 #include "shape.h"
-#include "show.h"
+#include "nsview.h"
 #include "shquote.h"
 
 #define USAGE \
@@ -31,15 +32,6 @@ static const int caps_all[] = {
 	-1,
 };
 static const int caps_read[] = {CAP_SYS_ADMIN, -1}; /* status: setns to read inside */
-
-enum { O_PREFIX = O_USER, O_PROFILE, O_LIST };
-#define OPT_PREFIX {"prefix", 0, true, false, O_PREFIX}
-static const struct optspec spec_netem[] = {
-	OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX,
-	{"profile", 0, true, false, O_PROFILE}, {"list", 0, false, false, O_LIST}, OPT_END,
-};
-static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_END};
-static const struct optspec spec_read[] = {OPT_JSON, OPT_HELP, OPT_PREFIX, OPT_END};
 
 /* The topology (reference-npte.md §7), IPv6 added with the same host numbers. */
 static const struct { int ns, peer; const char *cidr; } addrs[] = {
@@ -317,10 +309,10 @@ static int cmd_netem(struct opts *o)
 }
 
 static const struct verb verbs[] = {
-	{"create", cmd_create, spec_mutate},
-	{"destroy", cmd_destroy, spec_mutate},
-	{"status", cmd_status, spec_read},
-	{"netem", cmd_netem, spec_netem},
+	{"create", cmd_create, spec_lab_mutate},
+	{"destroy", cmd_destroy, spec_lab_mutate},
+	{"status", cmd_status, spec_lab_read},
+	{"netem", cmd_netem, spec_lab_netem},
 	{NULL, NULL, NULL},
 };
 

@@ -12,10 +12,10 @@
 #include "args.h"
 #include "err.h"
 #include "lock.h"
+#include "optspecs.h"
 #include "priv.h"
 #include "registry.h"
 #include "shquote.h"
-#include "show.h"
 
 #define USAGE \
 	"usage: npte-lock status [--json]\n" \
@@ -82,7 +82,6 @@ static int cmd_status(const struct opts *o)
 int main(int argc, char **argv)
 {
 	static struct opts o;
-	static const struct optspec spec[] = {OPT_JSON, OPT_HELP, OPT_END};
 	struct caller who;
 	char why[160];
 
@@ -99,7 +98,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "status") != 0)
 		die(EXIT_USAGE, "unknown verb '%s'\n%s", disp(argv[1]), USAGE);
-	if (!args_parse(&o, argc - 2, argv + 2, spec, true, why, sizeof why))
+	if (!args_parse(&o, argc - 2, argv + 2, spec_read, true, why, sizeof why))
 		die(EXIT_USAGE, "status: %s", why);
 	if (o.set[O_HELP])
 		usage(EXIT_OK);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "err.h"
 #include "ops.h"
+#include "optspecs.h"
 #include "shape.h"
 #include "shquote.h"
 
@@ -24,20 +25,6 @@ static const int caps_all[] = {
 	CAP_NET_ADMIN, /* RTM_NEWQDISC / RTM_DELQDISC */
 	-1,
 };
-
-enum { O_DELAY = O_USER, O_LOSS, O_LIMIT, O_RATE, O_SLOT, O_CHILD, O_CHILD_RATE, O_BURST, O_LATENCY };
-static const struct optspec spec_apply[] = {
-	OPT_DRYRUN, OPT_HELP, OPT_WAIT,
-	{"delay", 0, true, false, O_DELAY}, {"loss", 0, true, false, O_LOSS},
-	{"limit", 0, true, false, O_LIMIT}, {"rate", 0, true, false, O_RATE},
-	{"slot", 0, true, false, O_SLOT}, {"child", 0, true, false, O_CHILD},
-	{"child-rate", 0, true, false, O_CHILD_RATE}, OPT_END,
-};
-static const struct optspec spec_rate[] = {
-	OPT_DRYRUN, OPT_HELP, OPT_WAIT,
-	{"burst", 0, true, false, O_BURST}, {"latency", 0, true, false, O_LATENCY}, OPT_END,
-};
-static const struct optspec spec_clear[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
 
 static struct netem_spec netem = {.qopt = {.limit = 1000}};
 static struct tbf_spec tbf, child_tbf;
@@ -129,9 +116,9 @@ static int cmd_clear(struct opts *o)
 }
 
 static const struct verb verbs[] = {
-	{"apply", cmd_apply, spec_apply},
-	{"rate", cmd_rate, spec_rate},
-	{"clear", cmd_clear, spec_clear},
+	{"apply", cmd_apply, spec_netem_apply},
+	{"rate", cmd_rate, spec_netem_rate},
+	{"clear", cmd_clear, spec_mutate},
 	{NULL, NULL, NULL},
 };
 

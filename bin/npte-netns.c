@@ -17,6 +17,7 @@
 #include "lock.h"
 #include "netns.h"
 #include "ops.h"
+#include "optspecs.h"
 #include "plan.h"
 #include "priv.h"
 #include "registry.h"
@@ -46,9 +47,6 @@ static const int caps_all[] = {
 static const int caps_create[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
 /* show, list: setns, to read inside and to tell the namespace by its cookie */
 static const int caps_setns[] = {CAP_SYS_ADMIN, -1};
-
-static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
-static const struct optspec spec_read[] = {OPT_JSON, OPT_HELP, OPT_END};
 
 /* One or more names, each valid, none twice. */
 static void check_names(const char *verb, struct opts *o, int max)

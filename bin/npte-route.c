@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "err.h"
 #include "ops.h"
+#include "optspecs.h"
 #include "shquote.h"
 
 #define USAGE \
@@ -18,8 +19,6 @@ static const int caps_all[] = {
 	CAP_NET_ADMIN, /* RTM_NEWROUTE / RTM_DELROUTE */
 	-1,
 };
-
-static const struct optspec spec[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
 
 static bool host_bits(const struct ipaddr *a, unsigned plen)
 {
@@ -71,8 +70,8 @@ static int cmd_add(struct opts *o) { return route(o, "add", true); }
 static int cmd_del(struct opts *o) { return route(o, "del", false); }
 
 static const struct verb verbs[] = {
-	{"add", cmd_add, spec},
-	{"del", cmd_del, spec},
+	{"add", cmd_add, spec_mutate},
+	{"del", cmd_del, spec_mutate},
 	{NULL, NULL, NULL},
 };
 

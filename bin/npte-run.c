@@ -25,6 +25,7 @@
 #include "err.h"
 #include "lock.h"
 #include "ops.h"
+#include "optspecs.h"
 #include "plan.h"
 #include "priv.h"
 #include "registry.h"
@@ -44,11 +45,6 @@ static const int caps_user[] = {
 	CAP_SETUID,    /* setresuid(2) to the caller */
 	CAP_SETGID,    /* setresgid(2) and setgroups(2) to the caller's groups */
 	-1,
-};
-
-enum { O_ENV = O_USER };
-static const struct optspec spec[] = {
-	OPT_DRYRUN, OPT_HELP, OPT_VERSION, OPT_WAIT, {"env", 'e', true, true, O_ENV}, OPT_END,
 };
 
 #define ENV_MAX (ARGS_LIST_MAX + ENV_KEPT_MAX + 8)
@@ -415,7 +411,7 @@ int main(int argc, char **argv)
 	if (!who.admin)
 		caps_keep(caps_user);
 	/* Options end at NS: everything after it belongs to the command. */
-	if (!args_parse(&o, argc - 1, argv + 1, spec, false, why, sizeof why))
+	if (!args_parse(&o, argc - 1, argv + 1, spec_run, false, why, sizeof why))
 		die(EXIT_USAGE, "%s", why);
 	if (o.set[O_HELP])
 		usage(EXIT_OK);

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "err.h"
 #include "ops.h"
+#include "optspecs.h"
 
 #define USAGE \
 	"usage: npte-veth add [-n] [--wait S] LEFT RIGHT\n" \
@@ -19,8 +20,6 @@ static const int caps_all[] = {
 	CAP_NET_ADMIN, /* RTM_NEWLINK / RTM_DELLINK */
 	-1,
 };
-
-static const struct optspec spec[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
 
 static int veth(struct opts *o, const char *verb, bool add)
 {
@@ -44,8 +43,8 @@ static int cmd_add(struct opts *o) { return veth(o, "add", true); }
 static int cmd_del(struct opts *o) { return veth(o, "del", false); }
 
 static const struct verb verbs[] = {
-	{"add", cmd_add, spec},
-	{"del", cmd_del, spec},
+	{"add", cmd_add, spec_mutate},
+	{"del", cmd_del, spec_mutate},
 	{NULL, NULL, NULL},
 };
 

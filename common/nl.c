@@ -15,6 +15,7 @@
 #include <linux/rtnetlink.h>
 #include "fault.h"
 #include "nl.h"
+#include "rtreq.h"
 
 static union {
 	struct nlmsghdr h;
@@ -155,14 +156,10 @@ static int ifindex_cb(const struct nlmsghdr *h, void *data)
 
 int knl_ifindex(struct knl *nl, const char *name)
 {
-	static union { struct nlmsghdr h; char b[1024]; } req;
-	struct nlmsghdr *h = knl_msg(nl, req.b, RTM_GETLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof *ifi);
+	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
 	int idx = 0, rc;
 
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(h, IFLA_IFNAME, name);
-	rc = knl_request(nl, h, ifindex_cb, &idx, NULL, 0);
+	rc = knl_request(nl, rtreq_link_get(nl, req.b, name), ifindex_cb, &idx, NULL, 0);
 	if (rc < 0)
 		return rc;
 	return idx > 0 ? idx : -ENODEV;
@@ -170,15 +167,9 @@ int knl_ifindex(struct knl *nl, const char *name)
 
 int knl_link_up(struct knl *nl, int ifindex, char *ext, size_t extn)
 {
-	static union { struct nlmsghdr h; char b[1024]; } req;
-	struct nlmsghdr *h = knl_msg(nl, req.b, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof *ifi);
+	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	return knl_talk(nl, h, ext, extn);
+	return knl_talk(nl, rtreq_link_up(nl, req.b, ifindex), ext, extn);
 }
 
 /* --- namespace ids (NETLINK_ROUTE's nsid table of the socket's namespace) --- */

@@ -4,11 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
-#include <linux/veth.h>
 #include "netns.h"
 #include "ops.h"
+#include "rtreq.h"
 #include "shquote.h"
 
 static union {
@@ -37,9 +35,6 @@ static int kernel_err(struct ctx *c, int rc, const char *ext, const char *what, 
 static int veth_add_exec(struct ctx *c, const struct op *op)
 {
 	struct nshandle *l, *r;
-	struct nlmsghdr *h;
-	struct ifinfomsg *ifi, *peer;
-	struct nlattr *info, *data, *pe;
 	char ext[256];
 	int rc, rfd;
 
@@ -47,23 +42,7 @@ static int veth_add_exec(struct ctx *c, const struct op *op)
 		return c->err.code;
 	/* Sent on LEFT's socket, so the first end is born in LEFT and the peer in
 	 * RIGHT: no end ever exists in the host namespace, not even for a moment. */
-	h = knl_msg(&l->nl, req.b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	ifi = mnl_nlmsg_put_extra_header(h, sizeof *ifi);
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(h, IFLA_IFNAME, op->ifname);
-	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
-	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
-	pe = mnl_attr_nest_start(h, VETH_INFO_PEER);
-	peer = (struct ifinfomsg *)((char *)h + h->nlmsg_len);
-	memset(peer, 0, sizeof *peer);
-	h->nlmsg_len += MNL_ALIGN(sizeof *peer);
-	mnl_attr_put_strz(h, IFLA_IFNAME, op->ifname2);
-	mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t)rfd);
-	mnl_attr_nest_end(h, pe);
-	mnl_attr_nest_end(h, data);
-	mnl_attr_nest_end(h, info);
-	rc = knl_talk(&l->nl, h, ext, sizeof ext);
+	rc = knl_talk(&l->nl, rtreq_veth_add(&l->nl, req.b, op->ifname, op->ifname2, rfd), ext, sizeof ext);
 	if (rc < 0)
 		return kernel_err(c, rc, ext, "veth add", op->ns, op->ifname);
 	/* NLM_F_EXCL: the pair is new, and the left end's ifindex names it. */
@@ -102,8 +81,6 @@ static int still_ours(struct ctx *c, const struct op *op, const char *ifname, st
 static int link_del(struct ctx *c, const char *ns, const char *ifname)
 {
 	struct nshandle *h;
-	struct nlmsghdr *m;
-	struct ifinfomsg *ifi;
 	char ext[256];
 	int idx, rc;
 
@@ -112,11 +89,7 @@ static int link_del(struct ctx *c, const char *ns, const char *ifname)
 	idx = knl_ifindex(&h->nl, ifname);
 	if (idx < 0)
 		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", ns, ifname);
-	m = knl_msg(&h->nl, req.b, RTM_DELLINK, 0);
-	ifi = mnl_nlmsg_put_extra_header(m, sizeof *ifi);
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = idx;
-	rc = knl_talk(&h->nl, m, ext, sizeof ext);
+	rc = knl_talk(&h->nl, rtreq_link_del(&h->nl, req.b, idx), ext, sizeof ext);
 	if (rc < 0)
 		return kernel_err(c, rc, ext, "link del", ns, ifname);
 	return 0;
@@ -187,10 +160,7 @@ void plan_veth_del(struct plan *p, const char *left, const char *right)
 static int addr_req(struct ctx *c, const struct op *op, bool add)
 {
 	struct nshandle *h;
-	struct nlmsghdr *m;
-	struct ifaddrmsg *ifa;
 	char ext[256], shown[64];
-	size_t alen = op->addr.family == AF_INET ? 4 : 16;
 	int idx, rc;
 
 	if (sock_of(c, op->ns, &h))
@@ -198,18 +168,7 @@ static int addr_req(struct ctx *c, const struct op *op, bool add)
 	idx = knl_ifindex(&h->nl, op->ifname);
 	if (idx < 0)
 		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->ifname);
-	m = knl_msg(&h->nl, req.b, add ? RTM_NEWADDR : RTM_DELADDR, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	ifa = mnl_nlmsg_put_extra_header(m, sizeof *ifa);
-	ifa->ifa_family = (unsigned char)op->addr.family;
-	ifa->ifa_prefixlen = (unsigned char)op->plen;
-	ifa->ifa_index = (unsigned)idx;
-	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	/* Usable at once: a tentative IPv6 address cannot be bound for ~1 s of DAD. */
-	if (op->addr.family == AF_INET6)
-		ifa->ifa_flags = IFA_F_NODAD;
-	mnl_attr_put(m, IFA_LOCAL, alen, op->addr.a);
-	mnl_attr_put(m, IFA_ADDRESS, alen, op->addr.a);
-	rc = knl_talk(&h->nl, m, ext, sizeof ext);
+	rc = knl_talk(&h->nl, rtreq_addr(&h->nl, req.b, add, idx, &op->addr, op->plen), ext, sizeof ext);
 	if (rc < 0) {
 		snprintf(shown, sizeof shown, "%s", op->val);
 		return kernel_err(c, rc, ext, add ? "addr add" : "addr del", op->ns, shown);
@@ -296,27 +255,12 @@ void plan_addr(struct plan *p, bool add, const char *ns, const char *ifname,
 static int route_req(struct ctx *c, const struct op *op, bool add)
 {
 	struct nshandle *h;
-	struct nlmsghdr *m;
-	struct rtmsg *rt;
 	char ext[256];
-	size_t alen = op->gw.family == AF_INET ? 4 : 16;
 	int rc;
 
 	if (sock_of(c, op->ns, &h))
 		return c->err.code;
-	m = knl_msg(&h->nl, req.b, add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	rt = mnl_nlmsg_put_extra_header(m, sizeof *rt);
-	rt->rtm_family = (unsigned char)op->gw.family;
-	rt->rtm_dst_len = (unsigned char)op->plen;
-	rt->rtm_table = RT_TABLE_MAIN;
-	/* proto static: `ip route flush proto static` finds what npte added. */
-	rt->rtm_protocol = RTPROT_STATIC;
-	rt->rtm_scope = RT_SCOPE_UNIVERSE;
-	rt->rtm_type = RTN_UNICAST;
-	if (op->plen)
-		mnl_attr_put(m, RTA_DST, alen, op->addr.a);
-	mnl_attr_put(m, RTA_GATEWAY, alen, op->gw.a);
-	rc = knl_talk(&h->nl, m, ext, sizeof ext);
+	rc = knl_talk(&h->nl, rtreq_route(&h->nl, req.b, add, &op->addr, op->plen, &op->gw), ext, sizeof ext);
 	if (rc < 0)
 		return kernel_err(c, rc, ext, add ? "route add" : "route del", op->ns, op->val);
 	/* NLM_F_EXCL: the route was not there before this request. */

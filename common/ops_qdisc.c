@@ -5,6 +5,7 @@
 #include <linux/rtnetlink.h>
 #include "netns.h"
 #include "ops.h"
+#include "rtreq.h"
 #include "shape.h"
 #include "shquote.h"
 
@@ -13,10 +14,8 @@ static union {
 	char b[NL_BUF];
 } req;
 
-enum { Q_NETEM, Q_TBF };
-
 struct qroot {
-	int kind;
+	enum qkind kind; /* QK_NETEM or QK_TBF */
 	const struct netem_spec *netem;
 	const struct tbf_spec *tbf;
 	const struct qdisc_child *child;
@@ -38,19 +37,6 @@ static int dev_of(struct ctx *c, const struct op *op, struct nshandle **h)
 	return idx;
 }
 
-static struct nlmsghdr *qmsg(struct knl *nl, uint16_t type, uint16_t flags, int idx, uint32_t handle,
-			     uint32_t parent)
-{
-	struct nlmsghdr *h = knl_msg(nl, req.b, type, flags);
-	struct tcmsg *t = mnl_nlmsg_put_extra_header(h, sizeof *t);
-
-	t->tcm_family = AF_UNSPEC;
-	t->tcm_ifindex = idx;
-	t->tcm_handle = handle;
-	t->tcm_parent = parent;
-	return h;
-}
-
 struct root_q {
 	int idx;
 	uint32_t handle;
@@ -70,7 +56,7 @@ static int root_cb(const struct nlmsghdr *h, void *data)
 static int root_handle(struct knl *nl, int idx, uint32_t *handle)
 {
 	struct root_q q = {.idx = idx};
-	int rc = knl_request(nl, qmsg(nl, RTM_GETQDISC, NLM_F_DUMP, 0, 0, 0), root_cb, &q, NULL, 0);
+	int rc = knl_request(nl, rtreq_qdisc_dump(nl, req.b), root_cb, &q, NULL, 0);
 
 	*handle = q.handle;
 	return rc < 0 ? rc : 0;
@@ -104,29 +90,34 @@ static int root_exec(struct ctx *c, const struct op *op)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, op->ifname);
 	/* Replace at the root under a different handle: a fresh qdisc is grafted in
 	 * one step, so the kernel keeps no attribute of the one it replaces. */
-	m = qmsg(&h->nl, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, idx, major << 16, TC_H_ROOT);
-	rc = r->kind == Q_NETEM ? netem_put(m, sizeof req.b, r->netem)
-				: tbf_put(m, sizeof req.b, r->tbf, shape_tick_in_usec());
+	rc = rtreq_qdisc_new(&h->nl, req.b, sizeof req.b,
+			    &(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_REPLACE, .ifindex = idx,
+						.handle = major << 16, .parent = TC_H_ROOT, .kind = r->kind,
+						.netem = r->netem, .tbf = r->tbf},
+			    &m);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: build request", op->ns, op->ifname);
 	rc = knl_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: %s%s%s", op->ns, op->ifname,
-			       r->kind == Q_NETEM ? "netem" : "tbf", ext[0] ? ": " : "", ext);
+			       r->kind == QK_NETEM ? "netem" : "tbf", ext[0] ? ": " : "", ext);
 	/* The handle was free (not the old root's): a root with it is this run's. */
 	ctx_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
 	if (!r->child)
 		return 0;
-	m = qmsg(&h->nl, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, idx, (major * 16) << 16, major << 16);
-	rc = strcmp(r->child->kind, "cake") == 0 ? cake_put(m, sizeof req.b, r->child->rate64)
-						  : tbf_put(m, sizeof req.b, r->child->tbf, shape_tick_in_usec());
+	rc = rtreq_qdisc_new(&h->nl, req.b, sizeof req.b,
+			    &(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_EXCL, .ifindex = idx,
+						.handle = (major * 16) << 16, .parent = major << 16,
+						.kind = strcmp(r->child->kind, "cake") == 0 ? QK_CAKE : QK_TBF,
+						.tbf = r->child->tbf, .rate64 = r->child->rate64},
+			    &m);
 	if (rc >= 0)
 		rc = knl_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0) {
 		err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: child %s%s%s", op->ns, op->ifname, r->child->kind,
 			ext[0] ? ": " : "", ext);
 		/* Never leave it half-shaped: without its child the root goes too. */
-		knl_talk(&h->nl, qmsg(&h->nl, RTM_DELQDISC, 0, idx, 0, TC_H_ROOT), NULL, 0);
+		knl_talk(&h->nl, rtreq_qdisc_del_root(&h->nl, req.b, idx), NULL, 0);
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -140,7 +131,7 @@ static int clear_exec(struct ctx *c, const struct op *op)
 
 	if (idx < 0)
 		return c->err.code;
-	rc = knl_talk(&h->nl, qmsg(&h->nl, RTM_DELQDISC, 0, idx, 0, TC_H_ROOT), ext, sizeof ext);
+	rc = knl_talk(&h->nl, rtreq_qdisc_del_root(&h->nl, req.b, idx), ext, sizeof ext);
 	/* ENOENT: only the default qdisc is there, which is what clear wants. */
 	if (rc < 0 && rc != -ENOENT)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: clear%s%s", op->ns, op->ifname,
@@ -216,7 +207,7 @@ static void root_render(FILE *f, const struct op *op, const struct ctx *c)
 	fputs(" replace dev ", f);
 	sh_quote(f, op->ifname);
 	fputs(" root handle \"$npte_h\":", f);
-	if (r->kind == Q_NETEM) {
+	if (r->kind == QK_NETEM) {
 		fputs(" netem", f);
 		words(f, "delay", r->netem->delay);
 		words(f, "loss", r->netem->loss);
@@ -289,7 +280,7 @@ void plan_netem(struct plan *p, const char *ns, const char *ifname, const struct
 {
 	struct qroot *r = new_root();
 
-	*r = (struct qroot){.kind = Q_NETEM, .netem = s, .child = child};
+	*r = (struct qroot){.kind = QK_NETEM, .netem = s, .child = child};
 	qop(p, &root_op, ns, ifname)->data = r;
 }
 
@@ -297,7 +288,7 @@ void plan_tbf(struct plan *p, const char *ns, const char *ifname, const struct t
 {
 	struct qroot *r = new_root();
 
-	*r = (struct qroot){.kind = Q_TBF, .tbf = t};
+	*r = (struct qroot){.kind = QK_TBF, .tbf = t};
 	qop(p, &root_op, ns, ifname)->data = r;
 }
 

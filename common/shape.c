@@ -1,20 +1,18 @@
 /*
- * Shaping values and qdisc options. The grammar is the reference's (tc's
- * words); the checks are tighter (percentages 0..100, ceilings, distribution
- * only with jitter); the arithmetic is iproute2 6.1's, double for double, so
- * the options we send equal tc's for the same line.
+ * Shaping values. The grammar is the reference's (tc's words); the checks are
+ * tighter (percentages 0..100, ceilings, distribution only with jitter); the
+ * arithmetic is iproute2 6.1's, double for double, so the options tcenc.c
+ * sends equal tc's for the same line. No netlink here: the grammar fuzzer
+ * links this file alone.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/rtnetlink.h>
 #include "shape.h"
 #include "shquote.h"
 
 #define MAX_WORDS 16
-#define DIST_MAX 16384 /* the kernel's NETEM_DIST_MAX */
 
 struct words {
 	char buf[256];
@@ -467,149 +465,4 @@ bool tbf_parse(struct tbf_spec *t, const char *rate, const char *burst, const ch
 	if (!keep(t->latency, sizeof t->latency, latency ? latency : "50ms", why, n))
 		return false;
 	return true;
-}
-
-/* --- options on the wire --------------------------------------------------------- */
-
-static int load_dist(const char *name, int16_t *data, int max)
-{
-	char path[256], *line = NULL;
-	size_t cap = 0;
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s.dist", TC_LIB_DIR, name);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) != -1) {
-		char *p = line, *end;
-
-		if (*line == '\n' || *line == '#')
-			continue;
-		for (;; p = end) {
-			long x = strtol(p, &end, 0);
-
-			if (end == p)
-				break;
-			if (n >= max || x < INT16_MIN || x > INT16_MAX) {
-				n = -EINVAL;
-				goto out;
-			}
-			data[n++] = (int16_t)x;
-		}
-	}
-out:
-	free(line);
-	fclose(f);
-	return n > 0 ? n : (n < 0 ? n : -EINVAL);
-}
-
-static bool put(struct nlmsghdr *h, size_t cap, uint16_t type, size_t len, const void *data)
-{
-	return mnl_attr_put_check(h, cap, type, len, data);
-}
-
-int netem_put(struct nlmsghdr *h, size_t cap, const struct netem_spec *s)
-{
-	static int16_t dist[DIST_MAX], sdist[DIST_MAX];
-	int nd = 0, ns = 0;
-	struct nlattr *opts;
-
-	if (s->dist[0] && (nd = load_dist(s->dist, dist, DIST_MAX)) < 0)
-		return nd;
-	if (s->slot_dist[0] && (ns = load_dist(s->slot_dist, sdist, DIST_MAX)) < 0)
-		return ns;
-	if (!put(h, cap, TCA_KIND, 6, "netem"))
-		return -EMSGSIZE;
-	/* Not a clean nest: a struct tc_netem_qopt, then attributes, all inside
-	 * TCA_OPTIONS, whose length must cover the lot (iproute2 q_netem.c). */
-	opts = (struct nlattr *)mnl_nlmsg_get_payload_tail(h);
-	if (!put(h, cap, TCA_OPTIONS, sizeof s->qopt, &s->qopt))
-		return -EMSGSIZE;
-	if (s->has_corr && !put(h, cap, TCA_NETEM_CORR, sizeof s->corr, &s->corr))
-		return -EMSGSIZE;
-	if (s->has_slot && !put(h, cap, TCA_NETEM_SLOT, sizeof s->slot_s, &s->slot_s))
-		return -EMSGSIZE;
-	if (s->loss_model) {
-		struct nlattr *loss = mnl_attr_nest_start_check(h, cap, TCA_NETEM_LOSS);
-
-		if (!loss)
-			return -EMSGSIZE;
-		if (s->loss_model == NETEM_LOSS_GI ? !put(h, cap, NETEM_LOSS_GI, sizeof s->gi, &s->gi)
-						   : !put(h, cap, NETEM_LOSS_GE, sizeof s->ge, &s->ge))
-			return -EMSGSIZE;
-		mnl_attr_nest_end(h, loss);
-	}
-	if (s->has_rate) {
-		if (s->rate64 >= (1ULL << 32) && !put(h, cap, TCA_NETEM_RATE64, 8, &s->rate64))
-			return -EMSGSIZE;
-		if (!put(h, cap, TCA_NETEM_RATE, sizeof s->rate_s, &s->rate_s))
-			return -EMSGSIZE;
-	}
-	if (nd && !put(h, cap, TCA_NETEM_DELAY_DIST, (size_t)nd * 2, dist))
-		return -EMSGSIZE;
-	if (ns && !put(h, cap, TCA_NETEM_SLOT_DIST, (size_t)ns * 2, sdist))
-		return -EMSGSIZE;
-	/* Nanosecond delays for kernels >= 4.15, after everything tc 6.1 sends;
-	 * the tick fields above stay set for older kernels. */
-	if (s->has_delay) {
-		int64_t lat = (int64_t)s->latency_ns, jit = (int64_t)s->jitter_ns;
-
-		if (!put(h, cap, TCA_NETEM_LATENCY64, 8, &lat) || !put(h, cap, TCA_NETEM_JITTER64, 8, &jit))
-			return -EMSGSIZE;
-	}
-	opts->nla_len = (uint16_t)((char *)mnl_nlmsg_get_payload_tail(h) - (char *)opts);
-	return 0;
-}
-
-static unsigned xmittime(uint64_t rate, unsigned size, double tick)
-{
-	return ticks((unsigned)(1000000 * ((double)size / (double)rate)), tick);
-}
-
-int tbf_put(struct nlmsghdr *h, size_t cap, const struct tbf_spec *t, double tick)
-{
-	struct tc_tbf_qopt q = {0};
-	uint32_t rtab[256];
-	struct nlattr *opts;
-	unsigned cell_log = 0;
-
-	q.rate.rate = t->rate64 >= (1ULL << 32) ? ~0U : (uint32_t)t->rate64;
-	q.limit = (uint32_t)((double)t->rate64 * (double)t->latency_us / 1000000 + t->burst_b);
-	/* The rate table the kernel no longer reads but still wants (tc_calc_rtable). */
-	while ((2047U >> cell_log) > 255)
-		cell_log++;
-	for (unsigned i = 0; i < 256; i++)
-		rtab[i] = xmittime(q.rate.rate, (i + 1) << cell_log, tick);
-	q.rate.cell_align = -1;
-	q.rate.cell_log = (unsigned char)cell_log;
-	q.rate.linklayer = TC_LINKLAYER_ETHERNET;
-	q.buffer = xmittime(q.rate.rate, t->burst_b, tick);
-	if (!put(h, cap, TCA_KIND, 4, "tbf") || !(opts = mnl_attr_nest_start_check(h, cap, TCA_OPTIONS)))
-		return -EMSGSIZE;
-	opts->nla_type = TCA_OPTIONS; /* tc sends it without NLA_F_NESTED */
-	if (!put(h, cap, TCA_TBF_PARMS, sizeof q, &q) || !put(h, cap, TCA_TBF_BURST, 4, &t->burst_b) ||
-	    (t->rate64 >= (1ULL << 32) && !put(h, cap, TCA_TBF_RATE64, 8, &t->rate64)) ||
-	    !put(h, cap, TCA_TBF_RTAB, sizeof rtab, rtab))
-		return -EMSGSIZE;
-	mnl_attr_nest_end(h, opts);
-	return 0;
-}
-
-int cake_put(struct nlmsghdr *h, size_t cap, uint64_t rate64)
-{
-	struct nlattr *opts;
-
-	if (!put(h, cap, TCA_KIND, 5, "cake") || !(opts = mnl_attr_nest_start_check(h, cap, TCA_OPTIONS)))
-		return -EMSGSIZE;
-	opts->nla_type = TCA_OPTIONS;
-	/* tc 6.1 turns ingress autorate off explicitly whenever a bandwidth is
-	 * given; sending the same keeps the request byte-identical to tc's. */
-	uint32_t autorate = 0;
-
-	if (!put(h, cap, TCA_CAKE_BASE_RATE64, 8, &rate64) || !put(h, cap, TCA_CAKE_AUTORATE, 4, &autorate))
-		return -EMSGSIZE;
-	mnl_attr_nest_end(h, opts);
-	return 0;
 }

@@ -1,8 +1,8 @@
 /*
  * Traffic shaping values: the netem knob grammar (tc's words, validated more
- * tightly than tc), tbf and cake, and the qdisc options built from them with
- * libmnl. Conversions follow iproute2 6.1 exactly (tc/q_netem.c, q_tbf.c,
- * tc_core.c), so our options equal the ones `tc` sends for the rendered line.
+ * tightly than tc), tbf and cake. Conversions follow iproute2 6.1 exactly
+ * (tc/q_netem.c, q_tbf.c, tc_core.c), so the options tcenc.h builds from them
+ * equal the ones `tc` sends for the rendered line.
  */
 #ifndef NPTE_SHAPE_H
 #define NPTE_SHAPE_H
@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <net/if.h>
 #include <linux/pkt_sched.h>
-#include <libmnl/libmnl.h>
 
 /* Ceilings (documented in npte-netem(8)). */
 #define SHAPE_TIME_MAX_US 60000000ULL   /* delays, jitter, slots: 60 s */
@@ -68,13 +67,5 @@ bool shape_time_us(const char *w, unsigned *us, char *why, size_t n);
 /* tbf from RATE, optional burst and latency (defaults: burst = max(rate/250, 10 KiB), 50 ms). */
 bool tbf_parse(struct tbf_spec *t, const char *rate, const char *burst, const char *latency,
 	       char *why, size_t n);
-
-/* Append TCA_KIND and TCA_OPTIONS for each qdisc to h. dist tables come from
- * Debian's tc data directory. Return 0, or -errno (bad or missing table). */
-int netem_put(struct nlmsghdr *h, size_t cap, const struct netem_spec *s);
-int tbf_put(struct nlmsghdr *h, size_t cap, const struct tbf_spec *t, double tick);
-int cake_put(struct nlmsghdr *h, size_t cap, uint64_t rate64);
-
-#define TC_LIB_DIR "/usr/lib/x86_64-linux-gnu/tc"
 
 #endif

@@ -1,4 +1,4 @@
-/* The read side, on libnl-route-3 object caches (see show.h). */
+/* The read side, on libnl-route-3 object caches (see show.h and nsview.h). */
 #include <net/if.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,23 +12,9 @@
 #include <netlink/route/qdisc.h>
 #include <netlink/route/tc.h>
 #include "netns.h"
+#include "nsview.h"
 #include "show.h"
-
-void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
+#include "shquote.h"
 
 static const char *addr_str(struct nl_addr *a, char *buf, size_t n)
 {

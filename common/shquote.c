@@ -1,4 +1,4 @@
-/* POSIX shell quoting: bare safe words, everything else single-quoted. */
+/* POSIX shell quoting (bare safe words, everything else single-quoted), and JSON strings. */
 #include <stdio.h>
 #include <string.h>
 #include "shquote.h"
@@ -88,4 +88,20 @@ const char *disp(const char *s)
 	}
 	b[len] = '\0';
 	return b;
+}
+
+void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
 }

@@ -1,4 +1,5 @@
-/* POSIX shell quoting for the dry-run script, and safe display of bad values. */
+/* Quoting for what npte prints: POSIX shell words for the dry-run script, JSON
+ * strings for --json, and safe display of bad values. */
 #ifndef NPTE_SHQUOTE_H
 #define NPTE_SHQUOTE_H
 
@@ -23,5 +24,8 @@ size_t sh_quote_buf(char *buf, size_t n, const char *s);
  * results may be used in one printf.
  */
 const char *disp(const char *s);
+
+/* A JSON string literal, with every non-printable or non-ASCII byte escaped. */
+void json_str(FILE *f, const char *s);
 
 #endif

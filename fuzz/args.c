@@ -1,12 +1,14 @@
 /*
  * libFuzzer harness for common/args.c: the input is split on NUL bytes into
  * argv words; the first byte picks which binary's option table (and verb)
- * to parse with, exactly as cli_main() and npte-run/npte-lock call it.
+ * to parse with, exactly as cli_main() and npte-run/npte-lock/npte-doctor
+ * call it.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "args.h"
+#include "optspecs.h"
 #include "shquote.h"
 #include "validate.h"
 
@@ -14,37 +16,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define TRAP_UNLESS(c) do { if (!(c)) __builtin_trap(); } while (0)
 
-/* Option tables copied from the bin/ sources (they are static there). */
-enum { O_A = O_USER, O_B, O_C, O_D, O_E, O_F, O_G, O_H, O_I };
-static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
-static const struct optspec spec_read[] = {OPT_JSON, OPT_HELP, OPT_END};
-static const struct optspec lab_netem[] = {
-	OPT_DRYRUN, OPT_HELP, OPT_WAIT, {"prefix", 0, true, false, O_A},
-	{"profile", 0, true, false, O_B}, {"list", 0, false, false, O_C}, OPT_END,
-};
-static const struct optspec lab_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, {"prefix", 0, true, false, O_A}, OPT_END};
-static const struct optspec lab_read[] = {OPT_JSON, OPT_HELP, {"prefix", 0, true, false, O_A}, OPT_END};
-static const struct optspec netem_apply[] = {
-	OPT_DRYRUN, OPT_HELP, OPT_WAIT,
-	{"delay", 0, true, false, O_A}, {"loss", 0, true, false, O_B},
-	{"limit", 0, true, false, O_C}, {"rate", 0, true, false, O_D},
-	{"slot", 0, true, false, O_E}, {"child", 0, true, false, O_F},
-	{"child-rate", 0, true, false, O_G}, OPT_END,
-};
-static const struct optspec netem_rate[] = {
-	OPT_DRYRUN, OPT_HELP, OPT_WAIT,
-	{"burst", 0, true, false, O_H}, {"latency", 0, true, false, O_I}, OPT_END,
-};
-static const struct optspec run_spec[] = {
-	OPT_DRYRUN, OPT_HELP, OPT_VERSION, OPT_WAIT, {"env", 'e', true, true, O_A}, OPT_END,
-};
-
+/* The binaries' own tables (common/optspecs.h), each with how it is parsed. */
 static const struct {
 	const struct optspec *spec;
-	bool permute; /* cli_main and npte-lock: true; npte-run: false */
+	bool permute; /* cli_main and npte-lock: true; npte-run and npte-doctor: false */
 } tables[] = {
-	{spec_mutate, true}, {spec_read, true}, {lab_netem, true}, {lab_mutate, true},
-	{lab_read, true},    {netem_apply, true}, {netem_rate, true}, {run_spec, false},
+	{spec_mutate, true},      {spec_read, true},
+	{spec_lab_netem, true},   {spec_lab_mutate, true}, {spec_lab_read, true},
+	{spec_netem_apply, true}, {spec_netem_rate, true},
+	{spec_run, false},        {spec_doctor, false},
 };
 
 /* Is p one of the words, or a suffix of one (the value of --name=value)? */

@@ -1,0 +1,64 @@
+/*
+ * Every binary's option tables, in one place: the binaries parse with them
+ * and fuzz/args.c fuzzes these very tables. Static, so each binary keeps only
+ * the ones it names.
+ */
+#ifndef NPTE_OPTSPECS_H
+#define NPTE_OPTSPECS_H
+
+#include "args.h"
+
+/* The options beyond the shared ones, each id once for all binaries. */
+enum {
+	O_PREFIX = O_USER, /* npte-lab: the name prefix; npte-doctor: the install prefix */
+	O_PROFILE,         /* npte-lab netem */
+	O_LIST,
+	O_DELAY,           /* npte-netem apply */
+	O_LOSS,
+	O_LIMIT,
+	O_RATE,
+	O_SLOT,
+	O_CHILD,
+	O_CHILD_RATE,
+	O_BURST,           /* npte-netem rate */
+	O_LATENCY,
+	O_ENV,             /* npte-run */
+	O_SUDOERS,         /* npte-doctor */
+};
+
+/* -n, -h, --wait: the mutating verbs of npte-netns, -veth, -addr, -route and npte-netem clear. */
+static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
+/* --json, -h: npte-netns list and show, npte-lock status. */
+static const struct optspec spec_read[] = {OPT_JSON, OPT_HELP, OPT_END};
+
+static const struct optspec spec_netem_apply[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT,
+	{"delay", 0, true, false, O_DELAY}, {"loss", 0, true, false, O_LOSS},
+	{"limit", 0, true, false, O_LIMIT}, {"rate", 0, true, false, O_RATE},
+	{"slot", 0, true, false, O_SLOT}, {"child", 0, true, false, O_CHILD},
+	{"child-rate", 0, true, false, O_CHILD_RATE}, OPT_END,
+};
+static const struct optspec spec_netem_rate[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT,
+	{"burst", 0, true, false, O_BURST}, {"latency", 0, true, false, O_LATENCY}, OPT_END,
+};
+
+#define OPT_PREFIX {"prefix", 0, true, false, O_PREFIX}
+static const struct optspec spec_lab_netem[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX,
+	{"profile", 0, true, false, O_PROFILE}, {"list", 0, false, false, O_LIST}, OPT_END,
+};
+static const struct optspec spec_lab_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_END};
+static const struct optspec spec_lab_read[] = {OPT_JSON, OPT_HELP, OPT_PREFIX, OPT_END};
+
+/* npte-run parses without permuting: the first positional ends the options. */
+static const struct optspec spec_run[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_VERSION, OPT_WAIT, {"env", 'e', true, true, O_ENV}, OPT_END,
+};
+
+/* npte-doctor, without permuting too. */
+static const struct optspec spec_doctor[] = {
+	OPT_HELP, OPT_VERSION, OPT_PREFIX, {"sudoers", 0, true, false, O_SUDOERS}, OPT_END,
+};
+
+#endif

@@ -1,0 +1,167 @@
+/* The rtnetlink requests (see rtreq.h), laid out as iproute2 lays them out. */
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include "rtreq.h"
+#include "shape.h"
+#include "tcenc.h"
+
+static struct nlmsghdr *link_msg(struct knl *nl, void *buf, uint16_t type, uint16_t flags,
+				 struct ifinfomsg **ifi)
+{
+	struct nlmsghdr *h = knl_msg(nl, buf, type, flags);
+
+	*ifi = mnl_nlmsg_put_extra_header(h, sizeof **ifi);
+	(*ifi)->ifi_family = AF_UNSPEC;
+	return h;
+}
+
+struct nlmsghdr *rtreq_link_get(struct knl *nl, void *buf, const char *name)
+{
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *h = link_msg(nl, buf, RTM_GETLINK, 0, &ifi);
+
+	mnl_attr_put_strz(h, IFLA_IFNAME, name);
+	return h;
+}
+
+struct nlmsghdr *rtreq_link_up(struct knl *nl, void *buf, int ifindex)
+{
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *h = link_msg(nl, buf, RTM_NEWLINK, 0, &ifi);
+
+	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return h;
+}
+
+struct nlmsghdr *rtreq_link_del(struct knl *nl, void *buf, int ifindex)
+{
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *h = link_msg(nl, buf, RTM_DELLINK, 0, &ifi);
+
+	ifi->ifi_index = ifindex;
+	return h;
+}
+
+struct nlmsghdr *rtreq_veth_add(struct knl *nl, void *buf, const char *ifname, const char *peer,
+			       int peer_nsfd)
+{
+	struct ifinfomsg *ifi, *pifi;
+	struct nlmsghdr *h = link_msg(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi);
+	struct nlattr *info, *data, *pe;
+
+	mnl_attr_put_strz(h, IFLA_IFNAME, ifname);
+	info = mnl_attr_nest_start(h, IFLA_LINKINFO);
+	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
+	pe = mnl_attr_nest_start(h, VETH_INFO_PEER);
+	/* The peer's own ifinfomsg heads VETH_INFO_PEER, then its attributes. */
+	pifi = (struct ifinfomsg *)((char *)h + h->nlmsg_len);
+	memset(pifi, 0, sizeof *pifi);
+	h->nlmsg_len += MNL_ALIGN(sizeof *pifi);
+	mnl_attr_put_strz(h, IFLA_IFNAME, peer);
+	mnl_attr_put_u32(h, IFLA_NET_NS_FD, (uint32_t)peer_nsfd);
+	mnl_attr_nest_end(h, pe);
+	mnl_attr_nest_end(h, data);
+	mnl_attr_nest_end(h, info);
+	return h;
+}
+
+/* RTM_NEWxxx, new and exclusive, to add; RTM_DELxxx to delete. */
+static struct nlmsghdr *new_or_del(struct knl *nl, void *buf, bool add, uint16_t new_type,
+				   uint16_t del_type)
+{
+	return knl_msg(nl, buf, add ? new_type : del_type, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+}
+
+static size_t addr_len(const struct ipaddr *a)
+{
+	return a->family == AF_INET ? 4 : 16;
+}
+
+struct nlmsghdr *rtreq_addr(struct knl *nl, void *buf, bool add, int ifindex, const struct ipaddr *a,
+			   unsigned plen)
+{
+	struct nlmsghdr *h = new_or_del(nl, buf, add, RTM_NEWADDR, RTM_DELADDR);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof *ifa);
+
+	ifa->ifa_family = (unsigned char)a->family;
+	ifa->ifa_prefixlen = (unsigned char)plen;
+	ifa->ifa_index = (unsigned)ifindex;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	/* Usable at once: a tentative IPv6 address cannot be bound for ~1 s of DAD. */
+	if (a->family == AF_INET6)
+		ifa->ifa_flags = IFA_F_NODAD;
+	mnl_attr_put(h, IFA_LOCAL, addr_len(a), a->a);
+	mnl_attr_put(h, IFA_ADDRESS, addr_len(a), a->a);
+	return h;
+}
+
+struct nlmsghdr *rtreq_route(struct knl *nl, void *buf, bool add, const struct ipaddr *dst,
+			    unsigned plen, const struct ipaddr *gw)
+{
+	struct nlmsghdr *h = new_or_del(nl, buf, add, RTM_NEWROUTE, RTM_DELROUTE);
+	struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof *rt);
+
+	rt->rtm_family = (unsigned char)gw->family;
+	rt->rtm_dst_len = (unsigned char)plen;
+	rt->rtm_table = RT_TABLE_MAIN;
+	/* proto static: `ip route flush proto static` finds what npte added. */
+	rt->rtm_protocol = RTPROT_STATIC;
+	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
+	/* both in the gateway's family, as the request's */
+	if (plen)
+		mnl_attr_put(h, RTA_DST, addr_len(gw), dst->a);
+	mnl_attr_put(h, RTA_GATEWAY, addr_len(gw), gw->a);
+	return h;
+}
+
+static struct nlmsghdr *qdisc_msg(struct knl *nl, void *buf, uint16_t type, uint16_t flags, int ifindex,
+				  uint32_t handle, uint32_t parent)
+{
+	struct nlmsghdr *h = knl_msg(nl, buf, type, flags);
+	struct tcmsg *t = mnl_nlmsg_put_extra_header(h, sizeof *t);
+
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = ifindex;
+	t->tcm_handle = handle;
+	t->tcm_parent = parent;
+	return h;
+}
+
+struct nlmsghdr *rtreq_qdisc_dump(struct knl *nl, void *buf)
+{
+	return qdisc_msg(nl, buf, RTM_GETQDISC, NLM_F_DUMP, 0, 0, 0);
+}
+
+struct nlmsghdr *rtreq_qdisc_del_root(struct knl *nl, void *buf, int ifindex)
+{
+	return qdisc_msg(nl, buf, RTM_DELQDISC, 0, ifindex, 0, TC_H_ROOT);
+}
+
+int rtreq_qdisc_new(struct knl *nl, void *buf, size_t cap, const struct qdisc_new *q,
+		   struct nlmsghdr **out)
+{
+	struct nlmsghdr *h = qdisc_msg(nl, buf, RTM_NEWQDISC, q->flags, q->ifindex, q->handle, q->parent);
+	int rc;
+
+	switch (q->kind) {
+	case QK_NETEM:
+		rc = netem_put(h, cap, q->netem);
+		break;
+	case QK_TBF:
+		rc = tbf_put(h, cap, q->tbf, shape_tick_in_usec());
+		break;
+	default:
+		rc = cake_put(h, cap, q->rate64);
+		break;
+	}
+	*out = h;
+	return rc;
+}

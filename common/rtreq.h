@@ -1,0 +1,61 @@
+/*
+ * Every rtnetlink request npte sends, built in one place. Each builder writes
+ * one request into the caller's buffer, its header from knl_msg (so it asks
+ * for an ack), and returns it for knl_talk or knl_request. npte-doctor probes
+ * the kernel with these same requests. (Prefix rtreq_, not rtnl_: that one is
+ * libnl-route's, and a clash replaces its functions inside `show`.)
+ */
+#ifndef NPTE_RTREQ_H
+#define NPTE_RTREQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "nl.h"
+#include "validate.h"
+
+/* Room for any request but a qdisc's (a netem one with tables needs NL_BUF). */
+#define RTREQ_BUF 1024
+
+/* RTM_GETLINK of the link called name. */
+struct nlmsghdr *rtreq_link_get(struct knl *nl, void *buf, const char *name);
+/* RTM_NEWLINK setting IFF_UP on ifindex. */
+struct nlmsghdr *rtreq_link_up(struct knl *nl, void *buf, int ifindex);
+/* RTM_DELLINK of ifindex (a veth end takes its peer along). */
+struct nlmsghdr *rtreq_link_del(struct knl *nl, void *buf, int ifindex);
+/* RTM_NEWLINK, new and exclusive: a veth pair, ifname born in the socket's
+ * namespace and peer in peer_nsfd's (IFLA_NET_NS_FD). */
+struct nlmsghdr *rtreq_veth_add(struct knl *nl, void *buf, const char *ifname, const char *peer,
+			       int peer_nsfd);
+/* RTM_NEWADDR (new and exclusive) or RTM_DELADDR of a/plen on ifindex; IPv6 without DAD. */
+struct nlmsghdr *rtreq_addr(struct knl *nl, void *buf, bool add, int ifindex, const struct ipaddr *a,
+			   unsigned plen);
+/* RTM_NEWROUTE (new and exclusive) or RTM_DELROUTE: dst/plen (plen 0: default)
+ * via gw, in the main table, proto static. */
+struct nlmsghdr *rtreq_route(struct knl *nl, void *buf, bool add, const struct ipaddr *dst,
+			    unsigned plen, const struct ipaddr *gw);
+
+/* RTM_GETQDISC: a dump of every qdisc in the namespace. */
+struct nlmsghdr *rtreq_qdisc_dump(struct knl *nl, void *buf);
+/* RTM_DELQDISC of ifindex's root qdisc. */
+struct nlmsghdr *rtreq_qdisc_del_root(struct knl *nl, void *buf, int ifindex);
+
+/* RTM_NEWQDISC: one qdisc at handle under parent, its options from tcenc.h. */
+struct netem_spec;
+struct tbf_spec;
+enum qkind { QK_NETEM, QK_TBF, QK_CAKE };
+struct qdisc_new {
+	uint16_t flags;                 /* NLM_F_CREATE with NLM_F_REPLACE or NLM_F_EXCL */
+	int ifindex;
+	uint32_t handle, parent;
+	enum qkind kind;
+	const struct netem_spec *netem; /* QK_NETEM */
+	const struct tbf_spec *tbf;     /* QK_TBF */
+	uint64_t rate64;                /* QK_CAKE: bytes/s */
+};
+/* Into buf (cap bytes): 0 and *out, or -errno (a distribution table missing
+ * or bad, or -EMSGSIZE). */
+int rtreq_qdisc_new(struct knl *nl, void *buf, size_t cap, const struct qdisc_new *q,
+		   struct nlmsghdr **out);
+
+#endif
