@@ -16,7 +16,7 @@ static const int caps_all[] = {
 	-1,
 };
 
-static int addr(struct opts *o, const char *verb, bool add)
+static int addr(struct cli *cl, struct opts *o, const char *verb, bool add)
 {
 	struct ipaddr a;
 	unsigned plen;
@@ -26,13 +26,13 @@ static int addr(struct opts *o, const char *verb, bool add)
 	ns = cli_netns(verb, o->pos[0]);
 	ifname = cli_ifname(verb, o->pos[1]);
 	cli_cidr(verb, o->pos[2], &a, &plen);
-	plan_guard_owned(&cli_plan, verb, ns, 0);
-	plan_addr(&cli_plan, add, ns, ifname, &a, plen);
-	return cli_run(verb, o);
+	plan_guard_owned(cl->plan, verb, ns, 0);
+	plan_addr(cl->plan, add, ns, ifname, &a, plen);
+	return cli_run(cl, verb, o);
 }
 
-static int cmd_add(struct opts *o) { return addr(o, "add", true); }
-static int cmd_del(struct opts *o) { return addr(o, "del", false); }
+static int cmd_add(struct cli *cl, struct opts *o) { return addr(cl, o, "add", true); }
+static int cmd_del(struct cli *cl, struct opts *o) { return addr(cl, o, "del", false); }
 
 static const struct verb verbs[] = {
 	{"add", cmd_add, spec_mutate},
@@ -42,5 +42,7 @@ static const struct verb verbs[] = {
 
 int main(int argc, char **argv)
 {
-	return cli_main(argc, argv, "npte-addr", USAGE, caps_all, verbs);
+	static const struct program pg = {.name = "npte-addr", .usage = USAGE, .caps = caps_all, .verbs = verbs};
+
+	return cli_main(argc, argv, &pg);
 }

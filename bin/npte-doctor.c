@@ -20,6 +20,7 @@
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include "args.h"
+#include "cli.h"
 #include "err.h"
 #include "journal.h"
 #include "netns.h"
@@ -338,32 +339,19 @@ static void check_registry(void)
 	}
 }
 
-int main(int argc, char **argv)
+static int doctor(struct cli *cl, struct opts *op, int argc, char **argv)
 {
-	static struct opts o;
+	const struct opts *o = op;
 	char why[160], self[1024], prefix[1024];
 	const char *sudoers = "/etc/sudoers.d/npte";
-	struct caller who;
 	ssize_t len;
 
-	prog = "npte-doctor";
-	hygiene(&who);
-	caps_keep(caps_all);
-	if (!args_parse(&o, argc - 1, argv + 1, spec_doctor, false, why, sizeof why))
-		die(EXIT_USAGE, "%s\n%s", why, USAGE);
-	if (o.set[O_HELP]) {
-		fputs(USAGE, stdout);
-		return EXIT_OK;
-	}
-	if (o.set[O_VERSION]) {
-		printf("npte-doctor %s\n", NPTE_VERSION);
-		return EXIT_OK;
-	}
-	if (o.npos)
+	(void)cl, (void)argc, (void)argv;
+	if (o->npos)
 		die(EXIT_USAGE, "takes no arguments\n%s", USAGE);
 	require_root("check");
-	if (o.set[O_PREFIX]) {
-		const char *p = o.val[O_PREFIX];
+	if (o->set[O_PREFIX]) {
+		const char *p = o->val[O_PREFIX];
 
 		if (!valid_abs_path(p, why, sizeof why))
 			die(EXIT_USAGE, "invalid --prefix '%s': %s", disp(p), why);
@@ -377,8 +365,8 @@ int main(int argc, char **argv)
 		*strrchr(self, '/') = '\0';
 		snprintf(prefix, sizeof prefix, "%s", self[0] ? self : "/");
 	}
-	if (o.set[O_SUDOERS]) {
-		sudoers = o.val[O_SUDOERS];
+	if (o->set[O_SUDOERS]) {
+		sudoers = o->val[O_SUDOERS];
 		if (!valid_abs_path(sudoers, why, sizeof why))
 			die(EXIT_USAGE, "invalid --sudoers '%s': %s", disp(sudoers), why);
 	}
@@ -389,4 +377,14 @@ int main(int argc, char **argv)
 	check_registry();
 	printf("%d failed, %d warning%s\n", failed, warned, warned == 1 ? "" : "s");
 	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct program pg = {
+		.name = "npte-doctor", .usage = USAGE, .caps = caps_all, .single = doctor, .spec = spec_doctor,
+		.permute = false,
+	};
+
+	return cli_main(argc, argv, &pg);
 }

@@ -69,7 +69,7 @@ static void ifname_to(char *buf, size_t n, int peer)
 	snprintf(buf, n, "if-%.12s", name[peer]);
 }
 
-static int cmd_create(struct opts *o)
+static int cmd_create(struct cli *cl, struct opts *o)
 {
 	char ifn[IFNAME_MAX + 1];
 
@@ -79,41 +79,41 @@ static int cmd_create(struct opts *o)
 	names("create", o);
 	if (config_load(&cfg, &e))
 		die(e.code, "create: %s", e.msg);
-	plan_guard_quota(&cli_plan, "create", LAB_NROLES, cfg.max_namespaces);
+	plan_guard_quota(cl->plan, "create", LAB_NROLES, cfg.max_namespaces);
 	for (int r = 0; r < LAB_NROLES; r++)
-		plan_netns_create(&cli_plan, name[r]);
-	plan_veth_add(&cli_plan, name[LAB_CLIENT], name[LAB_ROUTER]);
-	plan_veth_add(&cli_plan, name[LAB_SERVER], name[LAB_ROUTER]);
+		plan_netns_create(cl->plan, name[r]);
+	plan_veth_add(cl->plan, name[LAB_CLIENT], name[LAB_ROUTER]);
+	plan_veth_add(cl->plan, name[LAB_SERVER], name[LAB_ROUTER]);
 	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
 		struct ipaddr a;
 		unsigned plen;
 
 		cli_cidr("create", addrs[i].cidr, &a, &plen);
 		ifname_to(ifn, sizeof ifn, addrs[i].peer);
-		plan_addr(&cli_plan, true, name[addrs[i].ns], ifn, &a, plen);
+		plan_addr(cl->plan, true, name[addrs[i].ns], ifn, &a, plen);
 	}
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		struct ipaddr via, any = {0};
 
 		cli_ip("create", routes[i].via, &via);
 		any.family = via.family;
-		plan_route(&cli_plan, true, name[routes[i].ns], &any, 0, &via);
+		plan_route(cl->plan, true, name[routes[i].ns], &any, 0, &via);
 	}
-	return cli_run("create", o);
+	return cli_run(cl, "create", o);
 }
 
-static int cmd_destroy(struct opts *o)
+static int cmd_destroy(struct cli *cl, struct opts *o)
 {
 	static const int order[] = {LAB_CLIENT, LAB_SERVER, LAB_ROUTER};
 
 	names("destroy", o);
 	/* Parts already gone are fine; a part that is someone else's is not. */
 	for (int i = 0; i < LAB_NROLES; i++)
-		plan_guard_owned(&cli_plan, "destroy", name[order[i]], GUARD_MAY_BE_GONE | GUARD_ABSENT_OK);
+		plan_guard_owned(cl->plan, "destroy", name[order[i]], GUARD_MAY_BE_GONE | GUARD_ABSENT_OK);
 	/* Removing a namespace removes its veth ends, addresses and routes with it. */
 	for (int i = 0; i < LAB_NROLES; i++)
-		plan_netns_destroy(&cli_plan, name[order[i]]);
-	return cli_run("destroy", o);
+		plan_netns_destroy(cl->plan, name[order[i]]);
+	return cli_run(cl, "destroy", o);
 }
 
 struct part {
@@ -144,7 +144,7 @@ static int status_under_lock(struct ctx *c, void *arg)
 		p->kind = "namespace";
 		snprintf(p->what, sizeof p->what, "%s", name[r]);
 		/* Someone else's namespace is reported as absent, like every refusal. */
-		if (marker_read(name[r], &m) < 0 || (!cli_who.admin && m.owner != cli_who.uid) ||
+		if (marker_read(name[r], &m) < 0 || (!c->who.admin && m.owner != c->who.uid) ||
 		    ctx_ns(c, name[r], &h) < 0 || (m.cookie && m.cookie != h->nl.cookie))
 			continue;
 		p->present = true;
@@ -190,7 +190,7 @@ static int status_under_lock(struct ctx *c, void *arg)
 	return 0;
 }
 
-static int cmd_status(struct opts *o)
+static int cmd_status(struct cli *cl, struct opts *o)
 {
 	static struct status st;
 	struct part *parts = st.parts;
@@ -201,12 +201,12 @@ static int cmd_status(struct opts *o)
 	names("status", o);
 	caps_keep(caps_read);
 	require_root("status");
-	ctx_init(&c, &cli_who, 30);
-	cli_plan.verb = "status";
+	ctx_init(&c, &cl->who, 30);
+	cl->plan->verb = "status";
 	rc = rundir_open(false, &c.err) < 0 && c.err.code ? c.err.code : 0;
 	/* Without /run/npte nothing of npte's exists: nothing to lock. */
 	if (!rc)
-		rc = rundir_fd() >= 0 ? txn_read(&cli_plan, &c, status_under_lock, &st)
+		rc = rundir_fd() >= 0 ? txn_read(cl->plan, &c, status_under_lock, &st)
 				      : status_under_lock(&c, &st);
 	if (rc)
 		return cli_finish("status", &c, rc);
@@ -275,7 +275,7 @@ static void list_profiles(void)
 	}
 }
 
-static int cmd_netem(struct opts *o)
+static int cmd_netem(struct cli *cl, struct opts *o)
 {
 	const struct profile *p = NULL;
 	char ifn[2][IFNAME_MAX + 1];
@@ -296,16 +296,16 @@ static int cmd_netem(struct opts *o)
 	/* Downlink leaves the router toward the client, uplink toward the server. */
 	ifname_to(ifn[0], sizeof ifn[0], LAB_CLIENT);
 	ifname_to(ifn[1], sizeof ifn[1], LAB_SERVER);
-	plan_guard_owned(&cli_plan, "netem", name[LAB_ROUTER], 0);
+	plan_guard_owned(cl->plan, "netem", name[LAB_ROUTER], 0);
 	for (int i = 0; i < 2; i++) {
 		if (!p) {
-			plan_qdisc_clear(&cli_plan, name[LAB_ROUTER], ifn[i]);
+			plan_qdisc_clear(cl->plan, name[LAB_ROUTER], ifn[i]);
 			continue;
 		}
 		direction(i ? &p->up : &p->down, i);
-		plan_netem(&cli_plan, name[LAB_ROUTER], ifn[i], &spec[i], child[i].kind[0] ? &child[i] : NULL);
+		plan_netem(cl->plan, name[LAB_ROUTER], ifn[i], &spec[i], child[i].kind[0] ? &child[i] : NULL);
 	}
-	return cli_run("netem", o);
+	return cli_run(cl, "netem", o);
 }
 
 static const struct verb verbs[] = {
@@ -318,5 +318,7 @@ static const struct verb verbs[] = {
 
 int main(int argc, char **argv)
 {
-	return cli_main(argc, argv, "npte-lab", USAGE, caps_all, verbs);
+	static const struct program pg = {.name = "npte-lab", .usage = USAGE, .caps = caps_all, .verbs = verbs};
+
+	return cli_main(argc, argv, &pg);
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <linux/capability.h>
 #include "args.h"
+#include "cli.h"
 #include "err.h"
 #include "lock.h"
 #include "optspecs.h"
@@ -24,14 +25,11 @@
 /* Reading root's own 0700 directory and /proc needs no capability at all. */
 static const int caps_none[] = {-1};
 
-static _Noreturn void usage(int code)
+static int cmd_status(struct cli *cl, struct opts *o)
 {
-	fputs(USAGE, code ? stderr : stdout);
-	exit(code);
-}
-
-static int cmd_status(const struct opts *o)
-{
+	(void)cl;
+	if (o->npos)
+		die(EXIT_USAGE, "status: takes no arguments");
 	struct holder h = {0};
 	struct err e = {0};
 	bool json = o->set[O_JSON];
@@ -81,28 +79,8 @@ static int cmd_status(const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	static struct opts o;
-	struct caller who;
-	char why[160];
+	static const struct verb verbs[] = {{"status", cmd_status, spec_read}, {NULL, NULL, NULL}};
+	static const struct program pg = {.name = "npte-lock", .usage = USAGE, .caps = caps_none, .verbs = verbs};
 
-	prog = "npte-lock";
-	hygiene(&who);
-	caps_keep(caps_none);
-	if (argc < 2)
-		usage(EXIT_USAGE);
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
-		usage(EXIT_OK);
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("npte-lock %s\n", NPTE_VERSION);
-		return EXIT_OK;
-	}
-	if (strcmp(argv[1], "status") != 0)
-		die(EXIT_USAGE, "unknown verb '%s'\n%s", disp(argv[1]), USAGE);
-	if (!args_parse(&o, argc - 2, argv + 2, spec_read, true, why, sizeof why))
-		die(EXIT_USAGE, "status: %s", why);
-	if (o.set[O_HELP])
-		usage(EXIT_OK);
-	if (o.npos)
-		die(EXIT_USAGE, "status: takes no arguments");
-	return cmd_status(&o);
+	return cli_main(argc, argv, &pg);
 }

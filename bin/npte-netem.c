@@ -44,7 +44,7 @@ static bool delay_knob(struct netem_spec *s, const char *v, char *why, size_t n)
 	return netem_delay(s, v, why, n, shape_tick_in_usec());
 }
 
-static int cmd_apply(struct opts *o)
+static int cmd_apply(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname;
 	char why[160];
@@ -82,12 +82,12 @@ static int cmd_apply(struct opts *o)
 	if (!o->set[O_DELAY] && !o->set[O_LOSS] && !o->set[O_LIMIT] && !o->set[O_RATE] &&
 	    !o->set[O_SLOT] && !o->set[O_CHILD])
 		die(EXIT_USAGE, "apply: give at least one of --delay, --loss, --limit, --rate, --slot, --child");
-	plan_guard_owned(&cli_plan, "apply", ns, 0);
-	plan_netem(&cli_plan, ns, ifname, &netem, o->set[O_CHILD] ? &child : NULL);
-	return cli_run("apply", o);
+	plan_guard_owned(cl->plan, "apply", ns, 0);
+	plan_netem(cl->plan, ns, ifname, &netem, o->set[O_CHILD] ? &child : NULL);
+	return cli_run(cl, "apply", o);
 }
 
-static int cmd_rate(struct opts *o)
+static int cmd_rate(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname;
 	char why[160];
@@ -98,21 +98,21 @@ static int cmd_rate(struct opts *o)
 	if (!tbf_parse(&tbf, o->pos[2], o->set[O_BURST] ? o->val[O_BURST] : NULL,
 		       o->set[O_LATENCY] ? o->val[O_LATENCY] : NULL, why, sizeof why))
 		die(EXIT_USAGE, "rate: %s", why);
-	plan_guard_owned(&cli_plan, "rate", ns, 0);
-	plan_tbf(&cli_plan, ns, ifname, &tbf);
-	return cli_run("rate", o);
+	plan_guard_owned(cl->plan, "rate", ns, 0);
+	plan_tbf(cl->plan, ns, ifname, &tbf);
+	return cli_run(cl, "rate", o);
 }
 
-static int cmd_clear(struct opts *o)
+static int cmd_clear(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname;
 
 	cli_npos("clear", o, 2, 2);
 	ns = cli_netns("clear", o->pos[0]);
 	ifname = cli_ifname("clear", o->pos[1]);
-	plan_guard_owned(&cli_plan, "clear", ns, 0);
-	plan_qdisc_clear(&cli_plan, ns, ifname);
-	return cli_run("clear", o);
+	plan_guard_owned(cl->plan, "clear", ns, 0);
+	plan_qdisc_clear(cl->plan, ns, ifname);
+	return cli_run(cl, "clear", o);
 }
 
 static const struct verb verbs[] = {
@@ -124,5 +124,7 @@ static const struct verb verbs[] = {
 
 int main(int argc, char **argv)
 {
-	return cli_main(argc, argv, "npte-netem", USAGE, caps_all, verbs);
+	static const struct program pg = {.name = "npte-netem", .usage = USAGE, .caps = caps_all, .verbs = verbs};
+
+	return cli_main(argc, argv, &pg);
 }

@@ -60,7 +60,7 @@ static void check_names(const char *verb, struct opts *o, int max)
 	}
 }
 
-static int cmd_create(struct opts *o)
+static int cmd_create(struct cli *cl, struct opts *o)
 {
 	struct config cfg;
 	struct err e = {0};
@@ -69,25 +69,25 @@ static int cmd_create(struct opts *o)
 	caps_keep(caps_create);
 	if (config_load(&cfg, &e))
 		die(e.code, "create: %s", e.msg);
-	plan_guard_quota(&cli_plan, "create", (unsigned)o->npos, cfg.max_namespaces);
+	plan_guard_quota(cl->plan, "create", (unsigned)o->npos, cfg.max_namespaces);
 	for (int i = 0; i < o->npos; i++)
-		plan_netns_create(&cli_plan, o->pos[i]);
-	return cli_run("create", o);
+		plan_netns_create(cl->plan, o->pos[i]);
+	return cli_run(cl, "create", o);
 }
 
-static int cmd_destroy(struct opts *o)
+static int cmd_destroy(struct cli *cl, struct opts *o)
 {
 	check_names("destroy", o, ARGS_POS_MAX);
 	caps_keep(caps_create);
 	/* Every name is checked before anything is removed. */
 	for (int i = 0; i < o->npos; i++)
-		plan_guard_owned(&cli_plan, "destroy", o->pos[i], GUARD_MAY_BE_GONE);
+		plan_guard_owned(cl->plan, "destroy", o->pos[i], GUARD_MAY_BE_GONE);
 	for (int i = 0; i < o->npos; i++)
-		plan_netns_destroy(&cli_plan, o->pos[i]);
-	return cli_run("destroy", o);
+		plan_netns_destroy(cl->plan, o->pos[i]);
+	return cli_run(cl, "destroy", o);
 }
 
-static int cmd_list(struct opts *o)
+static int cmd_list(struct cli *cl, struct opts *o)
 {
 	static char names[REGISTRY_MAX][16];
 	static struct drain drains[REGISTRY_MAX];
@@ -97,7 +97,7 @@ static int cmd_list(struct opts *o)
 	cli_npos("list", o, 0, 0);
 	caps_keep(caps_setns);
 	require_root("list");
-	ctx_init(&c, &cli_who, 0);
+	ctx_init(&c, &cl->who, 0);
 	if (rundir_open(false, &c.err) < 0 && c.err.code)
 		die(c.err.code, "list: %s", c.err.msg);
 	n = marker_list(names, REGISTRY_MAX);
@@ -111,7 +111,7 @@ static int cmd_list(struct opts *o)
 		int rc = marker_read(names[i], &m);
 		bool present;
 
-		if (rc == -ENOENT || (!rc && !cli_who.admin && m.owner != cli_who.uid))
+		if (rc == -ENOENT || (!rc && !cl->who.admin && m.owner != cl->who.uid))
 			continue;
 		if (rc < 0)
 			die(EXIT_FAIL, "list: marker %s: %s", names[i], strerror(-rc));
@@ -124,7 +124,7 @@ static int cmd_list(struct opts *o)
 		if (o->set[O_JSON])
 			printf("%s{\"name\":\"%s\",\"owner\":%u,\"present\":%s}", shown ? "," : "",
 			       names[i], (unsigned)m.owner, present ? "true" : "false");
-		else if (cli_who.admin)
+		else if (cl->who.admin)
 			printf("%s %u\n", names[i], (unsigned)m.owner);
 		else
 			printf("%s\n", names[i]);
@@ -135,12 +135,12 @@ static int cmd_list(struct opts *o)
 	if (n < 0)
 		die(EXIT_FAIL, "list: %s/%s: %s", NPTE_RUN_DIR, NPTE_DRAIN_DIR, strerror(-n));
 	for (int i = 0; i < n; i++) {
-		if (!cli_who.admin && drains[i].owner != cli_who.uid)
+		if (!cl->who.admin && drains[i].owner != cl->who.uid)
 			continue;
 		if (o->set[O_JSON])
 			printf("%s{\"name\":\"%s\",\"owner\":%u,\"present\":false,\"draining\":true}",
 			       shown ? "," : "", drains[i].name, (unsigned)drains[i].owner);
-		else if (cli_who.admin)
+		else if (cl->who.admin)
 			printf("%s %u (destroyed, still held)\n", drains[i].name, (unsigned)drains[i].owner);
 		else
 			printf("%s (destroyed, still held)\n", drains[i].name);
@@ -171,7 +171,7 @@ static int show_under_lock(struct ctx *c, void *arg)
 	return show_netns(a->out, a->name, h->fd, m.owner, a->json, &c->err);
 }
 
-static int cmd_show(struct opts *o)
+static int cmd_show(struct cli *cl, struct opts *o)
 {
 	struct show_args a = {.name = o->pos[0], .json = o->set[O_JSON]};
 	struct ctx c;
@@ -183,16 +183,16 @@ static int cmd_show(struct opts *o)
 	a.name = o->pos[0];
 	caps_keep(caps_setns);
 	require_root("show");
-	ctx_init(&c, &cli_who, 30);
-	cli_plan.verb = "show";
-	plan_guard_owned(&cli_plan, "show", a.name, 0);
+	ctx_init(&c, &cl->who, 30);
+	cl->plan->verb = "show";
+	plan_guard_owned(cl->plan, "show", a.name, 0);
 	if (rundir_open(false, &c.err) < 0)
 		return cli_finish("show", &c, c.err.code ? c.err.code : deny(&c, "show", a.name));
 	a.out = open_memstream(&text, &len);
 	if (!a.out)
 		return cli_finish("show", &c, err_sys(&c.err, EXIT_FAIL, errno, "memory"));
 	/* Shared: readers run side by side, never in the middle of a change. */
-	rc = txn_read(&cli_plan, &c, show_under_lock, &a);
+	rc = txn_read(cl->plan, &c, show_under_lock, &a);
 	if (fclose(a.out) && !rc)
 		rc = err_sys(&c.err, EXIT_FAIL, errno, "memory");
 	if (!rc && (fwrite(text, 1, len, stdout) != len || fflush(stdout)))
@@ -205,9 +205,9 @@ static int cmd_show(struct opts *o)
  * Find what a crash left: markers whose namespace is gone or is not the one
  * npte made (their marker goes), and, for the administrator, namespaces
  * npte has no record of (reported, never removed: nothing proves they are
- * npte's). Builds the plan of removals into cli_plan; returns the count.
+ * npte's). Builds the plan of removals into p; returns the count.
  */
-static int gc_scan(struct ctx *c, bool report)
+static int gc_scan(struct plan *p, struct ctx *c, bool report)
 {
 	static char names[REGISTRY_MAX][16];
 	int n = marker_list(names, REGISTRY_MAX), found = 0;
@@ -220,7 +220,7 @@ static int gc_scan(struct ctx *c, bool report)
 		const char *why = NULL;
 		int rc = marker_read(names[i], &m);
 
-		if (rc == -ENOENT || (!rc && !cli_who.admin && m.owner != cli_who.uid))
+		if (rc == -ENOENT || (!rc && !c->who.admin && m.owner != c->who.uid))
 			continue;
 		if (rc < 0)
 			return err_sys(&c->err, EXIT_FAIL, -rc, "marker %s", names[i]), -1;
@@ -241,13 +241,13 @@ static int gc_scan(struct ctx *c, bool report)
 		if (report)
 			printf("remove marker %s: %s\n", names[i], why);
 		if (rc == -ENOTNS)
-			plan_netns_destroy(&cli_plan, names[i]);
+			plan_netns_destroy(p, names[i]);
 		else
-			plan_marker_remove(&cli_plan, names[i]);
+			plan_marker_remove(p, names[i]);
 		found++;
 	}
 	ctx_close(c);
-	if (report && cli_who.admin) {
+	if (report && c->who.admin) {
 		DIR *d = opendir(NETNS_RUN_DIR);
 		struct dirent *de;
 
@@ -271,7 +271,6 @@ static int gc_build(struct plan *p, struct ctx *c, void *arg)
 {
 	int *found = arg;
 
-	(void)p;
 	static struct drain drains[REGISTRY_MAX];
 	unsigned live;
 	int rc, n;
@@ -290,11 +289,11 @@ static int gc_build(struct plan *p, struct ctx *c, void *arg)
 			printf("still held: %s (destroyed; namespace id %d, uid %u): counts against its owner's "
 			       "max_namespaces until what holds it ends\n", drains[i].name, (int)drains[i].nsid,
 			       (unsigned)drains[i].owner);
-	*found = gc_scan(c, true);
+	*found = gc_scan(p, c, true);
 	return *found < 0 ? c->err.code : 0;
 }
 
-static int cmd_gc(struct opts *o)
+static int cmd_gc(struct cli *cl, struct opts *o)
 {
 	struct ctx c;
 	int rc, found = 0;
@@ -302,22 +301,22 @@ static int cmd_gc(struct opts *o)
 	cli_npos("gc", o, 0, 0);
 	caps_keep(caps_create);
 	require_root("gc");
-	ctx_init(&c, &cli_who, cli_wait("gc", o));
-	cli_plan.verb = "gc";
-	cli_plan.exclusive = true;
+	ctx_init(&c, &cl->who, cli_wait("gc", o));
+	cl->plan->verb = "gc";
+	cl->plan->exclusive = true;
 	if (o->set[O_DRYRUN]) {
 		/* Reads state, changes nothing: the script repairs what is there now. */
 		if (rundir_open(false, &c.err) < 0)
 			return c.err.code ? cli_finish("gc", &c, c.err.code) : EXIT_OK;
-		snprintf(cli_plan.title, sizeof cli_plan.title, "npte-netns gc");
-		if (gc_scan(&c, false) < 0)
+		snprintf(cl->plan->title, sizeof cl->plan->title, "npte-netns gc");
+		if (gc_scan(cl->plan, &c, false) < 0)
 			return cli_finish("gc", &c, c.err.code);
-		plan_render_open(stdout, &cli_plan, &c);
+		plan_render_open(stdout, cl->plan, &c);
 		render_recovery(stdout, &c);
 		plan_render_close(stdout);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
-	rc = txn_write(&cli_plan, &c, gc_build, &found);
+	rc = txn_write(cl->plan, &c, gc_build, &found);
 	if (!rc && !found)
 		puts("nothing to repair");
 	else if (found < 0)
@@ -337,5 +336,7 @@ static const struct verb verbs[] = {
 
 int main(int argc, char **argv)
 {
-	return cli_main(argc, argv, "npte-netns", USAGE, caps_all, verbs);
+	static const struct program pg = {.name = "npte-netns", .usage = USAGE, .caps = caps_all, .verbs = verbs};
+
+	return cli_main(argc, argv, &pg);
 }

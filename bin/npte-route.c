@@ -40,7 +40,7 @@ static bool unspecified(const struct ipaddr *a)
 	return true;
 }
 
-static int route(struct opts *o, const char *verb, bool add)
+static int route(struct cli *cl, struct opts *o, const char *verb, bool add)
 {
 	struct ipaddr dst = {0}, via;
 	unsigned plen = 0;
@@ -61,13 +61,13 @@ static int route(struct opts *o, const char *verb, bool add)
 		if (host_bits(&dst, plen))
 			die(EXIT_USAGE, "%s: DEST '%s' has host bits set beyond /%u", verb, o->pos[1], plen);
 	}
-	plan_guard_owned(&cli_plan, verb, ns, 0);
-	plan_route(&cli_plan, add, ns, &dst, plen, &via);
-	return cli_run(verb, o);
+	plan_guard_owned(cl->plan, verb, ns, 0);
+	plan_route(cl->plan, add, ns, &dst, plen, &via);
+	return cli_run(cl, verb, o);
 }
 
-static int cmd_add(struct opts *o) { return route(o, "add", true); }
-static int cmd_del(struct opts *o) { return route(o, "del", false); }
+static int cmd_add(struct cli *cl, struct opts *o) { return route(cl, o, "add", true); }
+static int cmd_del(struct cli *cl, struct opts *o) { return route(cl, o, "del", false); }
 
 static const struct verb verbs[] = {
 	{"add", cmd_add, spec_mutate},
@@ -77,5 +77,7 @@ static const struct verb verbs[] = {
 
 int main(int argc, char **argv)
 {
-	return cli_main(argc, argv, "npte-route", USAGE, caps_all, verbs);
+	static const struct program pg = {.name = "npte-route", .usage = USAGE, .caps = caps_all, .verbs = verbs};
+
+	return cli_main(argc, argv, &pg);
 }

@@ -22,6 +22,7 @@
 #include <cap-ng.h>
 #include <linux/capability.h>
 #include "args.h"
+#include "cli.h"
 #include "err.h"
 #include "lock.h"
 #include "ops.h"
@@ -51,7 +52,7 @@ static const int caps_user[] = {
 #define GROUPS_MAX 256
 
 static struct caller who;
-static struct plan plan;
+static const struct caller_state *state; /* what sudo handed over (hygiene) */
 static struct {
 	char name[64], home[1024], shell[256];
 	gid_t groups[GROUPS_MAX];
@@ -111,7 +112,7 @@ static void build_env(const struct opts *o)
 	env_put(env_fmt(2, "USER", user.name));
 	env_put(env_fmt(3, "LOGNAME", user.name));
 	env_put(env_fmt(4, "SHELL", user.shell));
-	for (const char *const *k = env_kept(); *k; k++)
+	for (const char *const *k = state->env; *k; k++)
 		env_put(*k);
 	for (int i = 0; i < o->nlist; i++) {
 		const char *kv = o->list[i];
@@ -287,12 +288,12 @@ static int start_program(struct ctx *c, const char *ns)
 	 * nice, oom_score_adj. Before the switch: /proc/self/oom_score_adj of a
 	 * non-dumpable process is root's; every value only goes down (or, for
 	 * oom_score_adj, up), so no capability is needed. */
-	rc = caller_state_restore();
+	rc = caller_state_restore(state);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "restore the caller's limits");
 	become_user();
 	/* The caller's working directory, entered with the caller's own rights. */
-	if (!orig_cwd()[0] || chdir(orig_cwd()) < 0)
+	if (!state->cwd[0] || chdir(state->cwd) < 0)
 		if (chdir(user.home) < 0 && chdir("/") < 0)
 			return err_sys(&c->err, EXIT_FAIL, errno, "chdir");
 	environ = (char **)envp; /* execvp searches the caller's PATH, as the caller */
@@ -335,7 +336,7 @@ static void limit_word(char *buf, size_t n, const char *opt, const struct rlimit
  */
 static void run_render(FILE *f, const struct op *op, const struct ctx *c)
 {
-	const struct caller_state *st = caller_state();
+	const struct caller_state *st = state;
 	char uid[16], gid[16], word[64];
 	size_t col;
 
@@ -397,62 +398,65 @@ static void run_render(FILE *f, const struct op *op, const struct ctx *c)
 
 static const struct op_type run_op = {"run", run_exec, NULL, run_render, NULL};
 
-int main(int argc, char **argv)
+/* The one command: NS [--] CMD [ARG]... (options end at NS). */
+static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 {
-	static struct opts o;
+	struct plan *plan = cl->plan;
 	char why[160];
 	struct ctx c;
 	unsigned wait_s = 30;
 	const char *ns;
 	int at = 1;
 
-	prog = "npte-run";
-	hygiene(&who);
+	who = cl->who;
+	state = cl->state;
 	if (!who.admin)
 		caps_keep(caps_user);
-	/* Options end at NS: everything after it belongs to the command. */
-	if (!args_parse(&o, argc - 1, argv + 1, spec_run, false, why, sizeof why))
-		die(EXIT_USAGE, "%s", why);
-	if (o.set[O_HELP])
-		usage(EXIT_OK);
-	if (o.set[O_VERSION]) {
-		printf("npte-run %s\n", NPTE_VERSION);
-		return EXIT_OK;
-	}
-	if (o.set[O_WAIT] && !parse_seconds(o.val[O_WAIT], &wait_s, why, sizeof why))
-		die(EXIT_USAGE, "invalid --wait '%s': %s", disp(o.val[O_WAIT]), why);
-	if (o.npos < 1)
+	if (o->set[O_WAIT] && !parse_seconds(o->val[O_WAIT], &wait_s, why, sizeof why))
+		die(EXIT_USAGE, "invalid --wait '%s': %s", disp(o->val[O_WAIT]), why);
+	if (o->npos < 1)
 		usage(EXIT_USAGE);
-	ns = o.pos[0];
+	ns = o->pos[0];
 	if (!valid_netns_name(ns, why, sizeof why))
 		die(EXIT_USAGE, "invalid namespace name '%s': %s", disp(ns), why);
-	if (o.npos > at && strcmp(o.pos[at], "--") == 0)
+	if (o->npos > at && strcmp(o->pos[at], "--") == 0)
 		at++;
-	if (o.npos <= at)
+	if (o->npos <= at)
 		die(EXIT_USAGE, "no command given\n%s", USAGE);
 	/* Options stop at NS, so CMD ARG... is argv's own tail, NULL-ended. */
-	cmd = argv + (argc - (o.npos - at));
+	cmd = argv + (argc - (o->npos - at));
 	if (!cmd[0][0] || strchr(cmd[0], '='))
 		die(EXIT_USAGE, "invalid command '%s': empty or containing '='", disp(cmd[0]));
 	lookup_user();
-	build_env(&o);
+	build_env(o);
 
 	ctx_init(&c, &who, wait_s);
-	snprintf(plan.title, sizeof plan.title, "npte-run %s -- %s ...", ns, disp(cmd[0]));
-	plan.verb = "run";
-	plan.exclusive = false; /* a reader: it only needs NS to stay put while it enters */
-	plan_guard_owned(&plan, "run", ns, 0);
-	snprintf(plan_add(&plan, &run_op)->ns, NETNS_NAME_MAX + 1, "%s", ns);
-	if (o.set[O_DRYRUN]) {
-		plan_render(stdout, &plan, &c);
+	snprintf(plan->title, sizeof plan->title, "npte-run %s -- %s ...", ns, disp(cmd[0]));
+	plan->verb = "run";
+	plan->exclusive = false; /* a reader: it only needs NS to stay put while it enters */
+	plan_guard_owned(plan, "run", ns, 0);
+	snprintf(plan_add(plan, &run_op)->ns, NETNS_NAME_MAX + 1, "%s", ns);
+	if (o->set[O_DRYRUN]) {
+		plan_render(stdout, plan, &c);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
 	require_root("run");
 	/* Guards and the entry into NS under the shared lock, then the program. */
-	int rc = txn_read(&plan, &c, NULL, NULL);
+	int rc = txn_read(plan, &c, NULL, NULL);
 
 	if (!rc)
 		rc = start_program(&c, ns); /* returns only on failure */
 	warnx("run: %s", c.err.msg[0] ? c.err.msg : "failed");
 	return rc ? rc : EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	/* caps NULL: run() keeps its own, and none for the administrator. */
+	static const struct program pg = {
+		.name = "npte-run", .usage = USAGE, .caps = NULL, .single = run, .spec = spec_run,
+		.permute = false,
+	};
+
+	return cli_main(argc, argv, &pg);
 }

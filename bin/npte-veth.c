@@ -21,7 +21,7 @@ static const int caps_all[] = {
 	-1,
 };
 
-static int veth(struct opts *o, const char *verb, bool add)
+static int veth(struct cli *cl, struct opts *o, const char *verb, bool add)
 {
 	const char *left, *right;
 
@@ -30,17 +30,17 @@ static int veth(struct opts *o, const char *verb, bool add)
 	right = cli_netns(verb, o->pos[1]);
 	if (strcmp(left, right) == 0)
 		die(EXIT_USAGE, "%s: LEFT and RIGHT are the same namespace '%s'", verb, left);
-	plan_guard_owned(&cli_plan, verb, left, 0);
-	plan_guard_owned(&cli_plan, verb, right, 0);
+	plan_guard_owned(cl->plan, verb, left, 0);
+	plan_guard_owned(cl->plan, verb, right, 0);
 	if (add)
-		plan_veth_add(&cli_plan, left, right);
+		plan_veth_add(cl->plan, left, right);
 	else
-		plan_veth_del(&cli_plan, left, right);
-	return cli_run(verb, o);
+		plan_veth_del(cl->plan, left, right);
+	return cli_run(cl, verb, o);
 }
 
-static int cmd_add(struct opts *o) { return veth(o, "add", true); }
-static int cmd_del(struct opts *o) { return veth(o, "del", false); }
+static int cmd_add(struct cli *cl, struct opts *o) { return veth(cl, o, "add", true); }
+static int cmd_del(struct cli *cl, struct opts *o) { return veth(cl, o, "del", false); }
 
 static const struct verb verbs[] = {
 	{"add", cmd_add, spec_mutate},
@@ -50,5 +50,7 @@ static const struct verb verbs[] = {
 
 int main(int argc, char **argv)
 {
-	return cli_main(argc, argv, "npte-veth", USAGE, caps_all, verbs);
+	static const struct program pg = {.name = "npte-veth", .usage = USAGE, .caps = caps_all, .verbs = verbs};
+
+	return cli_main(argc, argv, &pg);
 }

@@ -6,8 +6,6 @@
 #include "err.h"
 #include "shquote.h"
 
-struct caller cli_who;
-struct plan cli_plan;
 static const char *usage_text = "";
 
 void cli_usage(int code)
@@ -66,69 +64,31 @@ unsigned cli_wait(const char *verb, const struct opts *o)
 	return s;
 }
 
-static void title(const char *verb, const struct opts *o)
+int cli_main(int argc, char **argv, const struct program *pg)
 {
-	char *t = cli_plan.title;
-	size_t n = sizeof cli_plan.title, len = (size_t)snprintf(t, n, "%s %s", prog, verb);
-
-	/* Positionals were validated; option values are shown escaped (disp) and
-	 * quoted, so the comment stays one line whatever they hold. */
-	for (int i = 0; i < o->npos && len < n; i++)
-		len += (size_t)snprintf(t + len, n - len, " %s", o->pos[i]);
-	for (const struct optspec *sp = o->spec; sp && (sp->lng || sp->shrt) && len < n; sp++) {
-		char q[160];
-
-		if (!o->set[sp->id] || sp->id == O_DRYRUN || sp->id == O_HELP || sp->id == O_VERSION ||
-		    sp->repeat || !sp->lng)
-			continue;
-		len += (size_t)snprintf(t + len, n - len, " --%s", sp->lng);
-		if (sp->arg && len < n) {
-			sh_quote_buf(q, sizeof q, disp(o->val[sp->id]));
-			len += (size_t)snprintf(t + len, n - len, " %s", q);
-		}
-	}
-	if (len >= n)
-		memcpy(t + n - 4, "...", 4);
-}
-
-int cli_finish(const char *verb, struct ctx *c, int rc)
-{
-	if (c->note[0])
-		warnx("%s: %s", verb, c->note);
-	if (rc) {
-		warnx("%s: %s", verb, c->err.msg[0] ? c->err.msg : "failed");
-		if (c->warn[0])
-			warnx("%s: %s", verb, c->warn);
-	}
-	return rc;
-}
-
-int cli_run(const char *verb, const struct opts *o)
-{
-	struct ctx c;
-
-	ctx_init(&c, &cli_who, cli_wait(verb, o));
-	cli_plan.verb = verb;
-	cli_plan.exclusive = true;
-	title(verb, o);
-	if (o->set[O_DRYRUN]) {
-		plan_render(stdout, &cli_plan, &c);
-		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
-	}
-	require_root(verb);
-	return cli_finish(verb, &c, txn_execute(&cli_plan, &c));
-}
-
-int cli_main(int argc, char **argv, const char *name, const char *usage, const int *caps_all,
-	     const struct verb *verbs)
-{
+	/* One plan per process, and large: static storage, not the stack. */
+	static struct plan plan;
 	static struct opts o;
+	struct cli cl = {.plan = &plan};
 	char why[160];
 
-	prog = name;
-	usage_text = usage;
-	hygiene(&cli_who);
-	caps_keep(caps_all);
+	prog = pg->name;
+	usage_text = pg->usage;
+	cl.state = hygiene(&cl.who);
+	if (pg->caps)
+		caps_keep(pg->caps);
+	if (pg->single) {
+		/* One command: its options end where its own words begin (permute off). */
+		if (!args_parse(&o, argc - 1, argv + 1, pg->spec, pg->permute, why, sizeof why))
+			die(EXIT_USAGE, "%s", why);
+		if (o.set[O_HELP])
+			cli_usage(EXIT_OK);
+		if (o.set[O_VERSION]) {
+			printf("%s %s\n", prog, NPTE_VERSION);
+			return EXIT_OK;
+		}
+		return pg->single(&cl, &o, argc, argv);
+	}
 	if (argc < 2)
 		cli_usage(EXIT_USAGE);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
@@ -137,14 +97,14 @@ int cli_main(int argc, char **argv, const char *name, const char *usage, const i
 		printf("%s %s\n", prog, NPTE_VERSION);
 		return EXIT_OK;
 	}
-	for (const struct verb *v = verbs; v->name; v++) {
+	for (const struct verb *v = pg->verbs; v->name; v++) {
 		if (strcmp(argv[1], v->name) != 0)
 			continue;
 		if (!args_parse(&o, argc - 2, argv + 2, v->spec, true, why, sizeof why))
 			die(EXIT_USAGE, "%s: %s", v->name, why);
 		if (o.set[O_HELP])
 			cli_usage(EXIT_OK);
-		return v->fn(&o);
+		return v->fn(&cl, &o);
 	}
-	die(EXIT_USAGE, "unknown verb '%s'\n%s", disp(argv[1]), usage);
+	die(EXIT_USAGE, "unknown verb '%s'\n%s", disp(argv[1]), pg->usage);
 }

@@ -14,20 +14,37 @@
 #include "priv.h"
 #include "validate.h"
 
+/* What a verb works with, passed to it: the caller, what sudo handed over
+ * (saved by hygiene), and the process's one plan. */
+struct cli {
+	struct caller who;
+	const struct caller_state *state;
+	struct plan *plan;
+};
+
 struct verb {
 	const char *name;
-	int (*fn)(struct opts *o);
+	int (*fn)(struct cli *cl, struct opts *o);
 	const struct optspec *spec;
 };
 
-/* The caller, read by hygiene() in cli_main. */
-extern struct caller cli_who;
-/* The one plan of this process (large: static storage, not the stack). */
-extern struct plan cli_plan;
+/* A binary: its verbs (dispatched on the first word), or a single command
+ * that parses with spec (permute: options may follow positionals) and gets
+ * argv for the words after its options (npte-run's command line). */
+struct program {
+	const char *name;  /* "npte-veth": the prefix of every message */
+	const char *usage; /* the USAGE text */
+	const int *caps;   /* what the binary keeps from the start (each commented
+			    * there); NULL: the command drops them itself */
+	const struct verb *verbs;
+	int (*single)(struct cli *cl, struct opts *o, int argc, char **argv);
+	const struct optspec *spec;
+	bool permute;
+};
 
-/* Run the program: prog is "npte-veth", usage is the USAGE text. */
-int cli_main(int argc, char **argv, const char *name, const char *usage, const int *caps_all,
-	     const struct verb *verbs);
+/* Every binary's main: hygiene and the capability drop before a word of argv
+ * is read, -h/--help/--version, strict options, then the verb. */
+int cli_main(int argc, char **argv, const struct program *pg);
 _Noreturn void cli_usage(int code);
 
 /* Exit 2 unless the number of positionals is within [min, max]. */
@@ -40,7 +57,7 @@ void cli_ip(const char *verb, const char *s, struct ipaddr *a);
 unsigned cli_wait(const char *verb, const struct opts *o);
 
 /* Dry run: print the script; live: root, lock, execute. Returns the exit code. */
-int cli_run(const char *verb, const struct opts *o);
+int cli_run(struct cli *cl, const char *verb, const struct opts *o);
 /* Print c's error (and rollback warning) as "prog: verb: msg"; return rc. */
 int cli_finish(const char *verb, struct ctx *c, int rc);
 

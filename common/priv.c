@@ -233,37 +233,32 @@ static void cgroup_sane(void)
 	close(fd);
 }
 
-const struct caller_state *caller_state(void)
-{
-	return &saved;
-}
-
-int caller_state_restore(void)
+int caller_state_restore(const struct caller_state *st)
 {
 	char buf[16];
 	int fd, len;
 
-	umask(saved.umask);
+	umask(st->umask);
 	/* The caller's own cgroup again, if npte left it (see cgroup_sane). */
-	if (saved.cgroup_fd >= 0 && write(saved.cgroup_fd, "0\n", 2) != 2)
+	if (st->cgroup_fd >= 0 && write(st->cgroup_fd, "0\n", 2) != 2)
 		return -errno;
 	/* Only lowering: the floors above never went below the caller's values. */
 	for (int r = 0; r < RLIMIT_NLIMITS; r++)
-		if (saved.have_limit[r] && setrlimit(r, &saved.limit[r]) < 0)
+		if (st->have_limit[r] && setrlimit(r, &st->limit[r]) < 0)
 			return -errno;
-	if (saved.nice > 0 && setpriority(PRIO_PROCESS, 0, saved.nice) < 0)
+	if (st->nice > 0 && setpriority(PRIO_PROCESS, 0, st->nice) < 0)
 		return -errno;
 	/* Back to an idle or batch policy (allowed without privilege), or the
 	 * real-time one the caller's RLIMIT_RTPRIO gave them. */
-	if (saved.policy != SCHED_OTHER && saved.policy >= 0 &&
-	    sched_setscheduler(0, saved.policy, &saved.sched) < 0)
+	if (st->policy != SCHED_OTHER && st->policy >= 0 &&
+	    sched_setscheduler(0, st->policy, &st->sched) < 0)
 		return -errno;
-	if (saved.oom_adj <= 0)
+	if (st->oom_adj <= 0)
 		return 0;
 	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	len = snprintf(buf, sizeof buf, "%d\n", saved.oom_adj);
+	len = snprintf(buf, sizeof buf, "%d\n", st->oom_adj);
 	if (write(fd, buf, (size_t)len) != len) {
 		int e = errno;
 
@@ -275,16 +270,13 @@ int caller_state_restore(void)
 }
 
 /* TERM, LANG and LC_* as sudo passed them, for npte-run's fresh environment. */
-static char kept_buf[ENV_KEPT_MAX][256];
-static const char *kept[ENV_KEPT_MAX + 1];
 static int nkept;
-static char cwd_buf[4096];
 
 static void keep_env(const char *kv)
 {
 	size_t klen = strcspn(kv, "=");
 
-	if (!kv[klen] || nkept >= ENV_KEPT_MAX || strlen(kv) >= sizeof kept_buf[0])
+	if (!kv[klen] || nkept >= ENV_KEPT_MAX || strlen(kv) >= sizeof saved.env_buf[0])
 		return;
 	if (!((klen == 4 && strncmp(kv, "TERM", 4) == 0) || (klen == 4 && strncmp(kv, "LANG", 4) == 0) ||
 	      strncmp(kv, "LC_", 3) == 0))
@@ -296,19 +288,9 @@ static void keep_env(const char *kv)
 	for (size_t i = 0; i < klen; i++)
 		if (!((kv[i] >= 'A' && kv[i] <= 'Z') || (kv[i] >= '0' && kv[i] <= '9') || kv[i] == '_'))
 			return;
-	snprintf(kept_buf[nkept], sizeof kept_buf[0], "%s", kv);
-	kept[nkept] = kept_buf[nkept];
+	snprintf(saved.env_buf[nkept], sizeof saved.env_buf[0], "%s", kv);
+	saved.env[nkept] = saved.env_buf[nkept];
 	nkept++;
-}
-
-const char *const *env_kept(void)
-{
-	return kept;
-}
-
-const char *orig_cwd(void)
-{
-	return cwd_buf;
 }
 
 static void env_read(struct caller *who)
@@ -397,12 +379,12 @@ static void exe_trusted(void)
 			"(install npte root-owned, e.g. make install)", disp(bad));
 }
 
-void hygiene(struct caller *who)
+const struct caller_state *hygiene(struct caller *who)
 {
 	fds_sane();
 	saved.umask = umask(022);
-	if (!getcwd(cwd_buf, sizeof cwd_buf))
-		cwd_buf[0] = '\0';
+	if (!getcwd(saved.cwd, sizeof saved.cwd))
+		saved.cwd[0] = '\0';
 	if (chdir("/") < 0)
 		die_errno(EXIT_FAIL, "chdir /");
 	signals_sane();
@@ -411,6 +393,7 @@ void hygiene(struct caller *who)
 	env_read(who);
 	clearenv();
 	exe_trusted();
+	return &saved;
 }
 
 static bool bounding_empty(void)

@@ -22,7 +22,7 @@ struct caller {
  * refuse (exit 2) when LD_* or GLIBC_TUNABLES is set; read SUDO_UID and
  * SUDO_GID strictly into *who; then clear the environment.
  */
-void hygiene(struct caller *who);
+const struct caller_state *hygiene(struct caller *who);
 
 /*
  * Drop to exactly the capabilities in caps (a -1 terminated list of CAP_*),
@@ -32,7 +32,10 @@ void hygiene(struct caller *who);
  */
 void caps_keep(const int *caps);
 
-/* The caller's own process state as sudo passed it, saved by hygiene(). */
+#define ENV_KEPT_MAX 16
+
+/* What sudo handed over of the caller's own process, saved by hygiene()
+ * before it normalised everything (npte-run gives it to the program). */
 struct caller_state {
 	mode_t umask;
 	int oom_adj;             /* /proc/self/oom_score_adj */
@@ -43,18 +46,17 @@ struct caller_state {
 	int cgroup_fd;           /* its cgroup.procs, when npte left it (-1: did not) */
 	bool have_limit[RLIMIT_NLIMITS];
 	struct rlimit limit[RLIMIT_NLIMITS];
+	/* "KEY=VALUE" for TERM, LANG and LC_* as they reached us (printable
+	 * ASCII only); NULL-ended. */
+	const char *env[ENV_KEPT_MAX + 1];
+	char env_buf[ENV_KEPT_MAX][256];
+	char cwd[4096];          /* the working directory ("" if unknown) */
 };
-const struct caller_state *caller_state(void);
-/* Give this process the caller's umask, limits, nice value and oom_score_adj
- * back (npte-run, right before the caller's program). 0 or -errno. */
-int caller_state_restore(void);
 
-#define ENV_KEPT_MAX 16
-/* "KEY=VALUE" for TERM, LANG and LC_* as they reached us (printable ASCII
- * only), saved by hygiene() before it cleared the environment; NULL-ended. */
-const char *const *env_kept(void);
-/* The working directory we were started in ("" if unknown), saved by hygiene(). */
-const char *orig_cwd(void);
+/* Give this process the caller's umask, limits, nice value, scheduling
+ * policy, cgroup and oom_score_adj back (npte-run, right before the
+ * caller's program). 0 or -errno. */
+int caller_state_restore(const struct caller_state *st);
 
 /*
  * True when file and every directory above it are root-owned and not

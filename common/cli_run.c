@@ -1,0 +1,61 @@
+/* Running a verb's plan: the dry-run script, or the live transaction (see cli.h).
+ * Apart from cli.c so that a binary with no plan (npte-lock) links no netlink. */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "err.h"
+#include "shquote.h"
+
+static void title(struct plan *p, const char *verb, const struct opts *o)
+{
+	char *t = p->title;
+	size_t n = sizeof p->title, len = (size_t)snprintf(t, n, "%s %s", prog, verb);
+
+	/* Positionals were validated; option values are shown escaped (disp) and
+	 * quoted, so the comment stays one line whatever they hold. */
+	for (int i = 0; i < o->npos && len < n; i++)
+		len += (size_t)snprintf(t + len, n - len, " %s", o->pos[i]);
+	for (const struct optspec *sp = o->spec; sp && (sp->lng || sp->shrt) && len < n; sp++) {
+		char q[160];
+
+		if (!o->set[sp->id] || sp->id == O_DRYRUN || sp->id == O_HELP || sp->id == O_VERSION ||
+		    sp->repeat || !sp->lng)
+			continue;
+		len += (size_t)snprintf(t + len, n - len, " --%s", sp->lng);
+		if (sp->arg && len < n) {
+			sh_quote_buf(q, sizeof q, disp(o->val[sp->id]));
+			len += (size_t)snprintf(t + len, n - len, " %s", q);
+		}
+	}
+	if (len >= n)
+		memcpy(t + n - 4, "...", 4);
+}
+
+int cli_finish(const char *verb, struct ctx *c, int rc)
+{
+	if (c->note[0])
+		warnx("%s: %s", verb, c->note);
+	if (rc) {
+		warnx("%s: %s", verb, c->err.msg[0] ? c->err.msg : "failed");
+		if (c->warn[0])
+			warnx("%s: %s", verb, c->warn);
+	}
+	return rc;
+}
+
+int cli_run(struct cli *cl, const char *verb, const struct opts *o)
+{
+	struct ctx c;
+
+	ctx_init(&c, &cl->who, cli_wait(verb, o));
+	cl->plan->verb = verb;
+	cl->plan->exclusive = true;
+	title(cl->plan, verb, o);
+	if (o->set[O_DRYRUN]) {
+		plan_render(stdout, cl->plan, &c);
+		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+	}
+	require_root(verb);
+	return cli_finish(verb, &c, txn_execute(cl->plan, &c));
+}
+
