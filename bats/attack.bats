@@ -8,15 +8,10 @@
 
 load sandbox
 
-setup_file() {
-	stage_install
-}
+setup_file() { stage_install; }
 
 setup() {
-	sandbox_setup
-	sandbox_install
-	ALICE=$(id -u npte-alice)
-	BOB=$(id -u npte-bob)
+	sudo_setup
 	BG=()
 }
 

@@ -4,13 +4,10 @@
 
 load sandbox
 
-setup_file() {
-	stage_install
-}
+setup_file() { stage_install; }
 
 setup() {
-	sandbox_setup
-	sandbox_install
+	sudo_setup
 }
 
 teardown() {

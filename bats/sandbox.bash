@@ -217,6 +217,15 @@ stage_install() {
 		{ cat "$BATS_FILE_TMPDIR/install.log" >&3; return 1; }
 }
 
+# The setup of a suite that goes through the staged install and real sudo.
+sudo_setup() {
+	sandbox_setup
+	sandbox_install
+	ALICE=$(id -u npte-alice)
+	BOB=$(id -u npte-bob)
+	export ALICE BOB
+}
+
 # as USER CMD ARGS: CMD from the installed prefix, through sudo -n, as npte-USER.
 as() {
 	local u=$1 c=$2

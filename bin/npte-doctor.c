@@ -379,12 +379,4 @@ static int doctor(struct cli *cl, struct opts *op, int argc, char **argv)
 	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct program pg = {
-		.name = "npte-doctor", .usage = USAGE, .caps = caps_all, .single = doctor, .spec = spec_doctor,
-		.permute = false,
-	};
-
-	return cli_main(argc, argv, &pg);
-}
+CLI_MAIN(.name = "npte-doctor", .usage = USAGE, .caps = caps_all, .single = doctor, .spec = spec_doctor, .permute = false)

@@ -77,10 +77,6 @@ static int cmd_status(struct cli *cl, struct opts *o)
 	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct verb verbs[] = {{"status", cmd_status, spec_read}, {NULL, NULL, NULL}};
-	static const struct program pg = {.name = "npte-lock", .usage = USAGE, .caps = caps_none, .verbs = verbs};
+static const struct verb verbs[] = {{"status", cmd_status, spec_read}, {NULL, NULL, NULL}};
 
-	return cli_main(argc, argv, &pg);
-}
+CLI_MAIN(.name = "npte-lock", .usage = USAGE, .caps = caps_none, .verbs = verbs)

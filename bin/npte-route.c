@@ -75,9 +75,4 @@ static const struct verb verbs[] = {
 	{NULL, NULL, NULL},
 };
 
-int main(int argc, char **argv)
-{
-	static const struct program pg = {.name = "npte-route", .usage = USAGE, .caps = caps_all, .verbs = verbs};
-
-	return cli_main(argc, argv, &pg);
-}
+CLI_MAIN(.name = "npte-route", .usage = USAGE, .caps = caps_all, .verbs = verbs)

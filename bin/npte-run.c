@@ -450,13 +450,5 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 	return rc ? rc : EXIT_FAIL;
 }
 
-int main(int argc, char **argv)
-{
-	/* caps NULL: run() keeps its own, and none for the administrator. */
-	static const struct program pg = {
-		.name = "npte-run", .usage = USAGE, .caps = NULL, .single = run, .spec = spec_run,
-		.permute = false,
-	};
-
-	return cli_main(argc, argv, &pg);
-}
+/* caps NULL: run() keeps its own, and none for the administrator. */
+CLI_MAIN(.name = "npte-run", .usage = USAGE, .caps = NULL, .single = run, .spec = spec_run, .permute = false)

@@ -45,6 +45,13 @@ struct program {
 /* Every binary's main: hygiene and the capability drop before a word of argv
  * is read, -h/--help/--version, strict options, then the verb. */
 int cli_main(int argc, char **argv, const struct program *pg);
+/* A binary's main, from its struct program's fields: CLI_MAIN(.name = ..., ...). */
+#define CLI_MAIN(...)                                                   \
+	int main(int argc, char **argv)                                 \
+	{                                                               \
+		static const struct program pg = {__VA_ARGS__};         \
+		return cli_main(argc, argv, &pg);                       \
+	}
 _Noreturn void cli_usage(int code);
 
 /* Exit 2 unless the number of positionals is within [min, max]. */

@@ -158,6 +158,18 @@ int marker_remove(const char *name)
 	return 0;
 }
 
+/* A listing of dirfd with a description of its own: a dup would share (and
+ * exhaust) the offset, so a second listing in one process would see nothing. */
+static DIR *list_at(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (fd >= 0 && !d)
+		close(fd);
+	return d;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	return strcmp((const char *)a, (const char *)b);
@@ -167,17 +179,12 @@ int marker_list(char (*names)[16], int max)
 {
 	DIR *d;
 	struct dirent *de;
-	int n = 0, fd;
+	int n = 0;
 
 	if (mark_fd < 0)
 		return 0;
-	/* A description of its own: a dup would share (and exhaust) the offset. */
-	fd = openat(mark_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (!(d = list_at(mark_fd)))
 		return -errno;
-	}
 	errno = 0;
 	while ((de = readdir(d))) {
 		struct stat st;
@@ -272,16 +279,12 @@ int drain_list(struct drain *out, int max)
 {
 	DIR *dir;
 	struct dirent *de;
-	int n = 0, fd;
+	int n = 0;
 
 	if (drain_fd < 0)
 		return 0;
-	fd = openat(drain_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (!(dir = list_at(drain_fd)))
 		return -errno;
-	}
 	while ((de = readdir(dir))) {
 		char *end;
 		long v = strtol(de->d_name, &end, 10);
