@@ -70,7 +70,7 @@ static int cmd_apply(struct cli *cl, struct opts *o)
 		if (strcmp(k, "tbf") == 0) {
 			if (!tbf_parse(&child_tbf, o->val[O_CHILD_RATE], NULL, NULL, why, sizeof why))
 				die(EXIT_USAGE, "apply: invalid --child-rate '%s': %s", disp(o->val[O_CHILD_RATE]), why);
-			child.tbf = &child_tbf;
+			child.tbf = child_tbf;
 			child.rate64 = child_tbf.rate64;
 		} else if (!shape_rate(o->val[O_CHILD_RATE], &child.rate64, why, sizeof why)) {
 			die(EXIT_USAGE, "apply: invalid --child-rate '%s': %s", disp(o->val[O_CHILD_RATE]), why);

@@ -261,11 +261,12 @@ static void become_user(void)
 
 /* The op: enter NS, under the shared lock, so that a destroy that follows
  * finds us in it (and refuses); the lock goes when the transaction ends. */
-static int run_exec(struct ctx *c, const struct op *op)
+static int run_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	int rc;
 
+	(void)undo;
 	rc = ctx_ns(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
@@ -334,13 +335,13 @@ static void limit_word(char *buf, size_t n, const char *opt, const struct rlimit
  * changes the limits again; NO_NEW_PRIVS and no capabilities, like the live
  * run), a fresh environment, the command.
  */
-static void run_render(FILE *f, const struct op *op, const struct ctx *c)
+static void run_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
 	const struct caller_state *st = state;
 	char uid[16], gid[16], word[64];
 	size_t col;
 
-	(void)c;
+	(void)c, (void)undo;
 	/* Release the lock and give the program default signal handling back. */
 	fprintf(f, "exec 9>&-\ntrap - HUP INT QUIT TERM TSTP TTIN TTOU PIPE\numask %04o\n",
 		(unsigned)st->umask);
@@ -396,7 +397,7 @@ static void run_render(FILE *f, const struct op *op, const struct ctx *c)
 	fputc('\n', f);
 }
 
-static const struct op_type run_op = {"run", run_exec, NULL, run_render, NULL};
+static const struct op_type run_op = {.name = "run", .apply = run_apply, .render = run_render};
 
 /* The one command: NS [--] CMD [ARG]... (options end at NS). */
 static int run(struct cli *cl, struct opts *o, int argc, char **argv)

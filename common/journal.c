@@ -16,31 +16,11 @@ static int jfd = -1;
 /* Plan index -> journal line, for ops with an undo. */
 
 
-static void hex(char *out, const unsigned char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
-static bool unhex(const char *s, unsigned char *b, size_t n)
-{
-	if (strlen(s) != 2 * n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned x;
-
-		if (sscanf(s + 2 * i, "%2x", &x) != 1)
-			return false;
-		b[i] = (unsigned char)x;
-	}
-	return true;
-}
-
 int journal_begin(const struct plan *p, uid_t uid)
 {
-	char a[33], g[33];
+	char args[1024];
 	FILE *f;
-	int fd, e;
+	int fd, e = 0;
 
 	fd = openat(rundir_fd(), ".journal.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -51,21 +31,21 @@ int journal_begin(const struct plan *p, uid_t uid)
 		close(fd);
 		goto fail;
 	}
-	fprintf(f, "npte-journal 2\npid=%ld\nuid=%u\nprog=%s\nverb=%s\n", (long)getpid(),
+	fprintf(f, "npte-journal 3\npid=%ld\nuid=%u\nprog=%s\nverb=%s\n", (long)getpid(),
 		(unsigned)uid, prog, p->verb);
-	for (size_t i = 0; i < p->n; i++) {
+	/* "op INDEX TYPE|NAMESPACE|ARGS": each kind writes its own arguments. */
+	for (size_t i = 0; i < p->n && !e; i++) {
 		const struct op *op = &p->ops[i];
 
-		if (!op->type->undo)
+		if (!op->type->undoable)
 			continue;
-		hex(a, op->addr.a, 16);
-		hex(g, op->gw.a, 16);
-		fprintf(f, "op %zu %s|%s|%s|%s|%s|%s|%s|%u|%u|%d|%s|%d|%s\n", i, op->type->name, op->ns,
-			op->ns2[0] ? op->ns2 : "-", op->ifname[0] ? op->ifname : "-",
-			op->ifname2[0] ? op->ifname2 : "-", op->key[0] ? op->key : "-",
-			op->val[0] ? op->val : "-", op->plen, op->flags, op->addr.family, a, op->gw.family, g);
+		if (op->type->save(op, args, sizeof args) < 0)
+			e = EINVAL;
+		else
+			fprintf(f, "op %zu %s|%s|%s\n", i, op->type->name, op->ns, args);
 	}
-	e = fflush(f) ? errno : 0;
+	if (fflush(f) && !e)
+		e = errno;
 	fclose(f);
 	/* Appear whole or not at all. */
 	if (!e && renameat(rundir_fd(), ".journal.tmp", rundir_fd(), NPTE_JOURNAL) < 0)
@@ -139,7 +119,7 @@ static bool field(char **p, char *out, size_t n)
 
 static int parse_op(char *line, struct jentry *j, const struct op_type *(*lookup)(const char *))
 {
-	char *p = strchr(line, ' '), name[32], a[40], g[40], fam[8], gfam[8], plen[8], flags[8];
+	char *p = strchr(line, ' '), name[32];
 
 	if (!p)
 		return -EINVAL;
@@ -147,25 +127,16 @@ static int parse_op(char *line, struct jentry *j, const struct op_type *(*lookup
 	memset(j, 0, sizeof *j);
 	j->index = strtoul(line, NULL, 10);
 	if (!field(&p, name, sizeof name) || !field(&p, j->op.ns, sizeof j->op.ns) ||
-	    !field(&p, j->op.ns2, sizeof j->op.ns2) || !field(&p, j->op.ifname, sizeof j->op.ifname) ||
-	    !field(&p, j->op.ifname2, sizeof j->op.ifname2) || !field(&p, j->op.key, sizeof j->op.key) ||
-	    !field(&p, j->op.val, sizeof j->op.val) || !field(&p, plen, sizeof plen) ||
-	    !field(&p, flags, sizeof flags) || !field(&p, fam, sizeof fam) || !field(&p, a, sizeof a) ||
-	    !field(&p, gfam, sizeof gfam) || !field(&p, g, sizeof g))
+	    !valid_netns_name(j->op.ns, NULL, 0))
 		return -EINVAL;
 	/* Without a lookup (journal_pending) the type is not needed, only valid. */
-	j->op.type = lookup ? lookup(name) : NULL;
-	if ((lookup && (!j->op.type || !j->op.type->undo)) || !valid_netns_name(j->op.ns, NULL, 0) ||
-	    (j->op.ns2[0] && !valid_netns_name(j->op.ns2, NULL, 0)) ||
-	    (j->op.ifname[0] && !valid_ifname(j->op.ifname, NULL, 0)) ||
-	    (j->op.ifname2[0] && !valid_ifname(j->op.ifname2, NULL, 0)) ||
-	    !unhex(a, j->op.addr.a, 16) || !unhex(g, j->op.gw.a, 16))
+	if (!lookup)
+		return 0;
+	j->op.type = lookup(name);
+	if (!j->op.type || !j->op.type->undoable)
 		return -EINVAL;
-	j->op.plen = (unsigned)strtoul(plen, NULL, 10);
-	j->op.flags = (unsigned)strtoul(flags, NULL, 10);
-	j->op.addr.family = atoi(fam);
-	j->op.gw.family = atoi(gfam);
-	return 0;
+	/* The rest is the kind's own, validated by its own loader. */
+	return j->op.type->load(&j->op, p);
 }
 
 /* The journal entry of plan index idx (entries are written in index order). */
@@ -234,7 +205,7 @@ static int load(int *count, char *head, size_t hn, const struct op_type *(*looku
 		} else if (sscanf(line, "undone %zu", &idx) == 1) {
 			if ((j = find(n, idx)))
 				j->undone = true;
-		} else if (strcmp(line, "npte-journal 2") != 0 && sscanf(line, "%31s", name) == 1 &&
+		} else if (strcmp(line, "npte-journal 3") != 0 && sscanf(line, "%31s", name) == 1 &&
 			   strcmp(name, "start") != 0 && strcmp(name, "fail") != 0 &&
 			   strcmp(name, "done") != 0) {
 			rc = -EINVAL;

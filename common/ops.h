@@ -45,14 +45,6 @@ void plan_route(struct plan *p, bool add, const char *ns, const struct ipaddr *d
 /* Shaping at the root of IFACE in NS. A new root qdisc is grafted under the
  * handle the current one does not use (1: or 2:), so it replaces whatever was
  * there atomically and inherits no stale attribute; a child goes under it. */
-struct netem_spec;
-struct tbf_spec;
-struct qdisc_child {
-	char kind[8];          /* "tbf" or "cake" */
-	char rate[32];         /* as given */
-	uint64_t rate64;       /* bytes/s */
-	const struct tbf_spec *tbf; /* for kind tbf */
-};
 void plan_netem(struct plan *p, const char *ns, const char *ifname, const struct netem_spec *s,
 		const struct qdisc_child *child);
 void plan_tbf(struct plan *p, const char *ns, const char *ifname, const struct tbf_spec *t);

@@ -30,29 +30,6 @@ static int kernel_err(struct ctx *c, int rc, const char *ext, const char *what, 
 	return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s %s%s%s", ns, what, obj, ext[0] ? ": " : "", ext);
 }
 
-/* --- veth ------------------------------------------------------------------ */
-
-static int veth_add_exec(struct ctx *c, const struct op *op)
-{
-	struct nshandle *l, *r;
-	char ext[256];
-	int rc, rfd;
-
-	if (sock_of(c, op->ns2, &r) || (rfd = r->fd) < 0 || sock_of(c, op->ns, &l))
-		return c->err.code;
-	/* Sent on LEFT's socket, so the first end is born in LEFT and the peer in
-	 * RIGHT: no end ever exists in the host namespace, not even for a moment. */
-	rc = knl_talk(&l->nl, rtreq_veth_add(&l->nl, req.b, op->ifname, op->ifname2, rfd), ext, sizeof ext);
-	if (rc < 0)
-		return kernel_err(c, rc, ext, "veth add", op->ns, op->ifname);
-	/* NLM_F_EXCL: the pair is new, and the left end's ifindex names it. */
-	rc = knl_ifindex(&l->nl, op->ifname);
-	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s", op->ns, op->ifname);
-	ctx_made(c, &(struct ident){.cookie = l->nl.cookie, .ifindex = rc});
-	return 0;
-}
-
 /*
  * The namespace of an object this run made, when it is still the same one
  * and ifname (if given) still has the recorded ifindex: 1 and *h, 0 when
@@ -78,6 +55,8 @@ static int still_ours(struct ctx *c, const struct op *op, const char *ifname, st
 	return idx == op->made.ifindex;
 }
 
+/* --- veth ------------------------------------------------------------------ */
+
 static int link_del(struct ctx *c, const char *ns, const char *ifname)
 {
 	struct nshandle *h;
@@ -95,59 +74,103 @@ static int link_del(struct ctx *c, const char *ns, const char *ifname)
 	return 0;
 }
 
-static int veth_del_exec(struct ctx *c, const struct op *op)
+/* Make the pair; or undo that: delete it while its left end is still the one made. */
+static int veth_add_apply(struct ctx *c, const struct op *op, bool undo)
 {
-	return link_del(c, op->ns, op->ifname);
+	const char *ifn = op->u.veth.ifname;
+	struct nshandle *l, *r;
+	char ext[256];
+	int rc, rfd;
+
+	if (undo) {
+		rc = still_ours(c, op, ifn, &l);
+		return rc == 1 ? link_del(c, op->ns, ifn) : rc;
+	}
+	if (sock_of(c, op->u.veth.peer, &r) || (rfd = r->fd) < 0 || sock_of(c, op->ns, &l))
+		return c->err.code;
+	/* Sent on LEFT's socket, so the first end is born in LEFT and the peer in
+	 * RIGHT: no end ever exists in the host namespace, not even for a moment. */
+	rc = knl_talk(&l->nl, rtreq_veth_add(&l->nl, req.b, ifn, op->u.veth.peer_ifname, rfd), ext, sizeof ext);
+	if (rc < 0)
+		return kernel_err(c, rc, ext, "veth add", op->ns, ifn);
+	/* NLM_F_EXCL: the pair is new, and the left end's ifindex names it. */
+	rc = knl_ifindex(&l->nl, ifn);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s", op->ns, ifn);
+	ctx_made(c, &(struct ident){.cookie = l->nl.cookie, .ifindex = rc});
+	return 0;
 }
 
-static int veth_undo(struct ctx *c, const struct op *op)
+static int veth_del_apply(struct ctx *c, const struct op *op, bool undo)
 {
-	struct nshandle *h;
-	int rc = still_ours(c, op, op->ifname, &h);
-
-	return rc == 1 ? veth_del_exec(c, op) : rc;
+	(void)undo;
+	return link_del(c, op->ns, op->u.veth.ifname);
 }
 
-static void veth_add_render(FILE *f, const struct op *op, const struct ctx *c)
+static void veth_del_cmd(FILE *f, const struct op *op)
+{
+	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "link", "del", op->u.veth.ifname, NULL});
+}
+
+static void veth_add_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
 	(void)c;
-	render_words(f, (const char *[]){"ip", "link", "add", op->ifname, "netns", op->ns, "type", "veth",
-					 "peer", "name", op->ifname2, "netns", op->ns2, NULL});
+	if (undo)
+		veth_del_cmd(f, op);
+	else
+		render_words(f, (const char *[]){"ip", "link", "add", op->u.veth.ifname, "netns", op->ns, "type",
+						 "veth", "peer", "name", op->u.veth.peer_ifname, "netns",
+						 op->u.veth.peer, NULL});
 }
 
-static void veth_del_cmd(FILE *f, const struct op *op, const struct ctx *c)
+static void veth_del_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
-	(void)c;
-	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "link", "del", op->ifname, NULL});
-}
-
-static void veth_del_render(FILE *f, const struct op *op, const struct ctx *c)
-{
-	veth_del_cmd(f, op, c);
+	(void)c, (void)undo;
+	veth_del_cmd(f, op);
 	fputc('\n', f);
 }
 
+static int veth_save(const struct op *op, char *buf, size_t n)
+{
+	int len = snprintf(buf, n, "%s,%s,%s", op->u.veth.peer, op->u.veth.ifname, op->u.veth.peer_ifname);
+
+	return len < 0 || (size_t)len >= n ? -EINVAL : 0;
+}
+
+static int veth_load(struct op *op, const char *s)
+{
+	char peer[NETNS_NAME_MAX + 4], ifn[IFNAME_MAX + 1], pifn[IFNAME_MAX + 1];
+
+	if (sscanf(s, "%15[^,],%15[^,],%15s", peer, ifn, pifn) != 3 || !valid_netns_name(peer, NULL, 0) ||
+	    !valid_ifname(ifn, NULL, 0) || !valid_ifname(pifn, NULL, 0))
+		return -EINVAL;
+	snprintf(op->u.veth.peer, sizeof op->u.veth.peer, "%s", peer);
+	snprintf(op->u.veth.ifname, sizeof op->u.veth.ifname, "%s", ifn);
+	snprintf(op->u.veth.peer_ifname, sizeof op->u.veth.peer_ifname, "%s", pifn);
+	return 0;
+}
+
 const struct op_type veth_add_op = {
-	.name = "veth add", .exec = veth_add_exec, .undo = veth_undo,
-	.render = veth_add_render, .render_undo = veth_del_cmd,
+	.name = "veth add", .apply = veth_add_apply, .render = veth_add_render, .undoable = true,
+	.save = veth_save, .load = veth_load,
 };
 
 const struct op_type veth_del_op = {
-	.name = "veth del", .exec = veth_del_exec, .render = veth_del_render,
+	.name = "veth del", .apply = veth_del_apply, .render = veth_del_render,
 };
 
 static void veth_names(struct op *op, const char *left, const char *right)
 {
-	snprintf(op->ns2, sizeof op->ns2, "%s", right);
-	snprintf(op->ifname, sizeof op->ifname, "if-%s", right);
-	snprintf(op->ifname2, sizeof op->ifname2, "if-%s", left);
+	snprintf(op->u.veth.peer, sizeof op->u.veth.peer, "%s", right);
+	snprintf(op->u.veth.ifname, sizeof op->u.veth.ifname, "if-%s", right);
+	snprintf(op->u.veth.peer_ifname, sizeof op->u.veth.peer_ifname, "if-%s", left);
 }
 
 void plan_veth_add(struct plan *p, const char *left, const char *right)
 {
 	veth_names(op_ns(p, &veth_add_op, left), left, right);
-	plan_link_up(p, left, p->ops[p->n - 1].ifname);
-	plan_link_up(p, right, p->ops[p->n - 2].ifname2);
+	plan_link_up(p, left, p->ops[p->n - 1].u.veth.ifname);
+	plan_link_up(p, right, p->ops[p->n - 2].u.veth.peer_ifname);
 }
 
 void plan_veth_del(struct plan *p, const char *left, const char *right)
@@ -157,6 +180,14 @@ void plan_veth_del(struct plan *p, const char *left, const char *right)
 
 /* --- addresses ------------------------------------------------------------ */
 
+static void cidr_str(char *buf, size_t n, const struct ipaddr *a, unsigned plen)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	inet_ntop(a->family, a->a, s, sizeof s);
+	snprintf(buf, n, "%s/%u", s, plen);
+}
+
 static int addr_req(struct ctx *c, const struct op *op, bool add)
 {
 	struct nshandle *h;
@@ -165,12 +196,13 @@ static int addr_req(struct ctx *c, const struct op *op, bool add)
 
 	if (sock_of(c, op->ns, &h))
 		return c->err.code;
-	idx = knl_ifindex(&h->nl, op->ifname);
+	idx = knl_ifindex(&h->nl, op->u.addr.ifname);
 	if (idx < 0)
-		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->ifname);
-	rc = knl_talk(&h->nl, rtreq_addr(&h->nl, req.b, add, idx, &op->addr, op->plen), ext, sizeof ext);
+		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->u.addr.ifname);
+	rc = knl_talk(&h->nl, rtreq_addr(&h->nl, req.b, add, idx, &op->u.addr.a, op->u.addr.plen), ext,
+		      sizeof ext);
 	if (rc < 0) {
-		snprintf(shown, sizeof shown, "%s", op->val);
+		cidr_str(shown, sizeof shown, &op->u.addr.a, op->u.addr.plen);
 		return kernel_err(c, rc, ext, add ? "addr add" : "addr del", op->ns, shown);
 	}
 	/* NLM_F_EXCL: the address was not there before this request. */
@@ -179,14 +211,15 @@ static int addr_req(struct ctx *c, const struct op *op, bool add)
 	return 0;
 }
 
-static int addr_add_exec(struct ctx *c, const struct op *op) { return addr_req(c, op, true); }
-static int addr_del_exec(struct ctx *c, const struct op *op) { return addr_req(c, op, false); }
-
-static int addr_undo(struct ctx *c, const struct op *op)
+/* Add it; or undo that: delete it while its link is still the one it went on. */
+static int addr_add_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
-	int rc = still_ours(c, op, op->ifname, &h);
+	int rc;
 
+	if (!undo)
+		return addr_req(c, op, true);
+	rc = still_ours(c, op, op->u.addr.ifname, &h);
 	if (rc != 1)
 		return rc;
 	rc = addr_req(c, op, false);
@@ -196,87 +229,117 @@ static int addr_undo(struct ctx *c, const struct op *op)
 	return rc;
 }
 
+static int addr_del_apply(struct ctx *c, const struct op *op, bool undo)
+{
+	(void)undo;
+	return addr_req(c, op, false);
+}
+
 static void addr_cmd(FILE *f, const struct op *op, bool add)
 {
-	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "addr", add ? "add" : "del", op->val, "dev",
-				       op->ifname, op->addr.family == AF_INET6 && add ? "nodad" : NULL,
+	char cidr[64];
+
+	cidr_str(cidr, sizeof cidr, &op->u.addr.a, op->u.addr.plen);
+	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "addr", add ? "add" : "del", cidr, "dev",
+				       op->u.addr.ifname, op->u.addr.a.family == AF_INET6 && add ? "nodad" : NULL,
 				       NULL});
 }
 
-static void addr_add_render(FILE *f, const struct op *op, const struct ctx *c)
+static void addr_add_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
 	(void)c;
-	addr_cmd(f, op, true);
-	fputc('\n', f);
+	addr_cmd(f, op, !undo);
+	if (!undo)
+		fputc('\n', f);
 }
 
-static void addr_del_cmd(FILE *f, const struct op *op, const struct ctx *c)
+static void addr_del_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
-	(void)c;
+	(void)c, (void)undo;
 	addr_cmd(f, op, false);
+	fputc('\n', f);
 }
 
-static void addr_del_render(FILE *f, const struct op *op, const struct ctx *c)
+static int addr_save(const struct op *op, char *buf, size_t n)
 {
-	addr_del_cmd(f, op, c);
-	fputc('\n', f);
+	char cidr[64];
+	int len;
+
+	cidr_str(cidr, sizeof cidr, &op->u.addr.a, op->u.addr.plen);
+	len = snprintf(buf, n, "%s,%s", op->u.addr.ifname, cidr);
+	return len < 0 || (size_t)len >= n ? -EINVAL : 0;
+}
+
+static int addr_load(struct op *op, const char *s)
+{
+	char ifn[IFNAME_MAX + 1], cidr[64];
+
+	if (sscanf(s, "%15[^,],%63s", ifn, cidr) != 2 || !valid_ifname(ifn, NULL, 0) ||
+	    !parse_cidr(cidr, &op->u.addr.a, &op->u.addr.plen, NULL, 0))
+		return -EINVAL;
+	snprintf(op->u.addr.ifname, sizeof op->u.addr.ifname, "%s", ifn);
+	return 0;
 }
 
 const struct op_type addr_add_op = {
-	.name = "addr add", .exec = addr_add_exec, .undo = addr_undo,
-	.render = addr_add_render, .render_undo = addr_del_cmd,
+	.name = "addr add", .apply = addr_add_apply, .render = addr_add_render, .undoable = true,
+	.save = addr_save, .load = addr_load,
 };
 
 const struct op_type addr_del_op = {
-	.name = "addr del", .exec = addr_del_exec, .render = addr_del_render,
+	.name = "addr del", .apply = addr_del_apply, .render = addr_del_render,
 };
-
-static void cidr_str(char *buf, size_t n, const struct ipaddr *a, unsigned plen)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	inet_ntop(a->family, a->a, s, sizeof s);
-	snprintf(buf, n, "%s/%u", s, plen);
-}
 
 void plan_addr(struct plan *p, bool add, const char *ns, const char *ifname,
 	       const struct ipaddr *a, unsigned plen)
 {
 	struct op *op = op_ns(p, add ? &addr_add_op : &addr_del_op, ns);
 
-	snprintf(op->ifname, sizeof op->ifname, "%s", ifname);
-	op->addr = *a;
-	op->plen = plen;
-	cidr_str(op->val, sizeof op->val, a, plen);
+	snprintf(op->u.addr.ifname, sizeof op->u.addr.ifname, "%s", ifname);
+	op->u.addr.a = *a;
+	op->u.addr.plen = plen;
 }
 
 /* --- routes --------------------------------------------------------------- */
 
+/* "default" or DST/PLEN, as ip route shows it. */
+static void route_dst(char *buf, size_t n, const struct op *op)
+{
+	if (op->u.route.plen)
+		cidr_str(buf, n, &op->u.route.dst, op->u.route.plen);
+	else
+		snprintf(buf, n, "default");
+}
+
 static int route_req(struct ctx *c, const struct op *op, bool add)
 {
 	struct nshandle *h;
-	char ext[256];
+	char ext[256], dst[64];
 	int rc;
 
 	if (sock_of(c, op->ns, &h))
 		return c->err.code;
-	rc = knl_talk(&h->nl, rtreq_route(&h->nl, req.b, add, &op->addr, op->plen, &op->gw), ext, sizeof ext);
-	if (rc < 0)
-		return kernel_err(c, rc, ext, add ? "route add" : "route del", op->ns, op->val);
+	rc = knl_talk(&h->nl, rtreq_route(&h->nl, req.b, add, &op->u.route.dst, op->u.route.plen, &op->u.route.gw),
+		      ext, sizeof ext);
+	if (rc < 0) {
+		route_dst(dst, sizeof dst, op);
+		return kernel_err(c, rc, ext, add ? "route add" : "route del", op->ns, dst);
+	}
 	/* NLM_F_EXCL: the route was not there before this request. */
 	if (add)
 		ctx_made(c, &(struct ident){.cookie = h->nl.cookie});
 	return 0;
 }
 
-static int route_add_exec(struct ctx *c, const struct op *op) { return route_req(c, op, true); }
-static int route_del_exec(struct ctx *c, const struct op *op) { return route_req(c, op, false); }
-
-static int route_undo(struct ctx *c, const struct op *op)
+/* Add it; or undo that: delete it while its namespace is still the one. */
+static int route_add_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
-	int rc = still_ours(c, op, NULL, &h);
+	int rc;
 
+	if (!undo)
+		return route_req(c, op, true);
+	rc = still_ours(c, op, NULL, &h);
 	if (rc != 1)
 		return rc;
 	rc = route_req(c, op, false);
@@ -286,41 +349,72 @@ static int route_undo(struct ctx *c, const struct op *op)
 	return rc;
 }
 
+static int route_del_apply(struct ctx *c, const struct op *op, bool undo)
+{
+	(void)undo;
+	return route_req(c, op, false);
+}
+
 static void route_cmd(FILE *f, const struct op *op, bool add)
 {
-	char via[INET6_ADDRSTRLEN];
+	char via[INET6_ADDRSTRLEN], dst[64];
 
-	inet_ntop(op->gw.family, op->gw.a, via, sizeof via);
-	render_cmd(f, (const char *[]){"ip", "-n", op->ns, op->gw.family == AF_INET ? "-4" : "-6", "route",
-				       add ? "add" : "del", op->val, "via", via, "proto", "static", NULL});
+	route_dst(dst, sizeof dst, op);
+	inet_ntop(op->u.route.gw.family, op->u.route.gw.a, via, sizeof via);
+	render_cmd(f, (const char *[]){"ip", "-n", op->ns, op->u.route.gw.family == AF_INET ? "-4" : "-6",
+				       "route", add ? "add" : "del", dst, "via", via, "proto", "static", NULL});
 }
 
-static void route_add_render(FILE *f, const struct op *op, const struct ctx *c)
+static void route_add_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
 	(void)c;
-	route_cmd(f, op, true);
-	fputc('\n', f);
+	route_cmd(f, op, !undo);
+	if (!undo)
+		fputc('\n', f);
 }
 
-static void route_del_cmd(FILE *f, const struct op *op, const struct ctx *c)
+static void route_del_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
-	(void)c;
+	(void)c, (void)undo;
 	route_cmd(f, op, false);
+	fputc('\n', f);
 }
 
-static void route_del_render(FILE *f, const struct op *op, const struct ctx *c)
+static int route_save(const struct op *op, char *buf, size_t n)
 {
-	route_del_cmd(f, op, c);
-	fputc('\n', f);
+	char dst[64], via[INET6_ADDRSTRLEN];
+	int len;
+
+	route_dst(dst, sizeof dst, op);
+	inet_ntop(op->u.route.gw.family, op->u.route.gw.a, via, sizeof via);
+	len = snprintf(buf, n, "%s,%s", dst, via);
+	return len < 0 || (size_t)len >= n ? -EINVAL : 0;
+}
+
+static int route_load(struct op *op, const char *s)
+{
+	char dst[64], via[64];
+
+	if (sscanf(s, "%63[^,],%63s", dst, via) != 2 || !parse_ip(via, &op->u.route.gw, NULL, 0))
+		return -EINVAL;
+	if (strcmp(dst, "default") == 0) {
+		op->u.route.plen = 0;
+		op->u.route.dst = (struct ipaddr){.family = op->u.route.gw.family};
+		return 0;
+	}
+	if (!parse_cidr(dst, &op->u.route.dst, &op->u.route.plen, NULL, 0) || !op->u.route.plen ||
+	    op->u.route.dst.family != op->u.route.gw.family)
+		return -EINVAL;
+	return 0;
 }
 
 const struct op_type route_add_op = {
-	.name = "route add", .exec = route_add_exec, .undo = route_undo,
-	.render = route_add_render, .render_undo = route_del_cmd,
+	.name = "route add", .apply = route_add_apply, .render = route_add_render, .undoable = true,
+	.save = route_save, .load = route_load,
 };
 
 const struct op_type route_del_op = {
-	.name = "route del", .exec = route_del_exec, .render = route_del_render,
+	.name = "route del", .apply = route_del_apply, .render = route_del_render,
 };
 
 void plan_route(struct plan *p, bool add, const char *ns, const struct ipaddr *dst, unsigned plen,
@@ -328,11 +422,7 @@ void plan_route(struct plan *p, bool add, const char *ns, const struct ipaddr *d
 {
 	struct op *op = op_ns(p, add ? &route_add_op : &route_del_op, ns);
 
-	op->addr = *dst;
-	op->plen = plen;
-	op->gw = *gw;
-	if (plen)
-		cidr_str(op->val, sizeof op->val, dst, plen);
-	else
-		snprintf(op->val, sizeof op->val, "default");
+	op->u.route.dst = *dst;
+	op->u.route.plen = plen;
+	op->u.route.gw = *gw;
 }

@@ -19,8 +19,9 @@ static void path2(char *buf, size_t n, const char *dir, const char *name)
 
 /* --- guard ------------------------------------------------------------ */
 
-static int guard_exec(struct ctx *c, const struct op *op)
+static int guard_apply(struct ctx *c, const struct op *op, bool undo)
 {
+	(void)undo;
 	struct marker m;
 	struct nshandle *h;
 	int rc = owner_check(c, op->ns, &m, &h);
@@ -30,28 +31,29 @@ static int guard_exec(struct ctx *c, const struct op *op)
 	switch (rc) {
 	case OWN_ABSENT:
 		/* Nothing there at all is fine where "already gone" is success (lab destroy). */
-		return (op->flags & GUARD_ABSENT_OK) && !netns_exists(op->ns) ? 0 : deny(c, op->key, op->ns);
+		return (op->u.guard.flags & GUARD_ABSENT_OK) && !netns_exists(op->ns) ? 0 : deny(c, op->u.guard.verb, op->ns);
 	case OWN_GONE:
 	case OWN_PLACEHOLDER:
 		/* A marker that outlived its namespace: destroy removes it. */
-		return op->flags & GUARD_MAY_BE_GONE ? 0 : deny(c, op->key, op->ns);
+		return op->u.guard.flags & GUARD_MAY_BE_GONE ? 0 : deny(c, op->u.guard.verb, op->ns);
 	case OWN_MINE:
 		break;
 	default: /* someone else's, or a namespace swapped in under the name */
-		return deny(c, op->key, op->ns);
+		return deny(c, op->u.guard.verb, op->ns);
 	}
 	return 0;
 }
 
-static void guard_render(FILE *f, const struct op *op, const struct ctx *c)
+static void guard_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
 	char msg[160], owner[32], marker[64], nspath[64];
 
-	snprintf(msg, sizeof msg, "%s: %s: %s: " DENY_TEXT, prog, op->key, op->ns);
+	(void)undo;
+	snprintf(msg, sizeof msg, "%s: %s: %s: " DENY_TEXT, prog, op->u.guard.verb, op->ns);
 	snprintf(owner, sizeof owner, "owner=%u", (unsigned)c->who.uid);
 	path2(marker, sizeof marker, MARKER_PATH, op->ns);
 	path2(nspath, sizeof nspath, NETNS_RUN_DIR "/", op->ns);
-	if (op->flags & GUARD_ABSENT_OK) {
+	if (op->u.guard.flags & GUARD_ABSENT_OK) {
 		fputs("{ ", f);
 		render_cmd(f, (const char *[]){"test", "!", "-e", marker, NULL});
 		fputs(" && ", f);
@@ -62,7 +64,7 @@ static void guard_render(FILE *f, const struct op *op, const struct ctx *c)
 		render_cmd(f, (const char *[]){"test", "-f", marker, NULL});
 	else
 		render_cmd(f, (const char *[]){"grep", "-qsx", owner, marker, NULL});
-	if (!(op->flags & GUARD_MAY_BE_GONE)) {
+	if (!(op->u.guard.flags & GUARD_MAY_BE_GONE)) {
 		fputs(" && ", f);
 		render_cmd(f, (const char *[]){"test", "-e", nspath, NULL});
 	}
@@ -72,7 +74,7 @@ static void guard_render(FILE *f, const struct op *op, const struct ctx *c)
 }
 
 const struct op_type guard_op = {
-	.name = "check owner", .exec = guard_exec, .render = guard_render,
+	.name = "check owner", .apply = guard_apply, .render = guard_render,
 };
 
 void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsigned flags)
@@ -80,24 +82,25 @@ void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsign
 	struct op *op = plan_add(p, &guard_op);
 
 	snprintf(op->ns, sizeof op->ns, "%s", name);
-	snprintf(op->key, sizeof op->key, "%s", verb);
-	op->flags = flags;
+	snprintf(op->u.guard.verb, sizeof op->u.guard.verb, "%s", verb);
+	op->u.guard.flags = flags;
 }
 
 /* --- quota --------------------------------------------------------------- */
 
-static int quota_exec(struct ctx *c, const struct op *op)
+static int quota_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	static char names[REGISTRY_MAX][16];
 	int n = marker_list(names, REGISTRY_MAX), mine = 0, rc;
 	unsigned draining = 0;
 
+	(void)undo;
 	/* Fail closed: a registry that cannot be read counts as full. */
 	if (n < 0)
 		return err_sys(&c->err, EXIT_FAIL, -n, "quota: read %s/%s", NPTE_RUN_DIR, NPTE_MARKER_DIR);
-	if ((size_t)n + op->flags > REGISTRY_MAX)
+	if ((size_t)n + op->u.quota.adding > REGISTRY_MAX)
 		return err_set(&c->err, EXIT_USAGE, "registry full: %d namespaces + %u new would exceed "
-			       "the %d npte can keep track of", n, op->flags, REGISTRY_MAX);
+			       "the %d npte can keep track of", n, op->u.quota.adding, REGISTRY_MAX);
 	if (c->who.admin)
 		return 0;
 	for (int i = 0; i < n; i++) {
@@ -113,47 +116,48 @@ static int quota_exec(struct ctx *c, const struct op *op)
 	 * that nothing holds ends within milliseconds, so when only those stand
 	 * in the way, the wait for them is short and fixed. */
 	rc = drain_count(c, c->who.uid, false, &draining);
-	if (!rc && draining && (unsigned)mine + draining + op->flags > op->plen)
+	if (!rc && draining && (unsigned)mine + draining + op->u.quota.adding > op->u.quota.max)
 		rc = drain_count_settled(c, c->who.uid, &draining, 200);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "quota: read %s/%s", NPTE_RUN_DIR, NPTE_DRAIN_DIR);
-	if ((unsigned)mine + draining + op->flags > op->plen)
+	if ((unsigned)mine + draining + op->u.quota.adding > op->u.quota.max)
 		return err_set(&c->err, EXIT_USAGE, "quota: %d namespaces of yours%s + %u new would exceed "
 			       "max_namespaces = %u (%s)", mine + (int)draining,
 			       draining ? " (destroyed ones still held by a process count until they end)" : "",
-			       op->flags, op->plen, "/etc/npte/npte.conf");
+			       op->u.quota.adding, op->u.quota.max, "/etc/npte/npte.conf");
 	return 0;
 }
 
-static void quota_render(FILE *f, const struct op *op, const struct ctx *c)
+static void quota_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
 	char msg[160];
 
+	(void)undo;
 	if (c->who.admin)
 		return;
-	snprintf(msg, sizeof msg, "%s: %s: quota: max_namespaces = %u would be exceeded", prog, op->key,
-		 op->plen);
-	if (op->flags > op->plen)
+	snprintf(msg, sizeof msg, "%s: %s: quota: max_namespaces = %u would be exceeded", prog, op->u.quota.verb,
+		 op->u.quota.max);
+	if (op->u.quota.adding > op->u.quota.max)
 		fputs("false", f); /* more new names than the quota: refused whatever exists */
 	else
 		fprintf(f, "[ \"$(grep -lsx owner=%u %s* | wc -l)\" -le %u ]", (unsigned)c->who.uid,
-			MARKER_PATH, op->plen - op->flags);
+			MARKER_PATH, op->u.quota.max - op->u.quota.adding);
 	fputs(" || { echo ", f);
 	sh_quote(f, msg);
 	fputs(" >&2; exit 2; }\n", f);
 }
 
 const struct op_type quota_op = {
-	.name = "check quota", .exec = quota_exec, .render = quota_render,
+	.name = "check quota", .apply = quota_apply, .render = quota_render,
 };
 
 void plan_guard_quota(struct plan *p, const char *verb, unsigned adding, unsigned max)
 {
 	struct op *op = plan_add(p, &quota_op);
 
-	snprintf(op->key, sizeof op->key, "%s", verb);
-	op->flags = adding;
-	op->plen = max;
+	snprintf(op->u.quota.verb, sizeof op->u.quota.verb, "%s", verb);
+	op->u.quota.adding = adding;
+	op->u.quota.max = max;
 }
 
 /* --- netns add / del ---------------------------------------------------- */
@@ -165,26 +169,22 @@ static void add_made(void *arg, const struct nsid *id)
 	ctx_made(arg, &made);
 }
 
-static int add_exec(struct ctx *c, const struct op *op)
-{
-	return netns_add(op->ns, &c->err, add_made, c);
-}
-
-static int del_exec(struct ctx *c, const struct op *op)
+static int del_name(struct ctx *c, const struct op *op)
 {
 	ctx_forget(c, op->ns);
 	return netns_del(op->ns, &c->err);
 }
 
 /* Destroy: the name goes; a namespace something still holds stays charged. */
-static int destroy_exec(struct ctx *c, const struct op *op)
+static int del_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	struct marker m;
 	int rc = marker_read(op->ns, &m), drained;
 
+	(void)undo;
 	if (rc < 0)
 		m.nsid = -1; /* nothing to follow (the guard ran: not a marker to trust) */
-	rc = del_exec(c, op);
+	rc = del_name(c, op);
 	if (rc)
 		return rc;
 	drained = drain_after_destroy(c, op->ns, &m);
@@ -193,15 +193,18 @@ static int destroy_exec(struct ctx *c, const struct op *op)
 	return 0;
 }
 
-/* Undo a netns add: remove the placeholder or the namespace this run made,
- * and nothing else that may have the name now. */
-static int add_undo(struct ctx *c, const struct op *op)
+/* Make the namespace; or undo that: remove the placeholder or the namespace
+ * this run made, and nothing else that may have the name now. */
+static int add_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	char path[64];
 	struct nshandle *h;
 	struct stat st;
-	int rc = ctx_ns(c, op->ns, &h);
+	int rc;
 
+	if (!undo)
+		return netns_add(op->ns, &c->err, add_made, c);
+	rc = ctx_ns(c, op->ns, &h);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc == -ENOTNS) {
@@ -217,110 +220,128 @@ static int add_undo(struct ctx *c, const struct op *op)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	if (!op->made.cookie || h->nl.cookie != op->made.cookie)
 		return err_set(&c->err, EXIT_FAIL, "%s: not the namespace this run made; left alone", op->ns);
-	return del_exec(c, op);
+	return del_name(c, op);
 }
 
-static void add_render(FILE *f, const struct op *op, const struct ctx *c)
+static void del_cmd(FILE *f, const struct op *op)
 {
-	(void)c;
-	render_words(f, (const char *[]){"ip", "netns", "add", op->ns, NULL});
-}
-
-static void del_cmd(FILE *f, const struct op *op, const struct ctx *c)
-{
-	(void)c;
 	render_cmd(f, (const char *[]){"ip", "netns", "del", op->ns, NULL});
 }
 
-static void del_render(FILE *f, const struct op *op, const struct ctx *c)
+static void add_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+{
+	(void)c;
+	if (undo)
+		del_cmd(f, op);
+	else
+		render_words(f, (const char *[]){"ip", "netns", "add", op->ns, NULL});
+}
+
+static void del_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
 	char nspath[64];
 
+	(void)c, (void)undo;
 	/* Like the live run, a namespace already gone is not an error. */
 	path2(nspath, sizeof nspath, NETNS_RUN_DIR "/", op->ns);
 	render_cmd(f, (const char *[]){"test", "!", "-e", nspath, NULL});
 	fputs(" || ", f);
-	del_cmd(f, op, c);
+	del_cmd(f, op);
 	fputc('\n', f);
 }
 
+/* Nothing but the name (the journal keeps it for every op). */
+static int no_args_save(const struct op *op, char *buf, size_t n)
+{
+	(void)op;
+	return snprintf(buf, n, "-") < 0 ? -EINVAL : 0;
+}
+
+static int no_args_load(struct op *op, const char *s)
+{
+	(void)op;
+	return strcmp(s, "-") == 0 ? 0 : -EINVAL;
+}
+
 const struct op_type netns_add_op = {
-	.name = "netns add", .exec = add_exec, .undo = add_undo,
-	.render = add_render, .render_undo = del_cmd,
+	.name = "netns add", .apply = add_apply, .render = add_render, .undoable = true,
+	.save = no_args_save, .load = no_args_load,
 };
 
 const struct op_type netns_del_op = {
-	.name = "netns del", .exec = destroy_exec, .render = del_render,
+	.name = "netns del", .apply = del_apply, .render = del_render,
 };
 
 /* --- link up ------------------------------------------------------------- */
 
-static int up_exec(struct ctx *c, const struct op *op)
+static int up_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	char ext[256];
 	int rc, idx;
 
+	(void)undo;
 	rc = ctx_ns(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	idx = knl_ifindex(&h->nl, op->ifname);
+	idx = knl_ifindex(&h->nl, op->u.link.ifname);
 	if (idx < 0)
-		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->ifname);
+		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->u.link.ifname);
 	rc = knl_link_up(&h->nl, idx, ext, sizeof ext);
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s up%s%s", op->ns, op->ifname,
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s up%s%s", op->ns, op->u.link.ifname,
 			       ext[0] ? ": " : "", ext);
 	return 0;
 }
 
-static void up_render(FILE *f, const struct op *op, const struct ctx *c)
+static void up_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
-	(void)c;
-	render_words(f, (const char *[]){"ip", "-n", op->ns, "link", "set", op->ifname, "up", NULL});
+	(void)c, (void)undo;
+	render_words(f, (const char *[]){"ip", "-n", op->ns, "link", "set", op->u.link.ifname, "up", NULL});
 }
 
 const struct op_type link_up_op = {
-	.name = "link up", .exec = up_exec, .render = up_render,
+	.name = "link up", .apply = up_apply, .render = up_render,
 };
 
 /* --- sysctl inside a namespace -------------------------------------------- */
 
-static int sysctl_exec(struct ctx *c, const struct op *op)
+static int sysctl_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	char path[64];
 	int rc;
 
+	(void)undo;
 	rc = ctx_ns(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	snprintf(path, sizeof path, "%s", op->key);
+	snprintf(path, sizeof path, "%s", op->u.sysctl.key);
 	for (char *s = path; *s; s++)
 		if (*s == '.')
 			*s = '/';
-	rc = netns_sysctl(h->fd, path, op->val);
+	rc = netns_sysctl(h->fd, path, op->u.sysctl.val);
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: sysctl %s", op->ns, op->key);
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: sysctl %s", op->ns, op->u.sysctl.key);
 	return 0;
 }
 
-static void sysctl_render(FILE *f, const struct op *op, const struct ctx *c)
+static void sysctl_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
 	char kv[160];
 
-	(void)c;
-	snprintf(kv, sizeof kv, "%s=%s", op->key, op->val);
+	(void)c, (void)undo;
+	snprintf(kv, sizeof kv, "%s=%s", op->u.sysctl.key, op->u.sysctl.val);
 	render_words(f, (const char *[]){"ip", "netns", "exec", op->ns, "sysctl", "-q", "-w", kv, NULL});
 }
 
 const struct op_type sysctl_op = {
-	.name = "sysctl", .exec = sysctl_exec, .render = sysctl_render,
+	.name = "sysctl", .apply = sysctl_apply, .render = sysctl_render,
 };
 
 /* --- markers -------------------------------------------------------------- */
 
-static int mark_exec(struct ctx *c, const struct op *op)
+static int mark_do(struct ctx *c, const struct op *op)
 {
 	struct marker m = {.owner = c->who.uid};
 	struct ident made = {.owner = (uint32_t)c->who.uid};
@@ -349,34 +370,50 @@ static int mark_exec(struct ctx *c, const struct op *op)
 	return 0;
 }
 
-static int unmark_exec(struct ctx *c, const struct op *op)
+static int unmark_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	int rc = marker_remove(op->ns);
 
+	(void)undo;
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: remove marker", op->ns);
 	return 0;
 }
 
-/* Undo a marker write: only the marker with this run's owner and cookie. */
-static int mark_undo(struct ctx *c, const struct op *op)
+/* Write the marker; or undo that: only the marker with this run's owner and cookie. */
+static int mark_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	struct marker m;
-	int rc = marker_read(op->ns, &m);
+	int rc;
 
+	if (!undo)
+		return mark_do(c, op);
+	rc = marker_read(op->ns, &m);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read marker", op->ns);
 	if (m.owner != op->made.owner || !m.cookie || m.cookie != op->made.cookie)
 		return err_set(&c->err, EXIT_FAIL, "%s: not the marker this run wrote; left alone", op->ns);
-	return unmark_exec(c, op);
+	return unmark_apply(c, op, false);
 }
 
-static void mark_render(FILE *f, const struct op *op, const struct ctx *c)
+static void unmark_cmd(FILE *f, const struct op *op)
+{
+	char marker[64];
+
+	path2(marker, sizeof marker, MARKER_PATH, op->ns);
+	render_cmd(f, (const char *[]){"rm", "-f", marker, NULL});
+}
+
+static void mark_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
 	char owner[32], marker[64];
 
+	if (undo) {
+		unmark_cmd(f, op);
+		return;
+	}
 	snprintf(owner, sizeof owner, "%u", (unsigned)c->who.uid);
 	path2(marker, sizeof marker, MARKER_PATH, op->ns);
 	/* 0600 like the live marker; set -C makes the write fail if one exists. */
@@ -387,28 +424,20 @@ static void mark_render(FILE *f, const struct op *op, const struct ctx *c)
 	fputs(")\n", f);
 }
 
-static void unmark_cmd(FILE *f, const struct op *op, const struct ctx *c)
+static void unmark_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
-	char marker[64];
-
-	(void)c;
-	path2(marker, sizeof marker, MARKER_PATH, op->ns);
-	render_cmd(f, (const char *[]){"rm", "-f", marker, NULL});
-}
-
-static void unmark_render(FILE *f, const struct op *op, const struct ctx *c)
-{
-	unmark_cmd(f, op, c);
+	(void)c, (void)undo;
+	unmark_cmd(f, op);
 	fputc('\n', f);
 }
 
 const struct op_type marker_write_op = {
-	.name = "marker write", .exec = mark_exec, .undo = mark_undo,
-	.render = mark_render, .render_undo = unmark_cmd,
+	.name = "marker write", .apply = mark_apply, .render = mark_render, .undoable = true,
+	.save = no_args_save, .load = no_args_load,
 };
 
 const struct op_type marker_remove_op = {
-	.name = "marker remove", .exec = unmark_exec, .render = unmark_render,
+	.name = "marker remove", .apply = unmark_apply, .render = unmark_render,
 };
 
 /* --- builders ------------------------------------------------------------- */
@@ -425,27 +454,27 @@ void plan_link_up(struct plan *p, const char *ns, const char *ifname)
 {
 	struct op *op = op_ns(p, &link_up_op, ns);
 
-	snprintf(op->ifname, sizeof op->ifname, "%s", ifname);
+	snprintf(op->u.link.ifname, sizeof op->u.link.ifname, "%s", ifname);
+}
+
+static void plan_sysctl(struct plan *p, const char *ns, const char *key, const char *val)
+{
+	struct op *op = op_ns(p, &sysctl_op, ns);
+
+	snprintf(op->u.sysctl.key, sizeof op->u.sysctl.key, "%s", key);
+	snprintf(op->u.sysctl.val, sizeof op->u.sysctl.val, "%s", val);
 }
 
 void plan_netns_create(struct plan *p, const char *name)
 {
-	struct op *op;
-
 	op_ns(p, &netns_add_op, name);
 	plan_link_up(p, name, "lo");
-	op = op_ns(p, &sysctl_op, name);
-	snprintf(op->key, sizeof op->key, "net.ipv4.ip_forward");
-	snprintf(op->val, sizeof op->val, "1");
-	op = op_ns(p, &sysctl_op, name);
-	snprintf(op->key, sizeof op->key, "net.ipv6.conf.all.forwarding");
-	snprintf(op->val, sizeof op->val, "1");
+	plan_sysctl(p, name, "net.ipv4.ip_forward", "1");
+	plan_sysctl(p, name, "net.ipv6.conf.all.forwarding", "1");
 	/* Links made here later (veth ends) skip IPv6 DAD, link-local included:
 	 * on a pair npte made there is nothing to collide with, and without
 	 * this IPv6 traffic stalls for the ~2 s DAD takes. */
-	op = op_ns(p, &sysctl_op, name);
-	snprintf(op->key, sizeof op->key, "net.ipv6.conf.default.accept_dad");
-	snprintf(op->val, sizeof op->val, "0");
+	plan_sysctl(p, name, "net.ipv6.conf.default.accept_dad", "0");
 	op_ns(p, &marker_write_op, name);
 }
 

@@ -14,26 +14,15 @@ static union {
 	char b[NL_BUF];
 } req;
 
-struct qroot {
-	enum qkind kind; /* QK_NETEM or QK_TBF */
-	const struct netem_spec *netem;
-	const struct tbf_spec *tbf;
-	const struct qdisc_child *child;
-};
-
-#define QROOT_MAX 64
-static struct qroot qroots[QROOT_MAX];
-static unsigned nqroots;
-
 static int dev_of(struct ctx *c, const struct op *op, struct nshandle **h)
 {
 	int rc = ctx_ns(c, op->ns, h), idx;
 
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns), -1;
-	idx = knl_ifindex(&(*h)->nl, op->ifname);
+	idx = knl_ifindex(&(*h)->nl, op->u.qdisc.ifname);
 	if (idx < 0)
-		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->ifname), -1;
+		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->u.qdisc.ifname), -1;
 	return idx;
 }
 
@@ -74,9 +63,10 @@ static int new_major(struct knl *nl, int idx, unsigned *major)
 	return 0;
 }
 
-static int root_exec(struct ctx *c, const struct op *op)
+static int root_do(struct ctx *c, const struct op *op)
 {
-	const struct qroot *r = op->data;
+	const struct qdisc_args *r = &op->u.qdisc;
+	const char *ifn = r->ifname;
 	struct nshandle *h;
 	struct nlmsghdr *m;
 	unsigned major;
@@ -87,34 +77,34 @@ static int root_exec(struct ctx *c, const struct op *op)
 		return c->err.code;
 	rc = new_major(&h->nl, idx, &major);
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, op->ifname);
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, ifn);
 	/* Replace at the root under a different handle: a fresh qdisc is grafted in
 	 * one step, so the kernel keeps no attribute of the one it replaces. */
 	rc = rtreq_qdisc_new(&h->nl, req.b, sizeof req.b,
 			    &(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_REPLACE, .ifindex = idx,
 						.handle = major << 16, .parent = TC_H_ROOT, .kind = r->kind,
-						.netem = r->netem, .tbf = r->tbf},
+						.netem = &r->q.netem, .tbf = &r->q.tbf},
 			    &m);
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: build request", op->ns, op->ifname);
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: build request", op->ns, ifn);
 	rc = knl_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: %s%s%s", op->ns, op->ifname,
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: %s%s%s", op->ns, ifn,
 			       r->kind == QK_NETEM ? "netem" : "tbf", ext[0] ? ": " : "", ext);
 	/* The handle was free (not the old root's): a root with it is this run's. */
 	ctx_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
-	if (!r->child)
+	if (!r->has_child)
 		return 0;
 	rc = rtreq_qdisc_new(&h->nl, req.b, sizeof req.b,
 			    &(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_EXCL, .ifindex = idx,
 						.handle = (major * 16) << 16, .parent = major << 16,
-						.kind = strcmp(r->child->kind, "cake") == 0 ? QK_CAKE : QK_TBF,
-						.tbf = r->child->tbf, .rate64 = r->child->rate64},
+						.kind = strcmp(r->child.kind, "cake") == 0 ? QK_CAKE : QK_TBF,
+						.tbf = &r->child.tbf, .rate64 = r->child.rate64},
 			    &m);
 	if (rc >= 0)
 		rc = knl_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0) {
-		err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: child %s%s%s", op->ns, op->ifname, r->child->kind,
+		err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: child %s%s%s", op->ns, ifn, r->child.kind,
 			ext[0] ? ": " : "", ext);
 		/* Never leave it half-shaped: without its child the root goes too. */
 		knl_talk(&h->nl, rtreq_qdisc_del_root(&h->nl, req.b, idx), NULL, 0);
@@ -123,44 +113,49 @@ static int root_exec(struct ctx *c, const struct op *op)
 	return 0;
 }
 
-static int clear_exec(struct ctx *c, const struct op *op)
+static int clear_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	char ext[256];
 	int idx = dev_of(c, op, &h), rc;
 
+	(void)undo;
 	if (idx < 0)
 		return c->err.code;
 	rc = knl_talk(&h->nl, rtreq_qdisc_del_root(&h->nl, req.b, idx), ext, sizeof ext);
 	/* ENOENT: only the default qdisc is there, which is what clear wants. */
 	if (rc < 0 && rc != -ENOENT)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: clear%s%s", op->ns, op->ifname,
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: clear%s%s", op->ns, op->u.qdisc.ifname,
 			       ext[0] ? ": " : "", ext);
 	return 0;
 }
 
-/* Undo a root replace: remove the root this run grafted, if it still is the root. */
-static int root_undo(struct ctx *c, const struct op *op)
+/* Graft the root; or undo that: remove the root this run grafted, while it
+ * still is the root. */
+static int root_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	uint32_t handle;
-	int rc = ctx_ns(c, op->ns, &h), idx;
+	int rc, idx;
 
+	if (!undo)
+		return root_do(c, op);
+	rc = ctx_ns(c, op->ns, &h);
 	if (rc == -ENOENT || rc == -ENOTNS)
 		return 0;
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	if (!op->made.cookie || h->nl.cookie != op->made.cookie)
 		return 0;
-	idx = knl_ifindex(&h->nl, op->ifname);
+	idx = knl_ifindex(&h->nl, op->u.qdisc.ifname);
 	if (idx == -ENODEV || idx != op->made.ifindex)
 		return 0;
 	if (idx < 0)
-		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->ifname);
+		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->u.qdisc.ifname);
 	rc = root_handle(&h->nl, idx, &handle);
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, op->ifname);
-	return handle == op->made.handle ? clear_exec(c, op) : 0;
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, op->u.qdisc.ifname);
+	return handle == op->made.handle ? clear_apply(c, op, false) : 0;
 }
 
 /* --- rendering ----------------------------------------------------------------- */
@@ -192,104 +187,176 @@ static void tbf_words(FILE *f, const struct tbf_spec *t)
 	words(f, "latency", t->latency);
 }
 
-static void root_render(FILE *f, const struct op *op, const struct ctx *c)
+static void del_cmd(FILE *f, const struct op *op)
 {
-	const struct qroot *r = op->data;
+	tc_prefix(f, op);
+	fputs(" del dev ", f);
+	sh_quote(f, op->u.qdisc.ifname);
+	fputs(" root", f);
+}
+
+static void root_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+{
+	const struct qdisc_args *r = &op->u.qdisc;
 
 	(void)c;
+	if (undo) {
+		del_cmd(f, op);
+		return;
+	}
 	/* The same choice of handle as the live run, made by the shell. */
 	fputs("if ", f);
 	tc_prefix(f, op);
 	fputs(" show dev ", f);
-	sh_quote(f, op->ifname);
+	sh_quote(f, op->u.qdisc.ifname);
 	fputs(" root | grep -q ' 1: root'; then npte_h=2; else npte_h=1; fi\n", f);
 	tc_prefix(f, op);
 	fputs(" replace dev ", f);
-	sh_quote(f, op->ifname);
+	sh_quote(f, op->u.qdisc.ifname);
 	fputs(" root handle \"$npte_h\":", f);
 	if (r->kind == QK_NETEM) {
 		fputs(" netem", f);
-		words(f, "delay", r->netem->delay);
-		words(f, "loss", r->netem->loss);
-		words(f, "limit", r->netem->limit);
-		words(f, "rate", r->netem->rate);
-		words(f, "slot", r->netem->slot);
+		words(f, "delay", r->q.netem.delay);
+		words(f, "loss", r->q.netem.loss);
+		words(f, "limit", r->q.netem.limit);
+		words(f, "rate", r->q.netem.rate);
+		words(f, "slot", r->q.netem.slot);
 	} else {
-		tbf_words(f, r->tbf);
+		tbf_words(f, &r->q.tbf);
 	}
 	fputc('\n', f);
-	if (r->child) {
+	if (r->has_child) {
 		tc_prefix(f, op);
 		fputs(" add dev ", f);
-		sh_quote(f, op->ifname);
+		sh_quote(f, op->u.qdisc.ifname);
 		fputs(" parent \"$npte_h\": handle \"$npte_h\"0:", f);
-		if (strcmp(r->child->kind, "cake") == 0) {
+		if (strcmp(r->child.kind, "cake") == 0) {
 			fputs(" cake", f);
-			words(f, "bandwidth", r->child->rate);
+			words(f, "bandwidth", r->child.rate);
 		} else {
-			tbf_words(f, r->child->tbf);
+			tbf_words(f, &r->child.tbf);
 		}
 		fputc('\n', f);
 	}
 }
 
-static void del_cmd(FILE *f, const struct op *op, const struct ctx *c)
+static void clear_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
-	(void)c;
-	tc_prefix(f, op);
-	fputs(" del dev ", f);
-	sh_quote(f, op->ifname);
-	fputs(" root", f);
-}
-
-static void clear_render(FILE *f, const struct op *op, const struct ctx *c)
-{
+	(void)c, (void)undo;
 	/* The device must exist (the live run says so with exit 1); no root qdisc is fine. */
-	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "link", "show", "dev", op->ifname, NULL});
+	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "link", "show", "dev", op->u.qdisc.ifname, NULL});
 	fputs(" >/dev/null\n", f);
-	del_cmd(f, op, c);
+	del_cmd(f, op);
 	fputs(" 2>/dev/null || :\n", f);
 }
 
+/*
+ * The journal form: IFNAME;KIND;the words as given (netem: delay;loss;limit;
+ * rate;slot, tbf: rate;burst;latency);child;child rate. Loaded back through
+ * the same grammar as the command line, so nothing unvalidated comes back.
+ */
+static int root_save(const struct op *op, char *buf, size_t n)
+{
+	const struct qdisc_args *r = &op->u.qdisc;
+	const char *ck = r->has_child ? r->child.kind : "-", *cr = r->has_child ? r->child.rate : "-";
+	int len = r->kind == QK_NETEM
+			  ? snprintf(buf, n, "%s;netem;%s;%s;%s;%s;%s;%s;%s", r->ifname, r->q.netem.delay,
+				     r->q.netem.loss, r->q.netem.limit, r->q.netem.rate, r->q.netem.slot, ck, cr)
+			  : snprintf(buf, n, "%s;tbf;%s;%s;%s;%s;%s", r->ifname, r->q.tbf.rate, r->q.tbf.burst,
+				     r->q.tbf.latency, ck, cr);
+
+	return len < 0 || (size_t)len >= n || strpbrk(buf, "|\n") ? -EINVAL : 0;
+}
+
+static int root_load(struct op *op, const char *s)
+{
+	struct qdisc_args *r = &op->u.qdisc;
+	char buf[1024], *f[10] = {0}, why[160];
+	int nf = 0;
+
+	if (strlen(s) >= sizeof buf)
+		return -EINVAL;
+	strcpy(buf, s);
+	for (char *p = buf, *end; nf < 10; p = end + 1) {
+		f[nf++] = p;
+		if (!(end = strchr(p, ';')))
+			break;
+		*end = '\0';
+	}
+	memset(r, 0, sizeof *r);
+	if (nf < 2 || !valid_ifname(f[0], NULL, 0))
+		return -EINVAL;
+	snprintf(r->ifname, sizeof r->ifname, "%s", f[0]);
+	if (strcmp(f[1], "netem") == 0 && nf == 9) {
+		struct netem_spec *ne = &r->q.netem;
+
+		r->kind = QK_NETEM;
+		ne->qopt.limit = 1000;
+		if ((f[2][0] && !netem_delay(ne, f[2], why, sizeof why, shape_tick_in_usec())) ||
+		    (f[3][0] && !netem_loss(ne, f[3], why, sizeof why)) ||
+		    (f[4][0] && !netem_limit(ne, f[4], why, sizeof why)) ||
+		    (f[5][0] && !netem_rate(ne, f[5], why, sizeof why)) ||
+		    (f[6][0] && !netem_slot(ne, f[6], why, sizeof why)) || !netem_check(ne, why, sizeof why))
+			return -EINVAL;
+	} else if (strcmp(f[1], "tbf") == 0 && nf == 7) {
+		r->kind = QK_TBF;
+		if (!tbf_parse(&r->q.tbf, f[2], f[3][0] ? f[3] : NULL, f[4][0] ? f[4] : NULL, why, sizeof why))
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (strcmp(f[nf - 2], "-") == 0)
+		return 0;
+	r->has_child = true;
+	snprintf(r->child.kind, sizeof r->child.kind, "%s", f[nf - 2]);
+	snprintf(r->child.rate, sizeof r->child.rate, "%s", f[nf - 1]);
+	if (strcmp(r->child.kind, "tbf") == 0) {
+		if (!tbf_parse(&r->child.tbf, r->child.rate, NULL, NULL, why, sizeof why))
+			return -EINVAL;
+		r->child.rate64 = r->child.tbf.rate64;
+		return 0;
+	}
+	return strcmp(r->child.kind, "cake") == 0 && shape_rate(r->child.rate, &r->child.rate64, why, sizeof why)
+		       ? 0
+		       : -EINVAL;
+}
+
 const struct op_type root_op = {
-	.name = "qdisc replace", .exec = root_exec, .undo = root_undo,
-	.render = root_render, .render_undo = del_cmd,
+	.name = "qdisc replace", .apply = root_apply, .render = root_render, .undoable = true,
+	.save = root_save, .load = root_load,
 };
 
 const struct op_type clear_op = {
-	.name = "qdisc clear", .exec = clear_exec, .render = clear_render,
+	.name = "qdisc clear", .apply = clear_apply, .render = clear_render,
 };
 
 static struct op *qop(struct plan *p, const struct op_type *t, const char *ns, const char *ifname)
 {
 	struct op *op = op_ns(p, t, ns);
 
-	snprintf(op->ifname, sizeof op->ifname, "%s", ifname);
+	snprintf(op->u.qdisc.ifname, sizeof op->u.qdisc.ifname, "%s", ifname);
 	return op;
-}
-
-static struct qroot *new_root(void)
-{
-	if (nqroots >= QROOT_MAX)
-		die(EXIT_USAGE, "too many qdiscs in one transaction");
-	return &qroots[nqroots++];
 }
 
 void plan_netem(struct plan *p, const char *ns, const char *ifname, const struct netem_spec *s,
 		const struct qdisc_child *child)
 {
-	struct qroot *r = new_root();
+	struct qdisc_args *r = &qop(p, &root_op, ns, ifname)->u.qdisc;
 
-	*r = (struct qroot){.kind = QK_NETEM, .netem = s, .child = child};
-	qop(p, &root_op, ns, ifname)->data = r;
+	r->kind = QK_NETEM;
+	r->q.netem = *s;
+	if (child) {
+		r->has_child = true;
+		r->child = *child;
+	}
 }
 
 void plan_tbf(struct plan *p, const char *ns, const char *ifname, const struct tbf_spec *t)
 {
-	struct qroot *r = new_root();
+	struct qdisc_args *r = &qop(p, &root_op, ns, ifname)->u.qdisc;
 
-	*r = (struct qroot){.kind = QK_TBF, .tbf = t};
-	qop(p, &root_op, ns, ifname)->data = r;
+	r->kind = QK_TBF;
+	r->q.tbf = *t;
 }
 
 void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname)

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include "capacity.h"
 #include "err.h"
+#include "shape.h"
 #include "validate.h"
 
 struct ctx;
@@ -20,14 +21,19 @@ struct op;
 
 struct op_type {
 	const char *name;
-	/* Do it. Returns 0, or an exit code with ctx->err set. */
-	int (*exec)(struct ctx *c, const struct op *op);
-	/* Undo a completed exec during rollback; NULL when nothing to undo. */
-	int (*undo)(struct ctx *c, const struct op *op);
-	/* The shell line(s) that do the same (each ending in a newline), and the
-	 * one command, without a newline, that undoes it (NULL: nothing to undo). */
-	void (*render)(FILE *f, const struct op *op, const struct ctx *c);
-	void (*render_undo)(FILE *f, const struct op *op, const struct ctx *c);
+	/* Do it (undo false); or undo what it made (undo true), only while
+	 * op->made still matches. 0, or an exit code with c->err set. */
+	int (*apply)(struct ctx *c, const struct op *op, bool undo);
+	/* The shell lines that do the same (undo false: each ending in a
+	 * newline), or the one command, without a newline, that undoes it. */
+	void (*render)(FILE *f, const struct op *op, const struct ctx *c, bool undo);
+	/* Has an undo: rollback and recovery call apply(undo = true). */
+	bool undoable;
+	/* Its arguments as one journal field (no '|' or newline), and back,
+	 * validated as strictly as the command line was: 0 or -EINVAL. Each
+	 * undoable kind has both, so recovery can rebuild any of them. */
+	int (*save)(const struct op *op, char *buf, size_t n);
+	int (*load)(struct op *op, const char *s);
 };
 
 /*
@@ -44,20 +50,42 @@ struct ident {
 	uint32_t owner;    /* marker: the uid written in it */
 };
 
+/* A qdisc at the root of an interface, by value (the journal saves its words). */
+struct qdisc_child {
+	char kind[8];          /* "tbf" or "cake" */
+	char rate[32];         /* as given */
+	uint64_t rate64;       /* bytes/s */
+	struct tbf_spec tbf;   /* for kind tbf */
+};
+struct qdisc_args {
+	char ifname[IFNAME_MAX + 1];
+	enum qkind kind;
+	union {
+		struct netem_spec netem;
+		struct tbf_spec tbf;
+	} q;
+	bool has_child;
+	struct qdisc_child child;
+};
+
+/* Every op acts in one namespace, on arguments typed by its kind. */
 struct op {
 	const struct op_type *type;
 	struct ident made;
 	char ns[NETNS_NAME_MAX + 4];
-	char ns2[NETNS_NAME_MAX + 4];
-	char ifname[IFNAME_MAX + 1];
-	char ifname2[IFNAME_MAX + 1];
-	char key[64];
-	char val[64];
-	struct ipaddr addr;
-	struct ipaddr gw;
-	unsigned plen;
-	unsigned flags;
-	const void *data; /* op-specific parameters in static storage (qdisc specs) */
+	union {
+		struct { char verb[16]; unsigned flags; } guard;          /* check owner */
+		struct { char verb[16]; unsigned adding, max; } quota;    /* check quota */
+		struct { char ifname[IFNAME_MAX + 1]; } link;             /* link up */
+		struct { char key[48]; char val[8]; } sysctl;             /* net.ipv4.ip_forward=1 */
+		struct {                                                  /* veth add/del */
+			char peer[NETNS_NAME_MAX + 4];
+			char ifname[IFNAME_MAX + 1], peer_ifname[IFNAME_MAX + 1];
+		} veth;
+		struct { char ifname[IFNAME_MAX + 1]; struct ipaddr a; unsigned plen; } addr;
+		struct { struct ipaddr dst, gw; unsigned plen; } route;   /* plen 0: default */
+		struct qdisc_args qdisc;                                  /* root replace, clear */
+	} u;
 };
 
 struct plan {

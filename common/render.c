@@ -83,7 +83,7 @@ void plan_render_open(FILE *f, const struct plan *p, const struct ctx *c)
 	char msg[160];
 
 	for (size_t i = 0; i < p->n; i++)
-		undoable |= p->ops[i].type->render_undo != NULL;
+		undoable |= p->ops[i].type->undoable;
 	fprintf(f, "#!/bin/sh\n# Dry run of: %s\n", p->title);
 	fprintf(f, "# Read it, then paste it into a root shell, pipe it to sudo sh, or save it and\n"
 		   "# run sudo sh FILE: it does what the live command does. It runs in a subshell,\n"
@@ -96,10 +96,10 @@ void plan_render_open(FILE *f, const struct plan *p, const struct ctx *c)
 		while (i-- > 0) {
 			const struct op *op = &p->ops[i];
 
-			if (!op->type->render_undo)
+			if (!op->type->undoable)
 				continue;
 			fprintf(f, "  if [ \"$step\" -ge %zu ]; then ", i + 1);
-			op->type->render_undo(f, op, c);
+			op->type->render(f, op, c, true);
 			fprintf(f, " || true; fi\n");
 		}
 		fprintf(f, "  :\n}\n");
@@ -136,8 +136,8 @@ void plan_render_open(FILE *f, const struct plan *p, const struct ctx *c)
 	/* The live run blocks these while it holds the lock; the script ignores them. */
 	fprintf(f, "trap '' HUP INT QUIT TERM TSTP TTIN TTOU PIPE\n");
 	for (size_t i = 0; i < p->n; i++) {
-		p->ops[i].type->render(f, &p->ops[i], c);
-		if (p->ops[i].type->render_undo)
+		p->ops[i].type->render(f, &p->ops[i], c, false);
+		if (p->ops[i].type->undoable)
 			fprintf(f, "step=%zu\n", i + 1);
 	}
 }
@@ -164,9 +164,9 @@ int render_recovery(FILE *f, const struct ctx *c)
 		return rc;
 	fprintf(f, "# undo what an interrupted transaction left (%s)\n", head);
 	for (size_t k = n; k-- > 0;) {
-		if (!j[k].op.made.set || j[k].undone || !j[k].op.type->render_undo)
+		if (!j[k].op.made.set || j[k].undone)
 			continue;
-		j[k].op.type->render_undo(f, &j[k].op, c);
+		j[k].op.type->render(f, &j[k].op, c, true);
 		fputs(" || true\n", f);
 		shown++;
 	}

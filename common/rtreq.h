@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "nl.h"
+#include "shape.h"
 #include "validate.h"
 
 /* Room for any request but a qdisc's (a netem one with tables needs NL_BUF). */
@@ -41,9 +42,6 @@ struct nlmsghdr *rtreq_qdisc_dump(struct knl *nl, void *buf);
 struct nlmsghdr *rtreq_qdisc_del_root(struct knl *nl, void *buf, int ifindex);
 
 /* RTM_NEWQDISC: one qdisc at handle under parent, its options from tcenc.h. */
-struct netem_spec;
-struct tbf_spec;
-enum qkind { QK_NETEM, QK_TBF, QK_CAKE };
 struct qdisc_new {
 	uint16_t flags;                 /* NLM_F_CREATE with NLM_F_REPLACE or NLM_F_EXCL */
 	int ifindex;

@@ -19,6 +19,9 @@
 #define SHAPE_RATE_MAX 50000000000ULL   /* 400 Gbit/s, in bytes/s */
 #define SHAPE_BURST_MAX (64U << 20)     /* tbf bucket: 64 MiB */
 
+/* The qdiscs npte makes. */
+enum qkind { QK_NETEM, QK_TBF, QK_CAKE };
+
 struct netem_spec {
 	/* the words as given, re-rendered for tc (each already validated) */
 	char delay[128], loss[128], limit[16], rate[96], slot[128];

@@ -123,7 +123,7 @@ int txn_run_ops(struct plan *p, struct ctx *c)
 		c->cur = i;
 		memset(&c->made, 0, sizeof c->made);
 		fault_in(i);
-		rc = op->type->exec(c, op);
+		rc = op->type->apply(c, op, false);
 		op->made = c->made;
 		if (rc)
 			break;
@@ -139,10 +139,10 @@ int txn_run_ops(struct plan *p, struct ctx *c)
 		const struct op *op = &p->ops[i];
 		struct err saved = c->err;
 
-		if (!op->type->undo || !op->made.set)
+		if (!op->type->undoable || !op->made.set)
 			continue;
 		c->err.code = 0;
-		if (op->type->undo(c, op) && !c->warn[0])
+		if (op->type->apply(c, op, true) && !c->warn[0])
 			snprintf(c->warn, sizeof c->warn, "rollback: %s: %s", op->type->name, c->err.msg);
 		c->err = saved;
 		journal_mark("undone", i);
@@ -173,7 +173,7 @@ static void recover(struct ctx *c)
 			continue;
 		c->err.code = 0;
 		/* Best effort: each undo acts only while the identity still matches. */
-		j[k].op.type->undo(c, &j[k].op);
+		j[k].op.type->apply(c, &j[k].op, true);
 		c->err = saved;
 		undone++;
 	}
@@ -196,7 +196,7 @@ int txn_write(struct plan *p, struct ctx *c, int (*build)(struct plan *, struct 
 	if (build && (rc = build(p, c, arg)) != 0)
 		goto out;
 	for (size_t i = 0; i < p->n; i++)
-		undoable |= p->ops[i].type->undo != NULL;
+		undoable |= p->ops[i].type->undoable;
 	if (undoable && (rc = journal_begin(p, c->who.uid)) < 0) {
 		rc = err_sys(&c->err, EXIT_FAIL, -rc, "write journal");
 		goto out;

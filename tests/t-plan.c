@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include "tap.h"
 #include "err.h"
 #include "ops.h"
@@ -25,45 +26,43 @@ static void logf_(const char *what, const struct op *op)
 
 /* flags: 0 makes its object, 1 fails having made nothing, 2 fails having
  * made part of it (recorded first, like netns add's placeholder). */
-static int fake_exec(struct ctx *c, const struct op *op)
+static int fake_apply(struct ctx *c, const struct op *op, bool undo)
 {
+	unsigned fail = op->u.guard.flags;
+
+	if (undo) {
+		logf_("undo", op);
+		if (strcmp(op->ns, "badundo") == 0)
+			return err_set(&c->err, EXIT_FAIL, "undo failed");
+		return 0;
+	}
 	logf_("do", op);
-	if (op->flags != 1)
+	if (fail != 1)
 		ctx_made(c, &(struct ident){.cookie = 42});
-	if (op->flags)
+	if (fail)
 		return err_set(&c->err, EXIT_FAIL, "%s: injected failure", op->ns);
 	return 0;
 }
 
-static int fake_undo(struct ctx *c, const struct op *op)
-{
-	logf_("undo", op);
-	if (strcmp(op->ns, "badundo") == 0)
-		return err_set(&c->err, EXIT_FAIL, "undo failed");
-	return 0;
-}
-
-static void fake_render(FILE *f, const struct op *op, const struct ctx *c)
+static void fake_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
 	(void)c;
-	fprintf(f, "do %s\n", op->ns);
+	if (undo)
+		fprintf(f, "undo %s", op->ns);
+	else
+		fprintf(f, "do %s\n", op->ns);
 }
 
-static void fake_render_undo(FILE *f, const struct op *op, const struct ctx *c)
-{
-	(void)c;
-	fprintf(f, "undo %s", op->ns);
-}
-
-static const struct op_type undoable = {"undoable", fake_exec, fake_undo, fake_render, fake_render_undo};
-static const struct op_type final = {"final", fake_exec, NULL, fake_render, NULL};
+static const struct op_type undoable = {.name = "undoable", .apply = fake_apply, .render = fake_render,
+					.undoable = true};
+static const struct op_type final = {.name = "final", .apply = fake_apply, .render = fake_render};
 
 static void add(const struct op_type *t, const char *name, unsigned fail)
 {
 	struct op *op = plan_add(&plan, t);
 
 	snprintf(op->ns, sizeof op->ns, "%s", name);
-	op->flags = fail;
+	op->u.guard.flags = fail;
 }
 
 static void reset(void)
@@ -235,6 +234,72 @@ int main(void)
 				longest = (size_t)(nl - out) - at;
 		ok(longest <= RENDER_WIDTH && strlen(out + at) <= RENDER_WIDTH, "no line passes %d bytes", RENDER_WIDTH);
 		is_int((long)col, (long)strlen(out + at), "the column is where the line ends");
+	}
+
+	/* Each undoable kind saves its own arguments and loads them back: the
+	 * reloaded op renders (does and undoes) exactly as the original. */
+	{
+		static struct netem_spec ne = {.qopt = {.limit = 1000}};
+		static struct tbf_spec tb;
+		struct qdisc_child cake = {.kind = "cake", .rate = "20mbit"};
+		struct ipaddr a4, a6, gw4, net4;
+		unsigned p4, p6, pn;
+		char why[160];
+
+		reset();
+		plan_netns_create(&plan, "client");
+		plan_veth_add(&plan, "client", "router");
+		parse_cidr("10.0.1.2/24", &a4, &p4, why, sizeof why);
+		parse_cidr("fd00::2/64", &a6, &p6, why, sizeof why);
+		parse_ip("10.0.1.1", &gw4, why, sizeof why);
+		parse_cidr("10.0.2.0/24", &net4, &pn, why, sizeof why);
+		plan_addr(&plan, true, "client", "if-router", &a4, p4);
+		plan_addr(&plan, true, "client", "if-router", &a6, p6);
+		plan_route(&plan, true, "client", &(struct ipaddr){.family = AF_INET}, 0, &gw4);
+		plan_route(&plan, true, "client", &net4, pn, &gw4);
+		ok(netem_delay(&ne, "25ms 5ms 20% distribution normal", why, sizeof why, 15.625) &&
+		   netem_loss(&ne, "gemodel 1% 10% 70% 0.1%", why, sizeof why) &&
+		   netem_rate(&ne, "10mbit 20", why, sizeof why), "netem words parse: %s", why);
+		shape_rate("20mbit", &cake.rate64, why, sizeof why);
+		plan_netem(&plan, "router", "if-client", &ne, &cake);
+		ok(tbf_parse(&tb, "5mbit", "32kb", "50ms", why, sizeof why), "tbf words parse");
+		plan_tbf(&plan, "router", "if-server", &tb);
+		for (size_t i = 0; i < plan.n; i++) {
+			const struct op *op = &plan.ops[i];
+			static struct op back;
+			char saved[1024], r1[2048], r2[2048];
+			FILE *f1, *f2;
+			struct ctx cx;
+
+			if (!op->type->undoable)
+				continue;
+			memset(&back, 0, sizeof back);
+			back.type = op->type;
+			snprintf(back.ns, sizeof back.ns, "%s", op->ns);
+			ok(op->type->save(op, saved, sizeof saved) == 0 && !strpbrk(saved, "|\n") &&
+			   op->type->load(&back, saved) == 0, "%s saves and loads '%s'", op->type->name, saved);
+			ctx_init(&cx, &alice, 30);
+			f1 = fmemopen(r1, sizeof r1, "w");
+			f2 = fmemopen(r2, sizeof r2, "w");
+			op->type->render(f1, op, &cx, false);
+			op->type->render(f1, op, &cx, true);
+			back.type->render(f2, &back, &cx, false);
+			back.type->render(f2, &back, &cx, true);
+			fclose(f1);
+			fclose(f2);
+			ok(strcmp(r2, r1) == 0, "%s reloaded renders the same", op->type->name);
+		}
+		/* What a journal holds is validated again: a hostile field is refused. */
+		static struct op bad;
+		bad.type = op_type_find("addr add");
+		ok(bad.type->load(&bad, "if-x,10.0.0.1/33") < 0, "addr: a bad CIDR is refused");
+		ok(bad.type->load(&bad, "if/x,10.0.0.1/24") < 0, "addr: a bad ifname is refused");
+		bad.type = op_type_find("qdisc replace");
+		ok(bad.type->load(&bad, "lo;netem;1ms;corrupt 5%;;;;-;-") < 0, "qdisc: a word outside the grammar is refused");
+		bad.type = op_type_find("veth add");
+		ok(bad.type->load(&bad, "Router,if-a,if-b") < 0, "veth: a bad peer name is refused");
+		bad.type = op_type_find("route add");
+		ok(bad.type->load(&bad, "10.0.2.0/24,fd00::1") < 0, "route: mixed families are refused");
 	}
 
 	/* Goldens of the real verbs. */
