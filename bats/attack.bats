@@ -221,6 +221,44 @@ charged_until_released() {
 	charged_until_released "$pid"
 }
 
+@test "a create rolled back while someone holds its new namespace leaves it charged to the caller (second review, F1)" {
+	sb sh -c 'printf "max_namespaces = 2\n" > /etc/npte/npte.conf'
+	as_uid "$BOB" npte-netns create taken
+	# alice's holder opens n1 while the create pauses (lock held) before it reaches 'taken'
+	sb runuser -u npte-alice -- sh -c 'until [ -e /run/netns/n1 ]; do sleep 0.02; done; sleep 0.3;
+		exec 7</run/netns/n1; echo $$; exec sleep 60' >"$BATS_TEST_TMPDIR/h" 3>&- &
+	BG+=($!)
+	# ops: quota 0, n1: add 1, lo 2, sysctls 3-5, marker 6; pause after op 6, then 'taken' fails
+	run as_uid "$ALICE" env NPTE_FAULT_PAUSE=7 "$FAULT/npte-netns" create n1 taken
+	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
+	wait_line "$BATS_TEST_TMPDIR/h"
+	BG+=("$(cat "$BATS_TEST_TMPDIR/h")")
+	! sb test -e /run/netns/n1
+	run as_uid "$ALICE" npte-netns list
+	[ "$output" = "n1 (destroyed, still held)" ] || { echo "list: $output"; return 1; }
+	run as_uid "$ALICE" npte-netns create a1 a2
+	[ "$status" -eq 2 ] || { echo "create: $status $output"; return 1; }
+	sb kill "$(cat "$BATS_TEST_TMPDIR/h")"
+	sleep 0.3
+	run as_uid "$ALICE" npte-netns create a1 a2
+	[ "$status" -eq 0 ] || { echo "after release: $status $output"; return 1; }
+}
+
+@test "gc removing the marker of a namespace root deleted while alice holds it keeps it charged (second review, F5)" {
+	sb sh -c 'printf "max_namespaces = 1\n" > /etc/npte/npte.conf'
+	as alice npte-netns create a1
+	sb runuser -u npte-alice -- sh -c 'exec 7</run/netns/a1; echo $$; exec sleep 60' >"$BATS_TEST_TMPDIR/h" 3>&- &
+	BG+=($!)
+	wait_line "$BATS_TEST_TMPDIR/h"
+	BG+=("$(cat "$BATS_TEST_TMPDIR/h")")
+	sb ip netns del a1
+	run as alice npte-netns gc
+	[[ "$output" == *"remove marker a1: its namespace is gone"* ]] || { echo "$output"; return 1; }
+	run as alice npte-netns create a2
+	[ "$status" -eq 2 ] || { echo "$status $output"; return 1; }
+	[[ "$output" == *quota* ]]
+}
+
 @test "another user's hold on alice's namespace does not block her destroy (bob, and carol outside group npte)" {
 	as alice npte-netns create a1 a2
 	as bob npte-netns create b1
@@ -276,6 +314,40 @@ charged_until_released() {
 	run sb sh -c 'echo $$ > "$1/cgroup.procs"; exec env SUDO_UID="$2" SUDO_GID="$2" npte-run a1 cat /proc/self/cgroup' sh "$cg" "$ALICE"
 	[[ "$output" == *"0::${cg#"$mnt"}"* ]] || { echo "$output"; rmdir "$cg"; return 1; }
 	rmdir "$cg"
+}
+
+@test "a cgroup path too long for a fixed buffer, and a delegated v1 freezer: npte still leaves and comes back (second review, F2, F6)" {
+	local mnt cg deep
+	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	[ -n "$mnt" ] || skip "no cgroup2 mounted"
+	cg=$mnt/npte-long-$$-$BATS_TEST_NUMBER
+	mkdir "$cg" 2>/dev/null || skip "cannot make a cgroup under $mnt"
+	deep=$cg/$(printf 'c%.0s' $(seq 250))/$(printf 'd%.0s' $(seq 250))/$(printf 'e%.0s' $(seq 250))
+	mkdir -p "$deep"
+	chown -R "$ALICE" "$cg"
+	as_uid "$ALICE" npte-netns create a1
+	run sb sh -c 'echo $$ > "$1/cgroup.procs"; exec env SUDO_UID="$2" SUDO_GID="$2" npte-run a1 cat /proc/self/cgroup' \
+		sh "$deep" "$ALICE"
+	[ "$status" -eq 0 ] || { echo "$output"; rmdir "$deep" "${deep%/*}" "${deep%/*/*}" "$cg"; return 1; }
+	[[ "$output" == *"0::${deep#"$mnt"}"* ]] || { echo "$output"; rmdir "$deep" "${deep%/*}" "${deep%/*/*}" "$cg"; return 1; }
+	rmdir "$deep" "${deep%/*}" "${deep%/*/*}" "$cg"
+	# a v1 freezer cgroup alice controls
+	local fz
+	fz=$(awk '$9 == "cgroup" && $NF ~ /(^|,)freezer(,|$)/ { print $5; exit }' /proc/self/mountinfo)
+	[ -n "$fz" ] || { echo "# no cgroup v1 freezer here: v1 part not run" >&3; return 0; }
+	cg=$fz/npte-test-$$-$BATS_TEST_NUMBER
+	mkdir "$cg" 2>/dev/null || { echo "# cannot make a v1 freezer cgroup: v1 part not run" >&3; return 0; }
+	chown -R "$ALICE" "$cg"
+	sb sh -c 'echo $$ > "$1/cgroup.procs"; exec env SUDO_UID="$2" SUDO_GID="$2" NPTE_FAULT_PAUSE=1 "$3/npte-netns" create a2' \
+		sh "$cg" "$ALICE" "$FAULT" 3>&- &
+	local bg=$! ok=0
+	sleep 0.5
+	echo FROZEN > "$cg/freezer.state" 2>/dev/null || true
+	for _ in $(seq 100); do sb test -e /run/npte/netns/a2 && ok=1 && break; sleep 0.05; done
+	echo THAWED > "$cg/freezer.state" 2>/dev/null || true
+	wait "$bg" || true
+	rmdir "$cg"
+	[ "$ok" = 1 ]
 }
 
 @test "npte-run gives the program the caller's scheduling policy, never a better one; the dry-run says chrt" {

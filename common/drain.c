@@ -34,11 +34,6 @@ static int ids_read(struct ctx *c)
 	return 0;
 }
 
-static bool in_use(int32_t id)
-{
-	return bsearch(&id, ids, nids, sizeof ids[0], cmp_id) != NULL;
-}
-
 /*
  * The ids npte must not give: in the kernel's table, or named by a marker
  * or a draining record (even if the kernel has freed them, so that each id
@@ -126,24 +121,45 @@ int nsid_assign(struct ctx *c, int nsfd, int32_t *id)
 	return -EEXIST;
 }
 
-int drain_after_destroy(struct ctx *c, const char *name, const struct marker *m)
+int nsid_get(struct ctx *c, int nsfd, int32_t *id)
 {
-	struct drain d = {.nsid = m->nsid, .owner = m->owner};
-	int rc;
-
 	struct knl *host;
+	int rc = ctx_host(c, &host);
 
-	if (m->nsid < 0)
-		return 0; /* a marker a dry-run script wrote: no id to follow */
-	/* One question for one id: a batch destroy does not dump the table per name. */
-	rc = ctx_host(c, &host);
 	if (rc == 0)
-		rc = knl_nsid_exists(host, m->nsid);
+		rc = knl_nsid_of(host, nsfd, id);
+	if (rc == 0 && *id < NSID_BASE)
+		rc = nsid_assign(c, nsfd, id);
+	return rc;
+}
+
+int drain_charge(struct ctx *c, const char *name, int32_t id, uid_t owner)
+{
+	struct drain d = {.nsid = id, .owner = owner};
+	struct knl *host;
+	int rc = ctx_host(c, &host);
+
+	/* One question for one id: a batch destroy does not dump the table per name. */
+	if (rc == 0)
+		rc = knl_nsid_exists(host, id);
 	if (rc <= 0)
 		return rc;
 	snprintf(d.name, sizeof d.name, "%s", name);
 	rc = drain_write(&d);
 	return rc < 0 ? rc : 1;
+}
+
+/*
+ * Whether the namespace behind a record lives: asked id by id, so that one
+ * whose last holder is gone counts as ended at once (the kernel answers "no"
+ * for a namespace being torn down), and nothing ever waits for teardown.
+ */
+static int alive(struct ctx *c, int32_t id)
+{
+	struct knl *host;
+	int rc = ctx_host(c, &host);
+
+	return rc < 0 ? rc : knl_nsid_exists(host, id);
 }
 
 int drain_count(struct ctx *c, uid_t owner, bool all, unsigned *live)
@@ -153,11 +169,11 @@ int drain_count(struct ctx *c, uid_t owner, bool all, unsigned *live)
 	*live = 0;
 	if (n <= 0)
 		return n;
-	rc = ids_read(c);
-	if (rc < 0)
-		return rc;
 	for (int i = 0; i < n; i++) {
-		if (!in_use(drains[i].nsid)) {
+		rc = alive(c, drains[i].nsid);
+		if (rc < 0)
+			return rc;
+		if (!rc) {
 			/* Ended: nothing is charged for it any more. */
 			rc = drain_remove(drains[i].nsid);
 			if (rc < 0)
@@ -170,29 +186,16 @@ int drain_count(struct ctx *c, uid_t owner, bool all, unsigned *live)
 	return 0;
 }
 
-int drain_count_settled(struct ctx *c, uid_t owner, unsigned *live, unsigned wait_ms)
-{
-	struct timespec nap = {0, 5 * 1000 * 1000};
-	int rc = drain_count(c, owner, false, live);
-
-	for (unsigned waited = 0; rc == 0 && *live && waited < wait_ms; waited += 5) {
-		nanosleep(&nap, NULL);
-		rc = drain_count(c, owner, false, live);
-	}
-	return rc;
-}
-
 int drain_live(struct ctx *c, struct drain *out, int max)
 {
 	int n = drain_list(out, max), rc, k = 0;
 
-	if (n <= 0)
-		return n;
-	rc = ids_read(c);
-	if (rc < 0)
-		return rc;
-	for (int i = 0; i < n; i++)
-		if (in_use(out[i].nsid))
+	for (int i = 0; i < n; i++) {
+		rc = alive(c, out[i].nsid);
+		if (rc < 0)
+			return rc;
+		if (rc)
 			out[k++] = out[i];
-	return k;
+	}
+	return n < 0 ? n : k;
 }

@@ -15,16 +15,14 @@
 
 /* Give the namespace nsfd a free id of npte's range; its value in *id. */
 int nsid_assign(struct ctx *c, int nsfd, int32_t *id);
-/* After NAME (whose marker m named id) lost its name: a draining record if
- * the id is still in use. 1 when one was written, 0 when the namespace has
- * ended already, -errno. */
-int drain_after_destroy(struct ctx *c, const char *name, const struct marker *m);
+/* The id the namespace nsfd has (given by nsid_assign), or a new one. */
+int nsid_get(struct ctx *c, int nsfd, int32_t *id);
+/* NAME's namespace, with id, lost its name: a draining record charged to
+ * owner if the kernel still has it. 1 when written, 0 when it has ended, -errno. */
+int drain_charge(struct ctx *c, const char *name, int32_t id, uid_t owner);
 /* Remove the records whose namespace has ended; count the live ones of
  * owner (all, for the administrator's view, when all is set). -errno. */
 int drain_count(struct ctx *c, uid_t owner, bool all, unsigned *live);
-/* The same, waiting up to wait_ms (short and fixed) for the kernel to end
- * namespaces that nothing holds any more (their teardown is asynchronous). */
-int drain_count_settled(struct ctx *c, uid_t owner, unsigned *live, unsigned wait_ms);
 /* The live records now (after drain_count), for list and gc. */
 int drain_live(struct ctx *c, struct drain *out, int max);
 

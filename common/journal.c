@@ -84,8 +84,8 @@ void journal_made(size_t i, const struct ident *id)
 	char line[160];
 
 	append(line, snprintf(line, sizeof line, "made %zu %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %" PRIu32
-			      " %" PRIu32 "\n", i, id->cookie, id->dev, id->ino, id->ifindex, id->handle,
-			      id->owner));
+			      " %" PRIu32 " %" PRId32 "\n", i, id->cookie, id->dev, id->ino, id->ifindex,
+			      id->handle, id->owner, id->nsid));
 }
 
 void journal_commit(void)
@@ -198,8 +198,9 @@ static int load(int *count, char *head, size_t hn, const struct op_type *(*looku
 				rc = -E2BIG;
 			else if ((rc = parse_op(line + 3, &jops[n], lookup)) == 0)
 				rc = n && jops[n].index <= jops[n - 1].index ? -EINVAL : (n++, 1);
-		} else if (sscanf(line, "made %zu %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %" SCNu32 " %" SCNu32,
-				  &idx, &id.cookie, &id.dev, &id.ino, &id.ifindex, &id.handle, &id.owner) == 7) {
+		} else if (sscanf(line, "made %zu %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %" SCNu32 " %" SCNu32
+				  " %" SCNd32, &idx, &id.cookie, &id.dev, &id.ino, &id.ifindex, &id.handle,
+				  &id.owner, &id.nsid) == 8) {
 			if ((j = find(n, idx)))
 				j->op.made = id; /* the last record of an op is the most it made */
 		} else if (sscanf(line, "undone %zu", &idx) == 1) {

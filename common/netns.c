@@ -101,10 +101,10 @@ static int home(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int netns_add(const char *name, struct err *e, void (*made)(void *, const struct nsid *), void *arg)
+int netns_add(const char *name, struct err *e, int (*made)(void *, const struct nsid *), void *arg)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	struct nsid id = {0};
+	struct nsid id = {.nsfd = -1};
 	struct stat st;
 	struct knl nl;
 	int fd, self, rc = 0;
@@ -132,7 +132,11 @@ int netns_add(const char *name, struct err *e, void (*made)(void *, const struct
 	}
 	id.dev = st.st_dev;
 	id.ino = st.st_ino;
-	made(arg, &id);
+	rc = made(arg, &id);
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
 	rc = link(tmp, path);
 	if (rc < 0)
 		rc = err_sys(e, EXIT_FAIL, errno, "%s", name);
@@ -153,8 +157,11 @@ int netns_add(const char *name, struct err *e, void (*made)(void *, const struct
 	if (rc == 0) {
 		id.cookie = nl.cookie;
 		knl_close(&nl);
-		made(arg, &id);
-		if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
+		id.nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		rc = id.nsfd < 0 ? err_sys(e, EXIT_FAIL, errno, "%s: open", name) : made(arg, &id);
+		if (id.nsfd >= 0)
+			close(id.nsfd);
+		if (!rc && mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
 			rc = err_sys(e, EXIT_FAIL, errno, "%s: bind mount", name);
 	} else {
 		rc = err_sys(e, EXIT_FAIL, -rc, "%s: netlink socket", name);

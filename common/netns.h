@@ -20,6 +20,7 @@ struct nsid {
 	dev_t dev;
 	ino_t ino;       /* the O_EXCL placeholder /run/netns/NAME */
 	uint64_t cookie; /* SO_NETNS_COOKIE of the new namespace (0 until known) */
+	int nsfd;        /* the new namespace, while made() runs with the cookie (else -1) */
 };
 
 /*
@@ -33,10 +34,12 @@ int netns_prepare(struct err *e);
  * Create /run/netns/NAME: an O_EXCL placeholder, unshare(CLONE_NEWNET) and a
  * bind mount of the new namespace, then back to the original namespace.
  * made() is called as soon as the placeholder exists and again when the
- * namespace's cookie is known (before it is mounted), so that a kill at any
- * point leaves a record of exactly what this call made.
+ * namespace's cookie is known (before it is mounted, so before anyone else
+ * can open it: the second call may give it its id), so that a kill at any
+ * point leaves a record of exactly what this call made. A non-zero return
+ * from made() (an exit code, e set) stops it; nothing stays made.
  */
-int netns_add(const char *name, struct err *e, void (*made)(void *, const struct nsid *), void *arg);
+int netns_add(const char *name, struct err *e, int (*made)(void *, const struct nsid *), void *arg);
 /* The name a placeholder has before it is linked to its own (not a valid
  * namespace name, so no verb ever takes it for one). */
 #define NETNS_TMP_PREFIX ".npte-tmp-"

@@ -240,3 +240,18 @@ int knl_nsid_exists(struct knl *nl, int32_t id)
 		return 0;
 	return rc < 0 ? rc : 1;
 }
+
+int knl_nsid_of(struct knl *nl, int nsfd, int32_t *id)
+{
+	static union { struct nlmsghdr h; char b[256]; } req;
+	struct nlmsghdr *h = knl_msg(nl, req.b, RTM_GETNSID, 0);
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(h, sizeof *g);
+	struct nsids s = {.ids = id, .max = 1};
+	int rc;
+
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(h, NETNSA_FD, (uint32_t)nsfd);
+	*id = -1;
+	rc = knl_request(nl, h, nsid_cb, &s, NULL, 0);
+	return rc < 0 ? rc : 0;
+}

@@ -50,5 +50,7 @@ int knl_nsid_set(struct knl *nl, int nsfd, int32_t id, char *ext, size_t extn);
 int knl_nsid_list(struct knl *nl, int32_t *ids, size_t max, size_t *n);
 /* 1 while a live namespace has the id, 0 when none has (or it is ending), -errno. */
 int knl_nsid_exists(struct knl *nl, int32_t id);
+/* The id the namespace nsfd has in the table (-1: none). 0 or -errno. */
+int knl_nsid_of(struct knl *nl, int nsfd, int32_t *id);
 
 #endif

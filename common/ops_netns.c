@@ -112,14 +112,13 @@ static int quota_apply(struct ctx *c, const struct op *op, bool undo)
 		if (m.owner == c->who.uid)
 			mine++;
 	}
-	/* Destroyed namespaces something still holds count until they end; one
-	 * that nothing holds ends within milliseconds, so when only those stand
-	 * in the way, the wait for them is short and fixed. */
+	/* Destroyed namespaces something still holds count until they end (one
+	 * that nothing holds is ending already, and counts no more). */
 	rc = drain_count(c, c->who.uid, false, &draining);
-	if (!rc && draining && (unsigned)mine + draining + op->u.quota.adding > op->u.quota.max)
-		rc = drain_count_settled(c, c->who.uid, &draining, 200);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "quota: read %s/%s", NPTE_RUN_DIR, NPTE_DRAIN_DIR);
+	/* Only namespaces that may be ending stand in the way: txn_write retries. */
+	c->settle = draining && (unsigned)mine + op->u.quota.adding <= op->u.quota.max;
 	if ((unsigned)mine + draining + op->u.quota.adding > op->u.quota.max)
 		return err_set(&c->err, EXIT_USAGE, "quota: %d namespaces of yours%s + %u new would exceed "
 			       "max_namespaces = %u (%s)", mine + (int)draining,
@@ -162,11 +161,23 @@ void plan_guard_quota(struct plan *p, const char *verb, unsigned adding, unsigne
 
 /* --- netns add / del ---------------------------------------------------- */
 
-static void add_made(void *arg, const struct nsid *id)
+/* The placeholder, then the namespace with its id: each recorded as soon as
+ * it exists. The id is given before the namespace is mounted, so before
+ * anyone can open it: whoever holds it later, it is charged to its owner. */
+static int add_made(void *arg, const struct nsid *id)
 {
-	struct ident made = {.cookie = id->cookie, .dev = id->dev, .ino = id->ino};
+	struct ctx *c = arg;
+	struct ident made = {.cookie = id->cookie, .dev = id->dev, .ino = id->ino,
+			     .owner = (uint32_t)c->who.uid};
+	int rc;
 
-	ctx_made(arg, &made);
+	if (id->nsfd >= 0) {
+		rc = nsid_assign(c, id->nsfd, &made.nsid);
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "give the namespace an id");
+	}
+	ctx_made(c, &made);
+	return 0;
 }
 
 static int del_name(struct ctx *c, const struct op *op)
@@ -178,19 +189,8 @@ static int del_name(struct ctx *c, const struct op *op)
 /* Destroy: the name goes; a namespace something still holds stays charged. */
 static int del_apply(struct ctx *c, const struct op *op, bool undo)
 {
-	struct marker m;
-	int rc = marker_read(op->ns, &m), drained;
-
 	(void)undo;
-	if (rc < 0)
-		m.nsid = -1; /* nothing to follow (the guard ran: not a marker to trust) */
-	rc = del_name(c, op);
-	if (rc)
-		return rc;
-	drained = drain_after_destroy(c, op->ns, &m);
-	if (drained < 0)
-		return err_sys(&c->err, EXIT_FAIL, -drained, "%s: record it as draining", op->ns);
-	return 0;
+	return del_name(c, op);
 }
 
 /* Make the namespace; or undo that: remove the placeholder or the namespace
@@ -202,8 +202,15 @@ static int add_apply(struct ctx *c, const struct op *op, bool undo)
 	struct stat st;
 	int rc;
 
-	if (!undo)
+	if (!undo) {
+		struct knl *host;
+
+		/* Opened here, in the host: add_made runs inside the new namespace. */
+		rc = ctx_host(c, &host);
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "netlink socket");
 		return netns_add(op->ns, &c->err, add_made, c);
+	}
 	rc = ctx_ns(c, op->ns, &h);
 	if (rc == -ENOENT)
 		return 0;
@@ -220,7 +227,11 @@ static int add_apply(struct ctx *c, const struct op *op, bool undo)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	if (!op->made.cookie || h->nl.cookie != op->made.cookie)
 		return err_set(&c->err, EXIT_FAIL, "%s: not the namespace this run made; left alone", op->ns);
-	return del_name(c, op);
+	rc = del_name(c, op);
+	/* Someone may have opened it meanwhile: then it lives on, charged. */
+	if (!rc && op->made.nsid >= NSID_BASE)
+		rc = drain_charge(c, op->ns, op->made.nsid, op->made.owner);
+	return rc < 0 ? err_sys(&c->err, EXIT_FAIL, -rc, "%s: record it as draining", op->ns) : rc;
 }
 
 static void del_cmd(FILE *f, const struct op *op)
@@ -353,11 +364,11 @@ static int mark_do(struct ctx *c, const struct op *op)
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read the namespace's identity", op->ns);
 	m.cookie = made.cookie = h->nl.cookie;
-	/* An id in the host's table, by which destroy can tell when the
-	 * namespace has really ended (drain.h). */
-	rc = nsid_assign(c, h->fd, &m.nsid);
+	/* The id netns add gave it in the host's table, by which a destroy can
+	 * tell when the namespace has really ended (drain.h). */
+	rc = nsid_get(c, h->fd, &m.nsid);
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: give it a namespace id", op->ns);
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read its namespace id", op->ns);
 	/* Its content is known before it is written, and holds a cookie no other
 	 * namespace ever had: a marker with it can only be this run's. */
 	ctx_made(c, &made);
@@ -370,11 +381,20 @@ static int mark_do(struct ctx *c, const struct op *op)
 	return 0;
 }
 
+/* The marker goes (destroy, gc, rollback); a namespace that lives on after
+ * its name (something holds it) stays charged to its owner. */
 static int unmark_apply(struct ctx *c, const struct op *op, bool undo)
 {
-	int rc = marker_remove(op->ns);
+	struct marker m;
+	int rc = marker_read(op->ns, &m);
 
 	(void)undo;
+	if (rc == 0 && m.nsid >= NSID_BASE) {
+		rc = drain_charge(c, op->ns, m.nsid, m.owner);
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: record it as draining", op->ns);
+	}
+	rc = marker_remove(op->ns);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: remove marker", op->ns);
 	return 0;

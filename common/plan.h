@@ -47,7 +47,8 @@ struct ident {
 	uint64_t dev, ino; /* netns add: the placeholder file */
 	int ifindex;       /* the link (veth, address, qdisc) */
 	uint32_t handle;   /* root qdisc handle */
-	uint32_t owner;    /* marker: the uid written in it */
+	uint32_t owner;    /* marker, netns: the uid it is made for */
+	int32_t nsid;      /* netns: its id in the host's table (0: none) */
 };
 
 /* A qdisc at the root of an interface, by value (the journal saves its words). */

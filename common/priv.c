@@ -5,6 +5,7 @@
  */
 #include <cap-ng.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sched.h>
@@ -85,7 +86,7 @@ static const struct {
 	{RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE", 819200, 0},
 };
 
-static struct caller_state saved = {.cgroup_fd = -1};
+static struct caller_state saved;
 
 static rlim_t at_least(rlim_t v, rlim_t floor)
 {
@@ -164,73 +165,100 @@ static void limits_sane(void)
 	}
 }
 
-/* Where cgroup2 is mounted ("" if nowhere). */
-static void cgroup2_mount(char *out, size_t n)
+/*
+ * The mount point of the hierarchy a line of /proc/self/cgroup names: the
+ * cgroup2 mount for "0::", else the cgroup (v1) mount whose options list
+ * every one of its controllers. False when it is not mounted here.
+ */
+static bool cgroup_mount(const char *controllers, char *out, size_t n)
 {
+	static char line[PATH_MAX + 1024];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[1024], point[512], type[64];
+	bool found = false;
 
-	out[0] = '\0';
-	while (f && fgets(line, sizeof line, f)) {
-		char *dash = strstr(line, " - ");
+	while (f && !found && fgets(line, sizeof line, f)) {
+		char point[PATH_MAX], type[64], opts[1024], *dash = strstr(line, " - ");
 
-		if (!dash || sscanf(line, "%*u %*u %*s %*s %511s", point) != 1 ||
-		    sscanf(dash + 3, "%63s", type) != 1 || strcmp(type, "cgroup2") != 0)
+		if (!dash || sscanf(line, "%*u %*u %*s %*s %4095s", point) != 1 ||
+		    sscanf(dash + 3, "%63s %*s %1023s", type, opts) != 2)
 			continue;
-		snprintf(out, n, "%s", point);
-		break;
+		if (!controllers[0]) {
+			found = strcmp(type, "cgroup2") == 0;
+		} else if (strcmp(type, "cgroup") == 0) {
+			char want[256], all[1100], *save = NULL;
+
+			/* ",rw,freezer," holds ",freezer,": each controller a whole option */
+			snprintf(want, sizeof want, "%s", controllers);
+			snprintf(all, sizeof all, ",%s,", opts);
+			found = true;
+			for (char *c = strtok_r(want, ",", &save); c && found; c = strtok_r(NULL, ",", &save)) {
+				char tok[300];
+
+				snprintf(tok, sizeof tok, ",%s,", c);
+				found = strstr(all, tok) != NULL;
+			}
+		}
+		if (found)
+			snprintf(out, n, "%s", point);
 	}
 	if (f)
 		fclose(f);
+	return found;
 }
 
 /*
  * A cgroup the caller controls (systemd delegates user@UID.service's subtree
- * to the user) lets them freeze npte while it holds the lock, kill it at a
- * chosen moment or starve it of memory. npte leaves for the root of the
- * cgroup2 hierarchy when any cgroup above it is not root's, and refuses to
- * run when it cannot. npte-run puts the caller's program back.
+ * to the user; an administrator may delegate a v1 freezer or cpu cgroup) lets
+ * them freeze npte while it holds the lock, kill it at a chosen moment or
+ * starve it. In every hierarchy where any cgroup above npte is not root's,
+ * npte moves to the hierarchy's root, keeping the way back for npte-run's
+ * program; it refuses to run (exit 2) when it cannot do either.
  */
 static void cgroup_sane(void)
 {
-	char mnt[512], line[600], dir[1200];
+	static char line[PATH_MAX + 256], dir[2 * PATH_MAX];
+	FILE *f = fopen("/proc/self/cgroup", "re");
 
-	_Static_assert(sizeof line <= sizeof saved.cgroup + 3, "a whole line fits");
-	FILE *f;
-	bool delegated = false;
-	int fd;
+	while (f && fgets(line, sizeof line, f)) {
+		char mnt[PATH_MAX], *c1, *c2, *path;
+		size_t len = strlen(line);
+		bool delegated = false;
+		int back, fd;
 
-	cgroup2_mount(mnt, sizeof mnt);
-	f = fopen("/proc/self/cgroup", "re");
-	while (mnt[0] && f && fgets(line, sizeof line, f))
-		if (strncmp(line, "0::", 3) == 0) {
-			line[strcspn(line, "\n")] = '\0';
-			memcpy(saved.cgroup, line + 3, strlen(line + 3) + 1);
+		/* A line cut short would name a cgroup that is not ours: refuse. */
+		if (!len || line[len - 1] != '\n')
+			die(EXIT_USAGE, "refusing to run: a cgroup path longer than %d bytes", PATH_MAX);
+		line[len - 1] = '\0';
+		if (!(c1 = strchr(line, ':')) || !(c2 = strchr(c1 + 1, ':')))
+			continue;
+		*c2 = '\0';
+		path = c2 + 1;
+		if (strcmp(path, "/") == 0 || !cgroup_mount(c1 + 1, mnt, sizeof mnt))
+			continue;
+		snprintf(dir, sizeof dir, "%s%s", mnt, path);
+		while (strlen(dir) > strlen(mnt)) {
+			struct stat st;
+
+			if (stat(dir, &st) == 0 && (st.st_uid != 0 || (st.st_mode & 002)))
+				delegated = true;
+			*strrchr(dir, '/') = '\0';
 		}
+		if (!delegated || geteuid() != 0)
+			continue;
+		/* The way back, opened now: later /sys may be another mount (npte-run
+		 * mounts the namespace's own), and the program must not get less. */
+		snprintf(dir, sizeof dir, "%s%s/cgroup.procs", mnt, path);
+		back = open(dir, O_WRONLY | O_CLOEXEC);
+		snprintf(dir, sizeof dir, "%s/cgroup.procs", mnt);
+		fd = open(dir, O_WRONLY | O_CLOEXEC);
+		if (back < 0 || fd < 0 || saved.ncgroup >= CGROUP_MAX || write(fd, "0\n", 2) != 2)
+			die(EXIT_USAGE, "refusing to run in cgroup %s, which a user controls (freeze, kill, memory), "
+				"and which npte cannot leave and come back to", disp(path));
+		close(fd);
+		saved.cgroup_fd[saved.ncgroup++] = back;
+	}
 	if (f)
 		fclose(f);
-	if (!mnt[0] || !saved.cgroup[0] || strcmp(saved.cgroup, "/") == 0)
-		return;
-	snprintf(dir, sizeof dir, "%s%s", mnt, saved.cgroup);
-	while (strlen(dir) > strlen(mnt)) {
-		struct stat st;
-
-		if (stat(dir, &st) == 0 && (st.st_uid != 0 || (st.st_mode & 002)))
-			delegated = true;
-		*strrchr(dir, '/') = '\0';
-	}
-	if (!delegated || geteuid() != 0)
-		return;
-	/* The way back, for npte-run's program, opened now: later /sys may be
-	 * another mount (npte-run mounts the namespace's own). */
-	snprintf(dir, sizeof dir, "%s%s/cgroup.procs", mnt, saved.cgroup);
-	saved.cgroup_fd = open(dir, O_WRONLY | O_CLOEXEC);
-	snprintf(dir, sizeof dir, "%s/cgroup.procs", mnt);
-	fd = open(dir, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "0\n", 2) != 2)
-		die(EXIT_USAGE, "refusing to run in cgroup %s, which a user controls (freeze, kill, memory), "
-			"and which npte cannot leave", disp(saved.cgroup));
-	close(fd);
 }
 
 int caller_state_restore(const struct caller_state *st)
@@ -239,9 +267,10 @@ int caller_state_restore(const struct caller_state *st)
 	int fd, len;
 
 	umask(st->umask);
-	/* The caller's own cgroup again, if npte left it (see cgroup_sane). */
-	if (st->cgroup_fd >= 0 && write(st->cgroup_fd, "0\n", 2) != 2)
-		return -errno;
+	/* The caller's own cgroups again, where npte left them (see cgroup_sane). */
+	for (int i = 0; i < st->ncgroup; i++)
+		if (write(st->cgroup_fd[i], "0\n", 2) != 2)
+			return -errno;
 	/* Only lowering: the floors above never went below the caller's values. */
 	for (int r = 0; r < RLIMIT_NLIMITS; r++)
 		if (st->have_limit[r] && setrlimit(r, &st->limit[r]) < 0)

@@ -42,8 +42,10 @@ struct caller_state {
 	int nice;
 	int policy;              /* scheduling policy and its parameters */
 	struct sched_param sched;
-	char cgroup[600];        /* its cgroup2 path */
-	int cgroup_fd;           /* its cgroup.procs, when npte left it (-1: did not) */
+	/* the cgroup.procs of each cgroup npte left (one the caller controls) */
+#define CGROUP_MAX 16
+	int cgroup_fd[CGROUP_MAX];
+	int ncgroup;
 	bool have_limit[RLIMIT_NLIMITS];
 	struct rlimit limit[RLIMIT_NLIMITS];
 	/* "KEY=VALUE" for TERM, LANG and LC_* as they reached us (printable

@@ -51,8 +51,9 @@ int rundir_open(bool create, struct err *e)
 	mark_fd = open_checked(run_fd, NPTE_MARKER_DIR, NPTE_RUN_DIR "/" NPTE_MARKER_DIR, create, e);
 	if (mark_fd < 0)
 		return e->code ? -EPERM : -ENOENT;
-	/* Made by the first destroy that needs it; absent means none. */
-	drain_fd = open_checked(run_fd, NPTE_DRAIN_DIR, NPTE_RUN_DIR "/" NPTE_DRAIN_DIR, false, e);
+	/* Made with the others: a run that opened /run/npte before the first
+	 * draining record must still see it. */
+	drain_fd = open_checked(run_fd, NPTE_DRAIN_DIR, NPTE_RUN_DIR "/" NPTE_DRAIN_DIR, create, e);
 	if (drain_fd < 0 && e->code)
 		return -EPERM;
 	return 0;

@@ -184,7 +184,8 @@ static void recover(struct ctx *c)
 		 head, undone, undone == 1 ? "" : "s");
 }
 
-int txn_write(struct plan *p, struct ctx *c, int (*build)(struct plan *, struct ctx *, void *), void *arg)
+static int write_once(struct plan *p, struct ctx *c, int (*build)(struct plan *, struct ctx *, void *),
+		      void *arg)
 {
 	bool undoable = false;
 	int rc = lock_take(true, c->wait_s, c->who.uid, p->verb, &c->err);
@@ -209,6 +210,25 @@ out:
 	ctx_close(c);
 	lock_release();
 	return rc;
+}
+
+int txn_write(struct plan *p, struct ctx *c, int (*build)(struct plan *, struct ctx *, void *), void *arg)
+{
+	struct timespec nap = {0, 20 * 1000 * 1000};
+	int rc;
+
+	/* A namespace destroyed a moment ago ends a few milliseconds later (its
+	 * last sockets are freed after an RCU grace period): when only such ones
+	 * stood in the way, wait a little -- never with the lock held -- and try
+	 * again, ten times at most. */
+	for (int tries = 0;; tries++) {
+		c->settle = false;
+		rc = write_once(p, c, build, arg);
+		if (!rc || !c->settle || tries == 10)
+			return rc;
+		c->err = (struct err){0};
+		nanosleep(&nap, NULL);
+	}
 }
 
 int txn_read(struct plan *p, struct ctx *c, int (*fn)(struct ctx *, void *), void *arg)

@@ -36,6 +36,7 @@ struct ctx {
 	struct knl host;   /* a netlink socket in the namespace npte started in */
 	bool has_host;
 	size_t cur;        /* index of the op running now */
+	bool settle;       /* refused only for namespaces still ending: retry after a wait */
 	struct ident made; /* what it made so far (see ctx_made) */
 };
 
