@@ -244,6 +244,33 @@ charged_until_released() {
 	[ "$status" -eq 0 ] || { echo "after release: $status $output"; return 1; }
 }
 
+@test "a new namespace pinned through /proc/PID/net of npte itself, before it has a name, stays charged when the create fails (third review)" {
+	command -v strace >/dev/null || skip "needs strace (to hold the bind mount back)"
+	sb sh -c 'printf "max_namespaces = 1\n" > /etc/npte/npte.conf'
+	# /run/netns made a shared mount first, so the create's first mount is its bind mount
+	as_uid "$ALICE" npte-netns create a0
+	as_uid "$ALICE" npte-netns destroy a0
+	# the bind mount is held back 2 s and then fails, while npte is inside the new namespace
+	sb strace -f -qq -o /dev/null -e trace=mount -e inject=mount:error=EPERM:delay_enter=2s:when=1 \
+		env SUDO_UID="$ALICE" SUDO_GID="$ALICE" npte-netns create n1 >"$BATS_TEST_TMPDIR/c" 2>&1 &
+	local bg=$! pid=""
+	for _ in $(seq 40); do pid=$(sb pgrep -n -x npte-netns) && break; sleep 0.05; done
+	[ -n "$pid" ]
+	sleep 1
+	# alice (no sudo at all) opens /proc/PID/net/dev of the root process: its new namespace
+	sb runuser -u npte-alice -- sh -c 'exec 7</proc/$1/net/dev || exit 9; echo $$; exec sleep 60' sh "$pid" \
+		>"$BATS_TEST_TMPDIR/h" 3>&- &
+	BG+=($!)
+	wait "$bg" || true
+	[[ "$(cat "$BATS_TEST_TMPDIR/c")" == *"bind mount"* ]] || { cat "$BATS_TEST_TMPDIR/c"; return 1; }
+	wait_line "$BATS_TEST_TMPDIR/h"
+	BG+=("$(cat "$BATS_TEST_TMPDIR/h")")
+	run as_uid "$ALICE" npte-netns list
+	[ "$output" = "n1 (destroyed, still held)" ] || { echo "list: $output"; return 1; }
+	run as_uid "$ALICE" npte-netns create x1
+	[ "$status" -eq 2 ] || { echo "create: $status $output"; return 1; }
+}
+
 @test "gc removing the marker of a namespace root deleted while alice holds it keeps it charged (second review, F5)" {
 	sb sh -c 'printf "max_namespaces = 1\n" > /etc/npte/npte.conf'
 	as alice npte-netns create a1
@@ -314,6 +341,26 @@ charged_until_released() {
 	run sb sh -c 'echo $$ > "$1/cgroup.procs"; exec env SUDO_UID="$2" SUDO_GID="$2" npte-run a1 cat /proc/self/cgroup' sh "$cg" "$ALICE"
 	[[ "$output" == *"0::${cg#"$mnt"}"* ]] || { echo "$output"; rmdir "$cg"; return 1; }
 	rmdir "$cg"
+}
+
+@test "a root-owned cgroup whose control files were handed to alice counts as hers too (third review)" {
+	local mnt cg
+	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	[ -n "$mnt" ] || skip "no cgroup2 mounted"
+	cg=$mnt/npte-files-$$-$BATS_TEST_NUMBER
+	mkdir "$cg" 2>/dev/null || skip "cannot make a cgroup under $mnt"
+	chown "$ALICE" "$cg/cgroup.freeze" "$cg/cgroup.procs"
+	as_uid "$ALICE" npte-netns create a1
+	sb sh -c 'echo $$ > "$1/cgroup.procs"; exec env SUDO_UID="$2" SUDO_GID="$2" NPTE_FAULT_PAUSE=1 "$3/npte-netns" create a2' \
+		sh "$cg" "$ALICE" "$FAULT" 3>&- &
+	local bg=$! ok=0
+	sleep 0.5
+	echo 1 > "$cg/cgroup.freeze"
+	for _ in $(seq 100); do sb test -e /run/npte/netns/a2 && ok=1 && break; sleep 0.05; done
+	echo 0 > "$cg/cgroup.freeze"
+	wait "$bg" || true
+	rmdir "$cg"
+	[ "$ok" = 1 ]
 }
 
 @test "a cgroup path too long for a fixed buffer, and a delegated v1 freezer: npte still leaves and comes back (second review, F2, F6)" {

@@ -31,7 +31,7 @@ int journal_begin(const struct plan *p, uid_t uid)
 		close(fd);
 		goto fail;
 	}
-	fprintf(f, "npte-journal 3\npid=%ld\nuid=%u\nprog=%s\nverb=%s\n", (long)getpid(),
+	fprintf(f, "npte-journal 4\npid=%ld\nuid=%u\nprog=%s\nverb=%s\n", (long)getpid(),
 		(unsigned)uid, prog, p->verb);
 	/* "op INDEX TYPE|NAMESPACE|ARGS": each kind writes its own arguments. */
 	for (size_t i = 0; i < p->n && !e; i++) {
@@ -200,13 +200,15 @@ static int load(int *count, char *head, size_t hn, const struct op_type *(*looku
 				rc = n && jops[n].index <= jops[n - 1].index ? -EINVAL : (n++, 1);
 		} else if (sscanf(line, "made %zu %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %" SCNu32 " %" SCNu32
 				  " %" SCNd32, &idx, &id.cookie, &id.dev, &id.ino, &id.ifindex, &id.handle,
-				  &id.owner, &id.nsid) == 8) {
+				  &id.owner, &id.nsid) >= 7) {
+			/* 7 fields: a journal of format 3, from before namespaces had ids */
 			if ((j = find(n, idx)))
 				j->op.made = id; /* the last record of an op is the most it made */
 		} else if (sscanf(line, "undone %zu", &idx) == 1) {
 			if ((j = find(n, idx)))
 				j->undone = true;
-		} else if (strcmp(line, "npte-journal 3") != 0 && sscanf(line, "%31s", name) == 1 &&
+		} else if (strcmp(line, "npte-journal 4") != 0 && strcmp(line, "npte-journal 3") != 0 &&
+			   sscanf(line, "%31s", name) == 1 &&
 			   strcmp(name, "start") != 0 && strcmp(name, "fail") != 0 &&
 			   strcmp(name, "done") != 0) {
 			rc = -EINVAL;

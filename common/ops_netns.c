@@ -117,13 +117,14 @@ static int quota_apply(struct ctx *c, const struct op *op, bool undo)
 	rc = drain_count(c, c->who.uid, false, &draining);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "quota: read %s/%s", NPTE_RUN_DIR, NPTE_DRAIN_DIR);
-	/* Only namespaces that may be ending stand in the way: txn_write retries. */
-	c->settle = draining && (unsigned)mine + op->u.quota.adding <= op->u.quota.max;
-	if ((unsigned)mine + draining + op->u.quota.adding > op->u.quota.max)
+	if ((unsigned)mine + draining + op->u.quota.adding > op->u.quota.max) {
+		/* Only namespaces that may be ending stand in the way: txn_write retries. */
+		c->settle = draining && (unsigned)mine + op->u.quota.adding <= op->u.quota.max;
 		return err_set(&c->err, EXIT_USAGE, "quota: %d namespaces of yours%s + %u new would exceed "
 			       "max_namespaces = %u (%s)", mine + (int)draining,
 			       draining ? " (destroyed ones still held by a process count until they end)" : "",
 			       op->u.quota.adding, op->u.quota.max, "/etc/npte/npte.conf");
+	}
 	return 0;
 }
 
@@ -162,8 +163,9 @@ void plan_guard_quota(struct plan *p, const char *verb, unsigned adding, unsigne
 /* --- netns add / del ---------------------------------------------------- */
 
 /* The placeholder, then the namespace with its id: each recorded as soon as
- * it exists. The id is given before the namespace is mounted, so before
- * anyone can open it: whoever holds it later, it is charged to its owner. */
+ * it exists. The id is given right after unshare, before the namespace has
+ * a name; whoever holds it (by its name, or by /proc/PID/net of this very
+ * process while it is inside), it is charged to its owner by that id. */
 static int add_made(void *arg, const struct nsid *id)
 {
 	struct ctx *c = arg;
@@ -193,25 +195,15 @@ static int del_apply(struct ctx *c, const struct op *op, bool undo)
 	return del_name(c, op);
 }
 
-/* Make the namespace; or undo that: remove the placeholder or the namespace
- * this run made, and nothing else that may have the name now. */
-static int add_apply(struct ctx *c, const struct op *op, bool undo)
+/* Undo a netns add: remove the placeholder or the namespace this run made,
+ * and nothing else that may have the name now. */
+static int add_remove(struct ctx *c, const struct op *op)
 {
 	char path[64];
 	struct nshandle *h;
 	struct stat st;
-	int rc;
+	int rc = ctx_ns(c, op->ns, &h);
 
-	if (!undo) {
-		struct knl *host;
-
-		/* Opened here, in the host: add_made runs inside the new namespace. */
-		rc = ctx_host(c, &host);
-		if (rc < 0)
-			return err_sys(&c->err, EXIT_FAIL, -rc, "netlink socket");
-		return netns_add(op->ns, &c->err, add_made, c);
-	}
-	rc = ctx_ns(c, op->ns, &h);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc == -ENOTNS) {
@@ -227,11 +219,36 @@ static int add_apply(struct ctx *c, const struct op *op, bool undo)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	if (!op->made.cookie || h->nl.cookie != op->made.cookie)
 		return err_set(&c->err, EXIT_FAIL, "%s: not the namespace this run made; left alone", op->ns);
-	rc = del_name(c, op);
-	/* Someone may have opened it meanwhile: then it lives on, charged. */
-	if (!rc && op->made.nsid >= NSID_BASE)
-		rc = drain_charge(c, op->ns, op->made.nsid, op->made.owner);
-	return rc < 0 ? err_sys(&c->err, EXIT_FAIL, -rc, "%s: record it as draining", op->ns) : rc;
+	return del_name(c, op);
+}
+
+/* Make the namespace; or undo that (add_remove). */
+static int add_apply(struct ctx *c, const struct op *op, bool undo)
+{
+	int rc;
+
+	if (!undo) {
+		struct knl *host;
+
+		/* Opened here, in the host: add_made runs inside the new namespace. */
+		rc = ctx_host(c, &host);
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "netlink socket");
+		return netns_add(op->ns, &c->err, add_made, c);
+	}
+	rc = add_remove(c, op);
+	/*
+	 * Whatever became of its name, the namespace may live on: anyone can
+	 * hold it, even before it had a name (/proc/PID/net of this very
+	 * process is open to all). By its id it stays charged until it ends.
+	 */
+	if (op->made.nsid >= NSID_BASE) {
+		int charged = drain_charge(c, op->ns, op->made.nsid, op->made.owner);
+
+		if (charged < 0 && !rc)
+			rc = err_sys(&c->err, EXIT_FAIL, -charged, "%s: record it as draining", op->ns);
+	}
+	return rc;
 }
 
 static void del_cmd(FILE *f, const struct op *op)

@@ -4,6 +4,7 @@
  * dispositions, rlimits); normalise all of it before parsing a single word.
  */
 #include <cap-ng.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -207,6 +208,30 @@ static bool cgroup_mount(const char *controllers, char *out, size_t n)
 }
 
 /*
+ * Whether anyone but root may change the cgroup dir: the directory, or any
+ * control file in it (cgroup.procs, cgroup.freeze, cgroup.kill, freezer.state,
+ * memory.max, ...), owned by someone else or writable by group or others.
+ * An administrator may hand out single files (libcgroup does), not only the
+ * directory (systemd's delegation).
+ */
+static bool cgroup_users(const char *dir)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	bool theirs = false;
+
+	if (stat(dir, &st) < 0 || !(d = opendir(dir)))
+		return false; /* gone meanwhile: nothing of it to fear */
+	theirs = st.st_uid != 0 || (st.st_mode & 022);
+	while (!theirs && (de = readdir(d)))
+		theirs = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+			 (st.st_uid != 0 || (st.st_mode & 022));
+	closedir(d);
+	return theirs;
+}
+
+/*
  * A cgroup the caller controls (systemd delegates user@UID.service's subtree
  * to the user; an administrator may delegate a v1 freezer or cpu cgroup) lets
  * them freeze npte while it holds the lock, kill it at a chosen moment or
@@ -236,11 +261,8 @@ static void cgroup_sane(void)
 		if (strcmp(path, "/") == 0 || !cgroup_mount(c1 + 1, mnt, sizeof mnt))
 			continue;
 		snprintf(dir, sizeof dir, "%s%s", mnt, path);
-		while (strlen(dir) > strlen(mnt)) {
-			struct stat st;
-
-			if (stat(dir, &st) == 0 && (st.st_uid != 0 || (st.st_mode & 002)))
-				delegated = true;
+		while (!delegated && strlen(dir) > strlen(mnt)) {
+			delegated = cgroup_users(dir);
 			*strrchr(dir, '/') = '\0';
 		}
 		if (!delegated || geteuid() != 0)
