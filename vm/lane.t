@@ -7,8 +7,9 @@
 # markers; this relays every inner test as one TAP line of its own, named
 # "SUITE: test". The VM dying, a timeout, a module that would not load or a
 # suite reporting fewer tests than its plan are failures. Where qemu or the
-# image is missing, or qemu cannot boot the kernel at all, it is one skip
-# with the reason. KVM is used only when a probe boot under it succeeds.
+# image is missing, or qemu cannot start the VM at all, it is one skip with
+# the reason (a kernel or /init that dies after starting is a failure). KVM
+# is used only when a probe boot under it succeeds (NPTE_VM_KVM=0: no probe).
 use strict;
 use warnings;
 use Cwd qw(abs_path);
@@ -65,33 +66,42 @@ sub boot {
 	return $fh;
 }
 
-# KVM when a probe boot reaches /init under it (nested KVM may hang or abort).
+# KVM when a probe boot reaches /init under it (nested KVM may hang or
+# abort). The verdict is kept in build/vm/accel (remove it to probe again).
 my $accel = 'tcg';
-my $why = 'no /dev/kvm';
+my $why = -w '/dev/kvm' ? 'NPTE_VM_KVM=0' : 'no /dev/kvm';
 if (-w '/dev/kvm' && ($ENV{NPTE_VM_KVM} // 1)) {
-	my $t0 = time;
-	my $out = '';
-	my $p = boot('kvm', 8, 'npte.probe=1');
-	{
-		local $/;
-		$out = <$p> // '';
-	}
-	close $p;
-	if ($out =~ /\@\@npte-vm probe /) {
-		$accel = 'kvm';
+	if (open(my $f, '<', "$vm/accel")) {
+		chomp(my $v = <$f> // '');
+		($accel, $why) = split /\t/, $v, 2;
+		$why = ($why // '') . ' (kept in build/vm/accel)';
 	} else {
-		$why = sprintf 'KVM probe boot failed in %.0f s', time - $t0;
+		my $t0 = time;
+		my $p = boot('kvm', 8, 'npte.probe=1');
+		my $out = do { local $/; <$p> // '' };
+		close $p;
+		if ($out =~ /\@\@npte-vm probe /) {
+			($accel, $why) = ('kvm', 'the probe boot worked');
+		} else {
+			$why = sprintf 'KVM probe boot failed in %.0f s', time - $t0;
+		}
+		if (open(my $w, '>', "$vm/accel")) {
+			print $w "$accel\t$why\n";
+			close $w;
+		}
 	}
+	$accel = 'tcg' unless $accel eq 'kvm';
 }
 print "# VM lane: $accel" . ($accel eq 'tcg' ? " ($why)" : '') . ", $smp vCPUs, suites: @suites\n";
 
 my $t0 = time;
 my $con = boot($accel, $limit, 'npte.suites=' . join(',', @groups));
-my (%plan, %seen, %ended, $booted, $done, @tail);
+my (%plan, %seen, %ended, $booted, $done, @tail, $console);
 while (my $l = <$con>) {
 	$l =~ s/\r//g;
 	$l =~ s/\e\[[0-9;?]*[A-Za-z]//g;
 	chomp $l;
+	$console = 1 if $l =~ /\S/ && $l !~ /^qemu-system-x86_64: |^timeout: /;
 	push @tail, $l;
 	shift @tail if @tail > 15;
 	if ($l =~ /\@\@npte-tap (\S+)\@\@ ?(.*)$/) {
@@ -126,8 +136,9 @@ while (my $l = <$con>) {
 close $con;
 my $rc = $? >> 8;
 my $wall = time - $t0;
-if (!$booted && !$n) {
-	skip_lane("qemu did not boot the kernel ($accel, exit $rc): " . join(' | ', grep { /\S/ } @tail[-3 .. -1]));
+# qemu itself refused (no console output at all): the lane cannot run here
+if (!$booted && !$n && !$console) {
+	skip_lane("qemu could not start the VM ($accel, exit $rc): " . join(' | ', grep { /\S/ } @tail));
 }
 for my $s (@suites) {
 	printf "not ok %d - %s: never finished (VM ended or timed out)\n", ++$n, $s unless $ended{$s};

@@ -140,7 +140,9 @@ spread() {
 	awk -v a="$lo" -v b="$hi" -v l="$5" -v h="$6" 'BEGIN { exit !(a >= l && b <= h) }' || { echo "range $lo..$hi"; return 1; }
 }
 
-# skew LO HI: the last spread's (max - median) / (median - min) is in LO..HI
+# skew LO HI: the last spread's (max - median) / (median - min) is in LO..HI (for
+# 100 normal samples 0.44..2.18 in 99.9% of simulated runs; 0.4..2.5 leaves
+# room for the emulator's timers)
 skew() {
 	local med lo hi
 	read -r _ med _ _ lo hi <<<"$SPREAD"
@@ -154,9 +156,9 @@ skew() {
 
 @test "jitter: distribution normal (sd = J, symmetric) and pareto (skewed: a long tail above the delay)" {
 	spread normal '60ms 10ms distribution normal' 10 10 20 100
-	skew 0.5 2 || { echo "normal: not symmetric"; return 1; }
+	skew 0.4 2.5 || { echo "normal: not symmetric"; return 1; }
 	spread pareto '60ms 10ms distribution pareto' 10 '' 40 200
-	skew 2 1000 || { echo "pareto: no long upper tail"; return 1; }
+	skew 2.5 1000 || { echo "pareto: no long upper tail"; return 1; }
 }
 
 # lossy N INTERVAL: the icmp_seq numbers (1..N) of the replies to N pings
