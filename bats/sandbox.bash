@@ -106,6 +106,8 @@ sb2() {
 # sysctls npte sets, then the markers and the journal. Kernel-chosen values
 # are masked: ifindex, MACs, netnsids, operational state, counters, address
 # lifetimes, and the link-local addresses and routes the kernel adds later.
+# One jq for the whole snapshot (text lines pass through): a jq per line
+# cost minutes under the VM lane's emulated CPU.
 SNAP_JQ='
 def mask: walk(if type == "object" then
 	del(.ifindex, .link_index, .address, .broadcast, .perm_address, .link_netnsid,
@@ -139,12 +141,7 @@ sb_snapshot() {
 			echo "== marker ${m##*/}: $(grep -v "^cookie=\|^nsid=" "$m" | tr "\n" " ")"
 		done
 		[ ! -e /run/npte/journal ] || echo "== journal pending"
-	' 2>&1 | while IFS= read -r line; do
-		case $line in
-		'['*|'{'*) printf '%s\n' "$line" | jq -cS "$SNAP_JQ" ;;
-		*) printf '%s\n' "$line" ;;
-		esac
-	done
+	' 2>&1 | jq -R -r "if test(\"^[[{]\") then (fromjson | ($SNAP_JQ) | tojson) else . end"
 }
 
 # faithful SETUP BINARY VERB [ARG]...

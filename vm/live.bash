@@ -1,0 +1,147 @@
+# Helpers of the live shaping suites (vm/*.bats), which run inside the VM
+# lane on Debian 12's own kernel. One sandbox (and one lab) per file, made in
+# setup_file: a lab per test costs seconds under TCG. Figures go to fd 3 as
+# TAP comments, so the lane's output records what was measured.
+
+# From setup_file: the sandbox (and a second one with FAITHFUL2=1), each with
+# a lab; skips the whole file where the kernel has no netem.
+live_setup_file() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	export TOP
+	[ "$(id -u)" = 0 ] || skip "needs root (live sandbox)"
+	local pidfile=$BATS_FILE_TMPDIR/sandbox.pid n
+	for n in 1 ${FAITHFUL2:+2}; do
+		unshare --mount --net --fork --propagation private sh -c \
+			'mount -t tmpfs -o mode=0755 npte-sandbox /run && ip link set lo up && echo $$ >"$1" && exec sleep 3600' \
+			sh "$pidfile.$n" 3>&- &
+		for _ in $(seq 100); do [ -s "$pidfile.$n" ] && break; sleep 0.05; done
+	done
+	SB_PID=$(cat "$pidfile.1")
+	export SB_PID
+	[ -z "${FAITHFUL2:-}" ] || { SB2_PID=$(cat "$pidfile.2"); export SB2_PID; }
+	if ! sb sh -c 'tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root' 2>/dev/null; then
+		live_teardown_file
+		skip "kernel has no sch_netem: runs in the VM lane (make vmcheck)"
+	fi
+	sb npte-lab create >/dev/null
+	[ -z "${FAITHFUL2:-}" ] || sb2 npte-lab create >/dev/null
+}
+
+live_teardown_file() {
+	sb pkill -x iperf3 2>/dev/null || true
+	kill "${SB_PID:-}" "${SB2_PID:-}" 2>/dev/null || true
+}
+
+say() { echo "# $*" >&3; }
+
+# ms D: a tc time (25ms, 1.5ms, 250us, 1s) in milliseconds
+ms() { awk -v t="$1" 'BEGIN {
+	v = t + 0; u = t; sub(/^[0-9.]+/, "", u)
+	if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u != "ms") exit 1
+	print v }'; }
+
+# bps R: a tc rate (30mbit, 500kbit, 1gbit) in bit/s
+bps() { awk -v r="$1" 'BEGIN {
+	v = r + 0; u = r; sub(/^[0-9.]+/, "", u)
+	m["bit"] = 1; m["kbit"] = 1e3; m["mbit"] = 1e6; m["gbit"] = 1e9
+	if (!(u in m)) exit 1
+	print v * m[u] }'; }
+
+# rtts COUNT INTERVAL [DST]: the round-trip times (ms) of COUNT pings from the
+# client to DST (the server by default), one a line; lost ones are absent.
+rtts() {
+	sb ip netns exec client ping -n -c "$1" -i "$2" -W 2 "${3:-172.16.2.2}" |
+		sed -n 's/.* time=\([0-9.]*\) ms$/\1/p'
+}
+
+# stats: n, median, mean, sample standard deviation, min and max of numbers on stdin
+stats() {
+	sort -g | awk '{ v[NR] = $1; s += $1; q += $1 * $1 }
+	END { if (!NR) { print 0, 0, 0, 0, 0, 0; exit }
+		med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		m = s / NR; sd = NR > 1 ? sqrt((q - NR * m * m) / (NR - 1)) : 0
+		if (sd != sd) sd = 0
+		printf "%d %.3f %.3f %.3f %.3f %.3f\n", NR, med, m, sd, v[1], v[NR] }'
+}
+
+# near MEASURED EXPECTED PCT FLOOR: |MEASURED - EXPECTED| <= max(PCT% of EXPECTED, FLOOR)
+near() {
+	awk -v m="$1" -v e="$2" -v p="$3" -v f="$4" 'BEGIN {
+		d = m - e; if (d < 0) d = -d; t = e * p / 100; if (t < f) t = f; exit !(d <= t) }'
+}
+
+# binom N P: the two-sided 99% interval "LO HI" of a Binomial(N, P) count
+# (each tail below 0.5%), from the exact probabilities.
+binom() {
+	awk -v n="$1" -v p="$2" 'BEGIN {
+		if (p <= 0) { print 0, 0; exit } if (p >= 1) { print n, n; exit }
+		f = (1 - p) ^ n; c = 0
+		for (k = 0; k <= n; k++) { c += f; cdf[k] = c; f *= (n - k) / (k + 1) * p / (1 - p) }
+		lo = 0; while (lo < n && cdf[lo] < 0.005) lo++
+		hi = 0; while (hi < n && 1 - cdf[hi] > 0.005) hi++
+		print lo, hi }'
+}
+
+# wire_bytes FRAME RATESPEC: what netem's rate charges for a FRAME-byte packet
+# under "RATE [PACKETOVERHEAD [CELLSIZE [CELLOVERHEAD]]]" (the kernel's
+# packet_time_ns: overhead added, then whole cells of CELLSIZE+CELLOVERHEAD)
+wire_bytes() {
+	# shellcheck disable=SC2086 # the spec's words are the fields
+	set -- "$1" $2
+	awk -v l="$1" -v po="${3:-0}" -v cs="${4:-0}" -v co="${5:-0}" 'BEGIN {
+		l += po; if (cs > 0) { c = int(l / cs); if (l > c * cs) c++; l = c * (cs + co) } print l }'
+}
+
+# UDP datagrams of 1400 bytes are 1442-byte frames on the veth (8 UDP, 20 IP, 14 Ethernet).
+# shellcheck disable=SC2034 # read by the .bats files
+FRAME=1442
+
+# link_rate up|down RATE_BPS: Mbit/s of frames the far end receives while an
+# iperf3 UDP sender offers 1.3x RATE_BPS through the lab (RATE_BPS tcp: an
+# iperf3 TCP transfer, as fast as it goes): up is client ->
+# server (the router's if-server egress), down is server -> client (if-client).
+# The receiver's veth byte counter (it counts frames) is read over 1.5 s once
+# the flow has run for 1 s (the shaped queue is full by then), by one bash
+# in the receiving namespace that timestamps each read without a fork.
+link_rate() {
+	local dir=$1 rate=$2 rx=server tx=client dst=172.16.2.2
+	[ "$dir" = up ] || { rx=client; tx=server; dst=172.16.3.2; }
+	sb timeout 30 ip netns exec "$rx" iperf3 -s -1 -p 5301 >/dev/null 2>&1 3>&- &
+	local srv=$!
+	listening "$rx" 5301 || { echo "iperf3 server did not start"; return 1; }
+	local offer=(-u -l 1400 -b "$(awk -v r="$rate" 'BEGIN { printf "%d", r * 1.3 }')")
+	[ "$rate" != tcp ] || offer=()
+	sb timeout 30 ip netns exec "$tx" iperf3 -c "$dst" -p 5301 "${offer[@]}" -t 20 >/dev/null 2>&1 3>&- &
+	local cli=$!
+	# shellcheck disable=SC2016
+	sb ip netns exec "$rx" bash -c '
+		f=/sys/class/net/if-router/statistics/rx_bytes
+		read -r b0 <"$f"
+		for _ in $(seq 100); do read -r b <"$f"; [ $((b - b0)) -gt 100000 ] && break; sleep 0.1; done
+		sleep 1
+		read -r b0 <"$f"; t0=$EPOCHREALTIME
+		sleep 1.5
+		read -r b1 <"$f"; t1=$EPOCHREALTIME
+		echo "$((b1 - b0)) $t0 $t1"' | awk '{ printf "%.3f\n", $1 * 8 / ($3 - $2) / 1e6 }'
+	sb pkill -x iperf3 || true
+	wait "$cli" "$srv" 2>/dev/null || true
+}
+
+# rate_near LABEL up|down RATE_BPS WANT_MBITS: link_rate within 10% of WANT,
+# measured a second time when the first is off (a loaded host can starve
+# the emulated CPU long enough for tbf to lose tokens: 15.9 for 20 Mbit/s
+# once while make check ran beside it); both figures are reported, and two
+# misses fail.
+rate_near() {
+	local label=$1 got note=
+	for note in '' ', second measurement'; do
+		got=$(link_rate "$2" "$3")
+		say "$label: $got Mbit/s of frames (want $4 +-10%)$note"
+		near "$got" "$4" 10 0 && return 0
+	done
+	echo "$label: $got Mbit/s, want $4"
+	return 1
+}
+
+# qdiscs: the router's qdiscs as tc reports them (JSON, with details)
+qdiscs() { "${1:-sb}" ip netns exec router tc -j -d qdisc show; }

@@ -1,0 +1,274 @@
+#!/usr/bin/env bats
+# Live link emulation on a kernel with netem, tbf and cake (the VM lane runs
+# this on Debian 12's own kernel; elsewhere it skips with the reason). Every
+# lab profile is measured through the lab (ping for the round trip and loss,
+# an iperf3 UDP flow for the rate of each direction), then each netem knob on
+# its own, tbf and cake children, npte-netem rate and clear. The figures go
+# to the TAP stream as comments.
+
+load ../bats/sandbox
+load live
+
+setup_file() {
+	live_setup_file
+}
+
+teardown_file() {
+	live_teardown_file
+}
+
+setup() {
+	sb npte-lab netem >/dev/null
+}
+
+# The unshaped round trip (median of 12 pings), measured once per file.
+baseline() {
+	if [ ! -s "$BATS_FILE_TMPDIR/baseline" ]; then
+		rtts 12 0.05 | stats | cut -d' ' -f2 >"$BATS_FILE_TMPDIR/baseline"
+	fi
+	cat "$BATS_FILE_TMPDIR/baseline"
+}
+
+# field PROFILE DIR KEY: from `npte-lab netem --list` (read once per file),
+# the value of KEY (delay, loss, rate, limit, cake, tbf) in direction DIR
+# (down, up) of PROFILE.
+field() {
+	[ -s "$BATS_FILE_TMPDIR/profiles" ] || sb npte-lab netem --list >"$BATS_FILE_TMPDIR/profiles"
+	awk -v p="$1" -v d="$2" -v k="$3" '
+		/^[^ ]/ { cur = $1; next }
+		cur == p && $1 == d {
+			sub(/^ *(down|up) +/, ""); n = split($0, parts, /, /)
+			for (i = 1; i <= n; i++) { w = parts[i]; key = w; sub(/ .*/, "", key)
+				if (key == k) { sub(/^[^ ]+ /, "", w); print w } } }' "$BATS_FILE_TMPDIR/profiles"
+}
+
+# loss_p SPEC: the per-packet loss probability of a "random P%" loss, else 0
+loss_p() { awk -v s="$1" 'BEGIN { sub(/^random /, "", s); print (s == "" ? 0 : s / 100) }'; }
+
+@test "profiles: the lab lists at least the four built-in profiles" {
+	run sb npte-lab netem --list
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^[^ ]' <<<"$output")" -ge 4 ]
+}
+
+# check_profile P: round trip, loss and both rates of profile P.
+check_profile() {
+	local p=$1 base dd ud want pd pu prt n sent lost lo hi st med
+	base=$(baseline)
+	sb npte-lab netem --profile "$p"
+	dd=$(ms "$(field "$p" down delay)") ud=$(ms "$(field "$p" up delay)")
+	want=$(awk -v a="$dd" -v b="$ud" -v c="$base" 'BEGIN { print a + b + c }')
+	# round trip and loss from the same pings: a lost ping is a lost request or reply
+	pd=$(loss_p "$(field "$p" down loss)") pu=$(loss_p "$(field "$p" up loss)")
+	prt=$(awk -v a="$pd" -v b="$pu" 'BEGIN { print 1 - (1 - a) * (1 - b) }')
+	sent=100
+	st=$(rtts "$sent" 0.02 | stats)
+	n=${st%% *} med=$(cut -d' ' -f2 <<<"$st")
+	lost=$((sent - n))
+	read -r lo hi < <(binom "$sent" "$prt")
+	say "$p: median RTT $med ms of $n pings (want $want = $dd + $ud + baseline $base, +-10%, 3 ms floor); lost $lost of $sent (99% interval $lo..$hi for p=$prt)"
+	near "$med" "$want" 10 3 || { echo "$p: median RTT $med ms, want $want"; return 1; }
+	[ "$lost" -ge "$lo" ] && [ "$lost" -le "$hi" ] || { echo "$p: lost $lost of $sent, want $lo..$hi"; return 1; }
+	local dir spec rate exp
+	for dir in down up; do
+		spec=$(field "$p" "$dir" rate)
+		if [ -n "$spec" ]; then
+			rate=$(bps "${spec%% *}")
+			# frames the far end gets: the rate less netem's per-packet overhead and cells
+			exp=$(awk -v r="$rate" -v f="$FRAME" -v w="$(wire_bytes "$FRAME" "$spec")" 'BEGIN { printf "%.3f", r * f / w / 1e6 }')
+		else
+			spec=$(field "$p" "$dir" cake)$(field "$p" "$dir" tbf)
+			rate=$(bps "$spec")
+			exp=$(awk -v r="$rate" 'BEGIN { printf "%.3f", r / 1e6 }')
+		fi
+		rate_near "$p: $dir ($spec)" "$dir" "$rate" "$exp" || return 1
+	done
+}
+
+@test "profile 4g-bloated: round trip, loss and both rates as listed" {
+	check_profile 4g-bloated
+}
+
+@test "profile 4g-managed: round trip, loss and both rates as listed" {
+	check_profile 4g-managed
+}
+
+@test "profile adsl: round trip, loss and both rates as listed" {
+	check_profile adsl
+}
+
+@test "profile geo-sat: round trip, loss and both rates as listed" {
+	check_profile geo-sat
+}
+
+@test "profiles: every listed profile has a test above" {
+	local p
+	for p in $(sb npte-lab netem --list | grep '^[^ ]'); do
+		grep -q "^@test \"profile $p:" "$BATS_TEST_FILENAME" || { echo "profile $p is not measured"; return 1; }
+	done
+}
+
+# --- netem knobs, one at a time, on the router's egress towards the server
+# (the client's requests); replies come back unshaped.
+
+apply() { sb npte-netem apply router if-server "$@"; }
+
+@test "delay: the median round trip is the delay plus the unshaped one" {
+	local base st med
+	base=$(baseline)
+	apply --delay 40ms
+	st=$(rtts 20 0.05 | stats) med=$(cut -d' ' -f2 <<<"$st")
+	say "delay 40ms: median RTT $med ms (baseline $base)"
+	near "$med" "$(awk -v b="$base" 'BEGIN { print 40 + b }')" 10 3
+}
+
+# spread NAME DELAY JITTER_MS SD_MS LO HI: 100 round trips through
+# --delay DELAY: mean within 3 ms of the delay, standard deviation within 25%
+# of SD_MS (the distribution's; none checked when empty), every sample in LO..HI ms (the delay +-
+# jitter, with 5 ms above for the unshaped round trip and the emulator's timers).
+spread() {
+	local name=$1 base st n mean sd lo hi
+	base=$(baseline)
+	apply --delay "$2"
+	st=$(rtts 100 0.03 | stats)
+	read -r n _ mean sd lo hi <<<"$st"
+	say "jitter $name ($2): $n RTTs, mean $mean ms, sd $sd (want $4), min $lo, max $hi (want within $5..$6)"
+	[ "$n" -ge 95 ] || { echo "only $n replies"; return 1; }
+	near "$mean" "$(awk -v b="$base" -v d="$(ms "${2%% *}")" 'BEGIN { print d + b }')" 0 3 || { echo "mean $mean"; return 1; }
+	[ -z "$4" ] || near "$sd" "$4" 25 0 || { echo "sd $sd, want $4"; return 1; }
+	SPREAD="$st"
+	awk -v a="$lo" -v b="$hi" -v l="$5" -v h="$6" 'BEGIN { exit !(a >= l && b <= h) }' || { echo "range $lo..$hi"; return 1; }
+}
+
+# skew LO HI: the last spread's (max - median) / (median - min) is in LO..HI (for
+# 100 normal samples 0.44..2.18 in 99.9% of simulated runs; 0.4..2.5 leaves
+# room for the emulator's timers)
+skew() {
+	local med lo hi
+	read -r _ med _ _ lo hi <<<"$SPREAD"
+	say "  upper/lower tail: $(awk -v m="$med" -v a="$lo" -v b="$hi" 'BEGIN { printf "%.2f", (b - m) / (m - a) }') (want $1..$2)"
+	awk -v m="$med" -v a="$lo" -v b="$hi" -v l="$1" -v h="$2" 'BEGIN { r = (b - m) / (m - a); exit !(r >= l && r <= h) }'
+}
+
+@test "jitter: uniform by default (sd = J/sqrt(3), nothing beyond +-J)" {
+	spread uniform '60ms 12ms' 12 6.928 47 78
+}
+
+@test "jitter: distribution normal (sd = J, symmetric) and pareto (skewed: a long tail above the delay)" {
+	spread normal '60ms 10ms distribution normal' 10 10 20 100
+	skew 0.4 2.5 || { echo "normal: not symmetric"; return 1; }
+	spread pareto '60ms 10ms distribution pareto' 10 '' 40 200
+	skew 2.5 1000 || { echo "pareto: no long upper tail"; return 1; }
+}
+
+# lossy N INTERVAL: the icmp_seq numbers (1..N) of the replies to N pings
+lossy() {
+	sb ip netns exec client ping -n -c "$1" -i "$2" -W 1 172.16.2.2 | sed -n 's/.* icmp_seq=\([0-9]*\) .*/\1/p'
+}
+
+# runs N: "LOST BURSTS" from the received sequence numbers on stdin
+runs() {
+	awk -v n="$1" '{ got[$1] = 1 } END {
+		for (i = 1; i <= n; i++) if (!got[i]) { lost++; if (i == 1 || got[i - 1]) b++ }
+		print lost + 0, b + 0 }'
+}
+
+@test "loss random 10%: losses within the 99% binomial interval of 400 pings, not in bursts" {
+	apply --loss 'random 10%'
+	local lost bursts lo hi
+	read -r lost bursts < <(lossy 400 0.01 | runs 400)
+	read -r lo hi < <(binom 400 0.1)
+	say "loss random 10%: $lost of 400 lost in $bursts bursts (99% interval $lo..$hi)"
+	[ "$lost" -ge "$lo" ] && [ "$lost" -le "$hi" ]
+	# independent losses: mean burst 1/(1-p) = 1.11
+	awk -v l="$lost" -v b="$bursts" 'BEGIN { exit !(l / b < 1.4) }'
+}
+
+# markov NAME LOSS: 400 pings through --loss LOSS, a two-state chain that
+# loses every packet in its bad state and enters it with p = 5%, leaves it
+# with r = 50%: stationary loss p/(p+r) = 9.09%, mean burst 1/r = 2. The
+# losses are correlated, so the 99% interval widens by (1+l)/(1-l), l = 1-p-r.
+markov() {
+	apply --loss "$2"
+	local lost bursts
+	read -r lost bursts < <(lossy 400 0.01 | runs 400)
+	say "loss $1 ($2): $lost of 400 lost in $bursts bursts (want 36.4 +- 24, bursts of 2 on average)"
+	awk -v l="$lost" 'BEGIN { p = 0.05 / 0.55; n = 400; f = (1 + 0.45) / (1 - 0.45)
+		d = 2.576 * sqrt(f * n * p * (1 - p)); exit !(l >= n * p - d && l <= n * p + d) }' ||
+		{ echo "$1: lost $lost"; return 1; }
+	awk -v l="$lost" -v b="$bursts" 'BEGIN { exit !(b > 0 && l / b >= 1.4 && l / b <= 3) }' ||
+		{ echo "$1: mean burst $lost/$bursts"; return 1; }
+}
+
+@test "loss models: state and gemodel give the chain's loss rate and bursts" {
+	markov state 'state 5% 50%'
+	markov gemodel 'gemodel 5% 50% 100% 0%'
+}
+
+@test "rate with packet overhead: the frames through a 20mbit netem rate with 400 bytes of overhead" {
+	apply --delay 1ms --rate '20mbit 400'
+	# 1442-byte frames charged 1842 bytes each: without the overhead it would be 20
+	rate_near "rate 20mbit 400" up 20000000 "$(awk -v f="$FRAME" 'BEGIN { printf "%.3f", 20 * f / (f + 400) }')"
+}
+
+@test "slot: a lone packet waits for the next slot (slot 30ms: every round trip ~30 ms)" {
+	local base st med
+	base=$(baseline)
+	apply --slot '30ms 30ms'
+	st=$(rtts 12 0.1 | stats) med=$(cut -d' ' -f2 <<<"$st")
+	say "slot 30ms: median RTT $med ms (stats: $st)"
+	near "$med" "$(awk -v b="$base" 'BEGIN { print 30 + b }')" 10 3
+}
+
+@test "limit: a burst of 50 pings into a 10-packet netem queue keeps 10; limit 1000 keeps all" {
+	local got
+	apply --delay 200ms --limit 10
+	got=$(sb ip netns exec client ping -n -c 50 -l 50 -i 0.2 -W 2 -q 172.16.2.2 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	say "limit 10: $got of a 50-ping burst came back"
+	[ "$got" -ge 8 ] && [ "$got" -le 10 ] || { echo "limit 10: $got"; return 1; }
+	apply --delay 200ms --limit 1000
+	got=$(sb ip netns exec client ping -n -c 50 -l 50 -i 0.2 -W 2 -q 172.16.2.2 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	say "limit 1000: $got of 50"
+	[ "$got" -eq 50 ]
+}
+
+@test "children: a tbf and a cake child under netem cap the rate; npte-netem rate alone too" {
+	apply --delay 5ms --child tbf --child-rate 20mbit
+	rate_near "netem + tbf child 20mbit" up 20000000 20
+	apply --delay 5ms --child cake --child-rate 20mbit
+	rate_near "netem + cake child 20mbit" up 20000000 20
+	sb npte-netem rate router if-server 15mbit
+	rate_near "npte-netem rate 15mbit" up 15000000 15
+}
+
+@test "clear: the unshaped round trip and rate come back after a profile" {
+	local base st med tput
+	base=$(baseline)
+	sb npte-lab netem --profile 4g-bloated
+	sb npte-netem clear router if-server
+	sb npte-netem clear router if-client
+	st=$(rtts 12 0.05 | stats) med=$(cut -d' ' -f2 <<<"$st")
+	tput=$(link_rate up tcp)
+	say "after clear: median RTT $med ms (baseline $base), TCP $tput Mbit/s of frames"
+	near "$med" "$base" 10 3 || { echo "RTT $med"; return 1; }
+	# the profile's 10 Mbit/s uplink is gone: at least 10x that
+	awk -v t="$tput" 'BEGIN { exit !(t > 100) }'
+	[ -z "$(sb ip netns exec router tc qdisc show | grep 'netem\|tbf\|cake')" ]
+}
+
+@test "idempotent: the same profile twice leaves the same qdiscs (the root handle alternates 1:/2:, three times is byte-equal)" {
+	local p one two three
+	for p in $(sb npte-lab netem --list | grep '^[^ ]'); do
+		sb npte-lab netem --profile "$p"
+		one=$(qdiscs)
+		sb npte-lab netem --profile "$p"
+		two=$(qdiscs)
+		sb npte-lab netem --profile "$p"
+		three=$(qdiscs)
+		[ "$one" = "$three" ] || { echo "$p: first and third differ"; diff <(echo "$one") <(echo "$three"); return 1; }
+		[ "$(sed 's/"handle":"[12]:"/"handle":"H:"/g; s/"parent":"[12]:"/"parent":"H:"/g; s/"handle":"[12]0:"/"handle":"H0:"/g' <<<"$one")" = \
+		  "$(sed 's/"handle":"[12]:"/"handle":"H:"/g; s/"parent":"[12]:"/"parent":"H:"/g; s/"handle":"[12]0:"/"handle":"H0:"/g' <<<"$two")" ] ||
+			{ echo "$p: first and second differ beyond the handle"; diff <(echo "$one") <(echo "$two"); return 1; }
+		[ "$one" != "$two" ] || { echo "$p: expected the handle to alternate"; return 1; }
+	done
+}
