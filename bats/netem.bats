@@ -15,10 +15,10 @@ teardown() {
 	sandbox_teardown
 }
 
-# golden NAME ARGS...: the dry-run of npte-netem ARGS equals tests/golden/NAME.sh
+# golden NAME ARGS...: the dry-run of npte-netem ARGS equals tests/golden/NAME.golden
 # (NPTE_GOLDEN_UPDATE=1 rewrites it; review the diff).
 golden() {
-	local f=$TOP/tests/golden/$1.sh
+	local f=$TOP/tests/golden/$1.golden
 	shift
 	run sb npte-netem "$@"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }

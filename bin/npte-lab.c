@@ -144,8 +144,7 @@ static int status_under_lock(struct ctx *c, void *arg)
 		p->kind = "namespace";
 		snprintf(p->what, sizeof p->what, "%s", name[r]);
 		/* Someone else's namespace is reported as absent, like every refusal. */
-		if (marker_read(name[r], &m) < 0 || (!c->who.admin && m.owner != c->who.uid) ||
-		    ctx_ns(c, name[r], &h) < 0 || (m.cookie && m.cookie != h->nl.cookie))
+		if (owner_check(c, name[r], &m, &h) != OWN_MINE)
 			continue;
 		p->present = true;
 		view[r] = nsview_open(h->fd);

@@ -108,18 +108,15 @@ static int cmd_list(struct cli *cl, struct opts *o)
 	for (int i = 0; i < n; i++) {
 		struct marker m;
 		struct nshandle *h;
-		int rc = marker_read(names[i], &m);
-		bool present;
+		int rc = owner_check(&c, names[i], &m, &h);
 
-		if (rc == -ENOENT || (!rc && !cl->who.admin && m.owner != cl->who.uid))
-			continue;
 		if (rc < 0)
-			die(EXIT_FAIL, "list: marker %s: %s", names[i], strerror(-rc));
-		/* Present means the namespace npte made, not whatever has the name now. */
-		rc = ctx_ns(&c, names[i], &h);
-		if (rc < 0 && rc != -ENOENT && rc != -ENOTNS)
 			die(EXIT_FAIL, "list: %s: %s", names[i], strerror(-rc));
-		present = rc == 0 && (!m.cookie || m.cookie == h->nl.cookie);
+		if (rc == OWN_ABSENT || rc == OWN_FOREIGN)
+			continue;
+		/* Present means the namespace npte made, not whatever has the name now. */
+		bool present = rc == OWN_MINE;
+
 		ctx_forget(&c, names[i]);
 		if (o->set[O_JSON])
 			printf("%s{\"name\":\"%s\",\"owner\":%u,\"present\":%s}", shown ? "," : "",
@@ -218,29 +215,24 @@ static int gc_scan(struct plan *p, struct ctx *c, bool report)
 		struct marker m;
 		struct nshandle *h;
 		const char *why = NULL;
-		int rc = marker_read(names[i], &m);
+		int rc = owner_check(c, names[i], &m, &h);
 
-		if (rc == -ENOENT || (!rc && !c->who.admin && m.owner != c->who.uid))
-			continue;
-		if (rc < 0)
-			return err_sys(&c->err, EXIT_FAIL, -rc, "marker %s", names[i]), -1;
 		/* Only "nothing there" and "not a namespace" are evidence: EMFILE,
 		 * ENOMEM or ENOBUFS say nothing about the namespace, so gc stops. */
-		rc = ctx_ns(c, names[i], &h);
-		if (rc == -ENOTNS)
-			why = "a placeholder, not a namespace";
-		else if (rc == -ENOENT)
-			why = "its namespace is gone";
-		else if (rc < 0)
+		if (rc < 0)
 			return err_sys(&c->err, EXIT_FAIL, -rc, "%s", names[i]), -1;
-		else if (m.cookie && m.cookie != h->nl.cookie)
+		if (rc == OWN_PLACEHOLDER)
+			why = "a placeholder, not a namespace";
+		else if (rc == OWN_GONE)
+			why = "its namespace is gone";
+		else if (rc == OWN_SWAPPED)
 			why = "the namespace under that name is not the one npte made";
 		ctx_forget(c, names[i]);
 		if (!why)
 			continue;
 		if (report)
 			printf("remove marker %s: %s\n", names[i], why);
-		if (rc == -ENOTNS)
+		if (rc == OWN_PLACEHOLDER)
 			plan_netns_destroy(p, names[i]);
 		else
 			plan_marker_remove(p, names[i]);

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "drain.h"
+#include "rtreq.h"
 
 #define IDS_MAX (REGISTRY_MAX * 2 + 1024)
 

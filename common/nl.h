@@ -34,23 +34,4 @@ int knl_talk(struct knl *nl, struct nlmsghdr *req, char *ext, size_t extn);
 int knl_request(struct knl *nl, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
 	       void *data, char *ext, size_t extn);
 
-/* ifindex of name in the socket's namespace (RTM_GETLINK), or -errno. */
-int knl_ifindex(struct knl *nl, const char *name);
-
-/* RTM_NEWLINK setting IFF_UP on ifindex. */
-int knl_link_up(struct knl *nl, int ifindex, char *ext, size_t extn);
-
-/*
- * The nsid table of the socket's namespace: give the namespace nsfd the id
- * (RTM_NEWNSID), and list the ids in use (RTM_GETNSID dump; -E2BIG past max).
- * The kernel drops an id only when its namespace is really gone, whatever
- * still held it: that is how npte tells a destroyed namespace has ended.
- */
-int knl_nsid_set(struct knl *nl, int nsfd, int32_t id, char *ext, size_t extn);
-int knl_nsid_list(struct knl *nl, int32_t *ids, size_t max, size_t *n);
-/* 1 while a live namespace has the id, 0 when none has (or it is ending), -errno. */
-int knl_nsid_exists(struct knl *nl, int32_t id);
-/* The id the namespace nsfd has in the table (-1: none). 0 or -errno. */
-int knl_nsid_of(struct knl *nl, int nsfd, int32_t *id);
-
 #endif

@@ -8,6 +8,7 @@
 #include "netns.h"
 #include "ops.h"
 #include "registry.h"
+#include "rtreq.h"
 #include "shquote.h"
 
 #define MARKER_PATH NPTE_RUN_DIR "/" NPTE_MARKER_DIR "/"

@@ -1,10 +1,12 @@
 /* The rtnetlink requests (see rtreq.h), laid out as iproute2 lays them out. */
 #include <net/if.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <linux/net_namespace.h>
 #include "rtreq.h"
 #include "shape.h"
 #include "tcenc.h"
@@ -164,4 +166,114 @@ int rtreq_qdisc_new(struct knl *nl, void *buf, size_t cap, const struct qdisc_ne
 	}
 	*out = h;
 	return rc;
+}
+
+struct nlmsghdr *rtreq_nsid(struct knl *nl, void *buf, uint16_t type, uint16_t flags, int nsfd, bool with_id,
+			    int32_t id)
+{
+	struct nlmsghdr *h = knl_msg(nl, buf, type, flags);
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(h, sizeof *g);
+
+	g->rtgen_family = AF_UNSPEC;
+	if (nsfd >= 0)
+		mnl_attr_put_u32(h, NETNSA_FD, (uint32_t)nsfd);
+	if (with_id)
+		mnl_attr_put_u32(h, NETNSA_NSID, (uint32_t)id);
+	return h;
+}
+
+/* --- requests sent: link lookups and the nsid table --------------------------- */
+
+static int ifindex_cb(const struct nlmsghdr *h, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+
+	if (h->nlmsg_type == RTM_NEWLINK)
+		*(int *)data = ifi->ifi_index;
+	return 0;
+}
+
+int knl_ifindex(struct knl *nl, const char *name)
+{
+	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
+	int idx = 0, rc;
+
+	rc = knl_request(nl, rtreq_link_get(nl, req.b, name), ifindex_cb, &idx, NULL, 0);
+	if (rc < 0)
+		return rc;
+	return idx > 0 ? idx : -ENODEV;
+}
+
+int knl_link_up(struct knl *nl, int ifindex, char *ext, size_t extn)
+{
+	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
+
+	return knl_talk(nl, rtreq_link_up(nl, req.b, ifindex), ext, extn);
+}
+
+/* --- namespace ids (NETLINK_ROUTE's nsid table of the socket's namespace) --- */
+
+int knl_nsid_set(struct knl *nl, int nsfd, int32_t id, char *ext, size_t extn)
+{
+	static union { struct nlmsghdr h; char b[256]; } req;
+
+	return knl_talk(nl, rtreq_nsid(nl, req.b, RTM_NEWNSID, 0, nsfd, true, id), ext, extn);
+}
+
+struct nsids {
+	int32_t *ids;
+	size_t max, n;
+	bool over;
+};
+
+static int nsid_cb(const struct nlmsghdr *h, void *data)
+{
+	struct nsids *s = data;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, h, sizeof(struct rtgenmsg)) {
+		if (mnl_attr_get_type(a) != NETNSA_NSID || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			continue;
+		if (s->n >= s->max)
+			s->over = true;
+		else
+			s->ids[s->n++] = (int32_t)mnl_attr_get_u32(a);
+	}
+	return MNL_CB_OK;
+}
+
+int knl_nsid_list(struct knl *nl, int32_t *ids, size_t max, size_t *n)
+{
+	static union { struct nlmsghdr h; char b[256]; } req;
+	struct nsids s = {.ids = ids, .max = max};
+	int rc = knl_request(nl, rtreq_nsid(nl, req.b, RTM_GETNSID, NLM_F_DUMP, -1, false, 0), nsid_cb, &s,
+			     NULL, 0);
+
+	*n = s.n;
+	if (rc < 0)
+		return rc;
+	return s.over ? -E2BIG : 0;
+}
+
+int knl_nsid_exists(struct knl *nl, int32_t id)
+{
+	static union { struct nlmsghdr h; char b[256]; } req;
+	struct nsids s = {.ids = &id, .max = 1};
+	int rc = knl_request(nl, rtreq_nsid(nl, req.b, RTM_GETNSID, 0, -1, true, id), nsid_cb, &s, NULL, 0);
+
+	/* ENOENT: no namespace has the id, or the one that had it is ending. */
+	if (rc == -ENOENT)
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
+int knl_nsid_of(struct knl *nl, int nsfd, int32_t *id)
+{
+	static union { struct nlmsghdr h; char b[256]; } req;
+	struct nsids s = {.ids = id, .max = 1};
+	int rc;
+
+	*id = -1;
+	rc = knl_request(nl, rtreq_nsid(nl, req.b, RTM_GETNSID, 0, nsfd, false, 0), nsid_cb, &s, NULL, 0);
+	return rc < 0 ? rc : 0;
 }

@@ -309,7 +309,7 @@ int main(void)
 	snprintf(plan.title, sizeof plan.title, "npte-netns create client server");
 	plan_netns_create(&plan, "client");
 	plan_netns_create(&plan, "server");
-	golden("tests/golden/netns-create.sh", render(&alice), "create, as a sudo user");
+	golden("tests/golden/netns-create.golden", render(&alice), "create, as a sudo user");
 
 	reset();
 	plan.verb = "destroy";
@@ -319,8 +319,8 @@ int main(void)
 	plan_guard_owned(&plan, "destroy", "server", GUARD_MAY_BE_GONE);
 	plan_netns_destroy(&plan, "client");
 	plan_netns_destroy(&plan, "server");
-	golden("tests/golden/netns-destroy.sh", render(&alice), "destroy, as a sudo user");
-	golden("tests/golden/netns-destroy-admin.sh", render(&admin), "destroy, as the administrator");
+	golden("tests/golden/netns-destroy.golden", render(&alice), "destroy, as a sudo user");
+	golden("tests/golden/netns-destroy-admin.golden", render(&admin), "destroy, as the administrator");
 
 	reset();
 	plan.verb = "show";
