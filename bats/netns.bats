@@ -223,3 +223,18 @@ teardown() {
 	# the impostor is left as it was: not npte's to remove
 	[[ "$(sb ip -n a -br link show lo)" == *UP* ]]
 }
+
+@test "a batch create right after a batch destroy: ids still held by ending namespaces are stepped over; each namespace has its own" {
+	local names
+	names=$(printf 'b%d ' $(seq 100))
+	# shellcheck disable=SC2086
+	sb npte-netns create $names >/dev/null
+	# shellcheck disable=SC2086
+	sb npte-netns destroy $names >/dev/null
+	names=$(printf 'c%d ' $(seq 300))
+	# shellcheck disable=SC2086
+	run sb npte-netns create $names
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sb sh -c 'cat /run/npte/netns/* | grep -c "^nsid="')" -eq 300 ]
+	[ -z "$(sb sh -c 'cat /run/npte/netns/* | grep "^nsid=" | sort | uniq -d')" ]
+}

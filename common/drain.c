@@ -101,8 +101,10 @@ int nsid_assign(struct ctx *c, int nsfd, int32_t *id)
 	rc = ctx_host(c, &host);
 	if (rc < 0)
 		return rc;
-	for (int tries = 0; tries < 64; tries++) {
-		/* the lowest id of the range that nobody has */
+	for (;;) {
+		int32_t have;
+
+		/* the lowest id of the range, from k on, that nobody has */
 		while (i < ntaken && taken[i] < k)
 			i++;
 		while (i < ntaken && taken[i] == k) {
@@ -112,14 +114,27 @@ int nsid_assign(struct ctx *c, int nsfd, int32_t *id)
 		if (k < NSID_BASE) /* wrapped: the range is full */
 			return -ENOSPC;
 		rc = knl_nsid_set(host, nsfd, k, ext, sizeof ext);
+		if (rc != -EEXIST) {
+			if (rc == 0) {
+				taken_add(k);
+				*id = k;
+			}
+			return rc;
+		}
+		/*
+		 * EEXIST: the id is still reserved by a namespace being torn down
+		 * (the dump leaves those out), or given meanwhile by a root tool:
+		 * the next one. Unless the namespace itself has an id already.
+		 */
+		if (knl_nsid_of(host, nsfd, &have) == 0 && have >= 0) {
+			if (have < NSID_BASE)
+				return -EEXIST;
+			*id = have;
+			return 0;
+		}
 		taken_add(k);
-		if (rc == -EEXIST) /* given a moment ago by a root tool: the next one */
-			continue;
-		if (rc == 0)
-			*id = k;
-		return rc;
+		k++;
 	}
-	return -EEXIST;
 }
 
 int nsid_get(struct ctx *c, int nsfd, int32_t *id)
