@@ -86,11 +86,6 @@ static int run_dir_shared(struct err *e)
 	return rc;
 }
 
-int netns_prepare(struct err *e)
-{
-	return run_dir_shared(e);
-}
-
 /* The namespace we started in, opened once: every setns back goes to it. */
 static int home(void)
 {

@@ -24,20 +24,15 @@ struct nsid {
 };
 
 /*
- * Make /run/netns a shared mount point (as iproute2 does), never waiting on
- * the flock any user can hold on it. netns_add does this itself; calling it
- * first keeps that work out of a transaction.
- */
-int netns_prepare(struct err *e);
-
-/*
- * Create /run/netns/NAME: an O_EXCL placeholder, unshare(CLONE_NEWNET) and a
- * bind mount of the new namespace, then back to the original namespace.
- * made() is called as soon as the placeholder exists and again when the
- * namespace's cookie is known (before it is mounted, so before anyone else
- * can open it: the second call may give it its id), so that a kill at any
- * point leaves a record of exactly what this call made. A non-zero return
- * from made() (an exit code, e set) stops it; nothing stays made.
+ * Create /run/netns/NAME: a placeholder made under a temporary name and
+ * linked to NAME (never over anything), unshare(CLONE_NEWNET) and a bind
+ * mount of the new namespace, then back to the original namespace. made()
+ * is called as soon as the placeholder exists and again, from inside the new
+ * namespace, when its cookie is known and before it is mounted (the second
+ * call gives it its id; note that others can already hold it then, through
+ * /proc/PID/net of this process), so that a kill at any point leaves a
+ * record of exactly what this call made. A non-zero return from made() (an
+ * exit code, e set) stops it; nothing stays made.
  */
 int netns_add(const char *name, struct err *e, int (*made)(void *, const struct nsid *), void *arg);
 /* The name a placeholder has before it is linked to its own (not a valid
