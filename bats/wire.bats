@@ -16,8 +16,12 @@ setup() {
 	command -v strace >/dev/null || skip "needs strace"
 	command -v tc >/dev/null || skip "needs tc (iproute2)"
 	[ -x "$FAULT/npte-netem" ] || skip "fault build missing (make tests)"
-	# tc's data directory as the build chose it (make check passes it on)
-	TC_LIB_DIR=${TC_LIB_DIR:-/usr/lib/$(cc -print-multiarch 2>/dev/null)/tc}
+	# tc's data directory as the build chose it (make check passes it on);
+	# otherwise the one iproute2 installed (the VM image has no compiler to ask)
+	if [ -z "${TC_LIB_DIR:-}" ]; then
+		TC_LIB_DIR=/usr/lib/$(cc -print-multiarch 2>/dev/null || true)/tc
+		[ -d "$TC_LIB_DIR" ] || TC_LIB_DIR=$(dirname "$(ls /usr/lib/*/tc/normal.dist /usr/lib/tc/normal.dist 2>/dev/null | head -n 1)")
+	fi
 	sb sh -c 'npte-netns create a b && npte-veth add a b' >/dev/null
 }
 
