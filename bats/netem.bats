@@ -70,7 +70,7 @@ golden() {
 		--limit 0
 		--limit 99999999999
 		--limit 1e3
-		--rate 0mbit
+		--rate 7bit
 		--rate 10qbit
 		--rate '10mbit 32 48 5 6'
 		--slot nonsense

@@ -94,7 +94,7 @@ static int probe_qdisc(struct knl *nl, enum probe p, char *ext, size_t n)
 	static union { struct nlmsghdr h; char b[NL_BUF]; } req;
 	struct qdisc_new q = {.flags = NLM_F_CREATE | NLM_F_REPLACE, .ifindex = 1, .handle = 0x10000,
 			      .parent = TC_H_ROOT};
-	struct netem_spec s = {.qopt = {.limit = 1000}};
+	static struct netem_spec s;
 	struct tbf_spec tb;
 	struct nlmsghdr *h;
 	char why[160];
@@ -105,7 +105,7 @@ static int probe_qdisc(struct knl *nl, enum probe p, char *ext, size_t n)
 			return -EINVAL;
 		q.kind = QK_TBF, q.tbf = &tb;
 	} else if (p == P_NETEM) {
-		if (!netem_delay(&s, "1ms", why, sizeof why, shape_tick_in_usec()))
+		if (!netem_parse_str(&s, "delay 1ms", shape_tick_in_usec(), why, sizeof why))
 			return -EINVAL;
 		q.kind = QK_NETEM, q.netem = &s;
 	} else {

@@ -236,15 +236,11 @@ static struct qdisc_child child[2];
 /* A profile direction into the same spec npte-netem apply would build. */
 static void direction(const struct link_dir *d, int i)
 {
-	char why[160];
-	bool ok = true;
+	char why[160] = "", words[SHAPE_WORDS_LEN] = "";
+	double tick = shape_tick_in_usec();
+	bool ok = profile_words(d, words, sizeof words, tick, why, sizeof why) &&
+		  netem_parse_str(&spec[i], words, tick, why, sizeof why);
 
-	memset(&spec[i], 0, sizeof spec[i]);
-	spec[i].qopt.limit = 1000;
-	ok &= !d->delay || netem_delay(&spec[i], d->delay, why, sizeof why, shape_tick_in_usec());
-	ok &= !d->loss || netem_loss(&spec[i], d->loss, why, sizeof why);
-	ok &= !d->limit || netem_limit(&spec[i], d->limit, why, sizeof why);
-	ok &= !d->rate || netem_rate(&spec[i], d->rate, why, sizeof why);
 	if (d->child) {
 		snprintf(child[i].kind, sizeof child[i].kind, "%s", d->child);
 		snprintf(child[i].rate, sizeof child[i].rate, "%s", d->child_rate);

@@ -14,11 +14,15 @@
 #include "shquote.h"
 
 #define USAGE \
-	"usage: npte-netem apply [-n] [--wait S] NS IFACE [--delay D] [--loss L] [--limit N]\n" \
-	"                        [--rate R] [--slot S] [--child tbf|cake --child-rate RATE]\n" \
+	"usage: npte-netem apply [-n] [--wait S] NS IFACE [WORDS...] [--delay D] [--loss L]\n" \
+	"                        [--limit N] [--rate R] [--slot S] [--duplicate P] [--corrupt P]\n" \
+	"                        [--reorder P] [--ecn] [--child tbf|cake --child-rate RATE]\n" \
+	"       npte-netem tbf [-n] [--wait S] NS IFACE WORDS...\n" \
+	"       npte-netem change [-n] [--wait S] NS IFACE WORDS...\n" \
 	"       npte-netem rate [-n] [--wait S] NS IFACE RATE [--burst SIZE] [--latency T]\n" \
 	"       npte-netem clear [-n] [--wait S] NS IFACE\n" \
-	"       npte-netem -h | --help | --version\n"
+	"       npte-netem -h | --help | --version\n" \
+	"WORDS are tc-netem(8)'s (apply, change) or tc-tbf(8)'s (tbf, change) words.\n"
 
 static const int caps_all[] = {
 	CAP_SYS_ADMIN, /* setns(2) to open a netlink socket inside the namespace */
@@ -26,39 +30,63 @@ static const int caps_all[] = {
 	-1,
 };
 
-static struct netem_spec netem = {.qopt = {.limit = 1000}};
+static struct netem_spec netem;
 static struct tbf_spec tbf, child_tbf;
 static struct qdisc_child child;
 
-static void knob(const char *verb, const struct opts *o, int id, const char *flag,
-		 bool (*parse)(struct netem_spec *, const char *, char *, size_t))
-{
-	char why[160];
+/* Each option is a spelling of one tc clause, after the words. */
+static const struct { int id; enum netem_kw kw; } flags[] = {
+	{O_DELAY, NK_DELAY}, {O_LOSS, NK_LOSS}, {O_LIMIT, NK_LIMIT}, {O_RATE, NK_RATE},
+	{O_SLOT, NK_SLOT}, {O_DUPLICATE, NK_DUPLICATE}, {O_CORRUPT, NK_CORRUPT},
+	{O_REORDER, NK_REORDER}, {O_ECN, NK_ECN},
+};
 
-	if (o->set[id] && !parse(&netem, o->val[id], why, sizeof why))
-		die(EXIT_USAGE, "%s: invalid %s '%s': %s", verb, flag, disp(o->val[id]), why);
+/* The words after IFACE, then each option's clause, as netem words into
+ * netem; false with the reason (naming the option or the words) in why. */
+static bool netem_words(const struct opts *o, char *why, size_t n)
+{
+	char words[SHAPE_WORDS_LEN] = "", fwhy[160];
+	double tick = shape_tick_in_usec();
+
+	if (o->npos - 2 > SHAPE_WORDS_MAX)
+		return snprintf(why, n, "too many words"), false;
+	for (int i = 2; i < o->npos; i++) {
+		size_t len = strlen(words);
+
+		if (!o->pos[i][0] || strpbrk(o->pos[i], " \t"))
+			return snprintf(why, n, "one word per argument: '%s'", disp(o->pos[i])), false;
+		if (strlen(o->pos[i]) + len + 2 > sizeof words)
+			return snprintf(why, n, "words too long"), false;
+		snprintf(words + len, sizeof words - len, "%s%s", len ? " " : "", o->pos[i]);
+	}
+	for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
+		int id = flags[k].id;
+
+		if (o->set[id] && !netem_flag(words, sizeof words, flags[k].kw, o->val[id], tick, fwhy, sizeof fwhy))
+			return snprintf(why, n, "--%s '%s': %s", netem_kw_name[flags[k].kw],
+					o->val[id] ? disp(o->val[id]) : "", fwhy), false;
+	}
+	return netem_parse_str(&netem, words, tick, why, n);
 }
 
-static bool delay_knob(struct netem_spec *s, const char *v, char *why, size_t n)
+static bool any_flag(const struct opts *o)
 {
-	return netem_delay(s, v, why, n, shape_tick_in_usec());
+	for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+		if (o->set[flags[k].id])
+			return true;
+	return false;
 }
 
 static int cmd_apply(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname;
-	char why[160];
+	char why[300];
 
-	cli_npos("apply", o, 2, 2);
+	cli_npos("apply", o, 2, ARGS_POS_MAX);
 	ns = cli_netns("apply", o->pos[0]);
 	ifname = cli_ifname("apply", o->pos[1]);
-	knob("apply", o, O_DELAY, "--delay", delay_knob);
-	knob("apply", o, O_LOSS, "--loss", netem_loss);
-	knob("apply", o, O_LIMIT, "--limit", netem_limit);
-	knob("apply", o, O_RATE, "--rate", netem_rate);
-	knob("apply", o, O_SLOT, "--slot", netem_slot);
-	if (!netem_check(&netem, why, sizeof why))
-		die(EXIT_USAGE, "apply: %s", why);
+	if (!netem_words(o, why, sizeof why))
+		die(EXIT_USAGE, "apply: invalid netem words: %s", why);
 	if (o->set[O_CHILD]) {
 		const char *k = o->val[O_CHILD];
 
@@ -66,6 +94,8 @@ static int cmd_apply(struct cli *cl, struct opts *o)
 			die(EXIT_USAGE, "apply: invalid --child '%s': must be tbf or cake", disp(k));
 		if (!o->set[O_CHILD_RATE])
 			die(EXIT_USAGE, "apply: --child %s needs --child-rate RATE", k);
+		if (strlen(o->val[O_CHILD_RATE]) >= sizeof child.rate)
+			die(EXIT_USAGE, "apply: invalid --child-rate '%s': too long", disp(o->val[O_CHILD_RATE]));
 		snprintf(child.kind, sizeof child.kind, "%s", k);
 		if (strcmp(k, "tbf") == 0) {
 			if (!tbf_parse(&child_tbf, o->val[O_CHILD_RATE], NULL, NULL, why, sizeof why))
@@ -79,12 +109,57 @@ static int cmd_apply(struct cli *cl, struct opts *o)
 	} else if (o->set[O_CHILD_RATE]) {
 		die(EXIT_USAGE, "apply: --child-rate needs --child");
 	}
-	if (!o->set[O_DELAY] && !o->set[O_LOSS] && !o->set[O_LIMIT] && !o->set[O_RATE] &&
-	    !o->set[O_SLOT] && !o->set[O_CHILD])
-		die(EXIT_USAGE, "apply: give at least one of --delay, --loss, --limit, --rate, --slot, --child");
 	plan_guard_owned(cl->plan, "apply", ns, 0);
 	plan_netem(cl->plan, ns, ifname, &netem, o->set[O_CHILD] ? &child : NULL);
 	return cli_run(cl, "apply", o);
+}
+
+/* The words after IFACE as tbf words. */
+static bool tbf_words(const struct opts *o, char *why, size_t n)
+{
+	if (o->npos - 2 > SHAPE_WORDS_MAX) {
+		snprintf(why, n, "too many words");
+		return false;
+	}
+	return tbf_parse_words(&tbf, o->npos - 2, (char *const *)o->pos + 2, why, n);
+}
+
+static int cmd_tbf(struct cli *cl, struct opts *o)
+{
+	const char *ns, *ifname;
+	char why[200];
+
+	cli_npos("tbf", o, 3, ARGS_POS_MAX);
+	ns = cli_netns("tbf", o->pos[0]);
+	ifname = cli_ifname("tbf", o->pos[1]);
+	if (!tbf_words(o, why, sizeof why))
+		die(EXIT_USAGE, "tbf: invalid tbf words: %s", why);
+	plan_guard_owned(cl->plan, "tbf", ns, 0);
+	plan_tbf(cl->plan, ns, ifname, &tbf);
+	return cli_run(cl, "tbf", o);
+}
+
+/* The words say which: tbf's always name a burst, which netem has no word for. */
+static int cmd_change(struct cli *cl, struct opts *o)
+{
+	const char *ns, *ifname;
+	char why[300], twhy[200];
+	enum qkind kind = QK_NETEM;
+
+	cli_npos("change", o, 2, ARGS_POS_MAX);
+	ns = cli_netns("change", o->pos[0]);
+	ifname = cli_ifname("change", o->pos[1]);
+	if (o->set[O_CHILD] || o->set[O_CHILD_RATE])
+		die(EXIT_USAGE, "change: --child: a change keeps the root's children as they are");
+	if (!netem_words(o, why, sizeof why)) {
+		if (any_flag(o) || !tbf_words(o, twhy, sizeof twhy))
+			die(EXIT_USAGE, "change: invalid words: as netem words: %s%s%s", why,
+			    any_flag(o) ? "" : "; as tbf words: ", any_flag(o) ? "" : twhy);
+		kind = QK_TBF;
+	}
+	plan_guard_owned(cl->plan, "change", ns, 0);
+	plan_qdisc_change(cl->plan, ns, ifname, kind, &netem, &tbf);
+	return cli_run(cl, "change", o);
 }
 
 static int cmd_rate(struct cli *cl, struct opts *o)
@@ -117,6 +192,8 @@ static int cmd_clear(struct cli *cl, struct opts *o)
 
 static const struct verb verbs[] = {
 	{"apply", cmd_apply, spec_netem_apply},
+	{"tbf", cmd_tbf, spec_netem_tbf},
+	{"change", cmd_change, spec_netem_apply},
 	{"rate", cmd_rate, spec_netem_rate},
 	{"clear", cmd_clear, spec_mutate},
 	{NULL, NULL, NULL},

@@ -53,7 +53,8 @@ bool args_parse(struct opts *o, int argc, char **argv, const struct optspec *spe
 		const struct optspec *sp;
 		const char *val = NULL;
 
-		if (opts_done || w[0] != '-' || w[1] == '\0') {
+		/* "-20" is a word (a tc overhead), never an option: none starts with a digit */
+		if (opts_done || w[0] != '-' || w[1] == '\0' || (w[1] >= '0' && w[1] <= '9')) {
 			if (o->npos >= ARGS_POS_MAX)
 				return bad(why, n, "too many arguments", w);
 			o->pos[o->npos++] = w;

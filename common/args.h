@@ -1,7 +1,8 @@
 /*
  * Strict argument parsing: long options match exactly (no abbreviations),
  * "--name=value" and "--name value" both work, short options stand alone
- * ("-n", never "-nx"), unknown options are errors, and "--" ends options.
+ * ("-n", never "-nx"), unknown options are errors, "--" ends options, and a
+ * word of "-" and a digit ("-20", a tc overhead) is an argument.
  */
 #ifndef NPTE_ARGS_H
 #define NPTE_ARGS_H

@@ -29,26 +29,39 @@ static int dev_of(struct ctx *c, const struct op *op, struct nshandle **h)
 struct root_q {
 	int idx;
 	uint32_t handle;
+	char kind[16];
 };
 
 static int root_cb(const struct nlmsghdr *h, void *data)
 {
 	struct root_q *q = data;
 	const struct tcmsg *t = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
 
-	if (h->nlmsg_type == RTM_NEWQDISC && t->tcm_ifindex == q->idx && t->tcm_parent == TC_H_ROOT)
-		q->handle = t->tcm_handle;
+	if (h->nlmsg_type != RTM_NEWQDISC || t->tcm_ifindex != q->idx || t->tcm_parent != TC_H_ROOT)
+		return 0;
+	q->handle = t->tcm_handle;
+	mnl_attr_for_each(a, h, sizeof *t)
+		if (mnl_attr_get_type(a) == TCA_KIND && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(q->kind, sizeof q->kind, "%s", mnl_attr_get_str(a));
 	return 0;
 }
 
-/* The handle of the root qdisc on idx now (0 for the kernel's default). */
-static int root_handle(struct knl *nl, int idx, uint32_t *handle)
+/* The handle of the root qdisc on idx now (0 for the kernel's default), and its kind. */
+static int root_read(struct knl *nl, int idx, uint32_t *handle, char *kind, size_t kn)
 {
 	struct root_q q = {.idx = idx};
 	int rc = knl_request(nl, rtreq_qdisc_dump(nl, req.b), root_cb, &q, NULL, 0);
 
 	*handle = q.handle;
+	if (kind)
+		snprintf(kind, kn, "%s", q.kind);
 	return rc < 0 ? rc : 0;
+}
+
+static int root_handle(struct knl *nl, int idx, uint32_t *handle)
+{
+	return root_read(nl, idx, handle, NULL, 0);
 }
 
 /* The major the new root takes: whichever of 1 and 2 the current root is not. */
@@ -167,11 +180,12 @@ static void tc_prefix(FILE *f, const struct op *op)
 
 static void words(FILE *f, const char *flag, const char *v)
 {
-	char buf[256], *save = NULL;
+	char buf[SHAPE_WORDS_LEN], *save = NULL;
 
 	if (!v[0])
 		return;
-	fprintf(f, " %s", flag);
+	if (flag)
+		fprintf(f, " %s", flag);
 	snprintf(buf, sizeof buf, "%s", v);
 	for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 		fputc(' ', f);
@@ -179,12 +193,10 @@ static void words(FILE *f, const char *flag, const char *v)
 	}
 }
 
-static void tbf_words(FILE *f, const struct tbf_spec *t)
+static void kind_words(FILE *f, enum qkind kind, const struct netem_spec *ne, const struct tbf_spec *t)
 {
-	fputs(" tbf", f);
-	words(f, "rate", t->rate);
-	words(f, "burst", t->burst);
-	words(f, "latency", t->latency);
+	fputs(kind == QK_NETEM ? " netem" : " tbf", f);
+	words(f, NULL, kind == QK_NETEM ? ne->words : t->words);
 }
 
 static void del_cmd(FILE *f, const struct op *op)
@@ -214,16 +226,7 @@ static void root_render(FILE *f, const struct op *op, const struct ctx *c, bool 
 	fputs(" replace dev ", f);
 	sh_quote(f, op->u.qdisc.ifname);
 	fputs(" root handle \"$npte_h\":", f);
-	if (r->kind == QK_NETEM) {
-		fputs(" netem", f);
-		words(f, "delay", r->q.netem.delay);
-		words(f, "loss", r->q.netem.loss);
-		words(f, "limit", r->q.netem.limit);
-		words(f, "rate", r->q.netem.rate);
-		words(f, "slot", r->q.netem.slot);
-	} else {
-		tbf_words(f, &r->q.tbf);
-	}
+	kind_words(f, r->kind, &r->q.netem, &r->q.tbf);
 	fputc('\n', f);
 	if (r->has_child) {
 		tc_prefix(f, op);
@@ -234,7 +237,7 @@ static void root_render(FILE *f, const struct op *op, const struct ctx *c, bool 
 			fputs(" cake", f);
 			words(f, "bandwidth", r->child.rate);
 		} else {
-			tbf_words(f, &r->child.tbf);
+			kind_words(f, QK_TBF, NULL, &r->child.tbf);
 		}
 		fputc('\n', f);
 	}
@@ -251,27 +254,47 @@ static void clear_render(FILE *f, const struct op *op, const struct ctx *c, bool
 }
 
 /*
- * The journal form: IFNAME;KIND;the words as given (netem: delay;loss;limit;
- * rate;slot, tbf: rate;burst;latency);child;child rate. Loaded back through
- * the same grammar as the command line, so nothing unvalidated comes back.
+ * The journal form: IFNAME;KIND;WORDS;CHILD;CHILD RATE (WORDS: the netem or
+ * tbf words as given, blank-separated). Loaded back through the same grammar
+ * as the command line, so nothing unvalidated comes back. Journals of the
+ * version before keep netem's five flag values (delay;loss;limit;rate;slot)
+ * or tbf's three (rate;burst;latency) in separate fields: read as words too.
  */
 static int root_save(const struct op *op, char *buf, size_t n)
 {
 	const struct qdisc_args *r = &op->u.qdisc;
 	const char *ck = r->has_child ? r->child.kind : "-", *cr = r->has_child ? r->child.rate : "-";
-	int len = r->kind == QK_NETEM
-			  ? snprintf(buf, n, "%s;netem;%s;%s;%s;%s;%s;%s;%s", r->ifname, r->q.netem.delay,
-				     r->q.netem.loss, r->q.netem.limit, r->q.netem.rate, r->q.netem.slot, ck, cr)
-			  : snprintf(buf, n, "%s;tbf;%s;%s;%s;%s;%s", r->ifname, r->q.tbf.rate, r->q.tbf.burst,
-				     r->q.tbf.latency, ck, cr);
+	int len = snprintf(buf, n, "%s;%s;%s;%s;%s", r->ifname, r->kind == QK_NETEM ? "netem" : "tbf",
+			   r->kind == QK_NETEM ? r->q.netem.words : r->q.tbf.words, ck, cr);
 
 	return len < 0 || (size_t)len >= n || strpbrk(buf, "|\n") ? -EINVAL : 0;
 }
 
+/* The words of an older journal's separate fields: "KW VALUE" for each set one. */
+static bool old_words(char *dst, size_t cap, char *const *f, const char *const *kw, int k)
+{
+	size_t len = 0;
+
+	dst[0] = '\0';
+	for (int i = 0; i < k; i++) {
+		int w;
+
+		if (!f[i][0])
+			continue;
+		w = snprintf(dst + len, cap - len, "%s%s %s", len ? " " : "", kw[i], f[i]);
+		if (w < 0 || (size_t)w >= cap - len)
+			return false;
+		len += (size_t)w;
+	}
+	return true;
+}
+
 static int root_load(struct op *op, const char *s)
 {
+	static const char *const nkw[] = {"delay", "loss", "limit", "rate", "slot"};
+	static const char *const tkw[] = {"rate", "burst", "latency"};
 	struct qdisc_args *r = &op->u.qdisc;
-	char buf[1024], *f[10] = {0}, why[160];
+	char buf[2048], *f[10] = {0}, why[160], w[SHAPE_WORDS_LEN];
 	int nf = 0;
 
 	if (strlen(s) >= sizeof buf)
@@ -287,20 +310,15 @@ static int root_load(struct op *op, const char *s)
 	if (nf < 2 || !valid_ifname(f[0], NULL, 0))
 		return -EINVAL;
 	snprintf(r->ifname, sizeof r->ifname, "%s", f[0]);
-	if (strcmp(f[1], "netem") == 0 && nf == 9) {
-		struct netem_spec *ne = &r->q.netem;
-
+	if (strcmp(f[1], "netem") == 0 && (nf == 5 || nf == 9)) {
 		r->kind = QK_NETEM;
-		ne->qopt.limit = 1000;
-		if ((f[2][0] && !netem_delay(ne, f[2], why, sizeof why, shape_tick_in_usec())) ||
-		    (f[3][0] && !netem_loss(ne, f[3], why, sizeof why)) ||
-		    (f[4][0] && !netem_limit(ne, f[4], why, sizeof why)) ||
-		    (f[5][0] && !netem_rate(ne, f[5], why, sizeof why)) ||
-		    (f[6][0] && !netem_slot(ne, f[6], why, sizeof why)) || !netem_check(ne, why, sizeof why))
+		if ((nf == 9 && !old_words(w, sizeof w, f + 2, nkw, 5)) ||
+		    !netem_parse_str(&r->q.netem, nf == 9 ? w : f[2], shape_tick_in_usec(), why, sizeof why))
 			return -EINVAL;
-	} else if (strcmp(f[1], "tbf") == 0 && nf == 7) {
+	} else if (strcmp(f[1], "tbf") == 0 && (nf == 5 || nf == 7)) {
 		r->kind = QK_TBF;
-		if (!tbf_parse(&r->q.tbf, f[2], f[3][0] ? f[3] : NULL, f[4][0] ? f[4] : NULL, why, sizeof why))
+		if ((nf == 7 && !old_words(w, sizeof w, f + 2, tkw, 3)) ||
+		    !tbf_parse_str(&r->q.tbf, nf == 7 ? w : f[2], why, sizeof why))
 			return -EINVAL;
 	} else {
 		return -EINVAL;
@@ -328,6 +346,75 @@ const struct op_type root_op = {
 
 const struct op_type clear_op = {
 	.name = "qdisc clear", .apply = clear_apply, .render = clear_render,
+};
+
+/*
+ * Change the root in place: RTM_NEWQDISC without NLM_F_CREATE, parent root,
+ * no handle, as `tc qdisc change dev IF root KIND WORDS` sends it. The kernel
+ * keeps the qdisc, its handle and its queue, and takes the new options (those
+ * tc leaves out keep their old values, as with tc). Only over a root of the
+ * same kind: anything else is refused before a byte is sent.
+ */
+static int change_apply(struct ctx *c, const struct op *op, bool undo)
+{
+	const struct qdisc_args *r = &op->u.qdisc;
+	const char *want = r->kind == QK_NETEM ? "netem" : "tbf";
+	struct nshandle *h;
+	struct nlmsghdr *m;
+	uint32_t handle;
+	char ext[256], kind[16];
+	int idx = dev_of(c, op, &h), rc;
+
+	(void)undo;
+	if (idx < 0)
+		return c->err.code;
+	rc = root_read(&h->nl, idx, &handle, kind, sizeof kind);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, r->ifname);
+	if (!handle || strcmp(kind, want) != 0)
+		return err_set(&c->err, EXIT_USAGE, "%s: %s: the root qdisc is not %s (it is %s): nothing to change",
+			       op->ns, r->ifname, want, handle ? disp(kind) : "the default");
+	rc = rtreq_qdisc_new(&h->nl, req.b, sizeof req.b,
+			    &(struct qdisc_new){.flags = 0, .ifindex = idx, .handle = 0, .parent = TC_H_ROOT,
+						.kind = r->kind, .netem = &r->q.netem, .tbf = &r->q.tbf},
+			    &m);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: build request", op->ns, r->ifname);
+	rc = knl_talk(&h->nl, m, ext, sizeof ext);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: change %s%s%s", op->ns, r->ifname, want,
+			       ext[0] ? ": " : "", ext);
+	return 0;
+}
+
+static void change_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+{
+	const struct qdisc_args *r = &op->u.qdisc;
+	const char *want = r->kind == QK_NETEM ? "netem" : "tbf";
+	char msg[160], pat[32];
+
+	(void)c, (void)undo;
+	snprintf(msg, sizeof msg, "%s: change: %s: %s: the root qdisc is not %s: nothing to change", prog,
+		 op->ns, r->ifname, want);
+	snprintf(pat, sizeof pat, "^qdisc %s [0-9a-f]*: root ", want);
+	tc_prefix(f, op);
+	fputs(" show dev ", f);
+	sh_quote(f, r->ifname);
+	fputs(" root | grep -q ", f);
+	sh_quote(f, pat);
+	fputs(" || { echo ", f);
+	sh_quote(f, msg);
+	fputs(" >&2; exit 2; }\n", f);
+	tc_prefix(f, op);
+	fputs(" change dev ", f);
+	sh_quote(f, r->ifname);
+	fputs(" root", f);
+	kind_words(f, r->kind, &r->q.netem, &r->q.tbf);
+	fputc('\n', f);
+}
+
+const struct op_type change_op = {
+	.name = "qdisc change", .apply = change_apply, .render = change_render,
 };
 
 static struct op *qop(struct plan *p, const struct op_type *t, const char *ns, const char *ifname)
@@ -362,4 +449,16 @@ void plan_tbf(struct plan *p, const char *ns, const char *ifname, const struct t
 void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname)
 {
 	qop(p, &clear_op, ns, ifname);
+}
+
+void plan_qdisc_change(struct plan *p, const char *ns, const char *ifname, enum qkind kind,
+		       const struct netem_spec *ne, const struct tbf_spec *t)
+{
+	struct qdisc_args *r = &qop(p, &change_op, ns, ifname)->u.qdisc;
+
+	r->kind = kind;
+	if (kind == QK_NETEM)
+		r->q.netem = *ne;
+	else
+		r->q.tbf = *t;
 }

@@ -22,6 +22,13 @@ enum {
 	O_CHILD_RATE,
 	O_BURST,           /* npte-netem rate */
 	O_LATENCY,
+	O_DUPLICATE,       /* npte-netem apply: the knobs tc-netem(8) adds */
+	O_CORRUPT,
+	O_REORDER,
+	O_ECN,
+	O_DOWN,            /* npte-lab netem */
+	O_UP,
+	O_SHOW,
 	O_ENV,             /* npte-run */
 	O_SUDOERS,         /* npte-doctor */
 };
@@ -36,8 +43,12 @@ static const struct optspec spec_netem_apply[] = {
 	{"delay", 0, true, false, O_DELAY}, {"loss", 0, true, false, O_LOSS},
 	{"limit", 0, true, false, O_LIMIT}, {"rate", 0, true, false, O_RATE},
 	{"slot", 0, true, false, O_SLOT}, {"child", 0, true, false, O_CHILD},
-	{"child-rate", 0, true, false, O_CHILD_RATE}, OPT_END,
+	{"child-rate", 0, true, false, O_CHILD_RATE}, {"duplicate", 0, true, false, O_DUPLICATE},
+	{"corrupt", 0, true, false, O_CORRUPT}, {"reorder", 0, true, false, O_REORDER},
+	{"ecn", 0, false, false, O_ECN}, OPT_END,
 };
+/* npte-netem tbf: words only */
+#define spec_netem_tbf spec_mutate
 static const struct optspec spec_netem_rate[] = {
 	OPT_DRYRUN, OPT_HELP, OPT_WAIT,
 	{"burst", 0, true, false, O_BURST}, {"latency", 0, true, false, O_LATENCY}, OPT_END,
@@ -46,7 +57,9 @@ static const struct optspec spec_netem_rate[] = {
 #define OPT_PREFIX {"prefix", 0, true, false, O_PREFIX}
 static const struct optspec spec_lab_netem[] = {
 	OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX,
-	{"profile", 0, true, false, O_PROFILE}, {"list", 0, false, false, O_LIST}, OPT_END,
+	{"profile", 0, true, false, O_PROFILE}, {"list", 0, false, false, O_LIST},
+	{"down", 0, true, false, O_DOWN}, {"up", 0, true, false, O_UP}, {"show", 0, false, false, O_SHOW},
+	OPT_JSON, OPT_END,
 };
 static const struct optspec spec_lab_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_END};
 static const struct optspec spec_lab_read[] = {OPT_JSON, OPT_HELP, OPT_PREFIX, OPT_END};

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "profiles.h"
+#include "shape.h"
 
 const char *const lab_role[LAB_NROLES] = {"client", "router", "server"};
 
@@ -66,4 +67,17 @@ bool profile_dir_ok(const struct link_dir *d, char *why, size_t n)
 	if (bad)
 		snprintf(why, n, "%s", bad);
 	return !bad;
+}
+
+bool profile_words(const struct link_dir *d, char *buf, size_t cap, double tick, char *why, size_t n)
+{
+	const struct { const char *v; enum netem_kw kw; } k[] = {
+		{d->delay, NK_DELAY}, {d->loss, NK_LOSS}, {d->limit, NK_LIMIT}, {d->rate, NK_RATE},
+	};
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+		if (k[i].v && !netem_flag(buf, cap, k[i].kw, k[i].v, tick, why, n))
+			return false;
+	return true;
 }

@@ -34,4 +34,7 @@ const struct profile *profile_find(const char *name);
  */
 bool profile_dir_ok(const struct link_dir *d, char *why, size_t n);
 
+/* A direction's netem knobs as netem words ("delay 25ms limit 2500 rate 30mbit"). */
+bool profile_words(const struct link_dir *d, char *buf, size_t cap, double tick, char *why, size_t n);
+
 #endif

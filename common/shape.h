@@ -1,8 +1,9 @@
 /*
- * Traffic shaping values: the netem knob grammar (tc's words, validated more
- * tightly than tc), tbf and cake. Conversions follow iproute2 6.1 exactly
- * (tc/q_netem.c, q_tbf.c, tc_core.c), so the options tcenc.h builds from them
- * equal the ones `tc` sends for the rendered line.
+ * Traffic shaping values: tc-netem(8) and tc-tbf(8) words, parsed the way
+ * iproute2 6.1 parses them (tc/q_netem.c, q_tbf.c, tc_util.c, lib/utils.c:
+ * keyword prefixes, bare units, the same rounding), with tighter bounds where
+ * a value would pin kernel memory or make no sense. tcenc.h builds from the
+ * result the very request `tc` sends for the same words.
  */
 #ifndef NPTE_SHAPE_H
 #define NPTE_SHAPE_H
@@ -14,22 +15,38 @@
 #include <linux/pkt_sched.h>
 
 /* Ceilings (documented in npte-netem(8)). */
-#define SHAPE_TIME_MAX_US 60000000ULL   /* delays, jitter, slots: 60 s */
+#define SHAPE_TIME_MAX_US 60000000ULL   /* delays, jitter, slots, tbf latency: 60 s */
 #define SHAPE_LIMIT_MAX 1000000U        /* netem queue: packets */
 #define SHAPE_RATE_MAX 50000000000ULL   /* 400 Gbit/s, in bytes/s */
-#define SHAPE_BURST_MAX (64U << 20)     /* tbf bucket: 64 MiB */
+#define SHAPE_BURST_MAX (64U << 20)     /* tbf buckets (burst, mtu): 64 MiB */
+#define SHAPE_QUEUE_MAX (1U << 30)      /* tbf queue (limit, given or computed): 1 GiB */
+#define SHAPE_GAP_MAX 1000000U
+#define SHAPE_SLOT_PACKETS_MAX 1000000
+#define SHAPE_SLOT_BYTES_MAX (1U << 30)
+#define SHAPE_OVERHEAD_MAX 65535
+
+/* The words of one qdisc, as given and validated: blank-separated, each
+ * [A-Za-z0-9.%/-], rendered into the dry-run and the journal as they are. */
+#define SHAPE_WORDS_LEN 512
+#define SHAPE_WORDS_MAX 64
 
 /* The qdiscs npte makes. */
 enum qkind { QK_NETEM, QK_TBF, QK_CAKE };
 
+/* netem's keywords, in the order tc tries them (a bit each in netem_spec.seen). */
+enum netem_kw {
+	NK_LIMIT, NK_DELAY, NK_LOSS, NK_ECN, NK_REORDER, NK_CORRUPT, NK_GAP, NK_DUPLICATE, NK_DIST,
+	NK_RATE, NK_SLOT, NK_COUNT
+};
+
 struct netem_spec {
-	/* the words as given, re-rendered for tc (each already validated) */
-	char delay[128], loss[128], limit[16], rate[96], slot[128];
+	char words[SHAPE_WORDS_LEN];
+	unsigned seen; /* 1 << netem_kw of each keyword given */
 	struct tc_netem_qopt qopt;
 	struct tc_netem_corr corr;
-	bool has_corr;
-	uint64_t latency_ns, jitter_ns; /* also sent as LATENCY64 / JITTER64 */
-	bool has_delay;
+	struct tc_netem_reorder reorder;
+	struct tc_netem_corrupt corrupt;
+	bool has_corr, has_reorder, has_corrupt, ecn;
 	char dist[16];
 	unsigned loss_model; /* 0, NETEM_LOSS_GI, NETEM_LOSS_GE */
 	struct tc_netem_gimodel gi;
@@ -43,32 +60,42 @@ struct netem_spec {
 };
 
 struct tbf_spec {
-	char rate[32], burst[32], latency[32];
-	uint64_t rate64;     /* bytes/s */
-	unsigned burst_b;    /* bytes */
-	unsigned latency_us;
+	char words[SHAPE_WORDS_LEN];
+	uint64_t rate64, prate64; /* bytes/s */
+	unsigned buffer, mtu, mpu, limit, latency_us;
+	int rcell_log, pcell_log; /* -1: tc's default */
+	uint16_t overhead;
+	unsigned linklayer;
 };
 
 /* psched ticks per microsecond, from /proc/net/psched as tc computes it
  * (15.625 on current kernels); tests pass their own. */
 double shape_tick_in_usec(void);
 
-/* Each parser takes the whole flag value ("25ms 5ms 25% distribution normal"),
- * fills its part of *s and returns true, or false with a reason in why. */
-bool netem_delay(struct netem_spec *s, const char *v, char *why, size_t n, double tick);
-bool netem_loss(struct netem_spec *s, const char *v, char *why, size_t n);
-bool netem_limit(struct netem_spec *s, const char *v, char *why, size_t n);
-bool netem_rate(struct netem_spec *s, const char *v, char *why, size_t n);
-bool netem_slot(struct netem_spec *s, const char *v, char *why, size_t n);
-/* Cross-knob rules, after all knobs are parsed. */
-bool netem_check(const struct netem_spec *s, char *why, size_t n);
+/* netem words (argv[0..argc-1], everything after `netem`) into *s; false
+ * with the reason in why. The words are kept in s->words. */
+bool netem_parse(struct netem_spec *s, int argc, char *const argv[], double tick, char *why, size_t n);
+/* The same from one blank-separated string (the journal, profiles, flags). */
+bool netem_parse_str(struct netem_spec *s, const char *words, double tick, char *why, size_t n);
+/* Append "KW VALUE" (an option such as --delay VALUE) to buf, refusing a
+ * value that does not parse as exactly that clause (no smuggled keywords). */
+bool netem_flag(char *buf, size_t cap, enum netem_kw kw, const char *value, double tick, char *why,
+		size_t n);
+extern const char *const netem_kw_name[NK_COUNT];
 
-/* A rate word ("30mbit") in bytes/s; a size ("32kb", "1514") in bytes; a time ("50ms") in us. */
-bool shape_rate(const char *w, uint64_t *bps, char *why, size_t n);
-bool shape_size(const char *w, unsigned *bytes, char *why, size_t n);
-bool shape_time_us(const char *w, unsigned *us, char *why, size_t n);
-/* tbf from RATE, optional burst and latency (defaults: burst = max(rate/250, 10 KiB), 50 ms). */
+/* tbf words (everything after `tbf`) into *t. */
+bool tbf_parse_words(struct tbf_spec *t, int argc, char *const argv[], char *why, size_t n);
+bool tbf_parse_str(struct tbf_spec *t, const char *words, char *why, size_t n);
+/* npte's short form: RATE, optional burst and latency (defaults: burst =
+ * max(rate/250, 10 KiB), latency 50 ms), as tbf words. */
 bool tbf_parse(struct tbf_spec *t, const char *rate, const char *burst, const char *latency,
 	       char *why, size_t n);
+
+/* A rate word ("30mbit", "20000" bit/s) in bytes/s, 8bit..400gbit. */
+bool shape_rate(const char *w, uint64_t *bps, char *why, size_t n);
+
+/* Split a blank-separated string into at most max words in buf (same charset
+ * rule as the parsers); the count, or -1 with the reason. */
+int shape_split(const char *v, char *buf, size_t cap, char **w, int max, char *why, size_t n);
 
 #endif

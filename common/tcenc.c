@@ -54,7 +54,7 @@ static bool put(struct nlmsghdr *h, size_t cap, uint16_t type, size_t len, const
 int netem_put(struct nlmsghdr *h, size_t cap, const struct netem_spec *s)
 {
 	static int16_t dist[DIST_MAX], sdist[DIST_MAX];
-	int nd = 0, ns = 0;
+	int nd = 0, ns = 0, ecn = 1;
 	struct nlattr *opts;
 
 	if (s->dist[0] && (nd = load_dist(s->dist, dist, DIST_MAX)) < 0)
@@ -69,6 +69,12 @@ int netem_put(struct nlmsghdr *h, size_t cap, const struct netem_spec *s)
 	if (!put(h, cap, TCA_OPTIONS, sizeof s->qopt, &s->qopt))
 		return -EMSGSIZE;
 	if (s->has_corr && !put(h, cap, TCA_NETEM_CORR, sizeof s->corr, &s->corr))
+		return -EMSGSIZE;
+	if (s->has_reorder && !put(h, cap, TCA_NETEM_REORDER, sizeof s->reorder, &s->reorder))
+		return -EMSGSIZE;
+	if (s->ecn && !put(h, cap, TCA_NETEM_ECN, sizeof ecn, &ecn))
+		return -EMSGSIZE;
+	if (s->has_corrupt && !put(h, cap, TCA_NETEM_CORRUPT, sizeof s->corrupt, &s->corrupt))
 		return -EMSGSIZE;
 	if (s->has_slot && !put(h, cap, TCA_NETEM_SLOT, sizeof s->slot_s, &s->slot_s))
 		return -EMSGSIZE;
@@ -92,14 +98,6 @@ int netem_put(struct nlmsghdr *h, size_t cap, const struct netem_spec *s)
 		return -EMSGSIZE;
 	if (ns && !put(h, cap, TCA_NETEM_SLOT_DIST, (size_t)ns * 2, sdist))
 		return -EMSGSIZE;
-	/* Nanosecond delays for kernels >= 4.15, after everything tc 6.1 sends;
-	 * the tick fields above stay set for older kernels. */
-	if (s->has_delay) {
-		int64_t lat = (int64_t)s->latency_ns, jit = (int64_t)s->jitter_ns;
-
-		if (!put(h, cap, TCA_NETEM_LATENCY64, 8, &lat) || !put(h, cap, TCA_NETEM_JITTER64, 8, &jit))
-			return -EMSGSIZE;
-	}
 	opts->nla_len = (uint16_t)((char *)mnl_nlmsg_get_payload_tail(h) - (char *)opts);
 	return 0;
 }
@@ -112,30 +110,69 @@ static unsigned xmittime(uint64_t rate, unsigned size, double tick)
 	return (unsigned)(us * tick);
 }
 
+/* tc_calc_rtable: the rate table the kernel no longer reads but still wants,
+ * and the cell log, mpu and link layer it does read (ATM: 53-byte cells of 48). */
+static void rtable(struct tc_ratespec *r, uint32_t *tab, int cell_log, unsigned mtu, unsigned ll, double tick)
+{
+	if (!mtu)
+		mtu = 2047;
+	if (cell_log < 0)
+		for (cell_log = 0; (mtu >> cell_log) > 255; cell_log++)
+			;
+	for (unsigned i = 0; i < 256; i++) {
+		unsigned sz = (i + 1) << cell_log;
+
+		if (sz < r->mpu)
+			sz = r->mpu;
+		if (ll == TC_LINKLAYER_ATM)
+			sz = (sz / 48 + (sz % 48 > 0)) * 53;
+		tab[i] = xmittime(r->rate, sz, tick);
+	}
+	r->cell_align = -1;
+	r->cell_log = (unsigned char)cell_log;
+	r->linklayer = (unsigned char)(ll & TC_LINKLAYER_MASK);
+}
+
 int tbf_put(struct nlmsghdr *h, size_t cap, const struct tbf_spec *t, double tick)
 {
 	struct tc_tbf_qopt q = {0};
-	uint32_t rtab[256];
+	uint32_t rtab[256], ptab[256];
 	struct nlattr *opts;
-	unsigned cell_log = 0;
 
 	q.rate.rate = t->rate64 >= (1ULL << 32) ? ~0U : (uint32_t)t->rate64;
-	q.limit = (uint32_t)((double)t->rate64 * (double)t->latency_us / 1000000 + t->burst_b);
-	/* The rate table the kernel no longer reads but still wants (tc_calc_rtable). */
-	while ((2047U >> cell_log) > 255)
-		cell_log++;
-	for (unsigned i = 0; i < 256; i++)
-		rtab[i] = xmittime(q.rate.rate, (i + 1) << cell_log, tick);
-	q.rate.cell_align = -1;
-	q.rate.cell_log = (unsigned char)cell_log;
-	q.rate.linklayer = TC_LINKLAYER_ETHERNET;
-	q.buffer = xmittime(q.rate.rate, t->burst_b, tick);
+	q.peakrate.rate = t->prate64 >= (1ULL << 32) ? ~0U : (uint32_t)t->prate64;
+	q.limit = t->limit;
+	if (!q.limit) {
+		double lim = (double)t->rate64 * (double)t->latency_us / 1000000 + t->buffer;
+
+		if (t->prate64) {
+			double lim2 = (double)t->prate64 * (double)t->latency_us / 1000000 + t->mtu;
+
+			if (lim2 < lim)
+				lim = lim2;
+		}
+		q.limit = (uint32_t)lim;
+	}
+	q.rate.mpu = t->mpu;
+	q.rate.overhead = t->overhead;
+	rtable(&q.rate, rtab, t->rcell_log, t->mtu, t->linklayer, tick);
+	q.buffer = xmittime(q.rate.rate, t->buffer, tick);
+	if (q.peakrate.rate) {
+		q.peakrate.mpu = t->mpu;
+		q.peakrate.overhead = t->overhead;
+		rtable(&q.peakrate, ptab, t->pcell_log, t->mtu, t->linklayer, tick);
+		q.mtu = xmittime(q.peakrate.rate, t->mtu, tick);
+	}
 	if (!put(h, cap, TCA_KIND, 4, "tbf") || !(opts = mnl_attr_nest_start_check(h, cap, TCA_OPTIONS)))
 		return -EMSGSIZE;
 	opts->nla_type = TCA_OPTIONS; /* tc sends it without NLA_F_NESTED */
-	if (!put(h, cap, TCA_TBF_PARMS, sizeof q, &q) || !put(h, cap, TCA_TBF_BURST, 4, &t->burst_b) ||
+	if (!put(h, cap, TCA_TBF_PARMS, sizeof q, &q) || !put(h, cap, TCA_TBF_BURST, 4, &t->buffer) ||
 	    (t->rate64 >= (1ULL << 32) && !put(h, cap, TCA_TBF_RATE64, 8, &t->rate64)) ||
 	    !put(h, cap, TCA_TBF_RTAB, sizeof rtab, rtab))
+		return -EMSGSIZE;
+	if (q.peakrate.rate &&
+	    ((t->prate64 >= (1ULL << 32) && !put(h, cap, TCA_TBF_PRATE64, 8, &t->prate64)) ||
+	     !put(h, cap, TCA_TBF_PBURST, 4, &t->mtu) || !put(h, cap, TCA_TBF_PTAB, sizeof ptab, ptab)))
 		return -EMSGSIZE;
 	mnl_attr_nest_end(h, opts);
 	return 0;

@@ -1,17 +1,18 @@
 /*
- * libFuzzer harness for the shaping grammar in common/shape.c: the netem
- * knob parsers (as `npte-netem apply` chains them, then netem_check), the
- * tbf parser and the rate/size/time words. Parse functions only: nothing
- * here builds a netlink message or opens a socket.
+ * libFuzzer harness for the shaping grammar in common/shape.c: tc-netem and
+ * tc-tbf words, the option spellings (netem_flag) and the rate word. Parse
+ * functions only: nothing here builds a netlink message or opens a socket.
  *
  * Input: byte 0 picks the mode and the tick; the rest is split on NUL bytes.
- *   mode 0: delay \0 loss \0 limit \0 rate \0 slot   (empty field = knob not given)
- *   mode 1: rate \0 burst \0 latency                  (empty burst/latency = default)
- *   mode 2: one word for shape_rate, shape_size and shape_time_us
+ *   mode 0: netem words (field 0), then option values for --delay, --loss,
+ *           --limit, --rate (fields 1..4), as npte-netem apply chains them
+ *   mode 1: tbf words (field 0); the short form rate \0 burst \0 latency
+ *   mode 2: one word for shape_rate
  *
- * Besides crashes and ranges it checks that the copy each parser keeps for
- * the dry-run script holds the same words as the value it parsed
- * (same_words); NPTE_FUZZ_SKIP_WORDS=1 leaves that property out.
+ * Besides crashes and ranges it checks that the words each parser keeps for
+ * the dry-run script are the words it parsed (same_words), and that parsing
+ * the kept words again gives the same values (the journal relies on it);
+ * NPTE_FUZZ_SKIP_WORDS=1 leaves the first property out.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,11 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Psched ticks per us: current kernels (3e8/40/f4240 -> 15.625), and 1.0. */
 static const double ticks[] = {15.625, 1.0};
 
-/*
- * The dry-run script re-splits the stored copy on blanks (ops_qdisc.c
- * words()); the kernel got what the parser saw in v. Both must be the same
- * word list, or the script shows a different command than was sent.
- */
 static bool skip_words; /* NPTE_FUZZ_SKIP_WORDS=1: leave this property out */
 
 static bool same_words(const char *stored, const char *v)
@@ -60,95 +56,84 @@ static void why_ok(const char *why, size_t n)
 	TRAP_UNLESS(why[0] != '\0');
 }
 
+static void netem_ranges(const struct netem_spec *s, double tick)
+{
+	TRAP_UNLESS(s->qopt.limit >= 1 && s->qopt.limit <= SHAPE_LIMIT_MAX);
+	TRAP_UNLESS(s->qopt.latency <= SHAPE_TIME_MAX_US * tick + 1);
+	TRAP_UNLESS(s->qopt.jitter <= SHAPE_TIME_MAX_US * tick + 1);
+	TRAP_UNLESS(s->rate64 <= SHAPE_RATE_MAX);
+	TRAP_UNLESS(s->rate_s.cell_size <= 65535);
+	TRAP_UNLESS(s->qopt.gap <= SHAPE_GAP_MAX);
+	TRAP_UNLESS(!s->dist[0] || (s->qopt.latency && s->qopt.jitter));
+	TRAP_UNLESS(!s->reorder.probability || s->qopt.latency);
+	TRAP_UNLESS(!s->ecn || s->qopt.loss || s->loss_model);
+	TRAP_UNLESS(s->slot_s.min_delay <= s->slot_s.max_delay);
+	TRAP_UNLESS(s->slot_s.max_delay <= (int64_t)SHAPE_TIME_MAX_US * 1000);
+}
+
 static void netem_mode(char **f, double tick)
 {
-	/* what npte-netem starts from */
-	struct netem_spec s = {.qopt = {.limit = 1000}};
-	char why[160];
+	static struct netem_spec s, again;
+	static const enum netem_kw kw[] = {NK_DELAY, NK_LOSS, NK_LIMIT, NK_RATE};
+	char why[300], words[SHAPE_WORDS_LEN] = "";
 
 	if (f[0]) {
-		if (netem_delay(&s, f[0], why, sizeof why, tick)) {
-			TRAP_UNLESS(s.has_delay);
-			TRAP_UNLESS(same_words(s.delay, f[0]));
-			TRAP_UNLESS(s.latency_ns <= SHAPE_TIME_MAX_US * 1000);
-			TRAP_UNLESS(s.jitter_ns <= SHAPE_TIME_MAX_US * 1000);
-			TRAP_UNLESS(!s.dist[0] || s.jitter_ns);
+		if (netem_parse_str(&s, f[0], tick, why, sizeof why)) {
+			TRAP_UNLESS(same_words(s.words, f[0]));
+			netem_ranges(&s, tick);
+			TRAP_UNLESS(netem_parse_str(&again, s.words, tick, why, sizeof why));
+			TRAP_UNLESS(memcmp(&s, &again, sizeof s) == 0);
 		} else {
 			why_ok(why, sizeof why);
 		}
 	}
-	if (f[1]) {
-		if (netem_loss(&s, f[1], why, sizeof why))
-			TRAP_UNLESS(same_words(s.loss, f[1]));
-		else
+	for (int i = 1; i < NFIELDS; i++)
+		if (f[i] && !netem_flag(words, sizeof words, kw[i - 1], f[i], tick, why, sizeof why))
 			why_ok(why, sizeof why);
-	}
-	if (f[2]) {
-		if (netem_limit(&s, f[2], why, sizeof why)) {
-			TRAP_UNLESS(same_words(s.limit, f[2]));
-			TRAP_UNLESS(s.qopt.limit >= 1 && s.qopt.limit <= SHAPE_LIMIT_MAX);
-		} else {
-			why_ok(why, sizeof why);
-		}
-	}
-	if (f[3]) {
-		if (netem_rate(&s, f[3], why, sizeof why)) {
-			TRAP_UNLESS(same_words(s.rate, f[3]));
-			TRAP_UNLESS(s.has_rate && s.rate64 >= 1 && s.rate64 <= SHAPE_RATE_MAX);
-			TRAP_UNLESS(s.rate_s.cell_size <= 65535);
-		} else {
-			why_ok(why, sizeof why);
-		}
-	}
-	if (f[4]) {
-		if (netem_slot(&s, f[4], why, sizeof why)) {
-			TRAP_UNLESS(same_words(s.slot, f[4]));
-			TRAP_UNLESS(s.slot_s.min_delay <= s.slot_s.max_delay);
-			TRAP_UNLESS(s.slot_s.max_delay <= (int64_t)SHAPE_TIME_MAX_US * 1000);
-		} else {
-			why_ok(why, sizeof why);
-		}
-	}
-	if (!netem_check(&s, why, sizeof why))
+	if (netem_parse_str(&s, words, tick, why, sizeof why))
+		netem_ranges(&s, tick);
+	else
 		why_ok(why, sizeof why);
+}
+
+static void tbf_check(const struct tbf_spec *t)
+{
+	static struct tbf_spec again;
+	char why[300];
+
+	TRAP_UNLESS(t->rate64 >= 1 && t->rate64 <= SHAPE_RATE_MAX);
+	TRAP_UNLESS(t->buffer >= 1 && t->buffer <= SHAPE_BURST_MAX);
+	TRAP_UNLESS(t->mtu <= SHAPE_BURST_MAX && (!t->prate64 || t->mtu));
+	TRAP_UNLESS(t->latency_us <= SHAPE_TIME_MAX_US && t->limit <= SHAPE_QUEUE_MAX);
+	TRAP_UNLESS(t->limit || t->latency_us);
+	TRAP_UNLESS(tbf_parse_str(&again, t->words, why, sizeof why));
+	TRAP_UNLESS(memcmp(t, &again, sizeof again) == 0);
 }
 
 static void tbf_mode(char **f)
 {
-	struct tbf_spec t;
-	char why[160];
-	const char *rate = f[0] ? f[0] : "";
+	static struct tbf_spec t;
+	char why[300];
 
-	if (!tbf_parse(&t, rate, f[1], f[2], why, sizeof why)) {
+	if (f[0] && tbf_parse_str(&t, f[0], why, sizeof why)) {
+		TRAP_UNLESS(same_words(t.words, f[0]));
+		tbf_check(&t);
+	} else if (f[0]) {
 		why_ok(why, sizeof why);
-		return;
 	}
-	TRAP_UNLESS(t.rate64 >= 1 && t.rate64 <= SHAPE_RATE_MAX);
-	TRAP_UNLESS(t.burst_b >= 1 && t.burst_b <= SHAPE_BURST_MAX);
-	TRAP_UNLESS(t.latency_us >= 1 && t.latency_us <= SHAPE_TIME_MAX_US);
-	TRAP_UNLESS(same_words(t.rate, rate));
-	if (f[1])
-		TRAP_UNLESS(same_words(t.burst, f[1]));
-	if (f[2])
-		TRAP_UNLESS(same_words(t.latency, f[2]));
+	if (tbf_parse(&t, f[1] ? f[1] : "", f[2], f[3], why, sizeof why))
+		tbf_check(&t);
+	else
+		why_ok(why, sizeof why);
 }
 
 static void word_mode(const char *w)
 {
 	char why[160];
 	uint64_t bps;
-	unsigned u;
 
 	if (shape_rate(w, &bps, why, sizeof why))
 		TRAP_UNLESS(bps >= 1 && bps <= SHAPE_RATE_MAX);
-	else
-		why_ok(why, sizeof why);
-	if (shape_size(w, &u, why, sizeof why))
-		TRAP_UNLESS(u >= 1 && u <= SHAPE_BURST_MAX);
-	else
-		why_ok(why, sizeof why);
-	if (shape_time_us(w, &u, why, sizeof why))
-		TRAP_UNLESS(u <= SHAPE_TIME_MAX_US);
 	else
 		why_ok(why, sizeof why);
 }

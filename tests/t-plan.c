@@ -257,9 +257,9 @@ int main(void)
 		plan_addr(&plan, true, "client", "if-router", &a6, p6);
 		plan_route(&plan, true, "client", &(struct ipaddr){.family = AF_INET}, 0, &gw4);
 		plan_route(&plan, true, "client", &net4, pn, &gw4);
-		ok(netem_delay(&ne, "25ms 5ms 20% distribution normal", why, sizeof why, 15.625) &&
-		   netem_loss(&ne, "gemodel 1% 10% 70% 0.1%", why, sizeof why) &&
-		   netem_rate(&ne, "10mbit 20", why, sizeof why), "netem words parse: %s", why);
+		ok(netem_parse_str(&ne, "delay 25ms 5ms 20% distribution normal loss gemodel 1% 10% 70% 0.1% "
+				   "rate 10mbit 20 duplicate 1% reorder 5% gap 2 corrupt 0.5% ecn", 15.625, why, sizeof why),
+		   "netem words parse: %s", why);
 		shape_rate("20mbit", &cake.rate64, why, sizeof why);
 		plan_netem(&plan, "router", "if-client", &ne, &cake);
 		ok(tbf_parse(&tb, "5mbit", "32kb", "50ms", why, sizeof why), "tbf words parse");

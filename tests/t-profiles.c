@@ -7,13 +7,12 @@
 
 static bool parses(const struct link_dir *d, char *why, size_t n)
 {
-	struct netem_spec s = {.qopt = {.limit = 1000}};
+	static struct netem_spec s;
+	char words[SHAPE_WORDS_LEN];
 	uint64_t r;
 
-	return (!d->delay || netem_delay(&s, d->delay, why, n, 15.625)) &&
-	       (!d->loss || netem_loss(&s, d->loss, why, n)) &&
-	       (!d->limit || netem_limit(&s, d->limit, why, n)) &&
-	       (!d->rate || netem_rate(&s, d->rate, why, n)) &&
+	return profile_words(d, words, sizeof words, 15.625, why, n) &&
+	       netem_parse_str(&s, words, 15.625, why, n) &&
 	       (!d->child_rate || shape_rate(d->child_rate, &r, why, n)) &&
 	       (!d->child || strcmp(d->child, "cake") == 0 || strcmp(d->child, "tbf") == 0);
 }
