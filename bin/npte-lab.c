@@ -14,6 +14,8 @@
 #include "optspecs.h"
 #include "registry.h"
 #include "profiles.h"
+#include "qdview.h"
+#include "rtreq.h"
 #include "shape.h"
 #include "nsview.h"
 #include "shquote.h"
@@ -22,9 +24,11 @@
 	"usage: npte-lab create [-n] [--wait S] [--prefix P]\n" \
 	"       npte-lab destroy [-n] [--wait S] [--prefix P]\n" \
 	"       npte-lab status [--json] [--prefix P]\n" \
-	"       npte-lab netem [-n] [--wait S] [--prefix P] [--profile NAME | --list]\n" \
+	"       npte-lab netem [-n] [--wait S] [--prefix P] [--profile NAME] [--down WORDS] [--up WORDS]\n" \
+	"       npte-lab netem --list | --show [--json] [--prefix P]\n" \
 	"       npte-lab -h | --help | --version\n" \
-	"Namespaces Pclient, Prouter, Pserver; P is [a-z][a-z0-9]*, at most 6 bytes.\n"
+	"Namespaces Pclient, Prouter, Pserver; P is [a-z][a-z0-9]*, at most 6 bytes.\n" \
+	"WORDS: tc-netem(8) words for one direction (down: router to client; up: router to server).\n"
 
 static const int caps_all[] = {
 	CAP_SYS_ADMIN, /* mount(2) and unshare(2) for namespaces, setns(2) for sockets inside */
@@ -270,12 +274,127 @@ static void list_profiles(void)
 	}
 }
 
+/* --show: the root qdisc and its child on each of the router's two sides. */
+struct shown {
+	struct qdesc q[2][2];
+	int n[2];
+	bool mine;
+};
+
+static int show_under_lock(struct ctx *c, void *arg)
+{
+	struct shown *sh = arg;
+	struct marker m;
+	struct nshandle *h;
+	char ifn[IFNAME_MAX + 1];
+
+	if (owner_check(c, name[LAB_ROUTER], &m, &h) != OWN_MINE)
+		return 0;
+	sh->mine = true;
+	for (int i = 0; i < 2; i++) {
+		int idx, rc;
+
+		ifname_to(ifn, sizeof ifn, i ? LAB_SERVER : LAB_CLIENT);
+		idx = knl_ifindex(&h->nl, ifn);
+		if (idx == -ENODEV)
+			continue;
+		if (idx < 0)
+			return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", name[LAB_ROUTER], ifn);
+		rc = qdisc_describe(&h->nl, idx, sh->q[i], &sh->n[i], shape_tick_in_usec());
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", name[LAB_ROUTER], ifn);
+	}
+	return 0;
+}
+
+static void handle_str(char *b, size_t n, uint32_t h)
+{
+	snprintf(b, n, "%x:%x", TC_H_MAJ(h) >> 16, TC_H_MIN(h));
+	if (TC_H_MIN(h) == 0)
+		b[strlen(b) - 1] = '\0';
+}
+
+static int show_netem(struct cli *cl, struct opts *o)
+{
+	static struct shown sh;
+	static const char *const dir[2] = {"down", "up"};
+	char ifn[IFNAME_MAX + 1], hb[16];
+	struct ctx c;
+	int rc;
+
+	if (o->set[O_PROFILE] || o->set[O_DOWN] || o->set[O_UP] || o->set[O_LIST] || o->set[O_DRYRUN])
+		die(EXIT_USAGE, "netem: --show reads only: no --profile, --down, --up, --list or -n with it");
+	names("netem", o);
+	caps_keep(caps_read);
+	require_root("netem");
+	ctx_init(&c, &cl->who, 30);
+	cl->plan->verb = "netem";
+	rc = rundir_open(false, &c.err) < 0 && c.err.code ? c.err.code : 0;
+	if (!rc && rundir_fd() >= 0)
+		rc = txn_read(cl->plan, &c, show_under_lock, &sh);
+	if (rc)
+		return cli_finish("netem", &c, rc);
+	if (!sh.mine)
+		return cli_finish("netem", &c, err_set(&c.err, EXIT_USAGE, "%s: " DENY_TEXT, name[LAB_ROUTER]));
+	if (o->set[O_JSON])
+		fputc('{', stdout);
+	for (int i = 0; i < 2; i++) {
+		ifname_to(ifn, sizeof ifn, i ? LAB_SERVER : LAB_CLIENT);
+		if (o->set[O_JSON]) {
+			printf("%s\"%s\":{\"netns\":", i ? "," : "", dir[i]);
+			json_str(stdout, name[LAB_ROUTER]);
+			printf(",\"dev\":");
+			json_str(stdout, ifn);
+			printf(",\"qdiscs\":[");
+		} else {
+			printf("%-4s %s %s:%s\n", dir[i], name[LAB_ROUTER], ifn, sh.n[i] ? "" : " (the kernel's default)");
+		}
+		for (int k = 0; k < sh.n[i]; k++) {
+			const struct qdesc *q = &sh.q[i][k];
+
+			handle_str(hb, sizeof hb, q->handle);
+			if (o->set[O_JSON]) {
+				printf("%s{\"kind\":", k ? "," : "");
+				json_str(stdout, q->kind);
+				printf(",\"handle\":\"%s\",\"root\":%s,\"words\":", hb, k ? "false" : "true");
+				json_str(stdout, q->words);
+				putchar('}');
+			} else {
+				printf("  %s %s %s%s%s\n", k ? "child" : "root ", hb, disp(q->kind), q->words[0] ? " " : "",
+				       q->words);
+			}
+		}
+		if (o->set[O_JSON])
+			printf("]}");
+	}
+	if (o->set[O_JSON])
+		puts("}");
+	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+}
+
+/* --down/--up WORDS: one direction as netem words, no child. */
+static void direction_words(const char *opt, const char *v, int i)
+{
+	char why[300];
+
+	if (!netem_parse_str(&spec[i], v, shape_tick_in_usec(), why, sizeof why))
+		die(EXIT_USAGE, "netem: invalid %s '%s': %s", opt, disp(v), why);
+	memset(&child[i], 0, sizeof child[i]);
+}
+
 static int cmd_netem(struct cli *cl, struct opts *o)
 {
 	const struct profile *p = NULL;
 	char ifn[2][IFNAME_MAX + 1];
+	bool set[2];
 
+	if (o->set[O_SHOW])
+		return show_netem(cl, o);
+	if (o->set[O_JSON])
+		die(EXIT_USAGE, "netem: --json goes with --show");
 	if (o->set[O_LIST]) {
+		if (o->set[O_PROFILE] || o->set[O_DOWN] || o->set[O_UP])
+			die(EXIT_USAGE, "netem: --list takes no other option");
 		cli_npos("netem", o, 0, 0);
 		list_profiles();
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
@@ -288,17 +407,28 @@ static int cmd_netem(struct cli *cl, struct opts *o)
 		fputc('\n', stderr);
 		return EXIT_USAGE;
 	}
-	/* Downlink leaves the router toward the client, uplink toward the server. */
+	/* Downlink leaves the router toward the client, uplink toward the server.
+	 * A profile sets both; --down/--up replace its direction; with neither
+	 * (and no profile) a direction is left as it is. Nothing at all: clear. */
 	ifname_to(ifn[0], sizeof ifn[0], LAB_CLIENT);
 	ifname_to(ifn[1], sizeof ifn[1], LAB_SERVER);
+	for (int i = 0; i < 2; i++) {
+		set[i] = p != NULL;
+		if (p)
+			direction(i ? &p->up : &p->down, i);
+	}
+	if (o->set[O_DOWN])
+		direction_words("--down", o->val[O_DOWN], 0), set[0] = true;
+	if (o->set[O_UP])
+		direction_words("--up", o->val[O_UP], 1), set[1] = true;
 	plan_guard_owned(cl->plan, "netem", name[LAB_ROUTER], 0);
 	for (int i = 0; i < 2; i++) {
-		if (!p) {
+		if (!set[0] && !set[1]) {
 			plan_qdisc_clear(cl->plan, name[LAB_ROUTER], ifn[i]);
 			continue;
 		}
-		direction(i ? &p->up : &p->down, i);
-		plan_netem(cl->plan, name[LAB_ROUTER], ifn[i], &spec[i], child[i].kind[0] ? &child[i] : NULL);
+		if (set[i])
+			plan_netem(cl->plan, name[LAB_ROUTER], ifn[i], &spec[i], child[i].kind[0] ? &child[i] : NULL);
 	}
 	return cli_run(cl, "netem", o);
 }

@@ -1,0 +1,27 @@
+/*
+ * What is shaping an interface now, read back from the kernel: the root
+ * qdisc and its child, each as its kind and tc words (netem, tbf, cake; other
+ * kinds by name only). The words say what the kernel holds, in the units tc
+ * takes, so `npte-lab netem --show` can be compared with what was asked for.
+ */
+#ifndef NPTE_QDVIEW_H
+#define NPTE_QDVIEW_H
+
+#include <stdint.h>
+#include "nl.h"
+#include "shape.h"
+
+struct qdesc {
+	char kind[16];
+	uint32_t handle, parent;
+	char words[SHAPE_WORDS_LEN];
+};
+
+/* The root qdisc of ifindex (out[0]) and the child under it (out[1]), in
+ * *n (0: only the kernel's default). 0 or -errno. */
+int qdisc_describe(struct knl *nl, int ifindex, struct qdesc out[2], int *n, double tick);
+
+/* The same decoding for one RTM_NEWQDISC message (tests feed their own). */
+void qdisc_words(const struct nlmsghdr *h, struct qdesc *d, double tick);
+
+#endif
