@@ -126,3 +126,125 @@ golden() {
 	[ "$(grep -c '^[a-z0-9-]*$' <<<"$output")" -ge 4 ]
 	[[ "$output" == *"4g-bloated"* && "$output" == *"4g-managed"* ]]
 }
+
+@test "dry-run goldens for tc's words: apply with every netem keyword, tbf with every tbf keyword, change, lab directions" {
+	golden netem-apply-words apply -n router if-server delay 10ms 2ms 25% distribution pareto loss state 1% 10% \
+		duplicate 1% reorder 5% 50% gap 3 corrupt 0.1% ecn rate 12mbit -20 48 5 limit 1k
+	golden netem-apply-flags apply -n router if-server --duplicate '1% 30%' --corrupt 0.1% \
+		--delay 10ms --reorder '25% gap 5' --loss 1% --ecn
+	golden netem-tbf tbf -n router if-server rate 10mbit burst 10k/8 latency 50ms peakrate 20mbit mtu 1514 \
+		mpu 64 overhead 4 linklayer atm
+	golden netem-change change -n router if-server delay 20ms loss 0%
+	golden netem-change-tbf change -n router if-server rate 5mbit burst 5k limit 30k
+	run sb npte-lab netem -n --profile 4g-bloated --up 'delay 5ms rate 1mbit'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"if-client root handle \"\$npte_h\": netem delay 25ms limit 2500 rate 30mbit"* ]] || { echo "$output"; return 1; }
+	[[ "$output" == *"if-server root handle \"\$npte_h\": netem delay 5ms rate 1mbit"* ]] || { echo "$output"; return 1; }
+	run sb npte-lab netem -n --down 'delay 5ms'
+	[ "$(grep -c ' tc qdisc replace ' <<<"$output")" -eq 1 ] || { echo "$output"; return 1; }
+	[[ "$output" != *if-server* ]]
+}
+
+@test "tc's words that tc refuses, and npte's tighter bounds: exit 2, one line naming the words, nothing changed" {
+	sb npte-netem rate router if-server 20mbit
+	local before args
+	before=$(sb_state)
+	while IFS= read -r args; do
+		for verb in apply change; do
+			eval "set -- $args"
+			run sb npte-netem "$verb" router if-server "$@"
+			[ "$status" -eq 2 ] || { echo "$verb $args: $status $output"; return 1; }
+			[ "${#lines[@]}" -eq 1 ] || { echo "$verb $args: $output"; return 1; }
+			[[ "$output" == "npte-netem: $verb: invalid "* ]] || { echo "$verb $args: $output"; return 1; }
+			run sb npte-netem "$verb" -n router if-server "$@"
+			[ "$status" -eq 2 ] && [ -z "$(sb npte-netem "$verb" -n router if-server "$@" 2>/dev/null)" ]
+		done
+	done <<-'EOF'
+		delay
+		delay 10ms 5ms 25% 30%
+		ecn
+		reorder 5%
+		delay 1ms gap 5
+		loss 1% loss 2%
+		loss state 1% loss random 1%
+		distribution normal
+		delay 10ms 5ms distribution uniform
+		help
+		rate 5%
+		limit 0
+		delay 61s
+		delay 0x10ms
+		delay inf
+		delay 1e3ms
+		'delay 10ms;id'
+		slot 20ms 10ms
+		Delay 10ms
+	EOF
+	for args in "rate 10mbit" "rate 10mbit burst 10k" "rate 10mbit burst 10k latency 5ms limit 10k" \
+		"rate 10mbit burst 10k latency 5ms peakrate 20mbit" "rate 10mbit burst 10k/3 latency 5ms" \
+		"rate 400gbit burst 64m latency 60s" "rate 10mbit burst 10k latency 5ms linklayer token"; do
+		# shellcheck disable=SC2086
+		run sb npte-netem tbf router if-server $args
+		[ "$status" -eq 2 ] || { echo "tbf $args: $status $output"; return 1; }
+	done
+	[ "$(sb_state)" = "$before" ]
+}
+
+@test "a word of '-' and a digit is a word (a negative overhead), never an option" {
+	run sb npte-netem apply -n router if-server rate 10mbit -20 48 -5
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"netem rate 10mbit -20 48 -5"* ]] || { echo "$output"; return 1; }
+	run sb npte-netem apply -n router if-server --rate '10mbit -20'
+	[ "$status" -eq 0 ]
+	run sb npte-netem apply -n router if-server -x
+	[ "$status" -eq 2 ]
+}
+
+# qdisc_of NS DEV: "KIND HANDLE" of the root qdisc
+qdisc_of() { sb ip netns exec "$1" tc -j qdisc show dev "$2" root | jq -r '.[0] | "\(.kind) \(.handle)"'; }
+
+@test "change: in place over tbf (same handle, new rate), refused over another kind or the default, with nothing changed" {
+	sb npte-netem tbf router if-server rate 20mbit burst 20k latency 50ms
+	local h
+	h=$(qdisc_of router if-server)
+	[[ "$h" == "tbf "* ]]
+	sb npte-netem change router if-server rate 5mbit burst 5k latency 20ms
+	[ "$(qdisc_of router if-server)" = "$h" ]
+	[ "$(sb ip netns exec router tc -j qdisc show dev if-server root | jq '.[0].options.rate')" = 625000 ]
+	local before
+	before=$(sb ip netns exec router tc -j -d qdisc show dev if-server)
+	run sb npte-netem change router if-server delay 5ms
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"the root qdisc is not netem (it is tbf)"* ]] || { echo "$output"; return 1; }
+	[ "$(sb ip netns exec router tc -j -d qdisc show dev if-server)" = "$before" ]
+	# the dry-run's guard refuses the same way, before tc runs
+	run sb sh -c 'npte-netem change -n router if-server delay 5ms | sh'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"the root qdisc is not netem"* ]]
+	[ "$(sb ip netns exec router tc -j -d qdisc show dev if-server)" = "$before" ]
+	run sb npte-netem change router if-client rate 5mbit burst 5k latency 20ms
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"it is the default"* ]] || { echo "$output"; return 1; }
+	# the dry-run of a change, run by dash, leaves what the live run left
+	sb npte-netem tbf router if-client rate 20mbit burst 20k latency 50ms
+	sb sh -c 'npte-netem change -n router if-client rate 5mbit burst 5k latency 20ms | dash'
+	[ "$(sb ip netns exec router tc -j -d qdisc show dev if-client | jq -c '.[0].options')" = \
+		"$(sb ip netns exec router tc -j -d qdisc show dev if-server | jq -c '.[0].options')" ]
+}
+
+@test "npte-lab netem --show: reads back each side's root and child as tc words, also as JSON; a lab not yours is refused" {
+	sb npte-netem tbf router if-client rate 10mbit burst 10k latency 50ms
+	run sb npte-lab netem --show
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "down router if-client:" ]] || { echo "$output"; return 1; }
+	[[ "${lines[1]}" == "  root  1: tbf rate 10mbit burst 10240b limit 72740b" ]] || { echo "$output"; return 1; }
+	[[ "${lines[2]}" == "up   router if-server: (the kernel's default)" ]] || { echo "$output"; return 1; }
+	run sb npte-lab netem --show --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.down.qdiscs[0].words' <<<"$output")" = "rate 10mbit burst 10240b limit 72740b" ]
+	[ "$(jq -r '.up.qdiscs | length' <<<"$output")" = 0 ]
+	run sb npte-lab netem --show --prefix zz
+	[ "$status" -eq 2 ]
+	run sb npte-lab netem --show --profile 4g-bloated
+	[ "$status" -eq 2 ]
+}

@@ -591,7 +591,10 @@ static bool netem_clause(struct netem_spec *s, struct cursor *c, double tick)
 	}
 }
 
-bool netem_parse(struct netem_spec *s, int argc, char *const argv[], double tick, char *why, size_t n)
+/* The words; then, when cross, tc's checks across clauses (an option's
+ * clause alone is checked without them: its partners may be other options). */
+static bool netem_words(struct netem_spec *s, int argc, char *const argv[], double tick, bool cross, char *why,
+			size_t n)
 {
 	struct cursor c = {.argc = argc, .argv = argv, .why = why, .n = n};
 
@@ -602,6 +605,8 @@ bool netem_parse(struct netem_spec *s, int argc, char *const argv[], double tick
 	for (c.i = 0; c.i < argc; c.i++)
 		if (!netem_clause(s, &c, tick))
 			return false;
+	if (!cross)
+		return true;
 	/* tc's checks after the words, in its order */
 	if (s->reorder.probability) {
 		if (!s->qopt.latency)
@@ -617,6 +622,11 @@ bool netem_parse(struct netem_spec *s, int argc, char *const argv[], double tick
 		return fail(why, n, "distribution needs a delay and a jitter above 0", NULL);
 	s->rate_s.rate = s->rate64 >= (1ULL << 32) ? ~0U : (uint32_t)s->rate64;
 	return true;
+}
+
+bool netem_parse(struct netem_spec *s, int argc, char *const argv[], double tick, char *why, size_t n)
+{
+	return netem_words(s, argc, argv, tick, true, why, n);
 }
 
 bool netem_parse_str(struct netem_spec *s, const char *words, double tick, char *why, size_t n)
@@ -644,7 +654,7 @@ bool netem_flag(char *buf, size_t cap, enum netem_kw kw, const char *value, doub
 		allowed |= 1U << NK_DIST; /* --delay 'T J distribution D', as the reference takes it */
 	if (kw == NK_REORDER)
 		allowed |= 1U << NK_GAP;
-	if (!netem_parse(&s, k + 1, w, tick, why, n))
+	if (!netem_words(&s, k + 1, w, tick, false, why, n))
 		return false;
 	if (s.seen & ~allowed)
 		return fail(why, n, "other keywords in the value", value);

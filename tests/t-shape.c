@@ -92,12 +92,15 @@ int main(void)
 	ok(!netem_parse_str(&s, "delay 1ms", TICK, why, sizeof why) || s.seen == 1U << NK_DELAY, "seen");
 	buf[0] = '\0';
 	ok(netem_flag(buf, sizeof buf, NK_DELAY, "25ms 5ms distribution normal", TICK, why, sizeof why) &&
-	   netem_flag(buf, sizeof buf, NK_ECN, NULL, TICK, why, sizeof why) == false,
-	   "--delay with a distribution; --ecn alone is refused (needs a loss)");
+	   netem_flag(buf, sizeof buf, NK_ECN, NULL, TICK, why, sizeof why) && !ne(buf),
+	   "--delay with a distribution; --ecn without a loss is refused once all options are in (%s)", why);
 	buf[0] = '\0';
-	ok(netem_flag(buf, sizeof buf, NK_LOSS, "1%", TICK, why, sizeof why) &&
-	   netem_flag(buf, sizeof buf, NK_REORDER, "5% gap 3", TICK, why, sizeof why) == false,
-	   "--reorder without a delay is refused as tc refuses it");
+	ok(netem_flag(buf, sizeof buf, NK_REORDER, "5% gap 3", TICK, why, sizeof why) &&
+	   netem_flag(buf, sizeof buf, NK_DELAY, "10ms", TICK, why, sizeof why) && ne(buf) && s.qopt.gap == 3,
+	   "--reorder's partner --delay may come in another option: %s", buf);
+	buf[0] = '\0';
+	ok(netem_flag(buf, sizeof buf, NK_REORDER, "5%", TICK, why, sizeof why) && !ne(buf),
+	   "--reorder without any delay is refused as tc refuses it");
 	buf[0] = '\0';
 	ok(!netem_flag(buf, sizeof buf, NK_DELAY, "25ms loss 5%", TICK, why, sizeof why),
 	   "a flag value cannot smuggle another keyword (%s)", why);
