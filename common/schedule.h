@@ -1,0 +1,162 @@
+/*
+ * Schedules for `npte-netem play`: what a link is from each moment on, as
+ * tc-netem words, read from a file, from a mahimahi trace, or from the text
+ * of a shipped schedule (schedules.h). Pure parsing: no kernel, no files
+ * opened here (the player opens the file as the caller and passes the fd).
+ *
+ * The file format, one step a line:
+ *
+ *	# a comment; blank lines are fine too
+ *	0      delay 10ms rate 20mbit loss 0%
+ *	2.5s   delay 60ms rate 5mbit loss 0%
+ *	5s     end
+ *
+ * - OFFSET is a time from the start: `0`, or DIGITS[.DIGITS] followed by s,
+ *   ms, us or ns (`250ms`, `2.5s`, `1500us`). No sign, exponent or hex; a
+ *   number without a unit other than 0 is refused (tc would read it as us,
+ *   a user might mean s). Kept as nanoseconds; a fraction finer than 1 ns is
+ *   refused rather than rounded. At most SCHED_OFFSET_MAX_NS (7 days).
+ * - Offsets strictly increase, and the first step is at 0: a file whose
+ *   first step is later is refused. "Unchanged until then" would make the
+ *   link before that offset whatever qdisc happened to be there in the first
+ *   round and the last step in every round after it (--loop), and the
+ *   dry-run script could not say which; one explicit `0` line says it.
+ * - WORDS are tc-netem words (what follows `tc qdisc change dev X root
+ *   netem`), checked by the caller's check(): this file knows no netem.
+ *   A step is sent as one netem change, and netem's change keeps the kernel's
+ *   old value of every optional attribute a change leaves out (rate, slot,
+ *   correlation, reorder, corrupt, ecn, distribution), so a schedule should
+ *   write every knob it uses on every step.
+ * - `OFFSET end`, optionally the last line: the length of one period. The
+ *   player holds the last step until then, and --loop starts over then.
+ *   Without it the schedule ends at its last step's offset (end_ns equals
+ *   that offset), which suits a single play but gives the last step no time
+ *   in a loop.
+ * - Whitespace is blanks and tabs; CRLF line ends are taken as LF (a file
+ *   saved on Windows means the same thing), a CR anywhere else, a NUL or any
+ *   other control byte (except tab) is refused, as is a line longer than
+ *   SCHED_LINE_MAX bytes, a file over SCHED_FILE_MAX bytes (at most that plus
+ *   one byte is read) and more than SCHED_STEPS_MAX steps.
+ *
+ * Errors are one line, "NAME:LINE: what: value", with the name and the bad
+ * value shown through disp() (caller bytes never reach the terminal raw).
+ *
+ * Storage: every step's words are NUL-terminated strings packed in one arena
+ * of at most SCHED_ARENA_MAX bytes; a step is its offset plus where its words
+ * start and how many there are. No allocation: struct schedule is large
+ * (about 3.5 MiB) and meant to be static in the caller.
+ */
+#ifndef NPTE_SCHEDULE_H
+#define NPTE_SCHEDULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCHED_STEPS_MAX 100000
+#define SCHED_FILE_MAX (1024 * 1024)        /* bytes of a schedule file */
+#define SCHED_ARENA_MAX (1024 * 1024)       /* bytes of words, NULs included */
+#define SCHED_LINE_MAX 1024                 /* bytes of a line, without its LF */
+#define SCHED_WORDS_MAX 64                  /* netem words in one step */
+#define SCHED_OFFSET_MAX_NS (7ULL * 86400 * 1000000000) /* 7 days */
+#define SCHED_TRACE_MAX (16 * 1024 * 1024)  /* bytes of a mahimahi trace */
+#define SCHED_WINDOW_MIN_NS 10000000ULL     /* mahimahi windows: 10 ms .. */
+#define SCHED_WINDOW_MAX_NS 60000000000ULL  /* .. 60 s, whole milliseconds */
+
+struct sched_step {
+	uint64_t at_ns;    /* offset from the start of the schedule */
+	uint32_t word_off; /* first word in the arena */
+	uint32_t line;     /* source line (a trace: the window's first line) */
+	uint16_t argc;     /* words, at least 1 */
+};
+
+struct schedule {
+	size_t n;       /* steps */
+	uint64_t end_ns; /* length of one period (see `end` above) */
+	bool has_end;    /* end_ns came from an `end` line (or a trace's period) */
+	size_t used;    /* arena bytes in use */
+	struct sched_step step[SCHED_STEPS_MAX];
+	char arena[SCHED_ARENA_MAX];
+};
+
+/*
+ * The caller's word check (the netem grammar): true if argv[0..argc-1] are
+ * acceptable netem words, else false with a reason in why (n bytes). argv
+ * points into the schedule's arena and argv[argc] is NULL; check must not
+ * modify the words. arg is passed through.
+ */
+typedef bool (*sched_check_fn)(void *arg, int argc, char **argv, char *why, size_t n);
+
+/*
+ * Read a schedule file from fd (read to its end, at most SCHED_FILE_MAX + 1
+ * bytes; fd is not closed). name is for messages only. true, or false with
+ * one line in err (errn bytes) and *s unusable.
+ */
+bool schedule_read(struct schedule *s, int fd, const char *name, sched_check_fn check, void *arg,
+		   char *err, size_t errn);
+
+/* The same parser over a NUL-terminated text (the shipped schedules). */
+bool schedule_parse_text(struct schedule *s, const char *text, const char *name, sched_check_fn check,
+			 void *arg, char *err, size_t errn);
+
+/*
+ * Convert a mahimahi trace read from fd into rate steps, one per window of
+ * window_ns (whole milliseconds, SCHED_WINDOW_MIN_NS..SCHED_WINDOW_MAX_NS;
+ * mahimahi's own unit is the millisecond), merging consecutive windows of
+ * equal rate into one step. The schedule is one period of the trace
+ * (has_end, end_ns = the last timestamp); --loop repeats it as mm-link does.
+ *
+ * The trace (mm-link(1) and traces/README of github.com/ravinet/mahimahi,
+ * and its LinkQueue, read for this): one line per delivery opportunity of
+ * 1500 bytes, the line a whole number of milliseconds since the start;
+ * timestamps never decrease; a timestamp repeated k times is k opportunities
+ * in that millisecond; an empty line or a trace whose last timestamp is 0 is
+ * an error there and here. At the end of the trace mm-link starts over,
+ * adding the last timestamp L to its base time, so an opportunity stamped L
+ * falls on the same instant as one stamped 0 of the next round: those are
+ * counted in the first window (in a steady loop that is where they fall).
+ * A trace of the single line "1" is thus one opportunity per millisecond
+ * (12 Mbit/s), as mahimahi's README says. Traces run to several MiB, so
+ * they are read in chunks, never held, up to SCHED_TRACE_MAX bytes.
+ *
+ * Rate of a window: opportunities x 1500 bytes / window length, rounded to
+ * the nearest byte/s (halves up), written as that times 8 `bit`: an exact
+ * integer bit/s that tc's bit-to-byte conversion (it divides by 8 and the
+ * kernel keeps whole bytes/s) turns back into exactly the same bytes/s.
+ * 12 opportunities in 100 ms: 12 x 1500 x 8 / 0.1 = `rate 1440000bit`.
+ * The last window of a period that is not a multiple of the window is
+ * shorter, and its rate is computed over its own length.
+ *
+ * A window without opportunities is an outage: mahimahi holds packets in
+ * its queue until the next opportunity, but netem fixes each packet's
+ * departure time when it is queued, so a tiny rate would stamp a packet
+ * minutes into the future and hold every later packet behind it, long after
+ * the outage. netem's `rate 0` means no limit at all. So an outage is
+ * `rate 0 loss 100%` (every packet dropped at enqueue; rate 0 keeps the step
+ * fully specified and is harmless while nothing is queued), and every other
+ * step carries `loss 0%`: `rate Nbit loss 0%`.
+ *
+ * extra (may be NULL or empty): more netem words appended to every step,
+ * e.g. "delay 20ms", because each change resets the delay to what the step
+ * says (mm-delay nested in mm-link, in mahimahi's terms). They may not
+ * contain rate or loss (nor their tc abbreviations or tc's synonym drop):
+ * the trace owns those. Every step goes through check.
+ */
+bool schedule_from_mahimahi(struct schedule *s, int fd, const char *name, uint64_t window_ns,
+			    const char *extra, sched_check_fn check, void *arg, char *err, size_t errn);
+
+/*
+ * Step i's words into argv (at most max - 1 of them, then a NULL); returns
+ * argc, or -1 if i is out of range or the step does not fit. The pointers
+ * are into s's arena.
+ */
+int schedule_argv(struct schedule *s, size_t i, char **argv, int max);
+
+/* An OFFSET word (grammar above) in nanoseconds; false if it is not one. */
+bool sched_time(const char *w, uint64_t *ns);
+
+/* ns as the shortest exact OFFSET word ("0", "250ms", "2.5s", "1500us",
+ * "7ns"), for messages and the dry-run script; buf of at least 32 bytes. */
+void sched_time_str(uint64_t ns, char *buf, size_t n);
+
+#endif
