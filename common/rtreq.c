@@ -147,6 +147,15 @@ struct nlmsghdr *rtreq_qdisc_del_root(struct knl *nl, void *buf, int ifindex)
 	return qdisc_msg(nl, buf, RTM_DELQDISC, 0, ifindex, 0, TC_H_ROOT);
 }
 
+struct nlmsghdr *rtreq_qdisc_raw(struct knl *nl, void *buf, uint16_t flags, int ifindex, uint32_t handle,
+				 uint32_t parent, const char *kind)
+{
+	struct nlmsghdr *h = qdisc_msg(nl, buf, RTM_NEWQDISC, flags, ifindex, handle, parent);
+
+	mnl_attr_put_strz(h, TCA_KIND, kind);
+	return h;
+}
+
 int rtreq_qdisc_new(struct knl *nl, void *buf, size_t cap, const struct qdisc_new *q,
 		   struct nlmsghdr **out)
 {

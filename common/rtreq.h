@@ -41,6 +41,9 @@ struct nlmsghdr *rtreq_qdisc_dump(struct knl *nl, void *buf);
 /* RTM_DELQDISC of ifindex's root qdisc. */
 struct nlmsghdr *rtreq_qdisc_del_root(struct knl *nl, void *buf, int ifindex);
 
+/* RTM_NEWQDISC with TCA_KIND only; the caller appends the options it keeps. */
+struct nlmsghdr *rtreq_qdisc_raw(struct knl *nl, void *buf, uint16_t flags, int ifindex, uint32_t handle,
+				 uint32_t parent, const char *kind);
 /* RTM_NEWQDISC: one qdisc at handle under parent, its options from tcenc.h. */
 struct qdisc_new {
 	uint16_t flags;                 /* NLM_F_CREATE with NLM_F_REPLACE or NLM_F_EXCL */

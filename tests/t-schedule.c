@@ -458,49 +458,16 @@ static void test_mahimahi(void)
 
 /* ---- the shipped schedules, through npte's netem grammar (shape.h) ---- */
 
-/* argv split into clauses at the knob keywords, each parsed by shape.c.
- * rate 0 (netem: no limit) is npte's word for an outage's rate. */
+/* The real netem grammar; *arg gets the keywords seen (shape.h's netem_kw bits). */
 static bool shape_check(void *arg, int argc, char **argv, char *why, size_t n)
 {
-	static const char *const knobs[] = {"delay", "loss", "rate", "limit"};
-	struct netem_spec sp;
-	unsigned *seen = arg; /* bit k: knobs[k] present */
+	static struct netem_spec sp;
+	unsigned *seen = arg;
 
-	memset(&sp, 0, sizeof sp);
-	*seen = 0;
-	for (int i = 0; i < argc;) {
-		char val[256] = "";
-		int k = -1;
-
-		for (int j = 0; j < 4; j++)
-			if (strcmp(argv[i], knobs[j]) == 0)
-				k = j;
-		if (k < 0 || (*seen & (1u << k))) {
-			snprintf(why, n, "unknown or repeated knob: %s", argv[i]);
-			return false;
-		}
-		*seen |= 1u << k;
-		for (i++; i < argc; i++) {
-			bool knob = false;
-
-			for (int j = 0; j < 4; j++)
-				knob |= strcmp(argv[i], knobs[j]) == 0;
-			if (knob)
-				break;
-			if (val[0])
-				strcat(val, " ");
-			strcat(val, argv[i]);
-		}
-		if (k == 0 && !netem_delay(&sp, val, why, n, 15.625))
-			return false;
-		if (k == 1 && !netem_loss(&sp, val, why, n))
-			return false;
-		if (k == 2 && strcmp(val, "0") != 0 && !netem_rate(&sp, val, why, n))
-			return false;
-		if (k == 3 && !netem_limit(&sp, val, why, n))
-			return false;
-	}
-	return netem_check(&sp, why, n);
+	if (!netem_parse(&sp, argc, argv, 15.625, why, n))
+		return false;
+	*seen = sp.seen;
+	return true;
 }
 
 static void test_shipped(void)
@@ -534,7 +501,7 @@ static void test_shipped(void)
 				if (i > 0)
 					gaps &= S.step[i].at_ns - S.step[i - 1].at_ns >= 100000000;
 			}
-			ok(same && (first & 4), "%s %s: every step sets the same knobs, rate among them", p->name,
+			ok(same && (first & (1U << NK_RATE)), "%s %s: every step sets the same knobs, rate among them", p->name,
 			   d ? "up" : "down");
 			ok(gaps && S.end_ns - S.step[S.n - 1].at_ns >= 100000000, "%s %s: steps at least 100 ms apart",
 			   p->name, d ? "up" : "down");
