@@ -3,13 +3,17 @@
  * netem (delay, jitter, loss models, queue limit, rate, slots) with an
  * optional tbf or cake child, a plain tbf rate limit, or nothing at all.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/capability.h>
 #include "cli.h"
 #include "err.h"
 #include "ops.h"
 #include "optspecs.h"
+#include "asuser.h"
+#include "player.h"
 #include "shape.h"
 #include "shquote.h"
 
@@ -21,6 +25,8 @@
 	"       npte-netem change [-n] [--wait S] NS IFACE WORDS...\n" \
 	"       npte-netem rate [-n] [--wait S] NS IFACE RATE [--burst SIZE] [--latency T]\n" \
 	"       npte-netem clear [-n] [--wait S] NS IFACE\n" \
+	"       npte-netem play [-n] [--wait S] [--loop] [--keep] [--json] NS IFACE FILE\n" \
+	"       npte-netem play [-n] ... NS IFACE --trace-mahimahi TRACE [--window T] [WORDS...]\n" \
 	"       npte-netem -h | --help | --version\n" \
 	"WORDS are tc-netem(8)'s (apply, change) or tc-tbf(8)'s (tbf, change) words.\n"
 
@@ -190,11 +196,72 @@ static int cmd_clear(struct cli *cl, struct opts *o)
 	return cli_run(cl, "clear", o);
 }
 
+/* --- play ------------------------------------------------------------------ */
+
+static struct schedule sched;
+static struct play play;
+
+/*
+ * npte-netem play NS IFACE FILE, or NS IFACE --trace-mahimahi TRACE [WORDS...]
+ * (WORDS: netem words added to every step, e.g. a delay). The file is opened
+ * with the caller's rights and parsed whole before anything changes.
+ */
+static int cmd_play(struct cli *cl, struct opts *o)
+{
+	const char *ns, *ifname, *path;
+	char err[512], words[SHAPE_WORDS_LEN] = "";
+	uint64_t window = 100000000ULL;
+	bool ok;
+	int fd;
+
+	cli_npos("play", o, 2, o->set[O_TRACE] ? ARGS_POS_MAX : 3);
+	ns = cli_netns("play", o->pos[0]);
+	ifname = cli_ifname("play", o->pos[1]);
+	if (!o->set[O_TRACE] && o->npos != 3)
+		die(EXIT_USAGE, "play: give a schedule FILE, or --trace-mahimahi TRACE\n%s", USAGE);
+	if (o->set[O_WINDOW] && (!o->set[O_TRACE] || !sched_time(o->val[O_WINDOW], &window)))
+		die(EXIT_USAGE, "play: invalid --window '%s': a time (e.g. 100ms) with --trace-mahimahi",
+		    disp(o->val[O_WINDOW]));
+	path = o->set[O_TRACE] ? o->val[O_TRACE] : o->pos[2];
+	if (!path[0] || strlen(path) >= 4096)
+		die(EXIT_USAGE, "play: invalid file name '%s'", disp(path));
+	for (int i = 3 - o->set[O_TRACE]; o->set[O_TRACE] && i < o->npos; i++) {
+		size_t len = strlen(words);
+
+		if (strlen(o->pos[i]) + len + 2 > sizeof words)
+			die(EXIT_USAGE, "play: too many words");
+		snprintf(words + len, sizeof words - len, "%s%s", len ? " " : "", o->pos[i]);
+	}
+	fd = open_as_caller(&cl->who, cl->state ? cl->state->cwd : "", path);
+	if (fd < 0)
+		die(EXIT_USAGE, "play: cannot read '%s' as uid %u: %s", disp(path), (unsigned)cl->who.uid,
+		    fd == -EINVAL ? "not a regular file" : strerror(-fd));
+	ok = o->set[O_TRACE] ? schedule_from_mahimahi(&sched, fd, path, window, words, play_words_ok, NULL, err,
+						      sizeof err)
+			     : schedule_read(&sched, fd, path, play_words_ok, NULL, err, sizeof err);
+	close(fd);
+	if (!ok)
+		die(EXIT_USAGE, "play: %s", err);
+	snprintf(play.ns, sizeof play.ns, "%s", ns);
+	play.verb = "play";
+	play.nd = 1;
+	snprintf(play.d[0].ifname, sizeof play.d[0].ifname, "%s", ifname);
+	play.d[0].label = play.d[0].ifname;
+	play.d[0].s = &sched;
+	if (!play_dir_kind(&play.d[0], err, sizeof err))
+		die(EXIT_USAGE, "play: %s: %s", disp(path), err);
+	play.loop = o->set[O_LOOP];
+	play.keep = o->set[O_KEEP];
+	play.json = o->set[O_JSON];
+	return cli_play(cl, "play", o, &play);
+}
+
 static const struct verb verbs[] = {
 	{"apply", cmd_apply, spec_netem_apply},
 	{"tbf", cmd_tbf, spec_netem_tbf},
 	{"change", cmd_change, spec_netem_apply},
 	{"rate", cmd_rate, spec_netem_rate},
+	{"play", cmd_play, spec_netem_play},
 	{"clear", cmd_clear, spec_mutate},
 	{NULL, NULL, NULL},
 };

@@ -65,6 +65,11 @@ unsigned cli_wait(const char *verb, const struct opts *o);
 
 /* Dry run: print the script; live: root, lock, execute. Returns the exit code. */
 int cli_run(struct cli *cl, const char *verb, const struct opts *o);
+/* The same for a verb that goes on after its plan's transaction (play):
+ * render adds to the dry-run's body, then runs after the commit (the lock
+ * released) and gives the exit code. */
+int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
+		 void (*render)(FILE *, const struct ctx *, void *), int (*then)(struct ctx *, void *), void *arg);
 /* Print c's error (and rollback warning) as "prog: verb: msg"; return rc. */
 int cli_finish(const char *verb, struct ctx *c, int rc);
 

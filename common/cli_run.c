@@ -11,10 +11,15 @@ static void title(struct plan *p, const char *verb, const struct opts *o)
 	char *t = p->title;
 	size_t n = sizeof p->title, len = (size_t)snprintf(t, n, "%s %s", prog, verb);
 
-	/* Positionals were validated; option values are shown escaped (disp) and
-	 * quoted, so the comment stays one line whatever they hold. */
-	for (int i = 0; i < o->npos && len < n; i++)
-		len += (size_t)snprintf(t + len, n - len, " %s", o->pos[i]);
+	/* Positionals and option values are shown escaped (disp) and quoted, so
+	 * the comment stays one line whatever they hold (a file name may hold
+	 * anything). */
+	for (int i = 0; i < o->npos && len < n; i++) {
+		char q[160];
+
+		sh_quote_buf(q, sizeof q, disp(o->pos[i]));
+		len += (size_t)snprintf(t + len, n - len, " %s", q);
+	}
 	for (const struct optspec *sp = o->spec; sp && (sp->lng || sp->shrt) && len < n; sp++) {
 		char q[160];
 
@@ -43,19 +48,30 @@ int cli_finish(const char *verb, struct ctx *c, int rc)
 	return rc;
 }
 
-int cli_run(struct cli *cl, const char *verb, const struct opts *o)
+int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
+		 void (*render)(FILE *, const struct ctx *, void *), int (*then)(struct ctx *, void *), void *arg)
 {
 	struct ctx c;
+	int rc;
 
 	ctx_init(&c, &cl->who, cli_wait(verb, o));
 	cl->plan->verb = verb;
 	cl->plan->exclusive = true;
 	title(cl->plan, verb, o);
 	if (o->set[O_DRYRUN]) {
-		plan_render(stdout, cl->plan, &c);
+		plan_render_open(stdout, cl->plan, &c);
+		if (render)
+			render(stdout, &c, arg);
+		plan_render_close(stdout);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
 	require_root(verb);
-	return cli_finish(verb, &c, txn_execute(cl->plan, &c));
+	rc = cli_finish(verb, &c, txn_execute(cl->plan, &c));
+	return rc || !then ? rc : then(&c, arg);
+}
+
+int cli_run(struct cli *cl, const char *verb, const struct opts *o)
+{
+	return cli_run_then(cl, verb, o, NULL, NULL, NULL);
 }
 

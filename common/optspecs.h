@@ -29,6 +29,10 @@ enum {
 	O_DOWN,            /* npte-lab netem */
 	O_UP,
 	O_SHOW,
+	O_LOOP,            /* npte-netem play, npte-lab play */
+	O_KEEP,
+	O_TRACE,
+	O_WINDOW,
 	O_ENV,             /* npte-run */
 	O_SUDOERS,         /* npte-doctor */
 };
@@ -54,12 +58,24 @@ static const struct optspec spec_netem_rate[] = {
 	{"burst", 0, true, false, O_BURST}, {"latency", 0, true, false, O_LATENCY}, OPT_END,
 };
 
+/* npte-netem play */
+static const struct optspec spec_netem_play[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_JSON, {"loop", 0, false, false, O_LOOP},
+	{"keep", 0, false, false, O_KEEP}, {"trace-mahimahi", 0, true, false, O_TRACE},
+	{"window", 0, true, false, O_WINDOW}, OPT_END,
+};
+
 #define OPT_PREFIX {"prefix", 0, true, false, O_PREFIX}
 static const struct optspec spec_lab_netem[] = {
 	OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX,
 	{"profile", 0, true, false, O_PROFILE}, {"list", 0, false, false, O_LIST},
 	{"down", 0, true, false, O_DOWN}, {"up", 0, true, false, O_UP}, {"show", 0, false, false, O_SHOW},
 	OPT_JSON, OPT_END,
+};
+static const struct optspec spec_lab_play[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_JSON, {"profile", 0, true, false, O_PROFILE},
+	{"list", 0, false, false, O_LIST}, {"loop", 0, false, false, O_LOOP}, {"keep", 0, false, false, O_KEEP},
+	OPT_END,
 };
 static const struct optspec spec_lab_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_END};
 static const struct optspec spec_lab_read[] = {OPT_JSON, OPT_HELP, OPT_PREFIX, OPT_END};

@@ -78,6 +78,7 @@ struct op {
 		struct { char verb[16]; unsigned flags; } guard;          /* check owner */
 		struct { char verb[16]; unsigned adding, max; } quota;    /* check quota */
 		struct { char ifname[IFNAME_MAX + 1]; } link;             /* link up */
+		struct { char ifname[IFNAME_MAX + 1]; int dir; } play;    /* play: snapshot */
 		struct { char key[48]; char val[8]; } sysctl;             /* net.ipv4.ip_forward=1 */
 		struct {                                                  /* veth add/del */
 			char peer[NETNS_NAME_MAX + 4];

@@ -1,0 +1,553 @@
+/* Playing schedules on the kernel path (see player.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <linux/capability.h>
+#include <linux/rtnetlink.h>
+#include "cli.h"
+#include "lock.h"
+#include "netns.h"
+#include "ops.h"
+#include "owner.h"
+#include "player.h"
+#include "registry.h"
+#include "render.h"
+#include "rtreq.h"
+#include "shquote.h"
+
+static struct play *cur; /* the play the start's ops fill */
+
+/* under_lock's answer when the namespace went: exit 1, and nothing to restore */
+#define EXIT_GONE 1001
+
+static union {
+	struct nlmsghdr h;
+	char b[NL_BUF];
+} req;
+
+static bool words_spec(int argc, char **argv, struct step_spec *out, char *why, size_t n)
+{
+	char twhy[200];
+
+	out->kind = QK_NETEM;
+	if (netem_parse(&out->ne, argc, argv, shape_tick_in_usec(), why, n))
+		return true;
+	if (!tbf_parse_words(&out->tb, argc, argv, twhy, sizeof twhy))
+		return false; /* the netem reason: schedules are netem words first */
+	out->kind = QK_TBF;
+	return true;
+}
+
+bool play_step_spec(const struct play_dir *d, size_t i, struct step_spec *out, char *why, size_t n)
+{
+	char *argv[SCHED_WORDS_MAX + 1];
+	int argc = schedule_argv(d->s, i, argv, SCHED_WORDS_MAX + 1);
+
+	if (argc < 0) {
+		snprintf(why, n, "no step %zu", i + 1);
+		return false;
+	}
+	return words_spec(argc, argv, out, why, n);
+}
+
+bool play_words_ok(void *arg, int argc, char **argv, char *why, size_t n)
+{
+	static struct step_spec sp;
+
+	(void)arg;
+	return words_spec(argc, argv, &sp, why, n);
+}
+
+bool play_dir_kind(struct play_dir *d, char *why, size_t n)
+{
+	static struct step_spec sp;
+
+	for (size_t i = 0; i < d->s->n; i++) {
+		if (!play_step_spec(d, i, &sp, why, n))
+			return false;
+		if (i == 0)
+			d->kind = sp.kind;
+		else if (sp.kind != d->kind) {
+			snprintf(why, n, "step %zu (line %u) is %s words, step 1 %s words: one kind per schedule", i + 1,
+				 (unsigned)d->s->step[i].line, sp.kind == QK_TBF ? "tbf" : "netem",
+				 d->kind == QK_TBF ? "tbf" : "netem");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* --- the start: snapshot op ----------------------------------------------- */
+
+/* Under the start's lock, before the first step replaces it: the tree at the
+ * root as it is, and (first interface) the socket the player keeps. */
+static int snap_apply(struct ctx *c, const struct op *op, bool undo)
+{
+	struct play_dir *d = &cur->d[op->u.play.dir];
+	struct nshandle *h;
+	struct stat st;
+	int rc;
+
+	if (undo)
+		return 0;
+	rc = ctx_ns(c, op->ns, &h);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+	d->ifindex = knl_ifindex(&h->nl, d->ifname);
+	if (d->ifindex < 0)
+		return err_sys(&c->err, EXIT_FAIL, -d->ifindex, "%s: %s", op->ns, d->ifname);
+	rc = qdsnap_take(&h->nl, d->ifindex, &d->prev);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read the qdiscs to restore later", op->ns,
+			       d->ifname);
+	if (cur->has_nl)
+		return 0;
+	if (fstat(h->fd, &st) < 0)
+		return err_sys(&c->err, EXIT_FAIL, errno, "%s", op->ns);
+	rc = netns_nl(h->fd, &cur->nl);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: netlink socket", op->ns);
+	cur->has_nl = true;
+	cur->ns_dev = st.st_dev;
+	cur->ns_ino = st.st_ino;
+	return 0;
+}
+
+/* The preview cannot rebuild a qdisc tree from tc's printout, so it starts
+ * only over the kernel's default root (handle 0), which it can put back. */
+static void snap_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+{
+	char msg[200];
+
+	(void)c, (void)undo;
+	snprintf(msg, sizeof msg,
+		 "%s: play: %s: %s: a preview restores only the kernel's default root qdisc: clear it first, "
+		 "or run the live command",
+		 prog, op->ns, op->u.play.ifname);
+	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, "tc", "qdisc", "show", "dev",
+				       op->u.play.ifname, "root", NULL});
+	fputs(" | grep -q '^qdisc [a-z_]* 0: root' || { echo ", f);
+	sh_quote(f, msg);
+	fputs(" >&2; exit 2; }\n", f);
+}
+
+const struct op_type play_snap_op = {
+	.name = "play snapshot", .apply = snap_apply, .render = snap_render,
+};
+
+void plan_play_start(struct plan *p, struct play *pl)
+{
+	static struct step_spec first[PLAY_DIRS];
+	char why[300];
+
+	cur = pl;
+	plan_guard_owned(p, pl->verb, pl->ns, 0);
+	for (int i = 0; i < pl->nd; i++) {
+		struct op *op = plan_add(p, &play_snap_op);
+
+		snprintf(op->ns, sizeof op->ns, "%s", pl->ns);
+		snprintf(op->u.play.ifname, sizeof op->u.play.ifname, "%s", pl->d[i].ifname);
+		op->u.play.dir = i;
+	}
+	for (int i = 0; i < pl->nd; i++) {
+		if (!play_step_spec(&pl->d[i], 0, &first[i], why, sizeof why))
+			die(EXIT_USAGE, "%s: step 1: %s", pl->verb, why);
+		if (first[i].kind == QK_TBF)
+			plan_tbf(p, pl->ns, pl->d[i].ifname, &first[i].tb);
+		else
+			plan_netem(p, pl->ns, pl->d[i].ifname, &first[i].ne, NULL);
+	}
+}
+
+/* --- the loop ------------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Lateness in 10 us buckets up to 1 s, and the exact maximum. */
+#define LATE_BUCKET_NS 10000ULL
+#define LATE_BUCKETS 100001
+static uint32_t late_hist[LATE_BUCKETS];
+static uint64_t late_n, late_max;
+
+static void late_add(uint64_t ns)
+{
+	uint64_t b = ns / LATE_BUCKET_NS;
+
+	late_hist[b < LATE_BUCKETS - 1 ? b : LATE_BUCKETS - 1]++;
+	late_n++;
+	if (ns > late_max)
+		late_max = ns;
+}
+
+/* The upper edge of the bucket holding the q-quantile, in us. */
+static double late_q(double q)
+{
+	uint64_t want = (uint64_t)(q * (double)late_n + 0.999999), seen = 0;
+
+	for (size_t b = 0; b < LATE_BUCKETS && late_n; b++) {
+		seen += late_hist[b];
+		if (seen >= want) {
+			uint64_t edge = (b + 1) * LATE_BUCKET_NS;
+
+			/* the bucket's upper edge, but never above what was seen */
+			return (double)(edge < late_max ? edge : late_max) / 1000.;
+		}
+	}
+	return 0;
+}
+
+/* The marker is still the caller's, for the namespace the socket is in. */
+static int still_mine(const struct play *pl, const struct caller *who)
+{
+	struct marker m;
+	struct stat st;
+	char path[64];
+	int rc = marker_read(pl->ns, &m);
+
+	if (rc < 0)
+		return rc;
+	if (!who->admin && m.owner != who->uid)
+		return -EPERM;
+	if (m.cookie && m.cookie != pl->nl.cookie)
+		return -ESTALE;
+	snprintf(path, sizeof path, "%s/%s", NETNS_RUN_DIR, pl->ns);
+	if (stat(path, &st) < 0)
+		return -errno;
+	return st.st_dev == pl->ns_dev && st.st_ino == pl->ns_ino ? 0 : -ESTALE;
+}
+
+/* One change (or the restore) under the lock, after the checks. */
+static int under_lock(struct play *pl, const struct caller *who, int dir, const struct step_spec *spec,
+		      char *msg, size_t n)
+{
+	struct err e = {0};
+	struct nlmsghdr *m;
+	char ext[256] = "";
+	int rc = lock_take(true, pl->wait_s, who->uid, pl->verb, &e);
+
+	if (rc)
+		return snprintf(msg, n, "%s", e.msg), rc;
+	rc = still_mine(pl, who);
+	if (rc < 0) {
+		lock_release();
+		snprintf(msg, n, "%s: the namespace is gone or no longer the one played on: stopping", pl->ns);
+		return EXIT_GONE;
+	}
+	if (spec) {
+		rc = rtreq_qdisc_new(&pl->nl, req.b, sizeof req.b,
+				    &(struct qdisc_new){.flags = 0, .ifindex = pl->d[dir].ifindex, .parent = TC_H_ROOT,
+							.kind = spec->kind, .netem = &spec->ne, .tbf = &spec->tb},
+				    &m);
+		if (rc >= 0)
+			rc = knl_talk(&pl->nl, m, ext, sizeof ext);
+	} else {
+		rc = qdsnap_restore(&pl->nl, pl->d[dir].ifindex, &pl->d[dir].prev, ext, sizeof ext);
+	}
+	lock_release();
+	if (rc < 0) {
+		snprintf(msg, n, "%s: %s: %s: %s%s%s", pl->ns, pl->d[dir].ifname,
+			 spec ? (spec->kind == QK_TBF ? "change tbf" : "change netem") : "restore the qdiscs", strerror(-rc), ext[0] ? ": " : "", ext);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+struct cursor {
+	size_t next;     /* step to apply next */
+	uint64_t base;   /* monotonic ns of this round's offset 0 */
+	bool done;
+};
+
+static uint64_t due(const struct play_dir *d, const struct cursor *k)
+{
+	return k->next < d->s->n ? k->base + d->s->step[k->next].at_ns : k->base + d->s->end_ns;
+}
+
+static int timer_at(int tfd, uint64_t at)
+{
+	struct itimerspec its = {.it_value = {.tv_sec = (time_t)(at / 1000000000ULL),
+					      .tv_nsec = (long)(at % 1000000000ULL)}};
+
+	/* 0 would disarm it: a deadline already past fires at once */
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	return timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void report(const struct play *pl, int rc)
+{
+	if (pl->json) {
+		printf("{\"changes\":%" PRIu64 ",\"late_us\":{\"p50\":%.0f,\"p99\":%.0f,\"max\":%.1f},\"exit\":%d}\n",
+		       late_n, late_q(0.5), late_q(0.99), (double)late_max / 1000., rc);
+	} else {
+		printf("%s: %" PRIu64 " changes; late p50 %.0f us, p99 %.0f us, max %.1f us\n", pl->verb, late_n,
+		       late_q(0.5), late_q(0.99), (double)late_max / 1000.);
+	}
+	fflush(stdout);
+}
+
+int play_run(struct play *pl, const struct caller *who)
+{
+	static const int keep_caps[] = {
+		CAP_NET_ADMIN, /* RTM_NEWQDISC over the one socket kept inside the namespace */
+		-1,
+	};
+	struct cursor k[PLAY_DIRS] = {{0}};
+	char msg[512] = "";
+	sigset_t sigs;
+	int sfd, tfd, rc = 0, stop = 0;
+	bool gone = false;
+	uint64_t start;
+
+	caps_keep(keep_caps);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (sfd < 0 || tfd < 0) {
+		fprintf(stderr, "%s: %s: signalfd/timerfd: %s\n", prog, pl->verb, strerror(errno));
+		return EXIT_FAIL;
+	}
+	/* Step 0 went in with the start; the clock starts now. */
+	start = now_ns();
+	for (int i = 0; i < pl->nd; i++)
+		k[i] = (struct cursor){.next = 1, .base = start};
+	for (;;) {
+		uint64_t next = UINT64_MAX, t = now_ns(), check = t + 1000000000ULL;
+		struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN}, {.fd = tfd, .events = POLLIN}};
+		int dir = -1;
+
+		for (int i = 0; i < pl->nd; i++)
+			if (!k[i].done && due(&pl->d[i], &k[i]) < next)
+				next = due(&pl->d[i], &k[i]), dir = i;
+		if (dir < 0)
+			break; /* every schedule ended */
+		if (timer_at(tfd, next < check ? next : check) < 0 || poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(msg, sizeof msg, "poll: %s", strerror(errno));
+			rc = EXIT_FAIL;
+			break;
+		}
+		if (pf[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof si) == sizeof si) {
+				stop = si.ssi_signo == SIGINT ? 130 : si.ssi_signo == SIGTERM ? 143 : 129;
+				break;
+			}
+		}
+		if (pf[1].revents & POLLIN) {
+			uint64_t ticks;
+
+			if (read(tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+				continue;
+		}
+		if (now_ns() < next) {
+			/* a liveness look: the namespace may be gone (no lock needed to read) */
+			if (still_mine(pl, who) < 0) {
+				snprintf(msg, sizeof msg, "%s: the namespace is gone or no longer the one played on: "
+					 "stopping", pl->ns);
+				rc = EXIT_FAIL;
+				gone = true;
+				break;
+			}
+			continue;
+		}
+		struct play_dir *d = &pl->d[dir];
+		struct cursor *c = &k[dir];
+
+		if (c->next >= d->s->n) {
+			/* the end of a round: start over, or this schedule is done */
+			if (pl->loop && d->s->end_ns) {
+				c->base += d->s->end_ns;
+				c->next = 0;
+			} else {
+				c->done = true;
+			}
+			continue;
+		}
+		static struct step_spec spec;
+		char why[300];
+
+		if (!play_step_spec(d, c->next, &spec, why, sizeof why)) {
+			snprintf(msg, sizeof msg, "%s: step %zu: %s", d->label, c->next + 1, why);
+			rc = EXIT_FAIL;
+			break;
+		}
+		rc = under_lock(pl, who, dir, &spec, msg, sizeof msg);
+		if (rc == EXIT_GONE)
+			gone = true, rc = EXIT_FAIL;
+		if (rc)
+			break;
+		late_add(now_ns() - next);
+		c->next++;
+	}
+	/* Put back what was there, unless asked to keep it or the namespace is gone. */
+	if (!pl->keep && !gone) {
+		char rmsg[512];
+
+		for (int i = 0; i < pl->nd; i++) {
+			int r = under_lock(pl, who, i, NULL, rmsg, sizeof rmsg);
+
+			if (r == EXIT_GONE)
+				r = EXIT_FAIL;
+			if (r) {
+				fprintf(stderr, "%s: %s: %s\n", prog, pl->verb, rmsg);
+				if (!rc)
+					rc = r;
+			}
+		}
+	}
+	if (msg[0])
+		fprintf(stderr, "%s: %s: %s\n", prog, pl->verb, msg);
+	rc = stop ? stop : rc;
+	report(pl, rc);
+	close(sfd);
+	close(tfd);
+	knl_close(&pl->nl);
+	return rc;
+}
+
+/* --- the preview ---------------------------------------------------------- */
+
+static void fsleep(FILE *f, uint64_t ns)
+{
+	if (ns)
+		fprintf(f, "  sleep %" PRIu64 ".%09" PRIu64 "\n", ns / UINT64_C(1000000000), ns % UINT64_C(1000000000));
+}
+
+void play_render(FILE *f, const struct play *pl, const struct ctx *c)
+{
+	static struct op guard, change;
+	char msg[200], why[300];
+	static struct step_spec spec;
+	size_t next[PLAY_DIRS] = {0};
+	uint64_t t = 0;
+
+	guard = (struct op){.type = &guard_op};
+	snprintf(guard.ns, sizeof guard.ns, "%s", pl->ns);
+	snprintf(guard.u.guard.verb, sizeof guard.u.guard.verb, "%s", pl->verb);
+	fprintf(f, "# The first steps are in. From here on the lock is taken for each change only,\n"
+		   "# and a stop (INT, TERM, HUP) or the end puts back the kernel's default root.\n"
+		   "# sleep with a fraction of a second is a GNU coreutils and busybox extension;\n"
+		   "# each sleep counts from the step before it, so the script drifts by the\n"
+		   "# time each change takes (the live player keeps absolute deadlines).\n");
+	fprintf(f, "step=0\nexec 9>&-\n");
+	snprintf(msg, sizeof msg, "%s: %s: lock busy after %us; retry later", prog, pl->verb, c->wait_s);
+	fprintf(f, "npte_lock() {\n  exec 9>>%s/lock\n  flock -E 75 -w %u 9 & wait \"$!\" || { echo ", NPTE_RUN_DIR,
+		c->wait_s);
+	sh_quote(f, msg);
+	fprintf(f, " >&2; exit 75; }\n  ");
+	guard.type->render(f, &guard, c, false);
+	fprintf(f, "}\n");
+	fprintf(f, "npte_stop() {\n  trap - INT TERM HUP\n");
+	if (!pl->keep) {
+		fprintf(f, "  npte_lock\n");
+		for (int i = 0; i < pl->nd; i++) {
+			fputs("  ", f);
+			render_cmd(f, (const char *[]){"ip", "netns", "exec", pl->ns, "tc", "qdisc", "del", "dev",
+						       pl->d[i].ifname, "root", NULL});
+			fputs(" 2>/dev/null || :\n", f);
+		}
+		fprintf(f, "  exec 9>&-\n");
+	}
+	fprintf(f, "  exit \"$1\"\n}\n");
+	fprintf(f, "trap 'npte_stop 130' INT\ntrap 'npte_stop 143' TERM\ntrap 'npte_stop 129' HUP\n");
+	if (pl->loop)
+		fprintf(f, "while :; do\n");
+	/* the steps of every direction in time order, each round from 0 */
+	for (;;) {
+		int dir = -1;
+		uint64_t at = UINT64_MAX;
+
+		for (int i = 0; i < pl->nd; i++) {
+			const struct schedule *s = pl->d[i].s;
+			uint64_t a = next[i] < s->n ? s->step[next[i]].at_ns : UINT64_MAX;
+
+			if (a < at)
+				at = a, dir = i;
+		}
+		if (dir < 0)
+			break;
+		fsleep(f, at - t);
+		t = at;
+		if (next[dir] == 0 && !pl->loop) {
+			next[dir]++; /* the first steps are in already */
+			continue;
+		}
+		if (!play_step_spec(&pl->d[dir], next[dir], &spec, why, sizeof why)) {
+			fprintf(f, "  exit 2 # step %zu: unplayable\n", next[dir] + 1);
+			return;
+		}
+		change = (struct op){.type = &change_op};
+		snprintf(change.ns, sizeof change.ns, "%s", pl->ns);
+		snprintf(change.u.qdisc.ifname, sizeof change.u.qdisc.ifname, "%s", pl->d[dir].ifname);
+		change.u.qdisc.kind = spec.kind;
+		if (spec.kind == QK_TBF)
+			change.u.qdisc.q.tbf = spec.tb;
+		else
+			change.u.qdisc.q.netem = spec.ne;
+		fputs("  npte_lock\n", f);
+		change.type->render(f, &change, c, false);
+		fputs("  exec 9>&-\n", f);
+		next[dir]++;
+	}
+	{
+		uint64_t end = 0;
+
+		for (int i = 0; i < pl->nd; i++)
+			if (pl->d[i].s->end_ns > end)
+				end = pl->d[i].s->end_ns;
+		fsleep(f, end > t ? end - t : 0);
+	}
+	if (pl->loop)
+		fprintf(f, "done\n");
+	fprintf(f, "npte_stop 0\n");
+}
+
+/* --- the verb --------------------------------------------------------------- */
+
+struct play_call {
+	struct play *pl;
+	const struct caller *who;
+};
+
+static void render_cb(FILE *f, const struct ctx *c, void *arg)
+{
+	play_render(f, ((struct play_call *)arg)->pl, c);
+}
+
+static int then_cb(struct ctx *c, void *arg)
+{
+	struct play_call *pc = arg;
+
+	(void)c;
+	return play_run(pc->pl, pc->who);
+}
+
+int cli_play(struct cli *cl, const char *verb, const struct opts *o, struct play *pl)
+{
+	struct play_call pc = {.pl = pl, .who = &cl->who};
+
+	pl->wait_s = cli_wait(verb, o);
+	plan_play_start(cl->plan, pl);
+	return cli_run_then(cl, verb, o, render_cb, then_cb, &pc);
+}
