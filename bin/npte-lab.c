@@ -14,6 +14,8 @@
 #include "optspecs.h"
 #include "registry.h"
 #include "profiles.h"
+#include "player.h"
+#include "schedules.h"
 #include "qdview.h"
 #include "rtreq.h"
 #include "shape.h"
@@ -26,6 +28,7 @@
 	"       npte-lab status [--json] [--prefix P]\n" \
 	"       npte-lab netem [-n] [--wait S] [--prefix P] [--profile NAME] [--down WORDS] [--up WORDS]\n" \
 	"       npte-lab netem --list | --show [--json] [--prefix P]\n" \
+	"       npte-lab play [-n] [--wait S] [--prefix P] [--loop] [--keep] [--json] --profile NAME | --list\n" \
 	"       npte-lab -h | --help | --version\n" \
 	"Namespaces Pclient, Prouter, Pserver; P is [a-z][a-z0-9]*, at most 6 bytes.\n" \
 	"WORDS: tc-netem(8) words for one direction (down: router to client; up: router to server).\n"
@@ -433,11 +436,77 @@ static int cmd_netem(struct cli *cl, struct opts *o)
 	return cli_run(cl, "netem", o);
 }
 
+/* --- play: a shipped schedule on both directions ------------------------------ */
+
+static struct schedule sched[2];
+static struct play play;
+
+static void list_schedules(void)
+{
+	for (const struct shipped_schedule *p = shipped_schedules; p->name; p++) {
+		const char *dir[2] = {p->down, p->up};
+
+		printf("%s\n  %s\n", p->name, p->desc);
+		for (int i = 0; i < 2; i++) {
+			char err[300], end[32];
+
+			if (!schedule_parse_text(&sched[i], dir[i], p->name, play_words_ok, NULL, err, sizeof err))
+				die(EXIT_FAIL, "play: shipped schedule %s is invalid: %s", p->name, err);
+			sched_time_str(sched[i].end_ns, end, sizeof end);
+			printf("  %-4s %zu steps, a period of %s\n", i ? "up" : "down", sched[i].n, end);
+		}
+		printf("  source: %s\n", p->source);
+	}
+}
+
+static int cmd_play(struct cli *cl, struct opts *o)
+{
+	const struct shipped_schedule *p;
+	char err[300];
+
+	if (o->set[O_LIST]) {
+		if (o->set[O_PROFILE] || o->set[O_DRYRUN] || o->set[O_LOOP] || o->set[O_KEEP] || o->set[O_JSON])
+			die(EXIT_USAGE, "play: --list takes no other option");
+		cli_npos("play", o, 0, 0);
+		list_schedules();
+		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+	}
+	names("play", o);
+	if (!o->set[O_PROFILE])
+		die(EXIT_USAGE, "play: give --profile NAME (--list shows them)");
+	if (!(p = shipped_schedule_find(o->val[O_PROFILE]))) {
+		fprintf(stderr, "npte-lab: play: unknown profile '%s'; available:", disp(o->val[O_PROFILE]));
+		for (const struct shipped_schedule *q = shipped_schedules; q->name; q++)
+			fprintf(stderr, " %s", q->name);
+		fputc('\n', stderr);
+		return EXIT_USAGE;
+	}
+	snprintf(play.ns, sizeof play.ns, "%s", name[LAB_ROUTER]);
+	play.verb = "play";
+	play.nd = 2;
+	for (int i = 0; i < 2; i++) {
+		struct play_dir *d = &play.d[i];
+
+		if (!schedule_parse_text(&sched[i], i ? p->up : p->down, p->name, play_words_ok, NULL, err, sizeof err))
+			die(EXIT_FAIL, "play: shipped schedule %s is invalid: %s", p->name, err);
+		ifname_to(d->ifname, sizeof d->ifname, i ? LAB_SERVER : LAB_CLIENT);
+		d->label = i ? "up" : "down";
+		d->s = &sched[i];
+		if (!play_dir_kind(d, err, sizeof err))
+			die(EXIT_FAIL, "play: shipped schedule %s: %s", p->name, err);
+	}
+	play.loop = o->set[O_LOOP];
+	play.keep = o->set[O_KEEP];
+	play.json = o->set[O_JSON];
+	return cli_play(cl, "play", o, &play);
+}
+
 static const struct verb verbs[] = {
 	{"create", cmd_create, spec_lab_mutate},
 	{"destroy", cmd_destroy, spec_lab_mutate},
 	{"status", cmd_status, spec_lab_read},
 	{"netem", cmd_netem, spec_lab_netem},
+	{"play", cmd_play, spec_lab_play},
 	{NULL, NULL, NULL},
 };
 
