@@ -6,6 +6,10 @@
 # request reaches the kernel and is refused there, after strace has seen it).
 # Only the netlink sequence number and port id are masked; on a mismatch
 # tests/nlwire --decode shows both requests attribute by attribute.
+#
+# The word tests take tc-netem(8)/tc-tbf(8) word sets as npte-netem apply,
+# tbf and change take them, and compare npte's request with tc's twice: for
+# the dry-run's own tc line, and for tc given the very same words.
 
 load sandbox
 
@@ -172,5 +176,292 @@ wire() {
 		wire_cmd npte-lab netem --profile "$p"
 		[ "$WIRE_N" -ge 2 ] || { echo "profile $p: $WIRE_N requests"; return 1; }
 	done
+}
+
+# --- Word sets: npte-netem apply/tbf/change WORDS against tc WORDS ----------
+
+# same_as_tc VERB WORDSET: npte-netem VERB a if-b WORDS (fault build, not
+# sent) makes exactly one qdisc request, and it equals tc's request for the
+# dry-run's tc line and tc's for the same WORDS after that line's
+# `tc qdisc replace|add|change dev if-b root [handle H:] netem|tbf`.
+# WORDSET is split at spaces; none of its words holds one.
+same_as_tc() {
+	local verb=$1 ws=$2 words=() npte script line guard pre tc
+	read -ra words <<<"$ws"
+	if ! sb env NPTE_FAULT_WIRE=1 "$FAULT/npte-netem" "$verb" a if-b "${words[@]}" \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/npte.err"; then
+		echo "[$verb $ws] npte refused it: $(grep -v '^npte-wire: ' "$BATS_TEST_TMPDIR/npte.err")"
+		return 1
+	fi
+	npte=$("$TOP/tests/nlwire" <"$BATS_TEST_TMPDIR/npte.err")
+	[ -n "$npte" ] && [ "$(wc -l <<<"$npte")" = 1 ] ||
+		{ echo "[$verb $ws] npte made $(grep -c . <<<"$npte") qdisc requests, want 1"; return 1; }
+	script=$(sb npte-netem "$verb" -n a if-b "${words[@]}" 2>&1) ||
+		{ echo "[$verb $ws] the dry-run failed: $script"; return 1; }
+	line=$(grep '^ip netns exec a tc qdisc \(replace\|add\|change\) dev if-b root ' <<<"$script")
+	[ "$(grep -c . <<<"$line")" = 1 ] || { echo "[$verb $ws] want one root tc line in the dry-run:"; echo "$script"; return 1; }
+	guard=$(grep '^if .* npte_h=' <<<"$script" || true)
+	pre=$(sed -n 's/^\(.* root\( handle [^ ]*\)\{0,1\} \(netem\|tbf\)\)\( .*\)\{0,1\}$/\1/p' <<<"$line")
+	[ -n "$pre" ] || { echo "[$verb $ws] no netem/tbf in the dry-run's tc line: $line"; return 1; }
+	[ "${#words[@]}" = 0 ] || pre+=$(printf ' %q' "${words[@]}")
+	tc=$(traced "$guard
+$line
+$pre")
+	[ "$(grep -c . <<<"$tc")" = 2 ] ||
+		{ echo "[$verb $ws] tc sent $(grep -c . <<<"$tc") requests for the lines:"; echo "$line"; echo "$pre"; return 1; }
+	if [ "$(sed -n 1p <<<"$tc")" != "$npte" ]; then
+		echo "[$verb $ws] npte's request differs from tc's for the dry-run's line (< tc, > npte):"
+		echo "$line"
+		differ "$(sed -n 1p <<<"$tc")" "$npte"
+		return 1
+	fi
+	if [ "$(sed -n 2p <<<"$tc")" != "$npte" ]; then
+		echo "[$verb $ws] npte's request differs from tc's for the same words (< tc, > npte):"
+		echo "$pre"
+		differ "$(sed -n 2p <<<"$tc")" "$npte"
+		return 1
+	fi
+}
+
+# each_same VERB WORDSET...: same_as_tc for each; reports every word set that fails.
+each_same() {
+	local verb=$1 ws bad=0
+	shift
+	for ws in "$@"; do
+		same_as_tc "$verb" "$ws" || bad=$((bad + 1))
+	done
+	[ "$bad" = 0 ] || { echo "$bad of $# word sets failed"; return 1; }
+}
+
+# A netem (or tbf) root on if-b in namespace a, made with npte (for change).
+netem_root() {
+	sb ip netns exec a tc qdisc add dev if-b root netem 2>/dev/null ||
+		skip "the kernel has no sch_netem (the VM lane runs this)"
+	sb ip netns exec a tc qdisc del dev if-b root
+	sb npte-netem apply a if-b delay 1ms >/dev/null
+}
+
+@test "words: a bare netem, and limit in every spelling tc takes" {
+	each_same apply \
+		'' \
+		'limit 1' \
+		'limit 1000000' \
+		'limit 1k' \
+		'limit 2K' \
+		'limit 1.5k' \
+		'limit 1000b' \
+		'limit 8kbit' \
+		'lim 500' \
+		'l 100' \
+		'limit 10 limit 20'
+}
+
+@test "words: delay and latency, jitter, correlation: units, bare numbers, prefixes, rounding, repeats" {
+	each_same apply \
+		'delay 100' \
+		'delay 100 10' \
+		'delay 10MS' \
+		'delay 10msec' \
+		'delay 2msecs' \
+		'delay 1sec' \
+		'delay 2Secs' \
+		'delay 0.001s' \
+		'delay 7us' \
+		'delay 250usecs' \
+		'delay 0' \
+		'delay 0.5us' \
+		'delay 60s 1us' \
+		'delay 1.5ms 250us' \
+		'delay 25ms 5ms 25%' \
+		'delay 25ms 5ms 25' \
+		'delay 25ms 5ms 0.5%' \
+		'latency 25ms' \
+		'lat 25ms 5ms' \
+		'del 25ms 5ms 25%' \
+		'd 10ms' \
+		'delay 1ms delay 2ms' \
+		'delay 10ms 5ms delay 20ms' \
+		'delay 10ms 5ms 25% delay 20ms 1ms'
+}
+
+@test "words: delay distributions (8 KiB tables from tc's data directory)" {
+	[ -r "$TC_LIB_DIR/normal.dist" ] || skip "tc distribution tables not installed"
+	each_same apply \
+		'delay 100ms 10ms distribution normal' \
+		'delay 100ms 10ms 30% distribution pareto' \
+		'delay 1ms 500us distribution paretonormal' \
+		'delay 10ms 2ms distribution experimental' \
+		'delay 10ms 2ms distr normal' \
+		'delay 10ms 2ms dist pareto' \
+		'distribution normal delay 10ms 2ms' \
+		'delay 10ms 2ms distribution normal distribution pareto'
+}
+
+@test "words: loss (random, the old bare syntax, drop, state, gemodel) and ecn" {
+	each_same apply \
+		'loss 1%' \
+		'loss 1' \
+		'loss 0.5% 25%' \
+		'loss random 1%' \
+		'loss random 0.01% 25%' \
+		'loss random 100%' \
+		'loss random 33.333333%' \
+		'loss 0 loss 1%' \
+		'lo 1%' \
+		'drop 5%' \
+		'drop random 5% 10' \
+		'dro 1%' \
+		'loss state 1%' \
+		'loss state 1% 10%' \
+		'loss state 1% 10% 70% 0.1% 5%' \
+		'loss gemodel 1%' \
+		'loss gemodel 1% 10% 70% 0.1%' \
+		'loss 1% ecn' \
+		'ecn loss state 1%' \
+		'e drop 1%'
+}
+
+@test "words: corrupt and duplicate" {
+	each_same apply \
+		'corrupt 0.1%' \
+		'corrupt 1% 25%' \
+		'corr 5' \
+		'c 1%' \
+		'corrupt 1% corrupt 2%' \
+		'duplicate 1%' \
+		'duplicate 1% 50%' \
+		'dup 2' \
+		'du 2%' \
+		'duplicate 1% duplicate 2%'
+}
+
+@test "words: reorder and gap" {
+	each_same apply \
+		'delay 10ms reorder 25%' \
+		'delay 10ms reorder 25% 50% gap 5' \
+		'reo 10% delay 1ms' \
+		'delay 5ms r 10%' \
+		'gap 0x10 reorder 5% delay 1ms' \
+		'gap 010 reorder 5% delay 1ms' \
+		'delay 1ms reorder 5% g 3' \
+		'reorder 0' \
+		'reorder 5% reorder 10% delay 1ms'
+}
+
+@test "words: rate, packet and cell overheads, cell sizes, RATE64 from 2^32 bytes/s" {
+	each_same apply \
+		'rate 30mbit' \
+		'rate 20000' \
+		'rate 20MBit' \
+		'rate 1.5mbit' \
+		'rate 1000.5' \
+		'rate 1Kibit' \
+		'rate 1000bps' \
+		'rate 1MiBps' \
+		'rate 8bit' \
+		'rate 0' \
+		'rate 5gbit' \
+		'rate 34359738360' \
+		'rate 34359738368' \
+		'rate 10GBps' \
+		'rate 400gbit' \
+		'rate 30mbit -20' \
+		'rate 30mbit -20 48 5' \
+		'rate 30mbit 20 53 -5' \
+		'rate 30mbit 0 -5' \
+		'rate 10mbit 0 0x30' \
+		'ra 1mbit' \
+		'rate 1mbit 20 rate 2mbit'
+}
+
+@test "words: slot, with packets and bytes, and slot distributions" {
+	[ -r "$TC_LIB_DIR/normal.dist" ] || skip "tc distribution tables not installed"
+	each_same apply \
+		'slot 10ms' \
+		'slot 10ms 20ms' \
+		'slot 1000000' \
+		'slot 7' \
+		'slot 500us 1000000ns' \
+		'slot 10NS 20nsec' \
+		'slot 10ms 20ms packets 8 bytes 3000' \
+		'slot 10ms bytes 1k' \
+		'slot 1ms 2ms pack 4 byt 1500' \
+		'slot 1ms p 4 b 1500' \
+		'sl 5ms' \
+		'slot 1ms slot 2ms' \
+		'slot distribution pareto 5ms 1ms' \
+		'slot distribution normal 10ms 2ms packets 4 bytes 64k' \
+		'slot distribution paretonormal 1000000 250us'
+}
+
+@test "words: every netem keyword in one word set" {
+	[ -r "$TC_LIB_DIR/normal.dist" ] || skip "tc distribution tables not installed"
+	each_same apply \
+		'delay 30ms 10ms 25% distribution normal loss gemodel 1% 10% 70% 0.1% limit 5000 rate 20mbit slot 1ms 2ms' \
+		'limit 5000 delay 20ms 5ms 10% distribution pareto loss random 1% 25% duplicate 1% 10% corrupt 0.1% 5% reorder 10% 20% gap 3 ecn rate 100gbit -4 64 8 slot 1ms 5ms packets 16 bytes 64k'
+}
+
+@test "words: tbf rate, burst/buffer/maxburst with cells, limit or latency" {
+	each_same tbf \
+		'rate 10mbit burst 10kb latency 50ms' \
+		'rate 10mbit burst 10240 limit 20000' \
+		'rate 10mbit buffer 10k limit 30k' \
+		'rate 10mbit maxburst 10k lat 10ms' \
+		'rate 10mbit bur 10k/8 latency 50ms' \
+		'rate 10mbit burst 10k/64 limit 100k' \
+		'rate 10mbit b 10k l 100k' \
+		'rate 20000 burst 1500 latency 100' \
+		'rate 20MBit burst 10KB latency 10MS' \
+		'rate 1.5mbit burst 1.5k latency 1.5ms' \
+		'rate 10mbit burst 80kbit latency 50ms' \
+		'rate 10mbit burst 10k limit 1mbit' \
+		'burst 10k latency 50ms rate 10mbit' \
+		'rate 8bit burst 1 limit 1' \
+		'rate 10mbit burst 10k latency 60s' \
+		'rate 5gbit burst 1mb latency 10ms' \
+		'rate 100gbit burst 64mb limit 256mb' \
+		'rate 400gbit burst 1m limit 10m'
+}
+
+@test "words: tbf peakrate and mtu/minburst, mpu, overhead, linklayer, PRATE64" {
+	each_same tbf \
+		'rate 10mbit burst 10k latency 50ms mtu 1514 peakrate 20mbit' \
+		'rate 10mbit burst 10k latency 50ms minburst 1600/8 peak 20mbit' \
+		'rate 35gbit burst 1m latency 1ms mtu 9000 peakrate 40gbit' \
+		'rate 10mbit burst 10k limit 100k mpu 64' \
+		'rate 10mbit burst 10k limit 100k overhead 24' \
+		'rate 10mbit burst 10k limit 100k o 4' \
+		'rate 10mbit burst 10k limit 100k linklayer atm' \
+		'rate 10mbit burst 10k limit 100k linklayer adsl' \
+		'rate 10mbit burst 10k limit 100k linklayer ethernet' \
+		'rate 10mbit burst 10k limit 100k lin eth' \
+		'rate 10mbit burst 10k limit 100k linklayer a overhead 10 mpu 96' \
+		'rate 10mbit burst 10k latency 50ms linklayer atm linklayer ethernet' \
+		'rate 10mbit burst 10k latency 50ms overhead 0 overhead 4' \
+		'rate 10mbit burst 10k latency 50ms mpu 0 mpu 64' \
+		'rate 10mbit burst 10k latency 50ms peakrate 20mbit mtu 1514/8 mpu 64 overhead 14 linklayer atm'
+}
+
+@test "words: change of a tbf root (tc qdisc change ... tbf)" {
+	sb npte-netem tbf a if-b rate 1mbit burst 10k latency 50ms >/dev/null
+	each_same change \
+		'rate 20mbit burst 20k latency 20ms' \
+		'rate 100gbit burst 1m limit 2m' \
+		'rate 1mbit burst 5k/16 latency 5ms peakrate 2mbit mtu 1514' \
+		'rate 10mbit buffer 10k limit 100k linklayer atm overhead 4 mpu 64'
+}
+
+@test "words: change of a netem root (tc qdisc change ... netem)" {
+	netem_root
+	each_same change \
+		'' \
+		'delay 20ms' \
+		'lat 10ms 2ms 25% distribution normal' \
+		'loss random 2%' \
+		'loss state 1% 10% ecn' \
+		'rate 100gbit 14' \
+		'slot 1ms 2ms packets 4' \
+		'limit 10 duplicate 1% corrupt 1%' \
+		'delay 10ms reorder 5% gap 2'
 }
 
