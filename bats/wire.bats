@@ -9,7 +9,11 @@
 #
 # The word tests take tc-netem(8)/tc-tbf(8) word sets as npte-netem apply,
 # tbf and change take them, and compare npte's request with tc's twice: for
-# the dry-run's own tc line, and for tc given the very same words.
+# the dry-run's own tc line, and for tc given the very same words. The
+# refusal tests take word sets tc refuses (checked here: tc exits non-zero
+# without sending a request) and word sets tc takes but npte refuses on
+# purpose (its documented bounds); npte must exit 2 with one line on stderr,
+# change nothing, and its dry-run must exit 2 printing nothing.
 
 load sandbox
 
@@ -465,3 +469,269 @@ netem_root() {
 		'delay 10ms reorder 5% gap 2'
 }
 
+# --- Refusals: what tc refuses npte refuses, and npte's stricter bounds -----
+
+# The qdiscs of namespace a, as tc shows them (the "nothing changed" check).
+qdiscs() {
+	sb ip netns exec a tc -j -d qdisc show
+}
+
+# npte_refuses VERB WORDSET [GUARDED]: npte-netem VERB a if-b WORDS exits 2
+# with one npte-netem: line on stderr and leaves the qdiscs as they were
+# ($QDISCS); its dry-run exits 2 and prints nothing. With GUARDED (change,
+# where the root's kind decides), the dry-run may instead print a script
+# whose guard exits 2 when run, changing nothing.
+npte_refuses() {
+	local verb=$1 ws=$2 guarded=${3:-} words=() rc=0 out now
+	read -ra words <<<"$ws"
+	sb npte-netem "$verb" a if-b "${words[@]}" >/dev/null 2>"$BATS_TEST_TMPDIR/npte.err" || rc=$?
+	now=$(qdiscs)
+	if [ "$now" != "$QDISCS" ]; then
+		echo "[$verb $ws] the qdiscs changed (npte exit status $rc):"
+		diff <(echo "$QDISCS") <(echo "$now")
+		QDISCS=$now
+		return 1
+	fi
+	[ "$rc" = 2 ] || { echo "[$verb $ws] npte exit status $rc, want 2: $(head -n 3 "$BATS_TEST_TMPDIR/npte.err")"; return 1; }
+	if [ "$(wc -l <"$BATS_TEST_TMPDIR/npte.err")" != 1 ] || ! grep -q '^npte-netem: .' "$BATS_TEST_TMPDIR/npte.err"; then
+		echo "[$verb $ws] want one npte-netem: line on stderr, got:"
+		cat "$BATS_TEST_TMPDIR/npte.err"
+		return 1
+	fi
+	rc=0
+	out=$(sb npte-netem "$verb" -n a if-b "${words[@]}" 2>/dev/null) || rc=$?
+	[ "$rc" = 2 ] && [ -z "$out" ] && return 0
+	if [ -n "$guarded" ] && [ "$rc" = 0 ] && [ -n "$out" ]; then
+		printf '%s\n' "$out" >"$BATS_TEST_TMPDIR/dry.sh"
+		rc=0
+		sb sh "$BATS_TEST_TMPDIR/dry.sh" >/dev/null 2>&1 || rc=$?
+		now=$(qdiscs)
+		[ "$now" = "$QDISCS" ] || { echo "[$verb $ws] its dry-run script changed the qdiscs"; QDISCS=$now; return 1; }
+		[ "$rc" = 2 ] || { echo "[$verb $ws] its dry-run script exits $rc, want 2"; return 1; }
+		return 0
+	fi
+	echo "[$verb $ws] the dry-run exits $rc (want 2) printing: $(head -c 300 <<<"$out")"
+	return 1
+}
+
+# tc_sends TCVERB KIND WORDSET: how many qdisc requests
+# `tc qdisc TCVERB dev if-a root KIND WORDS` sends (namespace b), and its
+# exit status after a colon.
+tc_sends() {
+	local words=() rc=0
+	read -ra words <<<"$3"
+	sb ip netns exec b strace -f -qq -e trace=sendmsg -e write=all -o "$BATS_TEST_TMPDIR/tc.trace" \
+		tc qdisc "$1" dev if-a root "$2" "${words[@]}" >/dev/null 2>&1 || rc=$?
+	echo "$("$TOP/tests/nlwire" <"$BATS_TEST_TMPDIR/tc.trace" | grep -c .):$rc"
+}
+
+# each_refused VERB KIND WORDSET...: tc refuses each word set (exits non-zero
+# having sent nothing) and so does npte (npte_refuses).
+each_refused() {
+	local verb=$1 kind=$2 tcverb=add guarded='' ws r bad=0
+	shift 2
+	[ "$verb" != change ] || { tcverb=change; guarded=1; }
+	QDISCS=$(qdiscs)
+	for ws in "$@"; do
+		r=$(tc_sends "$tcverb" "$kind" "$ws")
+		case $r in
+		0:0 | [1-9]*) echo "[$verb $ws] tc takes it (requests:exit $r): not a refusal"; bad=$((bad + 1)); continue ;;
+		esac
+		npte_refuses "$verb" "$ws" ${guarded:+guarded} || bad=$((bad + 1))
+	done
+	[ "$bad" = 0 ] || { echo "$bad of $# word sets failed"; return 1; }
+}
+
+# each_stricter VERB KIND WORDSET...: tc takes each word set (sends its
+# request) but npte refuses it on purpose (npte_refuses).
+each_stricter() {
+	local verb=$1 kind=$2 ws r bad=0
+	shift 2
+	QDISCS=$(qdiscs)
+	for ws in "$@"; do
+		r=$(tc_sends replace "$kind" "$ws")
+		case $r in
+		1:*) ;;
+		*) echo "[$verb $ws] tc does not take it (requests:exit $r)"; bad=$((bad + 1)); continue ;;
+		esac
+		npte_refuses "$verb" "$ws" || bad=$((bad + 1))
+	done
+	[ "$bad" = 0 ] || { echo "$bad of $# word sets failed"; return 1; }
+}
+
+@test "refused: netem values tc cannot parse" {
+	each_refused apply netem \
+		'delay' \
+		'delay abc' \
+		'delay 10m' \
+		'delay 1000ns' \
+		'delay 275s' \
+		'delay -1ms' \
+		'delay 10ms 5ms 101' \
+		'limit' \
+		'limit x' \
+		'limit 1q' \
+		'limit -1' \
+		'limit 5000000000' \
+		'loss' \
+		'loss foo 1%' \
+		'loss +1%' \
+		'loss random 101%' \
+		'loss random 1%%' \
+		'loss random -1%' \
+		'loss state' \
+		'loss gemodel' \
+		'corrupt' \
+		'corrupt 101%' \
+		'corrupt x' \
+		'duplicate 1%x' \
+		'delay 10ms reorder 25% gap -1' \
+		'delay 10ms reorder 25% gap 1.5' \
+		'delay 10ms 1ms distribution nosuch' \
+		'delay 10ms 1ms distribution' \
+		'rate' \
+		'rate 10furlongs' \
+		'rate 101%' \
+		'rate 10mbit 99999999999' \
+		'rate 10mbit 1x' \
+		'slot' \
+		'slot foo' \
+		'slot 10xs' \
+		'slot distribution pareto 5ms' \
+		'slot distribution nosuch 5ms 1ms' \
+		'slot 10ms packets' \
+		'slot 10ms packets x' \
+		'slot 10ms bytes 1q'
+}
+
+@test "refused: netem keywords, extra words and combinations tc refuses" {
+	each_refused apply netem \
+		'help' \
+		'foo' \
+		'Delay 10ms' \
+		'delays 10ms' \
+		'delay 10ms .5ms' \
+		'delay 10ms 5ms 25% 7' \
+		'limit 10 10' \
+		'loss 1% loss 2%' \
+		'loss state 1% drop 2%' \
+		'loss state 1% 10% 70% 0.1% 5% 6%' \
+		'ecn' \
+		'ecn loss 0%' \
+		'reorder 25%' \
+		'delay 10ms gap 5' \
+		'delay 10ms reorder 0 gap 5' \
+		'delay 10ms distribution normal' \
+		'distribution normal' \
+		'slot 20ms 10ms' \
+		'slot distribution pareto 5ms 0'
+}
+
+@test "refused: tbf words tc refuses" {
+	each_refused tbf tbf \
+		'' \
+		'help' \
+		'rate 10mbit' \
+		'rate 10mbit burst 10k' \
+		'burst 10k latency 50ms' \
+		'rate 0 burst 10k latency 50ms' \
+		'rate 4bit burst 10k latency 50ms' \
+		'rate 10mbit burst 0 latency 50ms' \
+		'rate 10mbit burst 10k latency -0ms' \
+		'rat 10mbit burst 10k latency 50ms' \
+		'Rate 10mbit burst 10k latency 50ms' \
+		'rate 10mbit burst 10k limit 10k latency 50ms' \
+		'rate 10mbit burst 10k latency 50ms limit 10k' \
+		'rate 10mbit burst 10k latency 50ms latency 60ms' \
+		'rate 10mbit burst 10k limit 10k limit 20k' \
+		'rate 10mbit rate 20mbit burst 10k latency 50ms' \
+		'rate 10mbit burst 10k buffer 10k latency 50ms' \
+		'rate 10mbit burst 10k latency 50ms peakrate 20mbit' \
+		'rate 10mbit burst 10k latency 50ms peakrate 20mbit peakrate 30mbit mtu 1514' \
+		'rate 10mbit burst 10k latency 50ms mtu 1514 mtu 1600' \
+		'rate 10mbit burst 10k latency 50ms mt 1514 peakrate 20mbit' \
+		'rate 10mbit burst 10k latency 50ms mpu 64 mpu 96' \
+		'rate 10mbit burst 10k latency 50ms overhead 4 overhead 8' \
+		'rate 10mbit burst 10k/3 latency 50ms' \
+		'rate 10mbit burst 10k/ latency 50ms' \
+		'rate 10mbit burst latency 50ms' \
+		'rate 10mbit burst 10k latency 50ms linklayer foo' \
+		'rate 10mbit burst 10k latency 50ms linklayer' \
+		'rate 10mbit burst 10k latency 50ms overhead -1' \
+		'rate 10mbit burst 10k latency 50ms overhead 70000' \
+		'rate 10mbit burst 10k latency 50ms mpu 1q' \
+		'rate 10mbit burst 10k latency 50ns' \
+		'rate 101% burst 10k latency 50ms' \
+		'rate 10furlongs burst 10k latency 50ms' \
+		'rate 10mbit burst 10k latency 50ms foo' \
+		'rate 10mbit burst 10k latency'
+}
+
+@test "refused: change with tbf words tc refuses, and change of a root of another kind or none" {
+	QDISCS=$(qdiscs)
+	# no root qdisc of npte's kinds at all
+	npte_refuses change 'rate 10mbit burst 10k latency 50ms' guarded
+	npte_refuses change 'delay 10ms' guarded
+	sb npte-netem tbf a if-b rate 1mbit burst 10k latency 50ms >/dev/null
+	each_refused change tbf \
+		'' \
+		'help' \
+		'rate 10mbit' \
+		'rate 10mbit burst 10k' \
+		'burst 10k latency 50ms' \
+		'rate 10mbit burst 10k latency 50ms limit 10k'
+	# netem words for a tbf root
+	npte_refuses change 'delay 10ms' guarded
+	npte_refuses change 'loss random 1%' guarded
+}
+
+@test "stricter: netem words tc takes but npte refuses (its documented bounds)" {
+	local dist=()
+	[ ! -r "$TC_LIB_DIR/normal.dist" ] || dist=('delay 10ms 1ms distribution ../tc/normal')
+	each_stricter apply netem \
+		'limit 0' \
+		'limit 1000001' \
+		'delay 61s' \
+		'delay 10ms 61s' \
+		'delay -0ms' \
+		'delay 0x1p3ms' \
+		'delay 1e3us' \
+		'delay infms' \
+		'delay nan' \
+		'rate 5%' \
+		'rate 500gbit' \
+		'rate 4bit' \
+		'rate 1e6' \
+		'rate inf' \
+		'rate 10mbit 70000' \
+		'rate 10mbit 0x10' \
+		'rate 10mbit 0 70000' \
+		'loss random nan' \
+		'loss random +1%' \
+		'loss random 1e1' \
+		'loss random %' \
+		'duplicate 0x10' \
+		'slot 61s' \
+		'slot 1ms 61s' \
+		'slot 1ms packets 0' \
+		'slot 1ms packets 1000001' \
+		'slot 1ms bytes 0' \
+		'slot 1ms bytes 2g' \
+		'delay 10ms reorder 5% gap 1000001' \
+		"${dist[@]}"
+}
+
+@test "stricter: tbf words tc takes but npte refuses (its documented bounds)" {
+	each_stricter tbf tbf \
+		'rate 10mbit burst 10k limit 0 latency 50ms' \
+		'rate 500gbit burst 10k latency 50ms' \
+		'rate 5% burst 10k latency 50ms' \
+		'rate 1e7 burst 10k latency 50ms' \
+		'rate 10mbit burst 65m latency 50ms' \
+		'rate 10mbit burst 10k limit 257m' \
+		'rate 10mbit burst 10k latency 61s' \
+		'rate 10mbit burst 10k latency 275s' \
+		'rate 10mbit burst 10k latency 50ms mpu 65536' \
+		'rate 10mbit burst 10k latency 50ms peakrate 500gbit mtu 1514' \
+		'rate 10mbit burst 10k latency 50ms mtu 65m peakrate 20mbit'
+}
