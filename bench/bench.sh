@@ -145,6 +145,27 @@ R[tp.1]=$(throughput 1 40)
 R[tp.8]=$(throughput 8 5)
 note "throughput ops/s: 1 worker / 8 workers" "${R[tp.1]} / ${R[tp.8]}"
 per_binary
+R[play]=$(play_late "${PLAY_SECONDS:-30}")
+note "play, 10 ms steps: changes p50 p99 max (us)" "${R[play]}"
+
+# --- 7: play lateness ------------------------------------------------------------
+
+# play_late SECONDS: a schedule changing a tbf every 10 ms for SECONDS on the
+# lab's router (tbf: the host kernel has no netem), played once: the player's
+# own --json report of how late each change was.
+play_late() {
+	local secs=$1 i f=$raw/play.sched
+	{
+		for ((i = 0; i < secs * 100; i++)); do
+			printf '%d0ms rate %dmbit burst 20k latency 20ms\n' "$i" $((i % 2 ? 20 : 5))
+		done
+		printf '%ds end\n' "$secs"
+	} >"$f"
+	npte-lab create >/dev/null
+	npte-netem play --json router if-client "$f" >"$raw/play.json"
+	npte-lab destroy >/dev/null
+	jq -r '"\(.changes) \(.late_us.p50) \(.late_us.p99) \(.late_us.max)"' "$raw/play.json"
+}
 
 # --- results ---------------------------------------------------------------------
 
@@ -176,6 +197,8 @@ last=${SCALE##* }
 	done
 	echo "| create per namespace: N = $last vs N = $first (npte; floor's own growth in comparison) | $(ratio "$(per "scale.$last.create" "$last")" "$(per "scale.$first.create" "$first")") | $(ratio "$(per "scale.$last.floor_create" "$last")" "$(per "scale.$first.floor_create" "$first")") | | <= 1.5 or the floor's |"
 	echo "| throughput, create+destroy ops/s: 8 workers vs 1 | ${R[tp.8]} | ${R[tp.1]} | $(ratio "${R[tp.8]}" "${R[tp.1]}") | |"
+	read -r pn p50 p99 pmax <<<"${R[play]}"
+	echo "| npte-netem play, a change every 10 ms for ${PLAY_SECONDS:-30} s ($pn changes): lateness p50 / p99 / max | $p50 / $p99 / $pmax us | | | p99 <= 2000 us |"
 	echo
 	echo "Start-up below is \`BIN --version\` (hygiene, capability drop and the executable-path check included), median of 31; \`/bin/true\` takes $(ms "${R[start.true]}") on this machine."
 	echo

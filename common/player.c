@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -27,11 +28,6 @@ static struct play *cur; /* the play the start's ops fill */
 
 /* under_lock's answer when the namespace went: exit 1, and nothing to restore */
 #define EXIT_GONE 1001
-
-static union {
-	struct nlmsghdr h;
-	char b[NL_BUF];
-} req;
 
 static bool words_spec(int argc, char **argv, struct step_spec *out, char *why, size_t n)
 {
@@ -231,11 +227,16 @@ static int still_mine(const struct play *pl, const struct caller *who)
 }
 
 /* One change (or the restore) under the lock, after the checks. */
-static int under_lock(struct play *pl, const struct caller *who, int dir, const struct step_spec *spec,
-		      char *msg, size_t n)
+/* The next change's request, built ahead of its deadline. */
+static union {
+	struct nlmsghdr h;
+	char b[NL_BUF];
+} nreq;
+
+static int under_lock(struct play *pl, const struct caller *who, int dir, struct nlmsghdr *m, char *msg,
+		      size_t n)
 {
 	struct err e = {0};
-	struct nlmsghdr *m;
 	char ext[256] = "";
 	int rc = lock_take(true, pl->wait_s, who->uid, pl->verb, &e);
 
@@ -247,20 +248,15 @@ static int under_lock(struct play *pl, const struct caller *who, int dir, const 
 		snprintf(msg, n, "%s: the namespace is gone or no longer the one played on: stopping", pl->ns);
 		return EXIT_GONE;
 	}
-	if (spec) {
-		rc = rtreq_qdisc_new(&pl->nl, req.b, sizeof req.b,
-				    &(struct qdisc_new){.flags = 0, .ifindex = pl->d[dir].ifindex, .parent = TC_H_ROOT,
-							.kind = spec->kind, .netem = &spec->ne, .tbf = &spec->tb},
-				    &m);
-		if (rc >= 0)
-			rc = knl_talk(&pl->nl, m, ext, sizeof ext);
+	if (m) {
+		rc = knl_talk(&pl->nl, m, ext, sizeof ext);
 	} else {
 		rc = qdsnap_restore(&pl->nl, pl->d[dir].ifindex, &pl->d[dir].prev, ext, sizeof ext);
 	}
 	lock_release();
 	if (rc < 0) {
 		snprintf(msg, n, "%s: %s: %s: %s%s%s", pl->ns, pl->d[dir].ifname,
-			 spec ? (spec->kind == QK_TBF ? "change tbf" : "change netem") : "restore the qdiscs", strerror(-rc), ext[0] ? ": " : "", ext);
+			 m ? "change the root qdisc" : "restore the qdiscs", strerror(-rc), ext[0] ? ": " : "", ext);
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -307,6 +303,7 @@ int play_run(struct play *pl, const struct caller *who)
 		-1,
 	};
 	struct cursor k[PLAY_DIRS] = {{0}};
+	struct { int dir; size_t idx; uint64_t base; struct nlmsghdr *m; } ready = {.dir = -1};
 	char msg[512] = "";
 	sigset_t sigs;
 	int sfd, tfd, rc = 0, stop = 0;
@@ -314,6 +311,8 @@ int play_run(struct play *pl, const struct caller *who)
 	uint64_t start;
 
 	caps_keep(keep_caps);
+	/* wake at the deadline, not up to 50 us after it (the default slack) */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
@@ -339,6 +338,31 @@ int play_run(struct play *pl, const struct caller *who)
 				next = due(&pl->d[i], &k[i]), dir = i;
 		if (dir < 0)
 			break; /* every schedule ended */
+		/* the request of the step due next, built before its deadline */
+		if (k[dir].next < pl->d[dir].s->n &&
+		    (ready.dir != dir || ready.idx != k[dir].next || ready.base != k[dir].base)) {
+			static struct step_spec spec;
+			char why[300];
+			int r;
+
+			if (!play_step_spec(&pl->d[dir], k[dir].next, &spec, why, sizeof why)) {
+				snprintf(msg, sizeof msg, "%s: step %zu: %s", pl->d[dir].label, k[dir].next + 1, why);
+				rc = EXIT_FAIL;
+				break;
+			}
+			r = rtreq_qdisc_new(&pl->nl, nreq.b, sizeof nreq.b,
+					   &(struct qdisc_new){.flags = 0, .ifindex = pl->d[dir].ifindex,
+							       .parent = TC_H_ROOT, .kind = spec.kind, .netem = &spec.ne,
+							       .tbf = &spec.tb},
+					   &ready.m);
+			if (r < 0) {
+				snprintf(msg, sizeof msg, "%s: step %zu: build the request: %s", pl->d[dir].label,
+					 k[dir].next + 1, strerror(-r));
+				rc = EXIT_FAIL;
+				break;
+			}
+			ready.dir = dir, ready.idx = k[dir].next, ready.base = k[dir].base;
+		}
 		if (timer_at(tfd, next < check ? next : check) < 0 || poll(pf, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -384,15 +408,8 @@ int play_run(struct play *pl, const struct caller *who)
 			}
 			continue;
 		}
-		static struct step_spec spec;
-		char why[300];
-
-		if (!play_step_spec(d, c->next, &spec, why, sizeof why)) {
-			snprintf(msg, sizeof msg, "%s: step %zu: %s", d->label, c->next + 1, why);
-			rc = EXIT_FAIL;
-			break;
-		}
-		rc = under_lock(pl, who, dir, &spec, msg, sizeof msg);
+		rc = under_lock(pl, who, dir, ready.m, msg, sizeof msg);
+		ready.dir = -1;
 		if (rc == EXIT_GONE)
 			gone = true, rc = EXIT_FAIL;
 		if (rc)
