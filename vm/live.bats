@@ -436,3 +436,20 @@ rootdelay() {
 	jq -r '.up.qdiscs[].words' <<<"$show" | grep -q '499\.968us' || { echo "--show: not the kernel's 499.968us"; return 1; }
 	qraw | grep -q '^if-server .* jitter64=499968 '
 }
+
+@test "apply replaces a netem root by a duplicating netem and back, as tc's replace does" {
+	local tc
+	# tc: a replace without a handle changes the root netem in place
+	sb ip netns exec router tc qdisc add dev if-server root netem delay 1ms
+	tc=$(sb ip netns exec router tc qdisc replace dev if-server root netem delay 1ms duplicate 10% 2>&1 &&
+		sb ip netns exec router tc qdisc replace dev if-server root netem delay 1ms 2>&1 && echo ok)
+	say "tc qdisc replace ... netem delay 1ms duplicate 10%, then without: $tc"
+	sb npte-lab netem
+	apply delay 1ms
+	run apply delay 1ms duplicate 10%
+	say "npte-netem apply delay 1ms, then delay 1ms duplicate 10%: exit $status $output"
+	[ "$status" -eq 0 ] || return 1
+	run apply delay 1ms
+	say "then delay 1ms again: exit $status $output"
+	[ "$status" -eq 0 ]
+}
