@@ -33,8 +33,12 @@
 static const int caps_all[] = {
 	CAP_SYS_ADMIN, /* setns(2) to open a netlink socket inside the namespace */
 	CAP_NET_ADMIN, /* RTM_NEWQDISC / RTM_DELQDISC */
+	CAP_SETUID,    /* play: a child opens the schedule as the caller (setresuid) */
+	CAP_SETGID,    /* ... with the caller's gid and groups (setresgid, setgroups) */
 	-1,
 };
+/* Every verb but play, and play once its file is open. */
+static const int caps_shape[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
 
 static struct netem_spec netem;
 static struct tbf_spec tbf, child_tbf;
@@ -88,6 +92,7 @@ static int cmd_apply(struct cli *cl, struct opts *o)
 	const char *ns, *ifname;
 	char why[300];
 
+	caps_keep(caps_shape);
 	cli_npos("apply", o, 2, ARGS_POS_MAX);
 	ns = cli_netns("apply", o->pos[0]);
 	ifname = cli_ifname("apply", o->pos[1]);
@@ -135,6 +140,7 @@ static int cmd_tbf(struct cli *cl, struct opts *o)
 	const char *ns, *ifname;
 	char why[200];
 
+	caps_keep(caps_shape);
 	cli_npos("tbf", o, 3, ARGS_POS_MAX);
 	ns = cli_netns("tbf", o->pos[0]);
 	ifname = cli_ifname("tbf", o->pos[1]);
@@ -152,6 +158,7 @@ static int cmd_change(struct cli *cl, struct opts *o)
 	char why[300], twhy[200];
 	enum qkind kind = QK_NETEM;
 
+	caps_keep(caps_shape);
 	cli_npos("change", o, 2, ARGS_POS_MAX);
 	ns = cli_netns("change", o->pos[0]);
 	ifname = cli_ifname("change", o->pos[1]);
@@ -173,6 +180,7 @@ static int cmd_rate(struct cli *cl, struct opts *o)
 	const char *ns, *ifname;
 	char why[160];
 
+	caps_keep(caps_shape);
 	cli_npos("rate", o, 3, 3);
 	ns = cli_netns("rate", o->pos[0]);
 	ifname = cli_ifname("rate", o->pos[1]);
@@ -188,6 +196,7 @@ static int cmd_clear(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname;
 
+	caps_keep(caps_shape);
 	cli_npos("clear", o, 2, 2);
 	ns = cli_netns("clear", o->pos[0]);
 	ifname = cli_ifname("clear", o->pos[1]);
@@ -233,6 +242,7 @@ static int cmd_play(struct cli *cl, struct opts *o)
 		snprintf(words + len, sizeof words - len, "%s%s", len ? " " : "", o->pos[i]);
 	}
 	fd = open_as_caller(&cl->who, cl->state ? cl->state->cwd : "", path);
+	caps_keep(caps_shape);
 	if (fd < 0)
 		die(EXIT_USAGE, "play: cannot read '%s' as uid %u: %s", disp(path), (unsigned)cl->who.uid,
 		    fd == -EINVAL ? "not a regular file" : strerror(-fd));

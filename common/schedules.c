@@ -261,7 +261,7 @@ const struct shipped_schedule shipped_schedules[] = {
 		"and throughput degradations); Tanveer et al., Making Sense of Constellations, "
 		"arXiv:2307.00402 (a global controller allocating satellites to terminals); "
 		"Garcia, Sundberg, Brunstrom, A Detailed Characterization of Starlink One-way "
-		"Delay, LEO-NET 2025 (uplink delay more affected by the 15 s cycle); SpaceX's 2020 "
+		"Delay, LEO-NET 2025 (uplink delay more affected by the 15 s cycle); SpaceX's "
 		"presentation to the FCC, October 2020 (beta: ping below 20 ms, 103 Mbit/s down, 42 up)",
 		leo_down,
 		leo_up,

@@ -102,12 +102,26 @@ int netem_put(struct nlmsghdr *h, size_t cap, const struct netem_spec *s)
 	return 0;
 }
 
-/* tc_core_time2tick(tc_calc_xmittime()): the time to send size bytes at rate, in ticks. */
+/* tc_core_time2tick(tc_calc_xmittime()): the time to send size bytes at rate,
+ * in ticks. A time past 2^32 is kept modulo 2^32, as Debian 12's tc does
+ * (its double-to-unsigned conversions go through 64 bits). */
 static unsigned xmittime(uint64_t rate, unsigned size, double tick)
 {
-	unsigned us = (unsigned)(1000000 * ((double)size / (double)rate));
+	unsigned us = (unsigned)(uint64_t)(1000000 * ((double)size / (double)rate));
 
-	return (unsigned)(us * tick);
+	return (unsigned)(uint64_t)(us * tick);
+}
+
+/* The same for a rate table entry: there Debian 12's tc (gcc vectorises its
+ * loop) turns a time of 2^32 or more, in us or in ticks, into 0. */
+static unsigned rtab_entry(uint64_t rate, unsigned size, double tick)
+{
+	double us = 1000000 * ((double)size / (double)rate), t;
+
+	if (us >= 4294967296.0)
+		return 0;
+	t = (unsigned)us * tick;
+	return t >= 4294967296.0 ? 0 : (unsigned)t;
 }
 
 /* tc_calc_rtable: the rate table the kernel no longer reads but still wants,
@@ -126,7 +140,7 @@ static void rtable(struct tc_ratespec *r, uint32_t *tab, int cell_log, unsigned 
 			sz = r->mpu;
 		if (ll == TC_LINKLAYER_ATM)
 			sz = (sz / 48 + (sz % 48 > 0)) * 53;
-		tab[i] = xmittime(r->rate, sz, tick);
+		tab[i] = rtab_entry(r->rate, sz, tick);
 	}
 	r->cell_align = -1;
 	r->cell_log = (unsigned char)cell_log;

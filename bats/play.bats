@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# npte-netem play and npte-lab play on the host, with tbf schedules (this
+# kernel has tbf, not netem; the VM lane plays netem): the sequence of qdisc
+# states live and from the dry-run script run by dash, the exact restore on
+# SIGTERM and SIGINT, the end when the namespace is destroyed, another user's
+# namespace and unreadable or hostile files refused with nothing changed.
+
+load sandbox
+
+setup() {
+	sandbox_setup
+	sb npte-lab create >/dev/null
+	SCHED=$BATS_TEST_TMPDIR/tbf.sched
+	cat >"$SCHED" <<-'EOF'
+		# three rates, 400 ms each
+		0      rate 5mbit burst 10k latency 50ms
+		400ms  rate 20mbit burst 20k latency 50ms
+		800ms  rate 7mbit burst 12k latency 20ms
+		1.2s   end
+	EOF
+	chmod 644 "$SCHED"
+}
+
+teardown() {
+	sandbox_teardown
+}
+
+# sbx CMD...: sb, replaced by CMD (so that `sbx ... &` makes $! CMD's own pid, to signal)
+sbx() { exec nsenter -t "$SB_PID" -m -n -- env PATH="$TOP/build/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"; }
+
+# qd: the root qdisc of router's if-client as tc -d reports it (handle left out)
+qd() { sb ip netns exec router tc -j -d qdisc show dev if-client | jq -c '[.[] | del(.handle)]'; }
+# whole: the same with the handles
+whole() { sb ip netns exec router tc -j -d qdisc show dev if-client; }
+
+# states CMD...: run CMD in the background and sample the qdisc in the middle of each 400 ms step
+states() {
+	"$@" >/dev/null &
+	local pid=$! out=""
+	sleep 0.2
+	for _ in 1 2 3; do
+		out+="$(qd)"$'\n'
+		sleep 0.4
+	done
+	wait "$pid"
+	printf '%s' "$out"
+}
+
+@test "play: each step's state in turn, live and from the dry-run run by dash; the end puts back the kernel's default" {
+	local before live script
+	before=$(whole)
+	live=$(states sbx npte-netem play router if-client "$SCHED")
+	[ "$(whole)" = "$before" ]
+	[ "$(sed -n 1p <<<"$live" | jq -r '.[0].options.rate')" = 625000 ] || { echo "$live"; return 1; }
+	[ "$(sed -n 2p <<<"$live" | jq -r '.[0].options.rate')" = 2500000 ] || { echo "$live"; return 1; }
+	[ "$(sed -n 3p <<<"$live" | jq -r '.[0].options.rate')" = 875000 ] || { echo "$live"; return 1; }
+	sb sh -c "npte-netem play -n router if-client '$SCHED' >'$BATS_TEST_TMPDIR/play.sh'"
+	shellcheck -s sh -S warning "$BATS_TEST_TMPDIR/play.sh"
+	script=$(states sbx dash "$BATS_TEST_TMPDIR/play.sh")
+	[ "$script" = "$live" ] || { diff <(echo "$live") <(echo "$script"); return 1; }
+	[ "$(whole)" = "$before" ]
+}
+
+@test "play: SIGTERM and SIGINT mid-play put back the previous root exactly (tc -j -d qdisc show equal), exit 143 and 130" {
+	sb npte-netem tbf router if-client rate 1mbit burst 5k latency 20ms peakrate 2mbit mtu 1600
+	local before pid sig want st
+	before=$(whole)
+	for sig in TERM INT; do
+		sbx npte-netem play router if-client "$SCHED" >"$BATS_TEST_TMPDIR/out" &
+		pid=$!
+		sleep 0.6
+		[ "$(qd | jq -r '.[0].options.rate')" = 2500000 ]
+		kill -s "$sig" "$pid"
+		st=0
+		wait "$pid" || st=$?
+		want=$([ "$sig" = TERM ] && echo 143 || echo 130)
+		[ "$st" -eq "$want" ] || { echo "$sig: $st"; return 1; }
+		[ "$(whole)" = "$before" ] || { echo "$sig:"; diff <(echo "$before") <(whole); return 1; }
+		grep -q '^play: 1 changes; late p50 ' "$BATS_TEST_TMPDIR/out" || { cat "$BATS_TEST_TMPDIR/out"; return 1; }
+	done
+	# --keep leaves the step that was playing
+	sbx npte-netem play --keep router if-client "$SCHED" >/dev/null &
+	pid=$!
+	sleep 0.6
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 143 ]
+	[ "$(qd | jq -r '.[0].options.rate')" = 2500000 ]
+}
+
+@test "play: --json reports the lateness of every change; --loop starts over at the end" {
+	run sb npte-netem play --json router if-client "$SCHED"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.changes' <<<"$output")" = 2 ] || { echo "$output"; return 1; }
+	[ "$(jq -r '.exit' <<<"$output")" = 0 ]
+	jq -e '.late_us.p50 >= 0 and .late_us.p99 >= .late_us.p50 and .late_us.max >= 0' <<<"$output" >/dev/null
+	sbx npte-netem play --loop --json router if-client "$SCHED" >"$BATS_TEST_TMPDIR/out" &
+	local pid=$! st=0
+	sleep 2.6
+	kill -INT "$pid"
+	wait "$pid" || st=$?
+	[ "$st" -eq 130 ]
+	# two rounds of 3 steps, less the first step (in with the start): at least 5 changes
+	[ "$(jq -r '.changes' "$BATS_TEST_TMPDIR/out")" -ge 5 ] || { cat "$BATS_TEST_TMPDIR/out"; return 1; }
+}
+
+@test "play: destroying the namespace mid-play ends the player within 1 s (exit 1), and nothing keeps it" {
+	cat >"$SCHED" <<-'EOF'
+		0    rate 5mbit burst 10k latency 50ms
+		20s  rate 6mbit burst 10k latency 50ms
+		30s  end
+	EOF
+	sbx npte-netem play router if-client "$SCHED" >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$! t0 t1 st=0
+	sleep 0.3
+	t0=$(date +%s%N)
+	sb npte-netns destroy router
+	wait "$pid" || st=$?
+	t1=$(date +%s%N)
+	[ "$st" -eq 1 ]
+	[ $(((t1 - t0) / 1000000)) -le 1500 ] || { echo "took $(((t1 - t0) / 1000000)) ms"; return 1; }
+	grep -q 'the namespace is gone' "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err"; return 1; }
+	# the kernel dropped it: nothing of the player holds it, so nothing stays charged as draining
+	for _ in $(seq 20); do
+		[ "$(sb npte-netns list --json | jq '[.[] | select(.draining)] | length')" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(sb npte-netns list --json | jq '[.[] | select(.draining)] | length')" = 0 ] || {
+		sb npte-netns list --json; return 1; }
+}
+
+@test "play: another user's namespace, and a file the caller cannot read, are refused with nothing changed" {
+	local before d
+	before=$(sb_state)
+	d=$(mktemp -d /tmp/npte-play.XXXXXX)
+	chmod 755 "$d"
+	cp "$SCHED" "$d/open.sched"
+	chmod 644 "$d/open.sched"
+	run as_uid 4242 npte-netem play router if-client "$d/open.sched"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"router: not found or not yours"* ]] || { echo "$output"; return 1; }
+	# readable by root only: the caller cannot read it, so npte does not either
+	cp "$SCHED" "$d/secret.sched"
+	chmod 600 "$d/secret.sched"
+	sb npte-netns create mine >/dev/null
+	sb sh -c "sed -i 's/owner=0/owner=4242/' /run/npte/netns/mine"
+	run as_uid 4242 npte-netem play mine lo "$d/secret.sched"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cannot read"*"as uid 4242"*"Permission denied"* ]] || { echo "$output"; return 1; }
+	run as_uid 4242 npte-netem play mine lo /dev/zero
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not a regular file"* ]] || { echo "$output"; return 1; }
+	# relative to the caller's working directory, with the caller's rights
+	run sb sh -c "cd '$d' && SUDO_UID=4242 SUDO_GID=4242 npte-netem play -n mine lo open.sched"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	rm -r "$d"
+	as_uid 4242 npte-netns destroy mine
+	[ "$(sb_state)" = "$before" ]
+}
+
+@test "play: hostile schedule files (binary, huge, unsorted, negative, unknown words, mixed kinds, 10^6 lines) exit 2 and change nothing" {
+	local f=$BATS_TEST_TMPDIR/bad before
+	before=$(sb_state)
+	printf '0 rate 5mbit burst 10k latency 5ms\n\0\1\2\n' >"$f.binary"
+	head -c 2000000 /dev/zero | tr '\0' '#' >"$f.huge"
+	printf '0 delay 1ms\n2s delay 2ms\n1s delay 3ms\n' >"$f.unsorted"
+	printf '0 delay 1ms\n-1s delay 2ms\n' >"$f.negative"
+	printf '0 delay 1ms\n1s bogus 2ms\n' >"$f.unknown"
+	printf '0 delay 1ms\n1s rate 5mbit burst 10k latency 5ms\n' >"$f.mixed"
+	printf '0 delay 1ms\n1s delay 2ms;reboot\n' >"$f.shell"
+	printf '5s delay 1ms\n' >"$f.late"
+	seq 1000000 | sed 's/^/#/' >"$f.lines"
+	: >"$f.empty"
+	for kind in binary huge unsorted negative unknown mixed shell late lines empty; do
+		run sb npte-netem play router if-client "$f.$kind"
+		[ "$status" -eq 2 ] || { echo "$kind: $status $output"; return 1; }
+		[ "${#lines[@]}" -eq 1 ] || { echo "$kind: $output"; return 1; }
+		[[ "$output" == "npte-netem: play: "* ]] || { echo "$kind: $output"; return 1; }
+		run sb npte-netem play -n router if-client "$f.$kind"
+		[ "$status" -eq 2 ]
+	done
+	[ "$(sb_state)" = "$before" ]
+}
+
+@test "play --trace-mahimahi: a trace becomes rate steps over the window, with extra words on every step" {
+	# 12 opportunities in the first 100 ms, 6 in the next, and the last line
+	# (200, the period) falls on the next round's 0, as in mahimahi: 13 and 6
+	# in 100 ms windows, 1.56 and 0.72 Mbit/s
+	{ for _ in $(seq 12); do echo 50; done; for _ in $(seq 6); do echo 150; done; echo 200; } >"$BATS_TEST_TMPDIR/trace"
+	run sb npte-netem play -n router if-client --trace-mahimahi "$BATS_TEST_TMPDIR/trace" delay 10ms
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'netem rate 1560000bit loss 0% delay 10ms'* ]] || { echo "$output"; return 1; }
+	[[ "$output" == *'tc qdisc change dev if-client root netem rate 720000bit loss 0% delay 10ms'* ]] || { echo "$output"; return 1; }
+	run sb npte-netem play -n router if-client --trace-mahimahi "$BATS_TEST_TMPDIR/trace" rate 5mbit
+	[ "$status" -eq 2 ]
+	run sb npte-netem play -n router if-client --trace-mahimahi "$BATS_TEST_TMPDIR/trace" --window 5ms
+	[ "$status" -eq 2 ]
+}
+
+@test "npte-lab play: --list names at least four schedules with sources; the dry-run plays both directions" {
+	run sb npte-lab play --list
+	[ "$status" -eq 0 ]
+	for p in leo-starlink train-tunnel lte-drive wifi-congested; do
+		grep -q "^$p\$" <<<"$output" || { echo "missing $p"; return 1; }
+	done
+	[ "$(grep -c '^  source: ' <<<"$output")" -ge 4 ]
+	run sb npte-lab play -n --profile leo-starlink
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'tc qdisc change dev if-client root netem' <<<"$output")" -ge 7 ] || { echo "$output"; return 1; }
+	[ "$(grep -c 'tc qdisc change dev if-server root netem' <<<"$output")" -ge 7 ]
+	printf '%s\n' "$output" | shellcheck -s sh -S warning -
+	run sb npte-lab play --profile nosuch
+	[ "$status" -eq 2 ]
+}
