@@ -145,3 +145,80 @@ rate_near() {
 
 # qdiscs: the router's qdiscs as tc reports them (JSON, with details)
 qdiscs() { "${1:-sb}" ip netns exec router tc -j -d qdisc show; }
+
+# qraw [sb|sb2]: the router's qdiscs as the kernel holds them (vm/qdump:
+# every byte of each TCA_OPTIONS, and netem's nanosecond delay and jitter,
+# which `tc -j -d qdisc show` does not print: it shows the tick fields)
+qraw() { "${1:-sb}" ip netns exec router perl "$TOP/vm/qdump"; }
+
+# rootq: "HANDLE PACKETS DROPS QLEN" of the root qdisc on the router's if-server
+rootq() {
+	sb ip netns exec router tc -s -j qdisc show dev if-server |
+		jq -r '.[] | select(.root) | "\(.handle) \(.packets) \(.drops) \(.qlen)"'
+}
+
+# pings COUNT INTERVAL [ARGS...]: ping's output for COUNT pings from the
+# client to the server (ARGS: more ping options)
+pings() { sb ip netns exec client ping -n -c "$1" -i "$2" -W 1 "${@:3}" 172.16.2.2; }
+
+# early: from ping's output on stdin, how many replies came before the reply
+# to an earlier request (each one a request that overtook the ones sent
+# just before it)
+early() {
+	sed -n 's/.* icmp_seq=\([0-9]*\) .*/\1/p' | tac |
+		awk 'NR == 1 || $1 < m { m = $1; next } { e++ } END { print e + 0 }'
+}
+
+# reorders N P GAP: the two-sided 99% interval "LO HI" of how many of N
+# packets netem sends ahead of its queue under "reorder P gap GAP" (GAP 1 is
+# what tc sends for a reorder without a gap). The kernel's netem_enqueue
+# delays a packet while fewer than GAP-1 have been delayed since the last
+# one sent ahead, and after that sends each ahead with probability P: the
+# count's distribution, exactly, over (delayed since, count) as it goes.
+reorders() {
+	awk -v n="$1" -v p="$2" -v g="$3" 'BEGIN {
+		f[0, 0] = 1
+		for (i = 0; i < n; i++) {
+			split("", h)
+			for (key in f) {
+				split(key, x, SUBSEP); c = x[1]; k = x[2]; v = f[key]
+				if (c < g - 1) h[c + 1, k] += v
+				else { h[0, k + 1] += v * p; h[c, k] += v * (1 - p) }
+			}
+			split("", f)
+			for (key in h) if (h[key] > 1e-12) f[key] = h[key]
+		}
+		for (key in f) { split(key, x, SUBSEP); pk[x[2]] += f[key] }
+		c = 0; for (k = 0; k <= n; k++) { c += pk[k]; cdf[k] = c }
+		lo = 0; while (lo < n && cdf[lo] < 0.005) lo++
+		hi = 0; while (hi < n && 1 - cdf[hi] > 0.005) hi++
+		print lo, hi }'
+}
+
+# across OFFER CMD...: an iperf3 UDP flow of 1400-byte datagrams at OFFER
+# bit/s from the client to the server for 3 s, with CMD run 1.5 s into it,
+# while the router's queue towards the server holds packets. Sets BEFORE and
+# AFTER (rootq just before CMD and once the flow is over), LOST and TOTAL
+# (datagrams, by iperf3's sequence numbers: a packet taken out of a queue is
+# lost for good, where TCP would send it again) and SLOWEST (Mbit/s, the
+# least of the server's 0.5 s intervals, a trailing stub under 0.25 s left out).
+across() {
+	local load=$1 f=$BATS_TEST_TMPDIR/udp.json srv cli rc=0
+	shift
+	sb timeout 30 ip netns exec server iperf3 -s -1 -p 5302 -J -i 0.5 >"$f" 2>/dev/null 3>&- &
+	srv=$!
+	listening server 5302 || { echo "iperf3 server did not start"; return 1; }
+	sb timeout 30 ip netns exec client iperf3 -c 172.16.2.2 -p 5302 -u -b "$load" -l 1400 -t 3 >/dev/null 2>&1 3>&- &
+	cli=$!
+	sleep 1.5
+	# shellcheck disable=SC2034 # BEFORE and AFTER are read by the .bats files
+	BEFORE=$(rootq)
+	"$@" || rc=$?
+	wait "$cli" "$srv" || true
+	# shellcheck disable=SC2034
+	AFTER=$(rootq)
+	[ "$rc" = 0 ] || { echo "exit $rc: $*"; return 1; }
+	# shellcheck disable=SC2034 # read by the .bats files
+	read -r LOST TOTAL SLOWEST < <(jq -r '[.end.sum.lost_packets, .end.sum.packets,
+		([.intervals[].sum | select(.seconds >= 0.25) | .bits_per_second] | min / 1e6 * 100 | floor / 100)] | @tsv' "$f")
+}

@@ -272,3 +272,184 @@ markov() {
 		[ "$one" != "$two" ] || { echo "$p: expected the handle to alternate"; return 1; }
 	done
 }
+
+# --- tc-netem's words a tc user brings (issue 15): duplicate, reorder,
+# corrupt; an in-place change; tc's tick rounding. Each on the router's
+# egress towards the server (the requests), as above.
+
+@test "duplicate 20%: DUP! replies within the 99% binomial interval of 300 pings; none once a change takes it out" {
+	local dups lo hi
+	apply duplicate 20%
+	dups=$(pings 300 0.005 | grep -c 'DUP!' || true)
+	read -r lo hi < <(binom 300 0.2)
+	say "duplicate 20%: $dups DUP! in 300 pings (99% interval $lo..$hi)"
+	[ "$dups" -ge "$lo" ] && [ "$dups" -le "$hi" ] || { echo "duplicate 20%: $dups DUP!"; return 1; }
+	# in place: the kernel refuses a second netem beside a duplicating one
+	sb npte-netem change router if-server delay 1ms
+	dups=$(pings 100 0.005 | grep -c 'DUP!' || true)
+	say "changed to delay 1ms: $dups DUP! in 100 pings (want 0)"
+	[ "$dups" -eq 0 ]
+}
+
+# ahead LABEL N WORDS...: N pings 5 ms apart through netem WORDS (a delay of
+# 100 ms: each request sent ahead overtakes the dozen or so still delayed);
+# sets AHEAD (replies before the reply to an earlier request) and says it
+# with netem's requeues counter (one per packet it sent ahead: pings and
+# whatever else crossed the qdisc).
+ahead() {
+	local label=$1 n=$2 out rq
+	shift 2
+	apply "$@"
+	out=$(pings "$n" 0.005)
+	AHEAD=$(early <<<"$out")
+	rq=$(sb ip netns exec router tc -s -j qdisc show dev if-server | jq '.[] | select(.root) | .requeues')
+	say "$label: $AHEAD of $(grep -c icmp_seq <<<"$out") replies overtook an earlier one, netem requeues $rq ($*)"
+}
+
+@test "reorder: 25% sends a quarter of the requests ahead, with gap 5 one in eight; none without reorder" {
+	local lo hi
+	ahead 'no reorder' 100 delay 100ms
+	[ "$AHEAD" -eq 0 ] || { echo "delay alone: $AHEAD overtook"; return 1; }
+	# the first request has nothing to overtake: one fewer at most
+	read -r lo hi < <(reorders 300 0.25 1)
+	ahead "reorder 25% (99% interval $((lo - 1))..$hi)" 300 delay 100ms reorder 25%
+	[ "$AHEAD" -ge $((lo - 1)) ] && [ "$AHEAD" -le "$hi" ] || { echo "reorder 25%: $AHEAD"; return 1; }
+	# gap 5: four delayed, then each ahead with p = 25%: 1 in 4 + 4 = 8
+	read -r lo hi < <(reorders 300 0.25 5)
+	ahead "reorder 25% gap 5 (99% interval $lo..$hi)" 300 delay 100ms reorder 25% gap 5
+	[ "$AHEAD" -ge "$lo" ] && [ "$AHEAD" -le "$hi" ] || { echo "reorder 25% gap 5: $AHEAD"; return 1; }
+}
+
+@test "corrupt 30%: corrupted requests are lost, within the 99% binomial interval of 300 pings" {
+	local got lo hi p
+	apply corrupt 30%
+	got=$(pings 300 0.005 -s 1000 -q | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	# netem flips one random bit of the 1042-byte frame: only the 48 bits of
+	# the source MAC address and the group bit of the destination pass every
+	# check (the Ethernet destination, the IP header and ICMP checksums)
+	p=$(awk 'BEGIN { printf "%.4f", 0.3 * (1 - 49 / (1042 * 8)) }')
+	read -r lo hi < <(binom 300 "$p")
+	say "corrupt 30%: $((300 - got)) of 300 pings lost (99% interval $lo..$hi for p=$p)"
+	[ $((300 - got)) -ge "$lo" ] && [ $((300 - got)) -le "$hi" ]
+}
+
+# same_root: BEFORE and AFTER show the same root qdisc (its handle), which
+# kept counting (packets went up), dropped nothing more, and had a queue
+# when CMD ran
+same_root() {
+	local h0 p0 d0 q0 h1 p1 d1
+	read -r h0 p0 d0 q0 <<<"$BEFORE"
+	read -r h1 p1 d1 _ <<<"$AFTER"
+	[ "$h0" = "$h1" ] || { echo "handle $h0 became $h1"; return 1; }
+	[ "$p1" -gt "$p0" ] || { echo "packets $p0 then $p1: a new qdisc"; return 1; }
+	[ "$d1" = "$d0" ] || { echo "drops $d0 then $d1"; return 1; }
+	[ "$q0" -gt 0 ] || { echo "the queue was empty when it changed"; return 1; }
+}
+
+@test "change netem: same handle, the new delay, nothing queued is lost across a rate change (a replace loses the queue)" {
+	local base st med
+	base=$(baseline)
+	apply delay 50ms rate 20mbit limit 10000
+	st=$(rtts 10 0.02 | stats) med=$(cut -d' ' -f2 <<<"$st")
+	say "delay 50ms rate 20mbit: median RTT $med ms (baseline $base)"
+	near "$med" "$(awk -v b="$base" 'BEGIN { print 50 + b }')" 10 3 || { echo "RTT $med"; return 1; }
+	across 8000000 sb npte-netem change router if-server delay 80ms rate 10mbit limit 10000
+	say "change to delay 80ms rate 10mbit under 8 Mbit/s of UDP: root (handle packets drops qlen) $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams, slowest 0.5 s $SLOWEST Mbit/s"
+	same_root || return 1
+	[ "$LOST" -eq 0 ] || { echo "change lost $LOST datagrams"; return 1; }
+	awk -v s="$SLOWEST" 'BEGIN { exit !(s >= 4) }' || { echo "a 0.5 s interval at $SLOWEST Mbit/s"; return 1; }
+	st=$(rtts 10 0.02 | stats) med=$(cut -d' ' -f2 <<<"$st")
+	say "after the change: median RTT $med ms"
+	near "$med" "$(awk -v b="$base" 'BEGIN { print 80 + b }')" 10 3 || { echo "RTT $med after the change"; return 1; }
+	# the control: the same step as a replace (apply), which the measurement must see
+	apply delay 50ms rate 20mbit limit 10000
+	across 8000000 apply delay 80ms rate 10mbit limit 10000
+	say "the same step by apply (a replace): root $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams, slowest 0.5 s $SLOWEST Mbit/s"
+	[ "${BEFORE%% *}" != "${AFTER%% *}" ] || { echo "apply kept the handle"; return 1; }
+	[ "$LOST" -gt 0 ] || { echo "the replace lost nothing: the measurement cannot tell"; return 1; }
+}
+
+@test "change tbf: same handle, a 10 -> 20 Mbit/s step drains the backlog without a loss (a replace loses it); change refuses the other kind" {
+	local before
+	sb npte-netem tbf router if-server rate 10mbit burst 32kb latency 2s
+	# netem words for a tbf root: exit 2, nothing changed
+	before=$(qraw)
+	run sb npte-netem change router if-server delay 10ms
+	[ "$status" -eq 2 ] || { echo "netem words on a tbf root: exit $status: $output"; return 1; }
+	[ "$(qraw)" = "$before" ] || { echo "the refused change changed the qdisc"; return 1; }
+	# 12 Mbit/s into 10: a backlog of ~0.4 MB when the rate goes up
+	across 12000000 sb npte-netem change router if-server rate 20mbit burst 32kb latency 2s
+	say "tbf change 10 -> 20mbit under 12 Mbit/s of UDP: root (handle packets drops qlen) $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams, slowest 0.5 s $SLOWEST Mbit/s"
+	same_root || return 1
+	[ "$LOST" -eq 0 ] || { echo "change lost $LOST datagrams"; return 1; }
+	awk -v s="$SLOWEST" 'BEGIN { exit !(s >= 5) }' || { echo "a 0.5 s interval at $SLOWEST Mbit/s"; return 1; }
+	sb npte-netem tbf router if-server rate 10mbit burst 32kb latency 2s
+	across 12000000 sb npte-netem tbf router if-server rate 20mbit burst 32kb latency 2s
+	say "the same step by npte-netem tbf (a replace): root $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams"
+	[ "$LOST" -gt 0 ] || { echo "the replace lost nothing: the measurement cannot tell"; return 1; }
+	# and tbf words for a netem root
+	apply delay 10ms
+	before=$(qraw)
+	run sb npte-netem change router if-server rate 20mbit burst 32kb latency 2s
+	[ "$status" -eq 2 ] || { echo "tbf words on a netem root: exit $status: $output"; return 1; }
+	[ "$(qraw)" = "$before" ]
+}
+
+@test "tick rounding: apply delay 1ms 500us leaves the kernel tc's 499968 ns jitter, with a distribution too" {
+	local words npte tc
+	for words in '1ms 500us' '1ms 500us distribution paretonormal'; do
+		# shellcheck disable=SC2086 # the words
+		apply delay $words
+		npte=$(qraw | grep '^if-server ' | cut -d' ' -f3-)
+		sb ip netns exec router tc qdisc del dev if-server root
+		# shellcheck disable=SC2086
+		sb ip netns exec router tc qdisc add dev if-server root netem delay $words
+		tc=$(qraw | grep '^if-server ' | cut -d' ' -f3-)
+		say "delay $words: npte ${npte%% opts=*}; tc ${tc%% opts=*}"
+		[ "$npte" = "$tc" ] || { echo "npte: $npte"; echo "tc:   $tc"; return 1; }
+		grep -q ' latency64=1000000 jitter64=499968 ' <<<"$tc" || { echo "tc: $tc"; return 1; }
+	done
+}
+
+# rootdelay DEV: the root netem's delay on the router's DEV, in ms, as tc prints it
+rootdelay() {
+	sb ip netns exec router tc -j qdisc show dev "$1" | jq -r '.[] | select(.root) | .options.delay.delay * 1000 | round'
+}
+
+@test "lab netem --down/--up: each direction its own words on its own interface, the other left as it is; --show reads them back" {
+	local base st med show
+	base=$(baseline)
+	sb npte-lab netem --down 'delay 30ms' --up 'delay 10ms'
+	st=$(rtts 10 0.02 | stats) med=$(cut -d' ' -f2 <<<"$st")
+	say "--down 'delay 30ms' --up 'delay 10ms': if-client $(rootdelay if-client) ms, if-server $(rootdelay if-server) ms, median RTT $med ms (baseline $base)"
+	[ "$(rootdelay if-client)" = 30 ] && [ "$(rootdelay if-server)" = 10 ] || { echo "directions swapped or lost"; return 1; }
+	near "$med" "$(awk -v b="$base" 'BEGIN { print 40 + b }')" 10 3 || { echo "RTT $med"; return 1; }
+	sb npte-lab netem --up 'delay 1ms 500us'
+	st=$(rtts 10 0.02 | stats) med=$(cut -d' ' -f2 <<<"$st")
+	show=$(sb npte-lab netem --show --json)
+	say "then --up 'delay 1ms 500us': median RTT $med ms; --show: $(jq -c '[.down, .up | {dev, words: [.qdiscs[].words]}]' <<<"$show")"
+	[ "$(rootdelay if-client)" = 30 ] || { echo "--up alone changed the downlink"; return 1; }
+	near "$med" "$(awk -v b="$base" 'BEGIN { print 31 + b }')" 10 3 || { echo "RTT $med"; return 1; }
+	[ "$(jq -r .down.dev <<<"$show") $(jq -r .up.dev <<<"$show")" = "if-client if-server" ] || return 1
+	jq -r '.down.qdiscs[].words' <<<"$show" | grep -qw 30ms || { echo "--show lost the downlink's 30ms"; return 1; }
+	# the jitter as the kernel holds it (vm/qdump: 499968 ns)
+	jq -r '.up.qdiscs[].words' <<<"$show" | grep -q '499\.968us' || { echo "--show: not the kernel's 499.968us"; return 1; }
+	qraw | grep -q '^if-server .* jitter64=499968 '
+}
+
+@test "apply replaces a netem root by a duplicating netem and back, as tc's replace does" {
+	local tc
+	# tc: a replace without a handle changes the root netem in place
+	sb ip netns exec router tc qdisc add dev if-server root netem delay 1ms
+	tc=$(sb ip netns exec router tc qdisc replace dev if-server root netem delay 1ms duplicate 10% 2>&1 &&
+		sb ip netns exec router tc qdisc replace dev if-server root netem delay 1ms 2>&1 && echo ok)
+	say "tc qdisc replace ... netem delay 1ms duplicate 10%, then without: $tc"
+	sb npte-lab netem
+	apply delay 1ms
+	run apply delay 1ms duplicate 10%
+	say "npte-netem apply delay 1ms, then delay 1ms duplicate 10%: exit $status $output"
+	[ "$status" -eq 0 ] || return 1
+	run apply delay 1ms
+	say "then delay 1ms again: exit $status $output"
+	[ "$status" -eq 0 ]
+}
