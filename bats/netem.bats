@@ -141,7 +141,7 @@ golden() {
 	[[ "$output" == *"if-client root handle \"\$npte_h\": netem delay 25ms limit 2500 rate 30mbit"* ]] || { echo "$output"; return 1; }
 	[[ "$output" == *"if-server root handle \"\$npte_h\": netem delay 5ms rate 1mbit"* ]] || { echo "$output"; return 1; }
 	run sb npte-lab netem -n --down 'delay 5ms'
-	[ "$(grep -c ' tc qdisc replace ' <<<"$output")" -eq 1 ] || { echo "$output"; return 1; }
+	[ "$(grep -c '^ip netns exec router tc qdisc replace ' <<<"$output")" -eq 1 ] || { echo "$output"; return 1; }
 	[[ "$output" != *if-server* ]]
 }
 

@@ -76,6 +76,52 @@ static int new_major(struct knl *nl, int idx, unsigned *major)
 	return 0;
 }
 
+struct mix {
+	int idx;
+	bool netem, dup;
+};
+
+static int mix_cb(const struct nlmsghdr *h, void *data)
+{
+	struct mix *x = data;
+	const struct tcmsg *t = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+	bool netem = false;
+	uint32_t dup = 0;
+
+	if (h->nlmsg_type != RTM_NEWQDISC || t->tcm_ifindex != x->idx)
+		return 0;
+	mnl_attr_for_each(a, h, sizeof *t) {
+		if (mnl_attr_get_type(a) == TCA_KIND && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			netem = strcmp(mnl_attr_get_str(a), "netem") == 0;
+		else if (mnl_attr_get_type(a) == TCA_OPTIONS &&
+			 mnl_attr_get_payload_len(a) >= sizeof(struct tc_netem_qopt))
+			dup = ((const struct tc_netem_qopt *)mnl_attr_get_payload(a))->duplicate;
+	}
+	if (netem) {
+		x->netem = true;
+		x->dup |= dup != 0;
+	}
+	return 0;
+}
+
+/*
+ * The kernel (6.1 since its 2025 fix, and later) refuses to make a netem
+ * while another netem in the device's tree duplicates, or a duplicating one
+ * while any other netem is there. A new root is made while the old tree is
+ * still in place, so over such a tree it goes in through a plain pfifo: the
+ * old tree is gone, for as long as one more request takes, before the netem
+ * comes. True when that is needed.
+ */
+static int netem_would_mix(struct knl *nl, int idx, bool new_dup, bool *mix)
+{
+	struct mix x = {.idx = idx};
+	int rc = knl_request(nl, rtreq_qdisc_dump(nl, req.b), mix_cb, &x, NULL, 0);
+
+	*mix = x.netem && (new_dup || x.dup);
+	return rc < 0 ? rc : 0;
+}
+
 static int root_do(struct ctx *c, const struct op *op)
 {
 	const struct qdisc_args *r = &op->u.qdisc;
@@ -91,6 +137,24 @@ static int root_do(struct ctx *c, const struct op *op)
 	rc = new_major(&h->nl, idx, &major);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, ifn);
+	if (r->kind == QK_NETEM) {
+		bool mix;
+
+		rc = netem_would_mix(&h->nl, idx, r->q.netem.qopt.duplicate != 0, &mix);
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, ifn);
+		if (mix) {
+			rc = knl_talk(&h->nl, rtreq_qdisc_raw(&h->nl, req.b, NLM_F_CREATE | NLM_F_REPLACE, idx,
+							      major << 16, TC_H_ROOT, "pfifo"),
+				      ext, sizeof ext);
+			if (rc < 0)
+				return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: pfifo%s%s", op->ns, ifn,
+					       ext[0] ? ": " : "", ext);
+			/* the pfifo is this run's until the netem replaces it */
+			ctx_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
+			major = major == 1 ? 2 : 1;
+		}
+	}
 	/* Replace at the root under a different handle: a fresh qdisc is grafted in
 	 * one step, so the kernel keeps no attribute of the one it replaces. */
 	rc = rtreq_qdisc_new(&h->nl, req.b, sizeof req.b,
@@ -222,6 +286,26 @@ static void root_render(FILE *f, const struct op *op, const struct ctx *c, bool 
 	fputs(" show dev ", f);
 	sh_quote(f, op->u.qdisc.ifname);
 	fputs(" root | grep -q ' 1: root'; then npte_h=2; else npte_h=1; fi\n", f);
+	if (r->kind == QK_NETEM) {
+		/* the same way through a pfifo as the live run, on the same test */
+		fputs("if ", f);
+		tc_prefix(f, op);
+		fputs(" show dev ", f);
+		sh_quote(f, op->u.qdisc.ifname);
+		fputs(" | grep -q '^qdisc netem '", f);
+		if (!r->q.netem.qopt.duplicate) {
+			fputs(" && ", f);
+			tc_prefix(f, op);
+			fputs(" show dev ", f);
+			sh_quote(f, op->u.qdisc.ifname);
+			fputs(" | grep -q '^qdisc netem .* duplicate '", f);
+		}
+		fputs("; then\n  ", f);
+		tc_prefix(f, op);
+		fputs(" replace dev ", f);
+		sh_quote(f, op->u.qdisc.ifname);
+		fputs(" root handle \"$npte_h\": pfifo\n  if [ \"$npte_h\" = 1 ]; then npte_h=2; else npte_h=1; fi\nfi\n", f);
+	}
 	tc_prefix(f, op);
 	fputs(" replace dev ", f);
 	sh_quote(f, op->u.qdisc.ifname);
