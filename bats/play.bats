@@ -25,8 +25,6 @@ teardown() {
 	sandbox_teardown
 }
 
-# sbx CMD...: sb, replaced by CMD (so that `sbx ... &` makes $! CMD's own pid, to signal)
-sbx() { exec nsenter -t "$SB_PID" -m -n -- env PATH="$TOP/build/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"; }
 
 # qd: the root qdisc of router's if-client as tc -d reports it (handle left out)
 qd() { sb ip netns exec router tc -j -d qdisc show dev if-client | jq -c '[.[] | del(.handle)]'; }

@@ -42,6 +42,11 @@ sb() {
 	nsenter -t "$SB_PID" -m -n -- env PATH="$TOP/build/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
 }
 
+# sbx CMD...: sb, replaced by CMD, so that `sbx ... &` makes $! CMD's own pid (to signal)
+sbx() {
+	exec nsenter -t "$SB_PID" -m -n -- env PATH="$TOP/build/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
+}
+
 # The state that matters, in a stable text form: namespaces, and in each its
 # links (name, state, kind), addresses, routes, root qdiscs; markers without
 # the kernel-chosen cookie; and whether a journal is pending.

@@ -87,15 +87,23 @@ static bool any_flag(const struct opts *o)
 	return false;
 }
 
+/* NS IFACE, then min - 2 .. max - 2 more arguments; the verbs that shape now
+ * need no more than the shaping capabilities. */
+static void target(const char *verb, const struct opts *o, int min, int max, const char **ns,
+		   const char **ifname)
+{
+	caps_keep(caps_shape);
+	cli_npos(verb, o, min, max);
+	*ns = cli_netns(verb, o->pos[0]);
+	*ifname = cli_ifname(verb, o->pos[1]);
+}
+
 static int cmd_apply(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname;
 	char why[300];
 
-	caps_keep(caps_shape);
-	cli_npos("apply", o, 2, ARGS_POS_MAX);
-	ns = cli_netns("apply", o->pos[0]);
-	ifname = cli_ifname("apply", o->pos[1]);
+	target("apply", o, 2, ARGS_POS_MAX, &ns, &ifname);
 	if (!netem_words(o, why, sizeof why))
 		die(EXIT_USAGE, "apply: invalid netem words: %s", why);
 	if (o->set[O_CHILD]) {
@@ -140,10 +148,7 @@ static int cmd_tbf(struct cli *cl, struct opts *o)
 	const char *ns, *ifname;
 	char why[200];
 
-	caps_keep(caps_shape);
-	cli_npos("tbf", o, 3, ARGS_POS_MAX);
-	ns = cli_netns("tbf", o->pos[0]);
-	ifname = cli_ifname("tbf", o->pos[1]);
+	target("tbf", o, 3, ARGS_POS_MAX, &ns, &ifname);
 	if (!tbf_words(o, why, sizeof why))
 		die(EXIT_USAGE, "tbf: invalid tbf words: %s", why);
 	plan_guard_owned(cl->plan, "tbf", ns, 0);
@@ -158,10 +163,7 @@ static int cmd_change(struct cli *cl, struct opts *o)
 	char why[300], twhy[200];
 	enum qkind kind = QK_NETEM;
 
-	caps_keep(caps_shape);
-	cli_npos("change", o, 2, ARGS_POS_MAX);
-	ns = cli_netns("change", o->pos[0]);
-	ifname = cli_ifname("change", o->pos[1]);
+	target("change", o, 2, ARGS_POS_MAX, &ns, &ifname);
 	if (o->set[O_CHILD] || o->set[O_CHILD_RATE])
 		die(EXIT_USAGE, "change: --child: a change keeps the root's children as they are");
 	if (!netem_words(o, why, sizeof why)) {
@@ -180,10 +182,7 @@ static int cmd_rate(struct cli *cl, struct opts *o)
 	const char *ns, *ifname;
 	char why[160];
 
-	caps_keep(caps_shape);
-	cli_npos("rate", o, 3, 3);
-	ns = cli_netns("rate", o->pos[0]);
-	ifname = cli_ifname("rate", o->pos[1]);
+	target("rate", o, 3, 3, &ns, &ifname);
 	if (!tbf_parse(&tbf, o->pos[2], o->set[O_BURST] ? o->val[O_BURST] : NULL,
 		       o->set[O_LATENCY] ? o->val[O_LATENCY] : NULL, why, sizeof why))
 		die(EXIT_USAGE, "rate: %s", why);
@@ -196,10 +195,7 @@ static int cmd_clear(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname;
 
-	caps_keep(caps_shape);
-	cli_npos("clear", o, 2, 2);
-	ns = cli_netns("clear", o->pos[0]);
-	ifname = cli_ifname("clear", o->pos[1]);
+	target("clear", o, 2, 2, &ns, &ifname);
 	plan_guard_owned(cl->plan, "clear", ns, 0);
 	plan_qdisc_clear(cl->plan, ns, ifname);
 	return cli_run(cl, "clear", o);

@@ -59,6 +59,29 @@ static void pct(struct wbuf *b, uint32_t v)
 	add(b, "%g%%", 100. * v / UINT32_MAX);
 }
 
+/* "KW P [CORR]": loss random, duplicate, reorder, corrupt; false (nothing) when P is 0. */
+static bool prob_words(struct wbuf *b, const char *kw, uint32_t p, uint32_t corr)
+{
+	if (!p)
+		return false;
+	add(b, "%s", kw);
+	pct(b, p);
+	if (corr)
+		pct(b, corr);
+	return true;
+}
+
+/* The {probability, correlation} pair of TCA_NETEM_REORDER and TCA_NETEM_CORRUPT. */
+static bool pair_words(struct wbuf *b, const char *kw, const struct nlattr *a)
+{
+	uint32_t v[2];
+
+	if (!a || mnl_attr_get_payload_len(a) < sizeof v)
+		return false;
+	memcpy(v, mnl_attr_get_payload(a), sizeof v);
+	return prob_words(b, kw, v[0], v[1]);
+}
+
 struct attrs {
 	const struct nlattr *a[TCA_NETEM_MAX + TCA_TBF_MAX + TCA_CAKE_MAX + 1];
 	int max;
@@ -127,41 +150,13 @@ static void netem_words(struct wbuf *b, const struct nlattr *opts, double tick)
 			add(b, "loss gemodel");
 			pct(b, g.p), pct(b, g.r), pct(b, UINT32_MAX - g.h), pct(b, g.k1);
 		}
-	} else if (q.loss) {
-		add(b, "loss random");
-		pct(b, q.loss);
-		if (corr.loss_corr)
-			pct(b, corr.loss_corr);
+	} else {
+		prob_words(b, "loss random", q.loss, corr.loss_corr);
 	}
-	if (q.duplicate) {
-		add(b, "duplicate");
-		pct(b, q.duplicate);
-		if (corr.dup_corr)
-			pct(b, corr.dup_corr);
-	}
-	if (sized(t.a[TCA_NETEM_REORDER], sizeof(struct tc_netem_reorder))) {
-		struct tc_netem_reorder r;
-
-		memcpy(&r, mnl_attr_get_payload(t.a[TCA_NETEM_REORDER]), sizeof r);
-		if (r.probability) {
-			add(b, "reorder");
-			pct(b, r.probability);
-			if (r.correlation)
-				pct(b, r.correlation);
-			add(b, "gap %u", q.gap);
-		}
-	}
-	if (sized(t.a[TCA_NETEM_CORRUPT], sizeof(struct tc_netem_corrupt))) {
-		struct tc_netem_corrupt c;
-
-		memcpy(&c, mnl_attr_get_payload(t.a[TCA_NETEM_CORRUPT]), sizeof c);
-		if (c.probability) {
-			add(b, "corrupt");
-			pct(b, c.probability);
-			if (c.correlation)
-				pct(b, c.correlation);
-		}
-	}
+	prob_words(b, "duplicate", q.duplicate, corr.dup_corr);
+	if (pair_words(b, "reorder", t.a[TCA_NETEM_REORDER]))
+		add(b, "gap %u", q.gap);
+	pair_words(b, "corrupt", t.a[TCA_NETEM_CORRUPT]);
 	if (sized(t.a[TCA_NETEM_ECN], 4) && mnl_attr_get_u32(t.a[TCA_NETEM_ECN]))
 		add(b, "ecn");
 	if (sized(t.a[TCA_NETEM_RATE], sizeof(struct tc_netem_rate))) {

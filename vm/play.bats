@@ -19,8 +19,6 @@ setup() {
 	sb npte-lab netem >/dev/null
 }
 
-# sbx CMD...: sb, replaced by CMD (so that `sbx ... &` makes $! CMD's own pid)
-sbx() { exec nsenter -t "$SB_PID" -m -n -- env PATH="$TOP/build/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"; }
 
 @test "play: a rate schedule 5 -> 20 -> 5 Mbit/s (2 s each): every 0.5 s interval from 0.5 s after a step is within 15% of its rate" {
 	local f=$BATS_TEST_TMPDIR/rate.sched
