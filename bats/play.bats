@@ -211,3 +211,15 @@ states() {
 	run sb npte-lab play --profile nosuch
 	[ "$status" -eq 2 ]
 }
+
+@test "play: a kernel that refuses the first step (no sch_netem here) is exit 1 with nothing changed" {
+	sb sh -c 'tc qdisc add dev lo root netem delay 1ms 2>/dev/null && tc qdisc del dev lo root' &&
+		skip "this kernel has netem"
+	printf '0 delay 10ms\n1s delay 20ms\n' >"$BATS_TEST_TMPDIR/n.sched"
+	local before
+	before=$(sb_state)
+	run sb npte-netem play router if-client "$BATS_TEST_TMPDIR/n.sched"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"npte-netem: play: router: if-client: netem"* ]] || { echo "$output"; return 1; }
+	[ "$(sb_state)" = "$before" ]
+}
