@@ -511,3 +511,45 @@ finishes_while_frozen() {
 	run as_uid "$ALICE" npte-run j0 true
 	[ "$status" -eq 0 ]
 }
+
+# --- issue 16: npte-netem play and npte-lab play (the attacker review) -------
+
+# A directory under /tmp that every user can search, removed by the test.
+pubdir() {
+	local d
+	d=$(mktemp -d /tmp/npte-attack.XXXXXX)
+	chmod 755 "$d"
+	echo "$d"
+}
+
+@test "play opens its file with all of the caller's groups: a group that denies alice a file (she is in 300) denies it through npte too" {
+	as alice npte-netns create a1
+	local d secret
+	d=$(pubdir)
+	# alice in 300 more groups (past a 256-entry buffer), in the sandbox's own /etc/group
+	cp /etc/group "$d/group"
+	for i in $(seq 300); do echo "npteg$i:x:$((60000 + i)):npte-alice" >>"$d/group"; done
+	chmod 644 "$d/group"
+	sb mount --bind "$d/group" /etc/group
+	# world-readable, but not to members of npteg1 (negative group permissions)
+	secret="SECRET-$RANDOM$RANDOM"
+	echo "$secret rate 1mbit burst 10k latency 50ms" >"$d/secret"
+	sb chown root:npteg1 "$d/secret"
+	chmod 0604 "$d/secret"
+	run sb runuser -u npte-alice -- cat "$d/secret"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Permission denied"* ]]
+	for dry in -n ""; do
+		run as alice npte-netem play $dry a1 lo "$d/secret"
+		[ "$status" -eq 2 ] || { echo "$output"; rm -r "$d"; return 1; }
+		[[ "$output" != *"$secret"* ]] || { echo "leaked: $output"; rm -r "$d"; return 1; }
+		[[ "$output" == *"cannot read"*"Permission denied"* ]] || { echo "$output"; rm -r "$d"; return 1; }
+	done
+	# and a file her groups let her read is read (the many groups are all there)
+	echo "0 rate 1mbit burst 10k latency 50ms" >"$d/mine"
+	sb chown root:npteg300 "$d/mine"
+	chmod 0640 "$d/mine"
+	run as alice npte-netem play -n a1 lo "$d/mine"
+	rm -r "$d"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
