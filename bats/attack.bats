@@ -511,3 +511,161 @@ finishes_while_frozen() {
 	run as_uid "$ALICE" npte-run j0 true
 	[ "$status" -eq 0 ]
 }
+
+# --- issue 16: npte-netem play and npte-lab play (the attacker review) -------
+
+# A directory under /tmp that every user can search, removed by the test.
+pubdir() {
+	local d
+	d=$(mktemp -d /tmp/npte-attack.XXXXXX)
+	chmod 755 "$d"
+	echo "$d"
+}
+
+@test "play opens its file with all of the caller's groups: a group that denies alice a file (she is in 300) denies it through npte too" {
+	as alice npte-netns create a1
+	local d secret
+	d=$(pubdir)
+	# alice in 300 more groups (past a 256-entry buffer), in the sandbox's own /etc/group
+	cp /etc/group "$d/group"
+	for i in $(seq 300); do echo "npteg$i:x:$((60000 + i)):npte-alice" >>"$d/group"; done
+	chmod 644 "$d/group"
+	sb mount --bind "$d/group" /etc/group
+	# world-readable, but not to members of npteg1 (negative group permissions)
+	secret="SECRET-$RANDOM$RANDOM"
+	echo "$secret rate 1mbit burst 10k latency 50ms" >"$d/secret"
+	sb chown root:npteg1 "$d/secret"
+	chmod 0604 "$d/secret"
+	run sb runuser -u npte-alice -- cat "$d/secret"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Permission denied"* ]]
+	for dry in -n ""; do
+		run as alice npte-netem play $dry a1 lo "$d/secret"
+		[ "$status" -eq 2 ] || { echo "$output"; rm -r "$d"; return 1; }
+		[[ "$output" != *"$secret"* ]] || { echo "leaked: $output"; rm -r "$d"; return 1; }
+		[[ "$output" == *"cannot read"*"Permission denied"* ]] || { echo "$output"; rm -r "$d"; return 1; }
+	done
+	# and a file her groups let her read is read (the many groups are all there)
+	echo "0 rate 1mbit burst 10k latency 50ms" >"$d/mine"
+	sb chown root:npteg300 "$d/mine"
+	chmod 0640 "$d/mine"
+	run as alice npte-netem play -n a1 lo "$d/mine"
+	rm -r "$d"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
+
+# bgplay USER NAME ARGS...: npte-netem play through sudo as npte-USER in the
+# background; its output in $BATS_TEST_TMPDIR/NAME.out, the player's pid
+# (npte-netem itself, under runuser and sudo) in $PLAYER.
+bgplay() {
+	local u=$1 name=$2 top p
+	shift 2
+	rm -f "$BATS_TEST_TMPDIR/$name.pid"
+	# shellcheck disable=SC2016
+	sb sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$BATS_TEST_TMPDIR/$name.pid" \
+		runuser -u "npte-$u" -- sudo -n "$P/npte-netem" play "$@" >"$BATS_TEST_TMPDIR/$name.out" 2>&1 </dev/null 3>&- &
+	BG+=($!)
+	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/$name.pid" ] && break; sleep 0.05; done
+	top=$(cat "$BATS_TEST_TMPDIR/$name.pid")
+	PLAYER=
+	for _ in $(seq 100); do
+		p=$top
+		while [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" != npte-netem ]; do
+			p=$(pgrep -P "$p" | head -1)
+		done
+		[ -n "$p" ] && PLAYER=$p && break
+		sleep 0.05
+	done
+	[ -n "$PLAYER" ]
+	BG+=("$PLAYER")
+}
+
+@test "play reads nothing as root: shadow, /proc of root's processes and of npte's own child, devices, FIFOs, sockets, directories; no hang, nothing of them shown" {
+	as alice npte-netns create a1
+	local d f out
+	d=$(pubdir)
+	chown npte-alice "$d"
+	sb runuser -u npte-alice -- mkfifo "$d/fifo"
+	sb runuser -u npte-alice -- python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$d/sock"
+	mkdir "$d/dir"
+	for f in /etc/shadow /etc/sudoers /proc/1/environ /proc/1/maps /proc/self/environ /proc/self/maps \
+		/proc/self/mem /proc/self/auxv /proc/self/stack /proc/self/syscall /proc/self/fd/3 /proc/self/fd/4 \
+		/proc/self/cwd/etc/shadow /proc/self/root/etc/shadow /dev/zero /dev/stdin /dev/mem "$d/fifo" "$d/sock" "$d/dir" /root; do
+		run sb timeout 10 runuser -u npte-alice -- sudo -n "$P/npte-netem" play -n a1 lo "$f"
+		out=$output
+		[ "$status" -eq 2 ] || { echo "$f: $status $out"; rm -r "$d"; return 1; }
+		[ "${#lines[@]}" -eq 1 ] || { echo "$f: $out"; rm -r "$d"; return 1; }
+		# nothing of the file: no passwd-style line, no address, no environment
+		[[ "$out" != *"root:"* && "$out" != *"Defaults"* && "$out" != *"PATH="* ]] && ! [[ "$out" =~ [0-9a-f]{8}-[0-9a-f]{8} ]] ||
+			{ echo "$f: $out"; rm -r "$d"; return 1; }
+		[[ "$out" == "npte-netem: play: cannot read "*" as uid $ALICE: "* || "$out" == "npte-netem: play: $f:1: read: "* ]] ||
+			{ echo "$f: $out"; rm -r "$d"; return 1; }
+	done
+	# an unreadable file and a missing one: what alice's own open says, and no more
+	run as alice npte-netem play -n a1 lo /root/nosuch
+	[ "$output" = "npte-netem: play: cannot read '/root/nosuch' as uid $ALICE: Permission denied" ]
+	run as alice npte-netem play -n a1 lo /etc/shadow
+	[ "$output" = "npte-netem: play: cannot read '/etc/shadow' as uid $ALICE: Permission denied" ]
+	rm -r "$d"
+}
+
+@test "a namespace destroyed and remade under its name mid-play: the player stops within 1 s and never touches the new one" {
+	as alice npte-netns create a1
+	local d
+	d=$(pubdir)
+	printf '0 rate 5mbit burst 10k latency 50ms\n1s rate 6mbit burst 10k latency 50ms\n60s end\n' >"$d/s"
+	chmod 644 "$d/s"
+	bgplay alice p1 --loop a1 lo "$d/s"
+	sleep 1.5
+	sb ip netns exec a1 tc qdisc show dev lo | grep -q '^qdisc tbf .*rate 6Mbit'
+	as alice npte-netns destroy a1
+	as alice npte-netns create a1
+	for _ in $(seq 30); do kill -0 "$PLAYER" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$PLAYER" 2>/dev/null || { echo "player still runs"; rm -r "$d"; return 1; }
+	grep -q 'the namespace is gone or no longer the one played on' "$BATS_TEST_TMPDIR/p1.out" ||
+		{ cat "$BATS_TEST_TMPDIR/p1.out"; rm -r "$d"; return 1; }
+	rm -r "$d"
+	# the new a1 has the kernel's default root, and nothing is left draining
+	! sb ip netns exec a1 tc qdisc show dev lo | grep -q tbf
+	for _ in $(seq 20); do
+		[ "$(as alice npte-netns list --json | jq '[.[] | select(.draining)] | length')" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(as alice npte-netns list --json | jq '[.[] | select(.draining)] | length')" = 0 ]
+}
+
+@test "players alice stops or floods stall no one: 1 ns steps in 4 loops, and a player stopped with SIGTSTP through sudo; the player keeps only CAP_NET_ADMIN and cannot be read" {
+	as alice npte-netns create a1 a2 a3 a4 a5
+	local d n t0 t1
+	d=$(pubdir)
+	awk 'BEGIN { print "0 rate 1mbit burst 10k latency 50ms"
+		for (i = 1; i < 20000; i++) printf "%dns rate %dmbit burst 10k latency 50ms\n", i, 1 + i % 2
+		print "20000ns end" }' >"$d/churn"
+	printf '0 rate 5mbit burst 10k latency 50ms\n1ms rate 6mbit burst 10k latency 50ms\n2ms end\n' >"$d/ms"
+	chmod 644 "$d/churn" "$d/ms"
+	for n in 1 2 3 4; do bgplay alice "c$n" --loop a$n lo "$d/churn"; done
+	sleep 0.5
+	# the player: CAP_NET_ADMIN (bit 12) alone, no new privileges, nothing of it readable by alice
+	grep -q '^CapEff:[[:space:]]*0000000000001000$' "/proc/$PLAYER/status"
+	grep -q '^CapBnd:[[:space:]]*0000000000000000$' "/proc/$PLAYER/status"
+	grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$PLAYER/status"
+	for f in maps mem environ fd/0 stack; do
+		! sb runuser -u npte-alice -- cat "/proc/$PLAYER/$f" >/dev/null 2>&1 || { echo "alice read $f"; rm -r "$d"; return 1; }
+	done
+	! sb runuser -u npte-alice -- timeout 5 strace -p "$PLAYER" -e trace=none >/dev/null 2>&1 || { echo "ptrace"; rm -r "$d"; return 1; }
+	# a 1 ms loop stopped through sudo (SIGTSTP from alice to her own sudo)
+	bgplay alice stopped --loop a5 lo "$d/ms"
+	sleep 0.3
+	sb runuser -u npte-alice -- kill -TSTP "$(pgrep -P "$(cat "$BATS_TEST_TMPDIR/stopped.pid")" -x sudo)"
+	for _ in $(seq 20); do grep -q '^State:[[:space:]]*T' "/proc/$PLAYER/status" && break; sleep 0.1; done
+	grep -q '^State:[[:space:]]*T' "/proc/$PLAYER/status" || { grep State "/proc/$PLAYER/status"; rm -r "$d"; return 1; }
+	for n in 1 2 3; do
+		t0=$(date +%s%N)
+		run as bob npte-netns create --wait 10 b$n
+		t1=$(date +%s%N)
+		[ "$status" -eq 0 ] || { echo "bob: $output"; rm -r "$d"; return 1; }
+		echo "# bob's create with 4 players of 1 ns steps and a stopped one: $(((t1 - t0) / 1000000)) ms" >&3
+		[ $(((t1 - t0) / 1000000)) -lt 5000 ] || { rm -r "$d"; return 1; }
+	done
+	rm -r "$d"
+}

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -50,16 +51,47 @@ static void send_result(int sock, int fd, int err)
 	(void)!sendmsg(sock, &m, MSG_NOSIGNAL);
 }
 
+/*
+ * The caller's groups as the group database has them, all of them: a list
+ * cut short (or only the gid) would drop a group that denies the caller a
+ * file (mode 0604, say), and let npte read what the caller cannot. So a
+ * list that cannot be had whole is a refusal. A uid with no passwd entry has
+ * no name the group database could list it under: its gid is all it has.
+ */
+static int caller_groups(const struct caller *who, gid_t **out)
+{
+	static gid_t small[GROUPS_MAX];
+	const struct passwd *pw = getpwuid(who->uid);
+	gid_t *g = small;
+	int ng = GROUPS_MAX;
+
+	if (!pw) {
+		small[0] = who->gid;
+		*out = small;
+		return 1;
+	}
+	for (int tries = 0;; tries++) {
+		if (getgrouplist(pw->pw_name, who->gid, g, &ng) >= 0) {
+			*out = g;
+			return ng;
+		}
+		/* ng is now the number needed; the database may grow in between */
+		if (tries == 4 || ng <= 0)
+			return -1;
+		if (g != small)
+			free(g);
+		g = malloc((size_t)ng * sizeof *g);
+		if (!g)
+			return -1;
+	}
+}
+
 static _Noreturn void child(int sock, const struct caller *who, const char *cwd, const char *path)
 {
-	gid_t groups[GROUPS_MAX];
-	int ng = GROUPS_MAX, fd;
-	const struct passwd *pw = getpwuid(who->uid);
+	gid_t *groups = NULL;
+	int ng = caller_groups(who, &groups), fd;
 
-	/* the caller's groups, or only its own gid when it has no passwd entry */
-	if (!pw || getgrouplist(pw->pw_name, who->gid, groups, &ng) < 0)
-		groups[0] = who->gid, ng = 1;
-	if (setgroups((size_t)ng, groups) < 0 || setresgid(who->gid, who->gid, who->gid) < 0 ||
+	if (ng < 0 || setgroups((size_t)ng, groups) < 0 || setresgid(who->gid, who->gid, who->gid) < 0 ||
 	    setresuid(who->uid, who->uid, who->uid) < 0) {
 		send_result(sock, -1, EPERM);
 		_exit(1);
