@@ -59,11 +59,11 @@ states() {
 	[ "$(whole)" = "$before" ]
 }
 
-@test "play: SIGTERM and SIGINT mid-play put back the previous root exactly (tc -j -d qdisc show equal), exit 143 and 130" {
+@test "play: SIGTERM, SIGINT, SIGUSR1 and SIGALRM mid-play put back the previous root exactly (tc -j -d qdisc show equal), exit 128 + the signal" {
 	sb npte-netem tbf router if-client rate 1mbit burst 5k latency 20ms peakrate 2mbit mtu 1600
 	local before pid sig want st
 	before=$(whole)
-	for sig in TERM INT; do
+	for sig in TERM INT USR1 ALRM; do
 		sbx npte-netem play router if-client "$SCHED" >"$BATS_TEST_TMPDIR/out" &
 		pid=$!
 		sleep 0.6
@@ -71,7 +71,7 @@ states() {
 		kill -s "$sig" "$pid"
 		st=0
 		wait "$pid" || st=$?
-		want=$([ "$sig" = TERM ] && echo 143 || echo 130)
+		want=$((128 + $(kill -l "$sig")))
 		[ "$st" -eq "$want" ] || { echo "$sig: $st"; return 1; }
 		[ "$(whole)" = "$before" ] || { echo "$sig:"; diff <(echo "$before") <(whole); return 1; }
 		grep -q '^play: 1 changes; late p50 ' "$BATS_TEST_TMPDIR/out" || { cat "$BATS_TEST_TMPDIR/out"; return 1; }
@@ -151,6 +151,9 @@ states() {
 	[[ "$output" == *"not a regular file"* ]] || { echo "$output"; return 1; }
 	# relative to the caller's working directory, with the caller's rights
 	run sb sh -c "cd '$d' && SUDO_UID=4242 SUDO_GID=4242 npte-netem play -n mine lo open.sched"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	# the administrator (root without sudo) too
+	run sb sh -c "cd '$d' && npte-netem play -n mine lo open.sched"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	rm -r "$d"
 	as_uid 4242 npte-netns destroy mine

@@ -1,6 +1,7 @@
 /* Opening a file as the caller (see asuser.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -114,8 +115,17 @@ int open_as_caller(const struct caller *who, const char *cwd, const char *path)
 	struct cmsghdr *cm;
 	pid_t pid;
 
-	if (who->admin || !who->root)
-		return open_regular(path);
+	if (who->admin || !who->root) {
+		/* the administrator's own rights; a relative name from where it was
+		 * called (npte itself works from /) */
+		char full[8192];
+
+		if (path[0] == '/' || !cwd[0])
+			return open_regular(path);
+		if ((size_t)snprintf(full, sizeof full, "%s/%s", cwd, path) >= sizeof full)
+			return -ENAMETOOLONG;
+		return open_regular(full);
+	}
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	pid = fork();

@@ -313,10 +313,13 @@ int play_run(struct play *pl, const struct caller *who)
 	caps_keep(keep_caps);
 	/* wake at the deadline, not up to 50 us after it (the default slack) */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	/* Every signal sudo relays that would end the player: each one stops it
+	 * and puts the snapshot back, exit 128 + its number. */
+	static const int stops[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE,
+				    SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPOLL};
 	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
+	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+		sigaddset(&sigs, stops[i]);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -374,7 +377,7 @@ int play_run(struct play *pl, const struct caller *who)
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof si) == sizeof si) {
-				stop = si.ssi_signo == SIGINT ? 130 : si.ssi_signo == SIGTERM ? 143 : 129;
+				stop = 128 + (int)si.ssi_signo;
 				break;
 			}
 		}
@@ -463,7 +466,8 @@ void play_render(FILE *f, const struct play *pl, const struct ctx *c)
 	snprintf(guard.ns, sizeof guard.ns, "%s", pl->ns);
 	snprintf(guard.u.guard.verb, sizeof guard.u.guard.verb, "%s", pl->verb);
 	fprintf(f, "# The first steps are in. From here on the lock is taken for each change only,\n"
-		   "# and a stop (INT, TERM, HUP) or the end puts back the kernel's default root.\n"
+		   "# and a stop (a signal that would end the script) or the end puts back the\n"
+		   "# kernel's default root.\n"
 		   "# sleep with a fraction of a second is a GNU coreutils and busybox extension;\n"
 		   "# each sleep counts from the step before it, so the script drifts by the\n"
 		   "# time each change takes (the live player keeps absolute deadlines).\n");
@@ -475,7 +479,7 @@ void play_render(FILE *f, const struct play *pl, const struct ctx *c)
 	fprintf(f, " >&2; exit 75; }\n  ");
 	guard.type->render(f, &guard, c, false);
 	fprintf(f, "}\n");
-	fprintf(f, "npte_stop() {\n  trap - INT TERM HUP\n");
+	fprintf(f, "npte_stop() {\n  trap - HUP INT QUIT USR1 USR2 PIPE ALRM TERM\n");
 	if (!pl->keep) {
 		fprintf(f, "  npte_lock\n");
 		for (int i = 0; i < pl->nd; i++) {
@@ -487,7 +491,10 @@ void play_render(FILE *f, const struct play *pl, const struct ctx *c)
 		fprintf(f, "  exec 9>&-\n");
 	}
 	fprintf(f, "  exit \"$1\"\n}\n");
-	fprintf(f, "trap 'npte_stop 130' INT\ntrap 'npte_stop 143' TERM\ntrap 'npte_stop 129' HUP\n");
+	/* the POSIX signals that end a shell, with the live player's exit codes */
+	fprintf(f, "trap 'npte_stop 129' HUP\ntrap 'npte_stop 130' INT\ntrap 'npte_stop 131' QUIT\n"
+		   "trap 'npte_stop 138' USR1\ntrap 'npte_stop 140' USR2\ntrap 'npte_stop 141' PIPE\n"
+		   "trap 'npte_stop 142' ALRM\ntrap 'npte_stop 143' TERM\n");
 	if (pl->loop)
 		fprintf(f, "while :; do\n");
 	/* the steps of every direction in time order, each round from 0 */
