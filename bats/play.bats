@@ -226,3 +226,19 @@ states() {
 	[[ "$output" == *"npte-netem: play: router: if-client: netem"* ]] || { echo "$output"; return 1; }
 	[ "$(sb_state)" = "$before" ]
 }
+
+@test "play: one player an interface: a second one on it is refused (exit 75, nothing changed), another interface is fine" {
+	sbx npte-netem play router if-client "$SCHED" >/dev/null &
+	local pid=$!
+	sleep 0.2
+	run sb npte-netem play router if-client "$SCHED"
+	[ "$status" -eq 75 ] || { echo "$status $output"; return 1; }
+	[[ "$output" == *"router: if-client: another play is running on it"* ]] || { echo "$output"; return 1; }
+	run sb sh -c "npte-netem play -n router if-client '$SCHED' | dash"
+	[ "$status" -eq 75 ] || { echo "$status $output"; return 1; }
+	run sb npte-netem play router if-server "$SCHED"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	wait "$pid"
+	run sb npte-netem play router if-client "$SCHED"
+	[ "$status" -eq 0 ]
+}

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <poll.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -83,8 +85,40 @@ bool play_dir_kind(struct play_dir *d, char *why, size_t n)
 
 /* --- the start: snapshot op ----------------------------------------------- */
 
-/* Under the start's lock, before the first step replaces it: the tree at the
- * root as it is, and (first interface) the socket the player keeps. */
+/*
+ * One player an interface: /run/npte/play/NS:IFACE (':' is in no interface
+ * name), flocked for as long as the player lives. Two players would fight
+ * over the qdisc, and this bounds a user's root processes by what they own.
+ * The files stay: removing one could let two players hold two files.
+ */
+static int claim(const char *ns, const char *ifname, int *fd)
+{
+	char name[64];
+	int dfd;
+
+	snprintf(name, sizeof name, "%s:%s", ns, ifname);
+	if (mkdirat(rundir_fd(), NPTE_PLAY_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	dfd = openat(rundir_fd(), NPTE_PLAY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	*fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	close(dfd);
+	if (*fd < 0)
+		return -errno;
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+		int rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		close(*fd);
+		*fd = -1;
+		return rc;
+	}
+	return 0;
+}
+
+/* Under the start's lock, before the first step replaces it: the interface
+ * claimed, the tree at the root as it is, and (first interface) the socket
+ * the player keeps. */
 static int snap_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	struct play_dir *d = &cur->d[op->u.play.dir];
@@ -100,6 +134,11 @@ static int snap_apply(struct ctx *c, const struct op *op, bool undo)
 	d->ifindex = knl_ifindex(&h->nl, d->ifname);
 	if (d->ifindex < 0)
 		return err_sys(&c->err, EXIT_FAIL, -d->ifindex, "%s: %s", op->ns, d->ifname);
+	rc = claim(op->ns, d->ifname, &d->playfd);
+	if (rc == -EBUSY)
+		return err_set(&c->err, EXIT_BUSY, "%s: %s: another play is running on it", op->ns, d->ifname);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s/%s", NPTE_RUN_DIR, NPTE_PLAY_DIR);
 	rc = qdsnap_take(&h->nl, d->ifindex, &d->prev);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read the qdiscs to restore later", op->ns,
@@ -121,9 +160,18 @@ static int snap_apply(struct ctx *c, const struct op *op, bool undo)
  * only over the kernel's default root (handle 0), which it can put back. */
 static void snap_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
 {
-	char msg[200];
+	char msg[200], path[96];
+	int fd = 8 - op->u.play.dir;
 
 	(void)c, (void)undo;
+	/* the same claim on the interface, on an fd the script keeps */
+	snprintf(path, sizeof path, "%s/%s/%s:%s", NPTE_RUN_DIR, NPTE_PLAY_DIR, op->ns, op->u.play.ifname);
+	snprintf(msg, sizeof msg, "%s: play: %s: %s: another play is running on it", prog, op->ns, op->u.play.ifname);
+	fprintf(f, "install -d -m 0700 %s/%s\nexec %d>>", NPTE_RUN_DIR, NPTE_PLAY_DIR, fd);
+	sh_quote(f, path);
+	fprintf(f, "\nflock -n %d || { echo ", fd);
+	sh_quote(f, msg);
+	fputs(" >&2; exit 75; }\n", f);
 	snprintf(msg, sizeof msg,
 		 "%s: play: %s: %s: a preview restores only the kernel's default root qdisc: clear it first, "
 		 "or run the live command",

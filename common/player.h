@@ -37,6 +37,7 @@ struct play_dir {
 	enum qkind kind;     /* every step netem words, or every step tbf words */
 	/* filled at the start, under the lock */
 	int ifindex;
+	int playfd;          /* /run/npte/play/NS:IFACE, flocked while this plays */
 	struct qdsnap prev;
 };
 

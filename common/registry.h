@@ -16,6 +16,7 @@
 #define NPTE_LOCK_FILE "lock"
 #define NPTE_MARKER_DIR "netns"
 #define NPTE_DRAIN_DIR "draining"
+#define NPTE_PLAY_DIR "play"
 
 /* Open (creating if asked) and check /run/npte and /run/npte/netns. Returns 0,
  * -ENOENT when absent and !create, or another -errno with e set. */
