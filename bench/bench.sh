@@ -145,8 +145,6 @@ R[tp.1]=$(throughput 1 40)
 R[tp.8]=$(throughput 8 5)
 note "throughput ops/s: 1 worker / 8 workers" "${R[tp.1]} / ${R[tp.8]}"
 per_binary
-R[play]=$(play_late "${PLAY_SECONDS:-30}")
-note "play, 10 ms steps: changes p50 p99 max (us)" "${R[play]}"
 
 # --- 7: play lateness ------------------------------------------------------------
 
@@ -166,6 +164,9 @@ play_late() {
 	npte-lab destroy >/dev/null
 	jq -r '"\(.changes) \(.late_us.p50) \(.late_us.p99) \(.late_us.max)"' "$raw/play.json"
 }
+
+R[play]=$(play_late "${PLAY_SECONDS:-30}")
+note "play, 10 ms steps: changes p50 p99 max (us)" "${R[play]}"
 
 # --- results ---------------------------------------------------------------------
 
