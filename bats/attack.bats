@@ -340,12 +340,18 @@ finishes_while_frozen() {
 	return "$rc"
 }
 
+# cgroup2_dir NAME: a fresh cgroup2 directory of the test in $CG (the mount in $MNT), or skip
+cgroup2_dir() {
+	MNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	[ -n "$MNT" ] || skip "no cgroup2 mounted"
+	CG=$MNT/npte-$1-$$-$BATS_TEST_NUMBER
+	mkdir "$CG" 2>/dev/null || skip "cannot make a cgroup under $MNT"
+}
+
 @test "a cgroup the caller controls cannot freeze npte: it leaves it, and npte-run's program goes back into it" {
 	local mnt cg
-	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-	[ -n "$mnt" ] || skip "no cgroup2 mounted"
-	cg=$mnt/npte-test-$$-$BATS_TEST_NUMBER
-	mkdir "$cg" 2>/dev/null || skip "cannot make a cgroup under $mnt"
+	cgroup2_dir test
+	mnt=$MNT cg=$CG
 	chown -R "$ALICE" "$cg"
 	as_uid "$ALICE" npte-netns create a1
 	# the paused create left alice's cgroup before taking the lock: it finishes
@@ -359,10 +365,8 @@ finishes_while_frozen() {
 
 @test "a root-owned cgroup whose control files were handed to alice counts as hers too (third review)" {
 	local mnt cg
-	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-	[ -n "$mnt" ] || skip "no cgroup2 mounted"
-	cg=$mnt/npte-files-$$-$BATS_TEST_NUMBER
-	mkdir "$cg" 2>/dev/null || skip "cannot make a cgroup under $mnt"
+	cgroup2_dir files
+	mnt=$MNT cg=$CG
 	chown "$ALICE" "$cg/cgroup.freeze" "$cg/cgroup.procs"
 	as_uid "$ALICE" npte-netns create a1
 	local rc=0
@@ -373,10 +377,8 @@ finishes_while_frozen() {
 
 @test "a cgroup path too long for a fixed buffer, and a delegated v1 freezer: npte still leaves and comes back (second review, F2, F6)" {
 	local mnt cg deep
-	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-	[ -n "$mnt" ] || skip "no cgroup2 mounted"
-	cg=$mnt/npte-long-$$-$BATS_TEST_NUMBER
-	mkdir "$cg" 2>/dev/null || skip "cannot make a cgroup under $mnt"
+	cgroup2_dir long
+	mnt=$MNT cg=$CG
 	deep=$cg/$(printf 'c%.0s' $(seq 250))/$(printf 'd%.0s' $(seq 250))/$(printf 'e%.0s' $(seq 250))
 	mkdir -p "$deep"
 	chown -R "$ALICE" "$cg"

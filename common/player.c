@@ -30,6 +30,7 @@ static struct play *cur; /* the play the start's ops fill */
 
 /* under_lock's answer when the namespace went: exit 1, and nothing to restore */
 #define EXIT_GONE 1001
+#define GONE_TEXT "the namespace is gone or no longer the one played on: stopping"
 
 static bool words_spec(int argc, char **argv, struct step_spec *out, char *why, size_t n)
 {
@@ -293,7 +294,7 @@ static int under_lock(struct play *pl, const struct caller *who, int dir, struct
 	rc = still_mine(pl, who);
 	if (rc < 0) {
 		lock_release();
-		snprintf(msg, n, "%s: the namespace is gone or no longer the one played on: stopping", pl->ns);
+		snprintf(msg, n, "%s: " GONE_TEXT, pl->ns);
 		return EXIT_GONE;
 	}
 	if (m) {
@@ -438,8 +439,7 @@ int play_run(struct play *pl, const struct caller *who)
 		if (now_ns() < next) {
 			/* a liveness look: the namespace may be gone (no lock needed to read) */
 			if (still_mine(pl, who) < 0) {
-				snprintf(msg, sizeof msg, "%s: the namespace is gone or no longer the one played on: "
-					 "stopping", pl->ns);
+				snprintf(msg, sizeof msg, "%s: " GONE_TEXT, pl->ns);
 				rc = EXIT_FAIL;
 				gone = true;
 				break;
