@@ -53,11 +53,11 @@ setup() {
 		"$BATS_TEST_TMPDIR/samples" >&3
 }
 
-@test "play: a delay schedule 10 -> 60 -> 10 ms: pings sent 100 ms or more after a step show its delay within 3 ms" {
-	local f=$BATS_TEST_TMPDIR/delay.sched base spread
+@test "play: a delay schedule 10 -> 60 -> 10 ms: pings sent 200 ms or more after a step show its delay (median within 1.5 ms, none 3 ms early)" {
+	local f=$BATS_TEST_TMPDIR/delay.sched base
 	printf '0 delay 10ms\n2s delay 60ms\n4s delay 10ms\n6s end\n' >"$f"
-	# the unshaped round trip, and how far above it the emulator's own stalls take a ping
-	read -r base spread < <(rtts 100 0.02 | stats | awk '{ print $2, $6 - $2 }')
+	# the unshaped round trip
+	read -r base < <(rtts 100 0.02 | stats | awk '{ print $2 }')
 	# the requests (client -> server) leave through the router's if-server: delayed as they are queued
 	# shellcheck disable=SC2016
 	sb ip netns exec client bash -c '
@@ -65,20 +65,27 @@ setup() {
 		t0=$EPOCHREALTIME
 		ping -n -D -i 0.02 -c 280 -W 1 172.16.2.2 | sed -n "s/^\[\([0-9.]*\)\].* time=\([0-9.]*\) ms$/\1 \2 $t0/p"
 		wait' bash "$f" >"$BATS_TEST_TMPDIR/pings"
-	# a ping's send time is its reply's time less its round trip; the player's clock starts
-	# a little after t0 (its start transaction), so steps are judged from 0.2 s after the nominal one
-	# Each ping is judged against 3 ms; one the emulator stalled (TCG: unshaped pings
-	# also come back up to "spread" late) may pass 3 ms by no more than that stall.
-	awk -v base="$base" -v spread="$spread" '{ s = $1 - $2 / 1000 - $3; d = s < 2 ? 10 : s < 4 ? 60 : 10
-		b = s < 2 ? 0 : s < 4 ? 2 : 4
+	# A ping's send time is its reply's time less its round trip; the player's clock starts
+	# a little after t0 (its start transaction), so steps are judged from 0.2 s after the nominal one.
+	# What a wrong or late step shows: pings early by tens of ms, or a whole stretch off. What the
+	# emulator shows (TCG on a busy 2-core CI machine): now and then one ping stalled several ms
+	# late. So: none may be more than 3 ms early, each step's median is within 1.5 ms of its
+	# delay, and at most 2% of the pings are more than 3 ms late.
+	awk -v base="$base" '{ s = $1 - $2 / 1000 - $3; d = s < 2 ? 10 : s < 4 ? 60 : 10
+		k = s < 2 ? 0 : s < 4 ? 1 : 2; b = 2 * k
 		if (s < b + 0.2 || s > b + 1.95 || s > 5.95) next
-		n++; sd = $2 - base - d; off = sd < 0 ? -sd : sd
-		if (off > 3) { over++; printf "# ping sent at %.3f s: %.2f ms (want %d + %.2f)\n", s, $2, d, base }
-		if (sd > 3 + spread || sd < -3) bad++
-		if (off > max) max = off }
-		END { printf "# base %.2f ms (stalls up to +%.2f); %d pings judged, %d off by more than 3 ms (max %.2f), %d beyond a stall\n",
-			base, spread, n, over, max, bad
-		exit !(n >= 150 && !bad && over <= n / 100) }' "$BATS_TEST_TMPDIR/pings" >&3
+		n++; sd = $2 - base - d; v[k, ++c[k]] = sd
+		if (sd < -3) { early++; printf "# ping sent at %.3f s: %.2f ms (want %d + %.2f): early\n", s, $2, d, base }
+		if (sd > 3) { late++; printf "# ping sent at %.3f s: %.2f ms (want %d + %.2f): late\n", s, $2, d, base } }
+		END { bad = 0
+		for (k = 0; k < 3; k++) {
+			m = c[k]; for (i = 1; i <= m; i++) w[i] = v[k, i]
+			for (i = 2; i <= m; i++) { x = w[i]; for (j = i - 1; j >= 1 && w[j] > x; j--) w[j + 1] = w[j]; w[j + 1] = x }
+			med = m ? (m % 2 ? w[(m + 1) / 2] : (w[m / 2] + w[m / 2 + 1]) / 2) : 99
+			printf "# step %d (%d ms): %d pings, median %+.2f ms from the delay\n", k + 1, k == 1 ? 60 : 10, m, med
+			if (m < 40 || med < -1.5 || med > 1.5) bad++ }
+		printf "# base %.2f ms; %d pings judged, %d more than 3 ms early, %d more than 3 ms late\n", base, n, early, late
+		exit !(n >= 150 && !bad && !early && late <= n / 50) }' "$BATS_TEST_TMPDIR/pings" >&3
 }
 
 @test "play: SIGTERM puts back a netem root with a tbf child exactly (tc -j -d qdisc show equal), exit 143" {
