@@ -70,15 +70,21 @@ near() {
 		d = m - e; if (d < 0) d = -d; t = e * p / 100; if (t < f) t = f; exit !(d <= t) }'
 }
 
-# binom N P: the two-sided 99% interval "LO HI" of a Binomial(N, P) count
-# (each tail below 0.5%), from the exact probabilities.
+# A count of random events is judged against its two-sided 99.99% interval
+# (each tail below 0.005%): the lane makes about a dozen such checks, and at
+# 99% one CI run in ten would fail by chance alone; a wrong probability
+# (half, double, none) still falls outside.
+TAIL=0.00005
+
+# binom N P: the two-sided 99.99% interval "LO HI" of a Binomial(N, P) count,
+# from the exact probabilities.
 binom() {
-	awk -v n="$1" -v p="$2" 'BEGIN {
+	awk -v n="$1" -v p="$2" -v t="$TAIL" 'BEGIN {
 		if (p <= 0) { print 0, 0; exit } if (p >= 1) { print n, n; exit }
 		f = (1 - p) ^ n; c = 0
 		for (k = 0; k <= n; k++) { c += f; cdf[k] = c; f *= (n - k) / (k + 1) * p / (1 - p) }
-		lo = 0; while (lo < n && cdf[lo] < 0.005) lo++
-		hi = 0; while (hi < n && 1 - cdf[hi] > 0.005) hi++
+		lo = 0; while (lo < n && cdf[lo] < t) lo++
+		hi = 0; while (hi < n && 1 - cdf[hi] > t) hi++
 		print lo, hi }'
 }
 
@@ -169,14 +175,14 @@ early() {
 		awk 'NR == 1 || $1 < m { m = $1; next } { e++ } END { print e + 0 }'
 }
 
-# reorders N P GAP: the two-sided 99% interval "LO HI" of how many of N
+# reorders N P GAP: the two-sided 99.99% interval "LO HI" of how many of N
 # packets netem sends ahead of its queue under "reorder P gap GAP" (GAP 1 is
 # what tc sends for a reorder without a gap). The kernel's netem_enqueue
 # delays a packet while fewer than GAP-1 have been delayed since the last
 # one sent ahead, and after that sends each ahead with probability P: the
 # count's distribution, exactly, over (delayed since, count) as it goes.
 reorders() {
-	awk -v n="$1" -v p="$2" -v g="$3" 'BEGIN {
+	awk -v n="$1" -v p="$2" -v g="$3" -v t="$TAIL" 'BEGIN {
 		f[0, 0] = 1
 		for (i = 0; i < n; i++) {
 			split("", h)
@@ -190,8 +196,30 @@ reorders() {
 		}
 		for (key in f) { split(key, x, SUBSEP); pk[x[2]] += f[key] }
 		c = 0; for (k = 0; k <= n; k++) { c += pk[k]; cdf[k] = c }
-		lo = 0; while (lo < n && cdf[lo] < 0.005) lo++
-		hi = 0; while (hi < n && 1 - cdf[hi] > 0.005) hi++
+		lo = 0; while (lo < n && cdf[lo] < t) lo++
+		hi = 0; while (hi < n && 1 - cdf[hi] > t) hi++
+		print lo, hi }'
+}
+
+# chain N P R: the two-sided 99.99% interval "LO HI" of how many of N packets
+# a two-state loss chain loses, starting in its good state: from good it
+# moves to bad (and loses the packet) with probability P, from bad back to
+# good (the packet passes) with R. That is netem's "state P R" exactly, and
+# its "gemodel P R 100% 0%" one packet later. The count's distribution,
+# exactly, over (state, count) as it goes.
+chain() {
+	awk -v n="$1" -v p="$2" -v r="$3" -v t="$TAIL" 'BEGIN {
+		g[0] = 1
+		for (i = 0; i < n; i++) {
+			for (k = 0; k <= i + 1; k++) {
+				ng[k] = (g[k] + 0) * (1 - p) + (b[k] + 0) * r
+				nb[k] = k ? ((g[k - 1] + 0) * p + (b[k - 1] + 0) * (1 - r)) : 0
+			}
+			for (k = 0; k <= i + 1; k++) { g[k] = ng[k]; b[k] = nb[k] }
+		}
+		c = 0; for (k = 0; k <= n; k++) { c += g[k] + b[k]; cdf[k] = c }
+		lo = 0; while (lo < n && cdf[lo] < t) lo++
+		hi = 0; while (hi < n && 1 - cdf[hi] > t) hi++
 		print lo, hi }'
 }
 
