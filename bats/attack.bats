@@ -623,7 +623,11 @@ bgplay() {
 	printf '0 rate 5mbit burst 10k latency 50ms\n1s rate 6mbit burst 10k latency 50ms\n60s end\n' >"$d/s"
 	chmod 644 "$d/s"
 	bgplay alice p1 --loop a1 lo "$d/s"
-	sleep 1.5
+	# the second step (at 1 s) is in place: the player is past its start, acting on a1
+	for _ in $(seq 40); do
+		sb ip netns exec a1 tc qdisc show dev lo | grep -q '^qdisc tbf .*rate 6Mbit' && break
+		sleep 0.1
+	done
 	sb ip netns exec a1 tc qdisc show dev lo | grep -q '^qdisc tbf .*rate 6Mbit'
 	as alice npte-netns destroy a1
 	as alice npte-netns create a1

@@ -31,15 +31,30 @@ qd() { sb ip netns exec router tc -j -d qdisc show dev if-client | jq -c '[.[] |
 # whole: the same with the handles
 whole() { sb ip netns exec router tc -j -d qdisc show dev if-client; }
 
-# states CMD...: run CMD in the background and sample the qdisc in the middle of each 400 ms step
-states() {
-	"$@" >/dev/null &
-	local pid=$! out=""
-	sleep 0.2
-	for _ in 1 2 3; do
-		out+="$(qd)"$'\n'
-		sleep 0.4
+# started BEFORE: wait (at most 2 s) until the qdisc is no longer BEFORE: the first step is in
+started() {
+	local q
+	for _ in $(seq 100); do
+		q=$(qd)
+		[ "$q" != "$1" ] && break
+		sleep 0.02
 	done
+	printf '%s' "$q"
+}
+
+# states CMD...: run CMD in the background and sample the qdisc once in each 400 ms step:
+# the first as soon as it is in (a loaded machine may start CMD late), then 0.5 and
+# 0.9 s after that sample (what stays in step while the first was seen within 0.3 s)
+states() {
+	local before pid out=""
+	before=$(qd)
+	"$@" >/dev/null &
+	pid=$!
+	out+="$(started "$before")"$'\n'
+	sleep 0.5
+	out+="$(qd)"$'\n'
+	sleep 0.4
+	out+="$(qd)"$'\n'
 	wait "$pid"
 	printf '%s' "$out"
 }
@@ -61,12 +76,14 @@ states() {
 
 @test "play: SIGTERM, SIGINT, SIGUSR1 and SIGALRM mid-play put back the previous root exactly (tc -j -d qdisc show equal), exit 128 + the signal" {
 	sb npte-netem tbf router if-client rate 1mbit burst 5k latency 20ms peakrate 2mbit mtu 1600
-	local before pid sig want st
-	before=$(whole)
+	local before pid sig want st q0
+	before=$(whole) q0=$(qd)
+	# each signal in the middle of the second step (0.4..0.8 s): 0.5 s after the first is seen
 	for sig in TERM INT USR1 ALRM; do
 		sbx npte-netem play router if-client "$SCHED" >"$BATS_TEST_TMPDIR/out" &
 		pid=$!
-		sleep 0.6
+		started "$q0" >/dev/null
+		sleep 0.5
 		[ "$(qd | jq -r '.[0].options.rate')" = 2500000 ]
 		kill -s "$sig" "$pid"
 		st=0
@@ -79,7 +96,8 @@ states() {
 	# --keep leaves the step that was playing
 	sbx npte-netem play --keep router if-client "$SCHED" >/dev/null &
 	pid=$!
-	sleep 0.6
+	started "$q0" >/dev/null
+	sleep 0.5
 	kill -TERM "$pid"
 	st=0
 	wait "$pid" || st=$?
@@ -112,8 +130,9 @@ states() {
 	sbx npte-netem play router if-client "$SCHED" >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
 	local pid=$! t0 t1 st=0
 	sleep 0.3
-	t0=$(date +%s%N)
+	# from the moment the destroy is done (its own run under CI's load is not the player's time)
 	sb npte-netns destroy router
+	t0=$(date +%s%N)
 	wait "$pid" || st=$?
 	t1=$(date +%s%N)
 	[ "$st" -eq 1 ]
