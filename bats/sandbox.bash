@@ -19,6 +19,8 @@ sandbox_setup() {
 }
 
 sandbox_teardown() {
+	# a lock holder stopped by freeze_holder goes on, and ends, rather than stay stopped for good
+	[ -n "${FROZEN:-}" ] && kill -CONT "$FROZEN" 2>/dev/null
 	[ -n "${SB_PID:-}" ] && kill "$SB_PID" 2>/dev/null || true
 }
 
@@ -35,6 +37,48 @@ listening() {
 		sb ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
 		sleep 0.1
 	done
+	return 1
+}
+
+# locked [TEXT]: wait (up to 10 s) until npte-lock status in the sandbox says the
+# lock is held, by a holder whose line has TEXT: the sign that a background run
+# is inside its transaction, which a fixed sleep only guesses on a loaded machine.
+locked() {
+	local s=
+	for _ in $(seq 500); do
+		s=$(sb npte-lock status)
+		[[ "$s" == "locked "*"${1:-}"* ]] && return 0
+		sleep 0.02
+	done
+	echo "the lock was not taken${1:+ by $1}: $s"
+	return 1
+}
+
+# freeze_holder: SIGSTOP the process that holds npte's lock (once `locked`), its pid
+# in FROZEN. The fault build's pause holds the lock 2 s, which checks that must
+# still find it held outrun on a loaded machine; a stopped holder holds it until
+# `kill -CONT "$FROZEN"` (sandbox_teardown sends that too).
+freeze_holder() {
+	FROZEN=$(sb npte-lock status --json | jq -r .pid)
+	[[ "$FROZEN" =~ ^[0-9]+$ ]] || { echo "no holder: $FROZEN"; return 1; }
+	kill -STOP "$FROZEN"
+	# stopped inside its transaction, not just after it let go
+	[ "$(sb npte-lock status --json | jq -r .pid)" = "$FROZEN" ] || { sb npte-lock status; return 1; }
+}
+
+# drained LISTER...: wait (up to 15 s) until `LISTER... npte-netns list --json` shows
+# no destroyed namespace still held. The kernel frees a namespace asynchronously
+# (its cleanup work is batched, slower on a loaded machine and while other suites
+# churn namespaces), so one that nothing holds any more stays listed a while; one
+# that something still holds (or a charge never dropped) stays, and this fails.
+drained() {
+	local n
+	for _ in $(seq 150); do
+		n=$("$@" npte-netns list --json | jq '[.[] | select(.draining)] | length')
+		[ "$n" = 0 ] && return 0
+		sleep 0.1
+	done
+	"$@" npte-netns list
 	return 1
 }
 
