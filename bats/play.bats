@@ -31,10 +31,11 @@ qd() { sb ip netns exec router tc -j -d qdisc show dev if-client | jq -c '[.[] |
 # whole: the same with the handles
 whole() { sb ip netns exec router tc -j -d qdisc show dev if-client; }
 
-# started BEFORE: wait (at most 2 s) until the qdisc is no longer BEFORE: the first step is in
+# started BEFORE: wait (at most 10 s) until the qdisc is no longer BEFORE: the first
+# step is in, and with it the player's claim on the interface
 started() {
 	local q
-	for _ in $(seq 100); do
+	for _ in $(seq 500); do
 		q=$(qd)
 		[ "$q" != "$1" ] && break
 		sleep 0.02
@@ -42,49 +43,71 @@ started() {
 	printf '%s' "$q"
 }
 
-# states CMD...: run CMD in the background and sample the qdisc once in each 400 ms step:
-# the first as soon as it is in (a loaded machine may start CMD late), then 0.5 and
-# 0.9 s after that sample (what stays in step while the first was seen within 0.3 s)
+# in_step RATE: wait (at most 10 s) until the root qdisc has tbf rate RATE (bytes/s)
+in_step() {
+	for _ in $(seq 200); do
+		[ "$(qd | jq -r '.[0].options.rate')" = "$1" ] && return 0
+		sleep 0.05
+	done
+	qd
+	return 1
+}
+
+# states CMD...: the root qdiscs of if-client from before CMD starts until it has
+# ended, each distinct state once in the order they came. The sequence is judged,
+# not when each state came: a loaded machine may start CMD late, and the script's
+# sleeps each count from the step before, so it drifts by its own overhead. tc
+# alone in a loop samples every few ms, well inside a 400 ms step.
 states() {
-	local before pid out=""
-	before=$(qd)
-	"$@" >/dev/null &
-	pid=$!
-	out+="$(started "$before")"$'\n'
-	sleep 0.5
-	out+="$(qd)"$'\n'
-	sleep 0.4
-	out+="$(qd)"$'\n'
-	wait "$pid"
-	printf '%s' "$out"
+	local flag=$BATS_TEST_TMPDIR/sampling out=$BATS_TEST_TMPDIR/samples sampler
+	touch "$flag"
+	: >"$out"
+	# (one more sample once the flag is gone: the one after CMD ended)
+	sb ip netns exec router sh -c 'while [ -e "$1" ]; do tc -j -d qdisc show dev if-client; echo; done
+		tc -j -d qdisc show dev if-client' sh "$flag" >"$out" 3>&- &
+	sampler=$!
+	# the state before CMD is in the record first
+	for _ in $(seq 500); do [ -s "$out" ] && break; sleep 0.02; done
+	"$@" >/dev/null
+	rm "$flag"
+	wait "$sampler"
+	jq -c '[.[] | del(.handle)]' "$out" | uniq
 }
 
 @test "play: each step's state in turn, live and from the dry-run run by dash; the end puts back the kernel's default" {
-	local before live script
-	before=$(whole)
-	live=$(states sbx npte-netem play router if-client "$SCHED")
+	local before q0 live script
+	before=$(whole) q0=$(qd)
+	live=$(states sb npte-netem play router if-client "$SCHED")
 	[ "$(whole)" = "$before" ]
-	[ "$(sed -n 1p <<<"$live" | jq -r '.[0].options.rate')" = 625000 ] || { echo "$live"; return 1; }
-	[ "$(sed -n 2p <<<"$live" | jq -r '.[0].options.rate')" = 2500000 ] || { echo "$live"; return 1; }
-	[ "$(sed -n 3p <<<"$live" | jq -r '.[0].options.rate')" = 875000 ] || { echo "$live"; return 1; }
+	# the default, the three steps, the default again: nothing else, nothing skipped
+	[ "$(wc -l <<<"$live")" -eq 5 ] || { echo "$live"; return 1; }
+	[ "$(sed -n 1p <<<"$live")" = "$q0" ] && [ "$(sed -n 5p <<<"$live")" = "$q0" ] || { echo "$live"; return 1; }
+	[ "$(sed -n 2p <<<"$live" | jq -r '.[0].options.rate')" = 625000 ] || { echo "$live"; return 1; }
+	[ "$(sed -n 3p <<<"$live" | jq -r '.[0].options.rate')" = 2500000 ] || { echo "$live"; return 1; }
+	[ "$(sed -n 4p <<<"$live" | jq -r '.[0].options.rate')" = 875000 ] || { echo "$live"; return 1; }
 	sb sh -c "npte-netem play -n router if-client '$SCHED' >'$BATS_TEST_TMPDIR/play.sh'"
 	shellcheck -s sh -S warning "$BATS_TEST_TMPDIR/play.sh"
-	script=$(states sbx dash "$BATS_TEST_TMPDIR/play.sh")
+	script=$(states sb dash "$BATS_TEST_TMPDIR/play.sh")
 	[ "$script" = "$live" ] || { diff <(echo "$live") <(echo "$script"); return 1; }
 	[ "$(whole)" = "$before" ]
 }
 
 @test "play: SIGTERM, SIGINT, SIGUSR1 and SIGALRM mid-play put back the previous root exactly (tc -j -d qdisc show equal), exit 128 + the signal" {
 	sb npte-netem tbf router if-client rate 1mbit burst 5k latency 20ms peakrate 2mbit mtu 1600
-	local before pid sig want st q0
-	before=$(whole) q0=$(qd)
-	# each signal in the middle of the second step (0.4..0.8 s): 0.5 s after the first is seen
+	local before pid sig want st
+	before=$(whole)
+	# each signal while the second step plays: it lasts 20 s here, so that the
+	# signal is sure to come after one change and before the next
+	cat >"$SCHED" <<-'EOF'
+		0      rate 5mbit burst 10k latency 50ms
+		400ms  rate 20mbit burst 20k latency 50ms
+		20s    rate 7mbit burst 12k latency 20ms
+		20.4s  end
+	EOF
 	for sig in TERM INT USR1 ALRM; do
 		sbx npte-netem play router if-client "$SCHED" >"$BATS_TEST_TMPDIR/out" &
 		pid=$!
-		started "$q0" >/dev/null
-		sleep 0.5
-		[ "$(qd | jq -r '.[0].options.rate')" = 2500000 ]
+		in_step 2500000
 		kill -s "$sig" "$pid"
 		st=0
 		wait "$pid" || st=$?
@@ -96,8 +119,7 @@ states() {
 	# --keep leaves the step that was playing
 	sbx npte-netem play --keep router if-client "$SCHED" >/dev/null &
 	pid=$!
-	started "$q0" >/dev/null
-	sleep 0.5
+	in_step 2500000
 	kill -TERM "$pid"
 	st=0
 	wait "$pid" || st=$?
@@ -111,9 +133,14 @@ states() {
 	[ "$(jq -r '.changes' <<<"$output")" = 2 ] || { echo "$output"; return 1; }
 	[ "$(jq -r '.exit' <<<"$output")" = 0 ]
 	jq -e '.late_us.p50 >= 0 and .late_us.p99 >= .late_us.p50 and .late_us.max >= 0' <<<"$output" >/dev/null
+	local q0 pid st=0
+	q0=$(qd)
 	sbx npte-netem play --loop --json router if-client "$SCHED" >"$BATS_TEST_TMPDIR/out" &
-	local pid=$! st=0
-	sleep 2.6
+	pid=$!
+	# 3 s from the first step: the fifth change is due at 2 s (one without --loop
+	# ends at 1.2 s after 2), a second's margin for a loaded machine
+	started "$q0" >/dev/null
+	sleep 3
 	kill -INT "$pid"
 	wait "$pid" || st=$?
 	[ "$st" -eq 130 ]
@@ -127,24 +154,23 @@ states() {
 		20s  rate 6mbit burst 10k latency 50ms
 		30s  end
 	EOF
+	local q0 pid t0 t1 st=0
+	q0=$(qd)
 	sbx npte-netem play router if-client "$SCHED" >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
-	local pid=$! t0 t1 st=0
-	sleep 0.3
+	pid=$!
+	# the player is past its start (a destroy before it would make it a 'not found')
+	started "$q0" >/dev/null
 	# from the moment the destroy is done (its own run under CI's load is not the player's time)
 	sb npte-netns destroy router
 	t0=$(date +%s%N)
 	wait "$pid" || st=$?
 	t1=$(date +%s%N)
 	[ "$st" -eq 1 ]
-	[ $(((t1 - t0) / 1000000)) -le 1500 ] || { echo "took $(((t1 - t0) / 1000000)) ms"; return 1; }
+	# it looks once a second; without that look it would run on to the step at 20 s
+	[ $(((t1 - t0) / 1000000)) -le 2500 ] || { echo "took $(((t1 - t0) / 1000000)) ms"; return 1; }
 	grep -q 'the namespace is gone' "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err"; return 1; }
-	# the kernel dropped it: nothing of the player holds it, so nothing stays charged as draining
-	for _ in $(seq 20); do
-		[ "$(sb npte-netns list --json | jq '[.[] | select(.draining)] | length')" = 0 ] && break
-		sleep 0.1
-	done
-	[ "$(sb npte-netns list --json | jq '[.[] | select(.draining)] | length')" = 0 ] || {
-		sb npte-netns list --json; return 1; }
+	# nothing of the player holds it, so the kernel drops it and nothing stays charged as draining
+	drained sb
 }
 
 @test "play: another user's namespace, and a file the caller cannot read, are refused with nothing changed" {
@@ -247,9 +273,14 @@ states() {
 }
 
 @test "play: one player an interface: a second one on it is refused (exit 75, nothing changed), another interface is fine" {
-	sbx npte-netem play router if-client "$SCHED" >/dev/null &
-	local pid=$!
-	sleep 0.2
+	# the first player plays for 20 s (then stopped): every check below finds it there
+	printf '0 rate 5mbit burst 10k latency 50ms\n20s end\n' >"$BATS_TEST_TMPDIR/long.sched"
+	chmod 644 "$BATS_TEST_TMPDIR/long.sched"
+	local q0 pid st=0
+	q0=$(qd)
+	sbx npte-netem play router if-client "$BATS_TEST_TMPDIR/long.sched" >/dev/null &
+	pid=$!
+	started "$q0" >/dev/null
 	run sb npte-netem play router if-client "$SCHED"
 	[ "$status" -eq 75 ] || { echo "$status $output"; return 1; }
 	[[ "$output" == *"router: if-client: another play is running on it"* ]] || { echo "$output"; return 1; }
@@ -257,7 +288,10 @@ states() {
 	[ "$status" -eq 75 ] || { echo "$status $output"; return 1; }
 	run sb npte-netem play router if-server "$SCHED"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	wait "$pid"
+	# the first one still played all along: stopped now, not ended by itself
+	kill -TERM "$pid"
+	wait "$pid" || st=$?
+	[ "$st" -eq 143 ]
 	run sb npte-netem play router if-client "$SCHED"
 	[ "$status" -eq 0 ]
 }
