@@ -2,7 +2,8 @@
 # npte-lock status and the lock contract: who holds it (text and JSON), a
 # holder that wrote no record, exit 75 naming the holder after --wait, and
 # a root-only lock file. The holder is the test-only fault build paused with
-# the lock held (NPTE_FAULT_PAUSE=k: 2 s after op k).
+# the lock held (NPTE_FAULT_PAUSE=k: 2 s after op k), stopped there with
+# SIGSTOP where a check must find it still holding the lock.
 
 load sandbox
 
@@ -20,11 +21,7 @@ teardown() {
 hold() {
 	sb "$@" 3>&- &
 	HOLD_BG=$!
-	for _ in $(seq 100); do
-		[[ "$(sb npte-lock status)" == "locked "* ]] && return 0
-		sleep 0.02
-	done
-	return 1
+	locked
 }
 
 @test "unlocked: text and JSON" {
@@ -98,12 +95,15 @@ hold() {
 @test "busy past --wait: exit 75 naming the holder, nothing changed; --wait 0 does not wait at all" {
 	[ -x "$FAULT/npte-netns" ] || skip "fault build missing (make tests)"
 	hold env NPTE_FAULT_PAUSE=1 "$FAULT/npte-netns" create slow
+	# held for as long as the checks take: the 2 s pause alone left a loaded machine 0.7 s
+	freeze_holder
 	run sb npte-netns create --wait 0 quick
 	[ "$status" -eq 75 ]
-	[[ "$output" == "npte-netns: create: lock busy after 0s: held by pid "*"(npte-netns create, uid 0"*"retry later" ]] ||
+	[[ "$output" == "npte-netns: create: lock busy after 0s: held by pid $FROZEN (npte-netns create, uid 0"*"retry later" ]] ||
 		{ echo "$output"; return 1; }
 	run sb npte-lab create --wait 1
-	[ "$status" -eq 75 ]
+	[ "$status" -eq 75 ] || { echo "$status $output"; return 1; }
+	thaw_holder
 	wait "$HOLD_BG"
 	[ "$(sb ip netns list | cut -d' ' -f1)" = slow ]
 	# once free, the same command goes through

@@ -20,7 +20,7 @@ sandbox_setup() {
 
 sandbox_teardown() {
 	# a lock holder stopped by freeze_holder goes on, and ends, rather than stay stopped for good
-	[ -n "${FROZEN:-}" ] && kill -CONT "$FROZEN" 2>/dev/null
+	thaw_holder
 	[ -n "${SB_PID:-}" ] && kill "$SB_PID" 2>/dev/null || true
 }
 
@@ -57,13 +57,24 @@ locked() {
 # freeze_holder: SIGSTOP the process that holds npte's lock (once `locked`), its pid
 # in FROZEN. The fault build's pause holds the lock 2 s, which checks that must
 # still find it held outrun on a loaded machine; a stopped holder holds it until
-# `kill -CONT "$FROZEN"` (sandbox_teardown sends that too).
+# thaw_holder (sandbox_teardown's too), or for 15 s at most: a waiter that ignores
+# its --wait then gets the lock late and fails its test instead of hanging it.
 freeze_holder() {
 	FROZEN=$(sb npte-lock status --json | jq -r .pid)
 	[[ "$FROZEN" =~ ^[0-9]+$ ]] || { echo "no holder: $FROZEN"; return 1; }
 	kill -STOP "$FROZEN"
+	# shellcheck disable=SC2016
+	bash -c 'trap "kill \$s; exit" TERM; sleep 15 & s=$!; wait "$s"; kill -CONT "$1"' sh "$FROZEN" 3>&- &
+	THAW_BG=$!
 	# stopped inside its transaction, not just after it let go
 	[ "$(sb npte-lock status --json | jq -r .pid)" = "$FROZEN" ] || { sb npte-lock status; return 1; }
+}
+
+thaw_holder() {
+	[ -n "${FROZEN:-}" ] || return 0
+	kill -CONT "$FROZEN" 2>/dev/null
+	kill "$THAW_BG" 2>/dev/null
+	FROZEN=
 }
 
 # drained LISTER...: wait (up to 15 s) until `LISTER... npte-netns list --json` shows

@@ -154,10 +154,10 @@ teardown() {
 	# run as root with alice's SUDO_UID: sudo would strip the fault variable)
 	sb env SUDO_UID="$ALICE" SUDO_GID="$(id -g npte-alice)" NPTE_FAULT_PAUSE=1 "$FAULT/npte-netns" create slow 3>&- &
 	HOLD_BG=$!
-	for _ in $(seq 50); do
-		[[ "$(sb npte-lock status)" == "locked "* ]] && break
-		sleep 0.05
-	done
+	locked "uid $ALICE"
+	# stopped there, it holds the lock for as long as bob's try takes (runuser and
+	# sudo under load took most of the 2 s pause)
+	freeze_holder
 	run as bob npte-netns create --wait 1 quick
 	# gave up after --wait, not after the holder finished: it still holds the lock
 	local still
@@ -166,6 +166,7 @@ teardown() {
 	[[ "$output" == *"uid $ALICE"* || "$output" == *"uid=$ALICE"* ]] || { echo "$output"; return 1; }
 	[[ "$output" == *npte-netns* ]]
 	[[ "$still" == "locked "*"uid $ALICE"* ]] || { echo "after bob: $still"; return 1; }
+	thaw_holder
 	wait "$HOLD_BG"
 	run sb npte-netns list
 	[[ "$output" == *slow* ]]
