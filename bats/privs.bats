@@ -9,32 +9,43 @@ setup() {
 }
 
 teardown() {
-	for p in ${NPTE_BG:-} ${FLOCK_BG:-}; do kill "$p" 2>/dev/null || true; done
+	rm -f "$BATS_TEST_TMPDIR/gate" # the external holder's cue to let go
+	for p in ${NPTE_PID:-} ${FLOCK_BG:-}; do kill "$p" 2>/dev/null || true; done
 	sandbox_teardown
 }
 
-# Start "$@" (an npte command) in the sandbox while an external flock holds
-# npte's lock, so it sits waiting with its privileges already dropped.
+# Start "$@" (a command that is or execs npte-netns) in the sandbox while an
+# external flock holds npte's lock until release_lock, and wait (up to 10 s)
+# until it sits waiting there: npte-netns itself (not nsenter or a shell before
+# their exec) with the lock file open, which it opens only after it has dropped
+# its privileges. Its pid in NPTE_PID.
 waiting_npte() {
+	local gate=$BATS_TEST_TMPDIR/gate
 	sb install -d -m 0700 /run/npte /run/npte/netns
-	sb flock /run/npte/lock sleep 5 3>&- &
+	touch "$gate"
+	sb flock /run/npte/lock sh -c 'while [ -e "$1" ]; do sleep 0.05; done' sh "$gate" 3>&- &
 	FLOCK_BG=$!
-	sleep 0.3
-	sb "$@" 3>&- &
-	NPTE_BG=$!
-	for _ in $(seq 50); do
-		NPTE_PID=$(pgrep -n -f "npte-netns create --wait 4 waiting" || true)
-		[ -n "$NPTE_PID" ] && break
-		sleep 0.1
+	locked
+	sbx "$@" 3>&- &
+	NPTE_PID=$!
+	for _ in $(seq 200); do
+		[ "$(cat "/proc/$NPTE_PID/comm" 2>/dev/null)" = npte-netns ] &&
+			sb ls -l "/proc/$NPTE_PID/fd" 2>/dev/null | grep -q ' -> /run/npte/lock$' && return 0
+		sleep 0.05
 	done
-	[ -n "$NPTE_PID" ]
-	sleep 0.2
+	echo "npte-netns never waited for the lock: $(cat "/proc/$NPTE_PID/comm" 2>/dev/null)"
+	return 1
+}
+
+release_lock() {
+	rm "$BATS_TEST_TMPDIR/gate"
+	wait "$FLOCK_BG"
 }
 
 field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$NPTE_PID/status"; }
 
 @test "a waiting create keeps only CAP_SYS_ADMIN and CAP_NET_ADMIN, no bounding set, NoNewPrivs" {
-	waiting_npte npte-netns create --wait 4 waiting
+	waiting_npte npte-netns create --wait 20 waiting
 	# bit 12 = CAP_NET_ADMIN, bit 21 = CAP_SYS_ADMIN
 	[ "$(field CapEff)" = 0000000000201000 ]
 	[ "$(field CapPrm)" = 0000000000201000 ]
@@ -45,31 +56,20 @@ field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$NPTE_PID/status"; }
 	# not dumpable: /proc/PID/environ is root-only and empty after clearenv
 	[ "$(stat -c %U "/proc/$NPTE_PID/environ")" = root ]
 	[ ! -s "/proc/$NPTE_PID/environ" ] || [ -z "$(tr -d '\0' <"/proc/$NPTE_PID/environ")" ]
-	wait "$NPTE_BG" "$FLOCK_BG" || true
+	release_lock
+	wait "$NPTE_PID"
 }
 
 @test "inherited umask, fds and cwd do not reach npte" {
 	# umask 0777 and a blocked SIGTERM from the caller; fd 7 left open.
-	sb install -d -m 0700 /run/npte /run/npte/netns
-	sb flock /run/npte/lock sleep 5 3>&- &
-	FLOCK_BG=$!
-	sleep 0.3
-	sb sh -c 'umask 0777; exec 7</dev/null; exec npte-netns create --wait 9 waiting' 3>&- &
-	NPTE_BG=$!
-	for _ in $(seq 50); do
-		NPTE_PID=$(pgrep -n -f "npte-netns create --wait 9 waiting" || true)
-		[ -n "$NPTE_PID" ] && break
-		sleep 0.1
-	done
-	[ -n "$NPTE_PID" ]
-	sleep 0.2
+	waiting_npte sh -c 'umask 0777; exec 7</dev/null; exec npte-netns create --wait 20 waiting'
 	[ "$(field Umask)" = 0022 ]
 	# only 0, 1, 2 and its own (the lock, /run/npte dirs) remain; never fd 7's /dev/null
 	run ls -l "/proc/$NPTE_PID/fd"
 	[[ "$output" != *" 7 -> /dev/null"* ]]
 	[ "$(readlink "/proc/$NPTE_PID/cwd")" = / ]
-	wait "$NPTE_BG"
-	wait "$FLOCK_BG" || true
+	release_lock
+	wait "$NPTE_PID"
 	# and the marker made once the lock freed is 0600 despite the caller's umask
 	run sb stat -c %a /run/npte/netns/waiting
 	[ "$output" = 600 ]
