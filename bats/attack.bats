@@ -164,13 +164,16 @@ charged_until_released() {
 	[ "$status" -eq 2 ] || { echo "create while held: $status $output"; return 1; }
 	[[ "$output" == *"quota: 1 namespaces of yours (destroyed ones still held by a process count until they end) + 1 new"* ]]
 	sb kill "$1"
-	# the kernel ends the namespace within milliseconds; create waits up to 200 ms for that
 	for _ in $(seq 50); do sb kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+	# the kernel frees the namespace in its own time (create waits only 200 ms for that):
+	# the charge must go then, and never while held (checked above)
+	drained as alice
 	run as alice npte-netns create a2
 	[ "$status" -eq 0 ] || { echo "create after release: $status $output"; return 1; }
 	run as alice npte-netns list
 	[ "$output" = a2 ] || { echo "list after: $output"; return 1; }
 	as alice npte-netns destroy a2
+	drained as alice
 	as alice npte-netns create a1
 }
 
@@ -244,7 +247,7 @@ charged_until_released() {
 	run as_uid "$ALICE" npte-netns create a1 a2
 	[ "$status" -eq 2 ] || { echo "create: $status $output"; return 1; }
 	sb kill "$(cat "$BATS_TEST_TMPDIR/h")"
-	sleep 0.3
+	drained as_uid "$ALICE"
 	run as_uid "$ALICE" npte-netns create a1 a2
 	[ "$status" -eq 0 ] || { echo "after release: $status $output"; return 1; }
 }
@@ -255,15 +258,21 @@ charged_until_released() {
 	# /run/netns made a shared mount first, so the create's first mount is its bind mount
 	as_uid "$ALICE" npte-netns create a0
 	as_uid "$ALICE" npte-netns destroy a0
-	# the bind mount is held back 2 s and then fails, while npte is inside the new namespace
-	sb strace -f -qq -o /dev/null -e trace=mount -e inject=mount:error=EPERM:delay_enter=2s:when=1 \
+	# the bind mount is held back 5 s and then fails, while npte is inside the new namespace
+	sbx strace -f -qq -o /dev/null -e trace=mount -e inject=mount:error=EPERM:delay_enter=5s:when=1 \
 		env SUDO_UID="$ALICE" SUDO_GID="$ALICE" npte-netns create n1 >"$BATS_TEST_TMPDIR/c" 2>&1 &
-	local bg=$! pid=""
-	# npte-netns as strace's child: the sandbox shares the host's pids, so a bare
-	# pgrep could pick up another test's npte-netns
-	for _ in $(seq 40); do pid=$(sb pgrep -x npte-netns -P "$(sb pgrep -n -x strace)") && break; sleep 0.05; done
+	local bg=$! pid="" home
+	# npte-netns as this strace's child (sbx: $! is strace): the sandbox shares the
+	# host's pids, so a bare pgrep could pick up another test's npte-netns or strace
+	for _ in $(seq 200); do pid=$(pgrep -x npte-netns -P "$bg") && break; sleep 0.05; done
 	[ -n "$pid" ]
-	sleep 1
+	# until it is in its new namespace (then held back in the mount for the rest of the 5 s)
+	home=$(readlink "/proc/$SB_PID/ns/net")
+	for _ in $(seq 200); do
+		[ "$(readlink "/proc/$pid/ns/net")" != "$home" ] && break
+		sleep 0.02
+	done
+	[ "$(readlink "/proc/$pid/ns/net")" != "$home" ]
 	# alice (no sudo at all) opens /proc/PID/net/dev of the root process: its new namespace
 	sb runuser -u npte-alice -- sh -c 'exec 7</proc/$1/net/dev || exit 9; echo $$; exec sleep 60' sh "$pid" \
 		>"$BATS_TEST_TMPDIR/h" 3>&- &
@@ -296,13 +305,15 @@ charged_until_released() {
 @test "another user's hold on alice's namespace does not block her destroy (bob, and carol outside group npte)" {
 	as alice npte-netns create a1 a2
 	as bob npte-netns create b1
-	# bob's sudo'd process and carol's waiting setuid sudo, each with a1 as stdin
+	# bob's sudo'd program in b1 with a1 as stdin, and carol's process with a2 open
 	sb runuser -u npte-bob -- sh -c "exec sudo -n $P/npte-run b1 sleep 60 </run/netns/a1" 3>&- &
 	BG+=($!)
 	sb runuser -u npte-carol -- sh -c 'exec 7</run/netns/a2; echo $$; exec sleep 60' >"$BATS_TEST_TMPDIR/c" 3>&- &
 	wait_line "$BATS_TEST_TMPDIR/c"
 	BG+=("$(cat "$BATS_TEST_TMPDIR/c")")
-	sleep 0.3
+	# bob's program runs in b1 (up to 20 s): it is past sudo and holds a1
+	for _ in $(seq 400); do [ -n "$(sb ip netns pids b1)" ] && break; sleep 0.05; done
+	[ -n "$(sb ip netns pids b1)" ]
 	run as alice npte-netns destroy a1 a2
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	sb test ! -e /run/netns/a1
@@ -332,7 +343,8 @@ finishes_while_frozen() {
 	sb sh -c 'echo $$ > "$1/cgroup.procs"; exec env SUDO_UID="$2" SUDO_GID="$2" NPTE_FAULT_PAUSE=1 "$3/npte-netns" create "$4"' \
 		sh "$cg" "$ALICE" "$FAULT" "$name" 3>&- &
 	bg=$!
-	sleep 0.5
+	# it leaves the cgroup before it takes the lock: frozen from then on, it must finish
+	locked "npte-netns create" || { wait "$bg"; return 1; }
 	echo "$on" > "$cg/$file" 2>/dev/null || true
 	for _ in $(seq 100); do sb test -e "/run/npte/netns/$name" && rc=0 && break; sleep 0.05; done
 	echo "$off" > "$cg/$file" 2>/dev/null || true
@@ -638,11 +650,7 @@ bgplay() {
 	rm -r "$d"
 	# the new a1 has the kernel's default root, and nothing is left draining
 	! sb ip netns exec a1 tc qdisc show dev lo | grep -q tbf
-	for _ in $(seq 20); do
-		[ "$(as alice npte-netns list --json | jq '[.[] | select(.draining)] | length')" = 0 ] && break
-		sleep 0.1
-	done
-	[ "$(as alice npte-netns list --json | jq '[.[] | select(.draining)] | length')" = 0 ]
+	drained as alice
 }
 
 @test "players alice stops or floods stall no one: 1 ns steps in 4 loops, and a player stopped with SIGTSTP through sudo; the player keeps only CAP_NET_ADMIN and cannot be read" {
@@ -655,9 +663,14 @@ bgplay() {
 	printf '0 rate 5mbit burst 10k latency 50ms\n1ms rate 6mbit burst 10k latency 50ms\n2ms end\n' >"$d/ms"
 	chmod 644 "$d/churn" "$d/ms"
 	for n in 1 2 3 4; do bgplay alice "c$n" --loop a$n lo "$d/churn"; done
-	sleep 0.5
-	# the player: CAP_NET_ADMIN (bit 12) alone, no new privileges, nothing of it readable by alice
-	grep -q '^CapEff:[[:space:]]*0000000000001000$' "/proc/$PLAYER/status"
+	# the player: CAP_NET_ADMIN (bit 12) alone, no new privileges, nothing of it readable by alice.
+	# It keeps CAP_SYS_ADMIN too until its start has won the lock against the three
+	# others: up to 10 s for the last drop, which one that never drops does not pass
+	for _ in $(seq 200); do
+		grep -q '^CapEff:[[:space:]]*0000000000001000$' "/proc/$PLAYER/status" && break
+		sleep 0.05
+	done
+	grep -q '^CapEff:[[:space:]]*0000000000001000$' "/proc/$PLAYER/status" || { grep ^Cap "/proc/$PLAYER/status"; rm -r "$d"; return 1; }
 	grep -q '^CapBnd:[[:space:]]*0000000000000000$' "/proc/$PLAYER/status"
 	grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$PLAYER/status"
 	for f in maps mem environ fd/0 stack; do
