@@ -693,7 +693,8 @@ bgplay() {
 		t1=$(date +%s%N)
 		[ "$status" -eq 0 ] || { echo "bob: $output"; rm -r "$d"; return 1; }
 		echo "# bob's create with 4 players of 1 ns steps and a stopped one: $(((t1 - t0) / 1000000)) ms" >&3
-		[ $(((t1 - t0) / 1000000)) -lt 5000 ] || { rm -r "$d"; return 1; }
+		# up to 0.9 s beside three CPU hogs on 2 cores; a starved bob gives up at 10 s (exit 75)
+		[ $(((t1 - t0) / 1000000)) -lt 8000 ] || { rm -r "$d"; return 1; }
 	done
 	rm -r "$d"
 }
