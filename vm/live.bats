@@ -123,36 +123,51 @@ apply() { sb npte-netem apply router if-server "$@"; }
 }
 
 # spread NAME DELAY JITTER_MS SD_MS LO HI: 100 round trips through
-# --delay DELAY: mean within 4 ms of the delay (4 standard errors of a 10 ms
-# normal jitter: 3 ms failed one run in 370 by chance), standard deviation
-# within 25% of SD_MS (the distribution's; none checked when empty), every
-# sample at least LO ms and all but the highest at most HI ms (the delay +- jitter, with 5 ms above for the unshaped round
-# trip and the emulator's timers: on a busy 2-core CI machine TCG now and then stalls one ping
-# by more than that, which says nothing of netem's distribution).
+# --delay DELAY. A stall of the emulator (TCG on a busy 2-core CI machine)
+# makes a ping late, never early, and now and then one by 40 ms or more,
+# which says nothing of netem's distribution: so the mean and the standard
+# deviation are of all samples but the highest, every sample is at least LO
+# ms and all but the highest at most HI ms (the delay +- jitter, with 5 ms
+# above for the unshaped round trip and the emulator's timers). The mean is
+# within 4 ms of the delay, the standard deviation within 30% of SD_MS (the
+# distribution's; none checked when empty). Chance failures, from 10^6
+# simulated runs of the kernel's tabledist with tc's normal.dist and
+# pareto.dist, 0.1 ms rounding and the unshaped round trip: the mean 9e-5 for the normal 10 ms jitter (3 ms
+# failed one run in 370), its standard deviation 3e-5 (25% of all samples:
+# 4.5e-4 without a stall, 0.09 with two of up to 50 ms), none for the
+# uniform; with the highest sample in, one stall of 25..50 ms made the
+# uniform's standard deviation fail one run in ten.
 spread() {
 	local name=$1 base st n mean sd lo hi hi2 f=$BATS_TEST_TMPDIR/rtts
 	base=$(baseline)
 	apply --delay "$2"
 	rtts 100 0.03 >"$f"
 	st=$(stats <"$f")
-	read -r n _ mean sd lo hi <<<"$st"
+	read -r n _ _ _ lo hi <<<"$st"
 	hi2=$(sort -g "$f" | tail -n 2 | head -n 1)
-	say "jitter $name ($2): $n RTTs, mean $mean ms, sd $sd (want $4), min $lo, max $hi, next $hi2 (want within $5..$6)"
+	read -r _ _ mean sd _ _ < <(sort -g "$f" | head -n -1 | stats)
+	say "jitter $name ($2): $n RTTs, all but the highest: mean $mean ms, sd $sd (want $4 +-30%); min $lo, max $hi, next $hi2 (want within $5..$6)"
 	[ "$n" -ge 95 ] || { echo "only $n replies"; return 1; }
 	near "$mean" "$(awk -v b="$base" -v d="$(ms "${2%% *}")" 'BEGIN { print d + b }')" 0 4 || { echo "mean $mean"; return 1; }
-	[ -z "$4" ] || near "$sd" "$4" 25 0 || { echo "sd $sd, want $4"; return 1; }
-	SPREAD="$st"
+	[ -z "$4" ] || near "$sd" "$4" 30 0 || { echo "sd $sd, want $4"; return 1; }
+	SPREAD=$f
 	awk -v a="$lo" -v b="$hi2" -v l="$5" -v h="$6" 'BEGIN { exit !(a >= l && b <= h) }' || { echo "range $lo..$hi2 (the highest: $hi)"; return 1; }
 }
 
-# skew LO HI: the last spread's (max - median) / (median - min) is in LO..HI (for
-# 100 normal samples 0.44..2.18 in 99.9% of simulated runs; 0.4..2.5 leaves
-# room for the emulator's timers)
+# skew LO HI: the last spread's (p95 - median) / (median - min) is in LO..HI.
+# Neither end moves with a stall: none comes early, and the 95th percentile
+# holds unless five of 100 pings stall. In 10^6 simulated runs of netem's
+# tables it was outside 0.22..1.7 for the normal (median 0.63) 3e-6 of the
+# time, 2.3e-5 with two stalls of up to 50 ms, and below 1.7 for the pareto
+# (median 5.2) 1.9e-5; with the maximum in place of the 95th percentile one
+# stall of up to 40 ms put the normal outside 0.4..2.5 one run in 60.
 skew() {
-	local med lo hi
-	read -r _ med _ _ lo hi <<<"$SPREAD"
-	say "  upper/lower tail: $(awk -v m="$med" -v a="$lo" -v b="$hi" 'BEGIN { printf "%.2f", (b - m) / (m - a) }') (want $1..$2)"
-	awk -v m="$med" -v a="$lo" -v b="$hi" -v l="$1" -v h="$2" 'BEGIN { r = (b - m) / (m - a); exit !(r >= l && r <= h) }'
+	local r
+	r=$(sort -g "$SPREAD" | awk '{ v[NR] = $1 } END {
+		med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.2f", (v[int(0.95 * (NR - 1) + 0.5) + 1] - med) / (med - v[1]) }')
+	say "  (p95 - median) / (median - min): $r (want $1..$2)"
+	awk -v r="$r" -v l="$1" -v h="$2" 'BEGIN { exit !(r >= l && r <= h) }'
 }
 
 @test "jitter: uniform by default (sd = J/sqrt(3), none below -J, all but one within +J)" {
@@ -161,9 +176,9 @@ skew() {
 
 @test "jitter: distribution normal (sd = J, symmetric) and pareto (skewed: a long tail above the delay)" {
 	spread normal '60ms 10ms distribution normal' 10 10 20 100
-	skew 0.4 2.5 || { echo "normal: not symmetric"; return 1; }
+	skew 0.22 1.7 || { echo "normal: not symmetric"; return 1; }
 	spread pareto '60ms 10ms distribution pareto' 10 '' 40 200
-	skew 2.5 1000 || { echo "pareto: no long upper tail"; return 1; }
+	skew 1.7 1000 || { echo "pareto: no long upper tail"; return 1; }
 }
 
 # lossy N INTERVAL: the icmp_seq numbers (1..N) of the replies to N pings
