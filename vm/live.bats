@@ -200,8 +200,9 @@ runs() {
 	read -r lo hi < <(binom 400 0.1)
 	say "loss random 10%: $lost of 400 lost in $bursts bursts (99.99% interval $lo..$hi)"
 	[ "$lost" -ge "$lo" ] && [ "$lost" -le "$hi" ]
-	# independent losses: mean burst 1/(1-p) = 1.11
-	awk -v l="$lost" -v b="$bursts" 'BEGIN { exit !(l / b < 1.4) }'
+	# independent losses: mean burst 1/(1-p) = 1.11; 2*10^7 simulated runs
+	# reached 1.5 in 6.3e-6 of them (1.4: 1.9e-4, twice a count's chance)
+	awk -v l="$lost" -v b="$bursts" 'BEGIN { exit !(l / b < 1.5) }' || { echo "mean burst $lost/$bursts"; return 1; }
 }
 
 # markov NAME LOSS: 1000 pings through --loss LOSS, a two-state chain that
