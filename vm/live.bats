@@ -327,23 +327,27 @@ markov() {
 
 # ahead LABEL N WORDS...: N pings 5 ms apart through netem WORDS (a delay of
 # 100 ms: each request sent ahead overtakes the dozen or so still delayed);
-# sets AHEAD (replies before the reply to an earlier request) and says it
-# with netem's requeues counter (one per packet it sent ahead: pings and
-# whatever else crossed the qdisc).
+# sets AHEAD (replies before the reply to an earlier request) and REQUEUES
+# (netem's counter: one per packet it sent ahead, pings and whatever else
+# crossed the qdisc).
 ahead() {
-	local label=$1 n=$2 out rq
+	local label=$1 n=$2 out
 	shift 2
 	apply "$@"
 	out=$(pings "$n" 0.005)
 	AHEAD=$(early <<<"$out")
-	rq=$(sb ip netns exec router tc -s -j qdisc show dev if-server | jq '.[] | select(.root) | .requeues')
-	say "$label: $AHEAD of $(grep -c icmp_seq <<<"$out") replies overtook an earlier one, netem requeues $rq ($*)"
+	REQUEUES=$(sb ip netns exec router tc -s -j qdisc show dev if-server | jq '.[] | select(.root) | .requeues')
+	say "$label: $AHEAD of $(grep -c icmp_seq <<<"$out") replies overtook an earlier one, netem requeues $REQUEUES ($*)"
 }
 
 @test "reorder: 25% sends a quarter of the requests ahead, with gap 5 one in eight; none without reorder" {
 	local lo hi
+	# Without reorder netem sends nothing ahead (its counter stays 0). A reply
+	# may still overtake another when a vCPU stalls while the two are on
+	# different CPUs' backlogs: one such is the emulator's, more (a jitter
+	# put in by mistake reorders dozens) are not.
 	ahead 'no reorder' 100 delay 100ms
-	[ "$AHEAD" -eq 0 ] || { echo "delay alone: $AHEAD overtook"; return 1; }
+	[ "$REQUEUES" -eq 0 ] && [ "$AHEAD" -le 1 ] || { echo "delay alone: $AHEAD overtook, requeues $REQUEUES"; return 1; }
 	# the first request has nothing to overtake: one fewer at most
 	read -r lo hi < <(reorders 300 0.25 1)
 	ahead "reorder 25% (99.99% interval $((lo - 1))..$hi)" 300 delay 100ms reorder 25%
