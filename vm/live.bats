@@ -392,7 +392,7 @@ same_root() {
 	say "delay 50ms rate 20mbit: median RTT $med ms (baseline $base)"
 	near "$med" "$(awk -v b="$base" 'BEGIN { print 50 + b }')" 10 3 || { echo "RTT $med"; return 1; }
 	across 8000000 sb npte-netem change router if-server delay 80ms rate 10mbit limit 10000
-	say "change to delay 80ms rate 10mbit under 8 Mbit/s of UDP: root (handle packets drops qlen) $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams, slowest 0.5 s $SLOWEST Mbit/s"
+	say "change to delay 80ms rate 10mbit under 8 Mbit/s of UDP: root (handle packets drops qlen) $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams (and $SOCKDROP at the receiver's full socket), slowest 0.5 s $SLOWEST Mbit/s"
 	same_root || return 1
 	[ "$LOST" -eq 0 ] || { echo "change lost $LOST datagrams"; return 1; }
 	awk -v s="$SLOWEST" 'BEGIN { exit !(s >= 4) }' || { echo "a 0.5 s interval at $SLOWEST Mbit/s"; return 1; }
@@ -402,7 +402,7 @@ same_root() {
 	# the control: the same step as a replace (apply), which the measurement must see
 	apply delay 50ms rate 20mbit limit 10000
 	across 8000000 apply delay 80ms rate 10mbit limit 10000
-	say "the same step by apply (a replace): root $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams, slowest 0.5 s $SLOWEST Mbit/s"
+	say "the same step by apply (a replace): root $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams (and $SOCKDROP at the receiver's full socket), slowest 0.5 s $SLOWEST Mbit/s"
 	[ "${BEFORE%% *}" != "${AFTER%% *}" ] || { echo "apply kept the handle"; return 1; }
 	[ "$LOST" -gt 0 ] || { echo "the replace lost nothing: the measurement cannot tell"; return 1; }
 }
@@ -417,13 +417,13 @@ same_root() {
 	[ "$(qraw)" = "$before" ] || { echo "the refused change changed the qdisc"; return 1; }
 	# 12 Mbit/s into 10: a backlog of ~0.4 MB when the rate goes up
 	across 12000000 sb npte-netem change router if-server rate 20mbit burst 32kb latency 2s
-	say "tbf change 10 -> 20mbit under 12 Mbit/s of UDP: root (handle packets drops qlen) $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams, slowest 0.5 s $SLOWEST Mbit/s"
+	say "tbf change 10 -> 20mbit under 12 Mbit/s of UDP: root (handle packets drops qlen) $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams (and $SOCKDROP at the receiver's full socket), slowest 0.5 s $SLOWEST Mbit/s"
 	same_root || return 1
 	[ "$LOST" -eq 0 ] || { echo "change lost $LOST datagrams"; return 1; }
 	awk -v s="$SLOWEST" 'BEGIN { exit !(s >= 5) }' || { echo "a 0.5 s interval at $SLOWEST Mbit/s"; return 1; }
 	sb npte-netem tbf router if-server rate 10mbit burst 32kb latency 2s
 	across 12000000 sb npte-netem tbf router if-server rate 20mbit burst 32kb latency 2s
-	say "the same step by npte-netem tbf (a replace): root $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams"
+	say "the same step by npte-netem tbf (a replace): root $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams (and $SOCKDROP at the receiver's full socket)"
 	[ "$LOST" -gt 0 ] || { echo "the replace lost nothing: the measurement cannot tell"; return 1; }
 	# and tbf words for a netem root
 	apply delay 10ms
