@@ -146,7 +146,7 @@ spread() {
 	read -r n _ _ _ lo hi <<<"$st"
 	hi2=$(sort -g "$f" | tail -n 2 | head -n 1)
 	read -r _ _ mean sd _ _ < <(sort -g "$f" | head -n -1 | stats)
-	say "jitter $name ($2): $n RTTs, all but the highest: mean $mean ms, sd $sd (want $4 +-30%); min $lo, max $hi, next $hi2 (want within $5..$6)"
+	say "jitter $name ($2): $n RTTs, all but the highest: mean $mean ms, sd $sd (want ${4:-any} +-30%); min $lo, max $hi, next $hi2 (want within $5..$6)"
 	[ "$n" -ge 95 ] || { echo "only $n replies"; return 1; }
 	near "$mean" "$(awk -v b="$base" -v d="$(ms "${2%% *}")" 'BEGIN { print d + b }')" 0 4 || { echo "mean $mean"; return 1; }
 	[ -z "$4" ] || near "$sd" "$4" 30 0 || { echo "sd $sd, want $4"; return 1; }
