@@ -64,9 +64,11 @@ capped() {
 	[ "${r20##* }" = ok ] || { echo "20mbit measured $r20"; return 1; }
 	[ "${r50##* }" = ok ] || { echo "50mbit measured $r50"; return 1; }
 	# unshaped veth carries far more than either rate; clear gives it back (at
-	# least 10x the higher cap: the absolute figure depends on the CPU left by
-	# the tests running in parallel, so it is not compared with the first run)
-	awk -v a="$after" 'BEGIN { exit !(a > 500) }' ||
+	# least twice the higher cap, which a tbf left in place cannot pass: the
+	# absolute figure depends on the CPU left by the tests running in
+	# parallel, so it is not compared with the first run; in the VM lane
+	# beside two CPU hogs it was 469 Mbit/s, against 10x the cap once asked)
+	awk -v a="$after" 'BEGIN { exit !(a > 100) }' ||
 		{ echo "unshaped $base, after clear $after"; return 1; }
 	[ -z "$(sb ip netns exec router tc qdisc show dev if-server root | grep tbf)" ]
 }
