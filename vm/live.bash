@@ -106,9 +106,12 @@ FRAME=1442
 # iperf3 UDP sender offers 1.3x RATE_BPS through the lab (RATE_BPS tcp: an
 # iperf3 TCP transfer, as fast as it goes): up is client ->
 # server (the router's if-server egress), down is server -> client (if-client).
-# The receiver's veth byte counter (it counts frames) is read over 1.5 s once
-# the flow has run for 1 s (the shaped queue is full by then), by one bash
-# in the receiving namespace that timestamps each read without a fork.
+# Once the flow has run for 1 s (the shaped queue is full by then), one bash
+# in the receiving namespace reads the receiver's veth byte counter (it counts
+# frames) at 10 moments 0.3 s apart, to the absolute target times (a late read
+# does not push the next ones), timestamping each read without a fork. Prints
+# "MEDIAN MIN MAX" of the 10 slices' rates: a stalled emulator starves one
+# slice (and may overfill the next, where the shaper catches up), not most.
 link_rate() {
 	local dir=$1 rate=$2 rx=server tx=client dst=172.16.2.2
 	[ "$dir" = up ] || { rx=client; tx=server; dst=172.16.3.2; }
@@ -125,27 +128,36 @@ link_rate() {
 		read -r b0 <"$f"
 		for _ in $(seq 100); do read -r b <"$f"; [ $((b - b0)) -gt 100000 ] && break; sleep 0.1; done
 		sleep 1
-		read -r b0 <"$f"; t0=$EPOCHREALTIME
-		sleep 1.5
-		read -r b1 <"$f"; t1=$EPOCHREALTIME
-		echo "$((b1 - b0)) $t0 $t1"' | awk '{ printf "%.3f\n", $1 * 8 / ($3 - $2) / 1e6 }'
+		read -r b <"$f"; t=${EPOCHREALTIME/./}; t0=$t
+		echo "$b $t"
+		for i in $(seq 10); do
+			r=$((t0 + i * 300000 - ${EPOCHREALTIME/./}))
+			[ "$r" -le 0 ] || { printf -v r "%d.%06d" $((r / 1000000)) $((r % 1000000)); sleep "$r"; }
+			read -r b <"$f"; t=${EPOCHREALTIME/./}
+			echo "$b $t"
+		done' | awk 'NR > 1 { printf "%.3f\n", ($1 - b) * 8 / ($2 - t) } { b = $1; t = $2 }' | sort -g |
+		awk '{ v[NR] = $1 } END { printf "%.3f %.3f %.3f\n", (v[int((NR + 1) / 2)] + v[int(NR / 2) + 1]) / 2, v[1], v[NR] }'
 	sb pkill -x iperf3 || true
 	wait "$cli" "$srv" 2>/dev/null || true
 }
 
-# rate_near LABEL up|down RATE_BPS WANT_MBITS: link_rate within 10% of WANT,
-# measured a second time when the first is off (a loaded host can starve
-# the emulated CPU long enough for tbf to lose tokens: 15.9 for 20 Mbit/s
-# once while make check ran beside it); both figures are reported, and two
-# misses fail.
+# rate_near LABEL up|down RATE_BPS WANT_MBITS [LOW_PCT]: link_rate's median
+# slice within 10% of WANT (LOW_PCT% below it, when given), measured a second
+# time when the first is off; each figure is reported, and two misses fail.
+# The median holds while a stalled emulator starves a slice or two; what it
+# does not survive is tbf's small bucket under a starved emulator: a tbf
+# with npte's default burst (4 ms at the rate) loses every token its timer
+# comes in late by more than that, and with the host loaded the median fell
+# to 15.3..16.6 Mbit/s for a 20mbit tbf child (12.8 for a root), where netem's
+# rate and cake, which catch up, gave 19.95..20.04 and a 64 KB burst 19.95.
 rate_near() {
-	local label=$1 got note=
+	local label=$1 med lo hi note='' low=${5:-10}
 	for note in '' ', second measurement'; do
-		got=$(link_rate "$2" "$3")
-		say "$label: $got Mbit/s of frames (want $4 +-10%)$note"
-		near "$got" "$4" 10 0 && return 0
+		read -r med lo hi < <(link_rate "$2" "$3")
+		say "$label: $med Mbit/s of frames, median of ten 0.3 s slices ($lo..$hi) (want $4 -$low%..+10%)$note"
+		awk -v m="$med" -v w="$4" -v l="$low" 'BEGIN { exit !(m >= w * (1 - l / 100) && m <= w * 1.1) }' && return 0
 	done
-	echo "$label: $got Mbit/s, want $4"
+	echo "$label: $med Mbit/s, want $4"
 	return 1
 }
 
@@ -223,30 +235,50 @@ chain() {
 		print lo, hi }'
 }
 
+# rcvbuf_errors: datagrams the server namespace's UDP sockets dropped for a
+# full receive buffer (its Udp RcvbufErrors)
+rcvbuf_errors() {
+	sb ip netns exec server awk '$1 == "Udp:" { if (!c) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i }
+		else { print $c; exit } }' /proc/net/snmp
+}
+
 # across OFFER CMD...: an iperf3 UDP flow of 1400-byte datagrams at OFFER
-# bit/s from the client to the server for 3 s, with CMD run 1.5 s into it,
-# while the router's queue towards the server holds packets. Sets BEFORE and
-# AFTER (rootq just before CMD and once the flow is over), LOST and TOTAL
-# (datagrams, by iperf3's sequence numbers: a packet taken out of a queue is
-# lost for good, where TCP would send it again) and SLOWEST (Mbit/s, the
-# least of the server's 0.5 s intervals, a trailing stub under 0.25 s left out).
+# bit/s from the client to the server for 4 s, with CMD run 0.5 s after the
+# router's queue towards the server is seen holding packets (waited for: a
+# loaded machine may start iperf3 late, and a replace among the flow's last
+# datagrams would lose none that iperf3 can count). Sets BEFORE and AFTER (rootq just before CMD
+# and once the flow is over), LOST and TOTAL (datagrams, by iperf3's sequence
+# numbers: a packet taken out of a queue is lost for good, where TCP would
+# send it again; less SOCKDROP, those the server's socket dropped when the
+# emulator starved iperf3 for long enough to fill its receive buffer, which
+# no qdisc is to blame for) and SLOWEST (Mbit/s, the least of the server's
+# 0.5 s intervals, a trailing stub under 0.25 s left out).
 across() {
-	local load=$1 f=$BATS_TEST_TMPDIR/udp.json srv cli rc=0
+	local load=$1 f=$BATS_TEST_TMPDIR/udp.json srv cli rc=0 e0 e1 lost
 	shift
 	sb timeout 30 ip netns exec server iperf3 -s -1 -p 5302 -J -i 0.5 >"$f" 2>/dev/null 3>&- &
 	srv=$!
 	listening server 5302 || { echo "iperf3 server did not start"; return 1; }
-	sb timeout 30 ip netns exec client iperf3 -c 172.16.2.2 -p 5302 -u -b "$load" -l 1400 -t 3 >/dev/null 2>&1 3>&- &
+	e0=$(rcvbuf_errors)
+	sb timeout 30 ip netns exec client iperf3 -c 172.16.2.2 -p 5302 -u -b "$load" -l 1400 -t 4 >/dev/null 2>&1 3>&- &
 	cli=$!
-	sleep 1.5
+	# shellcheck disable=SC2016
+	sb ip netns exec router bash -c 'for _ in $(seq 200); do
+		[[ $(tc -s qdisc show dev if-server) =~ backlog\ [0-9]+b\ [1-9] ]] && exit; sleep 0.02; done; exit 1' ||
+		{ echo "no queue towards the server"; return 1; }
+	sleep 0.5
 	# shellcheck disable=SC2034 # BEFORE and AFTER are read by the .bats files
 	BEFORE=$(rootq)
 	"$@" || rc=$?
 	wait "$cli" "$srv" || true
 	# shellcheck disable=SC2034
 	AFTER=$(rootq)
+	e1=$(rcvbuf_errors)
 	[ "$rc" = 0 ] || { echo "exit $rc: $*"; return 1; }
 	# shellcheck disable=SC2034 # read by the .bats files
-	read -r LOST TOTAL SLOWEST < <(jq -r '[.end.sum.lost_packets, .end.sum.packets,
+	read -r lost TOTAL SLOWEST < <(jq -r '[.end.sum.lost_packets, .end.sum.packets,
 		([.intervals[].sum | select(.seconds >= 0.25) | .bits_per_second] | min / 1e6 * 100 | floor / 100)] | @tsv' "$f")
+	# (a socket drop among the last datagrams is no gap iperf3 sees: never below 0)
+	# shellcheck disable=SC2034
+	SOCKDROP=$((e1 - e0)) LOST=$((lost > e1 - e0 ? lost - e1 + e0 : 0))
 }

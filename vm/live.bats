@@ -123,36 +123,51 @@ apply() { sb npte-netem apply router if-server "$@"; }
 }
 
 # spread NAME DELAY JITTER_MS SD_MS LO HI: 100 round trips through
-# --delay DELAY: mean within 4 ms of the delay (4 standard errors of a 10 ms
-# normal jitter: 3 ms failed one run in 370 by chance), standard deviation
-# within 25% of SD_MS (the distribution's; none checked when empty), every
-# sample at least LO ms and all but the highest at most HI ms (the delay +- jitter, with 5 ms above for the unshaped round
-# trip and the emulator's timers: on a busy 2-core CI machine TCG now and then stalls one ping
-# by more than that, which says nothing of netem's distribution).
+# --delay DELAY. A stall of the emulator (TCG on a busy 2-core CI machine)
+# makes a ping late, never early, and now and then one by 40 ms or more,
+# which says nothing of netem's distribution: so the mean and the standard
+# deviation are of all samples but the highest, every sample is at least LO
+# ms and all but the highest at most HI ms (the delay +- jitter, with 5 ms
+# above for the unshaped round trip and the emulator's timers). The mean is
+# within 4 ms of the delay, the standard deviation within 30% of SD_MS (the
+# distribution's; none checked when empty). Chance failures, from 10^6
+# simulated runs of the kernel's tabledist with tc's normal.dist and
+# pareto.dist, 0.1 ms rounding and the unshaped round trip: the mean 9e-5 for the normal 10 ms jitter (3 ms
+# failed one run in 370), its standard deviation 3e-5 (25% of all samples:
+# 4.5e-4 without a stall, 0.09 with two of up to 50 ms), none for the
+# uniform; with the highest sample in, one stall of 25..50 ms made the
+# uniform's standard deviation fail one run in ten.
 spread() {
 	local name=$1 base st n mean sd lo hi hi2 f=$BATS_TEST_TMPDIR/rtts
 	base=$(baseline)
 	apply --delay "$2"
 	rtts 100 0.03 >"$f"
 	st=$(stats <"$f")
-	read -r n _ mean sd lo hi <<<"$st"
+	read -r n _ _ _ lo hi <<<"$st"
 	hi2=$(sort -g "$f" | tail -n 2 | head -n 1)
-	say "jitter $name ($2): $n RTTs, mean $mean ms, sd $sd (want $4), min $lo, max $hi, next $hi2 (want within $5..$6)"
+	read -r _ _ mean sd _ _ < <(sort -g "$f" | head -n -1 | stats)
+	say "jitter $name ($2): $n RTTs, all but the highest: mean $mean ms, sd $sd (want ${4:-any} +-30%); min $lo, max $hi, next $hi2 (want within $5..$6)"
 	[ "$n" -ge 95 ] || { echo "only $n replies"; return 1; }
 	near "$mean" "$(awk -v b="$base" -v d="$(ms "${2%% *}")" 'BEGIN { print d + b }')" 0 4 || { echo "mean $mean"; return 1; }
-	[ -z "$4" ] || near "$sd" "$4" 25 0 || { echo "sd $sd, want $4"; return 1; }
-	SPREAD="$st"
+	[ -z "$4" ] || near "$sd" "$4" 30 0 || { echo "sd $sd, want $4"; return 1; }
+	SPREAD=$f
 	awk -v a="$lo" -v b="$hi2" -v l="$5" -v h="$6" 'BEGIN { exit !(a >= l && b <= h) }' || { echo "range $lo..$hi2 (the highest: $hi)"; return 1; }
 }
 
-# skew LO HI: the last spread's (max - median) / (median - min) is in LO..HI (for
-# 100 normal samples 0.44..2.18 in 99.9% of simulated runs; 0.4..2.5 leaves
-# room for the emulator's timers)
+# skew LO HI: the last spread's (p95 - median) / (median - min) is in LO..HI.
+# Neither end moves with a stall: none comes early, and the 95th percentile
+# holds unless five of 100 pings stall. In 10^6 simulated runs of netem's
+# tables it was outside 0.22..1.7 for the normal (median 0.63) 3e-6 of the
+# time, 2.3e-5 with two stalls of up to 50 ms, and below 1.7 for the pareto
+# (median 5.2) 1.9e-5; with the maximum in place of the 95th percentile one
+# stall of up to 40 ms put the normal outside 0.4..2.5 one run in 60.
 skew() {
-	local med lo hi
-	read -r _ med _ _ lo hi <<<"$SPREAD"
-	say "  upper/lower tail: $(awk -v m="$med" -v a="$lo" -v b="$hi" 'BEGIN { printf "%.2f", (b - m) / (m - a) }') (want $1..$2)"
-	awk -v m="$med" -v a="$lo" -v b="$hi" -v l="$1" -v h="$2" 'BEGIN { r = (b - m) / (m - a); exit !(r >= l && r <= h) }'
+	local r
+	r=$(sort -g "$SPREAD" | awk '{ v[NR] = $1 } END {
+		med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.2f", (v[int(0.95 * (NR - 1) + 0.5) + 1] - med) / (med - v[1]) }')
+	say "  (p95 - median) / (median - min): $r (want $1..$2)"
+	awk -v r="$r" -v l="$1" -v h="$2" 'BEGIN { exit !(r >= l && r <= h) }'
 }
 
 @test "jitter: uniform by default (sd = J/sqrt(3), none below -J, all but one within +J)" {
@@ -161,9 +176,9 @@ skew() {
 
 @test "jitter: distribution normal (sd = J, symmetric) and pareto (skewed: a long tail above the delay)" {
 	spread normal '60ms 10ms distribution normal' 10 10 20 100
-	skew 0.4 2.5 || { echo "normal: not symmetric"; return 1; }
+	skew 0.22 1.7 || { echo "normal: not symmetric"; return 1; }
 	spread pareto '60ms 10ms distribution pareto' 10 '' 40 200
-	skew 2.5 1000 || { echo "pareto: no long upper tail"; return 1; }
+	skew 1.7 1000 || { echo "pareto: no long upper tail"; return 1; }
 }
 
 # lossy N INTERVAL: the icmp_seq numbers (1..N) of the replies to N pings
@@ -185,8 +200,9 @@ runs() {
 	read -r lo hi < <(binom 400 0.1)
 	say "loss random 10%: $lost of 400 lost in $bursts bursts (99.99% interval $lo..$hi)"
 	[ "$lost" -ge "$lo" ] && [ "$lost" -le "$hi" ]
-	# independent losses: mean burst 1/(1-p) = 1.11
-	awk -v l="$lost" -v b="$bursts" 'BEGIN { exit !(l / b < 1.4) }'
+	# independent losses: mean burst 1/(1-p) = 1.11; 2*10^7 simulated runs
+	# reached 1.5 in 6.3e-6 of them (1.4: 1.9e-4, twice a count's chance)
+	awk -v l="$lost" -v b="$bursts" 'BEGIN { exit !(l / b < 1.5) }' || { echo "mean burst $lost/$bursts"; return 1; }
 }
 
 # markov NAME LOSS: 1000 pings through --loss LOSS, a two-state chain that
@@ -230,23 +246,33 @@ markov() {
 
 @test "limit: a burst of 50 pings into a 10-packet netem queue keeps 10; limit 1000 keeps all" {
 	local got
-	apply --delay 200ms --limit 10
-	got=$(sb ip netns exec client ping -n -c 50 -l 50 -i 0.2 -W 2 -q 172.16.2.2 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	# a delay of 1 s: the burst is all in the queue before the first leaves it,
+	# even when the emulator stalls ping for a few hundred ms while it sends
+	apply --delay 1s --limit 10
+	got=$(sb ip netns exec client ping -n -c 50 -l 50 -i 0.2 -W 3 -q 172.16.2.2 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
 	say "limit 10: $got of a 50-ping burst came back"
 	[ "$got" -ge 8 ] && [ "$got" -le 10 ] || { echo "limit 10: $got"; return 1; }
-	apply --delay 200ms --limit 1000
-	got=$(sb ip netns exec client ping -n -c 50 -l 50 -i 0.2 -W 2 -q 172.16.2.2 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+	apply --delay 1s --limit 1000
+	got=$(sb ip netns exec client ping -n -c 50 -l 50 -i 0.2 -W 3 -q 172.16.2.2 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
 	say "limit 1000: $got of 50"
 	[ "$got" -eq 50 ]
 }
 
 @test "children: a tbf and a cake child under netem cap the rate; npte-netem rate alone too" {
+	# A tbf with its default 4 ms bucket cannot go above its rate, but loses a
+	# quarter of it while the emulator's timers run late (vm/live.bash,
+	# rate_near): at least 60% of it, which a rate in the wrong unit (bytes
+	# for bits, kbit for mbit) does not reach, and no more than 10% above,
+	# which a child that does not shape exceeds.
 	apply --delay 5ms --child tbf --child-rate 20mbit
-	rate_near "netem + tbf child 20mbit" up 20000000 20
+	rate_near "netem + tbf child 20mbit" up 20000000 20 40
 	apply --delay 5ms --child cake --child-rate 20mbit
 	rate_near "netem + cake child 20mbit" up 20000000 20
 	sb npte-netem rate router if-server 15mbit
-	rate_near "npte-netem rate 15mbit" up 15000000 15
+	rate_near "npte-netem rate 15mbit" up 15000000 15 40
+	# with a 64 KB bucket (35 ms at 15 Mbit/s) the timers' lateness costs nothing: within 10%
+	sb npte-netem rate router if-server 15mbit --burst 64kb
+	rate_near "npte-netem rate 15mbit --burst 64kb" up 15000000 15
 }
 
 @test "clear: the unshaped round trip and rate come back after a profile" {
@@ -301,23 +327,27 @@ markov() {
 
 # ahead LABEL N WORDS...: N pings 5 ms apart through netem WORDS (a delay of
 # 100 ms: each request sent ahead overtakes the dozen or so still delayed);
-# sets AHEAD (replies before the reply to an earlier request) and says it
-# with netem's requeues counter (one per packet it sent ahead: pings and
-# whatever else crossed the qdisc).
+# sets AHEAD (replies before the reply to an earlier request) and REQUEUES
+# (netem's counter: one per packet it sent ahead, pings and whatever else
+# crossed the qdisc).
 ahead() {
-	local label=$1 n=$2 out rq
+	local label=$1 n=$2 out
 	shift 2
 	apply "$@"
 	out=$(pings "$n" 0.005)
 	AHEAD=$(early <<<"$out")
-	rq=$(sb ip netns exec router tc -s -j qdisc show dev if-server | jq '.[] | select(.root) | .requeues')
-	say "$label: $AHEAD of $(grep -c icmp_seq <<<"$out") replies overtook an earlier one, netem requeues $rq ($*)"
+	REQUEUES=$(sb ip netns exec router tc -s -j qdisc show dev if-server | jq '.[] | select(.root) | .requeues')
+	say "$label: $AHEAD of $(grep -c icmp_seq <<<"$out") replies overtook an earlier one, netem requeues $REQUEUES ($*)"
 }
 
 @test "reorder: 25% sends a quarter of the requests ahead, with gap 5 one in eight; none without reorder" {
 	local lo hi
+	# Without reorder netem sends nothing ahead (its counter stays 0). A reply
+	# may still overtake another when a vCPU stalls while the two are on
+	# different CPUs' backlogs: one such is the emulator's, more (a jitter
+	# put in by mistake reorders dozens) are not.
 	ahead 'no reorder' 100 delay 100ms
-	[ "$AHEAD" -eq 0 ] || { echo "delay alone: $AHEAD overtook"; return 1; }
+	[ "$REQUEUES" -eq 0 ] && [ "$AHEAD" -le 1 ] || { echo "delay alone: $AHEAD overtook, requeues $REQUEUES"; return 1; }
 	# the first request has nothing to overtake: one fewer at most
 	read -r lo hi < <(reorders 300 0.25 1)
 	ahead "reorder 25% (99.99% interval $((lo - 1))..$hi)" 300 delay 100ms reorder 25%
@@ -362,7 +392,7 @@ same_root() {
 	say "delay 50ms rate 20mbit: median RTT $med ms (baseline $base)"
 	near "$med" "$(awk -v b="$base" 'BEGIN { print 50 + b }')" 10 3 || { echo "RTT $med"; return 1; }
 	across 8000000 sb npte-netem change router if-server delay 80ms rate 10mbit limit 10000
-	say "change to delay 80ms rate 10mbit under 8 Mbit/s of UDP: root (handle packets drops qlen) $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams, slowest 0.5 s $SLOWEST Mbit/s"
+	say "change to delay 80ms rate 10mbit under 8 Mbit/s of UDP: root (handle packets drops qlen) $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams (and $SOCKDROP at the receiver's full socket), slowest 0.5 s $SLOWEST Mbit/s"
 	same_root || return 1
 	[ "$LOST" -eq 0 ] || { echo "change lost $LOST datagrams"; return 1; }
 	awk -v s="$SLOWEST" 'BEGIN { exit !(s >= 4) }' || { echo "a 0.5 s interval at $SLOWEST Mbit/s"; return 1; }
@@ -372,7 +402,7 @@ same_root() {
 	# the control: the same step as a replace (apply), which the measurement must see
 	apply delay 50ms rate 20mbit limit 10000
 	across 8000000 apply delay 80ms rate 10mbit limit 10000
-	say "the same step by apply (a replace): root $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams, slowest 0.5 s $SLOWEST Mbit/s"
+	say "the same step by apply (a replace): root $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams (and $SOCKDROP at the receiver's full socket), slowest 0.5 s $SLOWEST Mbit/s"
 	[ "${BEFORE%% *}" != "${AFTER%% *}" ] || { echo "apply kept the handle"; return 1; }
 	[ "$LOST" -gt 0 ] || { echo "the replace lost nothing: the measurement cannot tell"; return 1; }
 }
@@ -387,13 +417,13 @@ same_root() {
 	[ "$(qraw)" = "$before" ] || { echo "the refused change changed the qdisc"; return 1; }
 	# 12 Mbit/s into 10: a backlog of ~0.4 MB when the rate goes up
 	across 12000000 sb npte-netem change router if-server rate 20mbit burst 32kb latency 2s
-	say "tbf change 10 -> 20mbit under 12 Mbit/s of UDP: root (handle packets drops qlen) $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams, slowest 0.5 s $SLOWEST Mbit/s"
+	say "tbf change 10 -> 20mbit under 12 Mbit/s of UDP: root (handle packets drops qlen) $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams (and $SOCKDROP at the receiver's full socket), slowest 0.5 s $SLOWEST Mbit/s"
 	same_root || return 1
 	[ "$LOST" -eq 0 ] || { echo "change lost $LOST datagrams"; return 1; }
 	awk -v s="$SLOWEST" 'BEGIN { exit !(s >= 5) }' || { echo "a 0.5 s interval at $SLOWEST Mbit/s"; return 1; }
 	sb npte-netem tbf router if-server rate 10mbit burst 32kb latency 2s
 	across 12000000 sb npte-netem tbf router if-server rate 20mbit burst 32kb latency 2s
-	say "the same step by npte-netem tbf (a replace): root $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams"
+	say "the same step by npte-netem tbf (a replace): root $BEFORE -> $AFTER; lost $LOST of $TOTAL datagrams (and $SOCKDROP at the receiver's full socket)"
 	[ "$LOST" -gt 0 ] || { echo "the replace lost nothing: the measurement cannot tell"; return 1; }
 	# and tbf words for a netem root
 	apply delay 10ms
