@@ -153,7 +153,9 @@ link_rate() {
 rate_near() {
 	local label=$1 med lo hi note='' low=${5:-10}
 	for note in '' ', second measurement'; do
-		read -r med lo hi < <(link_rate "$2" "$3")
+		# a command substitution, not < <(...): link_rate must have killed its
+		# iperf3s before the next one starts (a late pkill killed the next server)
+		read -r med lo hi <<<"$(link_rate "$2" "$3")"
 		say "$label: $med Mbit/s of frames, median of ten 0.3 s slices ($lo..$hi) (want $4 -$low%..+10%)$note"
 		awk -v m="$med" -v w="$4" -v l="$low" 'BEGIN { exit !(m >= w * (1 - l / 100) && m <= w * 1.1) }' && return 0
 	done
