@@ -7,15 +7,8 @@
 load ../bats/sandbox
 load live
 
-setup_file() {
-	live_setup_file
-}
-
-teardown_file() {
-	live_teardown_file
-}
-
 setup() {
+	live_skip
 	sb npte-lab netem >/dev/null
 }
 
