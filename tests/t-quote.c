@@ -44,6 +44,13 @@ static const char *q(const char *s)
 	return b;
 }
 
+/* The oracle for a preview's bytes, apart from the code under test: printable
+ * ASCII and the newline, nothing a terminal or line editor acts on. */
+static bool plain_byte(unsigned char ch)
+{
+	return (ch >= 0x20 && ch <= 0x7e) || ch == '\n';
+}
+
 /* ---- (a) goldens ---------------------------------------------------- */
 
 static const struct {
@@ -354,7 +361,7 @@ static bool write_script(char *path, size_t pathn, bool *agree, bool *plain)
 			     q(mem), q(qb));
 		}
 		for (const char *p = mem; *p; p++) {
-			if (!sh_byte_plain((unsigned char)*p)) {
+			if (!plain_byte((unsigned char)*p)) {
 				if (*plain)
 					diag("word %zu %s: quoted as %s, which holds byte %#x", i, q(words[i]),
 					     q(mem), (unsigned char)*p);
