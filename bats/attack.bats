@@ -698,3 +698,213 @@ bgplay() {
 	done
 	rm -r "$d"
 }
+
+# --- issue 21 item 1: every script npte prints is plain printable text -------
+# A dry-run is viewed, piped and pasted into interactive root shells, so each
+# byte of it is 0x20..0x7e or a newline; a caller's byte outside that (VKILL
+# ^U, ^C, ^W, ^Z, DEL, CR, a tab, ESC [201~ that ends a bracketed paste, OSC,
+# UTF-8) is spelled "$(printf '\ooo')", which the shell turns back into it.
+# Reproduced on 1af6347: ^U erased the quoted word's start in the tty, so
+# the rest ran as root before the drop to alice.
+
+load paste
+
+# The root shell syntax that each nasty byte comes before: if it ever runs,
+# root appends to /run/pwned in the sandbox.
+PWN='$(id >>/run/pwned)'
+
+# nasty: W, CMD words, and E, -e values, with every byte a tty, a line editor
+# or a terminal acts on, and one word and one value with every byte 1..255.
+nasty() {
+	local all
+	all=$(printf "$(printf '\\%03o' $(seq 1 255))")
+	W=($'\025'"$PWN #" $'\003'"$PWN #" $'\027'"$PWN #" $'\032'"$PWN #" $'x \177\177\177'"$PWN #"
+		$'a\r'"$PWN #" $'a\tb' $'\e[201~'"$PWN #" $'\e]0;pwned\a' $'\e]2;pwned\e\\' $'\e[2J\e[31mred'
+		$'caf\303\251 \342\202\254' $'\004\026\022\017\023\021' "$all" $'ends in a newline\n' '')
+	E=("V1="$'\025'"$PWN #" "V2="$'\e[201~'"$PWN #" "V3=$all" "V4="$'\t\r\n')
+}
+
+# The program: its own argv and environment, byte for byte, in /run/out/argv
+# (alice's directory in the sandbox). /proc has them as execve got them.
+# shellcheck disable=SC2016 # for the sh -c
+PROG='od -An -tx1 -v /proc/$$/cmdline /proc/$$/environ >/run/out/t && mv /run/out/t /run/out/argv'
+
+# plain FILE: every byte 0x20..0x7e or a newline, else the lines that are not.
+plain() {
+	LC_ALL=C grep -a -q '[^ -~]' "$1" || return 0
+	echo "bytes outside 0x20..0x7e and newline in ${1##*/}:"
+	LC_ALL=C grep -a -n '[^ -~]' "$1" | od -c | head -40
+	return 1
+}
+
+# paste_attack SHELL...: alice's previews pasted into SHELL, an interactive
+# root shell: the audit's reproducer, then W and E; nothing runs as root, the
+# program gets what the live run gives, the shell is left as it was.
+paste_attack() {
+	local e
+	local -a args=()
+	paste_setup
+	nasty
+	as alice npte-netns create a1
+	sb install -d -o npte-alice -m 0755 /run/out
+	# the audit's reproducer (for readline: ESC [201~ ends the bracketed paste first)
+	as alice npte-run -n a1 sh -c 'echo hello >/run/out/hello' -- ${BP:+$'\e[201~'} $'\025'"$PWN #" >"$D/repro.sh"
+	for e in "${E[@]}"; do args+=(-e "$e"); done
+	args+=(a1 -- sh -c "$PROG" sh "${W[@]}")
+	as alice npte-run -n "${args[@]}" >"$D/run.sh"
+	as alice npte-run "${args[@]}"
+	sb mv /run/out/argv /run/out/live
+	shell_start "$@"
+	BG+=("$("${TM[@]}" display-message -p '#{pid}')")
+	[ -z "${PREP:-}" ] || typed "$PREP"
+	typed "umask 0027; trap 'echo got usr1' USR1; set -C; mine=kept"
+	record 1
+	pasted "$D/repro.sh" 1 || echo "the shell did not come back from the reproducer"
+	! sb test -e /run/pwned || { echo "root ran alice's text: $(sb cat /run/pwned)"; pane; return 1; }
+	[ "$RC" = 0 ] || { echo "reproducer: exit $RC"; pane; return 1; }
+	sb grep -qx hello /run/out/hello || { echo "the reproducer's program did not run"; pane; return 1; }
+	pasted "$D/run.sh" 2 || echo "the shell did not come back from the preview"
+	! sb test -e /run/pwned || { echo "root ran alice's text: $(sb cat /run/pwned)"; pane; return 1; }
+	[ "$RC" = 0 ] || { echo "preview: exit $RC"; pane; return 1; }
+	sb test -e /run/out/argv || { echo "the program never ran"; pane; return 1; }
+	sb cmp /run/out/live /run/out/argv || { echo "argv or environment differ from the live run's"; sb diff /run/out/live /run/out/argv; return 1; }
+	record 2
+	unchanged 2
+	plain "$D/repro.sh"
+	plain "$D/run.sh"
+}
+
+@test "issue 21: npte-run's preview pasted into dash -i runs nothing of alice's as root, gives her program the live argv" {
+	paste_attack dash -i
+}
+
+@test "issue 21: npte-run's preview pasted into busybox sh -i runs nothing of alice's as root, gives her program the live argv" {
+	command -v busybox >/dev/null || skip "needs busybox"
+	paste_attack busybox sh -i
+}
+
+@test "issue 21: npte-run's preview pasted into bash --noediting -i runs nothing of alice's as root, gives her program the live argv" {
+	paste_attack bash --norc --noprofile --noediting -i
+}
+
+@test "issue 21: npte-run's preview pasted into bash with readline and bracketed paste runs nothing of alice's as root, gives her program the live argv" {
+	# on by default from bash 5.1; asked for all the same, so that tmux sends it
+	BP=1 PREP="bind 'set enable-bracketed-paste on'" paste_attack bash --norc --noprofile -i
+}
+
+@test "issue 21: sh of npte-run's preview gives the program the live run's argv and environment, byte for byte" {
+	nasty
+	local e
+	local -a args=()
+	as alice npte-netns create a1
+	sb install -d -o npte-alice -m 0755 /run/out
+	for e in "${E[@]}"; do args+=(-e "$e"); done
+	args+=(a1 -- sh -c "$PROG" sh "${W[@]}")
+	as alice npte-run -n "${args[@]}" >"$BATS_TEST_TMPDIR/run.sh"
+	plain "$BATS_TEST_TMPDIR/run.sh"
+	as alice npte-run "${args[@]}"
+	sb mv /run/out/argv /run/out/live
+	for sh in dash "bash --posix" "busybox sh" posh; do
+		command -v "${sh%% *}" >/dev/null || continue
+		# shellcheck disable=SC2086 # the shell and its option
+		sb $sh "$BATS_TEST_TMPDIR/run.sh" </dev/null || { echo "$sh: exit $?"; return 1; }
+		sb cmp /run/out/live /run/out/argv || { echo "$sh: argv or environment differ"; return 1; }
+		sb rm /run/out/argv
+	done
+	sb test ! -e /run/pwned
+}
+
+# The dry-run of every verb, with byte B (1..255) in one value a user gives:
+# a name, an address, a tc word, an option's value, a file's name or a word
+# in it, a CMD word, an -e key or value. @ is where B goes.
+EVERY_VALUE='npte-netns create -n @
+npte-netns create -n --wait @ a1
+npte-netns destroy -n a@
+npte-netns show @
+npte-veth add -n a1 @
+npte-veth del -n @ a2
+npte-addr add -n a1 @ 10.9.0.1/24
+npte-addr del -n a1 lo 10.9.0.@/24
+npte-route add -n a1 @ 10.9.0.1
+npte-route add -n a1 default 10.9.0.@
+npte-netem apply -n a1 lo delay 1@ms
+npte-netem apply -n a1 l@ delay 10ms
+npte-netem apply -n a1 lo delay 10ms 1ms distribution norma@
+npte-netem apply -n a1 lo --delay @ --loss 1%
+npte-netem apply -n a1 lo --loss @
+npte-netem apply -n a1 lo delay 10ms --child tbf --child-rate @
+npte-netem apply -n a1 lo delay 10ms --child @ --child-rate 1mbit
+npte-netem tbf -n a1 lo rate 1mbit burst @ latency 10ms
+npte-netem change -n a1 lo delay @
+npte-netem rate -n a1 lo @
+npte-netem rate -n a1 lo 1mbit --burst 1@
+npte-netem clear -n a1 @
+npte-netem play -n a1 lo /run/out/f@
+npte-netem play -n a1 lo /run/out/c@
+npte-netem play -n a1 lo --trace-mahimahi /run/out/ft@
+npte-netem play -n a1 lo --trace-mahimahi /run/out/trace delay 1@ms
+npte-netem play -n a1 lo --trace-mahimahi /run/out/trace --window @
+npte-lab create -n --prefix @
+npte-lab destroy -n --prefix p@
+npte-lab netem -n --down @
+npte-lab netem -n --up delay --profile @
+npte-lab play -n --profile @
+npte-lab status --prefix @
+npte-run -n a1 -- @
+npte-run -n a1 -- sh -c @ sh @ x@y
+npte-run -n -e K=@ -e L=x@y a1 -- true
+npte-run -n -e @=v a1 -- true
+npte-run -n --wait @ a1 -- true'
+
+@test "issue 21: every verb's dry-run and message, with any byte 1..255 in any value a user gives, is plain printable text" {
+	as alice npte-netns create a1
+	sb install -d -o npte-alice -m 0755 /run/out
+	# shellcheck disable=SC2016 # the loop runs in the sandbox
+	sb env SUDO_UID="$ALICE" SUDO_GID="$ALICE" EVERY_VALUE="$EVERY_VALUE" bash -c '
+		set -f
+		printf "0 delay 10ms\n1s delay 20ms\n" >/run/out/sched
+		printf "50\n150\n200\n" >/run/out/trace
+		for i in $(seq 1 255); do printf -v "B[$i]" "\\$(printf %03o "$i")"; done
+		for i in $(seq 1 255); do
+			b=${B[i]}
+			[ "$b" = / ] && continue
+			cp /run/out/sched "/run/out/f$b"
+			cp /run/out/trace "/run/out/ft$b"
+			printf "0 delay 10ms\n1s delay 2%sms\n" "$b" >"/run/out/c$b"
+		done
+		chmod -R a+r /run/out
+		while IFS= read -r t; do
+			for i in $(seq 1 255); do
+				b=${B[i]}
+				args=()
+				for w in $t; do args+=("${w//@/"$b"}"); done
+				echo "== $t (byte $i)"
+				"${args[@]}" 2>&1
+				echo "== exit $?"
+			done
+		done <<<"$EVERY_VALUE"
+	' >"$BATS_TEST_TMPDIR/every" 2>&1
+	plain "$BATS_TEST_TMPDIR/every"
+	# the scripts each line printed (the others were refused, and said so)
+	awk '/^== npte/ { t = $0; sub(/ \(byte [0-9]+\)$/, "", t); sub(/^== /, "", t) }
+		/^#!\/bin\/sh$/ { n[t]++ } END { for (k in n) print n[k], k }' "$BATS_TEST_TMPDIR/every" |
+		sort -k2 >"$BATS_TEST_TMPDIR/scripts"
+	echo "# $(grep -c '^== exit' "$BATS_TEST_TMPDIR/every") runs, $(awk '{ s += $1 } END { print s }' "$BATS_TEST_TMPDIR/scripts") scripts" >&3
+	# a CMD word and an -e value take any byte: a script for each
+	grep -qx '255 npte-run -n a1 -- sh -c @ sh @ x@y' "$BATS_TEST_TMPDIR/scripts" || { cat "$BATS_TEST_TMPDIR/scripts"; return 1; }
+	grep -qx '255 npte-run -n -e K=@ -e L=x@y a1 -- true' "$BATS_TEST_TMPDIR/scripts"
+	# and a file's name (all but /, which makes it a directory): in the script's title
+	grep -qx '254 npte-netem play -n a1 lo /run/out/f@' "$BATS_TEST_TMPDIR/scripts"
+	grep -qx '254 npte-netem play -n a1 lo --trace-mahimahi /run/out/ft@' "$BATS_TEST_TMPDIR/scripts"
+}
+
+@test "issue 21: npte-netns show prints a root-made interface name with ESC, BEL or UTF-8 in it as plain text" {
+	as alice npte-netns create a1
+	sb ip -n a1 link add name $'v\e]0;x\a' type veth peer name $'p\303\251\e[2J'
+	run as alice npte-netns show a1
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/show"
+	plain "$BATS_TEST_TMPDIR/show"
+	[[ "$output" == *'v\x1b]0;x\x07'* ]] || { echo "$output"; return 1; }
+	[[ "$output" == *'p\xc3\xa9\x1b[2J'* ]]
+}

@@ -123,7 +123,7 @@ static void build_env(const struct opts *o)
 		if (!valid_env_key(kv, klen))
 			die(EXIT_USAGE, "invalid -e key in '%s': must match ^[A-Za-z_][A-Za-z0-9_]*$ (at most 128)",
 			    disp(kv));
-		env_put(kv); /* VALUE is passed as bytes, unvalidated: it only reaches the caller's program */
+		env_put(kv); /* VALUE is any bytes: it reaches the caller's program, and the script in plain text */
 	}
 	envp[nenv] = NULL;
 }

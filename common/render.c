@@ -21,6 +21,7 @@ void render_cmd(FILE *f, const char *const *words)
  * break it with backslash-newline; a word longer than that goes in pieces,
  * each quoted alone and joined by backslash-newline, which the shell removes
  * (outside quotes) before it splits words: the pieces make one word again.
+ * Lengths are of the quoted form, which grows with each byte that needs printf.
  */
 void render_wrapped(FILE *f, const char *w, size_t *col)
 {
@@ -41,16 +42,16 @@ void render_wrapped(FILE *f, const char *w, size_t *col)
 		return;
 	}
 	for (size_t at = 0; w[at];) {
-		/* As many bytes as fit quoted, with the backslash after them;
-		 * a ' counts as the 4 of '\''. */
-		size_t n = 0, cost = 2;
+		/* As many bytes as fit quoted, with the backslash after them. */
+		size_t n;
 
 		if (at) {
 			fputs("\\\n", f);
 			*col = 0;
 		}
-		while (w[at + n] && *col + cost + (w[at + n] == '\'' ? 4 : 1) < RENDER_WIDTH)
-			cost += w[at + n++] == '\'' ? 4 : 1;
+		n = sh_quote_fit(w + at, RENDER_WIDTH - 1 - *col);
+		if (!n)
+			n = 1; /* never reached at these widths; a long line beats a loop */
 		memcpy(piece, w + at, n);
 		piece[n] = '\0';
 		sh_quote(f, piece);

@@ -35,6 +35,22 @@ struct out {
 	struct nl_cache *links;
 };
 
+/*
+ * A name the kernel holds, for the text form: the kernel takes any byte but
+ * '/', ':' and blanks in an interface name, and a root-made one with ESC in
+ * it would reach the caller's terminal raw. Printable names are shown as
+ * they are (a backslash too), others through disp().
+ */
+static const char *shown(const char *s)
+{
+	if (!s)
+		return s;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			return disp(s);
+	return s;
+}
+
 static void sep(struct out *o)
 {
 	if (o->json && o->n)
@@ -86,7 +102,7 @@ static void each_link(struct nl_object *obj, void *arg)
 		fputc('}', o->f);
 	} else {
 		fprintf(o->f, "  %d %s%s%s <%s> mtu %u state %s mac %s\n", rtnl_link_get_ifindex(l),
-			rtnl_link_get_name(l), kind ? " " : "", kind ? kind : "", flags,
+			shown(rtnl_link_get_name(l)), kind ? " " : "", kind ? shown(kind) : "", flags,
 			rtnl_link_get_mtu(l), state, mac);
 	}
 }
@@ -111,7 +127,7 @@ static void each_addr(struct nl_object *obj, void *arg)
 		kv_str(o, "scope", scope, false);
 		fputc('}', o->f);
 	} else {
-		fprintf(o->f, "  %s %s %s/%u scope %s\n", dev, fam, local ? local : "?",
+		fprintf(o->f, "  %s %s %s/%u scope %s\n", shown(dev), fam, local ? local : "?",
 			rtnl_addr_get_prefixlen(a), scope);
 	}
 }
@@ -153,7 +169,7 @@ static void each_route(struct nl_object *obj, void *arg)
 		fputc('}', o->f);
 	} else {
 		fprintf(o->f, "  %s %s%s%s dev %s proto %s\n", fam, dbuf, gw ? " via " : "",
-			gw ? gw : "", dev, proto);
+			gw ? gw : "", shown(dev), proto);
 	}
 }
 
@@ -176,7 +192,7 @@ static void each_qdisc(struct nl_object *obj, void *arg)
 		kv_str(o, "parent", parent, false);
 		fputc('}', o->f);
 	} else {
-		fprintf(o->f, "  %s %s handle %s parent %s\n", dev, kind ? kind : "?", handle, parent);
+		fprintf(o->f, "  %s %s handle %s parent %s\n", shown(dev), kind ? shown(kind) : "?", handle, parent);
 	}
 }
 

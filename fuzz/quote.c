@@ -2,10 +2,15 @@
  * libFuzzer harness for common/shquote.c, a round-trip property: the input
  * (NUL bytes dropped) is quoted with sh_quote() into a memstream and with
  * sh_quote_buf(), then read back by a small POSIX word decoder (no /bin/sh):
- * bare bytes, '...' spans and \' only. It traps unless the word decodes to
- * the input, unless every byte outside quotes is harmless bare, and unless
- * both quoting functions agree (including sh_quote_buf's truncation).
- * disp() is checked too: printable one-line output of bounded length.
+ * bare bytes, '...' spans, \' and "$(printf '\ooo...')" only. It traps
+ * unless every byte of the quoting is plain (0x20..0x7e or a newline: the
+ * preview is safe to view and paste), unless the word decodes to the input,
+ * unless every byte outside quotes is harmless bare, unless '...' holds only
+ * plain bytes and the printf form only the others (octal escapes, so no %
+ * and no newline for the command substitution to strip), and unless both
+ * quoting functions agree (including sh_quote_buf's truncation).
+ * sh_quote_fit's prefix must quote within its room. disp() is checked too:
+ * printable one-line output of bounded length.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,10 +30,45 @@ static bool bare_ok(unsigned char c)
 	       (c && strchr("@%+=:,./_-", c));
 }
 
+/* The preview's bytes, apart from the code under test. */
+static bool plain(unsigned char c)
+{
+	return (c >= 0x20 && c <= 0x7e) || c == '\n';
+}
+
+#define PF_OPEN "\"$(printf '"
+#define PF_CLOSE "')\""
+
+/* Decode "$(printf '\ooo...')" at q; returns its length in q, or 0. */
+static size_t decode_printf(const char *q, size_t qlen, char *out, size_t *o)
+{
+	size_t i = strlen(PF_OPEN), start = *o;
+
+	if (qlen < i || memcmp(q, PF_OPEN, i) != 0)
+		return 0;
+	while (i + 4 <= qlen && q[i] == '\\') {
+		unsigned v = 0;
+
+		for (int k = 1; k <= 3; k++) {
+			if (q[i + k] < '0' || q[i + k] > '7')
+				return 0;
+			v = v * 8 + (unsigned)(q[i + k] - '0');
+		}
+		/* only the bytes single quotes cannot show; never NUL, never past a byte */
+		if (!v || v > 0xff || plain((unsigned char)v))
+			return 0;
+		out[(*o)++] = (char)v;
+		i += 4;
+	}
+	if (*o == start || qlen - i < strlen(PF_CLOSE) || memcmp(q + i, PF_CLOSE, strlen(PF_CLOSE)) != 0)
+		return 0;
+	return i + strlen(PF_CLOSE);
+}
+
 /*
- * Decode one shell word made of bare bytes, '...' (anything but ') and \'
- * outside quotes. Returns the decoded length, or -1 if q is not such a word
- * or has a byte that would be special unquoted.
+ * Decode one shell word made of bare bytes, '...' (plain bytes but '),
+ * \' and the printf form outside quotes. Returns the decoded length, or -1
+ * if q is not such a word or has a byte that would be special unquoted.
  */
 static long decode(const char *q, size_t qlen, char *out)
 {
@@ -37,15 +77,25 @@ static long decode(const char *q, size_t qlen, char *out)
 
 	while (i < qlen) {
 		unsigned char c = (unsigned char)q[i];
+		size_t pf;
 
 		if (c == '\'') {
 			const char *end = memchr(q + i + 1, '\'', qlen - i - 1);
 
 			if (!end)
 				return -1; /* unterminated quote */
+			for (const char *p = q + i + 1; p < end; p++)
+				if (!plain((unsigned char)*p))
+					return -1;
 			memcpy(out + o, q + i + 1, (size_t)(end - q - i - 1));
 			o += (size_t)(end - q - i - 1);
 			i = (size_t)(end - q) + 1;
+			any = true;
+		} else if (c == '"') {
+			pf = decode_printf(q + i, qlen - i, out, &o);
+			if (!pf)
+				return -1;
+			i += pf;
 			any = true;
 		} else if (c == '\\') {
 			/* the only escape the scheme uses is \' */
@@ -88,6 +138,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fclose(f) != 0)
 		abort();
 	TRAP_UNLESS(strlen(mem) == memlen);
+	/* the preview property: nothing for a terminal or line editor to act on */
+	for (size_t i = 0; i < memlen; i++)
+		TRAP_UNLESS(plain((unsigned char)mem[i]));
 
 	/* the round trip */
 	out = malloc(memlen + 1);
@@ -100,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sh_is_safe(s))
 		TRAP_UNLESS(memlen == n && memcmp(mem, s, n) == 0);
 	else
-		TRAP_UNLESS(memlen >= 2 && (mem[0] == '\'' || mem[0] == '\\'));
+		TRAP_UNLESS(memlen >= 2 && (mem[0] == '\'' || mem[0] == '"'));
 
 	/* sh_quote_buf: same bytes, snprintf-like return and truncation */
 	buf = malloc(memlen + 1);
@@ -113,6 +166,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	TRAP_UNLESS(strlen(small) == (memlen < sizeof small ? memlen : sizeof small - 1));
 	TRAP_UNLESS(memcmp(small, mem, strlen(small)) == 0);
 	TRAP_UNLESS(sh_quote_buf(NULL, 0, s) == memlen);
+
+	/* sh_quote_fit: its prefix, quoted alone, takes at most the room */
+	for (size_t room = 0; room <= 40 && n; room += 7) {
+		size_t k = sh_quote_fit(s, room);
+		char *pre;
+
+		TRAP_UNLESS(k <= n);
+		pre = strndup(s, k);
+		if (!pre)
+			abort();
+		TRAP_UNLESS(!k || sh_quote_buf(NULL, 0, pre) <= room);
+		free(pre);
+	}
 
 	/* disp: printable ASCII only, no backslash but in \xHH, bounded */
 	d = disp(s);

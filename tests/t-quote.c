@@ -44,6 +44,13 @@ static const char *q(const char *s)
 	return b;
 }
 
+/* The oracle for a preview's bytes, apart from the code under test: printable
+ * ASCII and the newline, nothing a terminal or line editor acts on. */
+static bool plain_byte(unsigned char ch)
+{
+	return (ch >= 0x20 && ch <= 0x7e) || ch == '\n';
+}
+
 /* ---- (a) goldens ---------------------------------------------------- */
 
 static const struct {
@@ -63,7 +70,16 @@ static const struct {
 	{"$HOME", "'$HOME'"},
 	{"a\nb", "'a\nb'"},
 	{"*", "'*'"},
-	{"caf\xc3\xa9", "'caf\xc3\xa9'"},
+	{"caf\xc3\xa9", "'caf'\"$(printf '\\303\\251')\""}, /* UTF-8 is not for the terminal to draw */
+	{"\x15", "\"$(printf '\\025')\""},                  /* ^U, the tty's VKILL */
+	{"abc\x15" "def", "'abc'\"$(printf '\\025')\"'def'"},
+	{"\x15$(id) #", "\"$(printf '\\025')\"'$(id) #'"},
+	{"\x1b[201~", "\"$(printf '\\033')\"'[201~'"},     /* the end of a bracketed paste */
+	{"a\tb", "'a'\"$(printf '\\011')\"'b'"},           /* a pasted tab completes */
+	{"a\r\nb", "'a'\"$(printf '\\015')\"'\nb'"},      /* CR would become a newline */
+	{"it's\x7f", "'it'\\''s'\"$(printf '\\177')\""},
+	{"%s\x01\\", "'%s'\"$(printf '\\001')\"'\\'"},   /* % stays out of printf's format */
+	{"\xff\x80\x01", "\"$(printf '\\377\\200\\001')\""},
 	{"net.ipv4.ip_forward=1", "net.ipv4.ip_forward=1"},
 	{"net.ipv4.tcp_rmem=4096 131072 33554432", "'net.ipv4.tcp_rmem=4096 131072 33554432'"},
 	{"/run/npte/netns/client", "/run/npte/netns/client"},
@@ -205,7 +221,11 @@ static void test_disp(void)
 #define N_FIXED 30
 #define N_RANDOM 300
 #define N_WORDS (N_FIXED + N_RANDOM)
+#define N_BYTE_WORDS (4 * 255)
+#define WORDS_CAP N_BYTE_WORDS /* the larger of the two sets */
 #define WORD_MAX 20 /* 19 bytes + NUL */
+/* The longest quoting of a word: a lone ' or byte costs at most 18. */
+#define QUOTED_MAX (WORD_MAX * 18 + 8)
 
 static const char *const fixed_words[N_FIXED] = {
 	"",
@@ -240,7 +260,8 @@ static const char *const fixed_words[N_FIXED] = {
 	"'\\''",
 };
 
-static char words[N_WORDS][WORD_MAX];
+static char words[WORDS_CAP][WORD_MAX];
+static size_t nwords;
 
 /* xorshift64*: a small deterministic generator, so a failure replays from the seed. */
 static uint64_t rng_state;
@@ -256,6 +277,7 @@ static uint64_t rng_next(void)
 static void make_words(uint64_t seed)
 {
 	rng_state = seed ? seed : 1;
+	nwords = N_WORDS;
 	for (size_t i = 0; i < N_FIXED; i++)
 		snprintf(words[i], WORD_MAX, "%s", fixed_words[i]);
 	for (size_t i = N_FIXED; i < N_WORDS; i++) {
@@ -272,7 +294,7 @@ static size_t expected_output(char *buf, size_t n)
 {
 	size_t len = 0;
 
-	for (size_t i = 0; i < N_WORDS; i++) {
+	for (size_t i = 0; i < nwords; i++) {
 		size_t wl = strlen(words[i]);
 
 		if (len + wl + 1 > n)
@@ -283,11 +305,28 @@ static size_t expected_output(char *buf, size_t n)
 	return len;
 }
 
-/* Write the script with sh_quote; also check sh_quote (FILE) and
- * sh_quote_buf agree on every word, since the renderer uses the first. */
-static bool write_script(char *path, size_t pathn, bool *agree)
+/*
+ * Every word of the script of 255 byte values: each byte alone, between two
+ * plain bytes, before a newline (which the command substitution of a printf
+ * form must not take with it) and doubled inside quotes.
+ */
+static void make_byte_words(void)
 {
-	char qb[WORD_MAX * 4 + 8];
+	nwords = 0;
+	for (unsigned b = 1; b < 256; b++) {
+		snprintf(words[nwords++], WORD_MAX, "%c", (char)b);
+		snprintf(words[nwords++], WORD_MAX, "a%cz", (char)b);
+		snprintf(words[nwords++], WORD_MAX, "%c\n", (char)b);
+		snprintf(words[nwords++], WORD_MAX, "'%c%c'", (char)b, (char)b);
+	}
+}
+
+/* Write the script with sh_quote; also check sh_quote (FILE) and
+ * sh_quote_buf agree on every word, since the renderer uses the first, and
+ * that every byte written is a plain one (0x20..0x7e or a newline). */
+static bool write_script(char *path, size_t pathn, bool *agree, bool *plain)
+{
+	char qb[QUOTED_MAX];
 	int fd;
 	FILE *f;
 
@@ -301,9 +340,9 @@ static bool write_script(char *path, size_t pathn, bool *agree)
 		unlink(path);
 		return false;
 	}
-	*agree = true;
+	*agree = *plain = true;
 	fputs("printf '%s\\0'", f);
-	for (size_t i = 0; i < N_WORDS; i++) {
+	for (size_t i = 0; i < nwords; i++) {
 		char *mem = NULL;
 		size_t memlen = 0;
 		FILE *m = open_memstream(&mem, &memlen);
@@ -320,6 +359,14 @@ static bool write_script(char *path, size_t pathn, bool *agree)
 			*agree = false;
 			diag("word %zu %s: sh_quote gave %s, sh_quote_buf gave %s", i, q(words[i]),
 			     q(mem), q(qb));
+		}
+		for (const char *p = mem; *p; p++) {
+			if (!plain_byte((unsigned char)*p)) {
+				if (*plain)
+					diag("word %zu %s: quoted as %s, which holds byte %#x", i, q(words[i]),
+					     q(mem), (unsigned char)*p);
+				*plain = false;
+			}
 		}
 		fputc(' ', f);
 		fputs(mem, f);
@@ -439,7 +486,7 @@ static void explain_mismatch(const char *got, size_t gotlen)
 {
 	size_t off = 0;
 
-	for (size_t i = 0; i < N_WORDS; i++) {
+	for (size_t i = 0; i < nwords; i++) {
 		size_t wl = strlen(words[i]);
 
 		if (off + wl + 1 > gotlen || memcmp(got + off, words[i], wl + 1) != 0) {
@@ -458,7 +505,8 @@ static void explain_mismatch(const char *got, size_t gotlen)
 	diag("all words match but %zu extra bytes follow", gotlen - off);
 }
 
-static void test_roundtrip(void)
+/* The words now in words[] through every shell; set says which they are. */
+static void roundtrip(const char *set)
 {
 	static const struct {
 		const char *name, *cmd;
@@ -466,25 +514,23 @@ static void test_roundtrip(void)
 	} shells[] = {
 		{"dash", "dash", {NULL}},
 		{"bash --posix", "bash", {"--posix", NULL}},
+		{"bash", "bash", {NULL}},
 		{"posh", "posh", {NULL}},
 		{"busybox sh", "busybox", {"sh", NULL}},
 	};
-	static char want[N_WORDS * WORD_MAX], got[N_WORDS * WORD_MAX + 1];
+	static char want[WORDS_CAP * WORD_MAX], got[WORDS_CAP * WORD_MAX + 1];
 	char script[64], path[256], scratch[64];
-	const char *env_seed = getenv("NPTE_TEST_SEED");
-	uint64_t seed = env_seed ? strtoull(env_seed, NULL, 0) : 0x6e707465u; /* "npte" */
 	size_t wantlen;
-	bool agree;
+	bool agree, plain;
 
-	diag("round-trip seed %#llx (set NPTE_TEST_SEED to replay another)", (unsigned long long)seed);
-	make_words(seed);
 	wantlen = expected_output(want, sizeof want);
-	if (wantlen == (size_t)-1 || !write_script(script, sizeof script, &agree)) {
-		ok(false, "round-trip script written");
+	if (wantlen == (size_t)-1 || !write_script(script, sizeof script, &agree, &plain)) {
+		ok(false, "%s: round-trip script written", set);
 		skip(N_ELEMS(shells), "no script");
 		return;
 	}
-	ok(agree, "sh_quote and sh_quote_buf agree on all %d words", N_WORDS);
+	ok(agree, "%s: sh_quote and sh_quote_buf agree on all %zu words", set, nwords);
+	ok(plain, "%s: all %zu words are quoted in bytes 0x20..0x7e and newline only", set, nwords);
 	snprintf(scratch, sizeof scratch, "/tmp/npte-t-quote-cwd.XXXXXX");
 	if (!mkdtemp(scratch)) {
 		ok(false, "scratch directory made");
@@ -515,8 +561,8 @@ static void test_roundtrip(void)
 		left = scratch_clean(scratch);
 		ok(n >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && (size_t)n == wantlen &&
 			   memcmp(got, want, wantlen) == 0 && left == 0,
-		   "%s prints back all %d quoted words byte for byte, creating nothing",
-		   shells[i].name, N_WORDS);
+		   "%s: %s prints back all %zu quoted words byte for byte, creating nothing", set,
+		   shells[i].name, nwords);
 		if (n < 0)
 			diag("%s: could not run or capture its output", shells[i].name);
 		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -530,10 +576,67 @@ static void test_roundtrip(void)
 	rmdir(scratch);
 }
 
+static void test_roundtrip(void)
+{
+	const char *env_seed = getenv("NPTE_TEST_SEED");
+	uint64_t seed = env_seed ? strtoull(env_seed, NULL, 0) : 0x6e707465u; /* "npte" */
+
+	diag("round-trip seed %#llx (set NPTE_TEST_SEED to replay another)", (unsigned long long)seed);
+	make_words(seed);
+	roundtrip("random words");
+	make_byte_words();
+	roundtrip("every byte value");
+}
+
+/*
+ * sh_quote_fit, which the wrapping renderer cuts long words with: the prefix
+ * it gives quotes within the room, and one byte more would not (unless that
+ * longer prefix is a bare safe word, which it counts as quoted).
+ */
+static void test_fit(void)
+{
+	char w[64], pre[64];
+	bool within = true, longest = true;
+
+	rng_state = 0x66697421u;
+	for (int t = 0; t < 20000; t++) {
+		size_t len = 1 + rng_next() % (sizeof w - 1), room = rng_next() % 120, n;
+
+		for (size_t j = 0; j < len; j++) {
+			/* mostly plain bytes, some quotes and some that need printf */
+			uint64_t r = rng_next() % 8;
+
+			w[j] = r < 5 ? (char)(0x20 + rng_next() % 95) : r == 5 ? '\'' : (char)(1 + rng_next() % 255);
+		}
+		w[len] = '\0';
+		n = sh_quote_fit(w, room);
+		memcpy(pre, w, n);
+		pre[n] = '\0';
+		if (n && sh_quote_buf(NULL, 0, pre) > room) {
+			if (within)
+				diag("fit(%s, %zu) = %zu, which quotes in %zu", q(w), room, n, sh_quote_buf(NULL, 0, pre));
+			within = false;
+		}
+		if (n < len) {
+			memcpy(pre, w, n + 1);
+			pre[n + 1] = '\0';
+			if (!sh_is_safe(pre) && sh_quote_buf(NULL, 0, pre) <= room) {
+				if (longest)
+					diag("fit(%s, %zu) = %zu, but %zu bytes quote in %zu", q(w), room, n, n + 1,
+					     sh_quote_buf(NULL, 0, pre));
+				longest = false;
+			}
+		}
+	}
+	ok(within, "sh_quote_fit's prefix always quotes within the room");
+	ok(longest, "sh_quote_fit gives the longest such prefix");
+}
+
 int main(void)
 {
 	test_goldens();
 	test_disp();
+	test_fit();
 	test_roundtrip();
 	return done_testing();
 }
