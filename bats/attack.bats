@@ -262,16 +262,15 @@ charged_until_released() {
 	sbx strace -f -qq -o /dev/null -e trace=mount -e inject=mount:error=EPERM:delay_enter=5s:when=1 \
 		env SUDO_UID="$ALICE" SUDO_GID="$ALICE" npte-netns create n1 >"$BATS_TEST_TMPDIR/c" 2>&1 &
 	local bg=$! pid="" home
-	# npte-netns as this strace's child (sbx: $! is strace): the sandbox shares the
-	# host's pids, so a bare pgrep could pick up another test's npte-netns or strace
-	for _ in $(seq 200); do pid=$(pgrep -x npte-netns -P "$bg") && break; sleep 0.05; done
-	[ -n "$pid" ]
+	# npte-netns in this strace's tree (sbx: $! is strace): the sandbox shares the
+	# host's pids, so a bare pgrep could pick up another test's npte-netns or strace;
 	# until it is in its new namespace (then held back in the mount for the rest of the 5 s)
 	home=$(readlink "/proc/$SB_PID/ns/net")
 	for _ in $(seq 200); do
-		[ "$(readlink "/proc/$pid/ns/net")" != "$home" ] && break
+		pid=$(npte_of "$bg" npte-netns) && [ "$(readlink "/proc/$pid/ns/net")" != "$home" ] && break
 		sleep 0.02
 	done
+	[ -n "$pid" ]
 	[ "$(readlink "/proc/$pid/ns/net")" != "$home" ]
 	# alice (no sudo at all) opens /proc/PID/net/dev of the root process: its new namespace
 	sb runuser -u npte-alice -- sh -c 'exec 7</proc/$1/net/dev || exit 9; echo $$; exec sleep 60' sh "$pid" \
@@ -575,7 +574,7 @@ pubdir() {
 
 # bgplay USER NAME ARGS...: npte-netem play through sudo as npte-USER in the
 # background; its output in $BATS_TEST_TMPDIR/NAME.out, the player's pid
-# (npte-netem itself, under runuser and sudo) in $PLAYER.
+# (npte-netem doing the work, under runuser and sudo: npte_of) in $PLAYER.
 bgplay() {
 	local u=$1 name=$2 top p
 	shift 2
@@ -588,11 +587,7 @@ bgplay() {
 	top=$(cat "$BATS_TEST_TMPDIR/$name.pid")
 	PLAYER=
 	for _ in $(seq 100); do
-		p=$top
-		while [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" != npte-netem ]; do
-			p=$(pgrep -P "$p" | head -1)
-		done
-		[ -n "$p" ] && PLAYER=$p && break
+		p=$(npte_of "$top" npte-netem) && PLAYER=$p && break
 		sleep 0.05
 	done
 	[ -n "$PLAYER" ]
@@ -910,13 +905,6 @@ npte-run -n --wait @ a1 -- true'
 }
 
 # --- issue 21 item 5: the caller's autogroup nice does not slow npte ---
-
-# tree PID: PID and its descendants, by the kernel's list of each one's children.
-tree() {
-	local c
-	echo "$1"
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do tree "$c"; done
-}
 
 # agnice PID: the nice value of PID's autogroup ("/autogroup-N nice X").
 agnice() {
