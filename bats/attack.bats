@@ -262,16 +262,15 @@ charged_until_released() {
 	sbx strace -f -qq -o /dev/null -e trace=mount -e inject=mount:error=EPERM:delay_enter=5s:when=1 \
 		env SUDO_UID="$ALICE" SUDO_GID="$ALICE" npte-netns create n1 >"$BATS_TEST_TMPDIR/c" 2>&1 &
 	local bg=$! pid="" home
-	# npte-netns as this strace's child (sbx: $! is strace): the sandbox shares the
-	# host's pids, so a bare pgrep could pick up another test's npte-netns or strace
-	for _ in $(seq 200); do pid=$(pgrep -x npte-netns -P "$bg") && break; sleep 0.05; done
-	[ -n "$pid" ]
+	# npte-netns in this strace's tree (sbx: $! is strace): the sandbox shares the
+	# host's pids, so a bare pgrep could pick up another test's npte-netns or strace;
 	# until it is in its new namespace (then held back in the mount for the rest of the 5 s)
 	home=$(readlink "/proc/$SB_PID/ns/net")
 	for _ in $(seq 200); do
-		[ "$(readlink "/proc/$pid/ns/net")" != "$home" ] && break
+		pid=$(npte_of "$bg" npte-netns) && [ "$(readlink "/proc/$pid/ns/net")" != "$home" ] && break
 		sleep 0.02
 	done
+	[ -n "$pid" ]
 	[ "$(readlink "/proc/$pid/ns/net")" != "$home" ]
 	# alice (no sudo at all) opens /proc/PID/net/dev of the root process: its new namespace
 	sb runuser -u npte-alice -- sh -c 'exec 7</proc/$1/net/dev || exit 9; echo $$; exec sleep 60' sh "$pid" \
@@ -575,7 +574,7 @@ pubdir() {
 
 # bgplay USER NAME ARGS...: npte-netem play through sudo as npte-USER in the
 # background; its output in $BATS_TEST_TMPDIR/NAME.out, the player's pid
-# (npte-netem itself, under runuser and sudo) in $PLAYER.
+# (npte-netem doing the work, under runuser and sudo: npte_of) in $PLAYER.
 bgplay() {
 	local u=$1 name=$2 top p
 	shift 2
@@ -588,11 +587,7 @@ bgplay() {
 	top=$(cat "$BATS_TEST_TMPDIR/$name.pid")
 	PLAYER=
 	for _ in $(seq 100); do
-		p=$top
-		while [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" != npte-netem ]; do
-			p=$(pgrep -P "$p" | head -1)
-		done
-		[ -n "$p" ] && PLAYER=$p && break
+		p=$(npte_of "$top" npte-netem) && PLAYER=$p && break
 		sleep 0.05
 	done
 	[ -n "$PLAYER" ]
@@ -907,4 +902,64 @@ npte-run -n --wait @ a1 -- true'
 	plain "$BATS_TEST_TMPDIR/show"
 	[[ "$output" == *'v\x1b]0;x\x07'* ]] || { echo "$output"; return 1; }
 	[[ "$output" == *'p\xc3\xa9\x1b[2J'* ]]
+}
+
+# --- issue 21 item 5: the caller's autogroup nice does not slow npte ---
+
+# agnice PID: the nice value of PID's autogroup ("/autogroup-N nice X").
+agnice() {
+	awk '{ print $3 }' /proc/"$1"/autogroup
+}
+
+# procnice PID: PID's own nice value (field 19 of stat, 17 after the comm).
+procnice() {
+	sed 's/.*) //' /proc/"$1"/stat | awk '{ print $17 }'
+}
+
+@test "issue 21 item 5: through sudo, a session at autogroup nice 19 (set before npte starts, and again while it waits for the lock) is not npte's" {
+	[ -x "$FAULT/npte-netns" ] || skip "fault build missing (make tests)"
+	[ -r /proc/self/autogroup ] || skip "the kernel has no autogroups (CONFIG_SCHED_AUTOGROUP)"
+	[ "$(cat /proc/sys/kernel/sched_autogroup_enabled)" = 1 ] || skip "autogroups are off (kernel.sched_autogroup_enabled)"
+	sb install -d -o npte-alice -m 0755 /run/out
+	# a stopped holder, so that alice's create waits for the lock where we look
+	sbx env SUDO_UID=4321 SUDO_GID=4321 NPTE_FAULT_PAUSE=1 "$FAULT/npte-netns" create slow 3>&- &
+	BG+=($!)
+	locked
+	freeze_holder
+	# shellcheck disable=SC2016 # alice's shell expands these
+	sbx runuser -u npte-alice -- setsid sh -c '
+		echo 19 >/proc/self/autogroup || exit 9
+		sudo -n "$1/npte-netns" create --wait 60 a1 </dev/null &
+		echo $! >/run/out/sudo
+		until [ -e /run/out/go ]; do sleep 0.05; done
+		echo 19 >/proc/self/autogroup && touch /run/out/again
+		wait $!' sh "$P" 3>&- &
+	local alice=$! sudo= w= p
+	BG+=("$alice")
+	# the one process of alice's run with npte's lock open: the one that will hold it
+	for _ in $(seq 200); do
+		sudo=$(sb cat /run/out/sudo 2>/dev/null) || true
+		if [ -n "$sudo" ]; then
+			for p in $(tree "$sudo"); do
+				sb sh -c 'readlink /proc/"$1"/fd/*' sh "$p" 2>/dev/null | grep -qx /run/npte/lock && w=$p
+			done
+		fi
+		[ -n "$w" ] && break
+		sleep 0.05
+	done
+	[ -n "$w" ] || { echo "no process of alice's opened the lock"; return 1; }
+	# the attack is set: alice's sudo runs at autogroup nice 19
+	[ "$(agnice "$sudo")" = 19 ]
+	echo "# sudo $sudo: $(cat /proc/"$sudo"/autogroup); npte $w: $(cat /proc/"$w"/autogroup)" >&3
+	[ "$(agnice "$w")" = 0 ]
+	[ "$(procnice "$w")" = 0 ]
+	# alice writes 19 again, in her session, while npte waits: still not npte's
+	sb touch /run/out/go
+	for _ in $(seq 200); do sb test -e /run/out/again && break; sleep 0.05; done
+	sb test -e /run/out/again
+	[ "$(agnice "$sudo")" = 19 ]
+	[ "$(agnice "$w")" = 0 ]
+	thaw_holder
+	wait "$alice"
+	sb test -e /run/netns/a1
 }

@@ -38,7 +38,7 @@ hold() {
 	t0=$(date +%s)
 	hold env SUDO_UID=4321 SUDO_GID=4321 NPTE_FAULT_PAUSE=1 "$FAULT/npte-netns" create slow
 	local pid
-	pid=$(pgrep -f "npte-netns create slow" --ns "$SB_PID" --nslist net)
+	pid=$(npte_of "$HOLD_BG" npte-netns)
 	run sb npte-lock status
 	[[ "$output" == "locked (exclusive) by pid $pid: npte-netns create, uid 4321, since "*Z ]] ||
 		{ echo "$output"; return 1; }
@@ -58,8 +58,8 @@ hold() {
 	[ "$(jq -r .uid <<<"$output")" = null ]
 	[ "$(jq -r .verb <<<"$output")" = null ]
 	[ "$(jq -r .since <<<"$output")" = null ]
-	# pgrep sees the whole host (previews run flock too): this sandbox's only
-	[ "$(jq -r .pid <<<"$output")" = "$(pgrep -x flock --ns "$SB_PID" --nslist net)" ]
+	# the flock this test started (by its pid: other users and previews run flock too)
+	[ "$(jq -r .pid <<<"$output")" = "$(npte_of "$HOLD_BG" flock)" ]
 }
 
 @test "held by a dry-run preview: status and a busy live run name it, by flock's pid as /proc/locks has it" {

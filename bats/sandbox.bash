@@ -54,6 +54,71 @@ locked() {
 	return 1
 }
 
+# tree PID: PID and its descendants, by the kernel's list of each one's children:
+# the processes a test started, never another user's or suite's.
+tree() {
+	local c
+	echo "$1"
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do tree "$c"; done
+}
+
+# end_tree PID...: TERM to each PID and everything under it, listed before any
+# ends: what a test started, by pid (a pkill by name ends every user's and suite's).
+end_tree() {
+	local p all=()
+	for p in "$@"; do
+		# shellcheck disable=SC2207 # pids: one word each
+		all+=($(tree "$p"))
+	done
+	[ ${#all[@]} -eq 0 ] || kill "${all[@]}" 2>/dev/null || true
+}
+
+# bg_note FILE PID: note PID (a test's `cmd &`) in FILE with its start time, for
+# bg_end in a teardown, which a command substitution's local pids do not reach.
+bg_note() {
+	echo "$2 $(started_at "$2")" >>"$1"
+}
+
+# bg_end FILE: end_tree each process noted in FILE that is still the one noted
+# (same start time: a pid the kernel gave to another process since is left alone).
+bg_end() {
+	local p t
+	[ -f "$1" ] || return 0
+	while read -r p t; do
+		[ -n "$t" ] && [ "$(started_at "$p")" = "$t" ] && end_tree "$p"
+	done <"$1"
+	rm -f "$1"
+}
+
+# started_at PID: its start time in clock ticks since boot (field 22 of stat).
+started_at() {
+	sed 's/.*) //' /proc/"$1"/stat 2>/dev/null | awk '{ print $20 }'
+}
+
+# npte_of PID COMM: the process named COMM in PID's tree that does npte's work. On
+# behalf of a sudo caller that is a child in a session of its own (priv.c,
+# session_own), whose parent relays signals; else the first COMM itself.
+npte_of() {
+	local p c
+	for p in $(tree "$1"); do
+		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = "$2" ] || continue
+		for _ in $(seq 20); do
+			c=
+			for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+				[ "$(cat /proc/"$c"/comm 2>/dev/null)" = "$2" ] && break
+				c=
+			done
+			[ -n "$c" ] || break
+			# the worker once it is in its own session (a reader child of a worker never is)
+			[ "$(sed 's/.*) //' /proc/"$c"/stat 2>/dev/null | awk '{ print $4 }')" = "$c" ] && { echo "$c"; return 0; }
+			sleep 0.05
+		done
+		echo "$p"
+		return 0
+	done
+	return 1
+}
+
 # freeze_holder: SIGSTOP the process that holds npte's lock (once `locked`), its pid
 # in FROZEN. The fault build's pause holds the lock 2 s, which checks that must
 # still find it held outrun on a loaded machine; a stopped holder holds it until

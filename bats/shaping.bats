@@ -15,7 +15,7 @@ setup() {
 }
 
 teardown() {
-	sb pkill -x iperf3 2>/dev/null || true
+	bg_end "$BATS_TEST_TMPDIR/iperf3.bg"
 	sandbox_teardown
 }
 
@@ -24,6 +24,7 @@ teardown() {
 throughput() {
 	sb timeout 30 ip netns exec server iperf3 -s -1 -p 5201 >/dev/null 2>&1 3>&- &
 	local srv=$! out
+	bg_note "$BATS_TEST_TMPDIR/iperf3.bg" "$srv"
 	listening server 5201
 	out=$(sb timeout 20 ip netns exec client iperf3 -c 172.16.2.2 -p 5201 -t 4 -O 1 -J)
 	wait "$srv"
@@ -77,6 +78,7 @@ capped() {
 	sb npte-netem rate router if-server 20mbit
 	sb timeout 30 ip netns exec client iperf3 -s -1 -p 5202 >/dev/null 2>&1 3>&- &
 	local srv=$! out
+	bg_note "$BATS_TEST_TMPDIR/iperf3.bg" "$srv"
 	listening client 5202
 	out=$(sb timeout 20 ip netns exec server iperf3 -c 172.16.3.2 -p 5202 -t 2 -J)
 	wait "$srv"

@@ -452,4 +452,5 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 }
 
 /* caps NULL: run() keeps its own, and none for the administrator. */
-CLI_MAIN(.name = "npte-run", .usage = USAGE, .caps = NULL, .single = run, .spec = spec_run, .permute = false)
+CLI_MAIN(.name = "npte-run", .usage = USAGE, .caps = NULL, .single = run, .spec = spec_run, .permute = false,
+	 .keep_session = true)

@@ -75,6 +75,7 @@ int cli_main(int argc, char **argv, const struct program *pg)
 	prog = pg->name;
 	usage_text = pg->usage;
 	cl.state = hygiene(&cl.who);
+	session_own(&cl.who, pg->keep_session);
 	if (pg->caps)
 		caps_keep(pg->caps);
 	if (pg->single) {

@@ -40,6 +40,7 @@ struct program {
 	int (*single)(struct cli *cl, struct opts *o, int argc, char **argv);
 	const struct optspec *spec;
 	bool permute;
+	bool keep_session; /* npte-run: its program needs the caller's session (priv.h) */
 };
 
 /* Every binary's main: hygiene and the capability drop before a word of argv

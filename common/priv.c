@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "err.h"
 #include "fault.h"
@@ -283,6 +284,147 @@ static void cgroup_sane(void)
 		fclose(f);
 }
 
+/*
+ * The autogroup nice value (/proc/self/autogroup) belongs to the session, not
+ * the process: `echo 19 >/proc/self/autogroup` in the caller's session gives
+ * npte a 15/1024 share against every other busy session while it holds the
+ * lock, and any process of the caller's in that session may write it again at
+ * any moment, after any reset of ours. So on behalf of a sudo caller npte does
+ * its work in a session of its own (setsid: a fresh autogroup at nice 0 that
+ * only root's processes are in), from a child: the parent stays where sudo put
+ * it, in the caller's process group and terminal, so that ^C, ^Z, a hangup and
+ * every signal sudo relays reach the work as before, and the exit status is
+ * the child's. npte-run (keep) must stay in the caller's session, which its
+ * program needs for the terminal and job control: there the value is reset to
+ * 0 for npte's own part and given back to the program with the rest.
+ */
+static const char autogroup_path[] = "/proc/self/autogroup";
+
+/* "/autogroup-123 nice 19": the nice value, or 0 when there is no autogroup. */
+static int autogroup_nice(void)
+{
+	char buf[64];
+	int fd = open(autogroup_path, O_RDONLY | O_CLOEXEC), nice = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		if (sscanf(buf, "%*s nice %d", &nice) != 1)
+			nice = 0;
+	}
+	return nice;
+}
+
+/* Only a positive value is raised to 0, only a positive one given back: a
+ * negative one (root made it so) only helps. 0 or -errno. */
+static int autogroup_set(int nice)
+{
+	char buf[16];
+	int fd = open(autogroup_path, O_WRONLY | O_CLOEXEC), len, rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof buf, "%d\n", nice);
+	if (write(fd, buf, (size_t)len) != len)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static volatile sig_atomic_t worker;
+
+static void relay(int sig)
+{
+	if (worker > 0)
+		kill(worker, sig);
+}
+
+/* ^Z or a relayed SIGTSTP: the worker, in an orphaned process group, would
+ * drop a TSTP, so it gets SIGSTOP; then we stop, as the shell expects. */
+static void relay_stop(int sig)
+{
+	(void)sig;
+	if (worker > 0)
+		kill(worker, SIGSTOP);
+	raise(SIGSTOP);
+}
+
+/* The signals a terminal, sudo or the caller may send the process sudo
+ * started; faults and SIGCHLD are our own. */
+static const int relayed[] = {SIGHUP, SIGINT, SIGQUIT, SIGALRM, SIGTERM, SIGUSR1, SIGUSR2,
+			      SIGPIPE, SIGWINCH, SIGCONT, SIGURG, SIGXCPU, SIGVTALRM, SIGPROF};
+static const int stops[] = {SIGTSTP, SIGTTIN, SIGTTOU};
+
+static void on_signals(const int *sigs, size_t n, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sa.sa_flags = SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	for (size_t i = 0; i < n; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* The parent's whole life: relay, wait, end as the worker ended. */
+_Noreturn static void wait_worker(pid_t pid, const sigset_t *mask)
+{
+	int status;
+
+	worker = pid;
+	on_signals(relayed, sizeof relayed / sizeof relayed[0], relay);
+	on_signals(stops, sizeof stops / sizeof stops[0], relay_stop);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(EXIT_FAIL);
+	if (WIFEXITED(status))
+		_exit(WEXITSTATUS(status));
+	/* Killed: so are we, by the same signal, for sudo and the caller's shell. */
+	signal(WTERMSIG(status), SIG_DFL);
+	raise(WTERMSIG(status));
+	_exit(128 + WTERMSIG(status));
+}
+
+void session_own(const struct caller *who, bool keep)
+{
+	sigset_t all, was;
+	pid_t parent = getpid(), pid;
+
+	saved.autogroup_nice = autogroup_nice();
+	if (keep || !who->root || who->admin) {
+		/* EACCES without CAP_SYS_NICE where root is confined: as for nice. */
+		if (saved.autogroup_nice > 0 && who->root)
+			autogroup_set(0);
+		return;
+	}
+	/* Blocked across the fork: a signal meanwhile waits for the relay. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &was);
+	pid = fork();
+	if (pid < 0)
+		die_errno(EXIT_FAIL, "fork");
+	if (pid > 0) {
+		static const int none[] = {-1};
+
+		/* The parent reads nothing of the caller's: no capability either. */
+		caps_keep(none);
+		wait_worker(pid, &was);
+	}
+	/* A parent gone (killed by root) ends the work as a TERM to it would. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	if (getppid() != parent)
+		raise(SIGTERM);
+	if (setsid() < 0)
+		die_errno(EXIT_FAIL, "setsid");
+	sigprocmask(SIG_SETMASK, &was, NULL);
+}
+
 int caller_state_restore(const struct caller_state *st)
 {
 	char buf[16];
@@ -304,6 +446,8 @@ int caller_state_restore(const struct caller_state *st)
 	if (st->policy != SCHED_OTHER && st->policy >= 0 &&
 	    sched_setscheduler(0, st->policy, &st->sched) < 0)
 		return -errno;
+	if (st->autogroup_nice > 0 && (fd = autogroup_set(st->autogroup_nice)) < 0)
+		return fd;
 	if (st->oom_adj <= 0)
 		return 0;
 	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);

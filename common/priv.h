@@ -32,6 +32,16 @@ const struct caller_state *hygiene(struct caller *who);
  */
 void caps_keep(const int *caps);
 
+/*
+ * Right after hygiene(): leave the caller's session, whose autogroup nice
+ * value the caller sets (see priv.c). On behalf of a sudo caller, unless keep,
+ * the rest runs in a child in a new session while this process relays signals
+ * to it and exits as it did; with keep (npte-run), or for root itself, a
+ * positive autogroup nice value is reset to 0 instead (saved for
+ * caller_state_restore).
+ */
+void session_own(const struct caller *who, bool keep);
+
 #define ENV_KEPT_MAX 16
 
 /* What sudo handed over of the caller's own process, saved by hygiene()
@@ -40,6 +50,7 @@ struct caller_state {
 	mode_t umask;
 	int oom_adj;             /* /proc/self/oom_score_adj */
 	int nice;
+	int autogroup_nice;      /* the session's, /proc/self/autogroup */
 	int policy;              /* scheduling policy and its parameters */
 	struct sched_param sched;
 	/* the cgroup.procs of each cgroup npte left (one the caller controls) */
@@ -55,7 +66,7 @@ struct caller_state {
 	char cwd[4096];          /* the working directory ("" if unknown) */
 };
 
-/* Give this process the caller's umask, limits, nice value, scheduling
+/* Give this process the caller's umask, limits, nice and autogroup nice value, scheduling
  * policy, cgroup and oom_score_adj back (npte-run, right before the
  * caller's program). 0 or -errno. */
 int caller_state_restore(const struct caller_state *st);

@@ -33,7 +33,7 @@ live_setup_file() {
 # Once only: setup_file calls it before it skips, and bats calls it again after.
 live_teardown_file() {
 	[ -n "${SB_PID:-}" ] || return 0
-	sb pkill -x iperf3 2>/dev/null || true
+	bg_end "$BATS_FILE_TMPDIR/iperf3.bg"
 	kill "$SB_PID" ${SB2_PID:+"$SB2_PID"} 2>/dev/null || true
 	SB_PID='' SB2_PID=''
 }
@@ -130,11 +130,13 @@ link_rate() {
 	[ "$dir" = up ] || { rx=client; tx=server; dst=172.16.3.2; }
 	sb timeout 30 ip netns exec "$rx" iperf3 -s -1 -p 5301 >/dev/null 2>&1 3>&- &
 	local srv=$!
+	bg_note "$BATS_FILE_TMPDIR/iperf3.bg" "$srv"
 	listening "$rx" 5301 || { echo "iperf3 server did not start"; return 1; }
 	local offer=(-u -l 1400 -b "$(awk -v r="$rate" 'BEGIN { printf "%d", r * 1.3 }')")
 	[ "$rate" != tcp ] || offer=()
 	sb timeout 30 ip netns exec "$tx" iperf3 -c "$dst" -p 5301 "${offer[@]}" -t 20 >/dev/null 2>&1 3>&- &
 	local cli=$!
+	bg_note "$BATS_FILE_TMPDIR/iperf3.bg" "$cli"
 	# shellcheck disable=SC2016
 	sb ip netns exec "$rx" bash -c '
 		f=/sys/class/net/if-router/statistics/rx_bytes
@@ -150,7 +152,7 @@ link_rate() {
 			echo "$b $t"
 		done' | awk 'NR > 1 { printf "%.3f\n", ($1 - b) * 8 / ($2 - t) } { b = $1; t = $2 }' | sort -g |
 		awk '{ v[NR] = $1 } END { printf "%.3f %.3f %.3f\n", (v[int((NR + 1) / 2)] + v[int(NR / 2) + 1]) / 2, v[1], v[NR] }'
-	sb pkill -x iperf3 || true
+	end_tree "$cli" "$srv"
 	wait "$cli" "$srv" 2>/dev/null || true
 }
 
@@ -167,7 +169,7 @@ rate_near() {
 	local label=$1 med lo hi note='' low=${5:-10}
 	for note in '' ', second measurement'; do
 		# a command substitution, not < <(...): link_rate must have killed its
-		# iperf3s before the next one starts (a late pkill killed the next server)
+		# iperf3s before the next one starts (a late kill ended the next server)
 		read -r med lo hi <<<"$(link_rate "$2" "$3")"
 		say "$label: $med Mbit/s of frames, median of ten 0.3 s slices ($lo..$hi) (want $4 -$low%..+10%)$note"
 		awk -v m="$med" -v w="$4" -v l="$low" 'BEGIN { exit !(m >= w * (1 - l / 100) && m <= w * 1.1) }' && return 0
@@ -273,10 +275,12 @@ across() {
 	shift
 	sb timeout 30 ip netns exec server iperf3 -s -1 -p 5302 -J -i 0.5 >"$f" 2>/dev/null 3>&- &
 	srv=$!
+	bg_note "$BATS_FILE_TMPDIR/iperf3.bg" "$srv"
 	listening server 5302 || { echo "iperf3 server did not start"; return 1; }
 	e0=$(rcvbuf_errors)
 	sb timeout 30 ip netns exec client iperf3 -c 172.16.2.2 -p 5302 -u -b "$load" -l 1400 -t 4 >/dev/null 2>&1 3>&- &
 	cli=$!
+	bg_note "$BATS_FILE_TMPDIR/iperf3.bg" "$cli"
 	# shellcheck disable=SC2016
 	sb ip netns exec router bash -c 'for _ in $(seq 200); do
 		[[ $(tc -s qdisc show dev if-server) =~ backlog\ [0-9]+b\ [1-9] ]] && exit; sleep 0.02; done; exit 1' ||

@@ -23,9 +23,13 @@ setup() {
 	# a short queue, so that what was queued at the old rate is gone within 0.12 s
 	printf '0 rate 5mbit limit 50\n2s rate 20mbit limit 50\n4s rate 5mbit limit 50\n6s end\n' >"$f"
 	sb timeout 40 ip netns exec client iperf3 -s -1 -p 5302 >/dev/null 2>&1 3>&- &
+	local srv=$!
+	bg_note "$BATS_FILE_TMPDIR/iperf3.bg" "$srv"
 	listening client 5302
 	# 26 Mbit/s of 1400-byte datagrams offered, server -> client: the router's if-client egress
 	sb timeout 40 ip netns exec server iperf3 -c 172.16.3.2 -p 5302 -u -l 1400 -b 26M -t 12 >/dev/null 2>&1 3>&- &
+	local cli=$!
+	bg_note "$BATS_FILE_TMPDIR/iperf3.bg" "$cli"
 	# One bash in the client namespace: once the flow arrives, the play; t0 when its
 	# netem root is seen (the player's clock starts when it goes in: under load t0
 	# was seen up to 0.27 s late); then the byte counter at 0.35, 0.8, 1.25 and 1.7 s
@@ -48,7 +52,7 @@ setup() {
 			done
 		done
 		wait' bash "$f" >"$BATS_TEST_TMPDIR/samples"
-	sb pkill -x iperf3 || true
+	end_tree "$cli" "$srv"
 	# An interval is judged when it lies within its step (from 0.3 s after it, before
 	# the next): a stalled read may push one out. Netem's rate catches up after a stall
 	# (each packet's time is set when it is queued), so a stall starves one interval and
