@@ -2,6 +2,8 @@
 #include <string.h>
 #include "tap.h"
 #include "kmem.h"
+#include "profiles.h"
+#include "shape.h"
 
 static void charges(void)
 {
@@ -89,8 +91,51 @@ static void formats(void)
 	ok(strcmp(b, "42 B") == 0, "42 B (%s)", b);
 }
 
+/* One direction of a profile, as npte-lab shapes the router's veth end. */
+static struct kmem_want dir_want(const struct link_dir *d)
+{
+	struct netem_spec ne;
+	struct tbf_spec tb;
+	struct kmem_want w, cw = {0};
+	char words[SHAPE_WORDS_LEN], why[160];
+	uint64_t rate = 0;
+
+	if (!profile_words(d, words, sizeof words, 15.625, why, sizeof why) ||
+	    !netem_parse_str(&ne, words, 15.625, why, sizeof why)) {
+		ok(false, "profile words '%s': %s", words, why);
+		return (struct kmem_want){0};
+	}
+	w = kmem_of_netem(ne.qopt.limit, ne.has_rate ? ne.rate64 : 0);
+	if (d->child && strcmp(d->child, "tbf") == 0 && tbf_parse(&tb, d->child_rate, NULL, NULL, why, sizeof why))
+		cw = kmem_of_tbf(tbf_queue(&tb), tb.rate64);
+	else if (d->child && shape_rate(d->child_rate, &rate, why, sizeof why))
+		cw = kmem_of_cake(rate, 0, 0);
+	kmem_add(&w, &cw);
+	return w;
+}
+
+/* The default budget holds a lab with any shipped profile, and each
+ * direction drains within the ceiling. */
+static void profiles_fit(void)
+{
+	struct link_size veth = kmem_link_default("if-client");
+
+	for (const struct profile *p = profiles; p->name; p++) {
+		struct kmem_want down = dir_want(&p->down), up = dir_want(&p->up);
+		uint64_t c = kmem_charge(&down, &veth) + kmem_charge(&up, &veth);
+		char b[32];
+
+		kmem_fmt(b, sizeof b, c);
+		ok(c <= KMEM_BUDGET_DEFAULT, "profile %s: a lab is charged %s, within the default", p->name, b);
+		ok(kmem_drain_s(&down, &veth) <= KMEM_DRAIN_MAX_S && kmem_drain_s(&up, &veth) <= KMEM_DRAIN_MAX_S,
+		   "profile %s: drains in %.1f s and %.1f s", p->name, kmem_drain_s(&down, &veth),
+		   kmem_drain_s(&up, &veth));
+	}
+}
+
 int main(void)
 {
+	profiles_fit();
 	charges();
 	drains();
 	sizes();
