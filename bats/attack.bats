@@ -962,4 +962,83 @@ procnice() {
 	thaw_holder
 	wait "$alice"
 	sb test -e /run/netns/a1
+
+# --- issue 21 item 2: what one user can pin in kernel memory is bounded ---
+
+# SUnreclaim in KiB (host-wide: judged with a wide margin).
+sunreclaim() {
+	awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo
+}
+
+kmem_budget() {
+	sb sh -c "printf 'max_kernel_memory = $1\n' > /etc/npte/npte.conf"
+}
+
+@test "issue 21: the audit's tbf (rate 8bit limit 1gb) is refused, exit 2, naming the drain time; root is not limited" {
+	as alice npte-netns create a1
+	run as alice npte-netem tbf a1 lo rate 8bit burst 10kb limit 1gb
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"a full queue takes 1073741824 s to drain, over the 60 s ceiling"* ]] || { echo "$output"; return 1; }
+	! sb ip netns exec a1 tc qdisc show dev lo | grep -q tbf
+	# the dry-run refuses it the same way, before a line of script
+	run as alice npte-netem tbf -n a1 lo rate 8bit burst 10kb limit 1gb
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"1073741824 s to drain"* ]] && [[ "$output" != *'#!/bin/sh'* ]]
+	# a drainable queue over the default budget (1 GiB): 64 MiB x 24 > 1 GiB
+	run as alice npte-netem tbf a1 lo rate 100mbit burst 100kb limit 64mb
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"charged 1.5 GiB and your other qdiscs 0 B: over max_kernel_memory = 1 GiB"* ]] || { echo "$output"; return 1; }
+	# root (no sudo) is not limited
+	run sb npte-netem tbf a1 lo rate 8bit burst 10kb limit 1gb
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	sb ip netns exec a1 tc qdisc show dev lo | grep -q '^qdisc tbf .*rate 8bit'
+}
+
+@test "issue 21: alice fills the largest tbf queue her budget allows with tiny datagrams from many sockets: SUnreclaim grows by no more than the budget" {
+	kmem_budget 96m
+	as alice npte-netns create a1
+	# 4 MiB of queue length x 24 is the budget exactly; a byte more is refused
+	run as alice npte-netem tbf a1 lo rate 1mbit burst 10kb limit 4097kb
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"over max_kernel_memory = 96 MiB"* ]] || { echo "$output"; return 1; }
+	as alice npte-netem tbf a1 lo rate 1mbit burst 10kb limit 4mb
+	local h s0 s1 backlog
+	h=$(pubdir)/udpfill
+	cp "$TOP/build/tests/udpfill" "$h"
+	s0=$(sunreclaim)
+	run as alice npte-run a1 "$h" 127.0.0.1 9 400000
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	s1=$(sunreclaim)
+	# the queue was filled (it drains at 1 mbit/s: about 125 kB while we look)
+	backlog=$(sb ip netns exec a1 tc -s -j qdisc show dev lo | jq '.[0].backlog')
+	echo "# $output; backlog $backlog bytes; SUnreclaim +$(( (s1 - s0) / 1024 )) MiB" >&3
+	[ "$backlog" -ge $((3 << 20)) ]
+	# and everything of alice's has ended: what the kernel holds is within the budget
+	[ $((s1 - s0)) -le $(((96 + 64) * 1024)) ]
+	rm -rf "${h%/*}"
+}
+
+@test "issue 21: the budget is summed over all of alice's namespaces, from what the kernel holds; a request replaces what it replaces" {
+	kmem_budget 96m
+	as alice npte-netns create a1 a2
+	as alice npte-netem tbf a1 lo rate 10mbit burst 10kb limit 3mb
+	run as alice npte-netem tbf a2 lo rate 10mbit burst 10kb limit 2mb
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"this request is charged 48 MiB and your other qdiscs 72 MiB: over max_kernel_memory = 96 MiB"* ]] ||
+		{ echo "$output"; return 1; }
+	! sb ip netns exec a2 tc qdisc show dev lo | grep -q tbf
+	run as alice npte-netem tbf -n a2 lo rate 10mbit burst 10kb limit 2mb
+	[ "$status" -eq 2 ] && [[ "$output" == *"your other qdiscs 72 MiB"* ]]
+	# replacing a1's queue: its old charge goes
+	as alice npte-netem tbf a1 lo rate 10mbit burst 10kb limit 2mb
+	as alice npte-netem tbf a2 lo rate 10mbit burst 10kb limit 2mb
+	# the budget is read at each call
+	kmem_budget 64m
+	run as alice npte-netem change a2 lo rate 10mbit burst 10kb limit 2mb
+	[ "$status" -eq 2 ] && [[ "$output" == *"over max_kernel_memory = 64 MiB"* ]] || { echo "$output"; return 1; }
+	as alice npte-netem clear a1 lo
+	as alice npte-netem change a2 lo rate 10mbit burst 10kb limit 2mb
+	# bob is charged his own, not alice's
+	as bob npte-netns create b1
+	as bob npte-netem tbf b1 lo rate 10mbit burst 10kb limit 2mb
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "ops.h"
 #include "err.h"
 #include "shquote.h"
 
@@ -48,6 +49,24 @@ int cli_finish(const char *verb, struct ctx *c, int rc)
 	return rc;
 }
 
+/* The dry-run refuses what the live run would refuse for a check that needs
+ * no lock (the caller's kernel memory): before a line is printed. */
+static int precheck(struct plan *p, struct ctx *c)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		int rc;
+
+		if (!p->ops[i].type->precheck)
+			continue;
+		c->cur = i;
+		rc = p->ops[i].type->apply(c, &p->ops[i], false);
+		if (rc)
+			return rc;
+	}
+	ctx_close(c);
+	return 0;
+}
+
 int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
 		 void (*render)(FILE *, const struct ctx *, void *), int (*then)(struct ctx *, void *), void *arg)
 {
@@ -58,7 +77,12 @@ int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
 	cl->plan->verb = verb;
 	cl->plan->exclusive = true;
 	title(cl->plan, verb, o);
+	if (!cl->who.admin)
+		plan_guard_kmem(cl->plan, verb); /* root is not limited */
 	if (o->set[O_DRYRUN]) {
+		rc = precheck(cl->plan, &c);
+		if (rc)
+			return cli_finish(verb, &c, rc);
 		plan_render_open(stdout, cl->plan, &c);
 		if (render)
 			render(stdout, &c, arg);

@@ -1,7 +1,8 @@
 /*
  * /etc/npte/npte.conf: "key = value" lines, '#' comments, blank lines; an
  * unknown key or a malformed line is an error, never ignored, so a typo
- * cannot silently lift a limit.
+ * cannot silently lift a limit. A value is a number; a size may end in one
+ * of k, m, g, t (binary units).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,14 +12,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "config.h"
+#include "kmem.h"
 #include "shquote.h"
+
+#define KMEM_CONF_MAX (16ULL << 40)
+
+static void defaults(struct config *cfg)
+{
+	cfg->max_namespaces = 32;
+	cfg->max_kernel_memory = KMEM_BUDGET_DEFAULT;
+}
 
 int config_parse(struct config *cfg, const char *text, struct err *e)
 {
 	char buf[4096];
 	int lineno = 0;
 
-	cfg->max_namespaces = 32;
+	defaults(cfg);
 	if (strlen(text) >= sizeof buf)
 		return err_set(e, EXIT_USAGE, "%s: too long", NPTE_CONF);
 	strcpy(buf, text);
@@ -33,9 +43,9 @@ int config_parse(struct config *cfg, const char *text, struct err *e)
 		line += strspn(line, " \t");
 		if (!*line || *line == '#')
 			continue;
-		if (sscanf(line, "%31[a-z_] = %31[0-9] %c", key, val, &extra) != 2 ||
+		if (sscanf(line, "%31[a-z_] = %31[0-9a-z] %c", key, val, &extra) != 2 ||
 		    strchr(line, '=') == NULL)
-			return err_set(e, EXIT_USAGE, "%s:%d: expected 'key = number', got '%s'", NPTE_CONF,
+			return err_set(e, EXIT_USAGE, "%s:%d: expected 'key = value', got '%s'", NPTE_CONF,
 				       lineno, disp(line));
 		if (strcmp(key, "max_namespaces") == 0) {
 			char *end;
@@ -45,6 +55,11 @@ int config_parse(struct config *cfg, const char *text, struct err *e)
 				return err_set(e, EXIT_USAGE, "%s:%d: max_namespaces must be 0..100000",
 					       NPTE_CONF, lineno);
 			cfg->max_namespaces = (unsigned)v;
+		} else if (strcmp(key, "max_kernel_memory") == 0) {
+			if (!kmem_size_parse(val, KMEM_CONF_MAX, &cfg->max_kernel_memory))
+				return err_set(e, EXIT_USAGE, "%s:%d: max_kernel_memory must be a size 0..16t "
+					       "(bytes, or a number with k, m, g or t), not '%s'", NPTE_CONF,
+					       lineno, val);
 		} else {
 			return err_set(e, EXIT_USAGE, "%s:%d: unknown key '%s'", NPTE_CONF, lineno, key);
 		}
@@ -59,7 +74,7 @@ int config_load(struct config *cfg, struct err *e)
 	ssize_t n;
 	int fd;
 
-	cfg->max_namespaces = 32;
+	defaults(cfg);
 	fd = open(NPTE_CONF, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)

@@ -2,12 +2,16 @@
 #ifndef NPTE_CONFIG_H
 #define NPTE_CONFIG_H
 
+#include <stdint.h>
 #include "err.h"
 
 #define NPTE_CONF "/etc/npte/npte.conf"
 
 struct config {
 	unsigned max_namespaces; /* per non-root caller; default 32 */
+	/* per non-root caller: the worst-case kernel memory of all their
+	 * qdiscs (kmem.h); default KMEM_BUDGET_DEFAULT */
+	uint64_t max_kernel_memory;
 };
 
 /* Defaults when the file is absent. Exit-2 errors (with the line) for a file

@@ -20,6 +20,15 @@ void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsign
 /* Refuse (exit 2) when the caller's namespaces plus `adding` would exceed max
  * (the administrator is never limited). Checked under the lock. */
 void plan_guard_quota(struct plan *p, const char *verb, unsigned adding, unsigned max);
+/* Refuse (exit 2) a non-root caller's shaping whose queues would not drain
+ * within 60 s, or whose worst-case kernel memory (kmem.h) and that of all
+ * their other qdiscs would exceed max_kernel_memory: one check before the
+ * plan's first qdisc op, made by the dry-run too. Nothing when the plan
+ * shapes nothing. */
+void plan_guard_kmem(struct plan *p, const char *verb);
+/* A schedule's worst step on NS IFACE, which the check charges instead of
+ * its first (call before plan_guard_kmem). */
+void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want *w);
 /* Namespace, lo up, forwarding on (IPv4 and IPv6), then the marker. */
 void plan_netns_create(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */
@@ -57,7 +66,7 @@ void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
 /* Every op type of common/ (op_types[] in optypes.c lists them for lookups by name). */
 extern const struct op_type guard_op, quota_op, netns_add_op, netns_del_op, link_up_op, sysctl_op,
 	marker_write_op, marker_remove_op, veth_add_op, veth_del_op, addr_add_op, addr_del_op,
-	route_add_op, route_del_op, root_op, clear_op, change_op;
+	route_add_op, route_del_op, root_op, clear_op, change_op, kmem_op;
 
 /* Shared by the op modules: a new op on namespace name. */
 struct op *op_ns(struct plan *p, const struct op_type *t, const char *name);

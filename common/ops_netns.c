@@ -92,7 +92,7 @@ void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsign
 static int quota_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	static char names[REGISTRY_MAX][16];
-	int n = marker_list(names, REGISTRY_MAX), mine = 0, rc;
+	int n = marker_list(names, REGISTRY_MAX), mine, rc;
 	unsigned draining = 0;
 
 	(void)undo;
@@ -104,15 +104,9 @@ static int quota_apply(struct ctx *c, const struct op *op, bool undo)
 			       "the %d npte can keep track of", n, op->u.quota.adding, REGISTRY_MAX);
 	if (c->who.admin)
 		return 0;
-	for (int i = 0; i < n; i++) {
-		struct marker m;
-
-		rc = marker_read(names[i], &m);
-		if (rc < 0)
-			return err_sys(&c->err, EXIT_FAIL, -rc, "quota: read marker %s", names[i]);
-		if (m.owner == c->who.uid)
-			mine++;
-	}
+	mine = marker_list_owned(c->who.uid, names, REGISTRY_MAX);
+	if (mine < 0)
+		return err_sys(&c->err, EXIT_FAIL, -mine, "quota: read the markers");
 	/* Destroyed namespaces something still holds count until they end (one
 	 * that nothing holds is ending already, and counts no more). */
 	rc = drain_count(c, c->who.uid, false, &draining);

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include "capacity.h"
 #include "err.h"
+#include "kmem.h"
 #include "shape.h"
 #include "validate.h"
 
@@ -34,6 +35,9 @@ struct op_type {
 	 * undoable kind has both, so recovery can rebuild any of them. */
 	int (*save)(const struct op *op, char *buf, size_t n);
 	int (*load)(struct op *op, const char *s);
+	/* A check that changes nothing: the dry-run makes it too, before it
+	 * renders, and refuses as the live run would. */
+	bool precheck;
 };
 
 /*
@@ -69,6 +73,16 @@ struct qdisc_args {
 	struct qdisc_child child;
 };
 
+/* A root a plan shapes, and the worst it asks of it (check memory). */
+#define KMEM_TARGETS 4
+struct kmem_target {
+	char ns[NETNS_NAME_MAX + 4];
+	char ifname[IFNAME_MAX + 1];
+	bool root_only;  /* a change: the root's children stay */
+	bool keep_rate;  /* a netem change without a rate keeps the old one */
+	struct kmem_want w;
+};
+
 /* Every op acts in one namespace, on arguments typed by its kind. */
 struct op {
 	const struct op_type *type;
@@ -87,6 +101,12 @@ struct op {
 		struct { char ifname[IFNAME_MAX + 1]; struct ipaddr a; unsigned plen; } addr;
 		struct { struct ipaddr dst, gw; unsigned plen; } route;   /* plen 0: default */
 		struct qdisc_args qdisc;                                  /* root replace, clear */
+		struct {                                                  /* check memory */
+			char verb[16];
+			uint64_t max;
+			int n;
+			struct kmem_target t[KMEM_TARGETS];
+		} kmem;
 	} u;
 };
 

@@ -188,6 +188,23 @@ const struct op_type play_snap_op = {
 	.name = "play snapshot", .apply = snap_apply, .render = snap_render,
 };
 
+/* Every step is charged as its worst: the memory check sees them all. */
+static void play_kmem_worst(const struct play *pl, const struct play_dir *d)
+{
+	static struct step_spec sp;
+	struct kmem_want worst = {0}, w;
+	char why[300];
+
+	for (size_t i = 0; i < d->s->n; i++) {
+		if (!play_step_spec(d, i, &sp, why, sizeof why))
+			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, why);
+		w = sp.kind == QK_TBF ? kmem_of_tbf(tbf_queue(&sp.tb), sp.tb.rate64)
+				      : kmem_of_netem(sp.ne.qopt.limit, sp.ne.has_rate ? sp.ne.rate64 : 0);
+		kmem_max(&worst, &w);
+	}
+	plan_kmem_worst(pl->ns, d->ifname, &worst);
+}
+
 void plan_play_start(struct plan *p, struct play *pl)
 {
 	static struct step_spec first[PLAY_DIRS];
@@ -202,6 +219,8 @@ void plan_play_start(struct plan *p, struct play *pl)
 		snprintf(op->u.play.ifname, sizeof op->u.play.ifname, "%s", pl->d[i].ifname);
 		op->u.play.dir = i;
 	}
+	for (int i = 0; i < pl->nd; i++)
+		play_kmem_worst(pl, &pl->d[i]);
 	for (int i = 0; i < pl->nd; i++) {
 		if (!play_step_spec(&pl->d[i], 0, &first[i], why, sizeof why))
 			die(EXIT_USAGE, "%s: step 1: %s", pl->verb, why);

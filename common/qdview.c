@@ -309,3 +309,80 @@ int qdisc_describe(struct knl *nl, int ifindex, struct qdesc out[2], int *n, dou
 		}
 	return 0;
 }
+
+/* --- what a qdisc in the kernel can hold (kmem.h) -------------------------- */
+
+static void netem_kmem(const struct nlattr *opts, struct kmem_want *w)
+{
+	struct attrs t = {.max = TCA_NETEM_MAX};
+	struct tc_netem_qopt q;
+	size_t len = mnl_attr_get_payload_len(opts), off = NLA_ALIGN(sizeof q);
+	uint64_t rate = 0;
+
+	if (len < sizeof q)
+		return;
+	memcpy(&q, mnl_attr_get_payload(opts), sizeof q);
+	if (len > off)
+		mnl_attr_parse_payload((const char *)mnl_attr_get_payload(opts) + off, len - off, attr_cb, &t);
+	if (sized(t.a[TCA_NETEM_RATE], sizeof(struct tc_netem_rate))) {
+		struct tc_netem_rate r;
+
+		memcpy(&r, mnl_attr_get_payload(t.a[TCA_NETEM_RATE]), sizeof r);
+		rate = sized(t.a[TCA_NETEM_RATE64], 8) ? mnl_attr_get_u64(t.a[TCA_NETEM_RATE64]) : r.rate;
+	}
+	*w = kmem_of_netem(q.limit, rate);
+}
+
+static void tbf_kmem(const struct nlattr *opts, struct kmem_want *w)
+{
+	struct attrs t = {.max = TCA_TBF_MAX};
+	struct tc_tbf_qopt q;
+
+	mnl_attr_parse_nested(opts, attr_cb, &t);
+	if (!sized(t.a[TCA_TBF_PARMS], sizeof q))
+		return;
+	memcpy(&q, mnl_attr_get_payload(t.a[TCA_TBF_PARMS]), sizeof q);
+	*w = kmem_of_tbf(q.limit, sized(t.a[TCA_TBF_RATE64], 8) ? mnl_attr_get_u64(t.a[TCA_TBF_RATE64]) : q.rate.rate);
+}
+
+static void cake_kmem(const struct nlattr *opts, struct kmem_want *w)
+{
+	struct attrs t = {.max = TCA_CAKE_MAX};
+
+	mnl_attr_parse_nested(opts, attr_cb, &t);
+	*w = kmem_of_cake(sized(t.a[TCA_CAKE_BASE_RATE64], 8) ? mnl_attr_get_u64(t.a[TCA_CAKE_BASE_RATE64]) : 0,
+			  sized(t.a[TCA_CAKE_MEMORY], 4) ? mnl_attr_get_u32(t.a[TCA_CAKE_MEMORY]) : 0,
+			  sized(t.a[TCA_CAKE_RTT], 4) ? mnl_attr_get_u32(t.a[TCA_CAKE_RTT]) : 0);
+}
+
+void qdisc_kmem(const struct nlmsghdr *h, struct kmem_want *w)
+{
+	const struct tcmsg *tm = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a, *opts = NULL;
+	char kind[16] = "";
+
+	memset(w, 0, sizeof *w);
+	mnl_attr_for_each(a, h, sizeof *tm) {
+		if (mnl_attr_get_type(a) == TCA_KIND && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(kind, sizeof kind, "%s", mnl_attr_get_str(a));
+		else if (mnl_attr_get_type(a) == TCA_OPTIONS)
+			opts = a;
+	}
+	if (!opts)
+		return;
+	if (strcmp(kind, "netem") == 0)
+		netem_kmem(opts, w);
+	else if (strcmp(kind, "tbf") == 0)
+		tbf_kmem(opts, w);
+	else if (strcmp(kind, "cake") == 0)
+		cake_kmem(opts, w);
+	else if ((strcmp(kind, "pfifo") == 0 || strcmp(kind, "bfifo") == 0) &&
+		 mnl_attr_get_payload_len(opts) >= sizeof(struct tc_fifo_qopt)) {
+		const struct tc_fifo_qopt *f = mnl_attr_get_payload(opts);
+
+		if (kind[0] == 'p')
+			w->pkts = f->limit;
+		else
+			w->bytes = f->limit;
+	}
+}

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include "nl.h"
+#include "kmem.h"
 #include "shape.h"
 
 struct qdesc {
@@ -23,5 +24,9 @@ int qdisc_describe(struct knl *nl, int ifindex, struct qdesc out[2], int *n, dou
 
 /* The same decoding for one RTM_NEWQDISC message (tests feed their own). */
 void qdisc_words(const struct nlmsghdr *h, struct qdesc *d, double tick);
+
+/* What one RTM_NEWQDISC message's qdisc can hold (kmem.h): netem, tbf,
+ * cake, pfifo and bfifo by their limits, anything else as nothing. */
+void qdisc_kmem(const struct nlmsghdr *h, struct kmem_want *w);
 
 #endif

@@ -322,3 +322,19 @@ int drain_remove(int32_t nsid)
 		return -errno;
 	return 0;
 }
+
+int marker_list_owned(uid_t uid, char (*names)[16], int max)
+{
+	int n = marker_list(names, max), k = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct marker m;
+		int rc = marker_read(names[i], &m);
+
+		if (rc < 0)
+			return rc;
+		if (m.owner == uid)
+			memmove(names[k++], names[i], sizeof names[i]);
+	}
+	return n < 0 ? n : k;
+}

@@ -30,6 +30,13 @@ struct nlmsghdr *rtreq_link_get(struct knl *nl, void *buf, const char *name)
 	return h;
 }
 
+struct nlmsghdr *rtreq_link_dump(struct knl *nl, void *buf)
+{
+	struct ifinfomsg *ifi;
+
+	return link_msg(nl, buf, RTM_GETLINK, NLM_F_DUMP, &ifi);
+}
+
 struct nlmsghdr *rtreq_link_up(struct knl *nl, void *buf, int ifindex)
 {
 	struct ifinfomsg *ifi;

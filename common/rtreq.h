@@ -21,6 +21,8 @@
 /* RTM_GETLINK of the link called name. */
 struct nlmsghdr *rtreq_link_get(struct knl *nl, void *buf, const char *name);
 /* RTM_NEWLINK setting IFF_UP on ifindex. */
+/* RTM_GETLINK dump: every link of the namespace. */
+struct nlmsghdr *rtreq_link_dump(struct knl *nl, void *buf);
 struct nlmsghdr *rtreq_link_up(struct knl *nl, void *buf, int ifindex);
 /* RTM_DELLINK of ifindex (a veth end takes its peer along). */
 struct nlmsghdr *rtreq_link_del(struct knl *nl, void *buf, int ifindex);

@@ -784,20 +784,29 @@ bool tbf_parse_words(struct tbf_spec *t, int argc, char *const argv[], char *why
 		return fail(why, n, "peakrate needs an mtu", NULL);
 	if (!t->limit && !t->latency_us)
 		return fail(why, n, "tbf needs a limit or a latency", NULL);
-	if (!t->limit) {
-		/* tc's computed queue, truncated as tc truncates it */
-		double lim = (double)t->rate64 * t->latency_us / 1000000 + t->buffer;
-
-		if (t->prate64) {
-			double lim2 = (double)t->prate64 * t->latency_us / 1000000 + t->mtu;
-
-			if (lim2 < lim)
-				lim = lim2;
-		}
-		if (lim > SHAPE_QUEUE_MAX)
-			return fail(why, n, "the queue latency makes at this rate is above 1gb", NULL);
-	}
+	if (!t->limit && tbf_latency_queue(t) > SHAPE_QUEUE_MAX)
+		return fail(why, n, "the queue latency makes at this rate is above 1gb", NULL);
 	return true;
+}
+
+/* tc's computed queue: what the latency lets in at the rate (or peakrate). */
+double tbf_latency_queue(const struct tbf_spec *t)
+{
+	double lim = (double)t->rate64 * t->latency_us / 1000000 + t->buffer;
+
+	if (t->prate64) {
+		double lim2 = (double)t->prate64 * t->latency_us / 1000000 + t->mtu;
+
+		if (lim2 < lim)
+			lim = lim2;
+	}
+	return lim;
+}
+
+uint32_t tbf_queue(const struct tbf_spec *t)
+{
+	/* truncated as tc truncates it */
+	return t->limit ? t->limit : (uint32_t)tbf_latency_queue(t);
 }
 
 bool tbf_parse_str(struct tbf_spec *t, const char *words, char *why, size_t n)

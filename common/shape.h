@@ -91,6 +91,11 @@ bool tbf_parse_str(struct tbf_spec *t, const char *words, char *why, size_t n);
 bool tbf_parse(struct tbf_spec *t, const char *rate, const char *burst, const char *latency,
 	       char *why, size_t n);
 
+/* The tbf queue in bytes: the limit given, or what the latency makes of it
+ * (tc's computation; tbf_latency_queue before the truncation). */
+uint32_t tbf_queue(const struct tbf_spec *t);
+double tbf_latency_queue(const struct tbf_spec *t);
+
 /* A rate word ("30mbit", "20000" bit/s) in bytes/s, 8bit..400gbit. */
 bool shape_rate(const char *w, uint64_t *bps, char *why, size_t n);
 

@@ -155,18 +155,7 @@ int tbf_put(struct nlmsghdr *h, size_t cap, const struct tbf_spec *t, double tic
 
 	q.rate.rate = t->rate64 >= (1ULL << 32) ? ~0U : (uint32_t)t->rate64;
 	q.peakrate.rate = t->prate64 >= (1ULL << 32) ? ~0U : (uint32_t)t->prate64;
-	q.limit = t->limit;
-	if (!q.limit) {
-		double lim = (double)t->rate64 * (double)t->latency_us / 1000000 + t->buffer;
-
-		if (t->prate64) {
-			double lim2 = (double)t->prate64 * (double)t->latency_us / 1000000 + t->mtu;
-
-			if (lim2 < lim)
-				lim = lim2;
-		}
-		q.limit = (uint32_t)lim;
-	}
+	q.limit = tbf_queue(t);
 	q.rate.mpu = t->mpu;
 	q.rate.overhead = t->overhead;
 	rtable(&q.rate, rtab, t->rcell_log, t->mtu, t->linklayer, tick);

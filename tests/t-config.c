@@ -1,6 +1,44 @@
 /* /etc/npte/npte.conf: strict "key = value", unknown keys and junk refused. */
 #include "tap.h"
 #include "config.h"
+#include "kmem.h"
+
+/* max_kernel_memory: a size, strict; the default when absent. */
+static void kmem_cases(void)
+{
+	static const struct { const char *text; int ok; uint64_t v; } cases[] = {
+		{"", 1, KMEM_BUDGET_DEFAULT},
+		{"max_namespaces = 4\n", 1, KMEM_BUDGET_DEFAULT},
+		{"max_kernel_memory = 512m\n", 1, 512ULL << 20},
+		{"max_kernel_memory=1073741824\n", 1, 1ULL << 30},
+		{"max_kernel_memory = 0\n", 1, 0},
+		{"max_kernel_memory = 16t\n", 1, 16ULL << 40},
+		{"max_namespaces = 3\nmax_kernel_memory = 64k\n", 1, 64 << 10},
+		{"max_kernel_memory = 17t\n", 0, 0},
+		{"max_kernel_memory = 512M\n", 0, 0},
+		{"max_kernel_memory = 512mb\n", 0, 0},
+		{"max_kernel_memory = 512 m\n", 0, 0},
+		{"max_kernel_memory = 1.5g\n", 0, 0},
+		{"max_kernel_memory = -1\n", 0, 0},
+		{"max_kernel_memory = 0512m\n", 0, 0},
+		{"max_kernel_memory = m\n", 0, 0},
+		{"max_kernel_memory =\n", 0, 0},
+		{"max_kernel_memory = 99999999999999999999\n", 0, 0},
+		{"max_kernel_mem = 1g\n", 0, 0},
+		{"max_namespaces = 5k\n", 0, 0},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct config cfg;
+		struct err e = {0};
+		int rc = config_parse(&cfg, cases[i].text, &e);
+
+		if (cases[i].ok)
+			ok(rc == 0 && cfg.max_kernel_memory == cases[i].v, "accepted: '%s'", cases[i].text);
+		else
+			ok(rc == 2 && e.msg[0], "refused with exit 2: '%s' (%s)", cases[i].text, e.msg);
+	}
+}
 
 int main(void)
 {
@@ -35,5 +73,6 @@ int main(void)
 		else
 			ok(rc == 2 && e.msg[0], "refused with exit 2: '%s' (%s)", cases[i].text, e.msg);
 	}
+	kmem_cases();
 	return done_testing();
 }

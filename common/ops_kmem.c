@@ -1,0 +1,332 @@
+/*
+ * check memory: the worst-case kernel memory of the qdiscs a non-root caller
+ * asks for (kmem.h), summed with what all their other qdiscs can hold now,
+ * read from the kernel in every namespace of theirs, within the budget
+ * (npte.conf max_kernel_memory); and every queue drains within the time
+ * ceiling. A check, so the dry-run makes it too (precheck).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/rtnetlink.h>
+#include "config.h"
+#include "netns.h"
+#include "ops.h"
+#include "qdview.h"
+#include "registry.h"
+#include "rtreq.h"
+
+static union {
+	struct nlmsghdr h;
+	char b[NL_BUF];
+} req;
+
+/* The links of one namespace, by ifindex, as kmem sizes them. */
+#define KMEM_LINKS 64
+struct links {
+	int n;
+	struct { int idx; char name[IFNAME_MAX + 1]; struct link_size sz; } l[KMEM_LINKS];
+};
+
+static int link_cb(const struct nlmsghdr *h, void *data)
+{
+	/* IFLA_GSO_IPV4_MAX_SIZE and IFLA_GRO_IPV4_MAX_SIZE (Linux 6.3), which
+	 * this system's headers may not name */
+	enum { GSO_IPV4 = 63, GRO_IPV4 = 64 };
+	struct links *ls = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+
+	if (h->nlmsg_type != RTM_NEWLINK || ls->n >= KMEM_LINKS)
+		return MNL_CB_OK;
+	ls->l[ls->n].idx = ifi->ifi_index;
+	ls->l[ls->n].sz = (struct link_size){0};
+	ls->l[ls->n].name[0] = '\0';
+	mnl_attr_for_each(a, h, sizeof *ifi) {
+		int t = mnl_attr_get_type(a);
+		uint32_t v = mnl_attr_get_payload_len(a) >= 4 ? mnl_attr_get_u32(a) : 0;
+
+		if (t == IFLA_IFNAME && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(ls->l[ls->n].name, sizeof ls->l[ls->n].name, "%s", mnl_attr_get_str(a));
+		else if (t == IFLA_MTU)
+			ls->l[ls->n].sz.mtu = v;
+		else if ((t == IFLA_GSO_MAX_SIZE || t == IFLA_GRO_MAX_SIZE || t == GSO_IPV4 || t == GRO_IPV4) &&
+			 v > ls->l[ls->n].sz.gso)
+			ls->l[ls->n].sz.gso = v;
+	}
+	ls->n++;
+	return MNL_CB_OK;
+}
+
+static const struct link_size *link_by_idx(const struct links *ls, int idx)
+{
+	for (int i = 0; i < ls->n; i++)
+		if (ls->l[i].idx == idx)
+			return &ls->l[i].sz;
+	return NULL;
+}
+
+static const char *link_name(const struct links *ls, int idx)
+{
+	for (int i = 0; i < ls->n; i++)
+		if (ls->l[i].idx == idx)
+			return ls->l[i].name;
+	return "";
+}
+
+/* What is held in one namespace of the caller's, but for what op replaces. */
+struct held {
+	const struct op *op;
+	const char *ns;
+	const struct links *ls;
+	uint64_t total, replaced;
+	double old_pkt_s[KMEM_TARGETS]; /* a changed netem root's drain at its old rate */
+};
+
+static int qdisc_cb(const struct nlmsghdr *h, void *data)
+{
+	struct held *hd = data;
+	const struct tcmsg *tm = mnl_nlmsg_get_payload(h);
+	const struct link_size *sz = link_by_idx(hd->ls, tm->tcm_ifindex);
+	const char *ifn = link_name(hd->ls, tm->tcm_ifindex);
+	struct kmem_want w;
+	uint64_t c;
+
+	if (h->nlmsg_type != RTM_NEWQDISC || !sz)
+		return MNL_CB_OK;
+	qdisc_kmem(h, &w);
+	c = kmem_charge(&w, sz);
+	for (int i = 0; i < hd->op->u.kmem.n; i++) {
+		const struct kmem_target *t = &hd->op->u.kmem.t[i];
+
+		if (strcmp(t->ns, hd->ns) != 0 || strcmp(t->ifname, ifn) != 0)
+			continue;
+		if (t->root_only && tm->tcm_parent != TC_H_ROOT)
+			continue;
+		if (t->keep_rate && w.pkts)
+			hd->old_pkt_s[i] = (double)t->w.pkts * w.pkt_s / (double)w.pkts;
+		hd->replaced += c;
+		return MNL_CB_OK;
+	}
+	hd->total += c;
+	return MNL_CB_OK;
+}
+
+/* The sizes of ns's links (none when it cannot be read: the defaults serve). */
+static int ns_links(struct ctx *c, const char *ns, struct links *ls, struct nshandle **h)
+{
+	int rc = ctx_ns(c, ns, h);
+
+	ls->n = 0;
+	if (rc < 0)
+		return rc;
+	return knl_request(&(*h)->nl, rtreq_link_dump(&(*h)->nl, req.b), link_cb, ls, NULL, 0);
+}
+
+static int held_in(struct ctx *c, const struct op *op, const char *ns, struct held *hd)
+{
+	static struct links ls;
+	struct nshandle *h;
+	int rc = ns_links(c, ns, &ls, &h);
+
+	if (rc == -ENOENT || rc == -ENOTNS)
+		return 0; /* gone: holds nothing a dump could see */
+	if (rc < 0)
+		return rc;
+	hd->op = op;
+	hd->ns = ns;
+	hd->ls = &ls;
+	return knl_request(&h->nl, rtreq_qdisc_dump(&h->nl, req.b), qdisc_cb, hd, NULL, 0);
+}
+
+/* The charge of target t, on its link as it is (or as npte makes it). */
+static struct link_size target_link(struct ctx *c, const struct kmem_target *t, bool mine)
+{
+	static struct links ls;
+	const struct link_size *sz = NULL;
+	struct nshandle *h;
+	int idx;
+
+	if (mine && ns_links(c, t->ns, &ls, &h) >= 0 && (idx = knl_ifindex(&h->nl, t->ifname)) > 0)
+		sz = link_by_idx(&ls, idx);
+	return sz ? *sz : kmem_link_default(t->ifname);
+}
+
+static bool in(char (*names)[16], int n, const char *ns)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], ns) == 0)
+			return true;
+	return false;
+}
+
+/* Every namespace of the caller's (none when the registry cannot be read in a dry-run). */
+static int mine_list(struct ctx *c, char (*names)[16], int max, int *n)
+{
+	struct err e = {0};
+
+	*n = 0;
+	if (markerdir_fd() < 0 && rundir_open(false, &e) < 0)
+		return geteuid() == 0 && e.code ? -EPERM : 0;
+	*n = marker_list_owned(c->who.uid, names, max);
+	return *n < 0 ? *n : 0;
+}
+
+static int drain_check(struct ctx *c, const struct op *op, int i, const struct link_size *l, double old_pkt_s)
+{
+	const struct kmem_target *t = &op->u.kmem.t[i];
+	struct kmem_want w = t->w;
+	double s;
+
+	if (t->keep_rate)
+		w.pkt_s = old_pkt_s;
+	s = kmem_drain_s(&w, l);
+	if (s <= KMEM_DRAIN_MAX_S)
+		return 0;
+	return err_set(&c->err, EXIT_USAGE, "%s: %s: at this rate a full queue takes %.0f s to drain, over the "
+		       "%u s ceiling: give a higher rate or a smaller limit", t->ns, t->ifname, s, KMEM_DRAIN_MAX_S);
+}
+
+static int kmem_apply(struct ctx *c, const struct op *op, bool undo)
+{
+	static char names[REGISTRY_MAX][16];
+	struct held hd = {0};
+	uint64_t ask = 0;
+	char a[32], h[32], m[32];
+	int n, rc;
+
+	(void)undo;
+	if (c->who.admin)
+		return 0;
+	rc = mine_list(c, names, REGISTRY_MAX, &n);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "kernel memory: read %s/%s", NPTE_RUN_DIR, NPTE_MARKER_DIR);
+	for (int i = 0; i < n; i++) {
+		rc = held_in(c, op, names[i], &hd);
+		/* Fail closed: what cannot be read could hold anything. */
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "kernel memory: %s: read qdiscs", names[i]);
+	}
+	for (int i = 0; i < op->u.kmem.n; i++) {
+		struct link_size l = target_link(c, &op->u.kmem.t[i], in(names, n, op->u.kmem.t[i].ns));
+
+		if (drain_check(c, op, i, &l, hd.old_pkt_s[i]))
+			return EXIT_USAGE;
+		ask += kmem_charge(&op->u.kmem.t[i].w, &l);
+	}
+	if (ask + hd.total <= op->u.kmem.max)
+		return 0;
+	kmem_fmt(a, sizeof a, ask);
+	kmem_fmt(h, sizeof h, hd.total);
+	kmem_fmt(m, sizeof m, op->u.kmem.max);
+	return err_set(&c->err, EXIT_USAGE, "kernel memory: this request is charged %s and your other qdiscs %s: "
+		       "over max_kernel_memory = %s (%s)", a, h, m, NPTE_CONF);
+}
+
+static void kmem_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+{
+	(void)f, (void)op, (void)c, (void)undo;
+	/* the script runs as root, whom the budget does not limit */
+}
+
+const struct op_type kmem_op = {
+	.name = "check memory", .apply = kmem_apply, .render = kmem_render, .precheck = true,
+};
+
+/* --- building the check ---------------------------------------------------- */
+
+static struct kmem_target worst[KMEM_TARGETS];
+static int nworst;
+
+void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want *w)
+{
+	for (int i = 0; i < nworst; i++)
+		if (strcmp(worst[i].ns, ns) == 0 && strcmp(worst[i].ifname, ifname) == 0) {
+			kmem_max(&worst[i].w, w);
+			return;
+		}
+	if (nworst == KMEM_TARGETS)
+		die(EXIT_USAGE, "kernel memory: more than %d interfaces in one request", KMEM_TARGETS);
+	snprintf(worst[nworst].ns, sizeof worst[nworst].ns, "%s", ns);
+	snprintf(worst[nworst].ifname, sizeof worst[nworst].ifname, "%s", ifname);
+	worst[nworst++].w = *w;
+}
+
+static struct kmem_want want_of(const struct qdisc_args *r)
+{
+	struct kmem_want w = {0}, cw;
+
+	if (r->kind == QK_TBF)
+		return kmem_of_tbf(tbf_queue(&r->q.tbf), r->q.tbf.rate64);
+	w = kmem_of_netem(r->q.netem.qopt.limit, r->q.netem.has_rate ? r->q.netem.rate64 : 0);
+	if (!r->has_child)
+		return w;
+	cw = strcmp(r->child.kind, "cake") == 0 ? kmem_of_cake(r->child.rate64, 0, 0)
+						: kmem_of_tbf(tbf_queue(&r->child.tbf), r->child.tbf.rate64);
+	kmem_add(&w, &cw);
+	return w;
+}
+
+/* The target of a root, clear or change op (NULL for any other op). */
+static bool target_of(const struct op *op, struct kmem_target *t)
+{
+	const struct qdisc_args *r = &op->u.qdisc;
+
+	if (op->type != &root_op && op->type != &clear_op && op->type != &change_op)
+		return false;
+	memset(t, 0, sizeof *t);
+	snprintf(t->ns, sizeof t->ns, "%s", op->ns);
+	snprintf(t->ifname, sizeof t->ifname, "%s", r->ifname);
+	if (op->type == &clear_op)
+		return true;
+	t->w = want_of(r);
+	t->root_only = op->type == &change_op;
+	t->keep_rate = t->root_only && r->kind == QK_NETEM && !r->q.netem.has_rate;
+	return true;
+}
+
+/* A played schedule asks for its worst step, not only its first. */
+static void merge_worst(struct kmem_target *t)
+{
+	for (int i = 0; i < nworst; i++)
+		if (strcmp(worst[i].ns, t->ns) == 0 && strcmp(worst[i].ifname, t->ifname) == 0)
+			kmem_max(&t->w, &worst[i].w);
+}
+
+void plan_guard_kmem(struct plan *p, const char *verb)
+{
+	struct config cfg;
+	struct err e = {0};
+	struct op *k;
+	size_t first = p->n;
+	bool shapes = false;
+
+	for (size_t i = p->n; i-- > 0;)
+		if (target_of(&p->ops[i], &(struct kmem_target){0})) {
+			first = i;
+			shapes |= p->ops[i].type != &clear_op;
+		}
+	if (!shapes)
+		return; /* nothing that could hold more */
+	if (config_load(&cfg, &e))
+		die(e.code, "%s: %s", verb, e.msg);
+	plan_add(p, &kmem_op);
+	memmove(&p->ops[first + 1], &p->ops[first], (p->n - 1 - first) * sizeof p->ops[0]);
+	k = &p->ops[first];
+	memset(k, 0, sizeof *k);
+	k->type = &kmem_op;
+	memcpy(k->ns, p->ops[first + 1].ns, sizeof k->ns);
+	snprintf(k->u.kmem.verb, sizeof k->u.kmem.verb, "%s", verb);
+	k->u.kmem.max = cfg.max_kernel_memory;
+	for (size_t i = first + 1; i < p->n; i++) {
+		struct kmem_target t;
+
+		if (!target_of(&p->ops[i], &t))
+			continue;
+		if (k->u.kmem.n == KMEM_TARGETS)
+			die(EXIT_USAGE, "%s: kernel memory: more than %d interfaces in one request", verb, KMEM_TARGETS);
+		merge_worst(&t);
+		k->u.kmem.t[k->u.kmem.n++] = t;
+	}
+}

@@ -1,0 +1,144 @@
+/* The charge arithmetic: what a qdisc can pin, the drain rule, sizes. */
+#include <string.h>
+#include "tap.h"
+#include "kmem.h"
+#include "profiles.h"
+#include "shape.h"
+
+static void charges(void)
+{
+	struct link_size lo = kmem_link_default("lo"), veth = kmem_link_default("if-router");
+	struct kmem_want w;
+
+	ok(kmem_pkt_max(&lo) == 65536 + 32 + KMEM_SKB_OVERHEAD, "lo: a 64 KiB MTU frame plus skb overhead");
+	ok(kmem_pkt_max(&veth) == 65536 + KMEM_SKB_OVERHEAD, "veth: its 64 KiB GSO size, not its MTU");
+	ok(kmem_pkt_max(&(struct link_size){.mtu = 9000, .gso = 0}) == 9032 + KMEM_SKB_OVERHEAD,
+	   "no GSO: the MTU frame");
+	w = kmem_of_netem(1000, 0);
+	ok(kmem_charge(&w, &veth) == 1000ULL * (65536 + KMEM_SKB_OVERHEAD), "netem limit 1000: 1000 GSO skbs");
+	w = kmem_of_netem(1000000, 0);
+	ok(kmem_charge(&w, &lo) > (60ULL << 30), "netem limit 1000000 on lo: over 60 GiB");
+	w = kmem_of_tbf(1U << 30, 1);
+	ok(kmem_charge(&w, &lo) == (uint64_t)KMEM_BYTE_RATIO << 30, "tbf limit 1gb: 24 GiB (the audit's 21)");
+	/* cake: 4 rtts at the rate, 4 MiB floor, 10240 frames ceiling, plus a packet */
+	w = kmem_of_cake(3750000, 0, 0);
+	ok(kmem_charge(&w, &veth) == (4U << 20) + kmem_pkt_max(&veth), "cake 30mbit: the 4 MiB floor");
+	w = kmem_of_cake(125000000, 0, 0);
+	ok(kmem_charge(&w, &lo) == 50000000 + kmem_pkt_max(&lo), "cake 1gbit on lo: 0.4 s at the rate");
+	w = kmem_of_cake(50000000000ULL, 0, 0);
+	ok(kmem_charge(&w, &veth) == 10240ULL * 1532 + kmem_pkt_max(&veth), "cake 400gbit: 10240 frames");
+	w = kmem_of_cake(0, 0, 0);
+	ok(kmem_charge(&w, &lo) == 10240ULL * 65568 + kmem_pkt_max(&lo), "cake unlimited: 10240 frames");
+	w = kmem_of_cake(0, 1U << 30, 0);
+	ok(kmem_charge(&w, &veth) == (1ULL << 30) + kmem_pkt_max(&veth), "cake memlimit: as given");
+	/* a tree adds up; a schedule keeps its worst step */
+	w = kmem_of_netem(100, 0);
+	kmem_add(&w, &(struct kmem_want){.bytes = 1000});
+	ok(kmem_charge(&w, &veth) == 100 * kmem_pkt_max(&veth) + 24000, "netem + tbf child: the sum");
+	kmem_max(&w, &(struct kmem_want){.pkts = 50, .bytes = 5000});
+	ok(w.pkts == 100 && w.bytes == 5000, "max: field by field");
+}
+
+static void drains(void)
+{
+	struct link_size lo = kmem_link_default("lo"), veth = kmem_link_default("x");
+	struct kmem_want w = kmem_of_tbf(10240, 1);
+
+	ok(kmem_drain_s(&w, &lo) == 10240, "tbf rate 8bit limit 10kb: 10240 s");
+	w = kmem_of_tbf(1U << 30, 1);
+	ok(kmem_drain_s(&w, &lo) > KMEM_DRAIN_MAX_S, "the audit's tbf: far over the ceiling");
+	w = kmem_of_tbf(1U << 20, 1U << 20);
+	ok(kmem_drain_s(&w, &lo) == 1, "tbf limit 1mb at 8mbit: 1 s");
+	/* the shipped profiles' slowest directions fit */
+	w = kmem_of_netem(1700, 1250000);
+	ok(kmem_drain_s(&w, &veth) < KMEM_DRAIN_MAX_S, "1700 frames at 10mbit: %.1f s", kmem_drain_s(&w, &veth));
+	w = kmem_of_netem(100, 125000);
+	ok(kmem_drain_s(&w, &veth) < 2, "100 frames at 1mbit: %.2f s", kmem_drain_s(&w, &veth));
+	w = kmem_of_netem(1000, 125);
+	ok(kmem_drain_s(&w, &veth) > KMEM_DRAIN_MAX_S, "1000 frames at 1kbit: refused");
+	w = kmem_of_netem(1000, 0);
+	ok(kmem_drain_s(&w, &veth) == 0, "netem without a rate: drained by its delay");
+}
+
+static void sizes(void)
+{
+	static const struct { const char *s; int ok; uint64_t v; } c[] = {
+		{"0", 1, 0}, {"512", 1, 512}, {"1k", 1, 1024}, {"512m", 1, 512ULL << 20}, {"1g", 1, 1ULL << 30},
+		{"2t", 1, 2ULL << 40}, {"", 0, 0}, {"m", 0, 0}, {"1G", 0, 0}, {"1mb", 0, 0}, {"1 m", 0, 0},
+		{"-1", 0, 0}, {"01", 0, 0}, {"1.5g", 0, 0}, {"1e9", 0, 0}, {"17t", 0, 0},
+		{"99999999999999999999", 0, 0}, {"18014398509481984k", 0, 0},
+	};
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		uint64_t v = 7;
+		bool r = kmem_size_parse(c[i].s, 16ULL << 40, &v);
+
+		ok(r == c[i].ok && (!r || v == c[i].v), "size '%s' %s", c[i].s, c[i].ok ? "taken" : "refused");
+	}
+}
+
+static void formats(void)
+{
+	char b[32];
+
+	kmem_fmt(b, sizeof b, 1ULL << 30);
+	ok(strcmp(b, "1 GiB") == 0, "1 GiB (%s)", b);
+	kmem_fmt(b, sizeof b, 300 << 20);
+	ok(strcmp(b, "300 MiB") == 0, "300 MiB (%s)", b);
+	kmem_fmt(b, sizeof b, 1536ULL << 20);
+	ok(strcmp(b, "1.5 GiB") == 0, "1.5 GiB (%s)", b);
+	kmem_fmt(b, sizeof b, 42);
+	ok(strcmp(b, "42 B") == 0, "42 B (%s)", b);
+}
+
+/* One direction of a profile, as npte-lab shapes the router's veth end. */
+static struct kmem_want dir_want(const struct link_dir *d)
+{
+	struct netem_spec ne;
+	struct tbf_spec tb;
+	struct kmem_want w, cw = {0};
+	char words[SHAPE_WORDS_LEN], why[160];
+	uint64_t rate = 0;
+
+	if (!profile_words(d, words, sizeof words, 15.625, why, sizeof why) ||
+	    !netem_parse_str(&ne, words, 15.625, why, sizeof why)) {
+		ok(false, "profile words '%s': %s", words, why);
+		return (struct kmem_want){0};
+	}
+	w = kmem_of_netem(ne.qopt.limit, ne.has_rate ? ne.rate64 : 0);
+	if (d->child && strcmp(d->child, "tbf") == 0 && tbf_parse(&tb, d->child_rate, NULL, NULL, why, sizeof why))
+		cw = kmem_of_tbf(tbf_queue(&tb), tb.rate64);
+	else if (d->child && shape_rate(d->child_rate, &rate, why, sizeof why))
+		cw = kmem_of_cake(rate, 0, 0);
+	kmem_add(&w, &cw);
+	return w;
+}
+
+/* The default budget holds a lab with any shipped profile, and each
+ * direction drains within the ceiling. */
+static void profiles_fit(void)
+{
+	struct link_size veth = kmem_link_default("if-client");
+
+	for (const struct profile *p = profiles; p->name; p++) {
+		struct kmem_want down = dir_want(&p->down), up = dir_want(&p->up);
+		uint64_t c = kmem_charge(&down, &veth) + kmem_charge(&up, &veth);
+		char b[32];
+
+		kmem_fmt(b, sizeof b, c);
+		ok(c <= KMEM_BUDGET_DEFAULT, "profile %s: a lab is charged %s, within the default", p->name, b);
+		ok(kmem_drain_s(&down, &veth) <= KMEM_DRAIN_MAX_S && kmem_drain_s(&up, &veth) <= KMEM_DRAIN_MAX_S,
+		   "profile %s: drains in %.1f s and %.1f s", p->name, kmem_drain_s(&down, &veth),
+		   kmem_drain_s(&up, &veth));
+	}
+}
+
+int main(void)
+{
+	profiles_fit();
+	charges();
+	drains();
+	sizes();
+	formats();
+	return done_testing();
+}
