@@ -962,6 +962,7 @@ procnice() {
 	thaw_holder
 	wait "$alice"
 	sb test -e /run/netns/a1
+}
 
 # --- issue 21 item 2: what one user can pin in kernel memory is bounded ---
 
@@ -1041,4 +1042,29 @@ kmem_budget() {
 	# bob is charged his own, not alice's
 	as bob npte-netns create b1
 	as bob npte-netem tbf b1 lo rate 10mbit burst 10kb limit 2mb
+}
+
+@test "issue 21: a namespace destroyed while alice holds it keeps its queue charged to her until it ends" {
+	kmem_budget 96m
+	as alice npte-netns create a1
+	as alice npte-netem tbf a1 lo rate 10mbit burst 10kb limit 3mb
+	# her own fd on it: destroy removes the name, the namespace and its tbf live on
+	sb runuser -u npte-alice -- sh -c 'exec 7</run/netns/a1; echo $$; exec sleep 60' >"$BATS_TEST_TMPDIR/h" 3>&- &
+	wait_line "$BATS_TEST_TMPDIR/h"
+	local pid
+	pid=$(cat "$BATS_TEST_TMPDIR/h")
+	BG+=("$pid")
+	as alice npte-netns destroy a1
+	sb test ! -e /run/netns/a1
+	# so a new namespace cannot take the same budget again (32 of them would
+	# have pinned 32 budgets)
+	as alice npte-netns create a2
+	run as alice npte-netem tbf a2 lo rate 10mbit burst 10kb limit 2mb
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"this request is charged 48 MiB and your other qdiscs 72 MiB: over max_kernel_memory = 96 MiB"* ]] ||
+		{ echo "$output"; return 1; }
+	# once the namespace has ended, its charge goes with it
+	kill "$pid"
+	drained as alice
+	as alice npte-netem tbf a2 lo rate 10mbit burst 10kb limit 2mb
 }

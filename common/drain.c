@@ -149,9 +149,9 @@ int nsid_get(struct ctx *c, int nsfd, int32_t *id)
 	return rc;
 }
 
-int drain_charge(struct ctx *c, const char *name, int32_t id, uid_t owner)
+int drain_charge(struct ctx *c, const char *name, int32_t id, uid_t owner, uint64_t kmem)
 {
-	struct drain d = {.nsid = id, .owner = owner};
+	struct drain d = {.nsid = id, .owner = owner, .kmem = kmem};
 	struct knl *host;
 	int rc = ctx_host(c, &host);
 
@@ -199,6 +199,19 @@ int drain_count(struct ctx *c, uid_t owner, bool all, unsigned *live)
 		if (all || drains[i].owner == owner)
 			(*live)++;
 	}
+	return 0;
+}
+
+int drain_kmem(struct ctx *c, uid_t owner, uint64_t *sum)
+{
+	int n = drain_live(c, drains, REGISTRY_MAX);
+
+	*sum = 0;
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		if (drains[i].owner == owner)
+			*sum = drains[i].kmem > UINT64_MAX - *sum ? UINT64_MAX : *sum + drains[i].kmem;
 	return 0;
 }
 

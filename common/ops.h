@@ -29,6 +29,9 @@ void plan_guard_kmem(struct plan *p, const char *verb);
 /* A schedule's worst step on NS IFACE, which the check charges instead of
  * its first (call before plan_guard_kmem). */
 void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want *w);
+/* The charge of every qdisc in namespace ns as the kernel holds them now
+ * (UINT64_MAX when they cannot be read: it could hold anything). */
+uint64_t kmem_of_ns(struct ctx *c, const char *ns);
 /* Namespace, lo up, forwarding on (IPv4 and IPv6), then the marker. */
 void plan_netns_create(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */

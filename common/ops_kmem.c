@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/rtnetlink.h>
 #include "config.h"
+#include "drain.h"
 #include "netns.h"
 #include "ops.h"
 #include "qdview.h"
@@ -82,6 +83,7 @@ struct held {
 	const struct links *ls;
 	uint64_t total, replaced;
 	double old_pkt_s[KMEM_TARGETS]; /* a changed netem root's drain at its old rate */
+	struct link_size dflt;
 };
 
 static int qdisc_cb(const struct nlmsghdr *h, void *data)
@@ -93,8 +95,12 @@ static int qdisc_cb(const struct nlmsghdr *h, void *data)
 	struct kmem_want w;
 	uint64_t c;
 
-	if (h->nlmsg_type != RTM_NEWQDISC || !sz)
+	if (h->nlmsg_type != RTM_NEWQDISC)
 		return MNL_CB_OK;
+	/* a link past KMEM_LINKS: sized as the largest a link gets by default,
+	 * never left out */
+	if (!sz)
+		sz = &hd->dflt;
 	qdisc_kmem(h, &w);
 	c = kmem_charge(&w, sz);
 	for (int i = 0; i < hd->op->u.kmem.n; i++) {
@@ -137,7 +143,17 @@ static int held_in(struct ctx *c, const struct op *op, const char *ns, struct he
 	hd->op = op;
 	hd->ns = ns;
 	hd->ls = &ls;
+	hd->dflt = kmem_link_default("");
 	return knl_request(&h->nl, rtreq_qdisc_dump(&h->nl, req.b), qdisc_cb, hd, NULL, 0);
+}
+
+uint64_t kmem_of_ns(struct ctx *c, const char *ns)
+{
+	static const struct op none = {.type = &kmem_op};
+	struct held hd = {0};
+
+	/* Fail closed: what cannot be read could hold anything. */
+	return held_in(c, &none, ns, &hd) < 0 ? UINT64_MAX : hd.total;
 }
 
 /* The charge of target t, on its link as it is (or as npte makes it). */
@@ -192,7 +208,7 @@ static int kmem_apply(struct ctx *c, const struct op *op, bool undo)
 {
 	static char names[REGISTRY_MAX][16];
 	struct held hd = {0};
-	uint64_t ask = 0;
+	uint64_t ask = 0, gone;
 	char a[32], h[32], m[32];
 	int n, rc;
 
@@ -208,6 +224,11 @@ static int kmem_apply(struct ctx *c, const struct op *op, bool undo)
 		if (rc < 0)
 			return err_sys(&c->err, EXIT_FAIL, -rc, "kernel memory: %s: read qdiscs", names[i]);
 	}
+	/* Namespaces destroyed while something holds them keep their queues. */
+	rc = drain_kmem(c, c->who.uid, &gone);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "kernel memory: read %s/%s", NPTE_RUN_DIR, NPTE_DRAIN_DIR);
+	hd.total = gone > UINT64_MAX - hd.total ? UINT64_MAX : hd.total + gone;
 	for (int i = 0; i < op->u.kmem.n; i++) {
 		struct link_size l = target_link(c, &op->u.kmem.t[i], in(names, n, op->u.kmem.t[i].ns));
 
@@ -215,7 +236,7 @@ static int kmem_apply(struct ctx *c, const struct op *op, bool undo)
 			return EXIT_USAGE;
 		ask += kmem_charge(&op->u.kmem.t[i].w, &l);
 	}
-	if (ask + hd.total <= op->u.kmem.max)
+	if (hd.total <= op->u.kmem.max && ask <= op->u.kmem.max - hd.total)
 		return 0;
 	kmem_fmt(a, sizeof a, ask);
 	kmem_fmt(h, sizeof h, hd.total);

@@ -179,8 +179,18 @@ static int add_made(void *arg, const struct nsid *id)
 
 static int del_name(struct ctx *c, const struct op *op)
 {
+	/* Read while the name still opens it: if something holds the namespace
+	 * its queues live on, charged to its owner by the draining record. */
+	snprintf(c->unnamed, sizeof c->unnamed, "%s", op->ns);
+	c->unnamed_kmem = kmem_of_ns(c, op->ns);
 	ctx_forget(c, op->ns);
 	return netns_del(op->ns, &c->err);
+}
+
+/* What del_name found in ns's qdiscs (0 when this run did not remove its name). */
+static uint64_t unnamed_kmem(const struct ctx *c, const char *ns)
+{
+	return strcmp(c->unnamed, ns) == 0 ? c->unnamed_kmem : 0;
 }
 
 /* Destroy: the name goes; a namespace something still holds stays charged. */
@@ -238,7 +248,7 @@ static int add_apply(struct ctx *c, const struct op *op, bool undo)
 	 * process is open to all). By its id it stays charged until it ends.
 	 */
 	if (op->made.nsid >= NSID_BASE) {
-		int charged = drain_charge(c, op->ns, op->made.nsid, op->made.owner);
+		int charged = drain_charge(c, op->ns, op->made.nsid, op->made.owner, unnamed_kmem(c, op->ns));
 
 		if (charged < 0 && !rc)
 			rc = err_sys(&c->err, EXIT_FAIL, -charged, "%s: record it as draining", op->ns);
@@ -402,7 +412,7 @@ static int unmark_apply(struct ctx *c, const struct op *op, bool undo)
 
 	(void)undo;
 	if (rc == 0 && m.nsid >= NSID_BASE) {
-		rc = drain_charge(c, op->ns, m.nsid, m.owner);
+		rc = drain_charge(c, op->ns, m.nsid, m.owner, unnamed_kmem(c, op->ns));
 		if (rc < 0)
 			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: record it as draining", op->ns);
 	}

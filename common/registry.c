@@ -221,7 +221,7 @@ int marker_list(char (*names)[16], int max)
 
 int drain_write(const struct drain *d)
 {
-	char file[16], tmp[32], body[64];
+	char file[16], tmp[32], body[96];
 	int fd, len, rc = 0;
 
 	if (drain_fd < 0) {
@@ -233,7 +233,8 @@ int drain_write(const struct drain *d)
 	}
 	snprintf(file, sizeof file, "%" PRId32, d->nsid);
 	snprintf(tmp, sizeof tmp, ".%s.%ld", file, (long)getpid());
-	len = snprintf(body, sizeof body, "owner=%u\nname=%s\n", (unsigned)d->owner, d->name);
+	len = snprintf(body, sizeof body, "owner=%u\nname=%s\nkmem=%" PRIu64 "\n", (unsigned)d->owner, d->name,
+		       d->kmem);
 	fd = openat(drain_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -247,7 +248,8 @@ int drain_write(const struct drain *d)
 	return rc;
 }
 
-/* Strict, like a marker: owner=UID and name=NAME, nothing else. */
+/* Strict, like a marker: owner=UID, name=NAME and kmem=BYTES (absent in a
+ * record of an older npte: 0), nothing else. */
 static int drain_read(const char *file, struct drain *d)
 {
 	char buf[128], *nl, *nm;
@@ -267,9 +269,18 @@ static int drain_read(const char *file, struct drain *d)
 	*nl = '\0';
 	nm = nl + 1;
 	if (!parse_uid(buf + 6, &d->owner, why, sizeof why) || strncmp(nm, "name=", 5) != 0 ||
-	    !(nl = strchr(nm, '\n')) || nl[1])
+	    !(nl = strchr(nm, '\n')))
 		return -EINVAL;
 	*nl = '\0';
+	d->kmem = 0;
+	if (nl[1]) {
+		char *k = nl + 1, *end;
+
+		errno = 0;
+		if (strncmp(k, "kmem=", 5) != 0 || k[5] < '0' || k[5] > '9' ||
+		    (d->kmem = strtoull(k + 5, &end, 10), errno) || strcmp(end, "\n") != 0)
+			return -EINVAL;
+	}
 	if (!valid_netns_name(nm + 5, NULL, 0))
 		return -EINVAL;
 	snprintf(d->name, sizeof d->name, "%s", nm + 5);

@@ -41,13 +41,17 @@ int marker_remove(const char *name);
  * Draining records, /run/npte/draining/NSID: a namespace destroyed while
  * something still held it (a process in it, an fd, a socket, an fd in
  * flight...) lives on, and counts against its owner's quota until the host's
- * nsid table no longer has its id. Write one; list them (count or -errno,
+ * nsid table no longer has its id, with the kernel memory its qdiscs hold
+ * (owner=UID, name=NAME, kmem=BYTES; an older record without kmem= holds 0). Write one; list them (count or -errno,
  * -E2BIG past max); remove one.
  */
 struct drain {
 	int32_t nsid;
 	uid_t owner;
 	char name[16];
+	/* what its qdiscs were charged when it lost its name (ops_kmem.c): held
+	 * there until it ends, and no npte verb can change them any more */
+	uint64_t kmem;
 };
 int drain_write(const struct drain *d);
 int drain_list(struct drain *out, int max);

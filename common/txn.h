@@ -38,6 +38,10 @@ struct ctx {
 	size_t cur;        /* index of the op running now */
 	bool settle;       /* refused only for namespaces still ending: retry after a wait */
 	struct ident made; /* what it made so far (see ctx_made) */
+	/* the qdisc charge of the namespace whose name this run removed last,
+	 * for its draining record (ops_netns.c) */
+	char unnamed[16];
+	uint64_t unnamed_kmem;
 };
 
 void ctx_init(struct ctx *c, const struct caller *who, unsigned wait_s);
