@@ -9,6 +9,7 @@
 #include <string.h>
 #include <linux/capability.h>
 #include "args.h"
+#include "claim.h"
 #include "cli.h"
 #include "config.h"
 #include "drain.h"
@@ -198,6 +199,21 @@ static int cmd_show(struct cli *cl, struct opts *o)
 	return cli_finish("show", &c, rc);
 }
 
+/* Play claims whose player has ended (claim.h): one sweep removes them all. */
+static int gc_claims(struct plan *p, struct ctx *c, bool report)
+{
+	int n = claim_sweep(NULL, true);
+
+	if (n < 0)
+		return err_sys(&c->err, EXIT_FAIL, -n, "read %s/%s", NPTE_RUN_DIR, NPTE_PLAY_DIR), -1;
+	if (n == 0)
+		return 0;
+	if (report)
+		printf("remove %d play claim%s: %s\n", n, n == 1 ? "" : "s", "their players have ended");
+	plan_claim_sweep(p, "");
+	return n;
+}
+
 /*
  * Find what a crash left: markers whose namespace is gone or is not the one
  * npte made (their marker goes), and, for the administrator, namespaces
@@ -207,7 +223,7 @@ static int cmd_show(struct cli *cl, struct opts *o)
 static int gc_scan(struct plan *p, struct ctx *c, bool report)
 {
 	static char names[REGISTRY_MAX][16];
-	int n = marker_list(names, REGISTRY_MAX), found = 0;
+	int n = marker_list(names, REGISTRY_MAX), found = 0, claims;
 
 	if (n < 0)
 		return err_sys(&c->err, EXIT_FAIL, -n, "read %s/%s", NPTE_RUN_DIR, NPTE_MARKER_DIR), -1;
@@ -239,6 +255,10 @@ static int gc_scan(struct plan *p, struct ctx *c, bool report)
 		found++;
 	}
 	ctx_close(c);
+	claims = gc_claims(p, c, report);
+	if (claims < 0)
+		return -1;
+	found += claims;
 	if (report && c->who.admin) {
 		DIR *d = opendir(NETNS_RUN_DIR);
 		struct dirent *de;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "claim.h"
 #include "drain.h"
 #include "netns.h"
 #include "ops.h"
@@ -529,4 +530,5 @@ void plan_netns_destroy(struct plan *p, const char *name)
 {
 	op_ns(p, &netns_del_op, name);
 	op_ns(p, &marker_remove_op, name);
+	plan_claim_sweep(p, name); /* a live player's goes with it: it sees the end */
 }

@@ -15,6 +15,7 @@
 #include <sys/timerfd.h>
 #include <linux/capability.h>
 #include <linux/rtnetlink.h>
+#include "claim.h"
 #include "cli.h"
 #include "lock.h"
 #include "netns.h"
@@ -86,37 +87,6 @@ bool play_dir_kind(struct play_dir *d, char *why, size_t n)
 
 /* --- the start: snapshot op ----------------------------------------------- */
 
-/*
- * One player an interface: /run/npte/play/NS:IFACE (':' is in no interface
- * name), flocked for as long as the player lives. Two players would fight
- * over the qdisc, and this bounds a user's root processes by what they own.
- * The files stay: removing one could let two players hold two files.
- */
-static int claim(const char *ns, const char *ifname, int *fd)
-{
-	char name[64];
-	int dfd;
-
-	snprintf(name, sizeof name, "%s:%s", ns, ifname);
-	if (mkdirat(rundir_fd(), NPTE_PLAY_DIR, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	dfd = openat(rundir_fd(), NPTE_PLAY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	*fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	close(dfd);
-	if (*fd < 0)
-		return -errno;
-	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
-		int rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-
-		close(*fd);
-		*fd = -1;
-		return rc;
-	}
-	return 0;
-}
-
 /* Under the start's lock, before the first step replaces it: the interface
  * claimed, the tree at the root as it is, and (first interface) the socket
  * the player keeps. */
@@ -135,7 +105,9 @@ static int snap_apply(struct ctx *c, const struct op *op, bool undo)
 	d->ifindex = knl_ifindex(&h->nl, d->ifname);
 	if (d->ifindex < 0)
 		return err_sys(&c->err, EXIT_FAIL, -d->ifindex, "%s: %s", op->ns, d->ifname);
-	rc = claim(op->ns, d->ifname, &d->playfd);
+	rc = claim_take(op->ns, d->ifname, &d->playfd);
+	if (rc == 0)
+		d->claimed = true;
 	if (rc == -EBUSY)
 		return err_set(&c->err, EXIT_BUSY, "%s: %s: another play is running on it", op->ns, d->ifname);
 	if (rc < 0)
@@ -364,6 +336,16 @@ static void report(const struct play *pl, int rc)
 	fflush(stdout);
 }
 
+/* The claims go with the player, whichever way it ends (claim.h). */
+static void unclaim(struct play *pl)
+{
+	for (int i = 0; i < pl->nd; i++)
+		if (pl->d[i].claimed) {
+			claim_drop(pl->ns, pl->d[i].ifname, pl->d[i].playfd);
+			pl->d[i].claimed = false;
+		}
+}
+
 int play_run(struct play *pl, const struct caller *who)
 {
 	static const int keep_caps[] = {
@@ -393,6 +375,7 @@ int play_run(struct play *pl, const struct caller *who)
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (sfd < 0 || tfd < 0) {
 		fprintf(stderr, "%s: %s: signalfd/timerfd: %s\n", prog, pl->verb, strerror(errno));
+		unclaim(pl);
 		return EXIT_FAIL;
 	}
 	/* Step 0 went in with the start; the clock starts now. */
@@ -510,6 +493,7 @@ int play_run(struct play *pl, const struct caller *who)
 	close(sfd);
 	close(tfd);
 	knl_close(&pl->nl);
+	unclaim(pl);
 	return rc;
 }
 
@@ -637,8 +621,11 @@ static int then_cb(struct ctx *c, void *arg)
 int cli_play(struct cli *cl, const char *verb, const struct opts *o, struct play *pl)
 {
 	struct play_call pc = {.pl = pl, .who = &cl->who};
+	int rc;
 
 	pl->wait_s = cli_wait(verb, o);
 	plan_play_start(cl->plan, pl);
-	return cli_run_then(cl, verb, o, render_cb, then_cb, &pc);
+	rc = cli_run_then(cl, verb, o, render_cb, then_cb, &pc);
+	unclaim(pl); /* a start that failed after its claim */
+	return rc;
 }

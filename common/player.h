@@ -38,6 +38,7 @@ struct play_dir {
 	/* filled at the start, under the lock */
 	int ifindex;
 	int playfd;          /* /run/npte/play/NS:IFACE, flocked while this plays */
+	bool claimed;        /* playfd holds it (claim.h); dropped at the end */
 	struct qdsnap prev;
 };
 

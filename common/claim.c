@@ -1,0 +1,174 @@
+/* Play claims (see claim.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include "claim.h"
+#include "ops.h"
+#include "plan.h"
+#include "registry.h"
+#include "render.h"
+#include "shquote.h"
+
+static int playdir(bool create)
+{
+	int dfd;
+
+	if (create && mkdirat(rundir_fd(), NPTE_PLAY_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	dfd = openat(rundir_fd(), NPTE_PLAY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return dfd < 0 ? -errno : dfd;
+}
+
+/* fd is the file dfd/name names now (not one a remover unlinked). */
+static bool still_named(int dfd, const char *name, int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && fstatat(dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static void claim_name(char *name, size_t n, const char *ns, const char *ifname)
+{
+	snprintf(name, n, "%s:%s", ns, ifname); /* ':' is in no interface or namespace name */
+}
+
+int claim_take(const char *ns, const char *ifname, int *fd)
+{
+	char name[64];
+	int dfd = playdir(true), rc = -EAGAIN;
+
+	if (dfd < 0)
+		return dfd;
+	claim_name(name, sizeof name, ns, ifname);
+	/* a remover may unlink between the open and the flock: then again */
+	for (int tries = 0; tries < 8 && rc == -EAGAIN; tries++) {
+		*fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (*fd < 0) {
+			rc = -errno;
+			break;
+		}
+		if (flock(*fd, LOCK_EX | LOCK_NB) < 0)
+			rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		else
+			rc = still_named(dfd, name, *fd) ? 0 : -EAGAIN;
+		if (rc) {
+			close(*fd);
+			*fd = -1;
+		}
+	}
+	close(dfd);
+	return rc;
+}
+
+void claim_drop(const char *ns, const char *ifname, int fd)
+{
+	char name[64];
+	int dfd = playdir(false);
+
+	claim_name(name, sizeof name, ns, ifname);
+	if (dfd >= 0) {
+		if (still_named(dfd, name, fd))
+			unlinkat(dfd, name, 0);
+		close(dfd);
+	}
+	close(fd);
+}
+
+/* name is a claim of ns (NULL: any claim). */
+static bool of_ns(const char *name, const char *ns)
+{
+	size_t l;
+
+	if (name[0] == '.' || !strchr(name, ':'))
+		return false;
+	if (!ns)
+		return true;
+	l = strlen(ns);
+	return strncmp(name, ns, l) == 0 && name[l] == ':';
+}
+
+/* dfd/name if nobody holds it: removed (or, dry, only counted). 1 if it was
+ * free, 0 if held or gone. */
+static int sweep_one(int dfd, const char *name, bool dry)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), rc = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && still_named(dfd, name, fd)) {
+		rc = 1;
+		if (!dry && unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+			rc = -errno;
+	}
+	close(fd);
+	return rc;
+}
+
+int claim_sweep(const char *ns, bool dry)
+{
+	int dfd = playdir(false), n = 0, rc = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	d = fdopendir(dfd);
+	if (!d) {
+		rc = -errno;
+		close(dfd);
+		return rc;
+	}
+	while (rc >= 0 && (de = readdir(d)))
+		if (of_ns(de->d_name, ns) && (rc = sweep_one(dirfd(d), de->d_name, dry)) > 0)
+			n++;
+	closedir(d);
+	return rc < 0 ? rc : n;
+}
+
+static int sweep_apply(struct ctx *c, const struct op *op, bool undo)
+{
+	int rc;
+
+	if (undo)
+		return 0;
+	rc = claim_sweep(op->ns[0] ? op->ns : NULL, false);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "remove ended plays' claims in %s/%s", NPTE_RUN_DIR,
+			       NPTE_PLAY_DIR);
+	return 0;
+}
+
+/* flock -n FILE holds it for rm: a claim a player holds stays. */
+static void sweep_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+{
+	char glob[96];
+
+	(void)c, (void)undo;
+	snprintf(glob, sizeof glob, "%s/%s/", NPTE_RUN_DIR, NPTE_PLAY_DIR);
+	fputs("for f in ", f);
+	sh_quote(f, glob);
+	if (op->ns[0]) {
+		sh_quote(f, op->ns);
+		fputs(":*", f);
+	} else {
+		fputs("*:*", f);
+	}
+	fputs("; do [ -f \"$f\" ] && flock -n \"$f\" rm -f \"$f\"; done; :\n", f);
+}
+
+const struct op_type claim_sweep_op = {
+	.name = "play claims sweep", .apply = sweep_apply, .render = sweep_render,
+};
+
+void plan_claim_sweep(struct plan *p, const char *ns)
+{
+	struct op *op = plan_add(p, &claim_sweep_op);
+
+	snprintf(op->ns, sizeof op->ns, "%s", ns);
+}
