@@ -1068,3 +1068,56 @@ kmem_budget() {
 	drained as alice
 	as alice npte-netem tbf a2 lo rate 10mbit burst 10kb limit 2mb
 }
+
+# --- issue 21 item 4: no play claim outlives its player ---
+# A claim (/run/npte/play/NS:IFACE) is flocked by its player: the player
+# removes it when it ends, destroy and gc remove those nobody holds.
+
+claims() {
+	sb find /run/npte/play -mindepth 1 2>/dev/null | sort
+}
+
+@test "issue 21 item 4: 200 create/play/destroy cycles leave no claim file; a killed player's claim goes with gc or destroy, a live one's stays" {
+	local d i
+	d=$(pubdir)
+	printf '0 rate 5mbit burst 10k latency 50ms\n10ms rate 6mbit burst 10k latency 50ms\n20ms end\n' >"$d/short"
+	printf '0 rate 5mbit burst 10k latency 50ms\n1s rate 6mbit burst 10k latency 50ms\n60s end\n' >"$d/long"
+	chmod 644 "$d/short" "$d/long"
+	for i in $(seq 200); do
+		as alice npte-netns create "c$i"
+		as alice npte-netem play "c$i" lo "$d/short" >/dev/null
+		as alice npte-netns destroy "c$i"
+	done
+	[ -z "$(claims)" ] || { claims; rm -r "$d"; return 1; }
+	# a player ended by SIGTERM removes its own
+	as alice npte-netns create a1 a2 a3
+	bgplay alice t --loop a1 lo "$d/long"
+	for _ in $(seq 100); do [ -n "$(claims)" ] && break; sleep 0.05; done
+	[ "$(claims)" = /run/npte/play/a1:lo ] || { claims; rm -r "$d"; return 1; }
+	kill -TERM "$PLAYER"
+	for _ in $(seq 100); do kill -0 "$PLAYER" 2>/dev/null || break; sleep 0.05; done
+	[ -z "$(claims)" ] || { claims; rm -r "$d"; return 1; }
+	# killed players cannot: gc removes the claim of a1's, destroy a3's; a2's player lives
+	local k1 k3
+	bgplay alice k1 --loop a1 lo "$d/long"
+	k1=$PLAYER
+	bgplay alice live --loop a2 lo "$d/long"
+	bgplay alice k3 --loop a3 lo "$d/long"
+	k3=$PLAYER
+	for _ in $(seq 100); do [ "$(claims | wc -l)" -eq 3 ] && break; sleep 0.05; done
+	[ "$(claims | wc -l)" -eq 3 ] || { claims; rm -r "$d"; return 1; }
+	kill -KILL "$k1" "$k3"
+	for _ in $(seq 100); do kill -0 "$k1" 2>/dev/null || kill -0 "$k3" 2>/dev/null || break; sleep 0.05; done
+	[ "$(claims | wc -l)" -eq 3 ]
+	as alice npte-netns destroy a3
+	[ "$(claims)" = "$(printf '/run/npte/play/a1:lo\n/run/npte/play/a2:lo')" ] || { claims; rm -r "$d"; return 1; }
+	run as alice npte-netns gc -n
+	[[ "$output" == *"flock -n"* ]] || { echo "$output"; rm -r "$d"; return 1; }
+	run as alice npte-netns gc
+	[[ "$output" == *"remove 1 play claim: their players have ended"* ]] || { echo "$output"; rm -r "$d"; return 1; }
+	[ "$(claims)" = /run/npte/play/a2:lo ] || { claims; rm -r "$d"; return 1; }
+	# the live player's claim still works: a second play on a2 is refused busy
+	run as alice npte-netem play a2 lo "$d/short"
+	[ "$status" -eq 75 ] || { echo "$status $output"; rm -r "$d"; return 1; }
+	rm -r "$d"
+}
