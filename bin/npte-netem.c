@@ -33,7 +33,7 @@
 static const int caps_all[] = {
 	CAP_SYS_ADMIN, /* setns(2) to open a netlink socket inside the namespace */
 	CAP_NET_ADMIN, /* RTM_NEWQDISC / RTM_DELQDISC */
-	CAP_SETUID,    /* play: a child opens the schedule as the caller (setresuid) */
+	CAP_SETUID,    /* play: a child reads the schedule as the caller (setresuid) */
 	CAP_SETGID,    /* ... with the caller's gid and groups (setresgid, setgroups) */
 	-1,
 };
@@ -208,16 +208,17 @@ static struct play play;
 
 /*
  * npte-netem play NS IFACE FILE, or NS IFACE --trace-mahimahi TRACE [WORDS...]
- * (WORDS: netem words added to every step, e.g. a delay). The file is opened
- * with the caller's rights and parsed whole before anything changes.
+ * (WORDS: netem words added to every step, e.g. a delay). The file is read
+ * with the caller's rights (asuser.h) and parsed whole before anything changes.
  */
 static int cmd_play(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname, *path;
 	char err[512], words[SHAPE_WORDS_LEN] = "";
 	uint64_t window = 100000000ULL;
+	struct caller_file cf;
 	bool ok;
-	int fd;
+	int rc;
 
 	cli_npos("play", o, 2, o->set[O_TRACE] ? ARGS_POS_MAX : 3);
 	ns = cli_netns("play", o->pos[0]);
@@ -237,15 +238,20 @@ static int cmd_play(struct cli *cl, struct opts *o)
 			die(EXIT_USAGE, "play: too many words");
 		snprintf(words + len, sizeof words - len, "%s%s", len ? " " : "", o->pos[i]);
 	}
-	fd = open_as_caller(&cl->who, cl->state ? cl->state->cwd : "", path);
+	rc = caller_file_open(&cf, &cl->who, cl->state ? cl->state->cwd : "", path,
+			      (o->set[O_TRACE] ? SCHED_TRACE_MAX : SCHED_FILE_MAX) + 1ULL);
 	caps_keep(caps_shape);
-	if (fd < 0)
+	if (rc < 0)
 		die(EXIT_USAGE, "play: cannot read '%s' as uid %u: %s", disp(path), (unsigned)cl->who.uid,
-		    fd == -EINVAL ? "not a regular file" : strerror(-fd));
-	ok = o->set[O_TRACE] ? schedule_from_mahimahi(&sched, fd, path, window, words, play_words_ok, NULL, err,
+		    caller_file_strerror(rc));
+	ok = o->set[O_TRACE] ? schedule_from_mahimahi(&sched, cf.fd, path, window, words, play_words_ok, NULL, err,
 						      sizeof err)
-			     : schedule_read(&sched, fd, path, play_words_ok, NULL, err, sizeof err);
-	close(fd);
+			     : schedule_read(&sched, cf.fd, path, play_words_ok, NULL, err, sizeof err);
+	/* a read that failed as the caller cut the bytes short: that, not the parse */
+	rc = caller_file_close(&cf);
+	if (rc < 0)
+		die(EXIT_USAGE, "play: cannot read '%s' as uid %u: %s", disp(path), (unsigned)cl->who.uid,
+		    caller_file_strerror(rc));
 	if (!ok)
 		die(EXIT_USAGE, "play: %s", err);
 	snprintf(play.ns, sizeof play.ns, "%s", ns);

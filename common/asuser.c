@@ -1,22 +1,34 @@
-/* Opening a file as the caller (see asuser.h). */
+/* Reading a file as the caller (see asuser.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <linux/magic.h>
 #include <sys/wait.h>
 #include "asuser.h"
 
 #define GROUPS_MAX 256
 
+/*
+ * A regular file, not on procfs. What a /proc file shows depends on who reads
+ * it, and the reader here is a copy of npte: its own /proc/self/maps is
+ * npte's memory layout, which the caller could not read otherwise. No
+ * schedule or trace lives in /proc.
+ */
 static int open_regular(const char *path)
 {
 	struct stat st;
+	struct statfs sf;
 	/* O_NONBLOCK: a FIFO must not hang the open; the check below refuses it */
 	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC), fl;
 
@@ -26,30 +38,14 @@ static int open_regular(const char *path)
 		close(fd);
 		return -EINVAL;
 	}
+	if (fstatfs(fd, &sf) < 0 || sf.f_type == PROC_SUPER_MAGIC) {
+		close(fd);
+		return CALLER_FILE_PROC;
+	}
 	fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	return fd;
-}
-
-static void send_result(int sock, int fd, int err)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = &err, .iov_len = sizeof err};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (fd >= 0) {
-		struct cmsghdr *cm;
-
-		m.msg_control = cbuf;
-		m.msg_controllen = sizeof cbuf;
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	}
-	(void)!sendmsg(sock, &m, MSG_NOSIGNAL);
 }
 
 /*
@@ -87,70 +83,150 @@ static int caller_groups(const struct caller *who, gid_t **out)
 	}
 }
 
-static _Noreturn void child(int sock, const struct caller *who, const char *cwd, const char *path)
+/* The child becomes the caller, wholly: groups, gid, uid (which drops every
+ * capability), no fd of npte's but the pipe, not dumpable (the caller could
+ * otherwise ptrace a copy of npte's memory). 0 or an errno. */
+static int become_caller(const struct caller *who, int keep)
 {
 	gid_t *groups = NULL;
-	int ng = caller_groups(who, &groups), fd;
+	int ng = caller_groups(who, &groups);
 
+	if (keep > 3)
+		(void)syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U);
+	(void)syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U);
 	if (ng < 0 || setgroups((size_t)ng, groups) < 0 || setresgid(who->gid, who->gid, who->gid) < 0 ||
-	    setresuid(who->uid, who->uid, who->uid) < 0) {
-		send_result(sock, -1, EPERM);
-		_exit(1);
+	    setresuid(who->uid, who->uid, who->uid) < 0)
+		return EPERM;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	return 0;
+}
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w, n -= (size_t)w;
 	}
-	if (path[0] != '/' && (!cwd[0] || chdir(cwd) < 0)) {
-		send_result(sock, -1, errno ? errno : ENOENT);
-		_exit(1);
+	return true;
+}
+
+/*
+ * The child: an int (0 or the errno of becoming the caller or of the open),
+ * then at most limit bytes of the file, read as the caller. Its exit code is
+ * the errno of a failed read, else 0 (npte closing the pipe early is fine:
+ * it read what it wanted).
+ */
+static _Noreturn void child(int wfd, const struct caller *who, const char *cwd, const char *path,
+			    uint64_t limit)
+{
+	static char buf[65536];
+	int err = become_caller(who, wfd), fd = -1;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!err && path[0] != '/' && (!cwd[0] || chdir(cwd) < 0))
+		err = cwd[0] ? errno : ENOENT;
+	if (!err && (fd = open_regular(path)) < 0)
+		err = -fd;
+	if (!write_all(wfd, (const char *)&err, sizeof err) || err)
+		_exit(0);
+	while (limit) {
+		size_t want = limit < sizeof buf ? (size_t)limit : sizeof buf;
+		ssize_t got = read(fd, buf, want);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			_exit(errno & 0xff ? errno & 0xff : EIO);
+		if (got == 0 || !write_all(wfd, buf, (size_t)got))
+			break;
+		limit -= (uint64_t)got;
 	}
-	fd = open_regular(path);
-	send_result(sock, fd, fd < 0 ? -fd : 0);
 	_exit(0);
 }
 
-int open_as_caller(const struct caller *who, const char *cwd, const char *path)
+/* The administrator's own rights; a relative name from where it was called
+ * (npte itself works from /). */
+static int open_as_admin(const char *cwd, const char *path)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	int sv[2], err = EIO, fd = -1, status;
-	struct iovec iov = {.iov_base = &err, .iov_len = sizeof err};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
-	struct cmsghdr *cm;
-	pid_t pid;
+	char full[8192];
 
+	if (path[0] == '/' || !cwd[0])
+		return open_regular(path);
+	if ((size_t)snprintf(full, sizeof full, "%s/%s", cwd, path) >= sizeof full)
+		return -ENAMETOOLONG;
+	return open_regular(full);
+}
+
+static int reap(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) ? -WEXITSTATUS(status) : 0;
+}
+
+int caller_file_open(struct caller_file *cf, const struct caller *who, const char *cwd, const char *path,
+		     uint64_t limit)
+{
+	int p[2], err = EIO;
+	ssize_t got;
+
+	cf->fd = -1, cf->pid = 0;
 	if (who->admin || !who->root) {
-		/* the administrator's own rights; a relative name from where it was
-		 * called (npte itself works from /) */
-		char full[8192];
-
-		if (path[0] == '/' || !cwd[0])
-			return open_regular(path);
-		if ((size_t)snprintf(full, sizeof full, "%s/%s", cwd, path) >= sizeof full)
-			return -ENAMETOOLONG;
-		return open_regular(full);
+		cf->fd = open_as_admin(cwd, path);
+		return cf->fd < 0 ? cf->fd : 0;
 	}
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
-	if (pid < 0) {
+	cf->pid = fork();
+	if (cf->pid < 0) {
 		err = errno;
-		close(sv[0]), close(sv[1]);
+		close(p[0]), close(p[1]);
+		cf->pid = 0;
 		return -err;
 	}
-	if (pid == 0) {
-		close(sv[0]);
-		child(sv[1], who, cwd, path);
+	if (cf->pid == 0) {
+		close(p[0]);
+		child(p[1], who, cwd, path, limit);
 	}
-	close(sv[1]);
-	if (recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC) < (ssize_t)sizeof err)
+	close(p[1]);
+	do
+		got = read(p[0], &err, sizeof err);
+	while (got < 0 && errno == EINTR);
+	if (got != (ssize_t)sizeof err)
 		err = EIO;
-	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-	close(sv[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	cf->fd = p[0];
 	if (err) {
-		if (fd >= 0)
-			close(fd);
+		caller_file_close(cf);
 		return -err;
 	}
-	return fd >= 0 ? fd : -EIO;
+	return 0;
+}
+
+int caller_file_close(struct caller_file *cf)
+{
+	int rc = 0;
+
+	if (cf->fd >= 0)
+		close(cf->fd);
+	if (cf->pid > 0)
+		rc = reap(cf->pid);
+	cf->fd = -1, cf->pid = 0;
+	return rc;
+}
+
+const char *caller_file_strerror(int rc)
+{
+	if (rc == -EINVAL)
+		return "not a regular file";
+	if (rc == CALLER_FILE_PROC)
+		return "a file of /proc (what it shows depends on who reads it)";
+	return strerror(-rc);
 }

@@ -1,17 +1,44 @@
 /*
- * Opening a file the caller names with the caller's own rights: a child
+ * Reading a file the caller names with the caller's own rights: a child
  * process takes the caller's uid, gid and groups (and working directory, for
- * a relative path), opens it and hands the descriptor back over a socket. So
- * sudo never lets a user read through npte what they could not read alone.
+ * a relative path), opens the file AND reads it, and passes the bytes, at
+ * most a bound, to npte over a pipe. Opening as the caller is not enough:
+ * some files check the reader at read(2), not at open(2) (/proc/PID/stat of a
+ * root process shows its addresses to a reader as privileged as the process),
+ * so a root process reading what the caller opened could still read what the
+ * caller cannot. Every file a user names goes through this: the schedule, the
+ * mahimahi trace (and a topology file later).
  */
 #ifndef NPTE_ASUSER_H
 #define NPTE_ASUSER_H
 
-#include <stddef.h>
+#include <errno.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include "priv.h"
 
-/* A regular file at path, read-only, close-on-exec. The fd, or -errno
- * (-EINVAL: not a regular file). The administrator opens as itself. */
-int open_as_caller(const struct caller *who, const char *cwd, const char *path);
+struct caller_file {
+	int fd;    /* read it to its end: the file's first `limit` bytes at most */
+	pid_t pid; /* the reading child (0: the administrator reads the file itself) */
+};
+
+/* A file on procfs (see asuser.c): refused, whoever reads. */
+#define CALLER_FILE_PROC (-EXDEV)
+
+/*
+ * A regular file at path, read by the caller. 0, or -errno (-EINVAL: not a
+ * regular file; CALLER_FILE_PROC). The administrator reads as itself, with no bound but the
+ * reader's own. limit: the most bytes passed; a parser that refuses files
+ * over MAX gives MAX + 1, so that it still sees one byte too many.
+ */
+int caller_file_open(struct caller_file *cf, const struct caller *who, const char *cwd, const char *path,
+		     uint64_t limit);
+
+/* Close cf->fd and reap the child: 0, or -errno if the child's read failed
+ * (the bytes read were then not the whole file). */
+int caller_file_close(struct caller_file *cf);
+
+/* rc of the two above as a reason for a one-line error. */
+const char *caller_file_strerror(int rc);
 
 #endif

@@ -2,7 +2,8 @@
  * Schedules for `npte-netem play`: what a link is from each moment on, as
  * tc-netem words, read from a file, from a mahimahi trace, or from the text
  * of a shipped schedule (schedules.h). Pure parsing: no kernel, no files
- * opened here (the player opens the file as the caller and passes the fd).
+ * opened here (the verb reads the file as the caller, asuser.h, and passes
+ * the fd of what it read).
  *
  * The file format, one step a line:
  *
