@@ -1121,3 +1121,40 @@ claims() {
 	[ "$status" -eq 75 ] || { echo "$status $output"; rm -r "$d"; return 1; }
 	rm -r "$d"
 }
+
+# --- issue 21 item 3: every file a user names is read with the caller's rights ---
+# /proc/PID/stat checks its reader at read(2): a root process with no more
+# capabilities than npte shows npte its addresses (start_code, end_code,
+# start_stack, ...) and alice zeros. The reader is a child that is alice, and
+# a /proc file is refused outright (the child is a copy of npte).
+
+@test "issue 21 item 3: /proc/PID/stat of a capability-less root process, as a schedule or a trace, gives alice nothing she cannot read herself" {
+	local pid mine theirs f out k mode t m
+	as alice npte-netns create a1
+	sbx setpriv --bounding-set=-all --inh-caps=-all sleep 300 </dev/null >/dev/null 2>&1 3>&- &
+	pid=$!
+	BG+=("$pid")
+	for _ in $(seq 100); do [ "$(cat /proc/$pid/comm 2>/dev/null)" = sleep ] && break; sleep 0.05; done
+	grep -q '^CapPrm:	0000000000000000' /proc/$pid/status
+	f=/proc/$pid/stat
+	# the fields after the comm: what root reads, what alice reads herself
+	theirs=$(sed 's/.*) //' "$f")
+	mine=$(sb runuser -u npte-alice -- sed 's/.*) //' "$f")
+	read -ra t <<<"$theirs"
+	read -ra m <<<"$mine"
+	# the leak exists: root sees addresses alice does not (start_code is field 26, index 23 here)
+	[ "${t[23]}" != "${m[23]}" ] && [ "${#t[23]}" -ge 6 ]
+	for mode in --trace-mahimahi ""; do
+		run as alice npte-netem play -n a1 lo ${mode:+"$mode"} "$f"
+		out=$output
+		[ "$status" -eq 2 ] || { echo "$mode: $status $out"; return 1; }
+		[ "${#lines[@]}" -eq 1 ] || { echo "$mode: $out"; return 1; }
+		# no field alice could not read herself (an address) is in the message
+		for k in "${!t[@]}"; do
+			[ "${t[$k]}" = "${m[$k]}" ] || [ "${#t[$k]}" -lt 4 ] || [[ "$out" != *"${t[$k]}"* ]] ||
+				{ echo "$mode: field $((k + 3)) leaked: ${t[$k]}: $out"; return 1; }
+		done
+		[[ "$out" == "npte-netem: play: cannot read '$f' as uid $ALICE: a file of /proc"* ]] ||
+			{ echo "$mode: $out"; return 1; }
+	done
+}
