@@ -217,7 +217,8 @@ static int kmem_apply(struct ctx *c, const struct op *op, bool undo)
 		return 0;
 	rc = mine_list(c, names, REGISTRY_MAX, &n);
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "kernel memory: read %s/%s", NPTE_RUN_DIR, NPTE_MARKER_DIR);
+		return err_sys(&c->err, EXIT_FAIL, -rc, "kernel memory: read %s/%s%s%s", NPTE_RUN_DIR,
+			       NPTE_MARKER_DIR, n < 0 && names[0][0] ? "/" : "", n < 0 ? names[0] : "");
 	for (int i = 0; i < n; i++) {
 		rc = held_in(c, op, names[i], &hd);
 		/* Fail closed: what cannot be read could hold anything. */

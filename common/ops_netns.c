@@ -107,7 +107,8 @@ static int quota_apply(struct ctx *c, const struct op *op, bool undo)
 		return 0;
 	mine = marker_list_owned(c->who.uid, names, REGISTRY_MAX);
 	if (mine < 0)
-		return err_sys(&c->err, EXIT_FAIL, -mine, "quota: read the markers");
+		return err_sys(&c->err, EXIT_FAIL, -mine, "quota: read marker%s%s", names[0][0] ? " " : "s",
+			       names[0]);
 	/* Destroyed namespaces something still holds count until they end (one
 	 * that nothing holds is ending already, and counts no more). */
 	rc = drain_count(c, c->who.uid, false, &draining);

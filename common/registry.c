@@ -338,12 +338,16 @@ int marker_list_owned(uid_t uid, char (*names)[16], int max)
 {
 	int n = marker_list(names, max), k = 0;
 
+	if (n < 0 && max > 0)
+		names[0][0] = '\0';
 	for (int i = 0; i < n; i++) {
 		struct marker m;
 		int rc = marker_read(names[i], &m);
 
-		if (rc < 0)
+		if (rc < 0) {
+			memmove(names[0], names[i], sizeof names[i]);
 			return rc;
+		}
 		if (m.owner == uid)
 			memmove(names[k++], names[i], sizeof names[i]);
 	}

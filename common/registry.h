@@ -63,7 +63,9 @@ int drain_remove(int32_t nsid);
 /* Sorted names of valid markers; returns the count, or -errno (-E2BIG when
  * there are more than max: never a silent part of the registry). */
 int marker_list(char (*names)[16], int max);
-/* The same, only those whose marker names uid as owner. */
+/* The same, only those whose marker names uid as owner. On -errno from
+ * reading a marker, names[0] is that marker's name (for the message), or
+ * empty when the listing failed. */
 int marker_list_owned(uid_t uid, char (*names)[16], int max);
 
 #endif
