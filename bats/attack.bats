@@ -836,7 +836,7 @@ npte-netem rate -n a1 lo 1mbit --burst 1@
 npte-netem clear -n a1 @
 npte-netem play -n a1 lo /run/out/f@
 npte-netem play -n a1 lo /run/out/c@
-npte-netem play -n a1 lo --trace-mahimahi /run/out/ft@
+npte-netem play -n a1 lo --trace-mahimahi /run/out/ft@ limit 10
 npte-netem play -n a1 lo --trace-mahimahi /run/out/trace delay 1@ms
 npte-netem play -n a1 lo --trace-mahimahi /run/out/trace --window @
 npte-lab create -n --prefix @
@@ -890,7 +890,7 @@ npte-run -n --wait @ a1 -- true'
 	grep -qx '255 npte-run -n -e K=@ -e L=x@y a1 -- true' "$BATS_TEST_TMPDIR/scripts"
 	# and a file's name (all but /, which makes it a directory): in the script's title
 	grep -qx '254 npte-netem play -n a1 lo /run/out/f@' "$BATS_TEST_TMPDIR/scripts"
-	grep -qx '254 npte-netem play -n a1 lo --trace-mahimahi /run/out/ft@' "$BATS_TEST_TMPDIR/scripts"
+	grep -qx '254 npte-netem play -n a1 lo --trace-mahimahi /run/out/ft@ limit 10' "$BATS_TEST_TMPDIR/scripts"
 }
 
 @test "issue 21: npte-netns show prints a root-made interface name with ESC, BEL or UTF-8 in it as plain text" {

@@ -420,6 +420,16 @@ bool schedule_parse_text(struct schedule *s, const char *text, const char *name,
 /* ---- mahimahi traces ---- */
 
 #define MM_PACKET 1500ULL /* bytes per delivery opportunity (mm-link(1)) */
+/*
+ * netem's queue, in packets, unless the extra words set one: its default.
+ * A step too slow to drain that many full Ethernet frames (MTU 1500 and the
+ * 32 bytes kmem.h allows for a header) within 60 s, the ceiling npte holds
+ * every queue to, gets the most it can drain in that time instead, so that
+ * a real trace's near-outages are played rather than refused.
+ */
+#define MM_LIMIT 1000ULL
+#define MM_FRAME 1532ULL
+#define MM_DRAIN_S 60ULL
 
 struct mm {
 	struct schedule *s;
@@ -429,6 +439,7 @@ struct mm {
 	uint64_t win_ms;
 	char *extra[SCHED_WORDS_MAX];
 	int nextra;
+	bool user_limit;    /* the extra words set netem's limit */
 	uint64_t last_bps;  /* rate of the last step appended (0: outage) */
 	uint64_t step1_bps; /* rate of step 1, for merging step 0 at the end */
 	uint64_t count0, len0; /* window 0, finished at the end (wrap fold) */
@@ -438,7 +449,7 @@ struct mm {
 	 * opportunities), so steps share them and the arena holds one copy per
 	 * distinct rate rather than one per step. Open addressing; when full,
 	 * steps simply get their own copy. */
-	struct { uint64_t bps; uint32_t off; bool used; } seen[4096];
+	struct { uint64_t bps; uint32_t off; uint16_t argc; bool used; } seen[4096];
 };
 
 /* Opportunities over len_ms in bytes/s, rounded to nearest (halves up);
@@ -451,8 +462,8 @@ static uint64_t mm_bps(uint64_t count, uint64_t len_ms)
 /* Step st's words for bytes/s bps, checked. */
 static bool mm_words(struct mm *m, size_t i, uint64_t bps, unsigned long line)
 {
-	char rate[32], why[256], at[32];
-	char *w[SCHED_WORDS_MAX + 4];
+	char rate[32], lim[32], why[256], at[32];
+	char *w[SCHED_WORDS_MAX + 6];
 	int n = 0;
 
 	size_t h = (size_t)(bps * 0x9e3779b97f4a7c15ULL >> 52) % (sizeof m->seen / sizeof m->seen[0]);
@@ -464,7 +475,7 @@ static bool mm_words(struct mm *m, size_t i, uint64_t bps, unsigned long line)
 			/* the same words, already checked */
 			m->s->step[i].line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
 			m->s->step[i].word_off = m->seen[h].off;
-			m->s->step[i].argc = (uint16_t)(4 + m->nextra);
+			m->s->step[i].argc = m->seen[h].argc;
 			return true;
 		}
 	}
@@ -473,6 +484,13 @@ static bool mm_words(struct mm *m, size_t i, uint64_t bps, unsigned long line)
 	w[n++] = bps ? rate : "0";
 	w[n++] = "loss";
 	w[n++] = bps ? "0%" : "100%";
+	if (bps && !m->user_limit && bps * MM_DRAIN_S / MM_FRAME < MM_LIMIT) {
+		uint64_t l = bps * MM_DRAIN_S / MM_FRAME;
+
+		snprintf(lim, sizeof lim, "%llu", (unsigned long long)(l ? l : 1));
+		w[n++] = "limit";
+		w[n++] = lim;
+	}
 	for (int k = 0; k < m->nextra; k++)
 		w[n++] = m->extra[k];
 	m->s->step[i].line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
@@ -487,6 +505,7 @@ static bool mm_words(struct mm *m, size_t i, uint64_t bps, unsigned long line)
 		m->seen[h].used = true;
 		m->seen[h].bps = bps;
 		m->seen[h].off = m->s->step[i].word_off;
+		m->seen[h].argc = m->s->step[i].argc;
 	}
 	return true;
 }
@@ -536,8 +555,8 @@ static bool mm_extra(struct mm *m, const char *extra, char *buf, size_t bufn)
 		if (*p == '#')
 			return fail(m->r->err, m->r->errn, m->r->name, 0,
 				    "extra netem words may not contain '#': %s", disp(extra));
-	m->nextra = split(buf, m->extra, SCHED_WORDS_MAX - 4);
-	if (m->nextra > SCHED_WORDS_MAX - 4)
+	m->nextra = split(buf, m->extra, SCHED_WORDS_MAX - 6);
+	if (m->nextra > SCHED_WORDS_MAX - 6)
 		return fail(m->r->err, m->r->errn, m->r->name, 0, "too many extra netem words");
 	/* tc takes any prefix of a keyword (matches()), so "ra" is rate too */
 	for (int k = 0; k < m->nextra; k++)
@@ -546,6 +565,9 @@ static bool mm_extra(struct mm *m, const char *extra, char *buf, size_t bufn)
 				return fail(m->r->err, m->r->errn, m->r->name, 0,
 					    "extra netem words may not set %s (the trace does): %s",
 					    knob[o], disp(m->extra[k]));
+	for (int k = 0; k < m->nextra; k++)
+		if (strncmp(m->extra[k], "limit", strlen(m->extra[k])) == 0)
+			m->user_limit = true;
 	return true;
 }
 

@@ -373,10 +373,10 @@ static void test_mahimahi(void)
 
 	/* equal windows merge; the wrap makes window 0 equal to window 1 */
 	ok(mm("100\n200\n300\n350\n400\n", 100, NULL), "window 0 empty but for the wrap, then 1, 1, 2");
-	is_str(dump(), "0 rate 120000bit loss 0% | 300ms rate 240000bit loss 0% | 400ms end",
+	is_str(dump(), "0 rate 120000bit loss 0% limit 587 | 300ms rate 240000bit loss 0% | 400ms end",
 	       "consecutive equal windows are one step");
 	ok(mm("50\n100\n200\n300\n400\n", 100, NULL), "window 0 gets its second opportunity from the wrap");
-	is_str(dump(), "0 rate 240000bit loss 0% | 100ms rate 120000bit loss 0% | 400ms end",
+	is_str(dump(), "0 rate 240000bit loss 0% | 100ms rate 120000bit loss 0% limit 587 | 400ms end",
 	       "the folded window 0 differs from window 1: no merge");
 	ok(mm("0\n100\n150\n200\n300\n", 100, NULL) && S.n == 2 && S.step[0].at_ns == 0 &&
 	   S.step[1].at_ns == 200000000,
@@ -384,12 +384,12 @@ static void test_mahimahi(void)
 
 	/* a short last window is rated over its own length; halves round up */
 	ok(mm("0\n120\n164\n", 100, NULL), "period 164 ms: the last window is 64 ms");
-	is_str(dump(), "0 rate 240000bit loss 0% | 100ms rate 187504bit loss 0% | 164ms end",
+	is_str(dump(), "0 rate 240000bit loss 0% | 100ms rate 187504bit loss 0% limit 917 | 164ms end",
 	       "1 x 1500 B / 64 ms = 23437.5 B/s, rounded to 23438 B/s = 187504bit");
 	ok(mm("0\n7\n", 30, NULL), "a period shorter than the window");
 	is_str(dump(), "0 rate 3428568bit loss 0% | 7ms end", "2 opportunities in 7 ms: 428571.4 B/s -> 428571 B/s");
 	ok(mm("0\n0\n0\n1000\n", 1000, NULL), "repeated timestamps are several opportunities");
-	is_str(dump(), "0 rate 48000bit loss 0% | 1s end", "4 in 1 s (3 at 0, the wrap's 1): 48000bit");
+	is_str(dump(), "0 rate 48000bit loss 0% limit 234 | 1s end", "4 in 1 s (3 at 0, the wrap's 1): 48000bit");
 
 	/* a long gap is one outage step */
 	ok(mm("0\n5000\n", 100, NULL), "a 5 s gap");
@@ -398,6 +398,13 @@ static void test_mahimahi(void)
 	/* extra words */
 	ok(mm("1\n", 100, "delay 20ms") && strcmp(words(0), "rate 12000000bit loss 0% delay 20ms") == 0,
 	   "extra words are appended to every step");
+	/* a step too slow to drain 1000 frames of 1532 B in 60 s gets a limit it can */
+	ok(mm("100\n", 100, NULL) && strcmp(words(0), "rate 120000bit loss 0% limit 587") == 0,
+	   "15000 B/s drains 587 frames of 1532 B in 60 s: limit 587");
+	ok(mm("60000\n", 60000, NULL) && strcmp(words(0), "rate 200bit loss 0% limit 1") == 0,
+	   "25 B/s drains no whole frame in 60 s: limit 1, not 0");
+	ok(mm("100\n", 100, "limit 50") && strcmp(words(0), "rate 120000bit loss 0% limit 50") == 0,
+	   "a limit in the extra words is the user's: none added");
 	refused(mm("1\n", 100, "delay 20ms rate 5mbit"), "may not set rate", "extra words with rate");
 	refused(mm("1\n", 100, "ra 5mbit"), "may not set rate (the trace does): ra", "an abbreviation of rate");
 	refused(mm("1\n", 100, "drop 5%"), "may not set loss", "tc's synonym drop");
