@@ -23,7 +23,14 @@ echo_reply() {
 	out=$(sb ip netns exec "$ns" ping ${4:+"$4"} -n -c 1 -w 5 "$addr" 2>&1) || rc=$?
 	[ "$rc" = 0 ] && [[ "$out" == *"$want"* ]] && return 0
 	echo "ping $addr from $ns: exit $rc: $out"
-	sb ip netns exec "$ns" nstat -az 'Icmp*' 'Ip6*Echo*' 2>&1 | grep -v ' 0 ' || true
+	local n
+	for n in $(sb ip netns list | cut -d' ' -f1); do
+		echo "-- $n: addresses, neighbours, routes, counters"
+		sb ip -n "$n" -br addr
+		sb ip -n "$n" neigh
+		sb ip -n "$n" route
+		sb ip netns exec "$n" nstat -az 'Icmp*' 'Ip*' 'Ip6*Echo*' 2>&1 | grep -v ' 0 ' || true
+	done
 	return 1
 }
 

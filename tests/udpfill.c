@@ -6,6 +6,13 @@
  * as it takes: each socket sends until its send buffer is full (EAGAIN),
  * then is closed and a new one opened, so no socket buffer bounds what a
  * qdisc ends up holding. Prints the number sent. IPv4 only.
+ *
+ * Give it a broadcast ADDR (127.255.255.255 on lo): a datagram to a closed
+ * unicast port makes the kernel send an ICMP port unreachable, and those
+ * queue behind the same slow qdisc, charged to the kernel's per-CPU ICMP
+ * socket that every namespace shares; once it holds its send buffer, no
+ * namespace on that CPU can send an IPv4 ICMP message (an echo reply among
+ * them) until the queue drains. No error is sent for a broadcast.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,6 +45,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		sockets++;
+		if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &(int){1}, sizeof(int)) < 0) {
+			perror("udpfill: SO_BROADCAST");
+			return 1;
+		}
 		while (sent < count) {
 			if (sendto(fd, payload, size, 0, (struct sockaddr *)&to, sizeof to) < 0) {
 				if (errno == EAGAIN || errno == ENOBUFS)
