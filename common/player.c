@@ -314,6 +314,27 @@ static uint64_t due(const struct play_dir *d, const struct cursor *k)
 	return k->next < d->s->n ? k->base + d->s->step[k->next].at_ns : k->base + d->s->end_ns;
 }
 
+/*
+ * A player behind its schedule (stopped and continued, or long on the lock)
+ * skips what it slept through: the link from now on is the step due last,
+ * so that one alone goes in, never a burst of the missed ones (a loop of
+ * 10 ms steps stopped for an hour would otherwise spin through 360000
+ * changes). Whole rounds of a loop are skipped by arithmetic.
+ */
+static void catch_up(const struct play *pl, const struct play_dir *d, struct cursor *c, uint64_t now)
+{
+	const struct schedule *s = d->s;
+
+	if (c->done || c->held)
+		return;
+	if (pl->loop && s->end_ns && now >= c->base + s->end_ns) {
+		c->base += (now - c->base) / s->end_ns * s->end_ns;
+		c->next = 0;
+	}
+	while (c->next + 1 < s->n && c->base + s->step[c->next + 1].at_ns <= now)
+		c->next++;
+}
+
 static int timer_at(int tfd, uint64_t at)
 {
 	struct itimerspec its = {.it_value = {.tv_sec = (time_t)(at / 1000000000ULL),
@@ -392,6 +413,7 @@ int play_run(struct play *pl, const struct caller *who)
 		int dir = -1, held = 0;
 
 		for (int i = 0; i < pl->nd; i++) {
+			catch_up(pl, &pl->d[i], &k[i], t);
 			held += k[i].held;
 			if (!k[i].done && !k[i].held && due(&pl->d[i], &k[i]) < next)
 				next = due(&pl->d[i], &k[i]), dir = i;
