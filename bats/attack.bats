@@ -1232,15 +1232,16 @@ floor_sched() {
 	echo "# a loop of 10 ms steps: $ticks ticks of $hz/s CPU in $ms ms ($((ticks * 100000 / hz / ms))% of one CPU), $changes changes" >&3
 	[ $((ticks * 1000 * 5)) -lt $((hz * ms)) ] || { rm -r "$d"; return 1; }
 	# stopped for 2 s (what sudo relays on alice's ^Z, or a long wait on the
-	# lock), then continued: it goes on from the step due now. One that
-	# replays the 200 changes it missed makes about (T / 10 ms) in all, one
-	# that skips them (T - 2 s) / 10 ms: the bound is (T - 1 s) / 10 ms.
+	# lock), then continued: it goes on from the step due now. Over T from
+	# its start to its end, one that replays the 200 changes it missed makes
+	# about T / 10 ms in all, one that skips them (T - 2 s) / 10 ms: the
+	# bound is (T - 1 s) / 10 ms.
+	t0=$(date +%s%N)
 	bgplay alice stop --loop --json a2 lo "$d/s"
 	for _ in $(seq 100); do
 		grep -q '^CapEff:[[:space:]]*0000000000001000$' "/proc/$PLAYER/status" && break
 		sleep 0.05
 	done
-	t0=$(date +%s%N)
 	kill -STOP "$PLAYER"
 	sleep 2
 	kill -CONT "$PLAYER"
