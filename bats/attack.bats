@@ -17,7 +17,8 @@ setup() {
 
 teardown() {
 	local p
-	for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; done
+	# a stopped process acts on TERM only once continued
+	for p in "${BG[@]}"; do kill "$p" 2>/dev/null || true; kill -CONT "$p" 2>/dev/null || true; done
 	sandbox_teardown
 }
 
@@ -1254,4 +1255,38 @@ floor_sched() {
 	echo "# stopped 2 s in $ms ms: $changes changes" >&3
 	[ $((changes * 10)) -lt $((ms - 1000)) ] || { cat "$BATS_TEST_TMPDIR/stop.out"; rm -r "$d"; return 1; }
 	rm -r "$d"
+}
+
+
+@test "issue 21 item 7: alice's ^Z (SIGTSTP to her own sudo) never stops npte while it holds the lock: bob goes on" {
+	local try s w st names d stopped=0
+	d=$(pubdir)
+	chown npte-alice "$d"
+	names=$(seq -f 'n%g' 1 30 | tr '\n' ' ')
+	for try in 1 2 3 4 5 6 7 8; do
+		rm -f "$d/sudo"
+		# alice's own shell: her sudo in the background, a TSTP to it a moment
+		# into the 30-namespace create (the tries spread over its ~80 ms)
+		in_as alice "sudo -n \"\$1/npte-netns\" create $names >/dev/null 2>&1 &
+			echo \$! >$d/sudo; sleep 0.0$((try + 1)); kill -TSTP \$!" || true
+		s=$(cat "$d/sudo")
+		BG+=("$s")
+		w=$(npte_of "$s" npte-netns) || w=
+		# stopped (or ended): the lock is not held then, and bob creates
+		for _ in $(seq 100); do
+			st=$(awk '$1 == "State:" { print $2 }' "/proc/$w/status" 2>/dev/null || true)
+			[ "$st" = T ] || [ -z "$st" ] || [ "$st" = Z ] && break
+			sleep 0.05
+		done
+		[ "$st" = T ] && stopped=$((stopped + 1))
+		run as bob npte-netns create --wait 2 "b$try"
+		sb runuser -u npte-alice -- kill -CONT "$s" 2>/dev/null || true
+		[ "$status" -eq 0 ] || { echo "try $try (worker $st): $output"; rm -r "$d"; return 1; }
+		for _ in $(seq 100); do kill -0 "$s" 2>/dev/null || break; sleep 0.05; done
+		# shellcheck disable=SC2086
+		as alice npte-netns destroy $names >/dev/null 2>&1 || true
+	done
+	rm -r "$d"
+	echo "# $stopped of 8 tries stopped npte (after its unlock); bob created every time" >&3
+	[ "$stopped" -ge 1 ]
 }
