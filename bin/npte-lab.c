@@ -492,7 +492,7 @@ static int cmd_play(struct cli *cl, struct opts *o)
 		ifname_to(d->ifname, sizeof d->ifname, i ? LAB_SERVER : LAB_CLIENT);
 		d->label = i ? "up" : "down";
 		d->s = &sched[i];
-		if (!play_dir_kind(d, err, sizeof err))
+		if (!play_dir_kind(d, err, sizeof err) || (o->set[O_LOOP] && !schedule_loop_ok(d->s, err, sizeof err)))
 			die(EXIT_FAIL, "play: shipped schedule %s: %s", p->name, err);
 	}
 	play.loop = o->set[O_LOOP];

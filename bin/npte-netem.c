@@ -263,6 +263,8 @@ static int cmd_play(struct cli *cl, struct opts *o)
 	if (!play_dir_kind(&play.d[0], err, sizeof err))
 		die(EXIT_USAGE, "play: %s: %s", disp(path), err);
 	play.loop = o->set[O_LOOP];
+	if (play.loop && !schedule_loop_ok(&sched, err, sizeof err))
+		die(EXIT_USAGE, "play: %s: %s", disp(path), err);
 	play.keep = o->set[O_KEEP];
 	play.json = o->set[O_JSON];
 	return cli_play(cl, "play", o, &play);

@@ -159,7 +159,8 @@ static void sweep_render(FILE *f, const struct op *op, const struct ctx *c, bool
 	} else {
 		fputs("*:*", f);
 	}
-	fputs("; do [ -f \"$f\" ] && flock -n \"$f\" rm -f \"$f\"; done; :\n", f);
+	/* a held claim is no error: its player lives (and set -e must not end the script) */
+	fputs("; do if [ -f \"$f\" ]; then flock -n \"$f\" rm -f \"$f\" || :; fi; done\n", f);
 }
 
 const struct op_type claim_sweep_op = {

@@ -306,11 +306,33 @@ struct cursor {
 	size_t next;     /* step to apply next */
 	uint64_t base;   /* monotonic ns of this round's offset 0 */
 	bool done;
+	bool held;       /* a looped one-step schedule: its step stays, no round */
 };
 
 static uint64_t due(const struct play_dir *d, const struct cursor *k)
 {
 	return k->next < d->s->n ? k->base + d->s->step[k->next].at_ns : k->base + d->s->end_ns;
+}
+
+/*
+ * A player behind its schedule (stopped and continued, or long on the lock)
+ * skips what it slept through: the link from now on is the step due last,
+ * so that one alone goes in, never a burst of the missed ones (a loop of
+ * 10 ms steps stopped for an hour would otherwise spin through 360000
+ * changes). Whole rounds of a loop are skipped by arithmetic.
+ */
+static void catch_up(const struct play *pl, const struct play_dir *d, struct cursor *c, uint64_t now)
+{
+	const struct schedule *s = d->s;
+
+	if (c->done || c->held)
+		return;
+	if (pl->loop && s->end_ns && now >= c->base + s->end_ns) {
+		c->base += (now - c->base) / s->end_ns * s->end_ns;
+		c->next = 0;
+	}
+	while (c->next + 1 < s->n && c->base + s->step[c->next + 1].at_ns <= now)
+		c->next++;
 }
 
 static int timer_at(int tfd, uint64_t at)
@@ -380,20 +402,26 @@ int play_run(struct play *pl, const struct caller *who)
 	}
 	/* Step 0 went in with the start; the clock starts now. */
 	start = now_ns();
+	/* A loop of one step would put the same step in again each round, as
+	 * often as its period (a 1 ms trace: 1000 times a second): it is held
+	 * instead, and the player only watches until it is stopped. */
 	for (int i = 0; i < pl->nd; i++)
-		k[i] = (struct cursor){.next = 1, .base = start};
+		k[i] = (struct cursor){.next = 1, .base = start, .held = pl->loop && pl->d[i].s->n == 1};
 	for (;;) {
 		uint64_t next = UINT64_MAX, t = now_ns(), check = t + 1000000000ULL;
 		struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN}, {.fd = tfd, .events = POLLIN}};
-		int dir = -1;
+		int dir = -1, held = 0;
 
-		for (int i = 0; i < pl->nd; i++)
-			if (!k[i].done && due(&pl->d[i], &k[i]) < next)
+		for (int i = 0; i < pl->nd; i++) {
+			catch_up(pl, &pl->d[i], &k[i], t);
+			held += k[i].held;
+			if (!k[i].done && !k[i].held && due(&pl->d[i], &k[i]) < next)
 				next = due(&pl->d[i], &k[i]), dir = i;
-		if (dir < 0)
+		}
+		if (dir < 0 && !held)
 			break; /* every schedule ended */
 		/* the request of the step due next, built before its deadline */
-		if (k[dir].next < pl->d[dir].s->n &&
+		if (dir >= 0 && k[dir].next < pl->d[dir].s->n &&
 		    (ready.dir != dir || ready.idx != k[dir].next || ready.base != k[dir].base)) {
 			static struct step_spec spec;
 			char why[300];
@@ -555,7 +583,8 @@ void play_render(FILE *f, const struct play *pl, const struct ctx *c)
 
 		for (int i = 0; i < pl->nd; i++) {
 			const struct schedule *s = pl->d[i].s;
-			uint64_t a = next[i] < s->n ? s->step[next[i]].at_ns : UINT64_MAX;
+			/* a looped one-step schedule is held, as the live player holds it */
+			uint64_t a = next[i] < s->n && !(pl->loop && s->n == 1) ? s->step[next[i]].at_ns : UINT64_MAX;
 
 			if (a < at)
 				at = a, dir = i;
@@ -587,11 +616,17 @@ void play_render(FILE *f, const struct play *pl, const struct ctx *c)
 	}
 	{
 		uint64_t end = 0;
+		bool all_held = pl->loop;
 
-		for (int i = 0; i < pl->nd; i++)
+		for (int i = 0; i < pl->nd; i++) {
+			if (pl->loop && pl->d[i].s->n == 1)
+				continue; /* held: its period means nothing */
+			all_held = false;
 			if (pl->d[i].s->end_ns > end)
 				end = pl->d[i].s->end_ns;
-		fsleep(f, end > t ? end - t : 0);
+		}
+		/* only held steps: the loop just waits to be stopped */
+		fsleep(f, all_held ? 3600 * 1000000000ULL : end > t ? end - t : 0);
 	}
 	if (pl->loop)
 		fprintf(f, "done\n");

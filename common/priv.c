@@ -343,13 +343,25 @@ static void relay(int sig)
 		kill(worker, sig);
 }
 
-/* ^Z or a relayed SIGTSTP: the worker, in an orphaned process group, would
- * drop a TSTP, so it gets SIGSTOP; then we stop, as the shell expects. */
+/* ^Z or a relayed SIGTSTP: the worker gets the same signal, which it turns
+ * into a stop of its own (stop_self); then we stop, as the shell expects.
+ * Never a SIGSTOP to it: that cannot be blocked, so it would stop a worker
+ * that holds the global lock, and every caller would wait on it until the
+ * caller chose to continue it. */
 static void relay_stop(int sig)
 {
-	(void)sig;
 	if (worker > 0)
-		kill(worker, SIGSTOP);
+		kill(worker, sig);
+	raise(SIGSTOP);
+}
+
+/* The worker's stop, caught rather than the default (which the kernel drops
+ * in an orphaned process group, as the worker's own session is): blocked
+ * with every catchable signal while the lock is held, so it stops only
+ * between transactions. */
+static void stop_self(int sig)
+{
+	(void)sig;
 	raise(SIGSTOP);
 }
 
@@ -422,6 +434,7 @@ void session_own(const struct caller *who, bool keep)
 		raise(SIGTERM);
 	if (setsid() < 0)
 		die_errno(EXIT_FAIL, "setsid");
+	on_signals(stops, sizeof stops / sizeof stops[0], stop_self);
 	sigprocmask(SIG_SETMASK, &was, NULL);
 }
 

@@ -349,6 +349,19 @@ static bool parse(struct schedule *s, struct reader *r, sched_check_fn check, vo
 			sched_time_str(s->step[s->n - 1].at_ns, prev, sizeof prev);
 			return rfail(r, "offset not after the previous step's (%s): %s", prev, disp(w[0]));
 		}
+		if (s->n > 0 && at - s->step[s->n - 1].at_ns < SCHED_STEP_MIN_NS) {
+			char gap[32], min[32], what[32];
+
+			sched_time_str(s->step[s->n - 1].at_ns, prev, sizeof prev);
+			sched_time_str(at - s->step[s->n - 1].at_ns, gap, sizeof gap);
+			sched_time_str(SCHED_STEP_MIN_NS, min, sizeof min);
+			if (argc > 1 && strcmp(w[1], "end") == 0)
+				snprintf(what, sizeof what, "the end");
+			else
+				snprintf(what, sizeof what, "step %zu", s->n + 1);
+			return rfail(r, "%s at %s is %s after step %zu (%s): a step lasts at least %s", what,
+				     disp(w[0]), gap, s->n, prev, min);
+		}
 		if (argc == 1)
 			return rfail(r, "no netem words after the offset %s", disp(w[0]));
 		if (strcmp(w[1], "end") == 0) {
@@ -444,6 +457,10 @@ struct mm {
 	uint64_t step1_bps; /* rate of step 1, for merging step 0 at the end */
 	uint64_t count0, len0; /* window 0, finished at the end (wrap fold) */
 	unsigned long line0;
+	/* The last two windows seen, not yet finished: the period's last window
+	 * may be too short a step (see mm_end). */
+	struct { uint64_t w, count; unsigned long line; } q[2];
+	int nq;
 	/* Words already in the arena, by rate: a step's words depend on its
 	 * rate alone, and rates repeat (a window holds a small whole number of
 	 * opportunities), so steps share them and the arena holds one copy per
@@ -539,6 +556,46 @@ static bool mm_finish(struct mm *m, uint64_t w, uint64_t count, uint64_t len_ms,
 	return true;
 }
 
+/* Window w (or, count 0, the outage run from w on) is complete: the one
+ * before it becomes a step (or extends the last). */
+static bool mm_window(struct mm *m, uint64_t w, uint64_t count, unsigned long line)
+{
+	if (m->nq == 2) {
+		if (!mm_finish(m, m->q[0].w, m->q[0].count, m->win_ms, m->q[0].line))
+			return false;
+		m->q[0] = m->q[1];
+		m->nq = 1;
+	}
+	m->q[m->nq].w = w, m->q[m->nq].count = count, m->q[m->nq].line = line;
+	m->nq++;
+	return true;
+}
+
+/*
+ * The end of the period at L ms. Its last window is rated over its own
+ * length, unless that is under the step floor: then it is folded into the
+ * window before it (rated over both), so no step of a trace lasts less than
+ * SCHED_STEP_MIN_NS but a period shorter than that (one step).
+ */
+static bool mm_end(struct mm *m, uint64_t L)
+{
+	uint64_t start = m->q[m->nq - 1].w * m->win_ms, tail = L - start;
+	bool fold = m->nq == 2 && tail * 1000000 < SCHED_STEP_MIN_NS;
+
+	if (m->nq == 2 && (!fold || m->q[0].w + 1 < m->q[1].w)) {
+		/* a whole window, or an outage run that keeps all but its last window */
+		if (!mm_finish(m, m->q[0].w, m->q[0].count, m->win_ms, m->q[0].line))
+			return false;
+	}
+	if (fold) {
+		uint64_t w = m->q[1].w - 1, count = m->q[1].count + (m->q[0].w == w ? m->q[0].count : 0);
+
+		return mm_finish(m, w, count, m->win_ms + tail, m->q[0].w == w ? m->q[0].line : m->q[1].line);
+	}
+	return mm_finish(m, m->q[m->nq - 1].w, m->q[m->nq - 1].count, tail < m->win_ms ? tail : m->win_ms,
+			 m->q[m->nq - 1].line);
+}
+
 /* Split extra into m->extra (its copy in buf) and refuse what the trace owns. */
 static bool mm_extra(struct mm *m, const char *extra, char *buf, size_t bufn)
 {
@@ -620,10 +677,10 @@ bool schedule_from_mahimahi(struct schedule *s, int fd, const char *name, uint64
 			uint64_t wt = cur / m.win_ms;
 
 			if (wt > win) {
-				if (!mm_finish(&m, win, cnt, m.win_ms, win_line))
+				if (!mm_window(&m, win, cnt, win_line))
 					return false;
 				/* empty windows between: all outages, one merged step */
-				if (wt > win + 1 && !mm_finish(&m, win + 1, 0, m.win_ms, pend_line))
+				if (wt > win + 1 && !mm_window(&m, win + 1, 0, pend_line))
 					return false;
 				win = wt;
 				cnt = 0;
@@ -650,15 +707,13 @@ bool schedule_from_mahimahi(struct schedule *s, int fd, const char *name, uint64
 
 	/* the window holding the last committed stamp, then the empty rest */
 	uint64_t nwin = (L + m.win_ms - 1) / m.win_ms;
-	uint64_t left = L - win * m.win_ms;
 
-	if (!mm_finish(&m, win, cnt, left < m.win_ms ? left : m.win_ms, win_line ? win_line : pend_line))
+	if (!mm_window(&m, win, cnt, win_line ? win_line : pend_line))
 		return false;
-	if (nwin > win + 1) {
-		left = L - (win + 1) * m.win_ms;
-		if (!mm_finish(&m, win + 1, 0, left < m.win_ms ? left : m.win_ms, r.line - 1))
-			return false;
-	}
+	if (nwin > win + 1 && !mm_window(&m, win + 1, 0, r.line - 1))
+		return false;
+	if (!mm_end(&m, L))
+		return false;
 
 	/* window 0, with the opportunities stamped L folded in */
 	uint64_t bps0 = mm_bps(m.count0 + pend, m.len0);
@@ -676,4 +731,19 @@ bool schedule_from_mahimahi(struct schedule *s, int fd, const char *name, uint64
 	s->has_end = true;
 	s->end_ns = L * 1000000;
 	return true;
+}
+
+bool schedule_loop_ok(const struct schedule *s, char *why, size_t n)
+{
+	const struct sched_step *last = &s->step[s->n - 1];
+	char at[32], gap[32], min[32];
+
+	if (s->n < 2 || s->end_ns - last->at_ns >= SCHED_STEP_MIN_NS)
+		return true;
+	sched_time_str(last->at_ns, at, sizeof at);
+	sched_time_str(s->end_ns - last->at_ns, gap, sizeof gap);
+	sched_time_str(SCHED_STEP_MIN_NS, min, sizeof min);
+	snprintf(why, n, "--loop: step %zu (line %u, at %s) lasts %s before the round starts over: a step lasts "
+		 "at least %s (an `end` line gives the last step its time)", s->n, (unsigned)last->line, at, gap, min);
+	return false;
 }

@@ -17,6 +17,11 @@
  *   number without a unit other than 0 is refused (tc would read it as us,
  *   a user might mean s). Kept as nanoseconds; a fraction finer than 1 ns is
  *   refused rather than rounded. At most SCHED_OFFSET_MAX_NS (7 days).
+ * - Each offset is at least SCHED_STEP_MIN_NS (10 ms) after the one before,
+ *   the `end` line's too: a step lasts at least that, so no schedule makes
+ *   the player a root process that spins (refused, not rounded up: a
+ *   schedule that meant 1 ms steps would otherwise play a different link,
+ *   10 times slower, and say nothing).
  * - Offsets strictly increase, and the first step is at 0: a file whose
  *   first step is later is refused. "Unchanged until then" would make the
  *   link before that offset whatever qdisc happened to be there in the first
@@ -62,6 +67,9 @@
 #define SCHED_OFFSET_MAX_NS (7ULL * 86400 * 1000000000) /* 7 days */
 #define SCHED_TRACE_MAX (16 * 1024 * 1024)  /* bytes of a mahimahi trace */
 #define SCHED_WINDOW_MIN_NS 10000000ULL     /* mahimahi windows: 10 ms .. */
+/* The step floor: no step lasts less, so a player changes an interface's
+ * qdisc at most 100 times a second (docs/security-21.md). */
+#define SCHED_STEP_MIN_NS 10000000ULL
 #define SCHED_WINDOW_MAX_NS 60000000000ULL  /* .. 60 s, whole milliseconds */
 
 struct sched_step {
@@ -126,7 +134,10 @@ bool schedule_parse_text(struct schedule *s, const char *text, const char *name,
  * kernel keeps whole bytes/s) turns back into exactly the same bytes/s.
  * 12 opportunities in 100 ms: 12 x 1500 x 8 / 0.1 = `rate 1440000bit`.
  * The last window of a period that is not a multiple of the window is
- * shorter, and its rate is computed over its own length.
+ * shorter, and its rate is computed over its own length; one shorter than
+ * the step floor (SCHED_STEP_MIN_NS) is folded into the window before it,
+ * and the two rated together. So every step of a trace lasts at least the
+ * floor, but the only step of a period shorter than it (the trace "1").
  *
  * A window without opportunities is an outage: mahimahi holds packets in
  * its queue until the next opportunity, but netem fixes each packet's
@@ -152,6 +163,16 @@ bool schedule_from_mahimahi(struct schedule *s, int fd, const char *name, uint64
  * are into s's arena.
  */
 int schedule_argv(struct schedule *s, size_t i, char **argv, int max);
+
+/*
+ * The schedule as a --loop plays it: every step, the last one included, must
+ * last at least SCHED_STEP_MIN_NS before the round starts over (a schedule
+ * without an `end` line gives its last step no time, so a loop of it would
+ * change twice at once each round). A one-step schedule is held, not played
+ * again each round (player.h), so any period will do. true, or false with
+ * one line naming the step in why.
+ */
+bool schedule_loop_ok(const struct schedule *s, char *why, size_t n);
 
 /* An OFFSET word (grammar above) in nanoseconds; false if it is not one. */
 bool sched_time(const char *w, uint64_t *ns);

@@ -301,23 +301,24 @@ static void test_limits(void)
 	 * fit, and hold no step */
 	n = 0;
 	for (int i = 0; i < 1000000; i++)
-		n += (size_t)sprintf(big + n, "%dus rate 1\n", i);
+		n += (size_t)sprintf(big + n, "%ds rate 1\n", i);
 	refused(rdn(big, n), "larger than", "10^6 step lines (over 1 MiB)");
 	n = 0;
 	for (int i = 0; i < 1000000; i++)
-		n += (size_t)sprintf(big + n, "%dns x\n", i);
+		n += (size_t)sprintf(big + n, "%ds x\n", i);
 	refused(rdn(big, n), "f.sched:100001: more than 100000 steps", "10^6 short step lines (steps first)");
 	memset(big, '\n', 1000000);
 	refused(rdn(big, 1000000), "f.sched:1000000: no steps", "10^6 empty lines");
 
-	/* 100000 steps exactly, then one more (ns offsets keep it under 1 MiB) */
+	/* 100000 steps exactly, then one more (s offsets keep it under 1 MiB
+	 * and the steps above the floor) */
 	n = 0;
 	for (int i = 0; i < SCHED_STEPS_MAX; i++)
-		n += (size_t)sprintf(big + n, "%dns x\n", i);
+		n += (size_t)sprintf(big + n, "%ds x\n", i);
 	ok(n <= SCHED_FILE_MAX && rdn(big, n) && S.n == SCHED_STEPS_MAX, "100000 steps are taken");
-	ok(S.step[SCHED_STEPS_MAX - 1].at_ns == SCHED_STEPS_MAX - 1 &&
+	ok(S.step[SCHED_STEPS_MAX - 1].at_ns == (SCHED_STEPS_MAX - 1) * 1000000000ULL &&
 	   strcmp(words(SCHED_STEPS_MAX - 1), "x") == 0, "and the last one is intact");
-	n += (size_t)sprintf(big + n, "%dns x\n", SCHED_STEPS_MAX);
+	n += (size_t)sprintf(big + n, "%ds x\n", SCHED_STEPS_MAX);
 	refused(rdn(big, n), "f.sched:100001: more than 100000 steps", "100001 steps");
 }
 
@@ -529,6 +530,84 @@ static void test_shipped(void)
 	}
 }
 
+
+/* ---- the step floor (issue 21 item 7) ---- */
+
+/* Every step of S lasts at least the floor (the last one until the end),
+ * but the only step of a one-step schedule. */
+static bool floor_held(void)
+{
+	for (size_t i = 0; S.n > 1 && i < S.n; i++) {
+		uint64_t next = i + 1 < S.n ? S.step[i + 1].at_ns : S.end_ns;
+
+		if (next - S.step[i].at_ns < SCHED_STEP_MIN_NS)
+			return false;
+	}
+	return true;
+}
+
+static void test_floor(void)
+{
+	char why[300], tr[65536];
+	uint64_t x = 88172645463325252ULL;
+
+	is_int((long long)SCHED_STEP_MIN_NS, 10000000, "the floor is 10 ms");
+	refused(rd("0 delay 1ms\n1ns delay 2ms\n"),
+		"f.sched:2: step 2 at 1ns is 1ns after step 1 (0): a step lasts at least 10ms", "1 ns steps");
+	refused(rd("0 delay 1ms\n1s delay 2ms\n1.009999999s delay 3ms\n"),
+		"f.sched:3: step 3 at 1.009999999s is 9.999999ms after step 2 (1s): a step lasts at least 10ms",
+		"1 ns under the floor");
+	ok(rd("0 delay 1ms\n10ms delay 2ms\n20ms end\n") && S.n == 2, "steps of exactly 10 ms are taken");
+	refused(rd("0 delay 1ms\n1s delay 2ms\n1005ms end\n"),
+		"f.sched:3: the end at 1005ms is 5ms after step 2 (1s): a step lasts at least 10ms",
+		"an end line under the floor after the last step");
+
+	/* --loop: the last step needs its time before the round starts over */
+	ok(rd("0 delay 1ms\n1s delay 2ms\n"), "an end-less schedule is fine once");
+	ok(!schedule_loop_ok(&S, why, sizeof why) &&
+	   strstr(why, "--loop: step 2 (line 2, at 1s) lasts 0 before the round starts over") != NULL,
+	   "but not in a loop: its last step has no time (%s)", why);
+	ok(rd("0 delay 1ms\n1s delay 2ms\n1.01s end\n") && schedule_loop_ok(&S, why, sizeof why),
+	   "with an end 10 ms after it, it loops");
+	ok(rd("0 delay 1ms\n") && schedule_loop_ok(&S, why, sizeof why), "one step loops (it is held)");
+
+	/* traces: a last window under the floor is folded into the one before */
+	ok(mm("0\n100\n205\n", 100, NULL), "period 205 ms, window 100 ms: a 5 ms last window");
+	is_str(dump(), "0 rate 240000bit loss 0% | 100ms rate 114288bit loss 0% limit 559 | 205ms end",
+	       "folded into window 1: 1 x 1500 B / 105 ms = 14285.7 B/s -> 114288bit");
+	ok(mm("0\n1000\n1005\n", 100, NULL), "a 5 ms last window after an outage");
+	is_str(dump(), "0 rate 240000bit loss 0% | 100ms rate 0 loss 100% | 900ms rate 114288bit loss 0% limit 559 | 1.005s end",
+	       "the outage keeps all but its last window, which takes the short one");
+	ok(mm("0\n105\n", 100, NULL), "a 5 ms last window after window 0");
+	is_str(dump(), "0 rate 228568bit loss 0% | 105ms end", "one step: 2 x 1500 B / 105 ms (with the wrap)");
+	ok(mm("0\n110\n", 100, NULL) && S.n == 2, "a last window of exactly 10 ms stays a step");
+	ok(mm("1\n", 10, NULL) && S.n == 1 && S.end_ns == 1000000 && schedule_loop_ok(&S, why, sizeof why),
+	   "a 1 ms trace is one step, held in a loop");
+
+	/* random traces and windows: every step lasts the floor */
+	for (int k = 0; k < 300; k++) {
+		size_t n = 0;
+		uint64_t t = 0, win;
+		bool held;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		win = 10 + x % 200;
+		for (int i = 0; i < 400 && n < sizeof tr - 32; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			t += x % 4 == 0 ? x % 300 : x % 3;
+			n += (size_t)sprintf(tr + n, "%llu\n", (unsigned long long)t);
+		}
+		if (t == 0)
+			continue;
+		held = mm(tr, win, NULL) && floor_held() && schedule_loop_ok(&S, why, sizeof why);
+		if (!held) {
+			ok(false, "random trace %d (window %llu ms): %s", k, (unsigned long long)win, dump());
+			return;
+		}
+	}
+	ok(true, "300 random traces: every step lasts at least 10 ms, and each loops");
+}
+
 int main(void)
 {
 	test_times();
@@ -537,5 +616,6 @@ int main(void)
 	test_limits();
 	test_mahimahi();
 	test_shipped();
+	test_floor();
 	return done_testing();
 }
