@@ -21,6 +21,15 @@
 /* Open (creating if asked) and check /run/npte and /run/npte/netns. Returns 0,
  * -ENOENT when absent and !create, or another -errno with e set. */
 int rundir_open(bool create, struct err *e);
+/*
+ * Open a file npte keeps (under /run/npte; its config) so that nothing root
+ * or a crash left there can stall or fool it: O_NONBLOCK (a FIFO), O_NOFOLLOW,
+ * O_NOCTTY and O_CLOEXEC are added to flags (O_CREAT makes mode 0600), and it
+ * must be root's and of type (S_IFREG, S_IFDIR). The fd, -errno, or
+ * -EMEDIUMTYPE with why saying what stands there ("is a FIFO, not a regular
+ * file"); why may be NULL with wn 0.
+ */
+int run_open(int at, const char *name, int flags, mode_t type, char *why, size_t wn);
 /* The fds, valid after rundir_open. */
 int rundir_fd(void);
 int markerdir_fd(void);
