@@ -179,6 +179,14 @@ int marker_read(const char *name, struct marker *m)
 	return have_owner ? 0 : -EINVAL;
 }
 
+bool marker_odd(const char *name, char *why, size_t wn)
+{
+	struct stat st;
+
+	return mark_fd >= 0 && fstatat(mark_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       !as_expected(&st, S_IFREG, why, wn);
+}
+
 int marker_write(const char *name, const struct marker *m)
 {
 	char tmp[64], body[128];

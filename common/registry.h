@@ -42,6 +42,8 @@ struct marker {
 
 /* Read and strictly parse /run/npte/netns/NAME. 0, -ENOENT, or -EINVAL for a bad file. */
 int marker_read(const char *name, struct marker *m);
+/* Something not root's regular file stands at NAME's marker: why says what. */
+bool marker_odd(const char *name, char *why, size_t wn);
 /* Atomically create the marker; -EEXIST if one is there. */
 int marker_write(const char *name, const struct marker *m);
 /* Remove the marker; a missing one is success. */
