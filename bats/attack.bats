@@ -1174,6 +1174,18 @@ plant() {
 	esac
 }
 
+# alice_within VERB ARGS: npte-netns VERB as alice through sudo, given 20 s. A
+# call that hangs holds the lock, and its record there names it: it is ended
+# by that pid (it defers TERM while it holds the lock), and status stays 124.
+alice_within() {
+	local pid
+	run timeout 20 nsenter -t "$SB_PID" -m -n -- runuser -u npte-alice -- sudo -n "$P/npte-netns" "$@" </dev/null
+	if [ "$status" -eq 124 ]; then
+		pid=$(sb sed -n 's/^pid=//p' /run/npte/lock)
+		[ -z "$pid" ] || kill -9 "$pid"
+	fi
+}
+
 # The lock is free: nobody was left holding it.
 lock_free() {
 	sb flock -n /run/npte/lock true
@@ -1184,7 +1196,7 @@ lock_free() {
 	as alice npte-netns create a1
 	for kind in FIFO symlink directory socket; do
 		plant "$kind" /run/npte/journal
-		run timeout 20 nsenter -t "$SB_PID" -m -n -- runuser -u npte-alice -- sudo -n "$P/npte-netns" create a2 </dev/null
+		alice_within create a2
 		[ "$status" -eq 0 ] || { echo "$kind: $status $output"; return 1; }
 		[[ "$output" == *"unreadable journal left by a dead run (/run/npte/journal is a $kind, not a regular file); moved aside"* ]] ||
 			{ echo "$kind: $output"; return 1; }
@@ -1201,7 +1213,7 @@ lock_free() {
 @test "issue 21 item 8: a FIFO at the journal's temporary does not stall the create that writes it" {
 	as alice npte-netns create a1
 	plant FIFO /run/npte/.journal.tmp
-	run timeout 20 nsenter -t "$SB_PID" -m -n -- runuser -u npte-alice -- sudo -n "$P/npte-netns" create a2 </dev/null
+	alice_within create a2
 	[ "$status" -eq 0 ] || { echo "$status $output"; return 1; }
 	sb test -f /run/npte/netns/a2
 	lock_free
@@ -1214,7 +1226,7 @@ lock_free() {
 		plant "$kind" /run/npte/netns/a3
 		for v in "create a3" "destroy a3" gc list; do
 			# shellcheck disable=SC2086 # the verb and its name
-			run timeout 20 nsenter -t "$SB_PID" -m -n -- runuser -u npte-alice -- sudo -n "$P/npte-netns" $v </dev/null
+			alice_within $v
 			[ "$status" -ne 124 ] || { echo "$kind: $v hung"; return 1; }
 			lock_free
 			case "$v" in

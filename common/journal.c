@@ -229,7 +229,8 @@ static bool inert(const char *line)
  * validators. A line that cannot be used costs that line (its op) only: it is
  * skipped and named, and every good op is still recovered.
  */
-int journal_parse(FILE *f, int *count, char *head, size_t hn, const struct op_type *(*lookup)(const char *))
+int journal_parse(FILE *f, const struct jentry **out, size_t *count, char *head, size_t hn,
+		  const struct op_type *(*lookup)(const char *))
 {
 	char who[32] = "?", verb[32] = "?", uid[16] = "?", pid[16] = "?", line[JOURNAL_LINE_MAX];
 	unsigned lineno = 0;
@@ -268,12 +269,13 @@ int journal_parse(FILE *f, int *count, char *head, size_t hn, const struct op_ty
 	if (ferror(f))
 		return -EIO;
 	snprintf(head, hn, "%s %s, uid %s, pid %s", who, verb, uid, pid);
-	*count = n;
+	*out = jops;
+	*count = (size_t)n;
 	return 1;
 }
 
 /* The journal is root's regular file or nothing: head says what else it is. */
-static int load(int *count, char *head, size_t hn, const struct op_type *(*lookup)(const char *))
+static int load(const struct jentry **out, size_t *count, char *head, size_t hn, const struct op_type *(*lookup)(const char *))
 {
 	char why[64];
 	int fd = run_open(rundir_fd(), NPTE_JOURNAL, O_RDONLY, S_IFREG, why, sizeof why), rc;
@@ -292,7 +294,7 @@ static int load(int *count, char *head, size_t hn, const struct op_type *(*looku
 		close(fd);
 		return -ENOMEM;
 	}
-	rc = journal_parse(f, count, head, hn, lookup);
+	rc = journal_parse(f, out, count, head, hn, lookup);
 	if (rc < 0)
 		snprintf(head, hn, "%s/%s: %s", NPTE_RUN_DIR, NPTE_JOURNAL, strerror(-rc));
 	fclose(f);
@@ -301,18 +303,22 @@ static int load(int *count, char *head, size_t hn, const struct op_type *(*looku
 
 int journal_pending(char *head, size_t hn)
 {
-	int n = 0;
+	const struct jentry *j;
+	size_t n = 0;
 
-	return load(&n, head, hn, NULL);
+	return load(&j, &n, head, hn, NULL);
 }
 
 int journal_read(const struct jentry **out, size_t *n, char *head, size_t hn,
 		 const struct op_type *(*lookup)(const char *))
 {
-	int count = 0, rc = load(&count, head, hn, lookup);
+	int rc;
 
 	*out = jops;
-	*n = rc > 0 ? (size_t)count : 0;
+	*n = 0;
+	rc = load(out, n, head, hn, lookup);
+	if (rc <= 0)
+		*n = 0;
 	return rc;
 }
 

@@ -52,7 +52,8 @@ void journal_commit(void);
 int journal_read(const struct jentry **out, size_t *n, char *head, size_t hn,
 		 const struct op_type *(*lookup)(const char *));
 /* The parser alone, of an open stream (the fuzz harness): as journal_read. */
-int journal_parse(FILE *f, int *count, char *head, size_t hn, const struct op_type *(*lookup)(const char *));
+int journal_parse(FILE *f, const struct jentry **out, size_t *n, char *head, size_t hn,
+		  const struct op_type *(*lookup)(const char *));
 /* "line 7 (bad op), line 9 (not a journal line)" of the last read, or NULL. */
 const char *journal_skipped(void);
 /* 1 and the head when a dead run's journal is pending, 0 when none, -errno. */

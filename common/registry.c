@@ -112,15 +112,12 @@ int rundir_open(bool create, struct err *e)
 	return 0;
 }
 
-/* Markers are tiny; anything bigger was not written by npte. */
-#define MARKER_MAX 1024
 
 int marker_read(const char *name, struct marker *m)
 {
 	char buf[MARKER_MAX + 1];
 	struct stat st;
 	ssize_t n;
-	bool have_owner = false;
 	int fd;
 
 	memset(m, 0, sizeof *m);
@@ -140,6 +137,15 @@ int marker_read(const char *name, struct marker *m)
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
+	return marker_parse(buf, m);
+}
+
+int marker_parse(char *buf, struct marker *m)
+{
+	bool have_owner = false;
+
+	memset(m, 0, sizeof *m);
+	m->nsid = -1;
 	for (char *line = buf, *next; *line; line = next) {
 		char *eol = strchr(line, '\n'), *eq;
 		char why[8];

@@ -42,6 +42,10 @@ struct marker {
 
 /* Read and strictly parse /run/npte/netns/NAME. 0, -ENOENT, or -EINVAL for a bad file. */
 int marker_read(const char *name, struct marker *m);
+/* Markers are tiny; anything bigger was not written by npte. */
+#define MARKER_MAX 1024
+/* The parser alone, of a NUL-terminated text (modified): 0 or -EINVAL. */
+int marker_parse(char *buf, struct marker *m);
 /* Something not root's regular file stands at NAME's marker: why says what. */
 bool marker_odd(const char *name, char *why, size_t wn);
 /* Atomically create the marker; -EEXIST if one is there. */
