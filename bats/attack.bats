@@ -1290,3 +1290,107 @@ floor_sched() {
 	echo "# $stopped of 8 tries stopped npte (after its unlock); bob created every time" >&3
 	[ "$stopped" -ge 1 ]
 }
+
+# --- issue 21 items 6, 8: what stands under /run/npte is opened safely ---
+# Root (or a crash) may leave anything where npte keeps a file. Every such
+# file is opened with O_NONBLOCK|O_NOFOLLOW and checked to be root's regular
+# file: a FIFO never stalls the lock holder, and recovery goes on.
+
+# plant KIND PATH: a FIFO, a symlink, a directory or a socket at PATH, by root.
+plant() {
+	case "$1" in
+	FIFO) sb mkfifo "$2" ;;
+	symlink) sb ln -s /etc/shadow "$2" ;;
+	directory) sb mkdir "$2" ;;
+	socket) sb python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$2" ;;
+	esac
+}
+
+# alice_within VERB ARGS: npte-netns VERB as alice through sudo, given 20 s,
+# with run's status, output and lines. A call that hangs (holding the lock;
+# it defers TERM while it does) is ended with everything under it, by pid,
+# and status is 124: a regression fails the test instead of hanging the suite.
+alice_within() {
+	local pid out=$BATS_TEST_TMPDIR/within.out
+	nsenter -t "$SB_PID" -m -n -- runuser -u npte-alice -- sudo -n "$P/npte-netns" "$@" \
+		</dev/null >"$out" 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 200); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		# shellcheck disable=SC2046 # pids: one word each
+		kill -9 $(tree "$pid") 2>/dev/null || true
+		wait "$pid" || true
+		status=124
+	else
+		status=0
+		wait "$pid" || status=$?
+	fi
+	output=$(cat "$out")
+	mapfile -t lines <<<"$output"
+}
+
+# The lock is free: nobody was left holding it.
+lock_free() {
+	sb flock -n /run/npte/lock true
+}
+
+@test "issue 21 item 8: a FIFO, symlink, directory or socket at /run/npte/journal: the next create moves it aside, says what it was, and nothing hangs" {
+	local kind
+	as alice npte-netns create a1
+	for kind in FIFO symlink directory socket; do
+		plant "$kind" /run/npte/journal
+		alice_within create a2
+		[ "$status" -eq 0 ] || { echo "$kind: $status $output"; return 1; }
+		[[ "$output" == *"unreadable journal left by a dead run (/run/npte/journal is a $kind, not a regular file); moved aside"* ]] ||
+			{ echo "$kind: $output"; return 1; }
+		run sb test -e /run/npte/journal
+		[ "$status" -ne 0 ] || { echo "$kind: the journal stayed"; return 1; }
+		sb test -e /run/npte/journal.bad
+		lock_free
+		as bob npte-netns create b1
+		as bob npte-netns destroy b1
+		as alice npte-netns destroy a2
+	done
+}
+
+@test "issue 21 item 8: a FIFO at the journal's temporary does not stall the create that writes it" {
+	as alice npte-netns create a1
+	plant FIFO /run/npte/.journal.tmp
+	alice_within create a2
+	[ "$status" -eq 0 ] || { echo "$status $output"; return 1; }
+	sb test -f /run/npte/netns/a2
+	lock_free
+}
+
+@test "issue 21 item 8: a FIFO, symlink or directory at a marker path: create says what it found, destroy, gc and list go on, the lock stays free" {
+	local kind v
+	as alice npte-netns create a1
+	for kind in FIFO symlink directory; do
+		plant "$kind" /run/npte/netns/a3
+		for v in "create a3" "destroy a3" gc list; do
+			# shellcheck disable=SC2086 # the verb and its name
+			alice_within $v
+			[ "$status" -ne 124 ] || { echo "$kind: $v hung"; return 1; }
+			lock_free
+			case "$v" in
+			create*)
+				[ "$status" -eq 1 ] || { echo "$kind: $status $output"; return 1; }
+				[[ "${lines[0]}" == *"/run/npte/netns/a3 is a $kind, not a regular file; refusing to use it" ]] ||
+					{ echo "$kind: $output"; return 1; }
+				# rolled back: no namespace without its marker
+				! sb test -e /run/netns/a3 ;;
+			destroy*) [ "$status" -eq 2 ] || { echo "$kind: $status $output"; return 1; } ;;
+			gc) [ "$status" -eq 0 ] || { echo "$kind: $status $output"; return 1; } ;;
+			list) [ "$status" -eq 0 ] && [ "$output" = a1 ] || { echo "$kind: $status $output"; return 1; } ;;
+			esac
+		done
+		# what root planted is root's to remove
+		sb test -e /run/npte/netns/a3 || sb test -L /run/npte/netns/a3
+		as bob npte-netns create b1
+		as bob npte-netns destroy b1
+		sb rm -rf /run/npte/netns/a3
+	done
+}

@@ -276,3 +276,56 @@ worker() {
 	run sb test -e /run/npte/journal
 	[ "$status" -ne 0 ]
 }
+
+# --- issue 21 items 6, 8: a journal that holds what a plan holds ---
+
+# tbf words of 508 bytes, all valid: their journal line (541 bytes) is longer
+# than the 512 the reader used to take.
+long_tbf() {
+	local w="rate 1mbit burst 10kb limit 100kb"
+	for _ in $(seq 25); do w="$w linklayer ethernet"; done
+	echo "$w"
+}
+
+@test "issue 21 item 6: the longest tbf plan, killed once the kernel made its qdisc, is undone by gc" {
+	sb npte-netns create a
+	# shellcheck disable=SC2046 # the words, one each
+	run sb env NPTE_FAULT_MADE=1 "$FAULT/npte-netem" tbf a lo $(long_tbf)
+	[ "$status" -eq 137 ] || { echo "$output"; return 1; }
+	sb ip netns exec a tc qdisc show dev lo | grep -q tbf
+	# the op is in the journal whole, on a line the old reader could not take
+	[ "$(sb awk '/^op / && length > 512 { n++ } END { print n + 0 }' /run/npte/journal)" -eq 1 ]
+	run sb npte-netns gc
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"undid 1 operation"* && "$output" != *"unreadable"* && "$output" != *skipped* ]] ||
+		{ echo "$output"; return 1; }
+	! sb ip netns exec a tc qdisc show dev lo | grep -q tbf
+	run sb test -e /run/npte/journal
+	[ "$status" -ne 0 ]
+	run sb test -e /run/npte/journal.bad
+	[ "$status" -ne 0 ]
+}
+
+@test "issue 21 item 6: a journal with bad lines among good ones: gc undoes the good ops and names each line it skipped" {
+	local n line
+	n=$(nops npte-netns create a b c)
+	run sb env NPTE_FAULT_AFTER="$n" "$FAULT/npte-netns" create a b c
+	[ "$status" -eq 137 ]
+	# b's namespace op gets a name no validator passes; after it, a line that is no journal's
+	line=$(sb grep -n '^op [0-9]* netns add|b|' /run/npte/journal | cut -d: -f1)
+	[ -n "$line" ]
+	sb sed -i "${line}s/|b|/|B!|/; ${line}a\\
+garbage in the middle" /run/npte/journal
+	run sb npte-netns gc
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"skipped journal line $line (bad op), line $((line + 1)) (not a journal line)"* ]] ||
+		{ echo "$output"; return 1; }
+	[[ "$output" != *"unreadable"* ]] || { echo "$output"; return 1; }
+	# a and c undone; b's namespace stays (its op was the bad line)
+	run sb ip netns list
+	[[ "$output" != *"a"* && "$output" != *"c"* && "$output" == *"b"* ]] || { echo "$output"; return 1; }
+	# kept aside for root to read what was skipped
+	sb grep -q 'garbage in the middle' /run/npte/journal.bad
+	run sb test -e /run/npte/journal
+	[ "$status" -ne 0 ]
+}

@@ -20,8 +20,8 @@ static int playdir(bool create)
 
 	if (create && mkdirat(rundir_fd(), NPTE_PLAY_DIR, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	dfd = openat(rundir_fd(), NPTE_PLAY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return dfd < 0 ? -errno : dfd;
+	dfd = run_open(rundir_fd(), NPTE_PLAY_DIR, O_RDONLY | O_DIRECTORY, S_IFDIR, NULL, 0);
+	return dfd;
 }
 
 /* fd is the file dfd/name names now (not one a remover unlinked). */
@@ -48,9 +48,10 @@ int claim_take(const char *ns, const char *ifname, int *fd)
 	claim_name(name, sizeof name, ns, ifname);
 	/* a remover may unlink between the open and the flock: then again */
 	for (int tries = 0; tries < 8 && rc == -EAGAIN; tries++) {
-		*fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		*fd = run_open(dfd, name, O_RDWR | O_CREAT, S_IFREG, NULL, 0);
 		if (*fd < 0) {
-			rc = -errno;
+			rc = *fd;
+			*fd = -1;
 			break;
 		}
 		if (flock(*fd, LOCK_EX | LOCK_NB) < 0)
@@ -97,10 +98,11 @@ static bool of_ns(const char *name, const char *ns)
  * free, 0 if held or gone. */
 static int sweep_one(int dfd, const char *name, bool dry)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), rc = 0;
+	int fd = run_open(dfd, name, O_RDONLY, S_IFREG, NULL, 0), rc = 0;
 
+	/* not a claim (planted): not ours to remove, nor a reason to stop */
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return fd == -ENOENT || fd == -EMEDIUMTYPE ? 0 : fd;
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && still_named(dfd, name, fd)) {
 		rc = 1;
 		if (!dry && unlinkat(dfd, name, 0) < 0 && errno != ENOENT)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "config.h"
+#include "registry.h"
 #include "kmem.h"
 #include "shquote.h"
 
@@ -69,19 +70,20 @@ int config_parse(struct config *cfg, const char *text, struct err *e)
 
 int config_load(struct config *cfg, struct err *e)
 {
-	char text[4096];
+	char text[4096], why[64];
 	struct stat st;
 	ssize_t n;
 	int fd;
 
 	defaults(cfg);
-	fd = open(NPTE_CONF, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return err_sys(e, EXIT_USAGE, errno, "%s (must be a regular file, not a symlink)", NPTE_CONF);
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+	fd = run_open(AT_FDCWD, NPTE_CONF, O_RDONLY, S_IFREG, why, sizeof why);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd == -EMEDIUMTYPE)
+		return err_set(e, EXIT_USAGE, "%s %s; refusing to use it", NPTE_CONF, why);
+	if (fd < 0)
+		return err_sys(e, EXIT_USAGE, -fd, "%s", NPTE_CONF);
+	if (fstat(fd, &st) < 0 || (st.st_mode & 022)) {
 		close(fd);
 		return err_set(e, EXIT_USAGE, "%s must be a root-owned file not writable by group or others",
 			       NPTE_CONF);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "journal.h"
 #include "shquote.h"
@@ -13,18 +14,32 @@
 #include "validate.h"
 
 static int jfd = -1;
-/* Plan index -> journal line, for ops with an undo. */
 
+/* "op INDEX TYPE|NAMESPACE|ARGS": each kind writes its own arguments. A line
+ * the reader could not take whole refuses the plan here, before any change. */
+static int op_line(FILE *f, size_t i, const struct op *op)
+{
+	char args[JOURNAL_LINE_MAX], line[JOURNAL_LINE_MAX];
+	int len;
+
+	if (op->type->save(op, args, sizeof args) < 0)
+		return EINVAL;
+	len = snprintf(line, sizeof line, "op %zu %s|%s|%s\n", i, op->type->name, op->ns, args);
+	if (len < 0 || (size_t)len >= sizeof line)
+		return E2BIG;
+	return fputs(line, f) < 0 ? EIO : 0;
+}
 
 int journal_begin(const struct plan *p, uid_t uid)
 {
-	char args[1024];
 	FILE *f;
 	int fd, e = 0;
 
-	fd = openat(rundir_fd(), ".journal.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* a dead run's temporary (or anything planted) goes; ours is made new */
+	unlinkat(rundir_fd(), ".journal.tmp", 0);
+	fd = run_open(rundir_fd(), ".journal.tmp", O_WRONLY | O_CREAT | O_EXCL, S_IFREG, NULL, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	f = fdopen(fd, "w");
 	if (!f) {
 		e = errno;
@@ -33,17 +48,9 @@ int journal_begin(const struct plan *p, uid_t uid)
 	}
 	fprintf(f, "npte-journal 4\npid=%ld\nuid=%u\nprog=%s\nverb=%s\n", (long)getpid(),
 		(unsigned)uid, prog, p->verb);
-	/* "op INDEX TYPE|NAMESPACE|ARGS": each kind writes its own arguments. */
-	for (size_t i = 0; i < p->n && !e; i++) {
-		const struct op *op = &p->ops[i];
-
-		if (!op->type->undoable)
-			continue;
-		if (op->type->save(op, args, sizeof args) < 0)
-			e = EINVAL;
-		else
-			fprintf(f, "op %zu %s|%s|%s\n", i, op->type->name, op->ns, args);
-	}
+	for (size_t i = 0; i < p->n && !e; i++)
+		if (p->ops[i].type->undoable)
+			e = op_line(f, i, &p->ops[i]);
 	if (fflush(f) && !e)
 		e = errno;
 	fclose(f);
@@ -51,10 +58,11 @@ int journal_begin(const struct plan *p, uid_t uid)
 	if (!e && renameat(rundir_fd(), ".journal.tmp", rundir_fd(), NPTE_JOURNAL) < 0)
 		e = errno;
 	if (!e) {
-		jfd = openat(rundir_fd(), NPTE_JOURNAL, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		jfd = run_open(rundir_fd(), NPTE_JOURNAL, O_WRONLY | O_APPEND, S_IFREG, NULL, 0);
 		if (jfd >= 0)
 			return 0;
-		e = errno;
+		e = -jfd;
+		jfd = -1;
 		unlinkat(rundir_fd(), NPTE_JOURNAL, 0);
 	}
 fail:
@@ -119,14 +127,15 @@ static bool field(char **p, char *out, size_t n)
 
 static int parse_op(char *line, struct jentry *j, const struct op_type *(*lookup)(const char *))
 {
-	char *p = strchr(line, ' '), name[32];
+	char *p = strchr(line, ' '), *end, name[32];
 
-	if (!p)
+	if (!p || line[0] < '0' || line[0] > '9')
 		return -EINVAL;
 	*p++ = '\0';
 	memset(j, 0, sizeof *j);
-	j->index = strtoul(line, NULL, 10);
-	if (!field(&p, name, sizeof name) || !field(&p, j->op.ns, sizeof j->op.ns) ||
+	errno = 0;
+	j->index = strtoul(line, &end, 10);
+	if (errno || *end || j->index >= PLAN_MAX || !field(&p, name, sizeof name) || !field(&p, j->op.ns, sizeof j->op.ns) ||
 	    !valid_netns_name(j->op.ns, NULL, 0))
 		return -EINVAL;
 	/* Without a lookup (journal_pending) the type is not needed, only valid. */
@@ -155,34 +164,91 @@ static struct jentry *find(int n, size_t idx)
 	return lo < n && jops[lo].index == idx ? &jops[lo] : NULL;
 }
 
-/* Parse strictly: a journal is root's own file, but a torn or odd one must
- * not make recovery act on names that never passed the validators. A journal
- * with more entries than a plan can hold is refused whole, never cut short. */
-static int load(int *count, char *head, size_t hn, const struct op_type *(*lookup)(const char *))
+/* Lines of the last journal read that recovery could not use, for its note. */
+static char skipped[160];
+static unsigned nskipped;
+
+static void skip(unsigned lineno, const char *why)
 {
-	char who[32] = "?", verb[32] = "?", uid[16] = "?", pid[16] = "?", line[512];
-	int fd = openat(rundir_fd(), NPTE_JOURNAL, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), n = 0, rc = 1;
-	FILE *f;
+	size_t len = strlen(skipped);
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	f = fdopen(fd, "r");
-	if (!f) {
-		rc = -errno;
-		close(fd);
-		return rc;
+	if (nskipped++ < 4)
+		snprintf(skipped + len, sizeof skipped - len, "%sline %u (%s)", len ? ", " : "", lineno, why);
+	else if (nskipped == 5)
+		snprintf(skipped + len, sizeof skipped - len, " and more");
+}
+
+/* An "op" line into jops[*n]; NULL, or why it cannot be used. */
+static const char *take_op(char *line, int *n, const struct op_type *(*lookup)(const char *))
+{
+	if (*n >= JOURNAL_OPS_MAX)
+		return "more ops than a plan holds";
+	if (parse_op(line, &jops[*n], lookup) < 0)
+		return "bad op";
+	if (*n && jops[*n].index <= jops[*n - 1].index)
+		return "op out of order";
+	(*n)++;
+	return NULL;
+}
+
+/* A record of what an op made, or that it was undone; false if it is none. */
+static bool record(const char *line, int n)
+{
+	struct ident id = {.set = true};
+	struct jentry *j;
+	size_t idx;
+
+	/* 7 fields: a journal of format 3, from before namespaces had ids */
+	if (sscanf(line, "made %zu %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %" SCNu32 " %" SCNu32 " %" SCNd32,
+		   &idx, &id.cookie, &id.dev, &id.ino, &id.ifindex, &id.handle, &id.owner, &id.nsid) >= 7) {
+		if ((j = find(n, idx)))
+			j->op.made = id; /* the last record of an op is the most it made */
+		return true;
 	}
-	while (rc > 0 && fgets(line, sizeof line, f)) {
-		char *eol = strchr(line, '\n'), name[32];
-		struct ident id = {.set = true};
-		size_t idx;
-		struct jentry *j;
+	if (sscanf(line, "undone %zu", &idx) == 1) {
+		if ((j = find(n, idx)))
+			j->undone = true;
+		return true;
+	}
+	return false;
+}
 
+/* Lines that say nothing recovery needs (format 1's start, fail and done). */
+static bool inert(const char *line)
+{
+	char name[8];
+
+	return strcmp(line, "npte-journal 4") == 0 || strcmp(line, "npte-journal 3") == 0 ||
+	       (sscanf(line, "%7s", name) == 1 &&
+		(strcmp(name, "start") == 0 || strcmp(name, "fail") == 0 || strcmp(name, "done") == 0));
+}
+
+/*
+ * Parse strictly, line by line: a journal is root's own file, but a torn or
+ * odd one must not make recovery act on names that never passed the
+ * validators. A line that cannot be used costs that line (its op) only: it is
+ * skipped and named, and every good op is still recovered.
+ */
+int journal_parse(FILE *f, const struct jentry **out, size_t *count, char *head, size_t hn,
+		  const struct op_type *(*lookup)(const char *))
+{
+	char who[32] = "?", verb[32] = "?", uid[16] = "?", pid[16] = "?", line[JOURNAL_LINE_MAX];
+	unsigned lineno = 0;
+	int n = 0, ch;
+
+	skipped[0] = '\0';
+	nskipped = 0;
+	while (fgets(line, sizeof line, f)) {
+		char *eol = strchr(line, '\n');
+		const char *why = NULL;
+
+		lineno++;
 		if (!eol) {
-			/* a torn last line is ignored; a long one in the middle is not ours */
-			if (!feof(f))
-				rc = -EINVAL;
-			break;
+			/* longer than the writer writes, or torn by a kill: its rest goes too */
+			skip(lineno, feof(f) ? "torn" : "too long");
+			while ((ch = getc(f)) != EOF && ch != '\n')
+				;
+			continue;
 		}
 		*eol = '\0';
 		if (strncmp(line, "prog=", 5) == 0)
@@ -193,56 +259,84 @@ static int load(int *count, char *head, size_t hn, const struct op_type *(*looku
 			snprintf(uid, sizeof uid, "%s", disp(line + 4));
 		else if (strncmp(line, "pid=", 4) == 0)
 			snprintf(pid, sizeof pid, "%s", disp(line + 4));
-		else if (strncmp(line, "op ", 3) == 0) {
-			if (n >= JOURNAL_OPS_MAX)
-				rc = -E2BIG;
-			else if ((rc = parse_op(line + 3, &jops[n], lookup)) == 0)
-				rc = n && jops[n].index <= jops[n - 1].index ? -EINVAL : (n++, 1);
-		} else if (sscanf(line, "made %zu %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %" SCNu32 " %" SCNu32
-				  " %" SCNd32, &idx, &id.cookie, &id.dev, &id.ino, &id.ifindex, &id.handle,
-				  &id.owner, &id.nsid) >= 7) {
-			/* 7 fields: a journal of format 3, from before namespaces had ids */
-			if ((j = find(n, idx)))
-				j->op.made = id; /* the last record of an op is the most it made */
-		} else if (sscanf(line, "undone %zu", &idx) == 1) {
-			if ((j = find(n, idx)))
-				j->undone = true;
-		} else if (strcmp(line, "npte-journal 4") != 0 && strcmp(line, "npte-journal 3") != 0 &&
-			   sscanf(line, "%31s", name) == 1 &&
-			   strcmp(name, "start") != 0 && strcmp(name, "fail") != 0 &&
-			   strcmp(name, "done") != 0) {
-			rc = -EINVAL;
-		}
+		else if (strncmp(line, "op ", 3) == 0)
+			why = take_op(line + 3, &n, lookup);
+		else if (!record(line, n) && !inert(line))
+			why = "not a journal line";
+		if (why)
+			skip(lineno, why);
 	}
-	fclose(f);
-	if (rc < 0)
-		return rc;
+	if (ferror(f))
+		return -EIO;
 	snprintf(head, hn, "%s %s, uid %s, pid %s", who, verb, uid, pid);
-	*count = n;
+	*out = jops;
+	*count = (size_t)n;
 	return 1;
+}
+
+/* The journal is root's regular file or nothing: head says what else it is. */
+static int load(const struct jentry **out, size_t *count, char *head, size_t hn, const struct op_type *(*lookup)(const char *))
+{
+	char why[64];
+	int fd = run_open(rundir_fd(), NPTE_JOURNAL, O_RDONLY, S_IFREG, why, sizeof why), rc;
+	FILE *f;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd == -EMEDIUMTYPE)
+		snprintf(head, hn, "%s/%s %s", NPTE_RUN_DIR, NPTE_JOURNAL, why);
+	else if (fd < 0)
+		snprintf(head, hn, "%s/%s: %s", NPTE_RUN_DIR, NPTE_JOURNAL, strerror(-fd));
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	rc = journal_parse(f, out, count, head, hn, lookup);
+	if (rc < 0)
+		snprintf(head, hn, "%s/%s: %s", NPTE_RUN_DIR, NPTE_JOURNAL, strerror(-rc));
+	fclose(f);
+	return rc;
 }
 
 int journal_pending(char *head, size_t hn)
 {
-	int n = 0;
+	const struct jentry *j;
+	size_t n = 0;
 
-	return load(&n, head, hn, NULL);
+	return load(&j, &n, head, hn, NULL);
 }
 
 int journal_read(const struct jentry **out, size_t *n, char *head, size_t hn,
 		 const struct op_type *(*lookup)(const char *))
 {
-	int count = 0, rc = load(&count, head, hn, lookup);
+	int rc;
 
 	*out = jops;
-	*n = rc > 0 ? (size_t)count : 0;
+	*n = 0;
+	rc = load(out, n, head, hn, lookup);
+	if (rc <= 0)
+		*n = 0;
 	return rc;
 }
 
-void journal_discard(bool bad)
+const char *journal_skipped(void)
 {
-	if (bad)
-		renameat(rundir_fd(), NPTE_JOURNAL, rundir_fd(), "journal.bad");
-	else
-		unlinkat(rundir_fd(), NPTE_JOURNAL, 0);
+	return nskipped ? skipped : NULL;
+}
+
+int journal_discard(bool bad)
+{
+	int at = rundir_fd();
+
+	if (!bad)
+		return unlinkat(at, NPTE_JOURNAL, 0) < 0 && errno != ENOENT ? -errno : 0;
+	if (renameat(at, NPTE_JOURNAL, at, NPTE_JOURNAL_BAD) == 0)
+		return 0;
+	/* one kept aside at most: an older one (or an empty directory) makes room */
+	if (unlinkat(at, NPTE_JOURNAL_BAD, 0) < 0)
+		unlinkat(at, NPTE_JOURNAL_BAD, AT_REMOVEDIR);
+	return renameat(at, NPTE_JOURNAL, at, NPTE_JOURNAL_BAD) < 0 ? -errno : 0;
 }

@@ -18,10 +18,12 @@
 #define NPTE_JOURNAL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "plan.h"
 
 #define NPTE_JOURNAL "journal"
+#define NPTE_JOURNAL_BAD "journal.bad"
 
 /* One op of a dead run, as the journal holds it: op.made says what it made. */
 struct jentry {
@@ -41,15 +43,22 @@ void journal_commit(void);
 /*
  * A dead run's journal: 1 with its n entries in plan order (static storage,
  * valid until the next call) and "PROG VERB, uid U, pid P" in head; 0 when
- * there is none; -errno when it cannot be read, is not npte's, names a type
- * lookup does not know, or holds more than JOURNAL_OPS_MAX entries (never a
- * silent part of it).
+ * there is none; -errno, head saying why, when it cannot be opened or read
+ * (-EMEDIUMTYPE: not root's regular file). A line that cannot be used (not a
+ * journal line, an op its kind's loader refuses or of a type lookup does not
+ * know, past JOURNAL_OPS_MAX, torn, too long) costs only itself: it is
+ * skipped, and journal_skipped names it.
  */
 int journal_read(const struct jentry **out, size_t *n, char *head, size_t hn,
 		 const struct op_type *(*lookup)(const char *));
+/* The parser alone, of an open stream (the fuzz harness): as journal_read. */
+int journal_parse(FILE *f, const struct jentry **out, size_t *n, char *head, size_t hn,
+		  const struct op_type *(*lookup)(const char *));
+/* "line 7 (bad op), line 9 (not a journal line)" of the last read, or NULL. */
+const char *journal_skipped(void);
 /* 1 and the head when a dead run's journal is pending, 0 when none, -errno. */
 int journal_pending(char *head, size_t n);
-/* Remove it, or move it aside as journal.bad. */
-void journal_discard(bool bad);
+/* Remove it, or move it aside as journal.bad (replacing an older one): 0, -errno. */
+int journal_discard(bool bad);
 
 #endif

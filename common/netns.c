@@ -225,7 +225,8 @@ int netns_open(const char *name)
 	if (fault_nsopen())
 		return -fault_nsopen(); /* the fault build: gc must stop */
 	path_of(path, sizeof path, name);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* never a wait on a FIFO planted there; statfs below tells what it is */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	/* A placeholder is mode 0, unreadable without CAP_DAC_OVERRIDE; statfs
 	 * of the path needs no permission and tells it from a namespace. */
 	if (fd < 0 && errno == EACCES && statfs(path, &sfs) == 0 && sfs.f_type != NSFS_MAGIC)

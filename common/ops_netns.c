@@ -381,6 +381,7 @@ static int mark_do(struct ctx *c, const struct op *op)
 	struct marker m = {.owner = c->who.uid};
 	struct ident made = {.owner = (uint32_t)c->who.uid};
 	struct nshandle *h;
+	char why[64];
 	int rc;
 
 	/* The marker names the namespace by cookie; without one it proves nothing. */
@@ -397,6 +398,9 @@ static int mark_do(struct ctx *c, const struct op *op)
 	 * namespace ever had: a marker with it can only be this run's. */
 	ctx_made(c, &made);
 	rc = marker_write(op->ns, &m);
+	if (rc == -EEXIST && marker_odd(op->ns, why, sizeof why))
+		return err_set(&c->err, EXIT_FAIL, "%s: %s/%s/%s %s; refusing to use it", op->ns, NPTE_RUN_DIR,
+			       NPTE_MARKER_DIR, op->ns, why);
 	if (rc == -EEXIST)
 		return err_set(&c->err, EXIT_FAIL, "%s: a marker already exists "
 			       "(left by an earlier run; npte-netns destroy %s removes it)", op->ns, op->ns);
@@ -435,9 +439,9 @@ static int mark_apply(struct ctx *c, const struct op *op, bool undo)
 	rc = marker_read(op->ns, &m);
 	if (rc == -ENOENT)
 		return 0;
-	if (rc < 0)
+	if (rc < 0 && rc != -EINVAL)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read marker", op->ns);
-	if (m.owner != op->made.owner || !m.cookie || m.cookie != op->made.cookie)
+	if (rc == -EINVAL || m.owner != op->made.owner || !m.cookie || m.cookie != op->made.cookie)
 		return err_set(&c->err, EXIT_FAIL, "%s: not the marker this run wrote; left alone", op->ns);
 	return unmark_apply(c, op, false);
 }

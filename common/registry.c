@@ -20,20 +20,73 @@ static int run_fd = -1, mark_fd = -1, drain_fd = -1;
 int rundir_fd(void) { return run_fd; }
 int markerdir_fd(void) { return mark_fd; }
 
+static const char *ftype(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFLNK: return "a symlink";
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	default: return "a file of unknown type";
+	}
+}
+
+/* Root's, and of the type asked for; why says what stands there instead. */
+static bool as_expected(const struct stat *st, mode_t type, char *why, size_t wn)
+{
+	if ((st->st_mode & S_IFMT) != type)
+		snprintf(why, wn, "is %s, not %s", ftype(st->st_mode), ftype(type));
+	else if (st->st_uid != 0)
+		snprintf(why, wn, "is owned by uid %u, not root", (unsigned)st->st_uid);
+	else
+		return true;
+	return false;
+}
+
+int run_open(int at, const char *name, int flags, mode_t type, char *why, size_t wn)
+{
+	struct stat st;
+	int fd, rc;
+
+	/* Looked at before the open, so that a device planted there is never
+	 * opened (opening one can act); the fstat below settles it. */
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!as_expected(&st, type, why, wn))
+			return -EMEDIUMTYPE;
+	} else if (errno != ENOENT || !(flags & O_CREAT)) {
+		return -errno;
+	}
+	fd = openat(at, name, flags | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	rc = fstat(fd, &st) < 0 ? -errno : as_expected(&st, type, why, wn) ? 0 : -EMEDIUMTYPE;
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 static int open_checked(int at, const char *name, const char *shown, bool create, struct err *e)
 {
 	struct stat st;
+	char why[64];
 	int fd;
 
 	if (create && mkdirat(at, name, 0700) < 0 && errno != EEXIST)
 		return err_sys(e, EXIT_FAIL, errno, "mkdir %s", shown), -1;
-	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = run_open(at, name, O_RDONLY | O_DIRECTORY, S_IFDIR, why, sizeof why);
+	if (fd == -EMEDIUMTYPE)
+		return err_set(e, EXIT_FAIL, "%s %s; refusing to use it", shown, why), -1;
 	if (fd < 0) {
-		if (errno == ENOENT && !create)
+		if (fd == -ENOENT && !create)
 			return -1;
-		return err_sys(e, EXIT_FAIL, errno, "open %s (must be a directory, not a symlink)", shown), -1;
+		return err_sys(e, EXIT_FAIL, -fd, "open %s", shown), -1;
 	}
-	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077)) {
+	if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
 		close(fd);
 		return err_set(e, EXIT_FAIL, "%s must be owned by root with mode 0700; refusing to use it",
 			       shown), -1;
@@ -59,25 +112,23 @@ int rundir_open(bool create, struct err *e)
 	return 0;
 }
 
-/* Markers are tiny; anything bigger was not written by npte. */
-#define MARKER_MAX 1024
 
 int marker_read(const char *name, struct marker *m)
 {
 	char buf[MARKER_MAX + 1];
 	struct stat st;
 	ssize_t n;
-	bool have_owner = false;
 	int fd;
 
 	memset(m, 0, sizeof *m);
 	m->nsid = -1;
 	if (mark_fd < 0)
 		return -ENOENT;
-	fd = openat(mark_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	/* anything but root's regular file there is a bad marker, never a wait */
+	fd = run_open(mark_fd, name, O_RDONLY, S_IFREG, NULL, 0);
 	if (fd < 0)
-		return errno == ELOOP ? -EINVAL : -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MARKER_MAX) {
+		return fd == -EMEDIUMTYPE ? -EINVAL : fd;
+	if (fstat(fd, &st) < 0 || st.st_size > MARKER_MAX) {
 		close(fd);
 		return -EINVAL;
 	}
@@ -86,6 +137,15 @@ int marker_read(const char *name, struct marker *m)
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
+	return marker_parse(buf, m);
+}
+
+int marker_parse(char *buf, struct marker *m)
+{
+	bool have_owner = false;
+
+	memset(m, 0, sizeof *m);
+	m->nsid = -1;
 	for (char *line = buf, *next; *line; line = next) {
 		char *eol = strchr(line, '\n'), *eq;
 		char why[8];
@@ -125,6 +185,14 @@ int marker_read(const char *name, struct marker *m)
 	return have_owner ? 0 : -EINVAL;
 }
 
+bool marker_odd(const char *name, char *why, size_t wn)
+{
+	struct stat st;
+
+	return mark_fd >= 0 && fstatat(mark_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       !as_expected(&st, S_IFREG, why, wn);
+}
+
 int marker_write(const char *name, const struct marker *m)
 {
 	char tmp[64], body[128];
@@ -136,9 +204,9 @@ int marker_write(const char *name, const struct marker *m)
 		len += snprintf(body + len, sizeof body - (size_t)len, "cookie=%" PRIu64 "\n", m->cookie);
 	if (m->nsid >= 0)
 		len += snprintf(body + len, sizeof body - (size_t)len, "nsid=%" PRId32 "\n", m->nsid);
-	fd = openat(mark_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = run_open(mark_fd, tmp, O_WRONLY | O_CREAT | O_EXCL, S_IFREG, NULL, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (write(fd, body, (size_t)len) != len)
 		rc = -EIO;
 	close(fd);
@@ -235,9 +303,9 @@ int drain_write(const struct drain *d)
 	snprintf(tmp, sizeof tmp, ".%s.%ld", file, (long)getpid());
 	len = snprintf(body, sizeof body, "owner=%u\nname=%s\nkmem=%" PRIu64 "\n", (unsigned)d->owner, d->name,
 		       d->kmem);
-	fd = openat(drain_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = run_open(drain_fd, tmp, O_WRONLY | O_CREAT | O_EXCL, S_IFREG, NULL, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (write(fd, body, (size_t)len) != len)
 		rc = -EIO;
 	close(fd);
@@ -255,10 +323,10 @@ static int drain_read(const char *file, struct drain *d)
 	char buf[128], *nl, *nm;
 	char why[8];
 	ssize_t n;
-	int fd = openat(drain_fd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	int fd = run_open(drain_fd, file, O_RDONLY, S_IFREG, NULL, 0);
 
 	if (fd < 0)
-		return -errno;
+		return fd == -EMEDIUMTYPE ? -EINVAL : fd;
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n < 0)

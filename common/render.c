@@ -160,8 +160,15 @@ int render_recovery(FILE *f, const struct ctx *c)
 	char head[256];
 	size_t n;
 	int shown = 0, rc = journal_read(&j, &n, head, sizeof head, op_type_find);
+	const char *sk;
 
-	if (rc <= 0)
+	if (rc < 0) {
+		/* head is npte's own text (a path, a file type, strerror): fit for a comment */
+		fprintf(f, "# unreadable journal left by a dead run (%s): moved aside\n", head);
+		fprintf(f, "mv -f %s/%s %s/%s\n", NPTE_RUN_DIR, NPTE_JOURNAL, NPTE_RUN_DIR, NPTE_JOURNAL_BAD);
+		return 0;
+	}
+	if (rc == 0)
 		return rc;
 	fprintf(f, "# undo what an interrupted transaction left (%s)\n", head);
 	for (size_t k = n; k-- > 0;) {
@@ -171,6 +178,11 @@ int render_recovery(FILE *f, const struct ctx *c)
 		fputs(" || true\n", f);
 		shown++;
 	}
-	fprintf(f, "rm -f %s/%s\n", NPTE_RUN_DIR, NPTE_JOURNAL);
+	if ((sk = journal_skipped())) {
+		fprintf(f, "# skipped journal %s; kept as %s/%s\n", sk, NPTE_RUN_DIR, NPTE_JOURNAL_BAD);
+		fprintf(f, "mv -f %s/%s %s/%s\n", NPTE_RUN_DIR, NPTE_JOURNAL, NPTE_RUN_DIR, NPTE_JOURNAL_BAD);
+	} else {
+		fprintf(f, "rm -f %s/%s\n", NPTE_RUN_DIR, NPTE_JOURNAL);
+	}
 	return shown;
 }

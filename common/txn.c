@@ -150,6 +150,20 @@ int txn_run_ops(struct plan *p, struct ctx *c)
 	return rc;
 }
 
+/* The journal's end after recovery: removed, or kept aside for root to read
+ * the lines that were skipped (the note names them). */
+static void recover_end(struct ctx *c)
+{
+	const char *sk = journal_skipped();
+	size_t len = strlen(c->note);
+	int rc = journal_discard(sk != NULL);
+
+	if (sk)
+		snprintf(c->note + len, sizeof c->note - len, "; skipped journal %s; %s %s/%s%s%s", sk,
+			 rc < 0 ? "could not keep it as" : "kept as", NPTE_RUN_DIR, NPTE_JOURNAL_BAD,
+			 rc < 0 ? ": " : "", rc < 0 ? strerror(-rc) : "");
+}
+
 /* Undo what a dead run's journal says it made, newest first; the note says so. */
 static void recover(struct ctx *c)
 {
@@ -161,9 +175,10 @@ static void recover(struct ctx *c)
 	if (rc == 0)
 		return;
 	if (rc < 0) {
-		snprintf(c->note, sizeof c->note, "unreadable journal left by a dead run (%s); moved aside",
-			 strerror(-rc));
-		journal_discard(true);
+		/* moved aside, so that this run and the next go on */
+		rc = journal_discard(true);
+		snprintf(c->note, sizeof c->note, "unreadable journal left by a dead run (%s); %s%s", head,
+			 rc < 0 ? "could not move it aside: " : "moved aside", rc < 0 ? strerror(-rc) : "");
 		return;
 	}
 	for (size_t k = n; k-- > 0;) {
@@ -177,11 +192,11 @@ static void recover(struct ctx *c)
 		c->err = saved;
 		undone++;
 	}
-	journal_discard(false);
 	ctx_close(c);
 	netns_sweep(); /* a placeholder the dead run had not linked yet */
 	snprintf(c->note, sizeof c->note, "recovered an interrupted transaction (%s): undid %d operation%s",
 		 head, undone, undone == 1 ? "" : "s");
+	recover_end(c);
 }
 
 static int write_once(struct plan *p, struct ctx *c, int (*build)(struct plan *, struct ctx *, void *),
@@ -240,9 +255,12 @@ int txn_read(struct plan *p, struct ctx *c, int (*fn)(struct ctx *, void *), voi
 		return rc;
 	/* A reader must not act on what a dead transaction half made (enter a
 	 * namespace recovery is about to remove); only a writer may recover it. */
-	if (journal_pending(head, sizeof head) != 0)
+	rc = journal_pending(head, sizeof head);
+	if (rc > 0)
 		rc = err_set(&c->err, EXIT_BUSY, "an interrupted transaction (%s) awaits recovery; "
 			     "npte-netns gc (or any create or destroy) recovers it", head);
+	else if (rc < 0)
+		rc = err_set(&c->err, EXIT_BUSY, "unreadable journal (%s); npte-netns gc moves it aside", head);
 	if (!rc)
 		rc = txn_run_ops(p, c);
 	if (!rc && fn)
