@@ -191,7 +191,7 @@ static void play_kmem_worst(const struct play *pl, const struct play_dir *d)
 	for (size_t i = 0; i < d->s->n; i++) {
 		if (!play_step_spec(d, i, &sp, why, sizeof why))
 			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, why);
-		w = sp.kind == QK_TBF ? kmem_of_tbf(tbf_queue(&sp.tb), sp.tb.rate64)
+		w = sp.kind == QK_TBF ? kmem_of_tbf_spec(&sp.tb)
 				      : kmem_of_netem(sp.ne.qopt.limit, sp.ne.has_rate ? sp.ne.rate64 : kept);
 		kmem_max(&worst, &w);
 	}
