@@ -1203,6 +1203,7 @@ claims() {
 	# each passes the plain drain rule (100 frames of 64 KiB at 1 mbit: 52 s)
 	# but the kernel sends them 65536 times, 2 times, or 1 a minute slower
 	for w in "rate 1mbit 0 1 65535" "rate 1mbit 65535" "rate 1mbit 0 16 65535" "slot 60s packets 1" "slot 1s 60s packets 1" "rate 1gbit slot 60s bytes 1"; do
+		# shellcheck disable=SC2086 # the words split
 		run as alice npte-netem apply -n a1 lo delay 1ms limit 100 $w
 		[ "$status" -eq 2 ] || { echo "$w: $status ${lines[0]}"; return 1; }
 		[[ "$output" == *"s to drain, over the 60 s ceiling"* ]] || { echo "$w: $output"; return 1; }
@@ -1218,6 +1219,7 @@ claims() {
 	# 4 MiB at 1 mbit drains in 34 s as bytes; as 43-byte datagrams each
 	# counted 65535 bytes (mpu) or 65578 (overhead) it takes 14 hours
 	for w in "mpu 65535" "overhead 65535" "linklayer atm mpu 65535"; do
+		# shellcheck disable=SC2086 # the words split
 		run as alice npte-netem tbf -n a1 lo rate 1mbit burst 10kb limit 4mb $w
 		[ "$status" -eq 2 ] || { echo "$w: $status ${lines[0]}"; return 1; }
 		[[ "$output" == *"s to drain, over the 60 s ceiling"* ]] || { echo "$w: $output"; return 1; }
