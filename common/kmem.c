@@ -99,6 +99,28 @@ struct kmem_want kmem_of_tbf(uint32_t limit, uint64_t rate)
 	return (struct kmem_want){.bytes = limit, .byte_s = rate ? (double)limit / (double)rate : 0};
 }
 
+/* The time a tbf charges a frame of len bytes, in bytes (psched_l2t_ns). */
+static uint64_t tbf_l2(uint64_t len, unsigned overhead, unsigned mpu, bool atm)
+{
+	len = max64(len + overhead, mpu);
+	return atm ? (len + 47) / 48 * 53 : len;
+}
+
+/* The worst ratio is at the shortest frame, or just past a cell edge: past
+ * mpu and two cells more, each peak is lower than the one before. */
+void kmem_tbf_frames(struct kmem_want *w, unsigned overhead, unsigned mpu, bool atm)
+{
+	double worst = 1;
+
+	for (uint64_t len = KMEM_MIN_FRAME; len <= KMEM_MIN_FRAME + (uint64_t)mpu + 96; len++) {
+		double r = (double)tbf_l2(len, overhead, mpu, atm) / (double)len;
+
+		if (r > worst)
+			worst = r;
+	}
+	w->byte_s *= worst;
+}
+
 struct kmem_want kmem_of_cake(uint64_t rate, uint64_t mem, uint32_t rtt_us)
 {
 	return (struct kmem_want){.cake = true, .cake_rate = rate, .cake_mem = mem, .cake_rtt = rtt_us};

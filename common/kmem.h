@@ -22,6 +22,9 @@
  * is 42 bytes long on lo and pins 846 bytes of slab (20.1x, measured); 24
  * leaves room for other kernels' slab layouts. */
 #define KMEM_BYTE_RATIO 24U
+/* The shortest frame a caller without CAP_NET_RAW can queue: a 0-byte UDP
+ * datagram over IPv4 and Ethernet's header (lo and veth). */
+#define KMEM_MIN_FRAME 42U
 /* A full queue drains within the ceiling of every other time (60 s). */
 #define KMEM_DRAIN_MAX_S 60U
 /* cake's own bounds (net/sched/sch_cake.c): its packet limit, the floor of
@@ -72,6 +75,11 @@ void kmem_max(struct kmem_want *a, const struct kmem_want *b);
 struct kmem_want kmem_of_netem(uint32_t limit, uint64_t rate);
 struct kmem_want kmem_of_tbf(uint32_t limit, uint64_t rate);
 struct kmem_want kmem_of_cake(uint64_t rate, uint64_t mem, uint32_t rtt_us);
+
+/* A tbf sends each packet as overhead plus its length, at least mpu, in
+ * 53-byte cells per 48 for ATM: w's queue, judged in bytes, drains that much
+ * slower when it is full of the frames that suffer most. */
+void kmem_tbf_frames(struct kmem_want *w, unsigned overhead, unsigned mpu, bool atm);
 
 /* A size: digits and an optional k, m, g or t (binary units), nothing else;
  * false when not one or above max. */

@@ -29,6 +29,9 @@ void plan_guard_kmem(struct plan *p, const char *verb);
 /* A schedule's worst step on NS IFACE, which the check charges instead of
  * its first (call before plan_guard_kmem). */
 void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want *w);
+/* A tbf's want: its queue, drained as its overhead, mpu and linklayer send
+ * the shortest frames. */
+struct kmem_want kmem_of_tbf_spec(const struct tbf_spec *t);
 /* The charge of every qdisc in namespace ns as the kernel holds them now
  * (UINT64_MAX when they cannot be read: it could hold anything). */
 uint64_t kmem_of_ns(struct ctx *c, const char *ns);

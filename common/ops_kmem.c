@@ -275,17 +275,25 @@ void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want 
 	worst[nworst++].w = *w;
 }
 
+struct kmem_want kmem_of_tbf_spec(const struct tbf_spec *t)
+{
+	struct kmem_want w = kmem_of_tbf(tbf_queue(t), t->rate64);
+
+	kmem_tbf_frames(&w, t->overhead, t->mpu, t->linklayer == TC_LINKLAYER_ATM);
+	return w;
+}
+
 static struct kmem_want want_of(const struct qdisc_args *r)
 {
 	struct kmem_want w = {0}, cw;
 
 	if (r->kind == QK_TBF)
-		return kmem_of_tbf(tbf_queue(&r->q.tbf), r->q.tbf.rate64);
+		return kmem_of_tbf_spec(&r->q.tbf);
 	w = kmem_of_netem(r->q.netem.qopt.limit, r->q.netem.has_rate ? r->q.netem.rate64 : 0);
 	if (!r->has_child)
 		return w;
 	cw = strcmp(r->child.kind, "cake") == 0 ? kmem_of_cake(r->child.rate64, 0, 0)
-						: kmem_of_tbf(tbf_queue(&r->child.tbf), r->child.tbf.rate64);
+						: kmem_of_tbf_spec(&r->child.tbf);
 	kmem_add(&w, &cw);
 	return w;
 }

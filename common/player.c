@@ -160,18 +160,39 @@ const struct op_type play_snap_op = {
 	.name = "play snapshot", .apply = snap_apply, .render = snap_render,
 };
 
-/* Every step is charged as its worst: the memory check sees them all. */
+/* The slowest netem rate any step gives (0: none gives one). */
+static uint64_t slowest_rate(const struct play *pl, const struct play_dir *d, struct step_spec *sp)
+{
+	uint64_t min = 0;
+	char why[300];
+
+	for (size_t i = 0; i < d->s->n; i++) {
+		if (!play_step_spec(d, i, sp, why, sizeof why))
+			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, why);
+		if (sp->kind != QK_TBF && sp->ne.has_rate && sp->ne.rate64 && (!min || sp->ne.rate64 < min))
+			min = sp->ne.rate64;
+	}
+	return min;
+}
+
+/*
+ * Every step is charged as its worst: the memory check sees them all. A
+ * step's change keeps the rate in the kernel when it gives none, so such a
+ * step drains at some earlier step's rate (with --loop, any step's): it is
+ * judged at the slowest of them.
+ */
 static void play_kmem_worst(const struct play *pl, const struct play_dir *d)
 {
 	static struct step_spec sp;
 	struct kmem_want worst = {0}, w;
+	uint64_t kept = slowest_rate(pl, d, &sp);
 	char why[300];
 
 	for (size_t i = 0; i < d->s->n; i++) {
 		if (!play_step_spec(d, i, &sp, why, sizeof why))
 			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, why);
-		w = sp.kind == QK_TBF ? kmem_of_tbf(tbf_queue(&sp.tb), sp.tb.rate64)
-				      : kmem_of_netem(sp.ne.qopt.limit, sp.ne.has_rate ? sp.ne.rate64 : 0);
+		w = sp.kind == QK_TBF ? kmem_of_tbf_spec(&sp.tb)
+				      : kmem_of_netem(sp.ne.qopt.limit, sp.ne.has_rate ? sp.ne.rate64 : kept);
 		kmem_max(&worst, &w);
 	}
 	plan_kmem_worst(pl->ns, d->ifname, &worst);
