@@ -1414,7 +1414,6 @@ lock_free() {
 }
 
 @test "attacker pass: a running player's worst step stays charged while it plays a smaller one" {
-	skip "open: the check reads a player's current step from the kernel, not the worst it was charged; its claim should carry that worst"
 	local d
 	kmem_budget 96m
 	as alice npte-netns create a1 a2
@@ -1422,9 +1421,9 @@ lock_free() {
 	# the budget exactly at 30 s; a small queue until then
 	printf '0 rate 10mbit burst 10kb limit 100kb\n30s rate 10mbit burst 10kb limit 4mb\n60s end\n' >"$d/s"
 	chmod 644 "$d/s"
-	bgplay alice p --loop a1 lo "$d/s"
+	bgplay alice p --loop a1 lo "$d/s" || { cat "$BATS_TEST_TMPDIR/p.out"; return 1; }
 	for _ in $(seq 100); do sb ip netns exec a1 tc qdisc show dev lo | grep -q tbf && break; sleep 0.05; done
-	sb ip netns exec a1 tc qdisc show dev lo | grep -q 'tbf 1: root .*rate 10Mbit'
+	sb ip netns exec a1 tc qdisc show dev lo | grep -q "tbf 1: root .*rate 10Mbit" || { sb ip netns exec a1 tc qdisc show dev lo; cat "$BATS_TEST_TMPDIR/p.out"; return 1; }
 	# while it plays step 1, 72 MiB more: at 30 s she would hold 168 MiB
 	run as alice npte-netem tbf a2 lo rate 10mbit burst 10kb limit 3mb
 	rm -r "$d"

@@ -81,6 +81,46 @@ void claim_drop(const char *ns, const char *ifname, int fd)
 	close(fd);
 }
 
+int claim_note(int fd, uint64_t kmem)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof buf, "kmem=%llu\npid=%d\n", (unsigned long long)kmem, (int)getpid());
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		return -errno;
+	return 0;
+}
+
+/* The kmem= a held claim records; 0 if free (its player is gone), empty
+ * (a player between its claim and its note) or this process's own (a
+ * player's start, whose check charges the same steps as its request);
+ * -errno if unreadable. */
+static int held_charge(int dfd, const char *name, uint64_t *kmem)
+{
+	char buf[64];
+	unsigned long long v;
+	int pid;
+	int fd = run_open(dfd, name, O_RDONLY, S_IFREG, NULL, 0);
+	ssize_t n;
+
+	*kmem = 0;
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		close(fd);
+		return 0; /* nobody holds it */
+	}
+	n = pread(fd, buf, sizeof buf - 1, 0);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (n > 0 && sscanf(buf, "kmem=%llu\npid=%d\n", &v, &pid) != 2)
+		return -EINVAL;
+	*kmem = n > 0 && pid != (int)getpid() ? v : 0;
+	return 0;
+}
+
 /* name is a claim of ns (NULL: any claim). */
 static bool of_ns(const char *name, const char *ns)
 {
@@ -112,7 +152,9 @@ static int sweep_one(int dfd, const char *name, bool dry)
 	return rc;
 }
 
-int claim_sweep(const char *ns, bool dry)
+/* each(dfd, name, arg) for every claim of ns (NULL: all) until one returns
+ * < 0; returns that, or how many returned > 0. */
+static int each_claim(const char *ns, int (*each)(int dfd, const char *name, void *arg), void *arg)
 {
 	int dfd = playdir(false), n = 0, rc = 0;
 	struct dirent *de;
@@ -127,10 +169,44 @@ int claim_sweep(const char *ns, bool dry)
 		return rc;
 	}
 	while (rc >= 0 && (de = readdir(d)))
-		if (of_ns(de->d_name, ns) && (rc = sweep_one(dirfd(d), de->d_name, dry)) > 0)
+		if (of_ns(de->d_name, ns) && (rc = each(dirfd(d), de->d_name, arg)) > 0)
 			n++;
 	closedir(d);
 	return rc < 0 ? rc : n;
+}
+
+struct charges {
+	void (*fn)(const char *ifname, uint64_t kmem, void *arg);
+	void *arg;
+};
+
+static int one_charge(int dfd, const char *name, void *arg)
+{
+	const struct charges *ch = arg;
+	uint64_t kmem;
+	int rc = held_charge(dfd, name, &kmem);
+
+	if (rc == 0 && kmem)
+		ch->fn(strchr(name, ':') + 1, kmem, ch->arg);
+	return rc;
+}
+
+int claim_charges(const char *ns, void (*fn)(const char *ifname, uint64_t kmem, void *arg), void *arg)
+{
+	struct charges ch = {fn, arg};
+	int rc = each_claim(ns, one_charge, &ch);
+
+	return rc < 0 ? rc : 0;
+}
+
+static int sweep_each(int dfd, const char *name, void *arg)
+{
+	return sweep_one(dfd, name, *(const bool *)arg);
+}
+
+int claim_sweep(const char *ns, bool dry)
+{
+	return each_claim(ns, sweep_each, &dry);
 }
 
 static int sweep_apply(struct ctx *c, const struct op *op, bool undo)

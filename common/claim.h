@@ -16,9 +16,21 @@
 #define NPTE_CLAIM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* The claim on ns:ifname, held on *fd; -EBUSY if a live player holds it. */
 int claim_take(const char *ns, const char *ifname, int *fd);
+
+/* Record in the claim held on fd what its player may hold at its worst
+ * step, in bytes of kernel memory: the budget counts that, not only the
+ * step in the kernel now (a small step would lend the rest to another
+ * request), and the player's pid. 0 or -errno. */
+int claim_note(int fd, uint64_t kmem);
+
+/* What the live claims of namespace ns record: fn(ifname, kmem, arg) for
+ * each one a player other than this process holds. 0, or -errno (the
+ * caller fails closed). */
+int claim_charges(const char *ns, void (*fn)(const char *ifname, uint64_t kmem, void *arg), void *arg);
 
 /* Remove the claim held on fd (if the name still leads to it) and close fd. */
 void claim_drop(const char *ns, const char *ifname, int fd);

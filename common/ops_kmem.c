@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/rtnetlink.h>
+#include "claim.h"
 #include "config.h"
 #include "drain.h"
 #include "netns.h"
@@ -27,7 +28,8 @@ static union {
 #define KMEM_LINKS 64
 struct links {
 	int n;
-	struct { int idx; char name[IFNAME_MAX + 1]; struct link_size sz; } l[KMEM_LINKS];
+	/* charged: what the dump found on it, to set against a player's claim */
+	struct { int idx; char name[IFNAME_MAX + 1]; struct link_size sz; uint64_t charged; } l[KMEM_LINKS];
 };
 
 static int link_cb(const struct nlmsghdr *h, void *data)
@@ -43,6 +45,7 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 		return MNL_CB_OK;
 	ls->l[ls->n].idx = ifi->ifi_index;
 	ls->l[ls->n].sz = (struct link_size){0};
+	ls->l[ls->n].charged = 0;
 	ls->l[ls->n].name[0] = '\0';
 	mnl_attr_for_each(a, h, sizeof *ifi) {
 		int t = mnl_attr_get_type(a);
@@ -80,7 +83,7 @@ static const char *link_name(const struct links *ls, int idx)
 struct held {
 	const struct op *op;
 	const char *ns;
-	const struct links *ls;
+	struct links *ls;
 	uint64_t total, replaced;
 	double old_pkt_s[KMEM_TARGETS]; /* a changed netem root's drain at its old rate */
 	struct link_size dflt;
@@ -103,6 +106,9 @@ static int qdisc_cb(const struct nlmsghdr *h, void *data)
 		sz = &hd->dflt;
 	qdisc_kmem(h, &w);
 	c = kmem_charge(&w, sz);
+	for (int i = 0; i < hd->ls->n; i++)
+		if (hd->ls->l[i].idx == (int)tm->tcm_ifindex)
+			hd->ls->l[i].charged += c;
 	for (int i = 0; i < hd->op->u.kmem.n; i++) {
 		const struct kmem_target *t = &hd->op->u.kmem.t[i];
 
@@ -130,6 +136,20 @@ static int ns_links(struct ctx *c, const char *ns, struct links *ls, struct nsha
 	return knl_request(&(*h)->nl, rtreq_link_dump(&(*h)->nl, req.b), link_cb, ls, NULL, 0);
 }
 
+/* A live player may hold its worst step on ifname, whatever holds it now:
+ * what its claim records beyond the dump's figure counts too. */
+static void claim_cb(const char *ifname, uint64_t kmem, void *arg)
+{
+	struct held *hd = arg;
+	uint64_t now = 0;
+
+	for (int i = 0; i < hd->ls->n; i++)
+		if (strcmp(hd->ls->l[i].name, ifname) == 0)
+			now = hd->ls->l[i].charged;
+	if (kmem > now)
+		hd->total = kmem - now > UINT64_MAX - hd->total ? UINT64_MAX : hd->total + (kmem - now);
+}
+
 static int held_in(struct ctx *c, const struct op *op, const char *ns, struct held *hd)
 {
 	static struct links ls;
@@ -144,7 +164,10 @@ static int held_in(struct ctx *c, const struct op *op, const char *ns, struct he
 	hd->ns = ns;
 	hd->ls = &ls;
 	hd->dflt = kmem_link_default("");
-	return knl_request(&h->nl, rtreq_qdisc_dump(&h->nl, req.b), qdisc_cb, hd, NULL, 0);
+	rc = knl_request(&h->nl, rtreq_qdisc_dump(&h->nl, req.b), qdisc_cb, hd, NULL, 0);
+	if (rc < 0)
+		return rc;
+	return claim_charges(ns, claim_cb, hd);
 }
 
 uint64_t kmem_of_ns(struct ctx *c, const char *ns)
@@ -167,6 +190,17 @@ static struct link_size target_link(struct ctx *c, const struct kmem_target *t, 
 	if (mine && ns_links(c, t->ns, &ls, &h) >= 0 && (idx = knl_ifindex(&h->nl, t->ifname)) > 0)
 		sz = link_by_idx(&ls, idx);
 	return sz ? *sz : kmem_link_default(t->ifname);
+}
+
+uint64_t kmem_charge_on(struct ctx *c, const char *ns, const char *ifname, const struct kmem_want *w)
+{
+	struct kmem_target t = {0};
+	struct link_size l;
+
+	snprintf(t.ns, sizeof t.ns, "%s", ns);
+	snprintf(t.ifname, sizeof t.ifname, "%s", ifname);
+	l = target_link(c, &t, true);
+	return kmem_charge(w, &l);
 }
 
 static bool in(char (*names)[16], int n, const char *ns)

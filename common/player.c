@@ -106,8 +106,12 @@ static int snap_apply(struct ctx *c, const struct op *op, bool undo)
 	if (d->ifindex < 0)
 		return err_sys(&c->err, EXIT_FAIL, -d->ifindex, "%s: %s", op->ns, d->ifname);
 	rc = claim_take(op->ns, d->ifname, &d->playfd);
-	if (rc == 0)
+	if (rc == 0) {
 		d->claimed = true;
+		rc = claim_note(d->playfd, kmem_charge_on(c, op->ns, d->ifname, &d->worst));
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "%s/%s", NPTE_RUN_DIR, NPTE_PLAY_DIR);
+	}
 	if (rc == -EBUSY)
 		return err_set(&c->err, EXIT_BUSY, "%s: %s: another play is running on it", op->ns, d->ifname);
 	if (rc < 0)
@@ -181,7 +185,7 @@ static uint64_t slowest_rate(const struct play *pl, const struct play_dir *d, st
  * step drains at some earlier step's rate (with --loop, any step's): it is
  * judged at the slowest of them.
  */
-static void play_kmem_worst(const struct play *pl, const struct play_dir *d)
+static void play_kmem_worst(const struct play *pl, struct play_dir *d)
 {
 	static struct step_spec sp;
 	struct kmem_want worst = {0}, w;
@@ -195,6 +199,7 @@ static void play_kmem_worst(const struct play *pl, const struct play_dir *d)
 				      : kmem_of_netem(sp.ne.qopt.limit, sp.ne.has_rate ? sp.ne.rate64 : kept);
 		kmem_max(&worst, &w);
 	}
+	d->worst = worst;
 	plan_kmem_worst(pl->ns, d->ifname, &worst);
 }
 

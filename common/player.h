@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "kmem.h"
 #include "plan.h"
 #include "qdsnap.h"
 #include "schedule.h"
@@ -35,6 +36,7 @@ struct play_dir {
 	const char *label;   /* "down", "up", or the interface */
 	struct schedule *s;
 	enum qkind kind;     /* every step netem words, or every step tbf words */
+	struct kmem_want worst; /* of its steps, charged and noted in its claim */
 	/* filled at the start, under the lock */
 	int ifindex;
 	int playfd;          /* /run/npte/play/NS:IFACE, flocked while this plays */
