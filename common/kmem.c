@@ -52,12 +52,30 @@ uint64_t kmem_charge(const struct kmem_want *w, const struct link_size *l)
 	return c;
 }
 
-/* netem's rate counts every byte of a frame; its queue is judged full of
- * full-size frames (MTU plus the link header). A netem and its child drain
- * one after the other. */
+/* The slots a queue of n frames of len bytes takes: each lets out up to
+ * its packet count, and up to the first packet that spends its bytes
+ * (netem_dequeue), so a slot lets out fewest of the largest frames. */
+static uint64_t slots(uint64_t n, uint64_t len, uint32_t pkts, uint32_t bytes)
+{
+	uint64_t per = pkts ? pkts : UINT64_MAX;
+
+	if (bytes)
+		per = min64(per, (bytes + len - 1) / len);
+	return n ? (n - 1) / per + 1 : 0;
+}
+
+/* netem's rate counts every byte of a frame and, with no wrap (see
+ * kmem_netem_frames), counts a longer frame no shorter: its queue is judged
+ * full of full-size frames (MTU plus the link header). A netem and its
+ * child drain one after the other. */
 double kmem_drain_s(const struct kmem_want *w, const struct link_size *l)
 {
-	return w->pkt_s * (l->mtu + KMEM_HARD_HEADER) + w->byte_s;
+	uint64_t len = (uint64_t)l->mtu + KMEM_HARD_HEADER;
+	double s = w->pkt_s * (double)len + w->pkt_fix_s + w->byte_s;
+
+	if (w->slot_s > 0)
+		s += w->slot_s * (double)slots(w->pkts, len, w->slot_pkts, w->slot_bytes);
+	return s;
 }
 
 /* A tree has at most one cake; steps of a schedule keep the largest. */
@@ -71,13 +89,41 @@ static void cake_merge(struct kmem_want *a, const struct kmem_want *b)
 	a->cake_rtt = a->cake_rtt > b->cake_rtt ? a->cake_rtt : b->cake_rtt;
 }
 
+static double maxd(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+/* The tighter count of two (0: no bound). */
+static uint32_t tighter(uint32_t a, uint32_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* A tree has at most one netem: either way the longest slot and the
+ * tightest counts are the worst. */
+static void slot_merge(struct kmem_want *a, const struct kmem_want *b)
+{
+	if (b->slot_s <= 0)
+		return;
+	if (a->slot_s <= 0) {
+		a->slot_s = b->slot_s, a->slot_pkts = b->slot_pkts, a->slot_bytes = b->slot_bytes;
+		return;
+	}
+	a->slot_s = maxd(a->slot_s, b->slot_s);
+	a->slot_pkts = tighter(a->slot_pkts, b->slot_pkts);
+	a->slot_bytes = tighter(a->slot_bytes, b->slot_bytes);
+}
+
 void kmem_add(struct kmem_want *a, const struct kmem_want *b)
 {
 	a->pkts += b->pkts;
 	a->bytes += b->bytes;
 	cake_merge(a, b);
 	a->pkt_s += b->pkt_s;
+	a->pkt_fix_s += b->pkt_fix_s;
 	a->byte_s += b->byte_s;
+	slot_merge(a, b);
 }
 
 void kmem_max(struct kmem_want *a, const struct kmem_want *b)
@@ -85,13 +131,68 @@ void kmem_max(struct kmem_want *a, const struct kmem_want *b)
 	a->pkts = max64(a->pkts, b->pkts);
 	a->bytes = max64(a->bytes, b->bytes);
 	cake_merge(a, b);
-	a->pkt_s = a->pkt_s > b->pkt_s ? a->pkt_s : b->pkt_s;
-	a->byte_s = a->byte_s > b->byte_s ? a->byte_s : b->byte_s;
+	a->pkt_s = maxd(a->pkt_s, b->pkt_s);
+	a->pkt_fix_s = maxd(a->pkt_fix_s, b->pkt_fix_s);
+	a->byte_s = maxd(a->byte_s, b->byte_s);
+	slot_merge(a, b);
 }
 
 struct kmem_want kmem_of_netem(uint32_t limit, uint64_t rate)
 {
 	return (struct kmem_want){.pkts = limit, .pkt_s = rate ? (double)limit / (double)rate : 0};
+}
+
+/*
+ * packet_time_ns: len += po (u64), cells = len / cs rounded up, len =
+ * cells * (cs + co) (u32). Within range that is at most
+ * (len + po + cs - 1) * (cs + co) / cs, a line in len whose worst is the
+ * largest frame; a negative po only shortens it (0 for the bound). Out of
+ * range the kernel wraps: a frame shorter than -po becomes some 2^64 bytes
+ * (up to 2^64 ns over the rate in bytes/s, 147 s a packet at 1gbit), a cell
+ * of cs + co < 0 some 2^32: each packet is judged at that.
+ */
+void kmem_netem_frames(struct kmem_want *w, int32_t po, uint32_t cs, int32_t co)
+{
+	int64_t cell = (int64_t)cs + co;
+	double fix;
+
+	if (po < -(int32_t)KMEM_MIN_FRAME || (cs && cell < 0)) {
+		w->pkt_fix_s += w->pkt_s * (cs ? 4294967296.0 : 18446744073.709552);
+		return;
+	}
+	fix = po > 0 ? (double)po : 0;
+	if (cs) {
+		fix = (fix + cs - 1) * (double)cell / cs;
+		w->pkt_s *= (double)cell / cs;
+	}
+	w->pkt_fix_s += w->pkt_s ? fix * w->pkt_s : 0;
+}
+
+/* The kernel takes 0 for no bound and lets one packet out a slot for a
+ * negative count; a distribution's slot is at most its delay plus 4 times
+ * its jitter (tabledist: an s16 table over NETEM_DIST_SCALE, 8192). */
+void kmem_netem_slots(struct kmem_want *w, const struct tc_netem_slot *s)
+{
+	double ns = maxd((double)s->max_delay, (double)s->dist_delay + 4.0 * (double)s->dist_jitter);
+
+	w->slot_s = ns > 0 ? ns / 1e9 : 0;
+	w->slot_pkts = s->max_packets < 0 ? 1 : (uint32_t)s->max_packets;
+	w->slot_bytes = s->max_bytes < 0 ? 1 : (uint32_t)s->max_bytes;
+}
+
+void kmem_keep_rate(struct kmem_want *w, const struct kmem_want *old)
+{
+	double k = old->pkts ? (double)w->pkts / (double)old->pkts : 0;
+
+	w->pkt_s = old->pkt_s * k;
+	w->pkt_fix_s = old->pkt_fix_s * k;
+}
+
+void kmem_keep_slot(struct kmem_want *w, const struct kmem_want *old)
+{
+	w->slot_s = old->slot_s;
+	w->slot_pkts = old->slot_pkts;
+	w->slot_bytes = old->slot_bytes;
 }
 
 struct kmem_want kmem_of_tbf(uint32_t limit, uint64_t rate)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/pkt_sched.h>
 
 /* Per skb beyond its data: struct sk_buff (232 B, 256 aligned), struct
  * skb_shared_info (320 B), and a head buffer of up to 1 KiB (kmalloc-1024
@@ -56,7 +57,10 @@ struct kmem_want {
 	uint32_t cake_rtt;   /* cake: rtt (us; 0: default) */
 	bool cake;
 	double pkt_s;        /* netem rate: limit / rate (s per byte of frame) */
+	double pkt_fix_s;    /* netem rate: what its overheads add to a full queue (s) */
 	double byte_s;       /* tbf: limit / rate (s) */
+	double slot_s;       /* netem slot: the longest slot (s; 0: none) */
+	uint32_t slot_pkts, slot_bytes; /* what one slot lets out (0: no bound) */
 };
 
 /* The largest skb's truesize on the link. */
@@ -75,6 +79,18 @@ void kmem_max(struct kmem_want *a, const struct kmem_want *b);
 struct kmem_want kmem_of_netem(uint32_t limit, uint64_t rate);
 struct kmem_want kmem_of_tbf(uint32_t limit, uint64_t rate);
 struct kmem_want kmem_of_cake(uint64_t rate, uint64_t mem, uint32_t rtt_us);
+
+/* netem sends each packet as its length plus po, in cells of cs bytes plus
+ * co each (packet_time_ns): w's full queue, judged per packet at the
+ * largest frame, drains that much slower. */
+void kmem_netem_frames(struct kmem_want *w, int32_t po, uint32_t cs, int32_t co);
+/* netem lets out at most so many packets and bytes a slot: w's queue waits
+ * the longest slot for each slot that takes. */
+void kmem_netem_slots(struct kmem_want *w, const struct tc_netem_slot *s);
+/* A netem change without a rate (or a slot) keeps the old one: w drains at
+ * old's, per packet of its own limit. */
+void kmem_keep_rate(struct kmem_want *w, const struct kmem_want *old);
+void kmem_keep_slot(struct kmem_want *w, const struct kmem_want *old);
 
 /* A tbf sends each packet as overhead plus its length, at least mpu, in
  * 53-byte cells per 48 for ATM: w's queue, judged in bytes, drains that much

@@ -32,6 +32,9 @@ void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want 
 /* A tbf's want: its queue, drained as its overhead, mpu and linklayer send
  * the shortest frames. */
 struct kmem_want kmem_of_tbf_spec(const struct tbf_spec *t);
+/* A netem's want: its limit, drained at its rate (if it gives none: kept's,
+ * 0 for none), overheads and cells, and slots. */
+struct kmem_want kmem_of_netem_spec(const struct netem_spec *ne, uint64_t kept);
 /* The charge of every qdisc in namespace ns as the kernel holds them now
  * (UINT64_MAX when they cannot be read: it could hold anything). */
 uint64_t kmem_of_ns(struct ctx *c, const char *ns);

@@ -85,7 +85,7 @@ struct held {
 	const char *ns;
 	struct links *ls;
 	uint64_t total, replaced;
-	double old_pkt_s[KMEM_TARGETS]; /* a changed netem root's drain at its old rate */
+	struct kmem_want old[KMEM_TARGETS]; /* a changed netem root as it is */
 	struct link_size dflt;
 };
 
@@ -116,8 +116,8 @@ static int qdisc_cb(const struct nlmsghdr *h, void *data)
 			continue;
 		if (t->root_only && tm->tcm_parent != TC_H_ROOT)
 			continue;
-		if (t->keep_rate && w.pkts)
-			hd->old_pkt_s[i] = (double)t->w.pkts * w.pkt_s / (double)w.pkts;
+		if (t->keep_rate || t->keep_slot)
+			hd->old[i] = w;
 		hd->replaced += c;
 		return MNL_CB_OK;
 	}
@@ -223,14 +223,17 @@ static int mine_list(struct ctx *c, char (*names)[16], int max, int *n)
 	return *n < 0 ? *n : 0;
 }
 
-static int drain_check(struct ctx *c, const struct op *op, int i, const struct link_size *l, double old_pkt_s)
+static int drain_check(struct ctx *c, const struct op *op, int i, const struct link_size *l,
+		       const struct kmem_want *old)
 {
 	const struct kmem_target *t = &op->u.kmem.t[i];
 	struct kmem_want w = t->w;
 	double s;
 
 	if (t->keep_rate)
-		w.pkt_s = old_pkt_s;
+		kmem_keep_rate(&w, old);
+	if (t->keep_slot)
+		kmem_keep_slot(&w, old);
 	s = kmem_drain_s(&w, l);
 	if (s <= KMEM_DRAIN_MAX_S)
 		return 0;
@@ -267,7 +270,7 @@ static int kmem_apply(struct ctx *c, const struct op *op, bool undo)
 	for (int i = 0; i < op->u.kmem.n; i++) {
 		struct link_size l = target_link(c, &op->u.kmem.t[i], in(names, n, op->u.kmem.t[i].ns));
 
-		if (drain_check(c, op, i, &l, hd.old_pkt_s[i]))
+		if (drain_check(c, op, i, &l, &hd.old[i]))
 			return EXIT_USAGE;
 		ask += kmem_charge(&op->u.kmem.t[i].w, &l);
 	}
@@ -317,13 +320,24 @@ struct kmem_want kmem_of_tbf_spec(const struct tbf_spec *t)
 	return w;
 }
 
+struct kmem_want kmem_of_netem_spec(const struct netem_spec *ne, uint64_t kept)
+{
+	struct kmem_want w = kmem_of_netem(ne->qopt.limit, ne->has_rate ? ne->rate64 : kept);
+
+	if (ne->has_rate)
+		kmem_netem_frames(&w, ne->rate_s.packet_overhead, ne->rate_s.cell_size, ne->rate_s.cell_overhead);
+	if (ne->has_slot)
+		kmem_netem_slots(&w, &ne->slot_s);
+	return w;
+}
+
 static struct kmem_want want_of(const struct qdisc_args *r)
 {
 	struct kmem_want w = {0}, cw;
 
 	if (r->kind == QK_TBF)
 		return kmem_of_tbf_spec(&r->q.tbf);
-	w = kmem_of_netem(r->q.netem.qopt.limit, r->q.netem.has_rate ? r->q.netem.rate64 : 0);
+	w = kmem_of_netem_spec(&r->q.netem, 0);
 	if (!r->has_child)
 		return w;
 	cw = strcmp(r->child.kind, "cake") == 0 ? kmem_of_cake(r->child.rate64, 0, 0)
@@ -347,6 +361,7 @@ static bool target_of(const struct op *op, struct kmem_target *t)
 	t->w = want_of(r);
 	t->root_only = op->type == &change_op;
 	t->keep_rate = t->root_only && r->kind == QK_NETEM && !r->q.netem.has_rate;
+	t->keep_slot = t->root_only && r->kind == QK_NETEM && !r->q.netem.has_slot;
 	return true;
 }
 

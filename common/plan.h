@@ -80,6 +80,7 @@ struct kmem_target {
 	char ifname[IFNAME_MAX + 1];
 	bool root_only;  /* a change: the root's children stay */
 	bool keep_rate;  /* a netem change without a rate keeps the old one */
+	bool keep_slot;  /* and without a slot, the old slot */
 	struct kmem_want w;
 };
 

@@ -164,39 +164,52 @@ const struct op_type play_snap_op = {
 	.name = "play snapshot", .apply = snap_apply, .render = snap_render,
 };
 
-/* The slowest netem rate any step gives (0: none gives one). */
-static uint64_t slowest_rate(const struct play *pl, const struct play_dir *d, struct step_spec *sp)
+/* The worst rate, per packet, and the worst slot any step gives. */
+static struct kmem_want kept_of(const struct play *pl, const struct play_dir *d, struct step_spec *sp)
 {
-	uint64_t min = 0;
+	struct kmem_want kept = {0}, w, one;
 	char why[300];
 
 	for (size_t i = 0; i < d->s->n; i++) {
 		if (!play_step_spec(d, i, sp, why, sizeof why))
 			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, why);
-		if (sp->kind != QK_TBF && sp->ne.has_rate && sp->ne.rate64 && (!min || sp->ne.rate64 < min))
-			min = sp->ne.rate64;
+		if (sp->kind == QK_TBF)
+			continue;
+		w = kmem_of_netem_spec(&sp->ne, 0);
+		one = (struct kmem_want){.pkts = 1};
+		if (sp->ne.has_rate)
+			kmem_keep_rate(&one, &w);
+		if (sp->ne.has_slot)
+			kmem_keep_slot(&one, &w);
+		kmem_max(&kept, &one);
 	}
-	return min;
+	return kept;
 }
 
 /*
  * Every step is charged as its worst: the memory check sees them all. A
- * step's change keeps the rate in the kernel when it gives none, so such a
- * step drains at some earlier step's rate (with --loop, any step's): it is
- * judged at the slowest of them.
+ * step's change keeps the rate (with its overheads) and the slot in the
+ * kernel when it gives none, so such a step drains at some earlier step's
+ * (with --loop, any step's): it is judged at the slowest of them.
  */
 static void play_kmem_worst(const struct play *pl, struct play_dir *d)
 {
 	static struct step_spec sp;
-	struct kmem_want worst = {0}, w;
-	uint64_t kept = slowest_rate(pl, d, &sp);
+	struct kmem_want worst = {0}, w, kept = kept_of(pl, d, &sp);
 	char why[300];
 
 	for (size_t i = 0; i < d->s->n; i++) {
 		if (!play_step_spec(d, i, &sp, why, sizeof why))
 			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, why);
-		w = sp.kind == QK_TBF ? kmem_of_tbf_spec(&sp.tb)
-				      : kmem_of_netem(sp.ne.qopt.limit, sp.ne.has_rate ? sp.ne.rate64 : kept);
+		if (sp.kind == QK_TBF) {
+			w = kmem_of_tbf_spec(&sp.tb);
+		} else {
+			w = kmem_of_netem_spec(&sp.ne, 0);
+			if (!sp.ne.has_rate)
+				kmem_keep_rate(&w, &kept);
+			if (!sp.ne.has_slot)
+				kmem_keep_slot(&w, &kept);
+		}
 		kmem_max(&worst, &w);
 	}
 	d->worst = worst;

@@ -318,19 +318,25 @@ static void netem_kmem(const struct nlattr *opts, struct kmem_want *w)
 	struct tc_netem_qopt q;
 	size_t len = mnl_attr_get_payload_len(opts), off = NLA_ALIGN(sizeof q);
 	uint64_t rate = 0;
+	struct tc_netem_rate r = {0};
 
 	if (len < sizeof q)
 		return;
 	memcpy(&q, mnl_attr_get_payload(opts), sizeof q);
 	if (len > off)
 		mnl_attr_parse_payload((const char *)mnl_attr_get_payload(opts) + off, len - off, attr_cb, &t);
-	if (sized(t.a[TCA_NETEM_RATE], sizeof(struct tc_netem_rate))) {
-		struct tc_netem_rate r;
-
+	if (sized(t.a[TCA_NETEM_RATE], sizeof r)) {
 		memcpy(&r, mnl_attr_get_payload(t.a[TCA_NETEM_RATE]), sizeof r);
 		rate = sized(t.a[TCA_NETEM_RATE64], 8) ? mnl_attr_get_u64(t.a[TCA_NETEM_RATE64]) : r.rate;
 	}
 	*w = kmem_of_netem(q.limit, rate);
+	kmem_netem_frames(w, r.packet_overhead, r.cell_size, r.cell_overhead);
+	if (sized(t.a[TCA_NETEM_SLOT], sizeof(struct tc_netem_slot))) {
+		struct tc_netem_slot s;
+
+		memcpy(&s, mnl_attr_get_payload(t.a[TCA_NETEM_SLOT]), sizeof s);
+		kmem_netem_slots(w, &s);
+	}
 }
 
 static void tbf_kmem(const struct nlattr *opts, struct kmem_want *w)

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "tap.h"
 #include "kmem.h"
+#include "ops.h"
 #include "profiles.h"
 #include "shape.h"
 
@@ -60,6 +61,93 @@ static void drains(void)
 	ok(kmem_drain_s(&w, &veth) == 0, "netem without a rate: drained by its delay");
 }
 
+/* netem's overheads, cells and slots, as packet_time_ns and netem_dequeue
+ * send a full queue (lo: 65568-byte frames; 100 of them at 1mbit: 52 s). */
+static void netem_drains(void)
+{
+	struct link_size lo = kmem_link_default("lo"), veth = kmem_link_default("x");
+	struct kmem_want w = kmem_of_netem(100, 125000);
+	double plain = kmem_drain_s(&w, &lo);
+
+	ok(plain > 52 && plain < 53, "100 frames of 64 KiB at 1mbit: %.1f s", plain);
+	kmem_netem_frames(&w, 0, 0, 0);
+	ok(kmem_drain_s(&w, &lo) == plain, "no overheads: as before");
+	w = kmem_of_netem(100, 125000);
+	kmem_netem_frames(&w, 65535, 0, 0);
+	ok(kmem_drain_s(&w, &lo) > 104 && kmem_drain_s(&w, &lo) < 105, "packet overhead 65535: %.1f s",
+	   kmem_drain_s(&w, &lo));
+	w = kmem_of_netem(100, 125000);
+	kmem_netem_frames(&w, -42, 0, 0);
+	ok(kmem_drain_s(&w, &lo) == plain, "overhead -42: never below a frame, judged as 0");
+	w = kmem_of_netem(1, 125000000);
+	kmem_netem_frames(&w, -43, 0, 0);
+	ok(kmem_drain_s(&w, &lo) > 147, "overhead -43 wraps a 42-byte frame: one packet at 1gbit, %.0f s",
+	   kmem_drain_s(&w, &lo));
+	w = kmem_of_netem(100, 125000);
+	kmem_netem_frames(&w, 0, 1, 65535);
+	ok(kmem_drain_s(&w, &lo) > 65536 * 52.0, "1-byte cells of 65536: 65536 times slower");
+	w = kmem_of_netem(100, 125000);
+	kmem_netem_frames(&w, 0, 1500, 0);
+	/* 2 cells of 1500 for a 1532-byte frame: 100 * 3000 B at 1mbit, 2.4 s */
+	ok(kmem_drain_s(&w, &veth) >= 2.4 && kmem_drain_s(&w, &veth) < 2.5, "1500-byte cells on veth: %.2f s",
+	   kmem_drain_s(&w, &veth));
+	w = kmem_of_netem(100, 125000);
+	kmem_netem_frames(&w, 0, 100, -101);
+	ok(kmem_drain_s(&w, &veth) > 3e6, "a cell of 100 - 101 wraps to 2^32 bytes");
+	w = kmem_of_netem(100, 0);
+	kmem_netem_frames(&w, 65535, 1, 65535);
+	ok(kmem_drain_s(&w, &lo) == 0, "no rate: overheads do nothing");
+}
+
+static double slot_drain(uint32_t limit, struct tc_netem_slot s, const struct link_size *l)
+{
+	struct kmem_want w = kmem_of_netem(limit, 0);
+
+	kmem_netem_slots(&w, &s);
+	return kmem_drain_s(&w, l);
+}
+
+static void slot_drains(void)
+{
+	struct link_size lo = kmem_link_default("lo"), veth = kmem_link_default("x");
+	const int64_t s1 = 1000000000;
+
+	ok(slot_drain(100, (struct tc_netem_slot){.max_delay = 60 * s1, .max_packets = 1}, &lo) == 6000,
+	   "slot 60s packets 1, limit 100: 100 slots");
+	ok(slot_drain(100, (struct tc_netem_slot){.max_delay = 60 * s1}, &lo) == 60, "slot 60s, no counts: 1 slot");
+	ok(slot_drain(100, (struct tc_netem_slot){.max_delay = s1, .max_packets = 8}, &lo) == 13,
+	   "packets 8: 13 slots");
+	ok(slot_drain(100, (struct tc_netem_slot){.max_delay = s1, .max_bytes = 1}, &lo) == 100,
+	   "bytes 1: one packet a slot");
+	ok(slot_drain(100, (struct tc_netem_slot){.max_delay = s1, .max_bytes = 3064}, &veth) == 50,
+	   "bytes 3064 on veth: two 1532-byte frames a slot");
+	ok(slot_drain(100, (struct tc_netem_slot){.max_delay = s1, .max_packets = 10, .max_bytes = 1532}, &veth) == 100,
+	   "the tighter of packets and bytes");
+	ok(slot_drain(100, (struct tc_netem_slot){.max_delay = s1, .max_packets = -5}, &veth) == 100,
+	   "a negative count (from the kernel): one a slot");
+	ok(slot_drain(10, (struct tc_netem_slot){.dist_delay = s1, .dist_jitter = s1, .max_packets = 1}, &veth) == 50,
+	   "a distribution: delay plus 4 jitters a slot");
+	ok(slot_drain(100, (struct tc_netem_slot){0}, &veth) == 0, "slot 0: none");
+}
+
+/* A change without a rate or a slot keeps the kernel's, per packet. */
+static void kept(void)
+{
+	struct link_size veth = kmem_link_default("x");
+	struct kmem_want old = kmem_of_netem(10, 125000), w = kmem_of_netem(1000, 0), b = {0};
+
+	kmem_netem_frames(&old, 1000, 0, 0);
+	kmem_netem_slots(&old, &(struct tc_netem_slot){.max_delay = 1000000, .max_packets = 1});
+	kmem_keep_rate(&w, &old);
+	ok(kmem_drain_s(&w, &veth) > 20.2 && kmem_drain_s(&w, &veth) < 20.3, "kept rate and overhead: %.2f s",
+	   kmem_drain_s(&w, &veth));
+	kmem_keep_slot(&w, &old);
+	ok(kmem_drain_s(&w, &veth) > 21.2 && kmem_drain_s(&w, &veth) < 21.3, "and the kept slot: 1000 slots more");
+	kmem_max(&b, &(struct kmem_want){.pkts = 4, .slot_s = 1, .slot_pkts = 2});
+	kmem_max(&b, &(struct kmem_want){.slot_s = 2, .slot_bytes = 1});
+	ok(b.slot_s == 2 && b.slot_pkts == 2 && b.slot_bytes == 1, "max: the longest slot, the tightest counts");
+}
+
 static void sizes(void)
 {
 	static const struct { const char *s; int ok; uint64_t v; } c[] = {
@@ -105,7 +193,7 @@ static struct kmem_want dir_want(const struct link_dir *d)
 		ok(false, "profile words '%s': %s", words, why);
 		return (struct kmem_want){0};
 	}
-	w = kmem_of_netem(ne.qopt.limit, ne.has_rate ? ne.rate64 : 0);
+	w = kmem_of_netem_spec(&ne, 0);
 	if (d->child && strcmp(d->child, "tbf") == 0 && tbf_parse(&tb, d->child_rate, NULL, NULL, why, sizeof why))
 		cw = kmem_of_tbf(tbf_queue(&tb), tb.rate64);
 	else if (d->child && shape_rate(d->child_rate, &rate, why, sizeof why))
@@ -138,6 +226,9 @@ int main(void)
 	profiles_fit();
 	charges();
 	drains();
+	netem_drains();
+	slot_drains();
+	kept();
 	sizes();
 	formats();
 	return done_testing();
