@@ -21,6 +21,8 @@ void render_cmd(FILE *f, const char *const *words)
  * break it with backslash-newline; a word longer than that goes in pieces,
  * each quoted alone and joined by backslash-newline, which the shell removes
  * (outside quotes) before it splits words: the pieces make one word again.
+ * A word that needs printf is broken inside its one printf instead: pieces
+ * each quoted alone would make a command substitution per line.
  * Lengths are of the quoted form, which grows with each byte that needs printf.
  */
 void render_wrapped(FILE *f, const char *w, size_t *col)
@@ -39,6 +41,10 @@ void render_wrapped(FILE *f, const char *w, size_t *col)
 	if (*col + q + 2 <= RENDER_WIDTH) {
 		sh_quote(f, w);
 		*col += q;
+		return;
+	}
+	if (sh_needs_printf(w)) {
+		*col = sh_quote_wrap(f, w, *col, RENDER_WIDTH);
 		return;
 	}
 	for (size_t at = 0; w[at];) {

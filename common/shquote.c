@@ -38,11 +38,13 @@ bool sh_byte_plain(unsigned char ch)
 	return (ch >= 0x20 && ch <= 0x7e) || ch == '\n';
 }
 
-/* Where the quoted bytes go: a FILE, or a buffer cut like snprintf's. */
+/* Where the quoted bytes go: a FILE, or a buffer cut like snprintf's; the
+ * column, when width is set, to break long quotes at. */
 struct sink {
 	FILE *f;
 	char *buf;
 	size_t n, len;
+	size_t width, col;
 };
 
 static void put(struct sink *k, const char *s, size_t len)
@@ -52,7 +54,17 @@ static void put(struct sink *k, const char *s, size_t len)
 	for (size_t i = 0; !k->f && i < len; i++)
 		if (k->len + i + 1 < k->n)
 			k->buf[k->len + i] = s[i];
+	for (size_t i = 0; i < len; i++)
+		k->col = s[i] == '\n' ? 0 : k->col + 1;
 	k->len += len;
+}
+
+bool sh_needs_printf(const char *s)
+{
+	for (; *s; s++)
+		if (!sh_byte_plain((unsigned char)*s))
+			return true;
+	return false;
 }
 
 /* The pieces of the printf form and their lengths, which sh_quote_fit counts. */
@@ -61,39 +73,88 @@ static void put(struct sink *k, const char *s, size_t len)
 #define PF_COST (sizeof PF_OPEN - 1 + sizeof PF_CLOSE - 1)
 #define PF_BYTE 4 /* \ooo */
 #define SQ_QUOTE 4 /* ' as '\'' */
+#define BREAK "'\\\n'" /* out of the quote, a line continuation, back in */
+
+/* Byte c of a single-quoted span. */
+static size_t sq_unit(char c, char u[PF_BYTE + 1])
+{
+	if (c == '\'') {
+		memcpy(u, "'\\''", SQ_QUOTE);
+		return SQ_QUOTE;
+	}
+	u[0] = c;
+	return 1;
+}
 
 /*
- * Runs of plain bytes go in single quotes; each run of other bytes becomes
- * "$(printf '\ooo...')": octal escapes only, so printf's format holds no %,
- * and no newline, so the command substitution has no trailing newline to
- * strip. Double quotes keep the result one field, unglobbed. The pieces
- * abut, so the shell joins them into one word.
+ * Byte i of printf's format: % and \ doubled, ' and every byte that is not
+ * plain as \ooo (exactly three digits, so a digit after it stays a digit),
+ * and a leading - too, which printf would take for an option.
+ */
+static size_t fmt_unit(const char *s, size_t i, char u[PF_BYTE + 1])
+{
+	unsigned char c = (unsigned char)s[i];
+
+	if (c == '%' || c == '\\') {
+		u[0] = u[1] = (char)c;
+		return 2;
+	}
+	if (c == '\'' || !sh_byte_plain(c) || (!i && c == '-')) {
+		snprintf(u, PF_BYTE + 1, "\\%03o", c);
+		return PF_BYTE;
+	}
+	u[0] = (char)c;
+	return 1;
+}
+
+/*
+ * len bytes of s in single quotes, or as printf's format in "$(printf '...')".
+ * With a width, a line that would pass it (with room for the close and the
+ * quote of a tail after it, or for the break's quote and backslash) is broken
+ * between two bytes' spellings by '\<newline>': outside the quotes, the shell
+ * removes it and joins the parts. A newline needs no break: it ends the line.
+ */
+static void encode_span(struct sink *k, const char *s, size_t len, bool pf)
+{
+	size_t close = pf ? sizeof PF_CLOSE : 2;
+
+	put(k, pf ? PF_OPEN : "'", pf ? sizeof PF_OPEN - 1 : 1);
+	for (size_t i = 0; i < len; i++) {
+		char u[PF_BYTE + 1];
+		size_t ul = pf ? fmt_unit(s, i, u) : sq_unit(s[i], u);
+
+		if (k->width && s[i] != '\n' && k->col + ul + close > k->width)
+			put(k, BREAK, sizeof BREAK - 1);
+		put(k, u, ul);
+	}
+	put(k, pf ? PF_CLOSE : "'", pf ? sizeof PF_CLOSE - 1 : 1);
+}
+
+/*
+ * A word of plain bytes goes in single quotes. A word with any other byte is
+ * one "$(printf '...')", the whole word its format, so a shell runs one
+ * command substitution per word however many such bytes it holds (dash
+ * overflows its stack on thousands in one word). The substitution would strip
+ * trailing newlines, so they follow in single quotes. Double quotes keep the
+ * result one field, unglobbed; the pieces abut, so the shell joins them.
  */
 static void encode(struct sink *k, const char *s)
 {
+	size_t len = strlen(s), body = len;
+
 	if (sh_is_safe(s)) {
-		put(k, s, strlen(s));
+		put(k, s, len);
 		return;
 	}
-	if (!*s)
-		put(k, "''", 2);
-	while (*s) {
-		if (sh_byte_plain((unsigned char)*s)) {
-			put(k, "'", 1);
-			for (; *s && sh_byte_plain((unsigned char)*s); s++)
-				put(k, *s == '\'' ? "'\\''" : s, *s == '\'' ? SQ_QUOTE : 1);
-			put(k, "'", 1);
-		} else {
-			put(k, PF_OPEN, sizeof PF_OPEN - 1);
-			for (; *s && !sh_byte_plain((unsigned char)*s); s++) {
-				char oct[PF_BYTE + 1];
-
-				snprintf(oct, sizeof oct, "\\%03o", (unsigned char)*s);
-				put(k, oct, PF_BYTE);
-			}
-			put(k, PF_CLOSE, sizeof PF_CLOSE - 1);
-		}
+	if (!sh_needs_printf(s)) {
+		encode_span(k, s, len, false);
+		return;
 	}
+	while (s[body - 1] == '\n') /* stops at the byte that needs printf */
+		body--;
+	encode_span(k, s, body, true);
+	if (body < len)
+		encode_span(k, s + body, len - body, false);
 }
 
 size_t sh_quote_buf(char *buf, size_t n, const char *s)
@@ -113,25 +174,40 @@ void sh_quote(FILE *f, const char *s)
 	encode(&k, s);
 }
 
+size_t sh_quote_wrap(FILE *f, const char *s, size_t col, size_t width)
+{
+	struct sink k = {.f = f, .width = width, .col = col};
+
+	encode(&k, s);
+	return k.col;
+}
+
 /*
- * The same costs as encode, run by run, without writing: a safe prefix is
- * counted as if quoted, so the sum is an upper bound of sh_quote_buf's length.
+ * The length encode gives each prefix, byte by byte, without writing (a safe
+ * prefix is counted as if quoted, so it is an upper bound there): the
+ * single-quoted form until a byte needs printf, then the printf form, whose
+ * trailing newlines cost a quoted tail and cost 1 each once a byte follows.
  */
 size_t sh_quote_fit(const char *s, size_t room)
 {
-	size_t n = 0, cost = 0;
-	int run = -1; /* 1 inside a plain run, 0 inside a printf run */
+	size_t n = 0, sq = 2, fmt = 0, nl = 0;
+	bool pf = false;
 
 	for (; s[n]; n++) {
-		int plain = sh_byte_plain((unsigned char)s[n]);
-		size_t c = plain ? (s[n] == '\'' ? SQ_QUOTE : 1) : PF_BYTE;
+		char u[PF_BYTE + 1];
+		size_t cost;
 
-		if (plain != run)
-			c += plain ? 2 : PF_COST;
-		if (cost + c > room)
+		sq += sq_unit(s[n], u);
+		if (s[n] == '\n') {
+			nl++;
+		} else {
+			fmt += nl + fmt_unit(s, n, u);
+			nl = 0;
+		}
+		pf |= !sh_byte_plain((unsigned char)s[n]);
+		cost = pf ? PF_COST + fmt + (nl ? nl + 2 : 0) : sq;
+		if (cost > room)
 			break;
-		cost += c;
-		run = plain;
 	}
 	return n;
 }

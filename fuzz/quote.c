@@ -2,13 +2,15 @@
  * libFuzzer harness for common/shquote.c, a round-trip property: the input
  * (NUL bytes dropped) is quoted with sh_quote() into a memstream and with
  * sh_quote_buf(), then read back by a small POSIX word decoder (no /bin/sh):
- * bare bytes, '...' spans, \' and "$(printf '\ooo...')" only. It traps
- * unless every byte of the quoting is plain (0x20..0x7e or a newline: the
- * preview is safe to view and paste), unless the word decodes to the input,
- * unless every byte outside quotes is harmless bare, unless '...' holds only
- * plain bytes and the printf form only the others (octal escapes, so no %
- * and no newline for the command substitution to strip), and unless both
- * quoting functions agree (including sh_quote_buf's truncation).
+ * bare bytes, '...' spans, \' and at most one "$(printf '...')" a word. It
+ * traps unless every byte of the quoting is plain (0x20..0x7e or a newline:
+ * the preview is safe to view and paste), unless the word decodes to the
+ * input, unless every byte outside quotes is harmless bare, unless '...'
+ * holds only plain bytes, unless the printf form's format spells % and \
+ * doubled, ', a leading - and the other bytes as \ooo (and holds one of
+ * those, and prints no trailing newline for the command substitution to
+ * strip), and unless both quoting functions agree (including sh_quote_buf's
+ * truncation). sh_quote_wrap must decode the same, on lines of its width.
  * sh_quote_fit's prefix must quote within its room. disp() is checked too:
  * printable one-line output of bounded length.
  */
@@ -39,28 +41,64 @@ static bool plain(unsigned char c)
 #define PF_OPEN "\"$(printf '"
 #define PF_CLOSE "')\""
 
-/* Decode "$(printf '\ooo...')" at q; returns its length in q, or 0. */
+/* One spelling in printf's format at q: \ooo (only for ', a leading - and
+ * the bytes single quotes cannot show), %%, \\ or a plain byte itself. */
+static size_t decode_unit(const char *q, size_t qlen, bool first, char *c)
+{
+	unsigned v = 0;
+
+	if (q[0] == '%' || q[0] == '\\') {
+		if (qlen < 2 || (q[1] != q[0] && q[0] == '%'))
+			return 0;
+		if (q[1] == q[0]) {
+			*c = q[0];
+			return 2;
+		}
+		for (int k = 1; k <= 3; k++) {
+			if ((size_t)k >= qlen || q[k] < '0' || q[k] > '7')
+				return 0;
+			v = v * 8 + (unsigned)(q[k] - '0');
+		}
+		if (!v || v > 0xff || (plain((unsigned char)v) && v != '\'' && !(first && v == '-')))
+			return 0;
+		*c = (char)v;
+		return 4;
+	}
+	if (q[0] == '\'' || (first && q[0] == '-'))
+		return 0;
+	*c = q[0];
+	return 1;
+}
+
+/*
+ * Decode "$(printf '...')" at q, its format broken by '\<newline>' anywhere
+ * between spellings; returns its length in q, or 0. What it prints must hold
+ * a byte that needs printf (else single quotes do) and must not end in a
+ * newline, which the command substitution would strip.
+ */
 static size_t decode_printf(const char *q, size_t qlen, char *out, size_t *o)
 {
 	size_t i = strlen(PF_OPEN), start = *o;
+	bool other = false;
 
 	if (qlen < i || memcmp(q, PF_OPEN, i) != 0)
 		return 0;
-	while (i + 4 <= qlen && q[i] == '\\') {
-		unsigned v = 0;
+	while (i < qlen && !(q[i] == '\'' && qlen - i >= strlen(PF_CLOSE) &&
+			     memcmp(q + i, PF_CLOSE, strlen(PF_CLOSE)) == 0)) {
+		size_t u;
 
-		for (int k = 1; k <= 3; k++) {
-			if (q[i + k] < '0' || q[i + k] > '7')
-				return 0;
-			v = v * 8 + (unsigned)(q[i + k] - '0');
+		if (qlen - i >= 4 && memcmp(q + i, "'\\\n'", 4) == 0) {
+			i += 4;
+			continue;
 		}
-		/* only the bytes single quotes cannot show; never NUL, never past a byte */
-		if (!v || v > 0xff || plain((unsigned char)v))
+		u = decode_unit(q + i, qlen - i, *o == start, &out[*o]);
+		if (!u)
 			return 0;
-		out[(*o)++] = (char)v;
-		i += 4;
+		other |= !plain((unsigned char)out[*o]);
+		(*o)++;
+		i += u;
 	}
-	if (*o == start || qlen - i < strlen(PF_CLOSE) || memcmp(q + i, PF_CLOSE, strlen(PF_CLOSE)) != 0)
+	if (i >= qlen || !other || out[*o - 1] == '\n')
 		return 0;
 	return i + strlen(PF_CLOSE);
 }
@@ -74,6 +112,7 @@ static long decode(const char *q, size_t qlen, char *out)
 {
 	size_t o = 0, i = 0;
 	bool any = false;
+	int forms = 0;
 
 	while (i < qlen) {
 		unsigned char c = (unsigned char)q[i];
@@ -93,15 +132,16 @@ static long decode(const char *q, size_t qlen, char *out)
 			any = true;
 		} else if (c == '"') {
 			pf = decode_printf(q + i, qlen - i, out, &o);
-			if (!pf)
-				return -1;
+			if (!pf || forms++)
+				return -1; /* one command substitution a word, at most */
 			i += pf;
 			any = true;
 		} else if (c == '\\') {
-			/* the only escape the scheme uses is \' */
-			if (i + 1 >= qlen || q[i + 1] != '\'')
+			/* the scheme's escapes: \' and a line continuation */
+			if (i + 1 >= qlen || (q[i + 1] != '\'' && q[i + 1] != '\n'))
 				return -1;
-			out[o++] = '\'';
+			if (q[i + 1] == '\'')
+				out[o++] = '\'';
 			i += 2;
 			any = true;
 		} else {
@@ -166,6 +206,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	TRAP_UNLESS(strlen(small) == (memlen < sizeof small ? memlen : sizeof small - 1));
 	TRAP_UNLESS(memcmp(small, mem, strlen(small)) == 0);
 	TRAP_UNLESS(sh_quote_buf(NULL, 0, s) == memlen);
+
+	/* sh_quote_wrap: the same word, on lines of at most its width */
+	if (size) {
+		size_t width = 18 + data[0] % 64, col = 0;
+
+		free(mem);
+		mem = NULL;
+		f = open_memstream(&mem, &memlen);
+		if (!f)
+			abort();
+		sh_quote_wrap(f, s, 0, width);
+		if (fclose(f) != 0)
+			abort();
+		for (size_t i = 0; i < memlen; i++) {
+			col = mem[i] == '\n' ? 0 : col + 1;
+			TRAP_UNLESS(plain((unsigned char)mem[i]) && (col <= width || sh_is_safe(s)));
+		}
+		free(out);
+		out = malloc(memlen + 1);
+		if (!out)
+			abort();
+		dlen = decode(mem, memlen, out);
+		TRAP_UNLESS((size_t)dlen == n && memcmp(out, s, n) == 0);
+	}
 
 	/* sh_quote_fit: its prefix, quoted alone, takes at most the room */
 	for (size_t room = 0; room <= 40 && n; room += 7) {

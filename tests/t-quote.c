@@ -70,16 +70,21 @@ static const struct {
 	{"$HOME", "'$HOME'"},
 	{"a\nb", "'a\nb'"},
 	{"*", "'*'"},
-	{"caf\xc3\xa9", "'caf'\"$(printf '\\303\\251')\""}, /* UTF-8 is not for the terminal to draw */
+	/* a word with a byte that needs printf is one printf, the word its format */
+	{"caf\xc3\xa9", "\"$(printf 'caf\\303\\251')\""}, /* UTF-8 is not for the terminal to draw */
 	{"\x15", "\"$(printf '\\025')\""},                  /* ^U, the tty's VKILL */
-	{"abc\x15" "def", "'abc'\"$(printf '\\025')\"'def'"},
-	{"\x15$(id) #", "\"$(printf '\\025')\"'$(id) #'"},
-	{"\x1b[201~", "\"$(printf '\\033')\"'[201~'"},     /* the end of a bracketed paste */
-	{"a\tb", "'a'\"$(printf '\\011')\"'b'"},           /* a pasted tab completes */
-	{"a\r\nb", "'a'\"$(printf '\\015')\"'\nb'"},      /* CR would become a newline */
-	{"it's\x7f", "'it'\\''s'\"$(printf '\\177')\""},
-	{"%s\x01\\", "'%s'\"$(printf '\\001')\"'\\'"},   /* % stays out of printf's format */
+	{"abc\x15" "def", "\"$(printf 'abc\\025def')\""},
+	{"\x15$(id) #", "\"$(printf '\\025$(id) #')\""},    /* no expansion in the quotes */
+	{"\x1b[201~", "\"$(printf '\\033[201~')\""},       /* the end of a bracketed paste */
+	{"a\tb", "\"$(printf 'a\\011b')\""},               /* a pasted tab completes */
+	{"a\r\nb", "\"$(printf 'a\\015\nb')\""},          /* CR would become a newline */
+	{"it's\x7f", "\"$(printf 'it\\047s\\177')\""},     /* ' would end the format */
+	{"%s\x01\\", "\"$(printf '%%s\\001\\\\')\""},    /* printf's own % and \ doubled */
 	{"\xff\x80\x01", "\"$(printf '\\377\\200\\001')\""},
+	{"\x01" "7", "\"$(printf '\\0017')\""},             /* three digits, so 7 stays a byte */
+	{"-\x01-", "\"$(printf '\\055\\001-')\""},         /* a leading - is no option */
+	{"\x01\n", "\"$(printf '\\001')\"'\n'"},          /* $(...) would strip the newline */
+	{"\n\x01\n\na\n\n", "\"$(printf '\n\\001\n\na')\"'\n\n'"},
 	{"net.ipv4.ip_forward=1", "net.ipv4.ip_forward=1"},
 	{"net.ipv4.tcp_rmem=4096 131072 33554432", "'net.ipv4.tcp_rmem=4096 131072 33554432'"},
 	{"/run/npte/netns/client", "/run/npte/netns/client"},
@@ -321,9 +326,14 @@ static void make_byte_words(void)
 	}
 }
 
+/* When set, each word goes on a line of its own through sh_quote_wrap at
+ * this width, the renderer's way with a long word that needs printf. */
+static size_t wrap_width;
+
 /* Write the script with sh_quote; also check sh_quote (FILE) and
  * sh_quote_buf agree on every word, since the renderer uses the first, and
- * that every byte written is a plain one (0x20..0x7e or a newline). */
+ * that every byte written is a plain one (0x20..0x7e or a newline), on lines
+ * no longer than wrap_width when that is set. */
 static bool write_script(char *path, size_t pathn, bool *agree, bool *plain)
 {
 	char qb[QUOTED_MAX];
@@ -352,23 +362,29 @@ static bool write_script(char *path, size_t pathn, bool *agree, bool *plain)
 			unlink(path);
 			return false;
 		}
-		sh_quote(m, words[i]);
+		if (wrap_width)
+			sh_quote_wrap(m, words[i], 0, wrap_width);
+		else
+			sh_quote(m, words[i]);
 		fclose(m);
 		sh_quote_buf(qb, sizeof qb, words[i]);
-		if (strcmp(mem, qb) != 0) {
+		if (!wrap_width && strcmp(mem, qb) != 0) {
 			*agree = false;
 			diag("word %zu %s: sh_quote gave %s, sh_quote_buf gave %s", i, q(words[i]),
 			     q(mem), q(qb));
 		}
-		for (const char *p = mem; *p; p++) {
-			if (!plain_byte((unsigned char)*p)) {
+		for (size_t j = 0, col = 0; mem[j]; j++) {
+			unsigned char c = (unsigned char)mem[j];
+
+			col = c == '\n' ? 0 : col + 1;
+			if (!plain_byte(c) || (wrap_width && col > wrap_width)) {
 				if (*plain)
-					diag("word %zu %s: quoted as %s, which holds byte %#x", i, q(words[i]),
-					     q(mem), (unsigned char)*p);
+					diag("word %zu %s: quoted as %s, byte %#x in column %zu", i, q(words[i]),
+					     q(mem), c, col);
 				*plain = false;
 			}
 		}
-		fputc(' ', f);
+		fputs(wrap_width ? " \\\n" : " ", f);
 		fputs(mem, f);
 		free(mem);
 	}
@@ -586,6 +602,10 @@ static void test_roundtrip(void)
 	roundtrip("random words");
 	make_byte_words();
 	roundtrip("every byte value");
+	make_words(seed);
+	wrap_width = 24;
+	roundtrip("random words wrapped at 24 columns");
+	wrap_width = 0;
 }
 
 /*
