@@ -699,7 +699,8 @@ bgplay() {
 # A dry-run is viewed, piped and pasted into interactive root shells, so each
 # byte of it is 0x20..0x7e or a newline; a caller's byte outside that (VKILL
 # ^U, ^C, ^W, ^Z, DEL, CR, a tab, ESC [201~ that ends a bracketed paste, OSC,
-# UTF-8) is spelled "$(printf '\ooo')", which the shell turns back into it.
+# UTF-8) makes its word one "$(printf '...')" with that byte as \ooo, which the
+# shell turns back into the word.
 # Reproduced on 1af6347: ^U erased the quoted word's start in the tty, so
 # the rest ran as root before the drop to alice.
 
