@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "drain.h"
+#include "kmem.h"
 #include "rtreq.h"
 
 #define IDS_MAX (REGISTRY_MAX * 2 + 1024)
@@ -211,7 +212,7 @@ int drain_kmem(struct ctx *c, uid_t owner, uint64_t *sum)
 		return n;
 	for (int i = 0; i < n; i++)
 		if (drains[i].owner == owner)
-			*sum = drains[i].kmem > UINT64_MAX - *sum ? UINT64_MAX : *sum + drains[i].kmem;
+			*sum = kmem_sum(*sum, drains[i].kmem);
 	return 0;
 }
 

@@ -69,6 +69,11 @@ uint64_t kmem_pkt_max(const struct link_size *l);
 uint64_t kmem_cake_limit(uint64_t rate, uint64_t mem, uint32_t rtt_us, const struct link_size *l);
 /* The charge of w on link l, in bytes. */
 uint64_t kmem_charge(const struct kmem_want *w, const struct link_size *l);
+/* a + b, or UINT64_MAX past it: charges are summed failing closed */
+static inline uint64_t kmem_sum(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
 /* The seconds a full queue of w takes to drain on l (0: no rate to judge). */
 double kmem_drain_s(const struct kmem_want *w, const struct link_size *l);
 /* a += b (parts of one tree); a = max(a, b) (steps of one schedule). */

@@ -29,7 +29,7 @@ static union {
 struct links {
 	int n;
 	/* charged: what the dump found on it, to set against a player's claim */
-	struct { int idx; char name[IFNAME_MAX + 1]; struct link_size sz; uint64_t charged; } l[KMEM_LINKS];
+	struct link_ent { int idx; char name[IFNAME_MAX + 1]; struct link_size sz; uint64_t charged; } l[KMEM_LINKS];
 };
 
 static int link_cb(const struct nlmsghdr *h, void *data)
@@ -63,20 +63,12 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 	return MNL_CB_OK;
 }
 
-static const struct link_size *link_by_idx(const struct links *ls, int idx)
+static struct link_ent *link_at(struct links *ls, int idx)
 {
 	for (int i = 0; i < ls->n; i++)
 		if (ls->l[i].idx == idx)
-			return &ls->l[i].sz;
+			return &ls->l[i];
 	return NULL;
-}
-
-static const char *link_name(const struct links *ls, int idx)
-{
-	for (int i = 0; i < ls->n; i++)
-		if (ls->l[i].idx == idx)
-			return ls->l[i].name;
-	return "";
 }
 
 /* What is held in one namespace of the caller's, but for what op replaces. */
@@ -93,22 +85,20 @@ static int qdisc_cb(const struct nlmsghdr *h, void *data)
 {
 	struct held *hd = data;
 	const struct tcmsg *tm = mnl_nlmsg_get_payload(h);
-	const struct link_size *sz = link_by_idx(hd->ls, tm->tcm_ifindex);
-	const char *ifn = link_name(hd->ls, tm->tcm_ifindex);
+	struct link_ent *e = link_at(hd->ls, tm->tcm_ifindex);
+	/* a link past KMEM_LINKS: sized as the largest a link gets by default,
+	 * never left out */
+	const struct link_size *sz = e ? &e->sz : &hd->dflt;
+	const char *ifn = e ? e->name : "";
 	struct kmem_want w;
 	uint64_t c;
 
 	if (h->nlmsg_type != RTM_NEWQDISC)
 		return MNL_CB_OK;
-	/* a link past KMEM_LINKS: sized as the largest a link gets by default,
-	 * never left out */
-	if (!sz)
-		sz = &hd->dflt;
 	qdisc_kmem(h, &w);
 	c = kmem_charge(&w, sz);
-	for (int i = 0; i < hd->ls->n; i++)
-		if (hd->ls->l[i].idx == (int)tm->tcm_ifindex)
-			hd->ls->l[i].charged += c;
+	if (e)
+		e->charged += c;
 	for (int i = 0; i < hd->op->u.kmem.n; i++) {
 		const struct kmem_target *t = &hd->op->u.kmem.t[i];
 
@@ -147,7 +137,7 @@ static void claim_cb(const char *ifname, uint64_t kmem, void *arg)
 		if (strcmp(hd->ls->l[i].name, ifname) == 0)
 			now = hd->ls->l[i].charged;
 	if (kmem > now)
-		hd->total = kmem - now > UINT64_MAX - hd->total ? UINT64_MAX : hd->total + (kmem - now);
+		hd->total = kmem_sum(hd->total, kmem - now);
 }
 
 static int held_in(struct ctx *c, const struct op *op, const char *ns, struct held *hd)
@@ -183,13 +173,13 @@ uint64_t kmem_of_ns(struct ctx *c, const char *ns)
 static struct link_size target_link(struct ctx *c, const struct kmem_target *t, bool mine)
 {
 	static struct links ls;
-	const struct link_size *sz = NULL;
+	const struct link_ent *e = NULL;
 	struct nshandle *h;
 	int idx;
 
 	if (mine && ns_links(c, t->ns, &ls, &h) >= 0 && (idx = knl_ifindex(&h->nl, t->ifname)) > 0)
-		sz = link_by_idx(&ls, idx);
-	return sz ? *sz : kmem_link_default(t->ifname);
+		e = link_at(&ls, idx);
+	return e ? e->sz : kmem_link_default(t->ifname);
 }
 
 uint64_t kmem_charge_on(struct ctx *c, const char *ns, const char *ifname, const struct kmem_want *w)
@@ -266,7 +256,7 @@ static int kmem_apply(struct ctx *c, const struct op *op, bool undo)
 	rc = drain_kmem(c, c->who.uid, &gone);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "kernel memory: read %s/%s", NPTE_RUN_DIR, NPTE_DRAIN_DIR);
-	hd.total = gone > UINT64_MAX - hd.total ? UINT64_MAX : hd.total + gone;
+	hd.total = kmem_sum(hd.total, gone);
 	for (int i = 0; i < op->u.kmem.n; i++) {
 		struct link_size l = target_link(c, &op->u.kmem.t[i], in(names, n, op->u.kmem.t[i].ns));
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "kmem.h"
 #include "schedule.h"
 #include "shquote.h"
 
@@ -441,8 +442,8 @@ bool schedule_parse_text(struct schedule *s, const char *text, const char *name,
  * a real trace's near-outages are played rather than refused.
  */
 #define MM_LIMIT 1000ULL
-#define MM_FRAME 1532ULL
-#define MM_DRAIN_S 60ULL
+#define MM_FRAME (MM_PACKET + KMEM_HARD_HEADER)
+#define MM_DRAIN_S ((uint64_t)KMEM_DRAIN_MAX_S)
 
 struct mm {
 	struct schedule *s;
