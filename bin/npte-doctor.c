@@ -24,14 +24,14 @@
 #include "err.h"
 #include "journal.h"
 #include "netns.h"
-#include "nl.h"
+#include "netlink.h"
 #include "optspecs.h"
 #include "priv.h"
 #include "profiles.h"
 #include "registry.h"
-#include "rtreq.h"
+#include "requests.h"
 #include "shape.h"
-#include "shquote.h"
+#include "escape.h"
 #include "validate.h"
 
 #define USAGE \
@@ -75,21 +75,21 @@ static const char *const probe_name[P_N] = {"network namespaces", "veth", "tbf",
 
 /* The request npte-veth sends, both ends placed by IFLA_NET_NS_FD (here
  * both in the probe namespace, whose fd is the peer's). */
-static int probe_veth(struct knl *nl, char *ext, size_t n)
+static int probe_veth(struct netlink *nl, char *ext, size_t n)
 {
 	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
 	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0)
 		return -errno;
-	rc = knl_talk(nl, rtreq_veth_add(nl, req.b, "probe0", "probe1", fd), ext, n);
+	rc = netlink_talk(nl, req_veth_add(nl, req.b, "probe0", "probe1", fd), ext, n);
 	close(fd);
 	return rc;
 }
 
 /* The root qdisc request npte-netem sends, on lo (the first link of every
  * new namespace). */
-static int probe_qdisc(struct knl *nl, enum probe p, char *ext, size_t n)
+static int probe_qdisc(struct netlink *nl, enum probe p, char *ext, size_t n)
 {
 	static union { struct nlmsghdr h; char b[NL_BUF]; } req;
 	struct qdisc_new q = {.flags = NLM_F_CREATE | NLM_F_REPLACE, .ifindex = 1, .handle = 0x10000,
@@ -111,18 +111,18 @@ static int probe_qdisc(struct knl *nl, enum probe p, char *ext, size_t n)
 	} else {
 		q.kind = QK_CAKE, q.rate64 = 10000000 / 8;
 	}
-	rc = rtreq_qdisc_new(nl, req.b, sizeof req.b, &q, &h);
-	return rc < 0 ? rc : knl_talk(nl, h, ext, n);
+	rc = req_qdisc_new(nl, req.b, sizeof req.b, &q, &h);
+	return rc < 0 ? rc : netlink_talk(nl, h, ext, n);
 }
 
 /* In a child: a new network namespace, then each probe; one result byte per probe. */
 static _Noreturn void probe_child(int out)
 {
 	unsigned char res[P_N] = {0};
-	struct knl nl;
+	struct netlink nl;
 	char ext[256];
 
-	if (unshare(CLONE_NEWNET) == 0 && knl_open(&nl) == 0) {
+	if (unshare(CLONE_NEWNET) == 0 && netlink_open(&nl) == 0) {
 		res[P_NETNS] = 1;
 		res[P_VETH] = probe_veth(&nl, ext, sizeof ext) == 0;
 		for (enum probe p = P_TBF; p < P_N; p++)

@@ -16,11 +16,11 @@
 #include "profiles.h"
 #include "player.h"
 #include "schedules.h"
-#include "qdview.h"
-#include "rtreq.h"
+#include "qdisc_describe.h"
+#include "requests.h"
 #include "shape.h"
 #include "nsview.h"
-#include "shquote.h"
+#include "escape.h"
 
 #define USAGE \
 	"usage: npte-lab create [-n] [--wait S] [--prefix P]\n" \
@@ -135,7 +135,7 @@ struct status {
 };
 
 /* Under the shared lock: which of the lab's parts are there. */
-static int status_under_lock(struct ctx *c, void *arg)
+static int status_under_lock(struct txn *c, void *arg)
 {
 	struct status *st = arg;
 	struct part *parts = st->parts;
@@ -200,14 +200,14 @@ static int cmd_status(struct cli *cl, struct opts *o)
 {
 	static struct status st;
 	struct part *parts = st.parts;
-	struct ctx c;
+	struct txn c;
 	size_t have = 0;
 	int rc;
 
 	names("status", o);
 	caps_keep(caps_read);
 	require_root("status");
-	ctx_init(&c, &cl->who, 30);
+	txn_init(&c, &cl->who, 30);
 	cl->plan->verb = "status";
 	rc = rundir_open(false, &c.err) < 0 && c.err.code ? c.err.code : 0;
 	/* Without /run/npte nothing of npte's exists: nothing to lock. */
@@ -279,12 +279,12 @@ static void list_profiles(void)
 
 /* --show: the root qdisc and its child on each of the router's two sides. */
 struct shown {
-	struct qdesc q[2][2];
+	struct qdisc_desc q[2][2];
 	int n[2];
 	bool mine;
 };
 
-static int show_under_lock(struct ctx *c, void *arg)
+static int show_under_lock(struct txn *c, void *arg)
 {
 	struct shown *sh = arg;
 	struct marker m;
@@ -298,7 +298,7 @@ static int show_under_lock(struct ctx *c, void *arg)
 		int idx, rc;
 
 		ifname_to(ifn, sizeof ifn, i ? LAB_SERVER : LAB_CLIENT);
-		idx = knl_ifindex(&h->nl, ifn);
+		idx = req_ifindex(&h->nl, ifn);
 		if (idx == -ENODEV)
 			continue;
 		if (idx < 0)
@@ -322,7 +322,7 @@ static int show_netem(struct cli *cl, struct opts *o)
 	static struct shown sh;
 	static const char *const dir[2] = {"down", "up"};
 	char ifn[IFNAME_MAX + 1], hb[16];
-	struct ctx c;
+	struct txn c;
 	int rc;
 
 	if (o->set[O_PROFILE] || o->set[O_DOWN] || o->set[O_UP] || o->set[O_LIST] || o->set[O_DRYRUN])
@@ -330,7 +330,7 @@ static int show_netem(struct cli *cl, struct opts *o)
 	names("netem", o);
 	caps_keep(caps_read);
 	require_root("netem");
-	ctx_init(&c, &cl->who, 30);
+	txn_init(&c, &cl->who, 30);
 	cl->plan->verb = "netem";
 	rc = rundir_open(false, &c.err) < 0 && c.err.code ? c.err.code : 0;
 	if (!rc && rundir_fd() >= 0)
@@ -353,7 +353,7 @@ static int show_netem(struct cli *cl, struct opts *o)
 			printf("%-4s %s %s:%s\n", dir[i], name[LAB_ROUTER], ifn, sh.n[i] ? "" : " (the kernel's default)");
 		}
 		for (int k = 0; k < sh.n[i]; k++) {
-			const struct qdesc *q = &sh.q[i][k];
+			const struct qdisc_desc *q = &sh.q[i][k];
 
 			handle_str(hb, sizeof hb, q->handle);
 			if (o->set[O_JSON]) {

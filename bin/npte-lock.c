@@ -16,7 +16,7 @@
 #include "optspecs.h"
 #include "priv.h"
 #include "registry.h"
-#include "shquote.h"
+#include "escape.h"
 
 #define USAGE \
 	"usage: npte-lock status [--json]\n" \

@@ -15,7 +15,7 @@
 #include "asuser.h"
 #include "player.h"
 #include "shape.h"
-#include "shquote.h"
+#include "escape.h"
 
 #define USAGE \
 	"usage: npte-netem apply [-n] [--wait S] NS IFACE [WORDS...] [--delay D] [--loss L]\n" \

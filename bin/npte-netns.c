@@ -22,7 +22,7 @@
 #include "plan.h"
 #include "priv.h"
 #include "registry.h"
-#include "shquote.h"
+#include "escape.h"
 #include "show.h"
 #include "validate.h"
 
@@ -92,13 +92,13 @@ static int cmd_list(struct cli *cl, struct opts *o)
 {
 	static char names[REGISTRY_MAX][16];
 	static struct drain drains[REGISTRY_MAX];
-	struct ctx c;
+	struct txn c;
 	int n, shown = 0;
 
 	cli_npos("list", o, 0, 0);
 	caps_keep(caps_setns);
 	require_root("list");
-	ctx_init(&c, &cl->who, 0);
+	txn_init(&c, &cl->who, 0);
 	if (rundir_open(false, &c.err) < 0 && c.err.code)
 		die(c.err.code, "list: %s", c.err.msg);
 	n = marker_list(names, REGISTRY_MAX);
@@ -118,7 +118,7 @@ static int cmd_list(struct cli *cl, struct opts *o)
 		/* Present means the namespace npte made, not whatever has the name now. */
 		bool present = rc == OWN_MINE;
 
-		ctx_forget(&c, names[i]);
+		txn_forget(&c, names[i]);
 		if (o->set[O_JSON])
 			printf("%s{\"name\":\"%s\",\"owner\":%u,\"present\":%s}", shown ? "," : "",
 			       names[i], (unsigned)m.owner, present ? "true" : "false");
@@ -158,7 +158,7 @@ struct show_args {
 /* Under the shared lock, after the guard: what is inside, into memory. A
  * reader that wrote to stdout here could be stalled by a caller whose pipe
  * nobody reads, with the lock held against every writer. */
-static int show_under_lock(struct ctx *c, void *arg)
+static int show_under_lock(struct txn *c, void *arg)
 {
 	const struct show_args *a = arg;
 	struct nshandle *h;
@@ -172,7 +172,7 @@ static int show_under_lock(struct ctx *c, void *arg)
 static int cmd_show(struct cli *cl, struct opts *o)
 {
 	struct show_args a = {.name = o->pos[0], .json = o->set[O_JSON]};
-	struct ctx c;
+	struct txn c;
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -181,7 +181,7 @@ static int cmd_show(struct cli *cl, struct opts *o)
 	a.name = o->pos[0];
 	caps_keep(caps_setns);
 	require_root("show");
-	ctx_init(&c, &cl->who, 30);
+	txn_init(&c, &cl->who, 30);
 	cl->plan->verb = "show";
 	plan_guard_owned(cl->plan, "show", a.name, 0);
 	if (rundir_open(false, &c.err) < 0)
@@ -200,7 +200,7 @@ static int cmd_show(struct cli *cl, struct opts *o)
 }
 
 /* Play claims whose player has ended (claim.h): one sweep removes them all. */
-static int gc_claims(struct plan *p, struct ctx *c, bool report)
+static int gc_claims(struct plan *p, struct txn *c, bool report)
 {
 	int n = claim_sweep(NULL, true);
 
@@ -220,7 +220,7 @@ static int gc_claims(struct plan *p, struct ctx *c, bool report)
  * npte has no record of (reported, never removed: nothing proves they are
  * npte's). Builds the plan of removals into p; returns the count.
  */
-static int gc_scan(struct plan *p, struct ctx *c, bool report)
+static int gc_scan(struct plan *p, struct txn *c, bool report)
 {
 	static char names[REGISTRY_MAX][16];
 	int n = marker_list(names, REGISTRY_MAX), found = 0, claims;
@@ -243,7 +243,7 @@ static int gc_scan(struct plan *p, struct ctx *c, bool report)
 			why = "its namespace is gone";
 		else if (rc == OWN_SWAPPED)
 			why = "the namespace under that name is not the one npte made";
-		ctx_forget(c, names[i]);
+		txn_forget(c, names[i]);
 		if (!why)
 			continue;
 		if (report)
@@ -254,7 +254,7 @@ static int gc_scan(struct plan *p, struct ctx *c, bool report)
 			plan_marker_remove(p, names[i]);
 		found++;
 	}
-	ctx_close(c);
+	txn_close(c);
 	claims = gc_claims(p, c, report);
 	if (claims < 0)
 		return -1;
@@ -279,7 +279,7 @@ static int gc_scan(struct plan *p, struct ctx *c, bool report)
 }
 
 /* Under the exclusive lock, after recovery: what is there to repair. */
-static int gc_build(struct plan *p, struct ctx *c, void *arg)
+static int gc_build(struct plan *p, struct txn *c, void *arg)
 {
 	int *found = arg;
 
@@ -307,13 +307,13 @@ static int gc_build(struct plan *p, struct ctx *c, void *arg)
 
 static int cmd_gc(struct cli *cl, struct opts *o)
 {
-	struct ctx c;
+	struct txn c;
 	int rc, found = 0;
 
 	cli_npos("gc", o, 0, 0);
 	caps_keep(caps_create);
 	require_root("gc");
-	ctx_init(&c, &cl->who, cli_wait("gc", o));
+	txn_init(&c, &cl->who, cli_wait("gc", o));
 	cl->plan->verb = "gc";
 	cl->plan->exclusive = true;
 	if (o->set[O_DRYRUN]) {

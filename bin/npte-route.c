@@ -6,7 +6,7 @@
 #include "err.h"
 #include "ops.h"
 #include "optspecs.h"
-#include "shquote.h"
+#include "escape.h"
 
 #define USAGE \
 	"usage: npte-route add [-n] [--wait S] NS DEST VIA\n" \

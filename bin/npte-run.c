@@ -30,7 +30,7 @@
 #include "plan.h"
 #include "priv.h"
 #include "registry.h"
-#include "shquote.h"
+#include "escape.h"
 #include "validate.h"
 
 #define USAGE \
@@ -218,7 +218,7 @@ static void bind_etc(const char *ns)
 		snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
 		/* Through the fd we checked: a rename after the check cannot redirect it. */
 		if (mount(src, target, NULL, MS_BIND, NULL) < 0)
-			warnx("bind /etc/netns/%s/%s over %s: %s", ns, disp(de->d_name), disp(target),
+			warn_msg("bind /etc/netns/%s/%s over %s: %s", ns, disp(de->d_name), disp(target),
 			      strerror(errno));
 		close(fd);
 	}
@@ -261,13 +261,13 @@ static void become_user(void)
 
 /* The op: enter NS, under the shared lock, so that a destroy that follows
  * finds us in it (and refuses); the lock goes when the transaction ends. */
-static int run_apply(struct ctx *c, const struct op *op, bool undo)
+static int run_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	int rc;
 
 	(void)undo;
-	rc = ctx_ns(c, op->ns, &h);
+	rc = txn_ns(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	if (setns(h->fd, CLONE_NEWNET) < 0)
@@ -276,7 +276,7 @@ static int run_apply(struct ctx *c, const struct op *op, bool undo)
 }
 
 /* After the transaction (lock released, in NS): become the program. */
-static int start_program(struct ctx *c, const char *ns)
+static int start_program(struct txn *c, const char *ns)
 {
 	int rc;
 
@@ -335,7 +335,7 @@ static void limit_word(char *buf, size_t n, const char *opt, const struct rlimit
  * changes the limits again; NO_NEW_PRIVS and no capabilities, like the live
  * run), a fresh environment, the command.
  */
-static void run_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void run_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	const struct caller_state *st = state;
 	char uid[16], gid[16], word[64];
@@ -404,7 +404,7 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 {
 	struct plan *plan = cl->plan;
 	char why[160];
-	struct ctx c;
+	struct txn c;
 	unsigned wait_s = 30;
 	const char *ns;
 	int at = 1;
@@ -431,7 +431,7 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 	lookup_user();
 	build_env(o);
 
-	ctx_init(&c, &who, wait_s);
+	txn_init(&c, &who, wait_s);
 	snprintf(plan->title, sizeof plan->title, "npte-run %s -- %s ...", ns, disp(cmd[0]));
 	plan->verb = "run";
 	plan->exclusive = false; /* a reader: it only needs NS to stay put while it enters */
@@ -447,7 +447,7 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 
 	if (!rc)
 		rc = start_program(&c, ns); /* returns only on failure */
-	warnx("run: %s", c.err.msg[0] ? c.err.msg : "failed");
+	warn_msg("run: %s", c.err.msg[0] ? c.err.msg : "failed");
 	return rc ? rc : EXIT_FAIL;
 }
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include "args.h"
 #include "optspecs.h"
-#include "shquote.h"
+#include "escape.h"
 #include "validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for common/shquote.c, a round-trip property: the input
+ * libFuzzer harness for common/escape.c, a round-trip property: the input
  * (NUL bytes dropped) is quoted with sh_quote() into a memstream and with
  * sh_quote_buf(), then read back by a small POSIX word decoder (no /bin/sh):
  * bare bytes, '...' spans, \' and at most one "$(printf '...')" a word. It
@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "shquote.h"
+#include "escape.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -26,7 +26,7 @@ static void logf_(const char *what, const struct op *op)
 
 /* flags: 0 makes its object, 1 fails having made nothing, 2 fails having
  * made part of it (recorded first, like netns add's placeholder). */
-static int fake_apply(struct ctx *c, const struct op *op, bool undo)
+static int fake_apply(struct txn *c, const struct op *op, bool undo)
 {
 	unsigned fail = op->u.guard.flags;
 
@@ -38,13 +38,13 @@ static int fake_apply(struct ctx *c, const struct op *op, bool undo)
 	}
 	logf_("do", op);
 	if (fail != 1)
-		ctx_made(c, &(struct ident){.cookie = 42});
+		txn_made(c, &(struct ident){.cookie = 42});
 	if (fail)
 		return err_set(&c->err, EXIT_FAIL, "%s: injected failure", op->ns);
 	return 0;
 }
 
-static void fake_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void fake_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)c;
 	if (undo)
@@ -74,10 +74,10 @@ static void reset(void)
 static char *render(const struct caller *who)
 {
 	static char out[8192];
-	struct ctx c;
+	struct txn c;
 	FILE *f = fmemopen(out, sizeof out, "w");
 
-	ctx_init(&c, who, 30);
+	txn_init(&c, who, 30);
 	plan_render(f, &plan, &c);
 	fclose(f);
 	return out;
@@ -131,7 +131,7 @@ int main(void)
 {
 	struct caller alice = {.uid = 1000, .gid = 1000, .admin = false, .root = true};
 	struct caller admin = {.uid = 0, .gid = 0, .admin = true, .root = true};
-	struct ctx c;
+	struct txn c;
 	int rc;
 
 	prog = "npte-netns";
@@ -143,7 +143,7 @@ int main(void)
 	add(&final, "c", false);
 	add(&undoable, "d", true);
 	add(&undoable, "e", false);
-	ctx_init(&c, &alice, 0);
+	txn_init(&c, &alice, 0);
 	rc = txn_run_ops(&plan, &c);
 	is_int(rc, EXIT_FAIL, "failing op's exit code is returned");
 	is_str(log_buf, "do:a do:b do:c do:d undo:b undo:a", "completed ops undone newest first; no undo for the failed or final op");
@@ -155,7 +155,7 @@ int main(void)
 	add(&undoable, "a", false);
 	add(&undoable, "badundo", false);
 	add(&undoable, "z", true);
-	ctx_init(&c, &alice, 0);
+	txn_init(&c, &alice, 0);
 	rc = txn_run_ops(&plan, &c);
 	is_str(log_buf, "do:a do:badundo do:z undo:badundo undo:a", "rollback goes on past a failing undo");
 	is_str(c.err.msg, "z: injected failure", "the original error survives a failing undo");
@@ -167,14 +167,14 @@ int main(void)
 	reset();
 	add(&undoable, "a", 0);
 	add(&undoable, "half", 2);
-	ctx_init(&c, &alice, 0);
+	txn_init(&c, &alice, 0);
 	txn_run_ops(&plan, &c);
 	is_str(log_buf, "do:a do:half undo:half undo:a", "a failed op that made part of its object is undone");
 	ok(plan.ops[1].made.set && plan.ops[1].made.cookie == 42, "the identity it recorded is kept with the op");
 	reset();
 	add(&undoable, "a", 0);
 	add(&undoable, "taken", 1);
-	ctx_init(&c, &alice, 0);
+	txn_init(&c, &alice, 0);
 	txn_run_ops(&plan, &c);
 	is_str(log_buf, "do:a do:taken undo:a", "a failed op that made nothing is never undone");
 
@@ -182,7 +182,7 @@ int main(void)
 	reset();
 	add(&undoable, "a", false);
 	add(&final, "b", false);
-	ctx_init(&c, &alice, 0);
+	txn_init(&c, &alice, 0);
 	is_int(txn_run_ops(&plan, &c), 0, "a plan without failures succeeds");
 	is_str(log_buf, "do:a do:b", "no undo after success");
 
@@ -269,7 +269,7 @@ int main(void)
 			static struct op back;
 			char saved[1024], r1[2048], r2[2048];
 			FILE *f1, *f2;
-			struct ctx cx;
+			struct txn cx;
 
 			if (!op->type->undoable)
 				continue;
@@ -278,7 +278,7 @@ int main(void)
 			snprintf(back.ns, sizeof back.ns, "%s", op->ns);
 			ok(op->type->save(op, saved, sizeof saved) == 0 && !strpbrk(saved, "|\n") &&
 			   op->type->load(&back, saved) == 0, "%s saves and loads '%s'", op->type->name, saved);
-			ctx_init(&cx, &alice, 30);
+			txn_init(&cx, &alice, 30);
 			f1 = fmemopen(r1, sizeof r1, "w");
 			f2 = fmemopen(r2, sizeof r2, "w");
 			op->type->render(f1, op, &cx, false);

@@ -1,5 +1,5 @@
 /*
- * Shell quoting (common/shquote.h): goldens for sh_quote_buf and sh_is_safe,
+ * Shell quoting (common/escape.h): goldens for sh_quote_buf and sh_is_safe,
  * disp() for error messages, and the real oracle: a script of quoted words
  * run by every POSIX shell we can find must print back exactly the bytes
  * that went in.
@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "tap.h"
-#include "shquote.h"
+#include "escape.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -9,7 +9,7 @@
 #include "schedule.h"
 #include "schedules.h"
 #include "shape.h"
-#include "shquote.h"
+#include "escape.h"
 
 static struct schedule S; /* 3.5 MiB: static, as in the player */
 static char err[512];

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "args.h"
-#include "shquote.h"
+#include "escape.h"
 
 static bool bad(char *why, size_t n, const char *what, const char *word)
 {

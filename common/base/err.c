@@ -58,7 +58,7 @@ void die_errno(int code, const char *fmt, ...)
 	exit(code);
 }
 
-void warnx(const char *fmt, ...)
+void warn_msg(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -22,7 +22,7 @@ _Noreturn void die(int code, const char *fmt, ...) __attribute__((format(printf,
 /* Same, with ": strerror(errno)" appended. */
 _Noreturn void die_errno(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* One line "prog: message" on stderr; no exit. */
-void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * An error being carried up to main: the exit code and the whole message

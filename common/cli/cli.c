@@ -4,7 +4,7 @@
 #include <string.h>
 #include "cli.h"
 #include "err.h"
-#include "shquote.h"
+#include "escape.h"
 
 static const char *usage_text = "";
 

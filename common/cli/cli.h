@@ -70,8 +70,8 @@ int cli_run(struct cli *cl, const char *verb, const struct opts *o);
  * render adds to the dry-run's body, then runs after the commit (the lock
  * released) and gives the exit code. */
 int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
-		 void (*render)(FILE *, const struct ctx *, void *), int (*then)(struct ctx *, void *), void *arg);
+		 void (*render)(FILE *, const struct txn *, void *), int (*then)(struct txn *, void *), void *arg);
 /* Print c's error (and rollback warning) as "prog: verb: msg"; return rc. */
-int cli_finish(const char *verb, struct ctx *c, int rc);
+int cli_finish(const char *verb, struct txn *c, int rc);
 
 #endif

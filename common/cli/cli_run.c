@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "ops.h"
 #include "err.h"
-#include "shquote.h"
+#include "escape.h"
 
 static void title(struct plan *p, const char *verb, const struct opts *o)
 {
@@ -37,21 +37,21 @@ static void title(struct plan *p, const char *verb, const struct opts *o)
 		memcpy(t + n - 4, "...", 4);
 }
 
-int cli_finish(const char *verb, struct ctx *c, int rc)
+int cli_finish(const char *verb, struct txn *c, int rc)
 {
 	if (c->note[0])
-		warnx("%s: %s", verb, c->note);
+		warn_msg("%s: %s", verb, c->note);
 	if (rc) {
-		warnx("%s: %s", verb, c->err.msg[0] ? c->err.msg : "failed");
+		warn_msg("%s: %s", verb, c->err.msg[0] ? c->err.msg : "failed");
 		if (c->warn[0])
-			warnx("%s: %s", verb, c->warn);
+			warn_msg("%s: %s", verb, c->warn);
 	}
 	return rc;
 }
 
 /* The dry-run refuses what the live run would refuse for a check that needs
  * no lock (the caller's kernel memory): before a line is printed. */
-static int precheck(struct plan *p, struct ctx *c)
+static int precheck(struct plan *p, struct txn *c)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		int rc;
@@ -63,17 +63,17 @@ static int precheck(struct plan *p, struct ctx *c)
 		if (rc)
 			return rc;
 	}
-	ctx_close(c);
+	txn_close(c);
 	return 0;
 }
 
 int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
-		 void (*render)(FILE *, const struct ctx *, void *), int (*then)(struct ctx *, void *), void *arg)
+		 void (*render)(FILE *, const struct txn *, void *), int (*then)(struct txn *, void *), void *arg)
 {
-	struct ctx c;
+	struct txn c;
 	int rc;
 
-	ctx_init(&c, &cl->who, cli_wait(verb, o));
+	txn_init(&c, &cl->who, cli_wait(verb, o));
 	cl->plan->verb = verb;
 	cl->plan->exclusive = true;
 	title(cl->plan, verb, o);

@@ -14,7 +14,7 @@
 #include "config.h"
 #include "registry.h"
 #include "kmem.h"
-#include "shquote.h"
+#include "escape.h"
 
 #define KMEM_CONF_MAX (16ULL << 40)
 

@@ -101,7 +101,7 @@ int netns_add(const char *name, struct err *e, int (*made)(void *, const struct 
 	char path[PATH_MAX], tmp[PATH_MAX];
 	struct nsid id = {.nsfd = -1};
 	struct stat st;
-	struct knl nl;
+	struct netlink nl;
 	int fd, self, rc = 0;
 
 	if (run_dir_shared(e))
@@ -148,10 +148,10 @@ int netns_add(const char *name, struct err *e, int (*made)(void *, const struct 
 		goto undo_file;
 	}
 	/* The new namespace's cookie, recorded before it gets a name. */
-	rc = knl_open(&nl);
+	rc = netlink_open(&nl);
 	if (rc == 0) {
 		id.cookie = nl.cookie;
-		knl_close(&nl);
+		netlink_close(&nl);
 		id.nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		rc = id.nsfd < 0 ? err_sys(e, EXIT_FAIL, errno, "%s: open", name) : made(arg, &id);
 		if (id.nsfd >= 0)
@@ -261,7 +261,7 @@ void netns_leave(int self)
 		die_errno(EXIT_FAIL, "cannot return to the original network namespace");
 }
 
-int netns_nl(int nsfd, struct knl *nl)
+int netns_nl(int nsfd, struct netlink *nl)
 {
 	int self, rc;
 
@@ -269,7 +269,7 @@ int netns_nl(int nsfd, struct knl *nl)
 	rc = netns_enter(nsfd, &self);
 	if (rc < 0)
 		return rc;
-	rc = knl_open(nl);
+	rc = netlink_open(nl);
 	netns_leave(self);
 	return rc;
 }

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "err.h"
-#include "nl.h"
+#include "netlink.h"
 
 #define NETNS_RUN_DIR "/run/netns"
 
@@ -58,7 +58,7 @@ int netns_open(const char *name);
 int netns_enter(int nsfd, int *self);
 void netns_leave(int self);
 /* Open a netlink socket inside the namespace nsfd (setns in, open, setns back). */
-int netns_nl(int nsfd, struct knl *nl);
+int netns_nl(int nsfd, struct netlink *nl);
 /* Write value to /proc/sys/<path> as seen inside nsfd (path like "net/ipv4/ip_forward"). */
 int netns_sysctl(int nsfd, const char *path, const char *value);
 

@@ -14,7 +14,7 @@
 #include "netns.h"
 #include "nsview.h"
 #include "show.h"
-#include "shquote.h"
+#include "escape.h"
 
 static const char *addr_str(struct nl_addr *a, char *buf, size_t n)
 {

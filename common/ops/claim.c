@@ -12,7 +12,7 @@
 #include "plan.h"
 #include "registry.h"
 #include "render.h"
-#include "shquote.h"
+#include "escape.h"
 
 static int playdir(bool create)
 {
@@ -209,7 +209,7 @@ int claim_sweep(const char *ns, bool dry)
 	return each_claim(ns, sweep_each, &dry);
 }
 
-static int sweep_apply(struct ctx *c, const struct op *op, bool undo)
+static int sweep_apply(struct txn *c, const struct op *op, bool undo)
 {
 	int rc;
 
@@ -223,7 +223,7 @@ static int sweep_apply(struct ctx *c, const struct op *op, bool undo)
 }
 
 /* flock -n FILE holds it for rm: a claim a player holds stays. */
-static void sweep_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void sweep_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	char glob[96];
 

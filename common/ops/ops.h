@@ -37,9 +37,9 @@ struct kmem_want kmem_of_tbf_spec(const struct tbf_spec *t);
 struct kmem_want kmem_of_netem_spec(const struct netem_spec *ne, uint64_t kept);
 /* The charge of every qdisc in namespace ns as the kernel holds them now
  * (UINT64_MAX when they cannot be read: it could hold anything). */
-uint64_t kmem_of_ns(struct ctx *c, const char *ns);
+uint64_t kmem_of_ns(struct txn *c, const char *ns);
 /* The charge of w on ns's ifname as the link is now (or by default). */
-uint64_t kmem_charge_on(struct ctx *c, const char *ns, const char *ifname, const struct kmem_want *w);
+uint64_t kmem_charge_on(struct txn *c, const char *ns, const char *ifname, const struct kmem_want *w);
 /* Namespace, lo up, forwarding on (IPv4 and IPv6), then the marker. */
 void plan_netns_create(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */

@@ -15,9 +15,9 @@
 #include "drain.h"
 #include "netns.h"
 #include "ops.h"
-#include "qdview.h"
+#include "qdisc_describe.h"
 #include "registry.h"
-#include "rtreq.h"
+#include "requests.h"
 
 static union {
 	struct nlmsghdr h;
@@ -116,14 +116,14 @@ static int qdisc_cb(const struct nlmsghdr *h, void *data)
 }
 
 /* The sizes of ns's links (none when it cannot be read: the defaults serve). */
-static int ns_links(struct ctx *c, const char *ns, struct links *ls, struct nshandle **h)
+static int ns_links(struct txn *c, const char *ns, struct links *ls, struct nshandle **h)
 {
-	int rc = ctx_ns(c, ns, h);
+	int rc = txn_ns(c, ns, h);
 
 	ls->n = 0;
 	if (rc < 0)
 		return rc;
-	return knl_request(&(*h)->nl, rtreq_link_dump(&(*h)->nl, req.b), link_cb, ls, NULL, 0);
+	return netlink_request(&(*h)->nl, req_link_dump(&(*h)->nl, req.b), link_cb, ls, NULL, 0);
 }
 
 /* A live player may hold its worst step on ifname, whatever holds it now:
@@ -140,7 +140,7 @@ static void claim_cb(const char *ifname, uint64_t kmem, void *arg)
 		hd->total = kmem_sum(hd->total, kmem - now);
 }
 
-static int held_in(struct ctx *c, const struct op *op, const char *ns, struct held *hd)
+static int held_in(struct txn *c, const struct op *op, const char *ns, struct held *hd)
 {
 	static struct links ls;
 	struct nshandle *h;
@@ -154,13 +154,13 @@ static int held_in(struct ctx *c, const struct op *op, const char *ns, struct he
 	hd->ns = ns;
 	hd->ls = &ls;
 	hd->dflt = kmem_link_default("");
-	rc = knl_request(&h->nl, rtreq_qdisc_dump(&h->nl, req.b), qdisc_cb, hd, NULL, 0);
+	rc = netlink_request(&h->nl, req_qdisc_dump(&h->nl, req.b), qdisc_cb, hd, NULL, 0);
 	if (rc < 0)
 		return rc;
 	return claim_charges(ns, claim_cb, hd);
 }
 
-uint64_t kmem_of_ns(struct ctx *c, const char *ns)
+uint64_t kmem_of_ns(struct txn *c, const char *ns)
 {
 	static const struct op none = {.type = &kmem_op};
 	struct held hd = {0};
@@ -170,19 +170,19 @@ uint64_t kmem_of_ns(struct ctx *c, const char *ns)
 }
 
 /* The charge of target t, on its link as it is (or as npte makes it). */
-static struct link_size target_link(struct ctx *c, const struct kmem_target *t, bool mine)
+static struct link_size target_link(struct txn *c, const struct kmem_target *t, bool mine)
 {
 	static struct links ls;
 	const struct link_ent *e = NULL;
 	struct nshandle *h;
 	int idx;
 
-	if (mine && ns_links(c, t->ns, &ls, &h) >= 0 && (idx = knl_ifindex(&h->nl, t->ifname)) > 0)
+	if (mine && ns_links(c, t->ns, &ls, &h) >= 0 && (idx = req_ifindex(&h->nl, t->ifname)) > 0)
 		e = link_at(&ls, idx);
 	return e ? e->sz : kmem_link_default(t->ifname);
 }
 
-uint64_t kmem_charge_on(struct ctx *c, const char *ns, const char *ifname, const struct kmem_want *w)
+uint64_t kmem_charge_on(struct txn *c, const char *ns, const char *ifname, const struct kmem_want *w)
 {
 	struct kmem_target t = {0};
 	struct link_size l;
@@ -202,7 +202,7 @@ static bool in(char (*names)[16], int n, const char *ns)
 }
 
 /* Every namespace of the caller's (none when the registry cannot be read in a dry-run). */
-static int mine_list(struct ctx *c, char (*names)[16], int max, int *n)
+static int mine_list(struct txn *c, char (*names)[16], int max, int *n)
 {
 	struct err e = {0};
 
@@ -213,7 +213,7 @@ static int mine_list(struct ctx *c, char (*names)[16], int max, int *n)
 	return *n < 0 ? *n : 0;
 }
 
-static int drain_check(struct ctx *c, const struct op *op, int i, const struct link_size *l,
+static int drain_check(struct txn *c, const struct op *op, int i, const struct link_size *l,
 		       const struct kmem_want *old)
 {
 	const struct kmem_target *t = &op->u.kmem.t[i];
@@ -231,7 +231,7 @@ static int drain_check(struct ctx *c, const struct op *op, int i, const struct l
 		       "%u s ceiling: give a higher rate or a smaller limit", t->ns, t->ifname, s, KMEM_DRAIN_MAX_S);
 }
 
-static int kmem_apply(struct ctx *c, const struct op *op, bool undo)
+static int kmem_apply(struct txn *c, const struct op *op, bool undo)
 {
 	static char names[REGISTRY_MAX][16];
 	struct held hd = {0};
@@ -273,7 +273,7 @@ static int kmem_apply(struct ctx *c, const struct op *op, bool undo)
 		       "over max_kernel_memory = %s (%s)", a, h, m, NPTE_CONF);
 }
 
-static void kmem_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void kmem_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)f, (void)op, (void)c, (void)undo;
 	/* the script runs as root, whom the budget does not limit */

@@ -6,8 +6,8 @@
 #include <string.h>
 #include "netns.h"
 #include "ops.h"
-#include "rtreq.h"
-#include "shquote.h"
+#include "requests.h"
+#include "escape.h"
 
 static union {
 	struct nlmsghdr h;
@@ -15,16 +15,16 @@ static union {
 } req;
 
 /* Exec helpers share one shape: the namespace's socket, or an error naming it. */
-static int sock_of(struct ctx *c, const char *ns, struct nshandle **h)
+static int sock_of(struct txn *c, const char *ns, struct nshandle **h)
 {
-	int rc = ctx_ns(c, ns, h);
+	int rc = txn_ns(c, ns, h);
 
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", ns);
 	return 0;
 }
 
-static int kernel_err(struct ctx *c, int rc, const char *ext, const char *what, const char *ns,
+static int kernel_err(struct txn *c, int rc, const char *ext, const char *what, const char *ns,
 		      const char *obj)
 {
 	return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s %s%s%s", ns, what, obj, ext[0] ? ": " : "", ext);
@@ -35,9 +35,9 @@ static int kernel_err(struct ctx *c, int rc, const char *ext, const char *what, 
  * and ifname (if given) still has the recorded ifindex: 1 and *h, 0 when
  * that is no longer so (nothing of ours to undo), or an exit code.
  */
-static int still_ours(struct ctx *c, const struct op *op, const char *ifname, struct nshandle **h)
+static int still_ours(struct txn *c, const struct op *op, const char *ifname, struct nshandle **h)
 {
-	int rc = ctx_ns(c, op->ns, h), idx;
+	int rc = txn_ns(c, op->ns, h), idx;
 
 	if (rc == -ENOENT || rc == -ENOTNS)
 		return 0;
@@ -47,7 +47,7 @@ static int still_ours(struct ctx *c, const struct op *op, const char *ifname, st
 		return 0;
 	if (!ifname)
 		return 1;
-	idx = knl_ifindex(&(*h)->nl, ifname);
+	idx = req_ifindex(&(*h)->nl, ifname);
 	if (idx == -ENODEV)
 		return 0;
 	if (idx < 0)
@@ -57,7 +57,7 @@ static int still_ours(struct ctx *c, const struct op *op, const char *ifname, st
 
 /* --- veth ------------------------------------------------------------------ */
 
-static int link_del(struct ctx *c, const char *ns, const char *ifname)
+static int link_del(struct txn *c, const char *ns, const char *ifname)
 {
 	struct nshandle *h;
 	char ext[256];
@@ -65,17 +65,17 @@ static int link_del(struct ctx *c, const char *ns, const char *ifname)
 
 	if (sock_of(c, ns, &h))
 		return c->err.code;
-	idx = knl_ifindex(&h->nl, ifname);
+	idx = req_ifindex(&h->nl, ifname);
 	if (idx < 0)
 		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", ns, ifname);
-	rc = knl_talk(&h->nl, rtreq_link_del(&h->nl, req.b, idx), ext, sizeof ext);
+	rc = netlink_talk(&h->nl, req_link_del(&h->nl, req.b, idx), ext, sizeof ext);
 	if (rc < 0)
 		return kernel_err(c, rc, ext, "link del", ns, ifname);
 	return 0;
 }
 
 /* Make the pair; or undo that: delete it while its left end is still the one made. */
-static int veth_add_apply(struct ctx *c, const struct op *op, bool undo)
+static int veth_add_apply(struct txn *c, const struct op *op, bool undo)
 {
 	const char *ifn = op->u.veth.ifname;
 	struct nshandle *l, *r;
@@ -90,18 +90,18 @@ static int veth_add_apply(struct ctx *c, const struct op *op, bool undo)
 		return c->err.code;
 	/* Sent on LEFT's socket, so the first end is born in LEFT and the peer in
 	 * RIGHT: no end ever exists in the host namespace, not even for a moment. */
-	rc = knl_talk(&l->nl, rtreq_veth_add(&l->nl, req.b, ifn, op->u.veth.peer_ifname, rfd), ext, sizeof ext);
+	rc = netlink_talk(&l->nl, req_veth_add(&l->nl, req.b, ifn, op->u.veth.peer_ifname, rfd), ext, sizeof ext);
 	if (rc < 0)
 		return kernel_err(c, rc, ext, "veth add", op->ns, ifn);
 	/* NLM_F_EXCL: the pair is new, and the left end's ifindex names it. */
-	rc = knl_ifindex(&l->nl, ifn);
+	rc = req_ifindex(&l->nl, ifn);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s", op->ns, ifn);
-	ctx_made(c, &(struct ident){.cookie = l->nl.cookie, .ifindex = rc});
+	txn_made(c, &(struct ident){.cookie = l->nl.cookie, .ifindex = rc});
 	return 0;
 }
 
-static int veth_del_apply(struct ctx *c, const struct op *op, bool undo)
+static int veth_del_apply(struct txn *c, const struct op *op, bool undo)
 {
 	(void)undo;
 	return link_del(c, op->ns, op->u.veth.ifname);
@@ -112,7 +112,7 @@ static void veth_del_cmd(FILE *f, const struct op *op)
 	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "link", "del", op->u.veth.ifname, NULL});
 }
 
-static void veth_add_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void veth_add_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)c;
 	if (undo)
@@ -123,7 +123,7 @@ static void veth_add_render(FILE *f, const struct op *op, const struct ctx *c, b
 						 op->u.veth.peer, NULL});
 }
 
-static void veth_del_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void veth_del_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)c, (void)undo;
 	veth_del_cmd(f, op);
@@ -188,7 +188,7 @@ static void cidr_str(char *buf, size_t n, const struct ipaddr *a, unsigned plen)
 	snprintf(buf, n, "%s/%u", s, plen);
 }
 
-static int addr_req(struct ctx *c, const struct op *op, bool add)
+static int addr_req(struct txn *c, const struct op *op, bool add)
 {
 	struct nshandle *h;
 	char ext[256], shown[64];
@@ -196,10 +196,10 @@ static int addr_req(struct ctx *c, const struct op *op, bool add)
 
 	if (sock_of(c, op->ns, &h))
 		return c->err.code;
-	idx = knl_ifindex(&h->nl, op->u.addr.ifname);
+	idx = req_ifindex(&h->nl, op->u.addr.ifname);
 	if (idx < 0)
 		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->u.addr.ifname);
-	rc = knl_talk(&h->nl, rtreq_addr(&h->nl, req.b, add, idx, &op->u.addr.a, op->u.addr.plen), ext,
+	rc = netlink_talk(&h->nl, req_addr(&h->nl, req.b, add, idx, &op->u.addr.a, op->u.addr.plen), ext,
 		      sizeof ext);
 	if (rc < 0) {
 		cidr_str(shown, sizeof shown, &op->u.addr.a, op->u.addr.plen);
@@ -207,12 +207,12 @@ static int addr_req(struct ctx *c, const struct op *op, bool add)
 	}
 	/* NLM_F_EXCL: the address was not there before this request. */
 	if (add)
-		ctx_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx});
+		txn_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx});
 	return 0;
 }
 
 /* Add it; or undo that: delete it while its link is still the one it went on. */
-static int addr_add_apply(struct ctx *c, const struct op *op, bool undo)
+static int addr_add_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	int rc;
@@ -229,7 +229,7 @@ static int addr_add_apply(struct ctx *c, const struct op *op, bool undo)
 	return rc;
 }
 
-static int addr_del_apply(struct ctx *c, const struct op *op, bool undo)
+static int addr_del_apply(struct txn *c, const struct op *op, bool undo)
 {
 	(void)undo;
 	return addr_req(c, op, false);
@@ -245,7 +245,7 @@ static void addr_cmd(FILE *f, const struct op *op, bool add)
 				       NULL});
 }
 
-static void addr_add_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void addr_add_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)c;
 	addr_cmd(f, op, !undo);
@@ -253,7 +253,7 @@ static void addr_add_render(FILE *f, const struct op *op, const struct ctx *c, b
 		fputc('\n', f);
 }
 
-static void addr_del_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void addr_del_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)c, (void)undo;
 	addr_cmd(f, op, false);
@@ -311,7 +311,7 @@ static void route_dst(char *buf, size_t n, const struct op *op)
 		snprintf(buf, n, "default");
 }
 
-static int route_req(struct ctx *c, const struct op *op, bool add)
+static int route_req(struct txn *c, const struct op *op, bool add)
 {
 	struct nshandle *h;
 	char ext[256], dst[64];
@@ -319,7 +319,7 @@ static int route_req(struct ctx *c, const struct op *op, bool add)
 
 	if (sock_of(c, op->ns, &h))
 		return c->err.code;
-	rc = knl_talk(&h->nl, rtreq_route(&h->nl, req.b, add, &op->u.route.dst, op->u.route.plen, &op->u.route.gw),
+	rc = netlink_talk(&h->nl, req_route(&h->nl, req.b, add, &op->u.route.dst, op->u.route.plen, &op->u.route.gw),
 		      ext, sizeof ext);
 	if (rc < 0) {
 		route_dst(dst, sizeof dst, op);
@@ -327,12 +327,12 @@ static int route_req(struct ctx *c, const struct op *op, bool add)
 	}
 	/* NLM_F_EXCL: the route was not there before this request. */
 	if (add)
-		ctx_made(c, &(struct ident){.cookie = h->nl.cookie});
+		txn_made(c, &(struct ident){.cookie = h->nl.cookie});
 	return 0;
 }
 
 /* Add it; or undo that: delete it while its namespace is still the one. */
-static int route_add_apply(struct ctx *c, const struct op *op, bool undo)
+static int route_add_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	int rc;
@@ -349,7 +349,7 @@ static int route_add_apply(struct ctx *c, const struct op *op, bool undo)
 	return rc;
 }
 
-static int route_del_apply(struct ctx *c, const struct op *op, bool undo)
+static int route_del_apply(struct txn *c, const struct op *op, bool undo)
 {
 	(void)undo;
 	return route_req(c, op, false);
@@ -365,7 +365,7 @@ static void route_cmd(FILE *f, const struct op *op, bool add)
 				       "route", add ? "add" : "del", dst, "via", via, "proto", "static", NULL});
 }
 
-static void route_add_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void route_add_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)c;
 	route_cmd(f, op, !undo);
@@ -373,7 +373,7 @@ static void route_add_render(FILE *f, const struct op *op, const struct ctx *c, 
 		fputc('\n', f);
 }
 
-static void route_del_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void route_del_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)c, (void)undo;
 	route_cmd(f, op, false);

@@ -9,8 +9,8 @@
 #include "netns.h"
 #include "ops.h"
 #include "registry.h"
-#include "rtreq.h"
-#include "shquote.h"
+#include "requests.h"
+#include "escape.h"
 
 #define MARKER_PATH NPTE_RUN_DIR "/" NPTE_MARKER_DIR "/"
 
@@ -21,7 +21,7 @@ static void path2(char *buf, size_t n, const char *dir, const char *name)
 
 /* --- guard ------------------------------------------------------------ */
 
-static int guard_apply(struct ctx *c, const struct op *op, bool undo)
+static int guard_apply(struct txn *c, const struct op *op, bool undo)
 {
 	(void)undo;
 	struct marker m;
@@ -46,7 +46,7 @@ static int guard_apply(struct ctx *c, const struct op *op, bool undo)
 	return 0;
 }
 
-static void guard_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void guard_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	char msg[160], owner[32], marker[64], nspath[64];
 
@@ -90,7 +90,7 @@ void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsign
 
 /* --- quota --------------------------------------------------------------- */
 
-static int quota_apply(struct ctx *c, const struct op *op, bool undo)
+static int quota_apply(struct txn *c, const struct op *op, bool undo)
 {
 	static char names[REGISTRY_MAX][16];
 	int n = marker_list(names, REGISTRY_MAX), mine, rc;
@@ -125,7 +125,7 @@ static int quota_apply(struct ctx *c, const struct op *op, bool undo)
 	return 0;
 }
 
-static void quota_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void quota_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	char msg[160];
 
@@ -165,7 +165,7 @@ void plan_guard_quota(struct plan *p, const char *verb, unsigned adding, unsigne
  * process while it is inside), it is charged to its owner by that id. */
 static int add_made(void *arg, const struct nsid *id)
 {
-	struct ctx *c = arg;
+	struct txn *c = arg;
 	struct ident made = {.cookie = id->cookie, .dev = id->dev, .ino = id->ino,
 			     .owner = (uint32_t)c->who.uid};
 	int rc;
@@ -175,28 +175,28 @@ static int add_made(void *arg, const struct nsid *id)
 		if (rc < 0)
 			return err_sys(&c->err, EXIT_FAIL, -rc, "give the namespace an id");
 	}
-	ctx_made(c, &made);
+	txn_made(c, &made);
 	return 0;
 }
 
-static int del_name(struct ctx *c, const struct op *op)
+static int del_name(struct txn *c, const struct op *op)
 {
 	/* Read while the name still opens it: if something holds the namespace
 	 * its queues live on, charged to its owner by the draining record. */
 	snprintf(c->unnamed, sizeof c->unnamed, "%s", op->ns);
 	c->unnamed_kmem = kmem_of_ns(c, op->ns);
-	ctx_forget(c, op->ns);
+	txn_forget(c, op->ns);
 	return netns_del(op->ns, &c->err);
 }
 
 /* What del_name found in ns's qdiscs (0 when this run did not remove its name). */
-static uint64_t unnamed_kmem(const struct ctx *c, const char *ns)
+static uint64_t unnamed_kmem(const struct txn *c, const char *ns)
 {
 	return strcmp(c->unnamed, ns) == 0 ? c->unnamed_kmem : 0;
 }
 
 /* Destroy: the name goes; a namespace something still holds stays charged. */
-static int del_apply(struct ctx *c, const struct op *op, bool undo)
+static int del_apply(struct txn *c, const struct op *op, bool undo)
 {
 	(void)undo;
 	return del_name(c, op);
@@ -204,12 +204,12 @@ static int del_apply(struct ctx *c, const struct op *op, bool undo)
 
 /* Undo a netns add: remove the placeholder or the namespace this run made,
  * and nothing else that may have the name now. */
-static int add_remove(struct ctx *c, const struct op *op)
+static int add_remove(struct txn *c, const struct op *op)
 {
 	char path[64];
 	struct nshandle *h;
 	struct stat st;
-	int rc = ctx_ns(c, op->ns, &h);
+	int rc = txn_ns(c, op->ns, &h);
 
 	if (rc == -ENOENT)
 		return 0;
@@ -230,15 +230,15 @@ static int add_remove(struct ctx *c, const struct op *op)
 }
 
 /* Make the namespace; or undo that (add_remove). */
-static int add_apply(struct ctx *c, const struct op *op, bool undo)
+static int add_apply(struct txn *c, const struct op *op, bool undo)
 {
 	int rc;
 
 	if (!undo) {
-		struct knl *host;
+		struct netlink *host;
 
 		/* Opened here, in the host: add_made runs inside the new namespace. */
-		rc = ctx_host(c, &host);
+		rc = txn_host(c, &host);
 		if (rc < 0)
 			return err_sys(&c->err, EXIT_FAIL, -rc, "netlink socket");
 		return netns_add(op->ns, &c->err, add_made, c);
@@ -263,7 +263,7 @@ static void del_cmd(FILE *f, const struct op *op)
 	render_cmd(f, (const char *[]){"ip", "netns", "del", op->ns, NULL});
 }
 
-static void add_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void add_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)c;
 	if (undo)
@@ -272,7 +272,7 @@ static void add_render(FILE *f, const struct op *op, const struct ctx *c, bool u
 		render_words(f, (const char *[]){"ip", "netns", "add", op->ns, NULL});
 }
 
-static void del_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void del_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	char nspath[64];
 
@@ -309,27 +309,27 @@ const struct op_type netns_del_op = {
 
 /* --- link up ------------------------------------------------------------- */
 
-static int up_apply(struct ctx *c, const struct op *op, bool undo)
+static int up_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	char ext[256];
 	int rc, idx;
 
 	(void)undo;
-	rc = ctx_ns(c, op->ns, &h);
+	rc = txn_ns(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	idx = knl_ifindex(&h->nl, op->u.link.ifname);
+	idx = req_ifindex(&h->nl, op->u.link.ifname);
 	if (idx < 0)
 		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->u.link.ifname);
-	rc = knl_link_up(&h->nl, idx, ext, sizeof ext);
+	rc = req_bring_up(&h->nl, idx, ext, sizeof ext);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s up%s%s", op->ns, op->u.link.ifname,
 			       ext[0] ? ": " : "", ext);
 	return 0;
 }
 
-static void up_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void up_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)c, (void)undo;
 	render_words(f, (const char *[]){"ip", "-n", op->ns, "link", "set", op->u.link.ifname, "up", NULL});
@@ -341,14 +341,14 @@ const struct op_type link_up_op = {
 
 /* --- sysctl inside a namespace -------------------------------------------- */
 
-static int sysctl_apply(struct ctx *c, const struct op *op, bool undo)
+static int sysctl_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	char path[64];
 	int rc;
 
 	(void)undo;
-	rc = ctx_ns(c, op->ns, &h);
+	rc = txn_ns(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	snprintf(path, sizeof path, "%s", op->u.sysctl.key);
@@ -361,7 +361,7 @@ static int sysctl_apply(struct ctx *c, const struct op *op, bool undo)
 	return 0;
 }
 
-static void sysctl_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void sysctl_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	char kv[160];
 
@@ -376,7 +376,7 @@ const struct op_type sysctl_op = {
 
 /* --- markers -------------------------------------------------------------- */
 
-static int mark_do(struct ctx *c, const struct op *op)
+static int mark_do(struct txn *c, const struct op *op)
 {
 	struct marker m = {.owner = c->who.uid};
 	struct ident made = {.owner = (uint32_t)c->who.uid};
@@ -385,7 +385,7 @@ static int mark_do(struct ctx *c, const struct op *op)
 	int rc;
 
 	/* The marker names the namespace by cookie; without one it proves nothing. */
-	rc = ctx_ns(c, op->ns, &h);
+	rc = txn_ns(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read the namespace's identity", op->ns);
 	m.cookie = made.cookie = h->nl.cookie;
@@ -396,7 +396,7 @@ static int mark_do(struct ctx *c, const struct op *op)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read its namespace id", op->ns);
 	/* Its content is known before it is written, and holds a cookie no other
 	 * namespace ever had: a marker with it can only be this run's. */
-	ctx_made(c, &made);
+	txn_made(c, &made);
 	rc = marker_write(op->ns, &m);
 	if (rc == -EEXIST && marker_odd(op->ns, why, sizeof why))
 		return err_set(&c->err, EXIT_FAIL, "%s: %s/%s/%s %s; refusing to use it", op->ns, NPTE_RUN_DIR,
@@ -411,7 +411,7 @@ static int mark_do(struct ctx *c, const struct op *op)
 
 /* The marker goes (destroy, gc, rollback); a namespace that lives on after
  * its name (something holds it) stays charged to its owner. */
-static int unmark_apply(struct ctx *c, const struct op *op, bool undo)
+static int unmark_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct marker m;
 	int rc = marker_read(op->ns, &m);
@@ -429,7 +429,7 @@ static int unmark_apply(struct ctx *c, const struct op *op, bool undo)
 }
 
 /* Write the marker; or undo that: only the marker with this run's owner and cookie. */
-static int mark_apply(struct ctx *c, const struct op *op, bool undo)
+static int mark_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct marker m;
 	int rc;
@@ -454,7 +454,7 @@ static void unmark_cmd(FILE *f, const struct op *op)
 	render_cmd(f, (const char *[]){"rm", "-f", marker, NULL});
 }
 
-static void mark_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void mark_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	char owner[32], marker[64];
 
@@ -472,7 +472,7 @@ static void mark_render(FILE *f, const struct op *op, const struct ctx *c, bool 
 	fputs(")\n", f);
 }
 
-static void unmark_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void unmark_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)c, (void)undo;
 	unmark_cmd(f, op);

@@ -5,22 +5,22 @@
 #include <linux/rtnetlink.h>
 #include "netns.h"
 #include "ops.h"
-#include "rtreq.h"
+#include "requests.h"
 #include "shape.h"
-#include "shquote.h"
+#include "escape.h"
 
 static union {
 	struct nlmsghdr h;
 	char b[NL_BUF];
 } req;
 
-static int dev_of(struct ctx *c, const struct op *op, struct nshandle **h)
+static int dev_of(struct txn *c, const struct op *op, struct nshandle **h)
 {
-	int rc = ctx_ns(c, op->ns, h), idx;
+	int rc = txn_ns(c, op->ns, h), idx;
 
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns), -1;
-	idx = knl_ifindex(&(*h)->nl, op->u.qdisc.ifname);
+	idx = req_ifindex(&(*h)->nl, op->u.qdisc.ifname);
 	if (idx < 0)
 		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->u.qdisc.ifname), -1;
 	return idx;
@@ -48,10 +48,10 @@ static int root_cb(const struct nlmsghdr *h, void *data)
 }
 
 /* The handle of the root qdisc on idx now (0 for the kernel's default), and its kind. */
-static int root_read(struct knl *nl, int idx, uint32_t *handle, char *kind, size_t kn)
+static int root_read(struct netlink *nl, int idx, uint32_t *handle, char *kind, size_t kn)
 {
 	struct root_q q = {.idx = idx};
-	int rc = knl_request(nl, rtreq_qdisc_dump(nl, req.b), root_cb, &q, NULL, 0);
+	int rc = netlink_request(nl, req_qdisc_dump(nl, req.b), root_cb, &q, NULL, 0);
 
 	*handle = q.handle;
 	if (kind)
@@ -59,13 +59,13 @@ static int root_read(struct knl *nl, int idx, uint32_t *handle, char *kind, size
 	return rc < 0 ? rc : 0;
 }
 
-static int root_handle(struct knl *nl, int idx, uint32_t *handle)
+static int root_handle(struct netlink *nl, int idx, uint32_t *handle)
 {
 	return root_read(nl, idx, handle, NULL, 0);
 }
 
 /* The major the new root takes: whichever of 1 and 2 the current root is not. */
-static int new_major(struct knl *nl, int idx, unsigned *major)
+static int new_major(struct netlink *nl, int idx, unsigned *major)
 {
 	uint32_t handle;
 	int rc = root_handle(nl, idx, &handle);
@@ -113,16 +113,16 @@ static int mix_cb(const struct nlmsghdr *h, void *data)
  * old tree is gone, for as long as one more request takes, before the netem
  * comes. True when that is needed.
  */
-static int netem_would_mix(struct knl *nl, int idx, bool new_dup, bool *mix)
+static int netem_would_mix(struct netlink *nl, int idx, bool new_dup, bool *mix)
 {
 	struct mix x = {.idx = idx};
-	int rc = knl_request(nl, rtreq_qdisc_dump(nl, req.b), mix_cb, &x, NULL, 0);
+	int rc = netlink_request(nl, req_qdisc_dump(nl, req.b), mix_cb, &x, NULL, 0);
 
 	*mix = x.netem && (new_dup || x.dup);
 	return rc < 0 ? rc : 0;
 }
 
-static int root_do(struct ctx *c, const struct op *op)
+static int root_do(struct txn *c, const struct op *op)
 {
 	const struct qdisc_args *r = &op->u.qdisc;
 	const char *ifn = r->ifname;
@@ -144,53 +144,53 @@ static int root_do(struct ctx *c, const struct op *op)
 		if (rc < 0)
 			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, ifn);
 		if (mix) {
-			rc = knl_talk(&h->nl, rtreq_qdisc_raw(&h->nl, req.b, NLM_F_CREATE | NLM_F_REPLACE, idx,
+			rc = netlink_talk(&h->nl, req_qdisc_raw(&h->nl, req.b, NLM_F_CREATE | NLM_F_REPLACE, idx,
 							      major << 16, TC_H_ROOT, "pfifo"),
 				      ext, sizeof ext);
 			if (rc < 0)
 				return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: pfifo%s%s", op->ns, ifn,
 					       ext[0] ? ": " : "", ext);
 			/* the pfifo is this run's until the netem replaces it */
-			ctx_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
+			txn_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
 			major = major == 1 ? 2 : 1;
 		}
 	}
 	/* Replace at the root under a different handle: a fresh qdisc is grafted in
 	 * one step, so the kernel keeps no attribute of the one it replaces. */
-	rc = rtreq_qdisc_new(&h->nl, req.b, sizeof req.b,
+	rc = req_qdisc_new(&h->nl, req.b, sizeof req.b,
 			    &(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_REPLACE, .ifindex = idx,
 						.handle = major << 16, .parent = TC_H_ROOT, .kind = r->kind,
 						.netem = &r->q.netem, .tbf = &r->q.tbf},
 			    &m);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: build request", op->ns, ifn);
-	rc = knl_talk(&h->nl, m, ext, sizeof ext);
+	rc = netlink_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: %s%s%s", op->ns, ifn,
 			       r->kind == QK_NETEM ? "netem" : "tbf", ext[0] ? ": " : "", ext);
 	/* The handle was free (not the old root's): a root with it is this run's. */
-	ctx_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
+	txn_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
 	if (!r->has_child)
 		return 0;
-	rc = rtreq_qdisc_new(&h->nl, req.b, sizeof req.b,
+	rc = req_qdisc_new(&h->nl, req.b, sizeof req.b,
 			    &(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_EXCL, .ifindex = idx,
 						.handle = (major * 16) << 16, .parent = major << 16,
 						.kind = strcmp(r->child.kind, "cake") == 0 ? QK_CAKE : QK_TBF,
 						.tbf = &r->child.tbf, .rate64 = r->child.rate64},
 			    &m);
 	if (rc >= 0)
-		rc = knl_talk(&h->nl, m, ext, sizeof ext);
+		rc = netlink_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0) {
 		err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: child %s%s%s", op->ns, ifn, r->child.kind,
 			ext[0] ? ": " : "", ext);
 		/* Never leave it half-shaped: without its child the root goes too. */
-		knl_talk(&h->nl, rtreq_qdisc_del_root(&h->nl, req.b, idx), NULL, 0);
+		netlink_talk(&h->nl, req_qdisc_del_root(&h->nl, req.b, idx), NULL, 0);
 		return EXIT_FAIL;
 	}
 	return 0;
 }
 
-static int clear_apply(struct ctx *c, const struct op *op, bool undo)
+static int clear_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	char ext[256];
@@ -199,7 +199,7 @@ static int clear_apply(struct ctx *c, const struct op *op, bool undo)
 	(void)undo;
 	if (idx < 0)
 		return c->err.code;
-	rc = knl_talk(&h->nl, rtreq_qdisc_del_root(&h->nl, req.b, idx), ext, sizeof ext);
+	rc = netlink_talk(&h->nl, req_qdisc_del_root(&h->nl, req.b, idx), ext, sizeof ext);
 	/* ENOENT: only the default qdisc is there, which is what clear wants. */
 	if (rc < 0 && rc != -ENOENT)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: clear%s%s", op->ns, op->u.qdisc.ifname,
@@ -209,7 +209,7 @@ static int clear_apply(struct ctx *c, const struct op *op, bool undo)
 
 /* Graft the root; or undo that: remove the root this run grafted, while it
  * still is the root. */
-static int root_apply(struct ctx *c, const struct op *op, bool undo)
+static int root_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	uint32_t handle;
@@ -217,14 +217,14 @@ static int root_apply(struct ctx *c, const struct op *op, bool undo)
 
 	if (!undo)
 		return root_do(c, op);
-	rc = ctx_ns(c, op->ns, &h);
+	rc = txn_ns(c, op->ns, &h);
 	if (rc == -ENOENT || rc == -ENOTNS)
 		return 0;
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	if (!op->made.cookie || h->nl.cookie != op->made.cookie)
 		return 0;
-	idx = knl_ifindex(&h->nl, op->u.qdisc.ifname);
+	idx = req_ifindex(&h->nl, op->u.qdisc.ifname);
 	if (idx == -ENODEV || idx != op->made.ifindex)
 		return 0;
 	if (idx < 0)
@@ -271,7 +271,7 @@ static void del_cmd(FILE *f, const struct op *op)
 	fputs(" root", f);
 }
 
-static void root_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void root_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	const struct qdisc_args *r = &op->u.qdisc;
 
@@ -327,7 +327,7 @@ static void root_render(FILE *f, const struct op *op, const struct ctx *c, bool 
 	}
 }
 
-static void clear_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void clear_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	(void)c, (void)undo;
 	/* The device must exist (the live run says so with exit 1); no root qdisc is fine. */
@@ -439,7 +439,7 @@ const struct op_type clear_op = {
  * tc leaves out keep their old values, as with tc). Only over a root of the
  * same kind: anything else is refused before a byte is sent.
  */
-static int change_apply(struct ctx *c, const struct op *op, bool undo)
+static int change_apply(struct txn *c, const struct op *op, bool undo)
 {
 	const struct qdisc_args *r = &op->u.qdisc;
 	const char *want = r->kind == QK_NETEM ? "netem" : "tbf";
@@ -458,20 +458,20 @@ static int change_apply(struct ctx *c, const struct op *op, bool undo)
 	if (!handle || strcmp(kind, want) != 0)
 		return err_set(&c->err, EXIT_USAGE, "%s: %s: the root qdisc is not %s (it is %s): nothing to change",
 			       op->ns, r->ifname, want, handle ? disp(kind) : "the default");
-	rc = rtreq_qdisc_new(&h->nl, req.b, sizeof req.b,
+	rc = req_qdisc_new(&h->nl, req.b, sizeof req.b,
 			    &(struct qdisc_new){.flags = 0, .ifindex = idx, .handle = 0, .parent = TC_H_ROOT,
 						.kind = r->kind, .netem = &r->q.netem, .tbf = &r->q.tbf},
 			    &m);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: build request", op->ns, r->ifname);
-	rc = knl_talk(&h->nl, m, ext, sizeof ext);
+	rc = netlink_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: change %s%s%s", op->ns, r->ifname, want,
 			       ext[0] ? ": " : "", ext);
 	return 0;
 }
 
-static void change_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void change_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	const struct qdisc_args *r = &op->u.qdisc;
 	const char *want = r->kind == QK_NETEM ? "netem" : "tbf";

@@ -24,8 +24,8 @@
 #include "player.h"
 #include "registry.h"
 #include "render.h"
-#include "rtreq.h"
-#include "shquote.h"
+#include "requests.h"
+#include "escape.h"
 
 static struct play *cur; /* the play the start's ops fill */
 
@@ -90,7 +90,7 @@ bool play_dir_kind(struct play_dir *d, char *why, size_t n)
 /* Under the start's lock, before the first step replaces it: the interface
  * claimed, the tree at the root as it is, and (first interface) the socket
  * the player keeps. */
-static int snap_apply(struct ctx *c, const struct op *op, bool undo)
+static int snap_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct play_dir *d = &cur->d[op->u.play.dir];
 	struct nshandle *h;
@@ -99,10 +99,10 @@ static int snap_apply(struct ctx *c, const struct op *op, bool undo)
 
 	if (undo)
 		return 0;
-	rc = ctx_ns(c, op->ns, &h);
+	rc = txn_ns(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	d->ifindex = knl_ifindex(&h->nl, d->ifname);
+	d->ifindex = req_ifindex(&h->nl, d->ifname);
 	if (d->ifindex < 0)
 		return err_sys(&c->err, EXIT_FAIL, -d->ifindex, "%s: %s", op->ns, d->ifname);
 	rc = claim_take(op->ns, d->ifname, &d->playfd);
@@ -116,7 +116,7 @@ static int snap_apply(struct ctx *c, const struct op *op, bool undo)
 		return err_set(&c->err, EXIT_BUSY, "%s: %s: another play is running on it", op->ns, d->ifname);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s/%s", NPTE_RUN_DIR, NPTE_PLAY_DIR);
-	rc = qdsnap_take(&h->nl, d->ifindex, &d->prev);
+	rc = qdisc_snapshot_take(&h->nl, d->ifindex, &d->prev);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read the qdiscs to restore later", op->ns,
 			       d->ifname);
@@ -135,7 +135,7 @@ static int snap_apply(struct ctx *c, const struct op *op, bool undo)
 
 /* The preview cannot rebuild a qdisc tree from tc's printout, so it starts
  * only over the kernel's default root (handle 0), which it can put back. */
-static void snap_render(FILE *f, const struct op *op, const struct ctx *c, bool undo)
+static void snap_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	char msg[200], path[96];
 	int fd = 8 - op->u.play.dir;
@@ -328,9 +328,9 @@ static int under_lock(struct play *pl, const struct caller *who, int dir, struct
 		return EXIT_GONE;
 	}
 	if (m) {
-		rc = knl_talk(&pl->nl, m, ext, sizeof ext);
+		rc = netlink_talk(&pl->nl, m, ext, sizeof ext);
 	} else {
-		rc = qdsnap_restore(&pl->nl, pl->d[dir].ifindex, &pl->d[dir].prev, ext, sizeof ext);
+		rc = qdisc_snapshot_restore(&pl->nl, pl->d[dir].ifindex, &pl->d[dir].prev, ext, sizeof ext);
 	}
 	lock_release();
 	if (rc < 0) {
@@ -471,7 +471,7 @@ int play_run(struct play *pl, const struct caller *who)
 				rc = EXIT_FAIL;
 				break;
 			}
-			r = rtreq_qdisc_new(&pl->nl, nreq.b, sizeof nreq.b,
+			r = req_qdisc_new(&pl->nl, nreq.b, sizeof nreq.b,
 					   &(struct qdisc_new){.flags = 0, .ifindex = pl->d[dir].ifindex,
 							       .parent = TC_H_ROOT, .kind = spec.kind, .netem = &spec.ne,
 							       .tbf = &spec.tb},
@@ -559,7 +559,7 @@ int play_run(struct play *pl, const struct caller *who)
 	report(pl, rc);
 	close(sfd);
 	close(tfd);
-	knl_close(&pl->nl);
+	netlink_close(&pl->nl);
 	unclaim(pl);
 	return rc;
 }
@@ -572,7 +572,7 @@ static void fsleep(FILE *f, uint64_t ns)
 		fprintf(f, "  sleep %" PRIu64 ".%09" PRIu64 "\n", ns / UINT64_C(1000000000), ns % UINT64_C(1000000000));
 }
 
-void play_render(FILE *f, const struct play *pl, const struct ctx *c)
+void play_render(FILE *f, const struct play *pl, const struct txn *c)
 {
 	static struct op guard, change;
 	char msg[200], why[300];
@@ -679,12 +679,12 @@ struct play_call {
 	const struct caller *who;
 };
 
-static void render_cb(FILE *f, const struct ctx *c, void *arg)
+static void render_cb(FILE *f, const struct txn *c, void *arg)
 {
 	play_render(f, ((struct play_call *)arg)->pl, c);
 }
 
-static int then_cb(struct ctx *c, void *arg)
+static int then_cb(struct txn *c, void *arg)
 {
 	struct play_call *pc = arg;
 

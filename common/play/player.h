@@ -4,7 +4,7 @@
  *
  * A play is three parts. The start is an ordinary transaction from the plan
  * (plan_play_start): the owner guard; per interface a snapshot of the root
- * qdisc tree that is there (qdsnap.h) and, for the first one, the one netlink
+ * qdisc tree that is there (qdisc_snapshot.h) and, for the first one, the one netlink
  * socket the player keeps inside the namespace; then the first step grafted
  * at the root as `npte-netem apply` grafts it. Then, with every capability
  * but CAP_NET_ADMIN dropped, each later step at its time on CLOCK_MONOTONIC
@@ -25,7 +25,7 @@
 #include <stdio.h>
 #include "kmem.h"
 #include "plan.h"
-#include "qdsnap.h"
+#include "qdisc_snapshot.h"
 #include "schedule.h"
 #include "txn.h"
 
@@ -41,7 +41,7 @@ struct play_dir {
 	int ifindex;
 	int playfd;          /* /run/npte/play/NS:IFACE, flocked while this plays */
 	bool claimed;        /* playfd holds it (claim.h); dropped at the end */
-	struct qdsnap prev;
+	struct qdisc_snapshot prev;
 };
 
 struct play {
@@ -52,7 +52,7 @@ struct play {
 	bool loop, keep, json;
 	unsigned wait_s;
 	/* filled at the start */
-	struct knl nl;       /* the one socket inside the namespace */
+	struct netlink nl;       /* the one socket inside the namespace */
 	bool has_nl;
 	uint64_t ns_dev, ns_ino; /* the namespace's identity (nsfs inode) */
 };
@@ -80,7 +80,7 @@ int play_run(struct play *pl, const struct caller *who);
 
 /* The dry-run's part after the start: the steps as `tc qdisc change` lines
  * with sleeps, under the same lock and guards, and the same stop trap. */
-void play_render(FILE *f, const struct play *pl, const struct ctx *c);
+void play_render(FILE *f, const struct play *pl, const struct txn *c);
 
 /* The verb: the start's plan, then the dry-run or the transaction and the play. */
 struct cli;

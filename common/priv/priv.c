@@ -23,7 +23,7 @@
 #include "err.h"
 #include "fault.h"
 #include "priv.h"
-#include "shquote.h"
+#include "escape.h"
 #include "validate.h"
 
 extern char **environ;

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "kmem.h"
 #include "schedule.h"
-#include "shquote.h"
+#include "escape.h"
 
 /* ---- reading lines: from an fd or a string, with the byte rules ---- */
 

@@ -3,7 +3,7 @@
  * state: tc's keyword prefixes (its matches()), "is the next word a number"
  * by its first character, bare units (us for times, ns for slot times, bit/s
  * for rates, bytes for sizes, percent without %), truncations where tc
- * truncates and rint where it rounds; so the request tcenc.c builds equals
+ * truncates and rint where it rounds; so the request encode.c builds equals
  * tc's for the same words. What tc would take but makes no sense or pins
  * kernel memory is refused: see the ceilings in shape.h, and numbers are
  * plain decimals (no sign, exponent, hex float, inf or nan, which strtod
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include "shape.h"
-#include "shquote.h"
+#include "escape.h"
 
 const char *const netem_kw_name[NK_COUNT] = {
 	"limit", "delay", "loss", "ecn", "reorder", "corrupt", "gap", "duplicate", "distribution", "rate", "slot",

@@ -2,7 +2,7 @@
  * Traffic shaping values: tc-netem(8) and tc-tbf(8) words, parsed the way
  * iproute2 6.1 parses them (tc/q_netem.c, q_tbf.c, tc_util.c, lib/utils.c:
  * keyword prefixes, bare units, the same rounding), with tighter bounds where
- * a value would pin kernel memory or make no sense. tcenc.h builds from the
+ * a value would pin kernel memory or make no sense. encode.h builds from the
  * result the very request `tc` sends for the same words.
  */
 #ifndef NPTE_SHAPE_H

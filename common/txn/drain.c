@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include "drain.h"
 #include "kmem.h"
-#include "rtreq.h"
+#include "requests.h"
 
 #define IDS_MAX (REGISTRY_MAX * 2 + 1024)
 
@@ -22,14 +22,14 @@ static int cmp_id(const void *a, const void *b)
 }
 
 /* The ids in use in the host's table now, sorted. */
-static int ids_read(struct ctx *c)
+static int ids_read(struct txn *c)
 {
-	struct knl *host;
-	int rc = ctx_host(c, &host);
+	struct netlink *host;
+	int rc = txn_host(c, &host);
 
 	if (rc < 0)
 		return rc;
-	rc = knl_nsid_list(host, ids, IDS_MAX, &nids);
+	rc = req_nsid_list(host, ids, IDS_MAX, &nids);
 	if (rc < 0)
 		return rc;
 	qsort(ids, nids, sizeof ids[0], cmp_id);
@@ -47,7 +47,7 @@ static int32_t taken[IDS_MAX + 2 * REGISTRY_MAX];
 static size_t ntaken;
 static bool have_taken;
 
-static int taken_read(struct ctx *c)
+static int taken_read(struct txn *c)
 {
 	static char names[REGISTRY_MAX][16];
 	int n, nd, rc = ids_read(c);
@@ -89,9 +89,9 @@ static void taken_add(int32_t id)
 	ntaken++;
 }
 
-int nsid_assign(struct ctx *c, int nsfd, int32_t *id)
+int nsid_assign(struct txn *c, int nsfd, int32_t *id)
 {
-	struct knl *host;
+	struct netlink *host;
 	char ext[256];
 	int32_t k = NSID_BASE;
 	size_t i = 0;
@@ -99,7 +99,7 @@ int nsid_assign(struct ctx *c, int nsfd, int32_t *id)
 
 	if (!have_taken && (rc = taken_read(c)) < 0)
 		return rc;
-	rc = ctx_host(c, &host);
+	rc = txn_host(c, &host);
 	if (rc < 0)
 		return rc;
 	for (;;) {
@@ -114,7 +114,7 @@ int nsid_assign(struct ctx *c, int nsfd, int32_t *id)
 		}
 		if (k < NSID_BASE) /* wrapped: the range is full */
 			return -ENOSPC;
-		rc = knl_nsid_set(host, nsfd, k, ext, sizeof ext);
+		rc = req_nsid_set(host, nsfd, k, ext, sizeof ext);
 		if (rc != -EEXIST) {
 			if (rc == 0) {
 				taken_add(k);
@@ -127,7 +127,7 @@ int nsid_assign(struct ctx *c, int nsfd, int32_t *id)
 		 * (the dump leaves those out), or given meanwhile by a root tool:
 		 * the next one. Unless the namespace itself has an id already.
 		 */
-		if (knl_nsid_of(host, nsfd, &have) == 0 && have >= 0) {
+		if (req_nsid_of(host, nsfd, &have) == 0 && have >= 0) {
 			if (have < NSID_BASE)
 				return -EEXIST;
 			*id = have;
@@ -138,27 +138,27 @@ int nsid_assign(struct ctx *c, int nsfd, int32_t *id)
 	}
 }
 
-int nsid_get(struct ctx *c, int nsfd, int32_t *id)
+int nsid_get(struct txn *c, int nsfd, int32_t *id)
 {
-	struct knl *host;
-	int rc = ctx_host(c, &host);
+	struct netlink *host;
+	int rc = txn_host(c, &host);
 
 	if (rc == 0)
-		rc = knl_nsid_of(host, nsfd, id);
+		rc = req_nsid_of(host, nsfd, id);
 	if (rc == 0 && *id < NSID_BASE)
 		rc = nsid_assign(c, nsfd, id);
 	return rc;
 }
 
-int drain_charge(struct ctx *c, const char *name, int32_t id, uid_t owner, uint64_t kmem)
+int drain_charge(struct txn *c, const char *name, int32_t id, uid_t owner, uint64_t kmem)
 {
 	struct drain d = {.nsid = id, .owner = owner, .kmem = kmem};
-	struct knl *host;
-	int rc = ctx_host(c, &host);
+	struct netlink *host;
+	int rc = txn_host(c, &host);
 
 	/* One question for one id: a batch destroy does not dump the table per name. */
 	if (rc == 0)
-		rc = knl_nsid_exists(host, id);
+		rc = req_nsid_exists(host, id);
 	if (rc <= 0)
 		return rc;
 	snprintf(d.name, sizeof d.name, "%s", name);
@@ -171,15 +171,15 @@ int drain_charge(struct ctx *c, const char *name, int32_t id, uid_t owner, uint6
  * whose last holder is gone counts as ended at once (the kernel answers "no"
  * for a namespace being torn down), and nothing ever waits for teardown.
  */
-static int alive(struct ctx *c, int32_t id)
+static int alive(struct txn *c, int32_t id)
 {
-	struct knl *host;
-	int rc = ctx_host(c, &host);
+	struct netlink *host;
+	int rc = txn_host(c, &host);
 
-	return rc < 0 ? rc : knl_nsid_exists(host, id);
+	return rc < 0 ? rc : req_nsid_exists(host, id);
 }
 
-int drain_count(struct ctx *c, uid_t owner, bool all, unsigned *live)
+int drain_count(struct txn *c, uid_t owner, bool all, unsigned *live)
 {
 	int n = drain_list(drains, REGISTRY_MAX), rc;
 
@@ -203,7 +203,7 @@ int drain_count(struct ctx *c, uid_t owner, bool all, unsigned *live)
 	return 0;
 }
 
-int drain_kmem(struct ctx *c, uid_t owner, uint64_t *sum)
+int drain_kmem(struct txn *c, uid_t owner, uint64_t *sum)
 {
 	int n = drain_live(c, drains, REGISTRY_MAX);
 
@@ -216,7 +216,7 @@ int drain_kmem(struct ctx *c, uid_t owner, uint64_t *sum)
 	return 0;
 }
 
-int drain_live(struct ctx *c, struct drain *out, int max)
+int drain_live(struct txn *c, struct drain *out, int max)
 {
 	int n = drain_list(out, max), rc, k = 0;
 

@@ -14,20 +14,20 @@
 #include "txn.h"
 
 /* Give the namespace nsfd a free id of npte's range; its value in *id. */
-int nsid_assign(struct ctx *c, int nsfd, int32_t *id);
+int nsid_assign(struct txn *c, int nsfd, int32_t *id);
 /* The id the namespace nsfd has (given by nsid_assign), or a new one. */
-int nsid_get(struct ctx *c, int nsfd, int32_t *id);
+int nsid_get(struct txn *c, int nsfd, int32_t *id);
 /* NAME's namespace, with id, lost its name: a draining record charged to
  * owner if the kernel still has it, with kmem bytes of qdiscs in it.
  * 1 when written, 0 when it has ended, -errno. */
-int drain_charge(struct ctx *c, const char *name, int32_t id, uid_t owner, uint64_t kmem);
+int drain_charge(struct txn *c, const char *name, int32_t id, uid_t owner, uint64_t kmem);
 /* What the live draining records of owner hold in qdiscs, in *sum
  * (saturating). -errno. */
-int drain_kmem(struct ctx *c, uid_t owner, uint64_t *sum);
+int drain_kmem(struct txn *c, uid_t owner, uint64_t *sum);
 /* Remove the records whose namespace has ended; count the live ones of
  * owner (all, for the administrator's view, when all is set). -errno. */
-int drain_count(struct ctx *c, uid_t owner, bool all, unsigned *live);
+int drain_count(struct txn *c, uid_t owner, bool all, unsigned *live);
 /* The live records now (after drain_count), for list and gc. */
-int drain_live(struct ctx *c, struct drain *out, int max);
+int drain_live(struct txn *c, struct drain *out, int max);
 
 #endif

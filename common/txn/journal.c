@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "journal.h"
-#include "shquote.h"
+#include "escape.h"
 #include "registry.h"
 #include "validate.h"
 

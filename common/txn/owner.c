@@ -3,7 +3,7 @@
 #include "netns.h"
 #include "owner.h"
 
-int owner_check(struct ctx *c, const char *name, struct marker *m, struct nshandle **h)
+int owner_check(struct txn *c, const char *name, struct marker *m, struct nshandle **h)
 {
 	int rc = marker_read(name, m);
 
@@ -16,7 +16,7 @@ int owner_check(struct ctx *c, const char *name, struct marker *m, struct nshand
 		return rc;
 	if (!c->who.admin && m->owner != c->who.uid)
 		return OWN_FOREIGN;
-	rc = ctx_ns(c, name, h);
+	rc = txn_ns(c, name, h);
 	if (rc == -ENOENT)
 		return OWN_GONE;
 	if (rc == -ENOTNS)
@@ -29,7 +29,7 @@ int owner_check(struct ctx *c, const char *name, struct marker *m, struct nshand
 	return OWN_MINE;
 }
 
-int deny(struct ctx *c, const char *verb, const char *name)
+int deny(struct txn *c, const char *verb, const char *name)
 {
 	(void)verb; /* main prefixes the verb; the text is the same for every cause */
 	return err_set(&c->err, EXIT_USAGE, "%s: " DENY_TEXT, name);

@@ -24,10 +24,10 @@ enum owned {
  * marker when there is one; *h the namespace's handle for OWN_MINE and
  * OWN_SWAPPED.
  */
-int owner_check(struct ctx *c, const char *name, struct marker *m, struct nshandle **h);
+int owner_check(struct txn *c, const char *name, struct marker *m, struct nshandle **h);
 
 /* The uniform refusal for "missing, unmanaged or someone else's": exit 2. */
-int deny(struct ctx *c, const char *verb, const char *name);
+int deny(struct txn *c, const char *verb, const char *name);
 #define DENY_TEXT "not found or not yours"
 
 #endif

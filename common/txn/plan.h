@@ -17,17 +17,17 @@
 #include "shape.h"
 #include "validate.h"
 
-struct ctx;
+struct txn;
 struct op;
 
 struct op_type {
 	const char *name;
 	/* Do it (undo false); or undo what it made (undo true), only while
 	 * op->made still matches. 0, or an exit code with c->err set. */
-	int (*apply)(struct ctx *c, const struct op *op, bool undo);
+	int (*apply)(struct txn *c, const struct op *op, bool undo);
 	/* The shell lines that do the same (undo false: each ending in a
 	 * newline), or the one command, without a newline, that undoes it. */
-	void (*render)(FILE *f, const struct op *op, const struct ctx *c, bool undo);
+	void (*render)(FILE *f, const struct op *op, const struct txn *c, bool undo);
 	/* Has an undo: rollback and recovery call apply(undo = true). */
 	bool undoable;
 	/* Its arguments as one journal field (no '|' or newline), and back,

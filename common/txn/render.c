@@ -3,7 +3,7 @@
 #include "journal.h"
 #include "registry.h"
 #include "render.h"
-#include "shquote.h"
+#include "escape.h"
 #include "txn.h"
 
 void render_cmd(FILE *f, const char *const *words)
@@ -84,7 +84,7 @@ void render_words(FILE *f, const char *const *words)
  * status is the script's. Indents are spaces: a pasted tab asks readline and
  * busybox's line editor to complete a word.
  */
-void plan_render_open(FILE *f, const struct plan *p, const struct ctx *c)
+void plan_render_open(FILE *f, const struct plan *p, const struct txn *c)
 {
 	bool undoable = false;
 	char msg[160];
@@ -154,13 +154,13 @@ void plan_render_close(FILE *f)
 	fputs(")\n", f);
 }
 
-void plan_render(FILE *f, const struct plan *p, const struct ctx *c)
+void plan_render(FILE *f, const struct plan *p, const struct txn *c)
 {
 	plan_render_open(f, p, c);
 	plan_render_close(f);
 }
 
-int render_recovery(FILE *f, const struct ctx *c)
+int render_recovery(FILE *f, const struct txn *c)
 {
 	const struct jentry *j;
 	char head[256];

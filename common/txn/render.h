@@ -9,17 +9,17 @@
 #include <stdio.h>
 #include "plan.h"
 
-struct ctx;
+struct txn;
 
 /* Write the dry-run script for p to f. */
-void plan_render(FILE *f, const struct plan *p, const struct ctx *c);
+void plan_render(FILE *f, const struct plan *p, const struct txn *c);
 /* The same in two halves, for a caller that adds lines to the body (gc -n):
  * open writes all but the subshell's closing line, close writes that. */
-void plan_render_open(FILE *f, const struct plan *p, const struct ctx *c);
+void plan_render_open(FILE *f, const struct plan *p, const struct txn *c);
 void plan_render_close(FILE *f);
 /* Inside an open script: the undo lines of a dead run's journal (gc -n).
  * Returns how many, or -errno. */
-int render_recovery(FILE *f, const struct ctx *c);
+int render_recovery(FILE *f, const struct txn *c);
 
 /* Shell fragments shared by renderers. */
 void render_words(FILE *f, const char *const *words); /* NULL-terminated, each quoted, newline */

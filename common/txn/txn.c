@@ -10,7 +10,7 @@
 #include "registry.h"
 #include "txn.h"
 
-void ctx_init(struct ctx *c, const struct caller *who, unsigned wait_s)
+void txn_init(struct txn *c, const struct caller *who, unsigned wait_s)
 {
 	struct timespec ts;
 
@@ -26,14 +26,14 @@ void ctx_init(struct ctx *c, const struct caller *who, unsigned wait_s)
 static void handle_close(struct nshandle *h)
 {
 	if (h->has_nl)
-		knl_close(&h->nl);
+		netlink_close(&h->nl);
 	if (h->fd >= 0)
 		close(h->fd);
 	memset(h, 0, sizeof *h);
 	h->fd = -1;
 }
 
-int ctx_ns(struct ctx *c, const char *name, struct nshandle **out)
+int txn_ns(struct txn *c, const char *name, struct nshandle **out)
 {
 	struct nshandle *h;
 	int rc;
@@ -69,19 +69,19 @@ int ctx_ns(struct ctx *c, const char *name, struct nshandle **out)
 	return 0;
 }
 
-void ctx_forget(struct ctx *c, const char *name)
+void txn_forget(struct txn *c, const char *name)
 {
 	for (int i = 0; i < CTX_NS; i++)
 		if (c->ns[i].fd >= 0 && strcmp(c->ns[i].name, name) == 0)
 			handle_close(&c->ns[i]);
 }
 
-int ctx_host(struct ctx *c, struct knl **nl)
+int txn_host(struct txn *c, struct netlink **nl)
 {
 	int rc;
 
 	if (!c->has_host) {
-		rc = knl_open(&c->host);
+		rc = netlink_open(&c->host);
 		if (rc < 0)
 			return rc;
 		c->has_host = true;
@@ -90,10 +90,10 @@ int ctx_host(struct ctx *c, struct knl **nl)
 	return 0;
 }
 
-void ctx_close(struct ctx *c)
+void txn_close(struct txn *c)
 {
 	if (c->has_host) {
-		knl_close(&c->host);
+		netlink_close(&c->host);
 		c->has_host = false;
 	}
 	for (int i = 0; i < CTX_NS; i++)
@@ -101,7 +101,7 @@ void ctx_close(struct ctx *c)
 			handle_close(&c->ns[i]);
 }
 
-void ctx_made(struct ctx *c, const struct ident *id)
+void txn_made(struct txn *c, const struct ident *id)
 {
 	c->made = *id;
 	c->made.set = true;
@@ -109,7 +109,7 @@ void ctx_made(struct ctx *c, const struct ident *id)
 	fault_made();
 }
 
-int txn_run_ops(struct plan *p, struct ctx *c)
+int txn_run_ops(struct plan *p, struct txn *c)
 {
 	size_t i;
 	int rc = 0;
@@ -152,7 +152,7 @@ int txn_run_ops(struct plan *p, struct ctx *c)
 
 /* The journal's end after recovery: removed, or kept aside for root to read
  * the lines that were skipped (the note names them). */
-static void recover_end(struct ctx *c)
+static void recover_end(struct txn *c)
 {
 	const char *sk = journal_skipped();
 	size_t len = strlen(c->note);
@@ -165,7 +165,7 @@ static void recover_end(struct ctx *c)
 }
 
 /* Undo what a dead run's journal says it made, newest first; the note says so. */
-static void recover(struct ctx *c)
+static void recover(struct txn *c)
 {
 	const struct jentry *j;
 	char head[256];
@@ -192,14 +192,14 @@ static void recover(struct ctx *c)
 		c->err = saved;
 		undone++;
 	}
-	ctx_close(c);
+	txn_close(c);
 	netns_sweep(); /* a placeholder the dead run had not linked yet */
 	snprintf(c->note, sizeof c->note, "recovered an interrupted transaction (%s): undid %d operation%s",
 		 head, undone, undone == 1 ? "" : "s");
 	recover_end(c);
 }
 
-static int write_once(struct plan *p, struct ctx *c, int (*build)(struct plan *, struct ctx *, void *),
+static int write_once(struct plan *p, struct txn *c, int (*build)(struct plan *, struct txn *, void *),
 		      void *arg)
 {
 	bool undoable = false;
@@ -222,12 +222,12 @@ static int write_once(struct plan *p, struct ctx *c, int (*build)(struct plan *,
 	/* Committed, or rolled back: either way nothing is left to recover. */
 	journal_commit();
 out:
-	ctx_close(c);
+	txn_close(c);
 	lock_release();
 	return rc;
 }
 
-int txn_write(struct plan *p, struct ctx *c, int (*build)(struct plan *, struct ctx *, void *), void *arg)
+int txn_write(struct plan *p, struct txn *c, int (*build)(struct plan *, struct txn *, void *), void *arg)
 {
 	struct timespec nap = {0, 20 * 1000 * 1000};
 	int rc;
@@ -246,7 +246,7 @@ int txn_write(struct plan *p, struct ctx *c, int (*build)(struct plan *, struct 
 	}
 }
 
-int txn_read(struct plan *p, struct ctx *c, int (*fn)(struct ctx *, void *), void *arg)
+int txn_read(struct plan *p, struct txn *c, int (*fn)(struct txn *, void *), void *arg)
 {
 	char head[256];
 	int rc = lock_take(false, c->wait_s, c->who.uid, p->verb, &c->err);
@@ -265,12 +265,12 @@ int txn_read(struct plan *p, struct ctx *c, int (*fn)(struct ctx *, void *), voi
 		rc = txn_run_ops(p, c);
 	if (!rc && fn)
 		rc = fn(c, arg);
-	ctx_close(c);
+	txn_close(c);
 	lock_release();
 	return rc;
 }
 
-int txn_execute(struct plan *p, struct ctx *c)
+int txn_execute(struct plan *p, struct txn *c)
 {
 	return p->exclusive ? txn_write(p, c, NULL, NULL) : txn_read(p, c, NULL, NULL);
 }

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include "err.h"
-#include "nl.h"
+#include "netlink.h"
 #include "plan.h"
 #include "priv.h"
 
@@ -18,13 +18,13 @@ struct nshandle {
 	char name[NETNS_NAME_MAX + 4];
 	unsigned long used; /* for least-recently-used eviction */
 	int fd;
-	struct knl nl;
+	struct netlink nl;
 	bool has_nl;
 };
 
 #define CTX_NS 8
 
-struct ctx {
+struct txn {
 	struct caller who;
 	unsigned wait_s;
 	double deadline; /* CLOCK_MONOTONIC seconds at which waits give up (computed once) */
@@ -33,29 +33,29 @@ struct ctx {
 	char note[400];  /* recovery of a dead transaction, printed after the lock is released */
 	struct nshandle ns[CTX_NS];
 	unsigned long ns_clock;
-	struct knl host;   /* a netlink socket in the namespace npte started in */
+	struct netlink host;   /* a netlink socket in the namespace npte started in */
 	bool has_host;
 	size_t cur;        /* index of the op running now */
 	bool settle;       /* refused only for namespaces still ending: retry after a wait */
-	struct ident made; /* what it made so far (see ctx_made) */
+	struct ident made; /* what it made so far (see txn_made) */
 	/* the qdisc charge of the namespace whose name this run removed last,
 	 * for its draining record (ops_netns.c) */
 	char unnamed[16];
 	uint64_t unnamed_kmem;
 };
 
-void ctx_init(struct ctx *c, const struct caller *who, unsigned wait_s);
+void txn_init(struct txn *c, const struct caller *who, unsigned wait_s);
 
 /* Called by an op's exec as soon as the kernel confirms (part of) what it
  * made: kept for rollback and journaled at once for recovery after a kill. */
-void ctx_made(struct ctx *c, const struct ident *id);
+void txn_made(struct txn *c, const struct ident *id);
 
 /* Per-transaction namespace handles (closed when the transaction ends). */
-int ctx_ns(struct ctx *c, const char *name, struct nshandle **out);
-void ctx_forget(struct ctx *c, const char *name);
-void ctx_close(struct ctx *c);
+int txn_ns(struct txn *c, const char *name, struct nshandle **out);
+void txn_forget(struct txn *c, const char *name);
+void txn_close(struct txn *c);
 /* A netlink socket in the namespace npte started in (the host's), opened once. */
-int ctx_host(struct ctx *c, struct knl **nl);
+int txn_host(struct txn *c, struct netlink **nl);
 
 /*
  * A write transaction: the exclusive lock (waiting until c's deadline), the
@@ -63,17 +63,17 @@ int ctx_host(struct ctx *c, struct knl **nl);
  * it sees under the lock; then the journal, the ops, rollback on failure, the
  * commit, the unlock. Returns the exit code (the error is in c->err).
  */
-int txn_write(struct plan *p, struct ctx *c, int (*build)(struct plan *, struct ctx *, void *),
+int txn_write(struct plan *p, struct txn *c, int (*build)(struct plan *, struct txn *, void *),
 	      void *arg);
 /*
  * A read transaction: the shared lock (refused, exit 75, while a dead run's
  * journal awaits recovery), p's ops (guards, or an op that enters a
  * namespace), then fn (if not NULL) under the lock, then the unlock.
  */
-int txn_read(struct plan *p, struct ctx *c, int (*fn)(struct ctx *, void *), void *arg);
+int txn_read(struct plan *p, struct txn *c, int (*fn)(struct txn *, void *), void *arg);
 /* txn_write or txn_read, as p->exclusive says. */
-int txn_execute(struct plan *p, struct ctx *c);
+int txn_execute(struct plan *p, struct txn *c);
 /* Run the ops without the lock, with rollback (unit tests). */
-int txn_run_ops(struct plan *p, struct ctx *c);
+int txn_run_ops(struct plan *p, struct txn *c);
 
 #endif

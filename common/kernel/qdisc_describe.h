@@ -4,15 +4,15 @@
  * kinds by name only). The words say what the kernel holds, in the units tc
  * takes, so `npte-lab netem --show` can be compared with what was asked for.
  */
-#ifndef NPTE_QDVIEW_H
-#define NPTE_QDVIEW_H
+#ifndef NPTE_QDISC_DESCRIBE_H
+#define NPTE_QDISC_DESCRIBE_H
 
 #include <stdint.h>
-#include "nl.h"
+#include "netlink.h"
 #include "kmem.h"
 #include "shape.h"
 
-struct qdesc {
+struct qdisc_desc {
 	char kind[16];
 	uint32_t handle, parent;
 	char words[SHAPE_WORDS_LEN];
@@ -20,10 +20,10 @@ struct qdesc {
 
 /* The root qdisc of ifindex (out[0]) and the child under it (out[1]), in
  * *n (0: only the kernel's default). 0 or -errno. */
-int qdisc_describe(struct knl *nl, int ifindex, struct qdesc out[2], int *n, double tick);
+int qdisc_describe(struct netlink *nl, int ifindex, struct qdisc_desc out[2], int *n, double tick);
 
 /* The same decoding for one RTM_NEWQDISC message (tests feed their own). */
-void qdisc_words(const struct nlmsghdr *h, struct qdesc *d, double tick);
+void qdisc_words(const struct nlmsghdr *h, struct qdisc_desc *d, double tick);
 
 /* What one RTM_NEWQDISC message's qdisc can hold (kmem.h): netem, tbf,
  * cake, pfifo and bfifo by their limits, anything else as nothing. */

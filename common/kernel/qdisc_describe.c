@@ -1,11 +1,11 @@
-/* Reading the shaping of an interface back as tc words (see qdview.h). */
+/* Reading the shaping of an interface back as tc words (see qdisc_describe.h). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
-#include "qdview.h"
-#include "rtreq.h"
+#include "qdisc_describe.h"
+#include "requests.h"
 
 struct wbuf {
 	char *s;
@@ -236,7 +236,7 @@ static void cake_words(struct wbuf *b, const struct nlattr *opts)
 	}
 }
 
-void qdisc_words(const struct nlmsghdr *h, struct qdesc *d, double tick)
+void qdisc_words(const struct nlmsghdr *h, struct qdisc_desc *d, double tick)
 {
 	const struct tcmsg *tm = mnl_nlmsg_get_payload(h);
 	const struct nlattr *a, *opts = NULL;
@@ -264,9 +264,9 @@ void qdisc_words(const struct nlmsghdr *h, struct qdesc *d, double tick)
 struct scan {
 	int ifindex;
 	double tick;
-	struct qdesc *out;
+	struct qdisc_desc *out;
 	int n;
-	struct qdesc all[8];
+	struct qdisc_desc all[8];
 	int nall;
 };
 
@@ -281,7 +281,7 @@ static int scan_cb(const struct nlmsghdr *h, void *data)
 	return MNL_CB_OK;
 }
 
-int qdisc_describe(struct knl *nl, int ifindex, struct qdesc out[2], int *n, double tick)
+int qdisc_describe(struct netlink *nl, int ifindex, struct qdisc_desc out[2], int *n, double tick)
 {
 	static union {
 		struct nlmsghdr h;
@@ -293,7 +293,7 @@ int qdisc_describe(struct knl *nl, int ifindex, struct qdesc out[2], int *n, dou
 	memset(&s, 0, sizeof s);
 	s.ifindex = ifindex;
 	s.tick = tick;
-	rc = knl_request(nl, rtreq_qdisc_dump(nl, req.b), scan_cb, &s, NULL, 0);
+	rc = netlink_request(nl, req_qdisc_dump(nl, req.b), scan_cb, &s, NULL, 0);
 	*n = 0;
 	if (rc < 0)
 		return rc;

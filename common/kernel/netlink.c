@@ -14,14 +14,14 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include "fault.h"
-#include "nl.h"
+#include "netlink.h"
 
 static union {
 	struct nlmsghdr h;
 	char b[NL_BUF];
 } rxbuf;
 
-int knl_open(struct knl *nl)
+int netlink_open(struct netlink *nl)
 {
 	int one = 1;
 	socklen_t len = sizeof nl->cookie;
@@ -47,14 +47,14 @@ fail:;
 	return -e;
 }
 
-void knl_close(struct knl *nl)
+void netlink_close(struct netlink *nl)
 {
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
 	nl->sock = NULL;
 }
 
-struct nlmsghdr *knl_msg(struct knl *nl, void *buf, uint16_t type, uint16_t flags)
+struct nlmsghdr *netlink_msg(struct netlink *nl, void *buf, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *h;
 
@@ -97,7 +97,7 @@ static void ext_text(const struct nlmsghdr *h, const struct nlmsgerr *e, char *e
 }
 
 
-int knl_request(struct knl *nl, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
+int netlink_request(struct netlink *nl, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
 	       void *data, char *ext, size_t extn)
 {
 	unsigned seq = req->nlmsg_seq;
@@ -139,7 +139,7 @@ int knl_request(struct knl *nl, struct nlmsghdr *req, int (*cb)(const struct nlm
 	}
 }
 
-int knl_talk(struct knl *nl, struct nlmsghdr *req, char *ext, size_t extn)
+int netlink_talk(struct netlink *nl, struct nlmsghdr *req, char *ext, size_t extn)
 {
-	return knl_request(nl, req, NULL, NULL, ext, extn);
+	return netlink_request(nl, req, NULL, NULL, ext, extn);
 }

@@ -1,6 +1,6 @@
 /* Encoders of the qdisc options built from shape.h's values, with libmnl. */
-#ifndef NPTE_TCENC_H
-#define NPTE_TCENC_H
+#ifndef NPTE_ENCODE_H
+#define NPTE_ENCODE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,28 +6,28 @@
  * the kernel does not report cannot come back: a netem delay distribution
  * table (the kernel keeps it but never dumps it) is lost.
  */
-#ifndef NPTE_QDSNAP_H
-#define NPTE_QDSNAP_H
+#ifndef NPTE_QDISC_SNAPSHOT_H
+#define NPTE_QDISC_SNAPSHOT_H
 
 #include <stdint.h>
-#include "nl.h"
+#include "netlink.h"
 
-#define QDSNAP_MAX 8        /* qdiscs in the tree */
-#define QDSNAP_OPTS 2048    /* bytes of options each */
+#define QDISC_SNAPSHOT_MAX 8        /* qdiscs in the tree */
+#define QDISC_SNAPSHOT_OPTS 2048    /* bytes of options each */
 
-struct qdsnap {
+struct qdisc_snapshot {
 	int n; /* 0: the kernel's default root */
 	struct {
 		uint32_t handle, parent;
 		char kind[16];
 		uint16_t otype, olen; /* TCA_OPTIONS as dumped (its type keeps the nested flag) */
-		unsigned char opts[QDSNAP_OPTS];
-	} q[QDSNAP_MAX];
+		unsigned char opts[QDISC_SNAPSHOT_OPTS];
+	} q[QDISC_SNAPSHOT_MAX];
 };
 
 /* The tree at ifindex's root now. 0, or -errno (-E2BIG: larger than a snapshot holds). */
-int qdsnap_take(struct knl *nl, int ifindex, struct qdsnap *s);
+int qdisc_snapshot_take(struct netlink *nl, int ifindex, struct qdisc_snapshot *s);
 /* Delete the root and re-create the snapshot's tree. 0 or -errno (with the kernel's text). */
-int qdsnap_restore(struct knl *nl, int ifindex, const struct qdsnap *s, char *ext, size_t extn);
+int qdisc_snapshot_restore(struct netlink *nl, int ifindex, const struct qdisc_snapshot *s, char *ext, size_t extn);
 
 #endif

@@ -1,4 +1,4 @@
-/* The rtnetlink requests (see rtreq.h), laid out as iproute2 lays them out. */
+/* The rtnetlink requests (see requests.h), laid out as iproute2 lays them out. */
 #include <net/if.h>
 #include <errno.h>
 #include <string.h>
@@ -7,21 +7,21 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <linux/net_namespace.h>
-#include "rtreq.h"
+#include "requests.h"
 #include "shape.h"
-#include "tcenc.h"
+#include "encode.h"
 
-static struct nlmsghdr *link_msg(struct knl *nl, void *buf, uint16_t type, uint16_t flags,
+static struct nlmsghdr *link_msg(struct netlink *nl, void *buf, uint16_t type, uint16_t flags,
 				 struct ifinfomsg **ifi)
 {
-	struct nlmsghdr *h = knl_msg(nl, buf, type, flags);
+	struct nlmsghdr *h = netlink_msg(nl, buf, type, flags);
 
 	*ifi = mnl_nlmsg_put_extra_header(h, sizeof **ifi);
 	(*ifi)->ifi_family = AF_UNSPEC;
 	return h;
 }
 
-struct nlmsghdr *rtreq_link_get(struct knl *nl, void *buf, const char *name)
+struct nlmsghdr *req_link_get(struct netlink *nl, void *buf, const char *name)
 {
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *h = link_msg(nl, buf, RTM_GETLINK, 0, &ifi);
@@ -30,14 +30,14 @@ struct nlmsghdr *rtreq_link_get(struct knl *nl, void *buf, const char *name)
 	return h;
 }
 
-struct nlmsghdr *rtreq_link_dump(struct knl *nl, void *buf)
+struct nlmsghdr *req_link_dump(struct netlink *nl, void *buf)
 {
 	struct ifinfomsg *ifi;
 
 	return link_msg(nl, buf, RTM_GETLINK, NLM_F_DUMP, &ifi);
 }
 
-struct nlmsghdr *rtreq_link_up(struct knl *nl, void *buf, int ifindex)
+struct nlmsghdr *req_link_up(struct netlink *nl, void *buf, int ifindex)
 {
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *h = link_msg(nl, buf, RTM_NEWLINK, 0, &ifi);
@@ -48,7 +48,7 @@ struct nlmsghdr *rtreq_link_up(struct knl *nl, void *buf, int ifindex)
 	return h;
 }
 
-struct nlmsghdr *rtreq_link_del(struct knl *nl, void *buf, int ifindex)
+struct nlmsghdr *req_link_del(struct netlink *nl, void *buf, int ifindex)
 {
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *h = link_msg(nl, buf, RTM_DELLINK, 0, &ifi);
@@ -57,7 +57,7 @@ struct nlmsghdr *rtreq_link_del(struct knl *nl, void *buf, int ifindex)
 	return h;
 }
 
-struct nlmsghdr *rtreq_veth_add(struct knl *nl, void *buf, const char *ifname, const char *peer,
+struct nlmsghdr *req_veth_add(struct netlink *nl, void *buf, const char *ifname, const char *peer,
 			       int peer_nsfd)
 {
 	struct ifinfomsg *ifi, *pifi;
@@ -82,10 +82,10 @@ struct nlmsghdr *rtreq_veth_add(struct knl *nl, void *buf, const char *ifname, c
 }
 
 /* RTM_NEWxxx, new and exclusive, to add; RTM_DELxxx to delete. */
-static struct nlmsghdr *new_or_del(struct knl *nl, void *buf, bool add, uint16_t new_type,
+static struct nlmsghdr *new_or_del(struct netlink *nl, void *buf, bool add, uint16_t new_type,
 				   uint16_t del_type)
 {
-	return knl_msg(nl, buf, add ? new_type : del_type, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	return netlink_msg(nl, buf, add ? new_type : del_type, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 }
 
 static size_t addr_len(const struct ipaddr *a)
@@ -93,7 +93,7 @@ static size_t addr_len(const struct ipaddr *a)
 	return a->family == AF_INET ? 4 : 16;
 }
 
-struct nlmsghdr *rtreq_addr(struct knl *nl, void *buf, bool add, int ifindex, const struct ipaddr *a,
+struct nlmsghdr *req_addr(struct netlink *nl, void *buf, bool add, int ifindex, const struct ipaddr *a,
 			   unsigned plen)
 {
 	struct nlmsghdr *h = new_or_del(nl, buf, add, RTM_NEWADDR, RTM_DELADDR);
@@ -111,7 +111,7 @@ struct nlmsghdr *rtreq_addr(struct knl *nl, void *buf, bool add, int ifindex, co
 	return h;
 }
 
-struct nlmsghdr *rtreq_route(struct knl *nl, void *buf, bool add, const struct ipaddr *dst,
+struct nlmsghdr *req_route(struct netlink *nl, void *buf, bool add, const struct ipaddr *dst,
 			    unsigned plen, const struct ipaddr *gw)
 {
 	struct nlmsghdr *h = new_or_del(nl, buf, add, RTM_NEWROUTE, RTM_DELROUTE);
@@ -131,10 +131,10 @@ struct nlmsghdr *rtreq_route(struct knl *nl, void *buf, bool add, const struct i
 	return h;
 }
 
-static struct nlmsghdr *qdisc_msg(struct knl *nl, void *buf, uint16_t type, uint16_t flags, int ifindex,
+static struct nlmsghdr *qdisc_msg(struct netlink *nl, void *buf, uint16_t type, uint16_t flags, int ifindex,
 				  uint32_t handle, uint32_t parent)
 {
-	struct nlmsghdr *h = knl_msg(nl, buf, type, flags);
+	struct nlmsghdr *h = netlink_msg(nl, buf, type, flags);
 	struct tcmsg *t = mnl_nlmsg_put_extra_header(h, sizeof *t);
 
 	t->tcm_family = AF_UNSPEC;
@@ -144,17 +144,17 @@ static struct nlmsghdr *qdisc_msg(struct knl *nl, void *buf, uint16_t type, uint
 	return h;
 }
 
-struct nlmsghdr *rtreq_qdisc_dump(struct knl *nl, void *buf)
+struct nlmsghdr *req_qdisc_dump(struct netlink *nl, void *buf)
 {
 	return qdisc_msg(nl, buf, RTM_GETQDISC, NLM_F_DUMP, 0, 0, 0);
 }
 
-struct nlmsghdr *rtreq_qdisc_del_root(struct knl *nl, void *buf, int ifindex)
+struct nlmsghdr *req_qdisc_del_root(struct netlink *nl, void *buf, int ifindex)
 {
 	return qdisc_msg(nl, buf, RTM_DELQDISC, 0, ifindex, 0, TC_H_ROOT);
 }
 
-struct nlmsghdr *rtreq_qdisc_raw(struct knl *nl, void *buf, uint16_t flags, int ifindex, uint32_t handle,
+struct nlmsghdr *req_qdisc_raw(struct netlink *nl, void *buf, uint16_t flags, int ifindex, uint32_t handle,
 				 uint32_t parent, const char *kind)
 {
 	struct nlmsghdr *h = qdisc_msg(nl, buf, RTM_NEWQDISC, flags, ifindex, handle, parent);
@@ -163,7 +163,7 @@ struct nlmsghdr *rtreq_qdisc_raw(struct knl *nl, void *buf, uint16_t flags, int 
 	return h;
 }
 
-int rtreq_qdisc_new(struct knl *nl, void *buf, size_t cap, const struct qdisc_new *q,
+int req_qdisc_new(struct netlink *nl, void *buf, size_t cap, const struct qdisc_new *q,
 		   struct nlmsghdr **out)
 {
 	struct nlmsghdr *h = qdisc_msg(nl, buf, RTM_NEWQDISC, q->flags, q->ifindex, q->handle, q->parent);
@@ -184,10 +184,10 @@ int rtreq_qdisc_new(struct knl *nl, void *buf, size_t cap, const struct qdisc_ne
 	return rc;
 }
 
-struct nlmsghdr *rtreq_nsid(struct knl *nl, void *buf, uint16_t type, uint16_t flags, int nsfd, bool with_id,
+struct nlmsghdr *req_nsid(struct netlink *nl, void *buf, uint16_t type, uint16_t flags, int nsfd, bool with_id,
 			    int32_t id)
 {
-	struct nlmsghdr *h = knl_msg(nl, buf, type, flags);
+	struct nlmsghdr *h = netlink_msg(nl, buf, type, flags);
 	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(h, sizeof *g);
 
 	g->rtgen_family = AF_UNSPEC;
@@ -209,31 +209,31 @@ static int ifindex_cb(const struct nlmsghdr *h, void *data)
 	return 0;
 }
 
-int knl_ifindex(struct knl *nl, const char *name)
+int req_ifindex(struct netlink *nl, const char *name)
 {
 	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
 	int idx = 0, rc;
 
-	rc = knl_request(nl, rtreq_link_get(nl, req.b, name), ifindex_cb, &idx, NULL, 0);
+	rc = netlink_request(nl, req_link_get(nl, req.b, name), ifindex_cb, &idx, NULL, 0);
 	if (rc < 0)
 		return rc;
 	return idx > 0 ? idx : -ENODEV;
 }
 
-int knl_link_up(struct knl *nl, int ifindex, char *ext, size_t extn)
+int req_bring_up(struct netlink *nl, int ifindex, char *ext, size_t extn)
 {
 	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
 
-	return knl_talk(nl, rtreq_link_up(nl, req.b, ifindex), ext, extn);
+	return netlink_talk(nl, req_link_up(nl, req.b, ifindex), ext, extn);
 }
 
 /* --- namespace ids (NETLINK_ROUTE's nsid table of the socket's namespace) --- */
 
-int knl_nsid_set(struct knl *nl, int nsfd, int32_t id, char *ext, size_t extn)
+int req_nsid_set(struct netlink *nl, int nsfd, int32_t id, char *ext, size_t extn)
 {
 	static union { struct nlmsghdr h; char b[256]; } req;
 
-	return knl_talk(nl, rtreq_nsid(nl, req.b, RTM_NEWNSID, 0, nsfd, true, id), ext, extn);
+	return netlink_talk(nl, req_nsid(nl, req.b, RTM_NEWNSID, 0, nsfd, true, id), ext, extn);
 }
 
 struct nsids {
@@ -258,11 +258,11 @@ static int nsid_cb(const struct nlmsghdr *h, void *data)
 	return MNL_CB_OK;
 }
 
-int knl_nsid_list(struct knl *nl, int32_t *ids, size_t max, size_t *n)
+int req_nsid_list(struct netlink *nl, int32_t *ids, size_t max, size_t *n)
 {
 	static union { struct nlmsghdr h; char b[256]; } req;
 	struct nsids s = {.ids = ids, .max = max};
-	int rc = knl_request(nl, rtreq_nsid(nl, req.b, RTM_GETNSID, NLM_F_DUMP, -1, false, 0), nsid_cb, &s,
+	int rc = netlink_request(nl, req_nsid(nl, req.b, RTM_GETNSID, NLM_F_DUMP, -1, false, 0), nsid_cb, &s,
 			     NULL, 0);
 
 	*n = s.n;
@@ -271,11 +271,11 @@ int knl_nsid_list(struct knl *nl, int32_t *ids, size_t max, size_t *n)
 	return s.over ? -E2BIG : 0;
 }
 
-int knl_nsid_exists(struct knl *nl, int32_t id)
+int req_nsid_exists(struct netlink *nl, int32_t id)
 {
 	static union { struct nlmsghdr h; char b[256]; } req;
 	struct nsids s = {.ids = &id, .max = 1};
-	int rc = knl_request(nl, rtreq_nsid(nl, req.b, RTM_GETNSID, 0, -1, true, id), nsid_cb, &s, NULL, 0);
+	int rc = netlink_request(nl, req_nsid(nl, req.b, RTM_GETNSID, 0, -1, true, id), nsid_cb, &s, NULL, 0);
 
 	/* ENOENT: no namespace has the id, or the one that had it is ending. */
 	if (rc == -ENOENT)
@@ -283,13 +283,13 @@ int knl_nsid_exists(struct knl *nl, int32_t id)
 	return rc < 0 ? rc : 1;
 }
 
-int knl_nsid_of(struct knl *nl, int nsfd, int32_t *id)
+int req_nsid_of(struct netlink *nl, int nsfd, int32_t *id)
 {
 	static union { struct nlmsghdr h; char b[256]; } req;
 	struct nsids s = {.ids = id, .max = 1};
 	int rc;
 
 	*id = -1;
-	rc = knl_request(nl, rtreq_nsid(nl, req.b, RTM_GETNSID, 0, nsfd, false, 0), nsid_cb, &s, NULL, 0);
+	rc = netlink_request(nl, req_nsid(nl, req.b, RTM_GETNSID, 0, nsfd, false, 0), nsid_cb, &s, NULL, 0);
 	return rc < 0 ? rc : 0;
 }

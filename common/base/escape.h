@@ -1,7 +1,7 @@
 /* Quoting for what npte prints: POSIX shell words for the dry-run script, JSON
  * strings for --json, and safe display of bad values. */
-#ifndef NPTE_SHQUOTE_H
-#define NPTE_SHQUOTE_H
+#ifndef NPTE_ESCAPE_H
+#define NPTE_ESCAPE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,10 +1,10 @@
-/* Snapshot and restore of a root qdisc tree (see qdsnap.h). */
+/* Snapshot and restore of a root qdisc tree (see qdisc_snapshot.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
-#include "qdsnap.h"
-#include "rtreq.h"
+#include "qdisc_snapshot.h"
+#include "requests.h"
 
 static union {
 	struct nlmsghdr h;
@@ -13,7 +13,7 @@ static union {
 
 struct dump {
 	int ifindex, n, err;
-	struct qdsnap all;
+	struct qdisc_snapshot all;
 };
 
 static int dump_cb(const struct nlmsghdr *h, void *data)
@@ -24,7 +24,7 @@ static int dump_cb(const struct nlmsghdr *h, void *data)
 
 	if (h->nlmsg_type != RTM_NEWQDISC || tm->tcm_ifindex != d->ifindex || !tm->tcm_handle)
 		return MNL_CB_OK;
-	if (d->all.n >= QDSNAP_MAX) {
+	if (d->all.n >= QDISC_SNAPSHOT_MAX) {
 		d->err = -E2BIG;
 		return MNL_CB_OK;
 	}
@@ -39,7 +39,7 @@ static int dump_cb(const struct nlmsghdr *h, void *data)
 				d->err = -E2BIG;
 			snprintf(q->kind, sizeof q->kind, "%s", mnl_attr_get_str(a));
 		} else if (mnl_attr_get_type(a) == TCA_OPTIONS) {
-			if (mnl_attr_get_payload_len(a) > QDSNAP_OPTS) {
+			if (mnl_attr_get_payload_len(a) > QDISC_SNAPSHOT_OPTS) {
 				d->err = -E2BIG;
 				continue;
 			}
@@ -52,7 +52,7 @@ static int dump_cb(const struct nlmsghdr *h, void *data)
 }
 
 /* Under a kept qdisc: its parent's major is one of the kept handles. */
-static bool under(const struct qdsnap *s, uint32_t parent)
+static bool under(const struct qdisc_snapshot *s, uint32_t parent)
 {
 	for (int i = 0; i < s->n; i++)
 		if (TC_H_MAJ(parent) == s->q[i].handle)
@@ -60,15 +60,15 @@ static bool under(const struct qdsnap *s, uint32_t parent)
 	return false;
 }
 
-int qdsnap_take(struct knl *nl, int ifindex, struct qdsnap *s)
+int qdisc_snapshot_take(struct netlink *nl, int ifindex, struct qdisc_snapshot *s)
 {
 	static struct dump d;
-	bool taken[QDSNAP_MAX] = {false};
+	bool taken[QDISC_SNAPSHOT_MAX] = {false};
 	int rc;
 
 	memset(&d, 0, sizeof d);
 	d.ifindex = ifindex;
-	rc = knl_request(nl, rtreq_qdisc_dump(nl, req.b), dump_cb, &d, NULL, 0);
+	rc = netlink_request(nl, req_qdisc_dump(nl, req.b), dump_cb, &d, NULL, 0);
 	if (rc < 0)
 		return rc;
 	if (d.err)
@@ -91,15 +91,15 @@ int qdsnap_take(struct knl *nl, int ifindex, struct qdsnap *s)
 	return 0;
 }
 
-int qdsnap_restore(struct knl *nl, int ifindex, const struct qdsnap *s, char *ext, size_t extn)
+int qdisc_snapshot_restore(struct netlink *nl, int ifindex, const struct qdisc_snapshot *s, char *ext, size_t extn)
 {
-	int rc = knl_talk(nl, rtreq_qdisc_del_root(nl, req.b, ifindex), ext, extn);
+	int rc = netlink_talk(nl, req_qdisc_del_root(nl, req.b, ifindex), ext, extn);
 
 	/* ENOENT: only the default root is there */
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
 	for (int i = 0; i < s->n; i++) {
-		struct nlmsghdr *h = rtreq_qdisc_raw(nl, req.b, NLM_F_CREATE | NLM_F_EXCL, ifindex, s->q[i].handle,
+		struct nlmsghdr *h = req_qdisc_raw(nl, req.b, NLM_F_CREATE | NLM_F_EXCL, ifindex, s->q[i].handle,
 						     s->q[i].parent, s->q[i].kind);
 		struct nlattr *o = mnl_attr_nest_start(h, TCA_OPTIONS);
 
@@ -107,7 +107,7 @@ int qdsnap_restore(struct knl *nl, int ifindex, const struct qdsnap *s, char *ex
 		memcpy(mnl_nlmsg_get_payload_tail(h), s->q[i].opts, s->q[i].olen);
 		h->nlmsg_len += MNL_ALIGN(s->q[i].olen);
 		mnl_attr_nest_end(h, o);
-		rc = knl_talk(nl, h, ext, extn);
+		rc = netlink_talk(nl, h, ext, extn);
 		if (rc < 0)
 			return rc;
 	}

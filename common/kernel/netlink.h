@@ -1,6 +1,6 @@
 /* The netlink core on libmnl: one request, one ack, the kernel's own error text. */
-#ifndef NPTE_NL_H
-#define NPTE_NL_H
+#ifndef NPTE_NETLINK_H
+#define NPTE_NETLINK_H
 
 #include <net/if.h> /* before any <linux/if*.h> */
 #include <stdint.h>
@@ -10,7 +10,7 @@
 /* Requests and replies go through fixed buffers; 64 KiB holds the largest netem request. */
 #define NL_BUF 65536
 
-struct knl {
+struct netlink {
 	struct mnl_socket *sock;
 	unsigned seq;
 	unsigned portid;
@@ -19,19 +19,19 @@ struct knl {
 
 /* Open a NETLINK_ROUTE socket in the calling thread's current netns, with
  * NETLINK_CAP_ACK and NETLINK_EXT_ACK. Returns 0 or -errno. */
-int knl_open(struct knl *nl);
-void knl_close(struct knl *nl);
+int netlink_open(struct netlink *nl);
+void netlink_close(struct netlink *nl);
 
 /* A zeroed request buffer with its header set up (NLM_F_REQUEST|NLM_F_ACK|flags). */
-struct nlmsghdr *knl_msg(struct knl *nl, void *buf, uint16_t type, uint16_t flags);
+struct nlmsghdr *netlink_msg(struct netlink *nl, void *buf, uint16_t type, uint16_t flags);
 
 /*
  * Send one request and wait for its ack. Returns 0, or -errno with the
  * kernel's extended-ack text (when it gave one) in ext.
  */
-int knl_talk(struct knl *nl, struct nlmsghdr *req, char *ext, size_t extn);
+int netlink_talk(struct netlink *nl, struct nlmsghdr *req, char *ext, size_t extn);
 /* Same, handing every data message of the reply (or dump) to cb. */
-int knl_request(struct knl *nl, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
+int netlink_request(struct netlink *nl, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
 	       void *data, char *ext, size_t extn);
 
 #endif
