@@ -1,9 +1,9 @@
 /* npte-addr: add or remove an IPv4 or IPv6 address inside a namespace the caller owns. */
 #include <linux/capability.h>
-#include "cli.h"
-#include "err.h"
-#include "ops.h"
-#include "optspecs.h"
+#include "cli/cli.h"
+#include "base/err.h"
+#include "ops/ops.h"
+#include "base/optspecs.h"
 
 #define USAGE \
 	"usage: npte-addr add [-n] [--wait S] NS IFACE CIDR\n" \

@@ -19,20 +19,20 @@
 #include <linux/capability.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
-#include "args.h"
-#include "cli.h"
-#include "err.h"
-#include "journal.h"
-#include "netns.h"
-#include "netlink.h"
-#include "optspecs.h"
-#include "priv.h"
-#include "profiles.h"
-#include "registry.h"
-#include "requests.h"
-#include "shape.h"
-#include "escape.h"
-#include "validate.h"
+#include "base/args.h"
+#include "cli/cli.h"
+#include "base/err.h"
+#include "txn/journal.h"
+#include "kernel/netns.h"
+#include "kernel/netlink.h"
+#include "base/optspecs.h"
+#include "priv/priv.h"
+#include "shape/profiles.h"
+#include "kernel/registry.h"
+#include "kernel/requests.h"
+#include "shape/shape.h"
+#include "base/escape.h"
+#include "base/validate.h"
 
 #define USAGE \
 	"usage: npte-doctor [--prefix DIR] [--sudoers FILE]\n" \

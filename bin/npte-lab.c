@@ -5,22 +5,22 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/capability.h>
-#include "cli.h"
-#include "config.h"
-#include "err.h"
-#include "lock.h"
-#include "netns.h"
-#include "ops.h"
-#include "optspecs.h"
-#include "registry.h"
-#include "profiles.h"
-#include "player.h"
-#include "schedules.h"
-#include "qdisc_describe.h"
-#include "requests.h"
-#include "shape.h"
-#include "nsview.h"
-#include "escape.h"
+#include "cli/cli.h"
+#include "kernel/config.h"
+#include "base/err.h"
+#include "kernel/lock.h"
+#include "kernel/netns.h"
+#include "ops/ops.h"
+#include "base/optspecs.h"
+#include "kernel/registry.h"
+#include "shape/profiles.h"
+#include "play/player.h"
+#include "shape/schedules.h"
+#include "kernel/qdisc_describe.h"
+#include "kernel/requests.h"
+#include "shape/shape.h"
+#include "kernel/nsview.h"
+#include "base/escape.h"
 
 #define USAGE \
 	"usage: npte-lab create [-n] [--wait S] [--prefix P]\n" \

@@ -9,14 +9,14 @@
 #include <string.h>
 #include <time.h>
 #include <linux/capability.h>
-#include "args.h"
-#include "cli.h"
-#include "err.h"
-#include "lock.h"
-#include "optspecs.h"
-#include "priv.h"
-#include "registry.h"
-#include "escape.h"
+#include "base/args.h"
+#include "cli/cli.h"
+#include "base/err.h"
+#include "kernel/lock.h"
+#include "base/optspecs.h"
+#include "priv/priv.h"
+#include "kernel/registry.h"
+#include "base/escape.h"
 
 #define USAGE \
 	"usage: npte-lock status [--json]\n" \

@@ -8,14 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
-#include "cli.h"
-#include "err.h"
-#include "ops.h"
-#include "optspecs.h"
-#include "asuser.h"
-#include "player.h"
-#include "shape.h"
-#include "escape.h"
+#include "cli/cli.h"
+#include "base/err.h"
+#include "ops/ops.h"
+#include "base/optspecs.h"
+#include "priv/asuser.h"
+#include "play/player.h"
+#include "shape/shape.h"
+#include "base/escape.h"
 
 #define USAGE \
 	"usage: npte-netem apply [-n] [--wait S] NS IFACE [WORDS...] [--delay D] [--loss L]\n" \

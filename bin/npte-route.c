@@ -2,11 +2,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/capability.h>
-#include "cli.h"
-#include "err.h"
-#include "ops.h"
-#include "optspecs.h"
-#include "escape.h"
+#include "cli/cli.h"
+#include "base/err.h"
+#include "ops/ops.h"
+#include "base/optspecs.h"
+#include "base/escape.h"
 
 #define USAGE \
 	"usage: npte-route add [-n] [--wait S] NS DEST VIA\n" \

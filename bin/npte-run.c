@@ -21,17 +21,17 @@
 #include <unistd.h>
 #include <cap-ng.h>
 #include <linux/capability.h>
-#include "args.h"
-#include "cli.h"
-#include "err.h"
-#include "lock.h"
-#include "ops.h"
-#include "optspecs.h"
-#include "plan.h"
-#include "priv.h"
-#include "registry.h"
-#include "escape.h"
-#include "validate.h"
+#include "base/args.h"
+#include "cli/cli.h"
+#include "base/err.h"
+#include "kernel/lock.h"
+#include "ops/ops.h"
+#include "base/optspecs.h"
+#include "txn/plan.h"
+#include "priv/priv.h"
+#include "kernel/registry.h"
+#include "base/escape.h"
+#include "base/validate.h"
 
 #define USAGE \
 	"usage: npte-run [-n] [-e KEY=VALUE]... [--wait S] NS [--] CMD [ARG]...\n" \

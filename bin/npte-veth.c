@@ -4,10 +4,10 @@
  */
 #include <string.h>
 #include <linux/capability.h>
-#include "cli.h"
-#include "err.h"
-#include "ops.h"
-#include "optspecs.h"
+#include "cli/cli.h"
+#include "base/err.h"
+#include "ops/ops.h"
+#include "base/optspecs.h"
 
 #define USAGE \
 	"usage: npte-veth add [-n] [--wait S] LEFT RIGHT\n" \

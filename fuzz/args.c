@@ -7,10 +7,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "args.h"
-#include "optspecs.h"
-#include "escape.h"
-#include "validate.h"
+#include "base/args.h"
+#include "base/optspecs.h"
+#include "base/escape.h"
+#include "base/validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "capacity.h"
-#include "journal.h"
-#include "validate.h"
+#include "base/capacity.h"
+#include "txn/journal.h"
+#include "base/validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

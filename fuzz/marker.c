@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "registry.h"
+#include "kernel/registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "escape.h"
+#include "base/escape.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "tap.h"
-#include "args.h"
+#include "base/args.h"
 
 enum { O_ENV = O_USER };
 

@@ -1,7 +1,7 @@
 /* /etc/npte/npte.conf: strict "key = value", unknown keys and junk refused. */
 #include "tap.h"
-#include "config.h"
-#include "kmem.h"
+#include "kernel/config.h"
+#include "base/kmem.h"
 
 /* max_kernel_memory: a size, strict; the default when absent. */
 static void kmem_cases(void)

@@ -1,10 +1,10 @@
 /* The charge arithmetic: what a qdisc can pin, the drain rule, sizes. */
 #include <string.h>
 #include "tap.h"
-#include "kmem.h"
-#include "ops.h"
-#include "profiles.h"
-#include "shape.h"
+#include "base/kmem.h"
+#include "ops/ops.h"
+#include "shape/profiles.h"
+#include "shape/shape.h"
 
 static void charges(void)
 {

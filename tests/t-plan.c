@@ -8,11 +8,11 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "tap.h"
-#include "err.h"
-#include "ops.h"
-#include "plan.h"
-#include "render.h"
-#include "txn.h"
+#include "base/err.h"
+#include "ops/ops.h"
+#include "txn/plan.h"
+#include "txn/render.h"
+#include "txn/txn.h"
 
 static struct plan plan;
 static char log_buf[512];

@@ -2,8 +2,8 @@
  * the rule itself rejects each way of breaking it. */
 #include <string.h>
 #include "tap.h"
-#include "profiles.h"
-#include "shape.h"
+#include "shape/profiles.h"
+#include "shape/shape.h"
 
 static bool parses(const struct link_dir *d, char *why, size_t n)
 {

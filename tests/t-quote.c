@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "tap.h"
-#include "escape.h"
+#include "base/escape.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

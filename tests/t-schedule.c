@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "tap.h"
-#include "schedule.h"
-#include "schedules.h"
-#include "shape.h"
-#include "escape.h"
+#include "shape/schedule.h"
+#include "shape/schedules.h"
+#include "shape/shape.h"
+#include "base/escape.h"
 
 static struct schedule S; /* 3.5 MiB: static, as in the player */
 static char err[512];

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "tap.h"
-#include "shape.h"
+#include "shape/shape.h"
 
 #define TICK 15.625 /* /proc/net/psched 3e8/40/f4240: 64 ns per tick */
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "tap.h"
-#include "validate.h"
+#include "base/validate.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,8 +1,8 @@
 /* Strict argument parsing (see args.h for the rules). */
 #include <stdio.h>
 #include <string.h>
-#include "args.h"
-#include "escape.h"
+#include "base/args.h"
+#include "base/escape.h"
 
 static bool bad(char *why, size_t n, const char *what, const char *word)
 {

@@ -2,7 +2,7 @@
  * the bytes a terminal would act on spelled by printf), and JSON strings. */
 #include <stdio.h>
 #include <string.h>
-#include "escape.h"
+#include "base/escape.h"
 
 /*
  * The safe set has no glob, expansion, comment, grouping, operator or quote

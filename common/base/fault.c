@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/rtnetlink.h>
-#include "fault.h"
+#include "base/fault.h"
 
 static int after = -1, pause_at = -1, in = -1, made_at = -1, made_calls, nsopen, wire;
 

@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "kmem.h"
+#include "base/kmem.h"
 
 struct link_size kmem_link_default(const char *ifname)
 {

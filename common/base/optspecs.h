@@ -6,7 +6,7 @@
 #ifndef NPTE_OPTSPECS_H
 #define NPTE_OPTSPECS_H
 
-#include "args.h"
+#include "base/args.h"
 
 /* The options beyond the shared ones, each id once for all binaries. */
 enum {

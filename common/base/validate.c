@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "validate.h"
+#include "base/validate.h"
 
 static bool fail(char *why, size_t n, const char *reason)
 {

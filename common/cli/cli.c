@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
-#include "err.h"
-#include "escape.h"
+#include "cli/cli.h"
+#include "base/err.h"
+#include "base/escape.h"
 
 static const char *usage_text = "";
 

@@ -7,12 +7,12 @@
 #define NPTE_CLI_H
 
 #include <stdbool.h>
-#include "args.h"
-#include "plan.h"
-#include "render.h"
-#include "txn.h"
-#include "priv.h"
-#include "validate.h"
+#include "base/args.h"
+#include "txn/plan.h"
+#include "txn/render.h"
+#include "txn/txn.h"
+#include "priv/priv.h"
+#include "base/validate.h"
 
 /* What a verb works with, passed to it: the caller, what sudo handed over
  * (saved by hygiene), and the process's one plan. */

@@ -2,10 +2,10 @@
  * Apart from cli.c so that a binary with no plan (npte-lock) links no netlink. */
 #include <stdio.h>
 #include <string.h>
-#include "cli.h"
-#include "ops.h"
-#include "err.h"
-#include "escape.h"
+#include "cli/cli.h"
+#include "ops/ops.h"
+#include "base/err.h"
+#include "base/escape.h"
 
 static void title(struct plan *p, const char *verb, const struct opts *o)
 {

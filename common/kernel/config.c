@@ -11,10 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "config.h"
-#include "registry.h"
-#include "kmem.h"
-#include "escape.h"
+#include "kernel/config.h"
+#include "kernel/registry.h"
+#include "base/kmem.h"
+#include "base/escape.h"
 
 #define KMEM_CONF_MAX (16ULL << 40)
 

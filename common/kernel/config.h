@@ -3,7 +3,7 @@
 #define NPTE_CONFIG_H
 
 #include <stdint.h>
-#include "err.h"
+#include "base/err.h"
 
 #define NPTE_CONF "/etc/npte/npte.conf"
 

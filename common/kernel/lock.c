@@ -15,8 +15,8 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
-#include "lock.h"
-#include "registry.h"
+#include "kernel/lock.h"
+#include "kernel/registry.h"
 
 static int lock_fd = -1;
 static bool lock_excl;

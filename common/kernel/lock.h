@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "err.h"
+#include "base/err.h"
 
 struct holder {
 	bool held;

@@ -13,8 +13,8 @@
 #include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include "fault.h"
-#include "netlink.h"
+#include "base/fault.h"
+#include "kernel/netlink.h"
 
 static union {
 	struct nlmsghdr h;

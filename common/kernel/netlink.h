@@ -5,7 +5,7 @@
 #include <net/if.h> /* before any <linux/if*.h> */
 #include <stdint.h>
 #include <libmnl/libmnl.h>
-#include "err.h"
+#include "base/err.h"
 
 /* Requests and replies go through fixed buffers; 64 KiB holds the largest netem request. */
 #define NL_BUF 65536

@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
-#include "fault.h"
-#include "netns.h"
+#include "base/fault.h"
+#include "kernel/netns.h"
 
 static void path_of(char *buf, size_t n, const char *name)
 {

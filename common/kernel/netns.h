@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "err.h"
-#include "netlink.h"
+#include "base/err.h"
+#include "kernel/netlink.h"
 
 #define NETNS_RUN_DIR "/run/netns"
 

@@ -3,7 +3,7 @@
 #define NPTE_NSVIEW_H
 
 #include <stdbool.h>
-#include "validate.h"
+#include "base/validate.h"
 
 /* A snapshot of one namespace (links, addresses, main-table routes) to ask
  * "is this part there?" — for `npte-lab status`. */

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
-#include "qdisc_describe.h"
-#include "requests.h"
+#include "kernel/qdisc_describe.h"
+#include "kernel/requests.h"
 
 struct wbuf {
 	char *s;

@@ -8,9 +8,9 @@
 #define NPTE_QDISC_DESCRIBE_H
 
 #include <stdint.h>
-#include "netlink.h"
-#include "kmem.h"
-#include "shape.h"
+#include "kernel/netlink.h"
+#include "base/kmem.h"
+#include "shape/shape.h"
 
 struct qdisc_desc {
 	char kind[16];

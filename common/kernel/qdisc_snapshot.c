@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
-#include "qdisc_snapshot.h"
-#include "requests.h"
+#include "kernel/qdisc_snapshot.h"
+#include "kernel/requests.h"
 
 static union {
 	struct nlmsghdr h;

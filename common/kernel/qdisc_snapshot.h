@@ -10,7 +10,7 @@
 #define NPTE_QDISC_SNAPSHOT_H
 
 #include <stdint.h>
-#include "netlink.h"
+#include "kernel/netlink.h"
 
 #define QDISC_SNAPSHOT_MAX 8        /* qdiscs in the tree */
 #define QDISC_SNAPSHOT_OPTS 2048    /* bytes of options each */

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "registry.h"
-#include "validate.h"
+#include "kernel/registry.h"
+#include "base/validate.h"
 
 static int run_fd = -1, mark_fd = -1, drain_fd = -1;
 

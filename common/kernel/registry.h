@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "capacity.h"
-#include "err.h"
+#include "base/capacity.h"
+#include "base/err.h"
 
 #define NPTE_RUN_DIR "/run/npte"
 #define NPTE_LOCK_FILE "lock"

@@ -7,9 +7,9 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <linux/net_namespace.h>
-#include "requests.h"
-#include "shape.h"
-#include "encode.h"
+#include "kernel/requests.h"
+#include "shape/shape.h"
+#include "shape/encode.h"
 
 static struct nlmsghdr *link_msg(struct netlink *nl, void *buf, uint16_t type, uint16_t flags,
 				 struct ifinfomsg **ifi)

@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "netlink.h"
-#include "shape.h"
-#include "validate.h"
+#include "kernel/netlink.h"
+#include "shape/shape.h"
+#include "base/validate.h"
 
 /* Room for any request but a qdisc's (a netem one with tables needs NL_BUF). */
 #define RTREQ_BUF 1024

@@ -11,10 +11,10 @@
 #include <netlink/route/route.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/tc.h>
-#include "netns.h"
-#include "nsview.h"
-#include "show.h"
-#include "escape.h"
+#include "kernel/netns.h"
+#include "kernel/nsview.h"
+#include "kernel/show.h"
+#include "base/escape.h"
 
 static const char *addr_str(struct nl_addr *a, char *buf, size_t n)
 {

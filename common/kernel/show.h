@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
-#include "err.h"
+#include "base/err.h"
 
 /* Print the state of the namespace behind nsfd, as text or one JSON object. */
 int show_netns(FILE *f, const char *name, int nsfd, uid_t owner, bool json, struct err *e);

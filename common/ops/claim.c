@@ -7,12 +7,12 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include "claim.h"
-#include "ops.h"
-#include "plan.h"
-#include "registry.h"
-#include "render.h"
-#include "escape.h"
+#include "ops/claim.h"
+#include "ops/ops.h"
+#include "txn/plan.h"
+#include "kernel/registry.h"
+#include "txn/render.h"
+#include "base/escape.h"
 
 static int playdir(bool create)
 {

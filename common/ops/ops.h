@@ -5,10 +5,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "plan.h"
-#include "owner.h"
-#include "render.h"
-#include "txn.h"
+#include "txn/plan.h"
+#include "txn/owner.h"
+#include "txn/render.h"
+#include "txn/txn.h"
 
 /* Refuse unless NAME is a marker owned by the caller and the namespace behind
  * it is the one npte made (cookie). */

@@ -10,14 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/rtnetlink.h>
-#include "claim.h"
-#include "config.h"
-#include "drain.h"
-#include "netns.h"
-#include "ops.h"
-#include "qdisc_describe.h"
-#include "registry.h"
-#include "requests.h"
+#include "ops/claim.h"
+#include "kernel/config.h"
+#include "txn/drain.h"
+#include "kernel/netns.h"
+#include "ops/ops.h"
+#include "kernel/qdisc_describe.h"
+#include "kernel/registry.h"
+#include "kernel/requests.h"
 
 static union {
 	struct nlmsghdr h;

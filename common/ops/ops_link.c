@@ -4,10 +4,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "netns.h"
-#include "ops.h"
-#include "requests.h"
-#include "escape.h"
+#include "kernel/netns.h"
+#include "ops/ops.h"
+#include "kernel/requests.h"
+#include "base/escape.h"
 
 static union {
 	struct nlmsghdr h;

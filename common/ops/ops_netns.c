@@ -4,13 +4,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "claim.h"
-#include "drain.h"
-#include "netns.h"
-#include "ops.h"
-#include "registry.h"
-#include "requests.h"
-#include "escape.h"
+#include "ops/claim.h"
+#include "txn/drain.h"
+#include "kernel/netns.h"
+#include "ops/ops.h"
+#include "kernel/registry.h"
+#include "kernel/requests.h"
+#include "base/escape.h"
 
 #define MARKER_PATH NPTE_RUN_DIR "/" NPTE_MARKER_DIR "/"
 

@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
-#include "netns.h"
-#include "ops.h"
-#include "requests.h"
-#include "shape.h"
-#include "escape.h"
+#include "kernel/netns.h"
+#include "ops/ops.h"
+#include "kernel/requests.h"
+#include "shape/shape.h"
+#include "base/escape.h"
 
 static union {
 	struct nlmsghdr h;

@@ -1,6 +1,6 @@
 /* The one registry of op types: the journal names an op, this finds its type. */
 #include <string.h>
-#include "ops.h"
+#include "ops/ops.h"
 
 static const struct op_type *const op_types[] = {
 	&guard_op, &quota_op, &netns_add_op, &netns_del_op, &link_up_op, &sysctl_op,

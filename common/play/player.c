@@ -15,17 +15,17 @@
 #include <sys/timerfd.h>
 #include <linux/capability.h>
 #include <linux/rtnetlink.h>
-#include "claim.h"
-#include "cli.h"
-#include "lock.h"
-#include "netns.h"
-#include "ops.h"
-#include "owner.h"
-#include "player.h"
-#include "registry.h"
-#include "render.h"
-#include "requests.h"
-#include "escape.h"
+#include "ops/claim.h"
+#include "cli/cli.h"
+#include "kernel/lock.h"
+#include "kernel/netns.h"
+#include "ops/ops.h"
+#include "txn/owner.h"
+#include "play/player.h"
+#include "kernel/registry.h"
+#include "txn/render.h"
+#include "kernel/requests.h"
+#include "base/escape.h"
 
 static struct play *cur; /* the play the start's ops fill */
 

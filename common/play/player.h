@@ -23,11 +23,11 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "kmem.h"
-#include "plan.h"
-#include "qdisc_snapshot.h"
-#include "schedule.h"
-#include "txn.h"
+#include "base/kmem.h"
+#include "txn/plan.h"
+#include "kernel/qdisc_snapshot.h"
+#include "shape/schedule.h"
+#include "txn/txn.h"
 
 #define PLAY_DIRS 2
 

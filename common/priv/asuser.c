@@ -15,7 +15,7 @@
 #include <sys/syscall.h>
 #include <linux/magic.h>
 #include <sys/wait.h>
-#include "asuser.h"
+#include "priv/asuser.h"
 
 #define GROUPS_MAX 256
 

@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "priv.h"
+#include "priv/priv.h"
 
 struct caller_file {
 	int fd;    /* read it to its end: the file's first `limit` bytes at most */

@@ -20,11 +20,11 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "err.h"
-#include "fault.h"
-#include "priv.h"
-#include "escape.h"
-#include "validate.h"
+#include "base/err.h"
+#include "base/fault.h"
+#include "priv/priv.h"
+#include "base/escape.h"
+#include "base/validate.h"
 
 extern char **environ;
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
-#include "encode.h"
+#include "shape/encode.h"
 
 #define DIST_MAX 16384 /* the kernel's NETEM_DIST_MAX */
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <libmnl/libmnl.h>
-#include "shape.h"
+#include "shape/shape.h"
 
 /* Append TCA_KIND and TCA_OPTIONS for each qdisc to h. dist tables come from
  * tc's data directory, TC_LIB_DIR. Return 0, or -errno (bad or missing table). */

@@ -1,8 +1,8 @@
 /* The lab's link profiles (see npte-lab(8) for the sources of each figure). */
 #include <stdio.h>
 #include <string.h>
-#include "profiles.h"
-#include "shape.h"
+#include "shape/profiles.h"
+#include "shape/shape.h"
 
 const char *const lab_role[LAB_NROLES] = {"client", "router", "server"};
 

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "kmem.h"
-#include "schedule.h"
-#include "escape.h"
+#include "base/kmem.h"
+#include "shape/schedule.h"
+#include "base/escape.h"
 
 /* ---- reading lines: from an fd or a string, with the byte rules ---- */
 

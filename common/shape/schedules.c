@@ -12,7 +12,7 @@
  * Periods are at most 60 s, steps at least 100 ms apart (t-schedule checks).
  */
 #include <string.h>
-#include "schedules.h"
+#include "shape/schedules.h"
 
 /*
  * leo-starlink. Starlink's global controller assigns each dish a satellite

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "shape.h"
-#include "escape.h"
+#include "shape/shape.h"
+#include "base/escape.h"
 
 const char *const netem_kw_name[NK_COUNT] = {
 	"limit", "delay", "loss", "ecn", "reorder", "corrupt", "gap", "duplicate", "distribution", "rate", "slot",

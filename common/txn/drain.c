@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "drain.h"
-#include "kmem.h"
-#include "requests.h"
+#include "txn/drain.h"
+#include "base/kmem.h"
+#include "kernel/requests.h"
 
 #define IDS_MAX (REGISTRY_MAX * 2 + 1024)
 

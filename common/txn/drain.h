@@ -10,8 +10,8 @@
 #define NPTE_DRAIN_H
 
 #include <stdint.h>
-#include "registry.h"
-#include "txn.h"
+#include "kernel/registry.h"
+#include "txn/txn.h"
 
 /* Give the namespace nsfd a free id of npte's range; its value in *id. */
 int nsid_assign(struct txn *c, int nsfd, int32_t *id);

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "journal.h"
-#include "escape.h"
-#include "registry.h"
-#include "validate.h"
+#include "txn/journal.h"
+#include "base/escape.h"
+#include "kernel/registry.h"
+#include "base/validate.h"
 
 static int jfd = -1;
 

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
-#include "plan.h"
+#include "txn/plan.h"
 
 #define NPTE_JOURNAL "journal"
 #define NPTE_JOURNAL_BAD "journal.bad"

@@ -1,7 +1,7 @@
 /* The ownership predicate and the uniform refusal (see owner.h). */
 #include <errno.h>
-#include "netns.h"
-#include "owner.h"
+#include "kernel/netns.h"
+#include "txn/owner.h"
 
 int owner_check(struct txn *c, const char *name, struct marker *m, struct nshandle **h)
 {

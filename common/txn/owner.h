@@ -6,8 +6,8 @@
 #ifndef NPTE_OWNER_H
 #define NPTE_OWNER_H
 
-#include "registry.h"
-#include "txn.h"
+#include "kernel/registry.h"
+#include "txn/txn.h"
 
 enum owned {
 	OWN_MINE,        /* the caller's marker (or the administrator), the namespace npte made */

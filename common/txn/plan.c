@@ -1,6 +1,6 @@
 /* The plan model: ops appended in order (see plan.h). */
 #include <string.h>
-#include "plan.h"
+#include "txn/plan.h"
 
 struct op *plan_add(struct plan *p, const struct op_type *t)
 {

@@ -11,11 +11,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
-#include "capacity.h"
-#include "err.h"
-#include "kmem.h"
-#include "shape.h"
-#include "validate.h"
+#include "base/capacity.h"
+#include "base/err.h"
+#include "base/kmem.h"
+#include "shape/shape.h"
+#include "base/validate.h"
 
 struct txn;
 struct op;

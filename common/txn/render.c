@@ -1,10 +1,10 @@
 /* The dry-run renderer (see render.h). */
 #include <string.h>
-#include "journal.h"
-#include "registry.h"
-#include "render.h"
-#include "escape.h"
-#include "txn.h"
+#include "txn/journal.h"
+#include "kernel/registry.h"
+#include "txn/render.h"
+#include "base/escape.h"
+#include "txn/txn.h"
 
 void render_cmd(FILE *f, const char *const *words)
 {

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
-#include "plan.h"
+#include "txn/plan.h"
 
 struct txn;
 

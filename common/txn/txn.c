@@ -3,12 +3,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "fault.h"
-#include "journal.h"
-#include "lock.h"
-#include "netns.h"
-#include "registry.h"
-#include "txn.h"
+#include "base/fault.h"
+#include "txn/journal.h"
+#include "kernel/lock.h"
+#include "kernel/netns.h"
+#include "kernel/registry.h"
+#include "txn/txn.h"
 
 void txn_init(struct txn *c, const struct caller *who, unsigned wait_s)
 {

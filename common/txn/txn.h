@@ -8,10 +8,10 @@
 #define NPTE_TXN_H
 
 #include <stdbool.h>
-#include "err.h"
-#include "netlink.h"
-#include "plan.h"
-#include "priv.h"
+#include "base/err.h"
+#include "kernel/netlink.h"
+#include "txn/plan.h"
+#include "priv/priv.h"
 
 /* A namespace opened once per transaction: fd, netlink socket, cookie. */
 struct nshandle {
