@@ -74,4 +74,9 @@ int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
 /* Print c's error (and rollback warning) as "prog: verb: msg"; return rc. */
 int cli_finish(const char *verb, struct txn *c, int rc);
 
+/* The play verb (cli_play.c): the start's plan, then the dry-run, or the
+ * transaction and the play. */
+struct play;
+int cli_play(struct cli *cl, const char *verb, const struct opts *o, struct play *pl);
+
 #endif

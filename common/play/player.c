@@ -16,7 +16,6 @@
 #include <linux/capability.h>
 #include <linux/rtnetlink.h>
 #include "ops/claim.h"
-#include "cli/cli.h"
 #include "kernel/lock.h"
 #include "kernel/netns.h"
 #include "ops/ops.h"
@@ -398,7 +397,7 @@ static void report(const struct play *pl, int rc)
 }
 
 /* The claims go with the player, whichever way it ends (claim.h). */
-static void unclaim(struct play *pl)
+void play_unclaim(struct play *pl)
 {
 	for (int i = 0; i < pl->nd; i++)
 		if (pl->d[i].claimed) {
@@ -436,7 +435,7 @@ int play_run(struct play *pl, const struct caller *who)
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (sfd < 0 || tfd < 0) {
 		fprintf(stderr, "%s: %s: signalfd/timerfd: %s\n", prog, pl->verb, strerror(errno));
-		unclaim(pl);
+		play_unclaim(pl);
 		return EXIT_FAIL;
 	}
 	/* Step 0 went in with the start; the clock starts now. */
@@ -560,7 +559,7 @@ int play_run(struct play *pl, const struct caller *who)
 	close(sfd);
 	close(tfd);
 	netlink_close(&pl->nl);
-	unclaim(pl);
+	play_unclaim(pl);
 	return rc;
 }
 
@@ -670,36 +669,4 @@ void play_render(FILE *f, const struct play *pl, const struct txn *c)
 	if (pl->loop)
 		fprintf(f, "done\n");
 	fprintf(f, "npte_stop 0\n");
-}
-
-/* --- the verb --------------------------------------------------------------- */
-
-struct play_call {
-	struct play *pl;
-	const struct caller *who;
-};
-
-static void render_cb(FILE *f, const struct txn *c, void *arg)
-{
-	play_render(f, ((struct play_call *)arg)->pl, c);
-}
-
-static int then_cb(struct txn *c, void *arg)
-{
-	struct play_call *pc = arg;
-
-	(void)c;
-	return play_run(pc->pl, pc->who);
-}
-
-int cli_play(struct cli *cl, const char *verb, const struct opts *o, struct play *pl)
-{
-	struct play_call pc = {.pl = pl, .who = &cl->who};
-	int rc;
-
-	pl->wait_s = cli_wait(verb, o);
-	plan_play_start(cl->plan, pl);
-	rc = cli_run_then(cl, verb, o, render_cb, then_cb, &pc);
-	unclaim(pl); /* a start that failed after its claim */
-	return rc;
 }

@@ -82,9 +82,7 @@ int play_run(struct play *pl, const struct caller *who);
  * with sleeps, under the same lock and guards, and the same stop trap. */
 void play_render(FILE *f, const struct play *pl, const struct txn *c);
 
-/* The verb: the start's plan, then the dry-run or the transaction and the play. */
-struct cli;
-struct opts;
-int cli_play(struct cli *cl, const char *verb, const struct opts *o, struct play *pl);
+/* Give up the interfaces' claims (a start that failed after its claim). */
+void play_unclaim(struct play *pl);
 
 #endif
