@@ -40,7 +40,8 @@ static const int caps_all[] = {
 };
 static const int caps_read[] = {CAP_SYS_ADMIN, -1}; /* status: setns to read inside */
 
-/* The topology (reference-npte.md §7), IPv6 added with the same host numbers. */
+/* The topology of the reference project's lab (bassosimone/npte v0.3.0), IPv6 added with
+ * the same host numbers; man/npte-lab.8 lists it. */
 static const struct { int ns, peer; const char *cidr; } addrs[] = {
 	{LAB_CLIENT, LAB_ROUTER, "172.16.3.2/24"},   {LAB_ROUTER, LAB_CLIENT, "172.16.3.1/24"},
 	{LAB_SERVER, LAB_ROUTER, "172.16.2.2/24"},   {LAB_ROUTER, LAB_SERVER, "172.16.2.1/24"},

@@ -1,4 +1,4 @@
-/* Validators: allowlists, not blocklists (threats.md §18.2). */
+/* Validators: allowlists, not blocklists (SECURITY.md: name injection). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
