@@ -74,10 +74,33 @@ void plan_qdisc_change(struct plan *p, const char *ns, const char *ifname, enum 
 /* Remove the root qdisc; an interface with only the default one is fine. */
 void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
 
+/*
+ * Why each op kind is safe to run as root for a sudo caller. Every op runs
+ * inside one transaction under the global lock, so no other npte changes the
+ * registry or /run/netns between a check and the change it allows; a caller
+ * reaches only what the plan's builders put in, from validated values.
+ *  - check owner, check quota, check memory: decide only; they refuse before
+ *    the first change (a plan puts them first), never change anything.
+ *  - netns add: a fresh name under root's /run/netns, refused if it exists;
+ *    its marker (marker write) records the caller and the namespace's cookie.
+ *  - netns del, marker remove: only after check owner found the caller's
+ *    marker and the same namespace behind it (cookie); undo of a netns add
+ *    deletes only while the identity the add recorded still matches.
+ *  - link up, sysctl: inside a namespace the guard has proven the caller's;
+ *    the sysctl keys are constants of the builder (forwarding), not input.
+ *  - veth add/del, addr add/del, route add/del: inside guarded namespaces
+ *    only, names and addresses validated; undo deletes what the add made only
+ *    while it is still the one made, never a link of the same name made since.
+ *  - qdisc replace/change/clear: at the root of an interface of a guarded
+ *    namespace; the memory check charged the worst case first, and undo removes
+ *    only the root this run grafted, while it still is the root.
+ *  - play claims sweep: removes only claim files no live player holds locked.
+ * A new kind adds its line here.
+ */
 /* Every op type of common/ (op_types[] in optypes.c lists them for lookups by name). */
 extern const struct op_type guard_op, quota_op, netns_add_op, netns_del_op, link_up_op, sysctl_op,
 	marker_write_op, marker_remove_op, veth_add_op, veth_del_op, addr_add_op, addr_del_op,
-	route_add_op, route_del_op, root_op, clear_op, change_op, kmem_op;
+	route_add_op, route_del_op, root_op, clear_op, change_op, kmem_op, claim_sweep_op;
 
 /* Shared by the op modules: a new op on namespace name. */
 struct op *op_ns(struct plan *p, const struct op_type *t, const char *name);
