@@ -38,7 +38,20 @@ static bool netem_words(void *arg, int argc, char **argv, char *why, size_t n)
 	return netem_parse(&ne, argc, argv, 15.625, why, n);
 }
 
-/* A step's words: its rate in bytes/s, and the extra words after it. */
+/* Whether the extra words set netem's limit (tc takes any prefix of a keyword). */
+static bool sets_limit(const char *extra)
+{
+	char words[SCHED_LINE_MAX + 1];
+
+	snprintf(words, sizeof words, "%s", extra ? extra : "");
+	for (char *w = strtok(words, " \t"); w; w = strtok(NULL, " \t"))
+		if (strncmp(w, "limit", strlen(w)) == 0)
+			return true;
+	return false;
+}
+
+/* A step's words: its rate in bytes/s, the limit the converter adds, and the
+ * extra words after them. */
 static uint64_t step_bps(size_t i, const char *extra)
 {
 	char *argv[SCHED_WORDS_MAX + 1], *end, words[SCHED_LINE_MAX + 1], *w;
@@ -52,6 +65,15 @@ static uint64_t step_bps(size_t i, const char *extra)
 	} else {
 		bits = strtoull(argv[1], &end, 10);
 		TRAP_UNLESS(bits > 0 && bits % 8 == 0 && strcmp(end, "bit") == 0 && strcmp(argv[3], "0%") == 0);
+	}
+	/* a queue too long to drain in 60 s gets the longest that drains (1532
+	 * bytes a packet), unless the extra words set the limit */
+	if (bits && !sets_limit(extra) && bits / 8 * 60 / 1532 < 1000) {
+		uint64_t l = bits / 8 * 60 / 1532;
+
+		TRAP_UNLESS(argc >= 6 && strcmp(argv[4], "limit") == 0 &&
+			    strtoull(argv[5], &end, 10) == (l ? l : 1) && *end == 0);
+		k = 6;
 	}
 	/* then the extra words, as given (blanks between them are spaces or tabs) */
 	snprintf(words, sizeof words, "%s", extra ? extra : "");
