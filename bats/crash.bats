@@ -329,3 +329,80 @@ garbage in the middle" /run/npte/journal
 	run sb test -e /run/npte/journal
 	[ "$status" -ne 0 ]
 }
+
+# --- issue 22 item 5: memory that grows with the work ---
+# NPTE_FAULT_ALLOC=k: the k-th allocation of a growing array (the plan's ops,
+# the journal reader's entries) fails, as it would when memory runs out.
+
+@test "issue 22 item 5: no memory for the plan, at its first op or as it grows: exit 1, and nothing was changed" {
+	local names
+	names=$(printf 'g%d ' $(seq 1 20))
+	run sb env NPTE_FAULT_ALLOC=1 "$FAULT/npte-netns" create a
+	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
+	[ "$output" = "npte-netns: out of memory for the plan (operation 1)" ] || { echo "$output"; return 1; }
+	# 20 names are 120 ops: the first block (64) is full while the plan is built
+	# shellcheck disable=SC2086 # the names, one word each
+	run sb env NPTE_FAULT_ALLOC=2 "$FAULT/npte-netns" create $names
+	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"out of memory for the plan (operation 65)"* ]] || { echo "$output"; return 1; }
+	[ -z "$(sb ip netns list)" ]
+	[ -z "$(sb ls -A /run/npte/netns 2>/dev/null)" ]
+	run sb test -e /run/npte/journal
+	[ "$status" -ne 0 ]
+	# and the same plan, given the memory, is built and runs
+	# shellcheck disable=SC2086
+	run sb "$FAULT/npte-netns" create $names
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sb ip netns list | wc -l)" -eq 20 ]
+}
+
+@test "issue 22 item 5: no memory to read a dead run's journal: gc exits 1, keeps the journal, undoes nothing; readers refuse; then gc recovers" {
+	run sb env NPTE_FAULT_AFTER=3 "$FAULT/npte-netns" create a
+	[ "$status" -eq 137 ]
+	sb test -e /run/netns/a
+	run sb env NPTE_FAULT_ALLOC=1 "$FAULT/npte-netns" gc
+	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"recover an interrupted transaction: /run/npte/journal: Cannot allocate memory"* ]] ||
+		{ echo "$output"; return 1; }
+	[[ "$output" != *"unreadable"* && "$output" != *"moved aside"* ]] || { echo "$output"; return 1; }
+	# the journal is good: it stays where the next writer finds it, nothing undone
+	sb test -e /run/npte/journal
+	run sb test -e /run/npte/journal.bad
+	[ "$status" -ne 0 ]
+	sb test -e /run/netns/a
+	# a reader that cannot hold it says so (exit 1), rather than calling it
+	# unreadable (its first allocation is its plan's, the second the journal's)
+	run sb env NPTE_FAULT_ALLOC=2 "$FAULT/npte-netns" show a
+	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"read the journal of an interrupted transaction: /run/npte/journal: Cannot allocate memory"* ]] ||
+		{ echo "$output"; return 1; }
+	# the preview fails the same way, and leaves a script no shell runs
+	run sb env NPTE_FAULT_ALLOC=1 "$FAULT/npte-netns" gc -n
+	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
+	[[ "$output" != *"mv -f"* && "$output" == *"Cannot allocate memory"* ]] || { echo "$output"; return 1; }
+	run sb npte-netns gc
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"recovered an interrupted transaction"*"undid "* ]] || { echo "$output"; return 1; }
+	run sb test -e /run/netns/a
+	[ "$status" -ne 0 ]
+	run sb test -e /run/npte/journal
+	[ "$status" -ne 0 ]
+}
+
+@test "issue 22 item 5: root's own soft ulimit -v and -d of 24 MiB: every binary starts, and a create of 40 names (a plan that grows) and its destroy run whole" {
+	local names b
+	names=$(printf 'm%d ' $(seq 1 40))
+	# a whole plan's ops and a journal reader as large were 46 MiB of BSS: exec
+	# died of SIGSEGV below that; now hygiene raises the limits before the plan grows.
+	# (Through sudo the command never had them: sudo raises both.)
+	for b in npte-netns npte-veth npte-addr npte-route npte-netem npte-run npte-lock npte-lab npte-doctor; do
+		run sb sh -c "ulimit -S -v 24576; ulimit -S -d 24576; exec $b --version"
+		[ "$status" -eq 0 ] || { echo "$b: $status $output"; return 1; }
+	done
+	run sb sh -c "ulimit -S -v 24576; ulimit -S -d 24576; exec npte-netns create $names"
+	[ "$status" -eq 0 ] || { echo "$status $output"; return 1; }
+	[ "$(sb ip netns list | wc -l)" -eq 40 ]
+	run sb sh -c "ulimit -S -v 24576; ulimit -S -d 24576; exec npte-netns destroy $names"
+	[ "$status" -eq 0 ] || { echo "$status $output"; return 1; }
+	[ -z "$(sb ip netns list)" ]
+}

@@ -324,7 +324,12 @@ static int cmd_gc(struct cli *cl, struct opts *o)
 		if (gc_scan(cl->plan, &c, false) < 0)
 			return cli_finish("gc", &c, c.err.code);
 		plan_render_open(stdout, cl->plan, &c);
-		render_recovery(stdout, &c);
+		if (render_recovery(stdout, &c) == -ENOMEM) {
+			/* the script stays unclosed: a shell refuses to run it */
+			fflush(stdout);
+			return cli_finish("gc", &c, err_sys(&c.err, EXIT_FAIL, ENOMEM, "read the journal of an "
+							    "interrupted transaction"));
+		}
 		plan_render_close(stdout);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}

@@ -8,7 +8,7 @@
 #include <linux/rtnetlink.h>
 #include "base/fault.h"
 
-static int after = -1, pause_at = -1, in = -1, made_at = -1, made_calls, nsopen, wire;
+static int after = -1, pause_at = -1, in = -1, made_at = -1, made_calls, nsopen, wire, alloc_at = -1, allocs;
 
 static int value(const char *kv, const char *key)
 {
@@ -31,6 +31,8 @@ void fault_env(const char *kv)
 		made_at = v;
 	else if ((v = value(kv, "NPTE_FAULT_NSOPEN")) != -2)
 		nsopen = v;
+	else if ((v = value(kv, "NPTE_FAULT_ALLOC")) != -2)
+		alloc_at = v;
 	else if ((v = value(kv, "NPTE_FAULT_WIRE")) != -2)
 		wire = v == 1;
 }
@@ -58,6 +60,11 @@ void fault_made(void)
 int fault_nsopen(void)
 {
 	return nsopen > 0 ? nsopen : 0;
+}
+
+bool fault_alloc(void)
+{
+	return alloc_at == ++allocs;
 }
 
 bool fault_wire(const struct nlmsghdr *req)

@@ -23,6 +23,8 @@ void fault_in(size_t i);
 void fault_made(void);
 /* NPTE_FAULT_NSOPEN=errno: every namespace open fails with it (0: none). */
 int fault_nsopen(void);
+/* NPTE_FAULT_ALLOC=k: the k-th allocation of a growing array fails (1-based). */
+bool fault_alloc(void);
 /* NPTE_FAULT_WIRE=1: a qdisc request is written to stderr as hex instead of
  * sent, and taken as acked (the wire test compares it with tc's). */
 bool fault_wire(const struct nlmsghdr *req);
@@ -32,6 +34,7 @@ static inline void fault_after(size_t done) { (void)done; }
 static inline void fault_in(size_t i) { (void)i; }
 static inline void fault_made(void) {}
 static inline int fault_nsopen(void) { return 0; }
+static inline bool fault_alloc(void) { return false; }
 static inline bool fault_wire(const struct nlmsghdr *req) { (void)req; return false; }
 #endif
 

@@ -168,9 +168,15 @@ static void veth_names(struct op *op, const char *left, const char *right)
 
 void plan_veth_add(struct plan *p, const char *left, const char *right)
 {
-	veth_names(op_ns(p, &veth_add_op, left), left, right);
-	plan_link_up(p, left, p->ops[p->n - 1].u.veth.ifname);
-	plan_link_up(p, right, p->ops[p->n - 2].u.veth.peer_ifname);
+	struct op *op = op_ns(p, &veth_add_op, left);
+	char ifname[IFNAME_MAX + 1], peer_ifname[IFNAME_MAX + 1];
+
+	veth_names(op, left, right);
+	/* copies: the next op may move the plan's ops, and op with them */
+	memcpy(ifname, op->u.veth.ifname, sizeof ifname);
+	memcpy(peer_ifname, op->u.veth.peer_ifname, sizeof peer_ifname);
+	plan_link_up(p, left, ifname);
+	plan_link_up(p, right, peer_ifname);
 }
 
 void plan_veth_del(struct plan *p, const char *left, const char *right)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "base/grow.h"
 #include "txn/journal.h"
 #include "base/escape.h"
 #include "kernel/registry.h"
@@ -105,7 +106,9 @@ void journal_commit(void)
 	jfd = -1;
 }
 
-static struct jentry jops[JOURNAL_OPS_MAX];
+/* A dead run's ops as read, grown to what its journal holds (grow.h). */
+static struct jentry *jops;
+static size_t jops_cap;
 
 static bool field(char **p, char *out, size_t n)
 {
@@ -176,6 +179,19 @@ static void skip(unsigned lineno, const char *why)
 		snprintf(skipped + len, sizeof skipped - len, "%sline %u (%s)", len ? ", " : "", lineno, why);
 	else if (nskipped == 5)
 		snprintf(skipped + len, sizeof skipped - len, " and more");
+}
+
+/* Room for op n (JOURNAL_OPS_MAX refuses it later): false when memory runs out. */
+static bool room(int n)
+{
+	struct jentry *grown;
+
+	if (n >= JOURNAL_OPS_MAX)
+		return true;
+	grown = grow(jops, &jops_cap, (size_t)n + 1, sizeof *jops, JOURNAL_OPS_MAX);
+	if (grown)
+		jops = grown;
+	return grown != NULL;
 }
 
 /* An "op" line into jops[*n]; NULL, or why it cannot be used. */
@@ -259,6 +275,8 @@ int journal_parse(FILE *f, const struct jentry **out, size_t *count, char *head,
 			snprintf(uid, sizeof uid, "%s", disp(line + 4));
 		else if (strncmp(line, "pid=", 4) == 0)
 			snprintf(pid, sizeof pid, "%s", disp(line + 4));
+		else if (strncmp(line, "op ", 3) == 0 && !room(n))
+			return -ENOMEM; /* not a bad line: skipping it would undo less */
 		else if (strncmp(line, "op ", 3) == 0)
 			why = take_op(line + 3, &n, lookup);
 		else if (!record(line, n) && !inert(line))

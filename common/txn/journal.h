@@ -41,13 +41,14 @@ void journal_mark(const char *what, size_t i);
 void journal_commit(void);
 
 /*
- * A dead run's journal: 1 with its n entries in plan order (static storage,
- * valid until the next call) and "PROG VERB, uid U, pid P" in head; 0 when
- * there is none; -errno, head saying why, when it cannot be opened or read
- * (-EMEDIUMTYPE: not root's regular file). A line that cannot be used (not a
- * journal line, an op its kind's loader refuses or of a type lookup does not
- * know, past JOURNAL_OPS_MAX, torn, too long) costs only itself: it is
- * skipped, and journal_skipped names it.
+ * A dead run's journal: 1 with its n entries in plan order (the reader's
+ * storage, valid until the next call) and "PROG VERB, uid U, pid P" in head;
+ * 0 when there is none; -errno, head saying why, when it cannot be opened or
+ * read (-EMEDIUMTYPE: not root's regular file; -ENOMEM: no memory to hold
+ * it, which says nothing against the journal). A line that cannot be used
+ * (not a journal line, an op its kind's loader refuses or of a type lookup
+ * does not know, past JOURNAL_OPS_MAX, torn, too long) costs only itself: it
+ * is skipped, and journal_skipped names it.
  */
 int journal_read(const struct jentry **out, size_t *n, char *head, size_t hn,
 		 const struct op_type *(*lookup)(const char *));

@@ -116,10 +116,14 @@ struct plan {
 	char title[256];      /* the command line shown in the script's comment */
 	bool exclusive;       /* takes the lock exclusively */
 	size_t n;
-	struct op ops[PLAN_MAX];
+	struct op *ops;       /* n of them, in the plan module's store (plan.c) */
 };
 
-/* Append an op of type t; returns it for the caller to fill. Exits 2 when full. */
+/*
+ * Append an op of type t; returns it for the caller to fill. Exits 2 when
+ * full (PLAN_MAX), 1 when memory runs out: before any op of the plan runs.
+ * The ops may move: a pointer into p->ops is stale after the call.
+ */
 struct op *plan_add(struct plan *p, const struct op_type *t);
 
 /* Every op type of common/, by name (the journal names them): NULL if none. */

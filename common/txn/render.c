@@ -1,4 +1,5 @@
 /* The dry-run renderer (see render.h). */
+#include <errno.h>
 #include <string.h>
 #include "txn/journal.h"
 #include "kernel/registry.h"
@@ -168,6 +169,8 @@ int render_recovery(FILE *f, const struct txn *c)
 	int shown = 0, rc = journal_read(&j, &n, head, sizeof head, op_type_find);
 	const char *sk;
 
+	if (rc == -ENOMEM)
+		return rc; /* as the live run: the journal stays, nothing is undone */
 	if (rc < 0) {
 		/* head is npte's own text (a path, a file type, strerror): fit for a comment */
 		fprintf(f, "# unreadable journal left by a dead run (%s): moved aside\n", head);

@@ -18,7 +18,7 @@ void plan_render(FILE *f, const struct plan *p, const struct txn *c);
 void plan_render_open(FILE *f, const struct plan *p, const struct txn *c);
 void plan_render_close(FILE *f);
 /* Inside an open script: the undo lines of a dead run's journal (gc -n).
- * Returns how many, or -errno. */
+ * Returns how many, or -ENOMEM (nothing written) when it cannot be held. */
 int render_recovery(FILE *f, const struct txn *c);
 
 /* Shell fragments shared by renderers. */

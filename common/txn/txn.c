@@ -164,8 +164,9 @@ static void recover_end(struct txn *c)
 			 rc < 0 ? ": " : "", rc < 0 ? strerror(-rc) : "");
 }
 
-/* Undo what a dead run's journal says it made, newest first; the note says so. */
-static void recover(struct txn *c)
+/* Undo what a dead run's journal says it made, newest first; the note says
+ * so. 0, or an exit code with c->err set: then nothing was undone. */
+static int recover(struct txn *c)
 {
 	const struct jentry *j;
 	char head[256];
@@ -173,13 +174,17 @@ static void recover(struct txn *c)
 	int undone = 0, rc = journal_read(&j, &n, head, sizeof head, op_type_find);
 
 	if (rc == 0)
-		return;
+		return 0;
+	/* The journal is good, only this process cannot hold it: it stays for
+	 * the next writer, and this transaction changes nothing on top of it. */
+	if (rc == -ENOMEM)
+		return err_set(&c->err, EXIT_FAIL, "recover an interrupted transaction: %s", head);
 	if (rc < 0) {
 		/* moved aside, so that this run and the next go on */
 		rc = journal_discard(true);
 		snprintf(c->note, sizeof c->note, "unreadable journal left by a dead run (%s); %s%s", head,
 			 rc < 0 ? "could not move it aside: " : "moved aside", rc < 0 ? strerror(-rc) : "");
-		return;
+		return 0;
 	}
 	for (size_t k = n; k-- > 0;) {
 		struct err saved = c->err;
@@ -197,6 +202,7 @@ static void recover(struct txn *c)
 	snprintf(c->note, sizeof c->note, "recovered an interrupted transaction (%s): undid %d operation%s",
 		 head, undone, undone == 1 ? "" : "s");
 	recover_end(c);
+	return 0;
 }
 
 static int write_once(struct plan *p, struct txn *c, int (*build)(struct plan *, struct txn *, void *),
@@ -208,8 +214,7 @@ static int write_once(struct plan *p, struct txn *c, int (*build)(struct plan *,
 	if (rc)
 		return rc;
 	/* The previous holder may have died mid-transaction: finish its rollback first. */
-	recover(c);
-	if (build && (rc = build(p, c, arg)) != 0)
+	if ((rc = recover(c)) != 0 || (build && (rc = build(p, c, arg)) != 0))
 		goto out;
 	for (size_t i = 0; i < p->n; i++)
 		undoable |= p->ops[i].type->undoable;
@@ -259,6 +264,8 @@ int txn_read(struct plan *p, struct txn *c, int (*fn)(struct txn *, void *), voi
 	if (rc > 0)
 		rc = err_set(&c->err, EXIT_BUSY, "an interrupted transaction (%s) awaits recovery; "
 			     "npte-netns gc (or any create or destroy) recovers it", head);
+	else if (rc == -ENOMEM)
+		rc = err_set(&c->err, EXIT_FAIL, "read the journal of an interrupted transaction: %s", head);
 	else if (rc < 0)
 		rc = err_set(&c->err, EXIT_BUSY, "unreadable journal (%s); npte-netns gc moves it aside", head);
 	if (!rc)
