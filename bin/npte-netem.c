@@ -14,6 +14,7 @@
 #include "base/optspecs.h"
 #include "priv/asuser.h"
 #include "play/player.h"
+#include "shape/mahimahi.h"
 #include "shape/shape.h"
 #include "base/escape.h"
 

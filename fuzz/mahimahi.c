@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "shape/schedule.h"
+#include "shape/mahimahi.h"
 #include "shape/shape.h"
 #include "fuzz.h"
 

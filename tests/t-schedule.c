@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "tap.h"
-#include "shape/schedule.h"
+#include "shape/mahimahi.h"
 #include "shape/schedules.h"
 #include "shape/shape.h"
 #include "base/escape.h"
