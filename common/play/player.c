@@ -32,54 +32,52 @@ static struct play *cur; /* the play the start's ops fill */
 #define EXIT_GONE 1001
 #define GONE_TEXT "the namespace is gone or no longer the one played on: stopping"
 
-static bool words_spec(int argc, char **argv, struct step_spec *out, char *why, size_t n)
+static bool words_spec(int argc, char **argv, struct step_spec *out, struct err *e)
 {
-	char twhy[200];
+	char why[sizeof e->msg], twhy[200];
 
 	out->kind = QK_NETEM;
-	if (netem_parse(&out->ne, argc, argv, shape_tick_in_usec(), why, n))
+	if (netem_parse(&out->ne, argc, argv, shape_tick_in_usec(), why, sizeof why))
 		return true;
 	if (!tbf_parse_words(&out->tb, argc, argv, twhy, sizeof twhy))
-		return false; /* the netem reason: schedules are netem words first */
+		return err_set(e, EXIT_USAGE, "%s", why), false; /* the netem reason: schedules are netem words first */
 	out->kind = QK_TBF;
 	return true;
 }
 
-bool play_step_spec(const struct play_dir *d, size_t i, struct step_spec *out, char *why, size_t n)
+bool play_step_spec(const struct play_dir *d, size_t i, struct step_spec *out, struct err *e)
 {
 	char *argv[SCHED_WORDS_MAX + 1];
 	int argc = schedule_argv(d->s, i, argv, SCHED_WORDS_MAX + 1);
 
-	if (argc < 0) {
-		snprintf(why, n, "no step %zu", i + 1);
-		return false;
-	}
-	return words_spec(argc, argv, out, why, n);
+	if (argc < 0)
+		return err_set(e, EXIT_USAGE, "no step %zu", i + 1), false;
+	return words_spec(argc, argv, out, e);
 }
 
-bool play_words_ok(void *arg, int argc, char **argv, char *why, size_t n)
+bool play_words_ok(void *arg, int argc, char **argv, struct err *why)
 {
 	static struct step_spec sp;
 
 	(void)arg;
-	return words_spec(argc, argv, &sp, why, n);
+	return words_spec(argc, argv, &sp, why);
 }
 
-bool play_dir_kind(struct play_dir *d, char *why, size_t n)
+bool play_dir_kind(struct play_dir *d, struct err *e)
 {
 	static struct step_spec sp;
 
 	for (size_t i = 0; i < d->s->n; i++) {
-		if (!play_step_spec(d, i, &sp, why, n))
+		if (!play_step_spec(d, i, &sp, e))
 			return false;
 		if (i == 0)
 			d->kind = sp.kind;
-		else if (sp.kind != d->kind) {
-			snprintf(why, n, "step %zu (line %u) is %s words, step 1 %s words: one kind per schedule", i + 1,
-				 (unsigned)d->s->step[i].line, sp.kind == QK_TBF ? "tbf" : "netem",
-				 d->kind == QK_TBF ? "tbf" : "netem");
-			return false;
-		}
+		else if (sp.kind != d->kind)
+			return err_set(e, EXIT_USAGE,
+				       "step %zu (line %u) is %s words, step 1 %s words: one kind per schedule", i + 1,
+				       (unsigned)d->s->step[i].line, sp.kind == QK_TBF ? "tbf" : "netem",
+				       d->kind == QK_TBF ? "tbf" : "netem"),
+			       false;
 	}
 	return true;
 }
@@ -167,11 +165,11 @@ const struct op_type play_snap_op = {
 static struct kmem_want kept_of(const struct play *pl, const struct play_dir *d, struct step_spec *sp)
 {
 	struct kmem_want kept = {0}, w, one;
-	char why[300];
+	struct err e = {0};
 
 	for (size_t i = 0; i < d->s->n; i++) {
-		if (!play_step_spec(d, i, sp, why, sizeof why))
-			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, why);
+		if (!play_step_spec(d, i, sp, &e))
+			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, e.msg);
 		if (sp->kind == QK_TBF)
 			continue;
 		w = kmem_of_netem_spec(&sp->ne, 0);
@@ -195,11 +193,11 @@ static void play_kmem_worst(const struct play *pl, struct play_dir *d)
 {
 	static struct step_spec sp;
 	struct kmem_want worst = {0}, w, kept = kept_of(pl, d, &sp);
-	char why[300];
+	struct err e = {0};
 
 	for (size_t i = 0; i < d->s->n; i++) {
-		if (!play_step_spec(d, i, &sp, why, sizeof why))
-			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, why);
+		if (!play_step_spec(d, i, &sp, &e))
+			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, e.msg);
 		if (sp.kind == QK_TBF) {
 			w = kmem_of_tbf_spec(&sp.tb);
 		} else {
@@ -218,7 +216,7 @@ static void play_kmem_worst(const struct play *pl, struct play_dir *d)
 void plan_play_start(struct plan *p, struct play *pl)
 {
 	static struct step_spec first[PLAY_DIRS];
-	char why[300];
+	struct err e = {0};
 
 	cur = pl;
 	plan_guard_owned(p, pl->verb, pl->ns, 0);
@@ -232,8 +230,8 @@ void plan_play_start(struct plan *p, struct play *pl)
 	for (int i = 0; i < pl->nd; i++)
 		play_kmem_worst(pl, &pl->d[i]);
 	for (int i = 0; i < pl->nd; i++) {
-		if (!play_step_spec(&pl->d[i], 0, &first[i], why, sizeof why))
-			die(EXIT_USAGE, "%s: step 1: %s", pl->verb, why);
+		if (!play_step_spec(&pl->d[i], 0, &first[i], &e))
+			die(EXIT_USAGE, "%s: step 1: %s", pl->verb, e.msg);
 		if (first[i].kind == QK_TBF)
 			plan_tbf(p, pl->ns, pl->d[i].ifname, &first[i].tb);
 		else
@@ -462,11 +460,11 @@ int play_run(struct play *pl, const struct caller *who)
 		if (dir >= 0 && k[dir].next < pl->d[dir].s->n &&
 		    (ready.dir != dir || ready.idx != k[dir].next || ready.base != k[dir].base)) {
 			static struct step_spec spec;
-			char why[300];
+			struct err e = {0};
 			int r;
 
-			if (!play_step_spec(&pl->d[dir], k[dir].next, &spec, why, sizeof why)) {
-				snprintf(msg, sizeof msg, "%s: step %zu: %s", pl->d[dir].label, k[dir].next + 1, why);
+			if (!play_step_spec(&pl->d[dir], k[dir].next, &spec, &e)) {
+				snprintf(msg, sizeof msg, "%s: step %zu: %.299s", pl->d[dir].label, k[dir].next + 1, e.msg);
 				rc = EXIT_FAIL;
 				break;
 			}
@@ -574,7 +572,8 @@ static void fsleep(FILE *f, uint64_t ns)
 void play_render(FILE *f, const struct play *pl, const struct txn *c)
 {
 	static struct op guard, change;
-	char msg[200], why[300];
+	char msg[200];
+	struct err e = {0};
 	static struct step_spec spec;
 	size_t next[PLAY_DIRS] = {0};
 	uint64_t t = 0;
@@ -635,7 +634,7 @@ void play_render(FILE *f, const struct play *pl, const struct txn *c)
 			next[dir]++; /* the first steps are in already */
 			continue;
 		}
-		if (!play_step_spec(&pl->d[dir], next[dir], &spec, why, sizeof why)) {
+		if (!play_step_spec(&pl->d[dir], next[dir], &spec, &e)) {
 			fprintf(f, "  exit 2 # step %zu: unplayable\n", next[dir] + 1);
 			return;
 		}

@@ -64,11 +64,11 @@ struct step_spec {
 	struct netem_spec ne;
 	struct tbf_spec tb;
 };
-bool play_step_spec(const struct play_dir *d, size_t i, struct step_spec *out, char *why, size_t n);
+bool play_step_spec(const struct play_dir *d, size_t i, struct step_spec *out, struct err *e);
 /* The schedule's words checker (schedule.h's sched_check_fn): netem or tbf words. */
-bool play_words_ok(void *arg, int argc, char **argv, char *why, size_t n);
-/* d->kind from its steps; false (with why) when they mix netem and tbf. */
-bool play_dir_kind(struct play_dir *d, char *why, size_t n);
+bool play_words_ok(void *arg, int argc, char **argv, struct err *why);
+/* d->kind from its steps; false (with e set) when they mix netem and tbf. */
+bool play_dir_kind(struct play_dir *d, struct err *e);
 
 /* The start: guard, snapshots and the first steps into plan p (p->title set
  * by the caller). p stays valid while the play runs: its ops refer to pl. */

@@ -57,9 +57,10 @@
  * e.g. "delay 20ms", because each change resets the delay to what the step
  * says (mm-delay nested in mm-link, in mahimahi's terms). They may not
  * contain rate or loss (nor their tc abbreviations or tc's synonym drop):
- * the trace owns those. Every step goes through check.
+ * the trace owns those. Every step goes through check. true, or false with
+ * one line set in e (EXIT_USAGE) and *s unusable.
  */
 bool schedule_from_mahimahi(struct schedule *s, int fd, const char *name, uint64_t window_ns,
-			    const char *extra, sched_check_fn check, void *arg, char *err, size_t errn);
+			    const char *extra, sched_check_fn check, void *arg, struct err *e);
 
 #endif

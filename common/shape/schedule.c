@@ -12,27 +12,26 @@
 
 /* ---- reading lines: from an fd or a string, with the byte rules ---- */
 
-static bool vfail(char *err, size_t errn, const char *name, unsigned long line, const char *fmt,
-		  va_list ap) __attribute__((format(printf, 5, 0)));
-static bool vfail(char *err, size_t errn, const char *name, unsigned long line, const char *fmt,
-		  va_list ap)
+static bool vfail(struct err *e, const char *name, unsigned long line, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+static bool vfail(struct err *e, const char *name, unsigned long line, const char *fmt, va_list ap)
 {
 	char msg[512];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (line)
-		snprintf(err, errn, "%s:%lu: %s", disp(name), line, msg);
+		err_set(e, EXIT_USAGE, "%s:%lu: %s", disp(name), line, msg);
 	else
-		snprintf(err, errn, "%s: %s", disp(name), msg);
+		err_set(e, EXIT_USAGE, "%s: %s", disp(name), msg);
 	return false;
 }
 
-bool sched_fail(char *err, size_t errn, const char *name, unsigned long line, const char *fmt, ...)
+bool sched_fail(struct err *e, const char *name, unsigned long line, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(err, errn, name, line, fmt, ap);
+	vfail(e, name, line, fmt, ap);
 	va_end(ap);
 	return false;
 }
@@ -42,7 +41,7 @@ bool sched_reader_fail(struct sched_reader *r, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(r->err, r->errn, r->name, r->line, fmt, ap);
+	vfail(r->e, r->name, r->line, fmt, ap);
 	va_end(ap);
 	return false;
 }
@@ -280,32 +279,112 @@ bool sched_put_words(struct schedule *s, struct sched_step *st, int argc, char *
 }
 
 /* Run the caller's check over step i; why gets its reason. */
-bool sched_check_step(struct schedule *s, size_t i, sched_check_fn check, void *arg, char *why,
-		       size_t n)
+bool sched_check_step(struct schedule *s, size_t i, sched_check_fn check, void *arg, struct err *why)
 {
 	char *argv[SCHED_WORDS_MAX + 8];
 	int argc = schedule_argv(s, i, argv, (int)(sizeof argv / sizeof argv[0]));
 
-	if (argc < 0) {
-		snprintf(why, n, "too many words");
-		return false;
-	}
-	why[0] = '\0';
-	if (!check(arg, argc, argv, why, n)) {
-		if (!why[0])
-			snprintf(why, n, "refused");
-		return false;
-	}
-	return true;
+	if (argc < 0)
+		return err_set(why, EXIT_USAGE, "too many words"), false;
+	if (check(arg, argc, argv, why))
+		return true;
+	if (!why->code)
+		err_set(why, EXIT_USAGE, "refused");
+	/* cut where a reason always was, so the line's name and number lead a
+	 * message that a long word would otherwise fill */
+	why->msg[SCHED_REASON_MAX] = '\0';
+	return false;
 }
 
 /* ---- schedule files ---- */
 
+/* A step within SCHED_STEP_MIN_NS of the one before (w[0] at at): refused. */
+static bool too_soon(struct schedule *s, struct sched_reader *r, char **w, int argc, uint64_t at)
+{
+	uint64_t last = s->step[s->n - 1].at_ns;
+	char prev[32], gap[32], min[32], what[32];
+
+	sched_time_str(last, prev, sizeof prev);
+	sched_time_str(at - last, gap, sizeof gap);
+	sched_time_str(SCHED_STEP_MIN_NS, min, sizeof min);
+	if (argc > 1 && strcmp(w[1], "end") == 0)
+		snprintf(what, sizeof what, "the end");
+	else
+		snprintf(what, sizeof what, "step %zu", s->n + 1);
+	return sched_reader_fail(r, "%s at %s is %s after step %zu (%s): a step lasts at least %s", what,
+				 disp(w[0]), gap, s->n, prev, min);
+}
+
+/* The line's offset w[0] into *at, if it may follow what came before. */
+static bool offset_ok(struct schedule *s, struct sched_reader *r, char **w, int argc, bool ended,
+		      uint64_t *at)
+{
+	char prev[32];
+
+	if (!sched_time(w[0], at))
+		return sched_reader_fail(r, "not an offset (0, or DIGITS[.DIGITS] with s, ms, us or ns, "
+					    "at most 7 days): %s", disp(w[0]));
+	if (ended)
+		return sched_reader_fail(r, "a line after the end line: %s", disp(w[0]));
+	if (s->n == 0 && *at != 0)
+		return sched_reader_fail(r, "the first step must be at offset 0 (what the link is when play "
+					    "starts): %s", disp(w[0]));
+	if (s->n > 0 && *at <= s->step[s->n - 1].at_ns) {
+		sched_time_str(s->step[s->n - 1].at_ns, prev, sizeof prev);
+		return sched_reader_fail(r, "offset not after the previous step's (%s): %s", prev, disp(w[0]));
+	}
+	if (s->n > 0 && *at - s->step[s->n - 1].at_ns < SCHED_STEP_MIN_NS)
+		return too_soon(s, r, w, argc, *at);
+	return true;
+}
+
+/* `OFFSET end`: the period. */
+static bool end_line(struct schedule *s, struct sched_reader *r, char **w, int argc, uint64_t at)
+{
+	if (argc != 2)
+		return sched_reader_fail(r, "end takes no words: %s", disp(w[2]));
+	if (s->n == 0)
+		return sched_reader_fail(r, "end before any step");
+	s->end_ns = at;
+	s->has_end = true;
+	return true;
+}
+
+/* `OFFSET WORDS...`: one more step, checked. */
+static bool step_line(struct schedule *s, struct sched_reader *r, char **w, int argc, uint64_t at,
+		      sched_check_fn check, void *arg)
+{
+	struct sched_step *st = &s->step[s->n];
+	struct err why = {0};
+
+	if (s->n == SCHED_STEPS_MAX)
+		return sched_reader_fail(r, "more than %d steps", SCHED_STEPS_MAX);
+	st->at_ns = at;
+	st->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
+	if (!sched_put_words(s, st, argc - 1, w + 1))
+		return sched_reader_fail(r, "netem words over %d bytes in all", SCHED_ARENA_MAX);
+	s->n++;
+	if (!sched_check_step(s, s->n - 1, check, arg, &why))
+		return sched_reader_fail(r, "%s", why.msg);
+	return true;
+}
+
+/* After the last line: at least one step, and the period. */
+static bool parse_end(struct schedule *s, struct sched_reader *r)
+{
+	if (s->n == 0) {
+		r->line--; /* the line count, not the empty one past the end */
+		return sched_reader_fail(r, "no steps (the first step is a line `0 WORDS...`)");
+	}
+	if (!s->has_end)
+		s->end_ns = s->step[s->n - 1].at_ns;
+	return true;
+}
+
 static bool parse(struct schedule *s, struct sched_reader *r, sched_check_fn check, void *arg)
 {
-	char line[SCHED_LINE_MAX + 1], why[256], prev[32];
+	char line[SCHED_LINE_MAX + 1];
 	char *w[SCHED_WORDS_MAX + 2];
-	bool ended = false;
 	int got;
 
 	sched_reset(s);
@@ -317,68 +396,18 @@ static bool parse(struct schedule *s, struct sched_reader *r, sched_check_fn che
 			continue;
 		if (argc > SCHED_WORDS_MAX + 1) /* the offset and the words */
 			return sched_reader_fail(r, "more than %d netem words in one step", SCHED_WORDS_MAX);
-		if (!sched_time(w[0], &at))
-			return sched_reader_fail(r, "not an offset (0, or DIGITS[.DIGITS] with s, ms, us or ns, "
-					"at most 7 days): %s", disp(w[0]));
-		if (ended)
-			return sched_reader_fail(r, "a line after the end line: %s", disp(w[0]));
-		if (s->n == 0 && at != 0)
-			return sched_reader_fail(r, "the first step must be at offset 0 (what the link is when play "
-					"starts): %s", disp(w[0]));
-		if (s->n > 0 && at <= s->step[s->n - 1].at_ns) {
-			sched_time_str(s->step[s->n - 1].at_ns, prev, sizeof prev);
-			return sched_reader_fail(r, "offset not after the previous step's (%s): %s", prev, disp(w[0]));
-		}
-		if (s->n > 0 && at - s->step[s->n - 1].at_ns < SCHED_STEP_MIN_NS) {
-			char gap[32], min[32], what[32];
-
-			sched_time_str(s->step[s->n - 1].at_ns, prev, sizeof prev);
-			sched_time_str(at - s->step[s->n - 1].at_ns, gap, sizeof gap);
-			sched_time_str(SCHED_STEP_MIN_NS, min, sizeof min);
-			if (argc > 1 && strcmp(w[1], "end") == 0)
-				snprintf(what, sizeof what, "the end");
-			else
-				snprintf(what, sizeof what, "step %zu", s->n + 1);
-			return sched_reader_fail(r, "%s at %s is %s after step %zu (%s): a step lasts at least %s", what,
-				     disp(w[0]), gap, s->n, prev, min);
-		}
+		if (!offset_ok(s, r, w, argc, s->has_end, &at))
+			return false;
 		if (argc == 1)
 			return sched_reader_fail(r, "no netem words after the offset %s", disp(w[0]));
-		if (strcmp(w[1], "end") == 0) {
-			if (argc != 2)
-				return sched_reader_fail(r, "end takes no words: %s", disp(w[2]));
-			if (s->n == 0)
-				return sched_reader_fail(r, "end before any step");
-			s->end_ns = at;
-			s->has_end = true;
-			ended = true;
-			continue;
-		}
-		if (s->n == SCHED_STEPS_MAX)
-			return sched_reader_fail(r, "more than %d steps", SCHED_STEPS_MAX);
-		struct sched_step *st = &s->step[s->n];
-
-		st->at_ns = at;
-		st->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
-		if (!sched_put_words(s, st, argc - 1, w + 1))
-			return sched_reader_fail(r, "netem words over %d bytes in all", SCHED_ARENA_MAX);
-		s->n++;
-		if (!sched_check_step(s, s->n - 1, check, arg, why, sizeof why))
-			return sched_reader_fail(r, "%s", why);
+		if (strcmp(w[1], "end") == 0 ? !end_line(s, r, w, argc, at) : !step_line(s, r, w, argc, at, check, arg))
+			return false;
 	}
-	if (got < 0)
-		return false;
-	if (s->n == 0) {
-		r->line--; /* the line count, not the empty one past the end */
-		return sched_reader_fail(r, "no steps (the first step is a line `0 WORDS...`)");
-	}
-	if (!s->has_end)
-		s->end_ns = s->step[s->n - 1].at_ns;
-	return true;
+	return got == 0 && parse_end(s, r);
 }
 
 void sched_reader_init(struct sched_reader *r, int fd, const char *text, uint64_t max, const char *name,
-			char *err, size_t errn)
+		       struct err *e)
 {
 	r->fd = fd;
 	r->text = text;
@@ -386,31 +415,30 @@ void sched_reader_init(struct sched_reader *r, int fd, const char *text, uint64_
 	r->taken = r->used = 0;
 	r->line = 0;
 	r->name = name;
-	r->err = err;
-	r->errn = errn;
+	r->e = e;
 	r->len = r->pos = 0;
 	r->eof = false;
 }
 
 bool schedule_read(struct schedule *s, int fd, const char *name, sched_check_fn check, void *arg,
-		   char *err, size_t errn)
+		   struct err *e)
 {
 	struct sched_reader r;
 
-	sched_reader_init(&r, fd, NULL, SCHED_FILE_MAX, name, err, errn);
+	sched_reader_init(&r, fd, NULL, SCHED_FILE_MAX, name, e);
 	return parse(s, &r, check, arg);
 }
 
 bool schedule_parse_text(struct schedule *s, const char *text, const char *name, sched_check_fn check,
-			 void *arg, char *err, size_t errn)
+			 void *arg, struct err *e)
 {
 	struct sched_reader r;
 
-	sched_reader_init(&r, -1, text, SCHED_FILE_MAX, name, err, errn);
+	sched_reader_init(&r, -1, text, SCHED_FILE_MAX, name, e);
 	return parse(s, &r, check, arg);
 }
 
-bool schedule_loop_ok(const struct schedule *s, char *why, size_t n)
+bool schedule_loop_ok(const struct schedule *s, struct err *e)
 {
 	const struct sched_step *last = &s->step[s->n - 1];
 	char at[32], gap[32], min[32];
@@ -420,7 +448,7 @@ bool schedule_loop_ok(const struct schedule *s, char *why, size_t n)
 	sched_time_str(last->at_ns, at, sizeof at);
 	sched_time_str(s->end_ns - last->at_ns, gap, sizeof gap);
 	sched_time_str(SCHED_STEP_MIN_NS, min, sizeof min);
-	snprintf(why, n, "--loop: step %zu (line %u, at %s) lasts %s before the round starts over: a step lasts "
+	err_set(e, EXIT_USAGE, "--loop: step %zu (line %u, at %s) lasts %s before the round starts over: a step lasts "
 		 "at least %s (an `end` line gives the last step its time)", s->n, (unsigned)last->line, at, gap, min);
 	return false;
 }

@@ -58,6 +58,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "base/err.h"
 
 #define SCHED_STEPS_MAX 100000
 #define SCHED_FILE_MAX (1024 * 1024)        /* bytes of a schedule file */
@@ -87,23 +88,25 @@ struct schedule {
 
 /*
  * The caller's word check (the netem grammar): true if argv[0..argc-1] are
- * acceptable netem words, else false with a reason in why (n bytes). argv
- * points into the schedule's arena and argv[argc] is NULL; check must not
- * modify the words. arg is passed through.
+ * acceptable netem words, else false with a reason set in why (messages
+ * keep its first SCHED_REASON_MAX bytes). argv points into the schedule's
+ * arena and argv[argc] is NULL; check must not modify the words. arg is
+ * passed through.
  */
-typedef bool (*sched_check_fn)(void *arg, int argc, char **argv, char *why, size_t n);
+typedef bool (*sched_check_fn)(void *arg, int argc, char **argv, struct err *why);
+#define SCHED_REASON_MAX 255
 
 /*
  * Read a schedule file from fd (read to its end, at most SCHED_FILE_MAX + 1
  * bytes; fd is not closed). name is for messages only. true, or false with
- * one line in err (errn bytes) and *s unusable.
+ * one line set in e (EXIT_USAGE) and *s unusable.
  */
 bool schedule_read(struct schedule *s, int fd, const char *name, sched_check_fn check, void *arg,
-		   char *err, size_t errn);
+		   struct err *e);
 
 /* The same parser over a NUL-terminated text (the shipped schedules). */
 bool schedule_parse_text(struct schedule *s, const char *text, const char *name, sched_check_fn check,
-			 void *arg, char *err, size_t errn);
+			 void *arg, struct err *e);
 
 /*
  * Step i's words into argv (at most max - 1 of them, then a NULL); returns
@@ -118,9 +121,9 @@ int schedule_argv(struct schedule *s, size_t i, char **argv, int max);
  * without an `end` line gives its last step no time, so a loop of it would
  * change twice at once each round). A one-step schedule is held, not played
  * again each round (player.h), so any period will do. true, or false with
- * one line naming the step in why.
+ * one line naming the step set in e.
  */
-bool schedule_loop_ok(const struct schedule *s, char *why, size_t n);
+bool schedule_loop_ok(const struct schedule *s, struct err *e);
 
 /* An OFFSET word (grammar above) in nanoseconds; false if it is not one. */
 bool sched_time(const char *w, uint64_t *ns);
@@ -140,15 +143,14 @@ struct sched_reader {
 	uint64_t used;    /* of which handed to sched_reader_line */
 	unsigned long line; /* the line being read (1-based) */
 	const char *name;
-	char *err;
-	size_t errn;
+	struct err *e;    /* where a refusal goes */
 	size_t len, pos;  /* of buf */
 	bool eof;
 	char buf[16384];
 };
 
 void sched_reader_init(struct sched_reader *r, int fd, const char *text, uint64_t max, const char *name,
-		       char *err, size_t errn);
+		       struct err *e);
 /* The next line into line (cap >= SCHED_LINE_MAX + 1), NUL-terminated,
  * without its LF or CRLF. 1: a line; 0: end of input; -1: error (reported). */
 int sched_reader_line(struct sched_reader *r, char *line, size_t cap);
@@ -156,8 +158,8 @@ int sched_reader_line(struct sched_reader *r, char *line, size_t cap);
 bool sched_reader_fail(struct sched_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same at line (0: "NAME: message"). Values in fmt's arguments are
  * the caller's to escape (disp()). */
-bool sched_fail(char *err, size_t errn, const char *name, unsigned long line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+bool sched_fail(struct err *e, const char *name, unsigned long line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Split line in place on blanks and tabs; a word starting with '#' ends
  * the line (a comment). Returns the word count, or max + 1 when there are
  * more than max. */
@@ -168,6 +170,6 @@ void sched_reset(struct schedule *s);
 /* Copy words into the arena as step st's; false if they do not fit. */
 bool sched_put_words(struct schedule *s, struct sched_step *st, int argc, char *const *w);
 /* Run the caller's check over step i; why gets its reason. */
-bool sched_check_step(struct schedule *s, size_t i, sched_check_fn check, void *arg, char *why, size_t n);
+bool sched_check_step(struct schedule *s, size_t i, sched_check_fn check, void *arg, struct err *why);
 
 #endif
