@@ -84,6 +84,9 @@ struct kmem_target {
 	struct kmem_want w;
 };
 
+struct play_snapshot;
+struct play_socket;
+
 /* Every op acts in one namespace, on arguments typed by its kind. */
 struct op {
 	const struct op_type *type;
@@ -93,7 +96,12 @@ struct op {
 		struct { char verb[16]; unsigned flags; } guard;          /* check owner */
 		struct { char verb[16]; unsigned adding, max; } quota;    /* check quota */
 		struct { char ifname[IFNAME_MAX + 1]; } link;             /* link up */
-		struct { char ifname[IFNAME_MAX + 1]; int dir; } play;    /* play: snapshot */
+		struct {                                                  /* play: snapshot */
+			char ifname[IFNAME_MAX + 1];
+			int slot;
+			struct play_snapshot *snap; /* what it fills (ops/ops_snapshot.h) */
+			struct play_socket *sock;
+		} play;
 		struct { char key[48]; char val[8]; } sysctl;             /* net.ipv4.ip_forward=1 */
 		struct {                                                  /* veth add/del */
 			char peer[NETNS_NAME_MAX + 4];
