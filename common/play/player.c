@@ -82,21 +82,22 @@ bool play_dir_kind(struct play_dir *d, struct err *e)
 /* --- the start ------------------------------------------------------------ */
 
 /* The worst rate, per packet, and the worst slot any step gives. */
-static struct kmem_want kept_of(const struct play *pl, const struct play_dir *d, struct step_spec *sp)
+static struct kmem_want kept_of(const struct play *pl, const struct play_dir *d)
 {
 	struct kmem_want kept = {0}, w, one;
+	struct step_spec sp;
 	struct err e = {0};
 
 	for (size_t i = 0; i < d->s->n; i++) {
-		if (!play_step_spec(d, i, sp, &e))
+		if (!play_step_spec(d, i, &sp, &e))
 			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, e.msg);
-		if (sp->kind == QK_TBF)
+		if (sp.kind == QK_TBF)
 			continue;
-		w = kmem_of_netem_spec(&sp->ne, 0);
+		w = kmem_of_netem_spec(&sp.ne, 0);
 		one = (struct kmem_want){.pkts = 1};
-		if (sp->ne.has_rate)
+		if (sp.ne.has_rate)
 			kmem_keep_rate(&one, &w);
-		if (sp->ne.has_slot)
+		if (sp.ne.has_slot)
 			kmem_keep_slot(&one, &w);
 		kmem_max(&kept, &one);
 	}
@@ -112,7 +113,7 @@ static struct kmem_want kept_of(const struct play *pl, const struct play_dir *d,
 static void play_kmem_worst(const struct play *pl, struct play_dir *d)
 {
 	struct step_spec sp;
-	struct kmem_want worst = {0}, w, kept = kept_of(pl, d, &sp);
+	struct kmem_want worst = {0}, w, kept = kept_of(pl, d);
 	struct err e = {0};
 
 	for (size_t i = 0; i < d->s->n; i++) {
