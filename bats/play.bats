@@ -92,6 +92,30 @@ states() {
 	[ "$(whole)" = "$before" ]
 }
 
+# play_golden NAME TOOL ARGS...: the dry-run of TOOL ARGS equals tests/golden/NAME.golden
+# (NPTE_GOLDEN_UPDATE=1 rewrites it; review the diff)
+play_golden() {
+	local f=$TOP/tests/golden/$1.golden
+	shift
+	run sb "$@"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	if [ -n "${NPTE_GOLDEN_UPDATE:-}" ]; then printf '%s\n' "$output" >"$f"; fi
+	diff -u "$f" <(printf '%s\n' "$output")
+	printf '%s\n' "$output" | shellcheck -s sh -S warning -
+}
+
+@test "play: the dry-runs are their goldens: a schedule once, looped and kept, a mahimahi trace, npte-lab's two directions" {
+	# the files at a path of the sandbox's own /run, so that the title comments stay the same
+	sb sh -c 'mkdir -p /run/golden && cat >/run/golden/tbf.sched && chmod 644 /run/golden/tbf.sched' <"$SCHED"
+	{ for _ in $(seq 12); do echo 50; done; echo 150; echo 420; } | sb sh -c 'cat >/run/golden/t.trace'
+	play_golden play-tbf npte-netem play -n router if-client /run/golden/tbf.sched
+	play_golden play-tbf-loop-keep npte-netem play -n --loop --keep --wait 7 router if-client /run/golden/tbf.sched
+	play_golden play-trace npte-netem play -n router if-server --trace-mahimahi /run/golden/t.trace --window 100ms \
+		delay 20ms
+	play_golden play-lab npte-lab play -n --profile train-tunnel
+	play_golden play-lab-loop npte-lab play -n --loop --profile leo-starlink
+}
+
 @test "play: SIGTERM, SIGINT, SIGUSR1 and SIGALRM mid-play put back the previous root exactly (tc -j -d qdisc show equal), exit 128 + the signal" {
 	sb npte-netem tbf router if-client rate 1mbit burst 5k latency 20ms peakrate 2mbit mtu 1600
 	local before pid sig want st

@@ -459,10 +459,11 @@ static void list_schedules(void)
 
 		printf("%s\n  %s\n", p->name, p->desc);
 		for (int i = 0; i < 2; i++) {
-			char err[300], end[32];
+			struct err e = {0};
+			char end[32];
 
-			if (!schedule_parse_text(&sched[i], dir[i], p->name, play_words_ok, NULL, err, sizeof err))
-				die(EXIT_FAIL, "play: shipped schedule %s is invalid: %s", p->name, err);
+			if (!schedule_parse_text(&sched[i], dir[i], p->name, play_words_ok, NULL, &e))
+				die(EXIT_FAIL, "play: shipped schedule %s is invalid: %s", p->name, e.msg);
 			sched_time_str(sched[i].end_ns, end, sizeof end);
 			printf("  %-4s %zu steps, a period of %s\n", i ? "up" : "down", sched[i].n, end);
 		}
@@ -473,7 +474,7 @@ static void list_schedules(void)
 static int cmd_play(struct cli *cl, struct opts *o)
 {
 	const struct shipped_schedule *p;
-	char err[300];
+	struct err e = {0};
 
 	if (o->set[O_LIST]) {
 		if (o->set[O_PROFILE] || o->set[O_DRYRUN] || o->set[O_LOOP] || o->set[O_KEEP] || o->set[O_JSON])
@@ -499,13 +500,13 @@ static int cmd_play(struct cli *cl, struct opts *o)
 	for (int i = 0; i < 2; i++) {
 		struct play_dir *d = &play.d[i];
 
-		if (!schedule_parse_text(&sched[i], i ? p->up : p->down, p->name, play_words_ok, NULL, err, sizeof err))
-			die(EXIT_FAIL, "play: shipped schedule %s is invalid: %s", p->name, err);
+		if (!schedule_parse_text(&sched[i], i ? p->up : p->down, p->name, play_words_ok, NULL, &e))
+			die(EXIT_FAIL, "play: shipped schedule %s is invalid: %s", p->name, e.msg);
 		ifname_to(d->ifname, sizeof d->ifname, i ? LAB_SERVER : LAB_CLIENT);
 		d->label = i ? "up" : "down";
 		d->s = &sched[i];
-		if (!play_dir_kind(d, err, sizeof err) || (o->set[O_LOOP] && !schedule_loop_ok(d->s, err, sizeof err)))
-			die(EXIT_FAIL, "play: shipped schedule %s: %s", p->name, err);
+		if (!play_dir_kind(d, &e) || (o->set[O_LOOP] && !schedule_loop_ok(d->s, &e)))
+			die(EXIT_FAIL, "play: shipped schedule %s: %s", p->name, e.msg);
 	}
 	play.loop = o->set[O_LOOP];
 	play.keep = o->set[O_KEEP];

@@ -15,6 +15,7 @@
 #include "base/optspecs.h"
 #include "priv/asuser.h"
 #include "play/player.h"
+#include "shape/mahimahi.h"
 #include "shape/shape.h"
 #include "base/escape.h"
 
@@ -216,7 +217,8 @@ static struct play play;
 static int cmd_play(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname, *path;
-	char err[512], words[SHAPE_WORDS_LEN] = "";
+	char words[SHAPE_WORDS_LEN] = "";
+	struct err e = {0};
 	uint64_t window = 100000000ULL;
 	struct caller_file cf;
 	bool ok;
@@ -248,27 +250,26 @@ static int cmd_play(struct cli *cl, struct opts *o)
 	if (rc < 0)
 		die(EXIT_USAGE, "play: cannot read '%s' as uid %u: %s", disp(path), (unsigned)cl->who.uid,
 		    caller_file_strerror(rc));
-	ok = o->set[O_TRACE] ? schedule_from_mahimahi(sched, cf.fd, path, window, words, play_words_ok, NULL, err,
-						      sizeof err)
-			     : schedule_read(sched, cf.fd, path, play_words_ok, NULL, err, sizeof err);
+	ok = o->set[O_TRACE] ? schedule_from_mahimahi(sched, cf.fd, path, window, words, play_words_ok, NULL, &e)
+			     : schedule_read(sched, cf.fd, path, play_words_ok, NULL, &e);
 	/* a read that failed as the caller cut the bytes short: that, not the parse */
 	rc = caller_file_close(&cf);
 	if (rc < 0)
 		die(EXIT_USAGE, "play: cannot read '%s' as uid %u: %s", disp(path), (unsigned)cl->who.uid,
 		    caller_file_strerror(rc));
 	if (!ok)
-		die(EXIT_USAGE, "play: %s", err);
+		die(e.code, "play: %s", e.msg);
 	snprintf(play.ns, sizeof play.ns, "%s", ns);
 	play.verb = "play";
 	play.nd = 1;
 	snprintf(play.d[0].ifname, sizeof play.d[0].ifname, "%s", ifname);
 	play.d[0].label = play.d[0].ifname;
 	play.d[0].s = sched;
-	if (!play_dir_kind(&play.d[0], err, sizeof err))
-		die(EXIT_USAGE, "play: %s: %s", disp(path), err);
+	if (!play_dir_kind(&play.d[0], &e))
+		die(e.code, "play: %s: %s", disp(path), e.msg);
 	play.loop = o->set[O_LOOP];
-	if (play.loop && !schedule_loop_ok(sched, err, sizeof err))
-		die(EXIT_USAGE, "play: %s: %s", disp(path), err);
+	if (play.loop && !schedule_loop_ok(sched, &e))
+		die(e.code, "play: %s: %s", disp(path), e.msg);
 	play.keep = o->set[O_KEEP];
 	play.json = o->set[O_JSON];
 	return cli_play(cl, "play", o, &play);

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the mahimahi trace converter in common/schedule.c
+ * libFuzzer harness for the mahimahi trace converter in common/shape/mahimahi.c
  * (schedule_from_mahimahi), the bytes a caller gives
  * `npte-netem play --trace-mahimahi FILE [WORDS]`. The trace is read from a
  * memfd, in chunks, as the live verb reads it.
@@ -13,8 +13,10 @@
  * an end (the trace's period), and its steps start on window boundaries and
  * last at least the step floor (SCHED_STEP_MIN_NS), but the only step of a
  * period shorter than it; it loops (schedule_loop_ok); every step is
- * `rate Nbit loss 0%` or `rate 0 loss 100%` then the extra words, through the
- * real netem grammar; and the steps carry the trace's opportunities: the
+ * `rate Nbit loss 0%` or `rate 0 loss 100%`, then `limit N` if the step
+ * is too slow to drain netem's default queue in 60 s (the N it can) and
+ * the extra words set none, then the extra words, through the real netem
+ * grammar; and the steps carry the trace's opportunities: the
  * bytes the rates deliver over the period are 1500 a timestamp line, give or
  * take the rounding to whole bytes/s (half a byte/s a window).
  */
@@ -22,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/kmem.h"
 #include "shape/schedule.h"
+#include "shape/mahimahi.h"
 #include "shape/shape.h"
 #include "fuzz.h"
 
@@ -30,12 +34,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct schedule S;
 
-static bool netem_words(void *arg, int argc, char **argv, char *why, size_t n)
+static bool netem_words(void *arg, int argc, char **argv, struct err *why)
 {
 	static struct netem_spec ne;
+	char msg[256];
 
 	(void)arg;
-	return netem_parse(&ne, argc, argv, 15.625, why, n);
+	if (netem_parse(&ne, argc, argv, 15.625, msg, sizeof msg))
+		return true;
+	return err_set(why, EXIT_USAGE, "%s", msg), false;
 }
 
 /* Whether the extra words set netem's limit (tc takes any prefix of a keyword). */
@@ -95,11 +102,10 @@ static uint64_t lines_of(const uint8_t *t, size_t n)
 
 static void schedule_ok(uint64_t win_ns, const char *extra, uint64_t opps)
 {
-	char why[300];
 	double bytes = 0, slack = 0;
 
 	TRAP_UNLESS(S.n >= 1 && S.has_end && S.end_ns > 0 && S.step[0].at_ns == 0);
-	TRAP_UNLESS(S.end_ns % 1000000 == 0 && schedule_loop_ok(&S, why, sizeof why));
+	TRAP_UNLESS(S.end_ns % 1000000 == 0 && schedule_loop_ok(&S, &(struct err){0}));
 	for (size_t i = 0; i < S.n; i++) {
 		uint64_t next = i + 1 < S.n ? S.step[i + 1].at_ns : S.end_ns;
 		double len = (double)(next - S.step[i].at_ns) / 1e9;
@@ -117,7 +123,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const extras[] = {NULL, "", "delay 20ms", "delay 5ms 1ms limit 100", "rate 1mbit",
 					     "loss 1%", "drop 1%", "  "};
-	char err[512], first[SCHED_LINE_MAX + 1];
+	char first[SCHED_LINE_MAX + 1];
+	struct err e = {0};
 	const char *extra;
 	uint64_t win_ms, win_ns;
 	int fd;
@@ -147,11 +154,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	fd = memfd_of(data + 3, size - 3);
-	memset(err, 0x55, sizeof err);
-	ok = schedule_from_mahimahi(&S, fd, "t.trace", win_ns, extra, netem_words, NULL, err, sizeof err);
+	memset(e.msg, 0x55, sizeof e.msg);
+	ok = schedule_from_mahimahi(&S, fd, "t.trace", win_ns, extra, netem_words, NULL, &e);
 	close(fd);
 	if (!ok) {
-		err_ok(err, sizeof err);
+		err_ok(e.msg, sizeof e.msg);
 		return 0;
 	}
 	TRAP_UNLESS(win_ns >= SCHED_WINDOW_MIN_NS && win_ns <= SCHED_WINDOW_MAX_NS);

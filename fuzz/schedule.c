@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the schedule file parser in common/schedule.c, the
+ * libFuzzer harness for the schedule file parser in common/shape/schedule.c, the
  * bytes a caller gives `npte-netem play FILE`. The input is the file, read
  * through schedule_read() from a memfd (so the reader's chunked refill is
  * exercised as the live verb does it).
@@ -29,27 +29,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct schedule S, again;
 static char text[2 * SCHED_FILE_MAX];
 
-static bool any_words(void *arg, int argc, char **argv, char *why, size_t n)
+static bool any_words(void *arg, int argc, char **argv, struct err *why)
 {
-	(void)arg, (void)why, (void)n;
+	(void)arg, (void)why;
 	TRAP_UNLESS(argc >= 1 && argv[argc] == NULL);
 	for (int i = 0; i < argc; i++)
 		TRAP_UNLESS(argv[i][0] != '\0');
 	return true;
 }
 
-static bool real_words(void *arg, int argc, char **argv, char *why, size_t n)
+static bool real_words(void *arg, int argc, char **argv, struct err *why)
 {
 	static struct netem_spec ne;
 	static struct tbf_spec tb;
+	char msg[256];
 
 	(void)arg;
-	return netem_parse(&ne, argc, argv, 15.625, why, n) || tbf_parse_words(&tb, argc, argv, why, n);
+	if (netem_parse(&ne, argc, argv, 15.625, msg, sizeof msg) || tbf_parse_words(&tb, argc, argv, msg, sizeof msg))
+		return true;
+	return err_set(why, EXIT_USAGE, "%s", msg), false;
 }
 
 static void steps_ok(struct schedule *s)
 {
-	char *argv[SCHED_WORDS_MAX + 1], why[300];
+	char *argv[SCHED_WORDS_MAX + 1];
 
 	TRAP_UNLESS(s->n >= 1 && s->n <= SCHED_STEPS_MAX && s->used <= SCHED_ARENA_MAX);
 	TRAP_UNLESS(s->step[0].at_ns == 0);
@@ -62,8 +65,8 @@ static void steps_ok(struct schedule *s)
 		if (i + 1 < s->n || s->has_end)
 			TRAP_UNLESS(next >= s->step[i].at_ns + SCHED_STEP_MIN_NS);
 	}
-	TRAP_UNLESS(!s->has_end || schedule_loop_ok(s, why, sizeof why));
-	TRAP_UNLESS(s->n > 1 || schedule_loop_ok(s, why, sizeof why));
+	TRAP_UNLESS(!s->has_end || schedule_loop_ok(s, &(struct err){0}));
+	TRAP_UNLESS(s->n > 1 || schedule_loop_ok(s, &(struct err){0}));
 }
 
 /* s as a schedule file: each step's offset and words, then the end line. */
@@ -108,7 +111,7 @@ static void same_steps(struct schedule *a, struct schedule *b)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	sched_check_fn check;
-	char err[512];
+	struct err e = {0};
 	size_t n;
 	int fd;
 
@@ -116,9 +119,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	check = data[0] % 2 ? any_words : real_words;
 	fd = memfd_of(data + 1, size - 1);
-	memset(err, 0x55, sizeof err);
-	if (!schedule_read(&S, fd, "f.sched", check, NULL, err, sizeof err)) {
-		err_ok(err, sizeof err);
+	memset(e.msg, 0x55, sizeof e.msg);
+	if (!schedule_read(&S, fd, "f.sched", check, NULL, &e)) {
+		err_ok(e.msg, sizeof e.msg);
 		close(fd);
 		return 0;
 	}
@@ -126,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	steps_ok(&S);
 	n = write_back(&S);
 	fd = memfd_of(text, n);
-	if (schedule_read(&again, fd, "f.sched", check, NULL, err, sizeof err))
+	if (schedule_read(&again, fd, "f.sched", check, NULL, &(struct err){0}))
 		same_steps(&S, &again);
 	else
 		TRAP_UNLESS(n > SCHED_FILE_MAX); /* offsets are written shortest: never longer */

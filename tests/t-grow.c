@@ -114,6 +114,7 @@ static void plan_moves(void)
 			strcmp(peer->ns, right) == 0 && strcmp(peer->u.link.ifname, "if-left") == 0;
 	}
 	ok(same, "every link up names its pair's ends (no read of ops that moved)");
+	plan_free(&p);
 }
 
 static void full_plan(void)

@@ -67,6 +67,7 @@ static void add(const struct op_type *t, const char *name, unsigned fail)
 
 static void reset(void)
 {
+	plan_free(&plan);
 	memset(&plan, 0, sizeof plan);
 	log_buf[0] = '\0';
 }

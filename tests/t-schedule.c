@@ -7,13 +7,21 @@
 #include <unistd.h>
 #include "tap.h"
 #include "shape/schedule.h"
+#include "shape/mahimahi.h"
 #include "shape/schedules.h"
 #include "shape/shape.h"
 #include "base/escape.h"
 
 static struct schedule S; /* 3.5 MiB: static, as in the player */
-static char err[512];
+static struct err E; /* the last call's error */
 static char big[17 * 1024 * 1024];
+
+/* E cleared for the next call (err_set keeps the first error it is given). */
+static struct err *fresh(void)
+{
+	E = (struct err){0};
+	return &E;
+}
 
 /* A file holding exactly n bytes of buf, at offset 0 (tmpfile: a pipe
  * would block past its buffer). */
@@ -34,7 +42,7 @@ static int fd_of(const char *buf, size_t n)
 
 /* The test's stand-in for the netem grammar: knob keywords each followed
  * by a value that starts with a digit ("0", "25ms", "1%"). */
-static bool fake_check(void *arg, int argc, char **argv, char *why, size_t n)
+static bool fake_check(void *arg, int argc, char **argv, struct err *why)
 {
 	static const char *const knobs[] = {"delay", "loss", "rate", "limit", "jitter"};
 	int *calls = arg;
@@ -50,11 +58,11 @@ static bool fake_check(void *arg, int argc, char **argv, char *why, size_t n)
 		for (size_t k = 0; k < sizeof knobs / sizeof knobs[0]; k++)
 			known |= strcmp(argv[i], knobs[k]) == 0;
 		if (!known) {
-			snprintf(why, n, "unknown netem word: %s", disp(argv[i]));
+			err_set(why, EXIT_USAGE, "unknown netem word: %s", disp(argv[i]));
 			return false;
 		}
 		if (i + 1 == argc || argv[i + 1][0] < '0' || argv[i + 1][0] > '9') {
-			snprintf(why, n, "%s needs a value", argv[i]);
+			err_set(why, EXIT_USAGE, "%s needs a value", argv[i]);
 			return false;
 		}
 		i++;
@@ -62,7 +70,7 @@ static bool fake_check(void *arg, int argc, char **argv, char *why, size_t n)
 			i++; /* "delay 25ms 5ms": more values */
 	}
 	if (argv[argc] != NULL) {
-		snprintf(why, n, "argv not NULL-terminated");
+		err_set(why, EXIT_USAGE, "argv not NULL-terminated");
 		return false;
 	}
 	return true;
@@ -71,7 +79,7 @@ static bool fake_check(void *arg, int argc, char **argv, char *why, size_t n)
 static bool rd(const char *text)
 {
 	int fd = fd_of(text, strlen(text));
-	bool r = schedule_read(&S, fd, "f.sched", fake_check, NULL, err, sizeof err);
+	bool r = schedule_read(&S, fd, "f.sched", fake_check, NULL, fresh());
 
 	close(fd);
 	return r;
@@ -82,7 +90,7 @@ static bool rd(const char *text)
 static bool rdn(const char *buf, size_t n)
 {
 	int fd = fd_of(buf, n);
-	bool r = schedule_read(&S, fd, "f.sched", fake_check, NULL, err, sizeof err);
+	bool r = schedule_read(&S, fd, "f.sched", fake_check, NULL, fresh());
 
 	close(fd);
 	return r;
@@ -91,8 +99,8 @@ static bool rdn(const char *buf, size_t n)
 /* Refused, with an error that contains want. */
 static void refused(bool r, const char *want, const char *name)
 {
-	if (!ok(!r && strstr(err, want) != NULL, "refuses %s", name))
-		diag("error was: %s (wanted \"%s\")", r ? "(accepted)" : err, want);
+	if (!ok(!r && strstr(E.msg, want) != NULL, "refuses %s", name))
+		diag("error was: %s (wanted \"%s\")", r ? "(accepted)" : E.msg, want);
 }
 
 static const char *words(size_t i)
@@ -178,10 +186,10 @@ static void test_good(void)
 	ok(rd("0 delay 1ms\n1s delay 2ms\n") && !S.has_end && S.end_ns == 1000000000ULL,
 	   "without an end line the schedule ends at its last step");
 	fd = fd_of("0 delay 1ms\n10ms delay 2ms\n", 27);
-	ok(schedule_read(&S, fd, "x", fake_check, &calls, err, sizeof err) && calls == 2,
+	ok(schedule_read(&S, fd, "x", fake_check, &calls, fresh()) && calls == 2,
 	   "check runs once per step, with the caller's arg");
 	close(fd);
-	ok(schedule_parse_text(&S, "0 rate 1mbit\n1s end\n", "text", fake_check, NULL, err, sizeof err) &&
+	ok(schedule_parse_text(&S, "0 rate 1mbit\n1s end\n", "text", fake_check, NULL, fresh()) &&
 	   S.n == 1, "the same parser over a string");
 	{
 		char *argv[2];
@@ -226,8 +234,8 @@ static void test_refusals(void)
 		static const char evil[] = "9\x1b[2J delay 1ms\n";
 		int fd = fd_of(evil, sizeof evil - 1);
 
-		ok(!schedule_read(&S, fd, "evil\n.sched", fake_check, NULL, err, sizeof err) &&
-		   strncmp(err, "evil\\x0a.sched:1: ", 18) == 0 && !strchr(err, '\x1b') && !strchr(err, '\n'),
+		ok(!schedule_read(&S, fd, "evil\n.sched", fake_check, NULL, fresh()) &&
+		   strncmp(E.msg, "evil\\x0a.sched:1: ", 18) == 0 && !strchr(E.msg, '\x1b') && !strchr(E.msg, '\n'),
 		   "the name and the value are escaped in the one-line error");
 		close(fd);
 	}
@@ -258,9 +266,9 @@ static void test_refusals(void)
 		int fd = fd_of("x", 1);
 
 		close(fd);
-		refused(schedule_read(&S, fd, "gone", fake_check, NULL, err, sizeof err), "gone:1: read: ",
+		refused(schedule_read(&S, fd, "gone", fake_check, NULL, fresh()), "gone:1: read: ",
 			"an fd that cannot be read");
-		refused(schedule_read(&S, -1, "none", fake_check, NULL, err, sizeof err), "none:1: read: ",
+		refused(schedule_read(&S, -1, "none", fake_check, NULL, fresh()), "none:1: read: ",
 			"fd -1");
 	}
 }
@@ -284,7 +292,7 @@ static void test_limits(void)
 	ok(rdn(big, n) && S.n == 1, "a file of exactly 1 MiB is read");
 	big[n++] = '\n';
 	fd = fd_of(big, n);
-	refused(schedule_read(&S, fd, "f.sched", fake_check, NULL, err, sizeof err), "file larger than 1048576 bytes",
+	refused(schedule_read(&S, fd, "f.sched", fake_check, NULL, fresh()), "file larger than 1048576 bytes",
 		"1 MiB + 1 byte");
 	close(fd);
 
@@ -293,7 +301,7 @@ static void test_limits(void)
 	for (size_t i = 63; i < 4 * 1024 * 1024; i += 64)
 		big[i] = '\n';
 	fd = fd_of(big, 4 * 1024 * 1024);
-	refused(schedule_read(&S, fd, "f.sched", fake_check, NULL, err, sizeof err), "larger than", "a 4 MiB file");
+	refused(schedule_read(&S, fd, "f.sched", fake_check, NULL, fresh()), "larger than", "a 4 MiB file");
 	is_int((long long)lseek(fd, 0, SEEK_CUR), SCHED_FILE_MAX + 1, "of which 1 MiB + 1 bytes were read");
 	close(fd);
 
@@ -327,8 +335,7 @@ static void test_limits(void)
 static bool mm(const char *trace, uint64_t window_ms, const char *extra)
 {
 	int fd = fd_of(trace, strlen(trace));
-	bool r = schedule_from_mahimahi(&S, fd, "t.trace", window_ms * 1000000, extra, fake_check, NULL, err,
-					sizeof err);
+	bool r = schedule_from_mahimahi(&S, fd, "t.trace", window_ms * 1000000, extra, fake_check, NULL, fresh());
 
 	close(fd);
 	return r;
@@ -425,7 +432,7 @@ static void test_mahimahi(void)
 	{
 		int fd = fd_of("1\n", 2);
 
-		refused(schedule_from_mahimahi(&S, fd, "t.trace", 100500000, NULL, fake_check, NULL, err, sizeof err),
+		refused(schedule_from_mahimahi(&S, fd, "t.trace", 100500000, NULL, fake_check, NULL, fresh()),
 			"whole milliseconds", "a window of 100.5 ms");
 		close(fd);
 	}
@@ -438,7 +445,7 @@ static void test_mahimahi(void)
 	{
 		int fd = fd_of(big, n);
 
-		refused(schedule_from_mahimahi(&S, fd, "t.trace", 10000000, NULL, fake_check, NULL, err, sizeof err),
+		refused(schedule_from_mahimahi(&S, fd, "t.trace", 10000000, NULL, fake_check, NULL, fresh()),
 			"more than 100000 steps: use a longer window", "a trace of 100001 steps");
 		close(fd);
 	}
@@ -452,13 +459,13 @@ static void test_mahimahi(void)
 	{
 		int fd = fd_of(big, n);
 
-		ok(schedule_from_mahimahi(&S, fd, "t.trace", 100000000, NULL, fake_check, NULL, err, sizeof err) &&
+		ok(schedule_from_mahimahi(&S, fd, "t.trace", 100000000, NULL, fake_check, NULL, fresh()) &&
 		   strcmp(words(0), "rate 100663296000000bit loss 0%") == 0,
 		   "a 16 MiB trace is read (8 Mi opportunities in 1 ms)");
 		close(fd);
 		big[n++] = '1';
 		fd = fd_of(big, n);
-		refused(schedule_from_mahimahi(&S, fd, "t.trace", 100000000, NULL, fake_check, NULL, err, sizeof err),
+		refused(schedule_from_mahimahi(&S, fd, "t.trace", 100000000, NULL, fake_check, NULL, fresh()),
 			"file larger than 16777216 bytes", "a trace over 16 MiB");
 		close(fd);
 	}
@@ -467,13 +474,14 @@ static void test_mahimahi(void)
 /* ---- the shipped schedules, through npte's netem grammar (shape.h) ---- */
 
 /* The real netem grammar; *arg gets the keywords seen (shape.h's netem_kw bits). */
-static bool shape_check(void *arg, int argc, char **argv, char *why, size_t n)
+static bool shape_check(void *arg, int argc, char **argv, struct err *why)
 {
 	static struct netem_spec sp;
 	unsigned *seen = arg;
+	char msg[256];
 
-	if (!netem_parse(&sp, argc, argv, 15.625, why, n))
-		return false;
+	if (!netem_parse(&sp, argc, argv, 15.625, msg, sizeof msg))
+		return err_set(why, EXIT_USAGE, "%s", msg), false;
 	*seen = sp.seen;
 	return true;
 }
@@ -491,18 +499,16 @@ static void test_shipped(void)
 			unsigned seen = 0, first = 0;
 			bool same = true, gaps = true;
 
-			if (!ok(schedule_parse_text(&S, dir[d], p->name, shape_check, &seen, err, sizeof err),
+			if (!ok(schedule_parse_text(&S, dir[d], p->name, shape_check, &seen, fresh()),
 				"%s %s parses and validates", p->name, d ? "up" : "down")) {
-				diag("%s", err);
+				diag("%s", E.msg);
 				continue;
 			}
 			/* fully specified: every step sets the same knobs */
 			for (size_t i = 0; i < S.n; i++) {
 				char *argv[SCHED_WORDS_MAX + 1];
-				char why[256];
-
 				schedule_argv(&S, i, argv, SCHED_WORDS_MAX + 1);
-				shape_check(&seen, S.step[i].argc, argv, why, sizeof why);
+				shape_check(&seen, S.step[i].argc, argv, fresh());
 				if (i == 0)
 					first = seen;
 				same &= seen == first;
@@ -525,7 +531,7 @@ static void test_shipped(void)
 		unsigned seen;
 
 		ok(!schedule_parse_text(&S, "0 delay 1ms rate 5mbit\n1s delay 61s rate 5mbit\n", "x", shape_check,
-					&seen, err, sizeof err) && strstr(err, "x:2: ") != NULL,
+					&seen, fresh()) && strstr(E.msg, "x:2: ") != NULL,
 		   "the real grammar refuses a 61 s delay, naming the line");
 	}
 }
@@ -548,7 +554,7 @@ static bool floor_held(void)
 
 static void test_floor(void)
 {
-	char why[300], tr[65536];
+	char tr[65536];
 	uint64_t x = 88172645463325252ULL;
 
 	is_int((long long)SCHED_STEP_MIN_NS, 10000000, "the floor is 10 ms");
@@ -564,12 +570,12 @@ static void test_floor(void)
 
 	/* --loop: the last step needs its time before the round starts over */
 	ok(rd("0 delay 1ms\n1s delay 2ms\n"), "an end-less schedule is fine once");
-	ok(!schedule_loop_ok(&S, why, sizeof why) &&
-	   strstr(why, "--loop: step 2 (line 2, at 1s) lasts 0 before the round starts over") != NULL,
-	   "but not in a loop: its last step has no time (%s)", why);
-	ok(rd("0 delay 1ms\n1s delay 2ms\n1.01s end\n") && schedule_loop_ok(&S, why, sizeof why),
+	ok(!schedule_loop_ok(&S, fresh()) &&
+	   strstr(E.msg, "--loop: step 2 (line 2, at 1s) lasts 0 before the round starts over") != NULL,
+	   "but not in a loop: its last step has no time (%s)", E.msg);
+	ok(rd("0 delay 1ms\n1s delay 2ms\n1.01s end\n") && schedule_loop_ok(&S, fresh()),
 	   "with an end 10 ms after it, it loops");
-	ok(rd("0 delay 1ms\n") && schedule_loop_ok(&S, why, sizeof why), "one step loops (it is held)");
+	ok(rd("0 delay 1ms\n") && schedule_loop_ok(&S, fresh()), "one step loops (it is held)");
 
 	/* traces: a last window under the floor is folded into the one before */
 	ok(mm("0\n100\n205\n", 100, NULL), "period 205 ms, window 100 ms: a 5 ms last window");
@@ -581,7 +587,7 @@ static void test_floor(void)
 	ok(mm("0\n105\n", 100, NULL), "a 5 ms last window after window 0");
 	is_str(dump(), "0 rate 228568bit loss 0% | 105ms end", "one step: 2 x 1500 B / 105 ms (with the wrap)");
 	ok(mm("0\n110\n", 100, NULL) && S.n == 2, "a last window of exactly 10 ms stays a step");
-	ok(mm("1\n", 10, NULL) && S.n == 1 && S.end_ns == 1000000 && schedule_loop_ok(&S, why, sizeof why),
+	ok(mm("1\n", 10, NULL) && S.n == 1 && S.end_ns == 1000000 && schedule_loop_ok(&S, fresh()),
 	   "a 1 ms trace is one step, held in a loop");
 
 	/* random traces and windows: every step lasts the floor */
@@ -599,7 +605,7 @@ static void test_floor(void)
 		}
 		if (t == 0)
 			continue;
-		held = mm(tr, win, NULL) && floor_held() && schedule_loop_ok(&S, why, sizeof why);
+		held = mm(tr, win, NULL) && floor_held() && schedule_loop_ok(&S, fresh());
 		if (!held) {
 			ok(false, "random trace %d (window %llu ms): %s", k, (unsigned long long)win, dump());
 			return;

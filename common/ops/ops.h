@@ -100,7 +100,8 @@ void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
 /* Every op type of common/ (op_types[] in optypes.c lists them for lookups by name). */
 extern const struct op_type guard_op, quota_op, netns_add_op, netns_del_op, link_up_op, sysctl_op,
 	marker_write_op, marker_remove_op, veth_add_op, veth_del_op, addr_add_op, addr_del_op,
-	route_add_op, route_del_op, root_op, clear_op, change_op, kmem_op, claim_sweep_op;
+	route_add_op, route_del_op, root_op, clear_op, change_op, kmem_op, claim_sweep_op,
+	play_snapshot_op;
 
 /* Shared by the op modules: a new op on namespace name. */
 struct op *op_ns(struct plan *p, const struct op_type *t, const char *name);

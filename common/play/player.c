@@ -16,6 +16,7 @@
 #include <linux/capability.h>
 #include <linux/rtnetlink.h>
 #include "ops/claim.h"
+#include "ops/ops_snapshot.h"
 #include "kernel/lock.h"
 #include "kernel/netns.h"
 #include "ops/ops.h"
@@ -26,159 +27,77 @@
 #include "kernel/requests.h"
 #include "base/escape.h"
 
-static struct play *cur; /* the play the start's ops fill */
-
-/* under_lock's answer when the namespace went: exit 1, and nothing to restore */
-#define EXIT_GONE 1001
 #define GONE_TEXT "the namespace is gone or no longer the one played on: stopping"
 
-static bool words_spec(int argc, char **argv, struct step_spec *out, char *why, size_t n)
+static bool words_spec(int argc, char **argv, struct step_spec *out, struct err *e)
 {
-	char twhy[200];
+	char why[sizeof e->msg], twhy[200];
 
 	out->kind = QK_NETEM;
-	if (netem_parse(&out->ne, argc, argv, shape_tick_in_usec(), why, n))
+	if (netem_parse(&out->ne, argc, argv, shape_tick_in_usec(), why, sizeof why))
 		return true;
 	if (!tbf_parse_words(&out->tb, argc, argv, twhy, sizeof twhy))
-		return false; /* the netem reason: schedules are netem words first */
+		return err_set(e, EXIT_USAGE, "%s", why), false; /* the netem reason: schedules are netem words first */
 	out->kind = QK_TBF;
 	return true;
 }
 
-bool play_step_spec(const struct play_dir *d, size_t i, struct step_spec *out, char *why, size_t n)
+bool play_step_spec(const struct play_dir *d, size_t i, struct step_spec *out, struct err *e)
 {
 	char *argv[SCHED_WORDS_MAX + 1];
 	int argc = schedule_argv(d->s, i, argv, SCHED_WORDS_MAX + 1);
 
-	if (argc < 0) {
-		snprintf(why, n, "no step %zu", i + 1);
-		return false;
-	}
-	return words_spec(argc, argv, out, why, n);
+	if (argc < 0)
+		return err_set(e, EXIT_USAGE, "no step %zu", i + 1), false;
+	return words_spec(argc, argv, out, e);
 }
 
-bool play_words_ok(void *arg, int argc, char **argv, char *why, size_t n)
+bool play_words_ok(void *arg, int argc, char **argv, struct err *why)
 {
-	static struct step_spec sp;
+	struct step_spec sp;
 
 	(void)arg;
-	return words_spec(argc, argv, &sp, why, n);
+	return words_spec(argc, argv, &sp, why);
 }
 
-bool play_dir_kind(struct play_dir *d, char *why, size_t n)
+bool play_dir_kind(struct play_dir *d, struct err *e)
 {
-	static struct step_spec sp;
+	struct step_spec sp;
 
 	for (size_t i = 0; i < d->s->n; i++) {
-		if (!play_step_spec(d, i, &sp, why, n))
+		if (!play_step_spec(d, i, &sp, e))
 			return false;
 		if (i == 0)
 			d->kind = sp.kind;
-		else if (sp.kind != d->kind) {
-			snprintf(why, n, "step %zu (line %u) is %s words, step 1 %s words: one kind per schedule", i + 1,
-				 (unsigned)d->s->step[i].line, sp.kind == QK_TBF ? "tbf" : "netem",
-				 d->kind == QK_TBF ? "tbf" : "netem");
-			return false;
-		}
+		else if (sp.kind != d->kind)
+			return err_set(e, EXIT_USAGE,
+				       "step %zu (line %u) is %s words, step 1 %s words: one kind per schedule", i + 1,
+				       (unsigned)d->s->step[i].line, sp.kind == QK_TBF ? "tbf" : "netem",
+				       d->kind == QK_TBF ? "tbf" : "netem"),
+			       false;
 	}
 	return true;
 }
 
-/* --- the start: snapshot op ----------------------------------------------- */
-
-/* Under the start's lock, before the first step replaces it: the interface
- * claimed, the tree at the root as it is, and (first interface) the socket
- * the player keeps. */
-static int snap_apply(struct txn *c, const struct op *op, bool undo)
-{
-	struct play_dir *d = &cur->d[op->u.play.dir];
-	struct nshandle *h;
-	struct stat st;
-	int rc;
-
-	if (undo)
-		return 0;
-	rc = txn_ns(c, op->ns, &h);
-	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	d->ifindex = req_ifindex(&h->nl, d->ifname);
-	if (d->ifindex < 0)
-		return err_sys(&c->err, EXIT_FAIL, -d->ifindex, "%s: %s", op->ns, d->ifname);
-	rc = claim_take(op->ns, d->ifname, &d->playfd);
-	if (rc == 0) {
-		d->claimed = true;
-		rc = claim_note(d->playfd, kmem_charge_on(c, op->ns, d->ifname, &d->worst));
-		if (rc < 0)
-			return err_sys(&c->err, EXIT_FAIL, -rc, "%s/%s", NPTE_RUN_DIR, NPTE_PLAY_DIR);
-	}
-	if (rc == -EBUSY)
-		return err_set(&c->err, EXIT_BUSY, "%s: %s: another play is running on it", op->ns, d->ifname);
-	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s/%s", NPTE_RUN_DIR, NPTE_PLAY_DIR);
-	rc = qdisc_snapshot_take(&h->nl, d->ifindex, &d->prev);
-	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read the qdiscs to restore later", op->ns,
-			       d->ifname);
-	if (cur->has_nl)
-		return 0;
-	if (fstat(h->fd, &st) < 0)
-		return err_sys(&c->err, EXIT_FAIL, errno, "%s", op->ns);
-	rc = netns_nl(h->fd, &cur->nl);
-	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: netlink socket", op->ns);
-	cur->has_nl = true;
-	cur->ns_dev = st.st_dev;
-	cur->ns_ino = st.st_ino;
-	return 0;
-}
-
-/* The preview cannot rebuild a qdisc tree from tc's printout, so it starts
- * only over the kernel's default root (handle 0), which it can put back. */
-static void snap_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
-{
-	char msg[200], path[96];
-	int fd = 8 - op->u.play.dir;
-
-	(void)c, (void)undo;
-	/* the same claim on the interface, on an fd the script keeps */
-	snprintf(path, sizeof path, "%s/%s/%s:%s", NPTE_RUN_DIR, NPTE_PLAY_DIR, op->ns, op->u.play.ifname);
-	snprintf(msg, sizeof msg, "%s: play: %s: %s: another play is running on it", prog, op->ns, op->u.play.ifname);
-	fprintf(f, "install -d -m 0700 %s/%s\nexec %d>>", NPTE_RUN_DIR, NPTE_PLAY_DIR, fd);
-	sh_quote(f, path);
-	fprintf(f, "\nflock -n %d || { echo ", fd);
-	sh_quote(f, msg);
-	fputs(" >&2; exit 75; }\n", f);
-	snprintf(msg, sizeof msg,
-		 "%s: play: %s: %s: a preview restores only the kernel's default root qdisc: clear it first, "
-		 "or run the live command",
-		 prog, op->ns, op->u.play.ifname);
-	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, "tc", "qdisc", "show", "dev",
-				       op->u.play.ifname, "root", NULL});
-	fputs(" | grep -q '^qdisc [a-z_]* 0: root' || { echo ", f);
-	sh_quote(f, msg);
-	fputs(" >&2; exit 2; }\n", f);
-}
-
-const struct op_type play_snap_op = {
-	.name = "play snapshot", .apply = snap_apply, .render = snap_render,
-};
+/* --- the start ------------------------------------------------------------ */
 
 /* The worst rate, per packet, and the worst slot any step gives. */
-static struct kmem_want kept_of(const struct play *pl, const struct play_dir *d, struct step_spec *sp)
+static struct kmem_want kept_of(const struct play *pl, const struct play_dir *d)
 {
 	struct kmem_want kept = {0}, w, one;
-	char why[300];
+	struct step_spec sp;
+	struct err e = {0};
 
 	for (size_t i = 0; i < d->s->n; i++) {
-		if (!play_step_spec(d, i, sp, why, sizeof why))
-			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, why);
-		if (sp->kind == QK_TBF)
+		if (!play_step_spec(d, i, &sp, &e))
+			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, e.msg);
+		if (sp.kind == QK_TBF)
 			continue;
-		w = kmem_of_netem_spec(&sp->ne, 0);
+		w = kmem_of_netem_spec(&sp.ne, 0);
 		one = (struct kmem_want){.pkts = 1};
-		if (sp->ne.has_rate)
+		if (sp.ne.has_rate)
 			kmem_keep_rate(&one, &w);
-		if (sp->ne.has_slot)
+		if (sp.ne.has_slot)
 			kmem_keep_slot(&one, &w);
 		kmem_max(&kept, &one);
 	}
@@ -193,13 +112,13 @@ static struct kmem_want kept_of(const struct play *pl, const struct play_dir *d,
  */
 static void play_kmem_worst(const struct play *pl, struct play_dir *d)
 {
-	static struct step_spec sp;
-	struct kmem_want worst = {0}, w, kept = kept_of(pl, d, &sp);
-	char why[300];
+	struct step_spec sp;
+	struct kmem_want worst = {0}, w, kept = kept_of(pl, d);
+	struct err e = {0};
 
 	for (size_t i = 0; i < d->s->n; i++) {
-		if (!play_step_spec(d, i, &sp, why, sizeof why))
-			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, why);
+		if (!play_step_spec(d, i, &sp, &e))
+			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, e.msg);
 		if (sp.kind == QK_TBF) {
 			w = kmem_of_tbf_spec(&sp.tb);
 		} else {
@@ -211,33 +130,27 @@ static void play_kmem_worst(const struct play *pl, struct play_dir *d)
 		}
 		kmem_max(&worst, &w);
 	}
-	d->worst = worst;
+	d->snap.worst = worst;
 	plan_kmem_worst(pl->ns, d->ifname, &worst);
 }
 
 void plan_play_start(struct plan *p, struct play *pl)
 {
-	static struct step_spec first[PLAY_DIRS];
-	char why[300];
+	struct step_spec first;
+	struct err e = {0};
 
-	cur = pl;
 	plan_guard_owned(p, pl->verb, pl->ns, 0);
-	for (int i = 0; i < pl->nd; i++) {
-		struct op *op = plan_add(p, &play_snap_op);
-
-		snprintf(op->ns, sizeof op->ns, "%s", pl->ns);
-		snprintf(op->u.play.ifname, sizeof op->u.play.ifname, "%s", pl->d[i].ifname);
-		op->u.play.dir = i;
-	}
+	for (int i = 0; i < pl->nd; i++)
+		plan_play_snapshot(p, pl->ns, pl->d[i].ifname, i, &pl->d[i].snap, &pl->sock);
 	for (int i = 0; i < pl->nd; i++)
 		play_kmem_worst(pl, &pl->d[i]);
 	for (int i = 0; i < pl->nd; i++) {
-		if (!play_step_spec(&pl->d[i], 0, &first[i], why, sizeof why))
-			die(EXIT_USAGE, "%s: step 1: %s", pl->verb, why);
-		if (first[i].kind == QK_TBF)
-			plan_tbf(p, pl->ns, pl->d[i].ifname, &first[i].tb);
+		if (!play_step_spec(&pl->d[i], 0, &first, &e))
+			die(EXIT_USAGE, "%s: step 1: %s", pl->verb, e.msg);
+		if (first.kind == QK_TBF)
+			plan_tbf(p, pl->ns, pl->d[i].ifname, &first.tb);
 		else
-			plan_netem(p, pl->ns, pl->d[i].ifname, &first[i].ne, NULL);
+			plan_netem(p, pl->ns, pl->d[i].ifname, &first.ne, NULL);
 	}
 }
 
@@ -251,34 +164,28 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Lateness in 10 us buckets up to 1 s, and the exact maximum. */
-#define LATE_BUCKET_NS 10000ULL
-#define LATE_BUCKETS 100001
-static uint32_t late_hist[LATE_BUCKETS];
-static uint64_t late_n, late_max;
-
-static void late_add(uint64_t ns)
+static void late_add(struct play_lateness *l, uint64_t ns)
 {
 	uint64_t b = ns / LATE_BUCKET_NS;
 
-	late_hist[b < LATE_BUCKETS - 1 ? b : LATE_BUCKETS - 1]++;
-	late_n++;
-	if (ns > late_max)
-		late_max = ns;
+	l->hist[b < LATE_BUCKETS - 1 ? b : LATE_BUCKETS - 1]++;
+	l->n++;
+	if (ns > l->max)
+		l->max = ns;
 }
 
 /* The upper edge of the bucket holding the q-quantile, in us. */
-static double late_q(double q)
+static double late_q(const struct play_lateness *l, double q)
 {
-	uint64_t want = (uint64_t)(q * (double)late_n + 0.999999), seen = 0;
+	uint64_t want = (uint64_t)(q * (double)l->n + 0.999999), seen = 0;
 
-	for (size_t b = 0; b < LATE_BUCKETS && late_n; b++) {
-		seen += late_hist[b];
+	for (size_t b = 0; b < LATE_BUCKETS && l->n; b++) {
+		seen += l->hist[b];
 		if (seen >= want) {
 			uint64_t edge = (b + 1) * LATE_BUCKET_NS;
 
 			/* the bucket's upper edge, but never above what was seen */
-			return (double)(edge < late_max ? edge : late_max) / 1000.;
+			return (double)(edge < l->max ? edge : l->max) / 1000.;
 		}
 	}
 	return 0;
@@ -296,48 +203,48 @@ static int still_mine(const struct play *pl, const struct caller *who)
 		return rc;
 	if (!who->admin && m.owner != who->uid)
 		return -EPERM;
-	if (m.cookie && m.cookie != pl->nl.cookie)
+	if (m.cookie && m.cookie != pl->sock.nl.cookie)
 		return -ESTALE;
 	snprintf(path, sizeof path, "%s/%s", NETNS_RUN_DIR, pl->ns);
 	if (stat(path, &st) < 0)
 		return -errno;
-	return st.st_dev == pl->ns_dev && st.st_ino == pl->ns_ino ? 0 : -ESTALE;
+	return st.st_dev == pl->sock.ns_dev && st.st_ino == pl->sock.ns_ino ? 0 : -ESTALE;
 }
 
-/* One change (or the restore) under the lock, after the checks. */
-/* The next change's request, built ahead of its deadline. */
-static union {
-	struct nlmsghdr h;
-	char b[NL_BUF];
-} nreq;
+/* How a change (or the restore) under the lock went; e says why not. */
+enum locked {
+	LOCKED_DONE,
+	LOCKED_FAILED, /* the lock or the kernel refused: e.code is the exit code */
+	LOCKED_GONE,   /* the namespace went: exit 1, and nothing to restore */
+};
 
-static int under_lock(struct play *pl, const struct caller *who, int dir, struct nlmsghdr *m, char *msg,
-		      size_t n)
+/* One change (m), or the restore of direction dir (m NULL), under the lock
+ * and after the checks. */
+static enum locked under_lock(struct play *pl, const struct caller *who, int dir, struct nlmsghdr *m,
+			      struct err *e)
 {
-	struct err e = {0};
+	struct play_dir *d = &pl->d[dir];
 	char ext[256] = "";
-	int rc = lock_take(true, pl->wait_s, who->uid, pl->verb, &e);
+	int rc;
 
-	if (rc)
-		return snprintf(msg, n, "%s", e.msg), rc;
-	rc = still_mine(pl, who);
-	if (rc < 0) {
+	if (lock_take(true, pl->wait_s, who->uid, pl->verb, e))
+		return LOCKED_FAILED;
+	if (still_mine(pl, who) < 0) {
 		lock_release();
-		snprintf(msg, n, "%s: " GONE_TEXT, pl->ns);
-		return EXIT_GONE;
+		err_set(e, EXIT_FAIL, "%s: " GONE_TEXT, pl->ns);
+		return LOCKED_GONE;
 	}
-	if (m) {
-		rc = netlink_talk(&pl->nl, m, ext, sizeof ext);
-	} else {
-		rc = qdisc_snapshot_restore(&pl->nl, pl->d[dir].ifindex, &pl->d[dir].prev, ext, sizeof ext);
-	}
+	if (m)
+		rc = netlink_talk(&pl->sock.nl, m, ext, sizeof ext);
+	else
+		rc = qdisc_snapshot_restore(&pl->sock.nl, d->snap.ifindex, &d->snap.prev, ext, sizeof ext);
 	lock_release();
 	if (rc < 0) {
-		snprintf(msg, n, "%s: %s: %s: %s%s%s", pl->ns, pl->d[dir].ifname,
-			 m ? "change the root qdisc" : "restore the qdiscs", strerror(-rc), ext[0] ? ": " : "", ext);
-		return EXIT_FAIL;
+		err_set(e, EXIT_FAIL, "%s: %s: %s: %s%s%s", pl->ns, d->ifname,
+			m ? "change the root qdisc" : "restore the qdiscs", strerror(-rc), ext[0] ? ": " : "", ext);
+		return LOCKED_FAILED;
 	}
-	return 0;
+	return LOCKED_DONE;
 }
 
 struct cursor {
@@ -345,6 +252,18 @@ struct cursor {
 	uint64_t base;   /* monotonic ns of this round's offset 0 */
 	bool done;
 	bool held;       /* a looped one-step schedule: its step stays, no round */
+};
+
+/* A running play: where each direction is, and how it ends. */
+struct run {
+	struct play *pl;
+	const struct caller *who;
+	struct cursor k[PLAY_DIRS];
+	struct { int dir; size_t idx; uint64_t base; struct nlmsghdr *m; } ready; /* pl->req holds it */
+	int sfd, tfd;
+	int stop;        /* 128 + the signal that stopped it, or 0 */
+	bool gone;       /* the namespace went: nothing to put back */
+	struct err e;    /* why it ended early */
 };
 
 static uint64_t due(const struct play_dir *d, const struct cursor *k)
@@ -386,12 +305,14 @@ static int timer_at(int tfd, uint64_t at)
 
 static void report(const struct play *pl, int rc)
 {
+	const struct play_lateness *l = &pl->late;
+
 	if (pl->json) {
 		printf("{\"changes\":%" PRIu64 ",\"late_us\":{\"p50\":%.0f,\"p99\":%.0f,\"max\":%.1f},\"exit\":%d}\n",
-		       late_n, late_q(0.5), late_q(0.99), (double)late_max / 1000., rc);
+		       l->n, late_q(l, 0.5), late_q(l, 0.99), (double)l->max / 1000., rc);
 	} else {
-		printf("%s: %" PRIu64 " changes; late p50 %.0f us, p99 %.0f us, max %.1f us\n", pl->verb, late_n,
-		       late_q(0.5), late_q(0.99), (double)late_max / 1000.);
+		printf("%s: %" PRIu64 " changes; late p50 %.0f us, p99 %.0f us, max %.1f us\n", pl->verb, l->n,
+		       late_q(l, 0.5), late_q(l, 0.99), (double)l->max / 1000.);
 	}
 	fflush(stdout);
 }
@@ -400,165 +321,214 @@ static void report(const struct play *pl, int rc)
 void play_unclaim(struct play *pl)
 {
 	for (int i = 0; i < pl->nd; i++)
-		if (pl->d[i].claimed) {
-			claim_drop(pl->ns, pl->d[i].ifname, pl->d[i].playfd);
-			pl->d[i].claimed = false;
+		if (pl->d[i].snap.claimed) {
+			claim_drop(pl->ns, pl->d[i].ifname, pl->d[i].snap.playfd);
+			pl->d[i].snap.claimed = false;
 		}
 }
 
-int play_run(struct play *pl, const struct caller *who)
+/* Down to CAP_NET_ADMIN, every stopping signal on a signalfd, and the
+ * timer; the clock starts (step 0 went in with the start). */
+static bool run_start(struct run *r)
 {
 	static const int keep_caps[] = {
 		CAP_NET_ADMIN, /* RTM_NEWQDISC over the one socket kept inside the namespace */
 		-1,
 	};
-	struct cursor k[PLAY_DIRS] = {{0}};
-	struct { int dir; size_t idx; uint64_t base; struct nlmsghdr *m; } ready = {.dir = -1};
-	char msg[512] = "";
+	/* Every signal sudo relays that would end the player: each one stops it
+	 * and puts the snapshot back, exit 128 + its number. */
+	static const int stops[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE,
+				    SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPOLL};
 	sigset_t sigs;
-	int sfd, tfd, rc = 0, stop = 0;
-	bool gone = false;
 	uint64_t start;
 
 	caps_keep(keep_caps);
 	/* wake at the deadline, not up to 50 us after it (the default slack) */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	/* Every signal sudo relays that would end the player: each one stops it
-	 * and puts the snapshot back, exit 128 + its number. */
-	static const int stops[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE,
-				    SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPOLL};
 	sigemptyset(&sigs);
 	for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
 		sigaddset(&sigs, stops[i]);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (sfd < 0 || tfd < 0) {
-		fprintf(stderr, "%s: %s: signalfd/timerfd: %s\n", prog, pl->verb, strerror(errno));
-		play_unclaim(pl);
-		return EXIT_FAIL;
-	}
-	/* Step 0 went in with the start; the clock starts now. */
+	r->sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	r->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (r->sfd < 0 || r->tfd < 0)
+		return false;
 	start = now_ns();
 	/* A loop of one step would put the same step in again each round, as
 	 * often as its period (a 1 ms trace: 1000 times a second): it is held
 	 * instead, and the player only watches until it is stopped. */
-	for (int i = 0; i < pl->nd; i++)
-		k[i] = (struct cursor){.next = 1, .base = start, .held = pl->loop && pl->d[i].s->n == 1};
+	for (int i = 0; i < r->pl->nd; i++)
+		r->k[i] = (struct cursor){.next = 1, .base = start, .held = r->pl->loop && r->pl->d[i].s->n == 1};
+	return true;
+}
+
+/* The direction due next (-1: none) and when; false when every schedule
+ * ended and none is held. */
+static bool next_due(struct run *r, uint64_t now, int *dir, uint64_t *at)
+{
+	int held = 0;
+
+	*dir = -1;
+	*at = UINT64_MAX;
+	for (int i = 0; i < r->pl->nd; i++) {
+		catch_up(r->pl, &r->pl->d[i], &r->k[i], now);
+		held += r->k[i].held;
+		if (!r->k[i].done && !r->k[i].held && due(&r->pl->d[i], &r->k[i]) < *at)
+			*at = due(&r->pl->d[i], &r->k[i]), *dir = i;
+	}
+	return *dir >= 0 || held;
+}
+
+/* The request of dir's next step into pl->req, built before its deadline
+ * (once: it stays ready until it went in or the cursor moved). */
+static bool prepare(struct run *r, int dir)
+{
+	struct play_dir *d = dir < 0 ? NULL : &r->pl->d[dir];
+	struct cursor *k = dir < 0 ? NULL : &r->k[dir];
+	struct step_spec spec;
+	struct err e = {0};
+	int rc;
+
+	if (!d || k->next >= d->s->n || (r->ready.dir == dir && r->ready.idx == k->next && r->ready.base == k->base))
+		return true;
+	if (!play_step_spec(d, k->next, &spec, &e))
+		return err_set(&r->e, EXIT_FAIL, "%s: step %zu: %s", d->label, k->next + 1, e.msg), false;
+	rc = req_qdisc_new(&r->pl->sock.nl, r->pl->req.b, sizeof r->pl->req.b,
+			   &(struct qdisc_new){.flags = 0, .ifindex = d->snap.ifindex, .parent = TC_H_ROOT,
+					       .kind = spec.kind, .netem = &spec.ne, .tbf = &spec.tb},
+			   &r->ready.m);
+	if (rc < 0)
+		return err_set(&r->e, EXIT_FAIL, "%s: step %zu: build the request: %s", d->label, k->next + 1,
+			       strerror(-rc)),
+		       false;
+	r->ready.dir = dir, r->ready.idx = k->next, r->ready.base = k->base;
+	return true;
+}
+
+/* How a wait ended. */
+enum woke { WOKE_DUE, WOKE_EARLY, WOKE_END };
+
+/* Sleep until at, or until check (to look at the marker), or a stop. */
+static enum woke wait_until(struct run *r, uint64_t at, uint64_t check)
+{
+	struct pollfd pf[2] = {{.fd = r->sfd, .events = POLLIN}, {.fd = r->tfd, .events = POLLIN}};
+	struct signalfd_siginfo si;
+	uint64_t ticks;
+
+	if (timer_at(r->tfd, at < check ? at : check) < 0 || poll(pf, 2, -1) < 0) {
+		if (errno == EINTR)
+			return WOKE_EARLY;
+		err_set(&r->e, EXIT_FAIL, "poll: %s", strerror(errno));
+		return WOKE_END;
+	}
+	if ((pf[0].revents & POLLIN) && read(r->sfd, &si, sizeof si) == sizeof si) {
+		r->stop = 128 + (int)si.ssi_signo;
+		return WOKE_END;
+	}
+	if ((pf[1].revents & POLLIN) && read(r->tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+		return WOKE_EARLY;
+	if (now_ns() >= at)
+		return WOKE_DUE;
+	/* a liveness look: the namespace may be gone (no lock needed to read) */
+	if (still_mine(r->pl, r->who) < 0) {
+		err_set(&r->e, EXIT_FAIL, "%s: " GONE_TEXT, r->pl->ns);
+		r->gone = true;
+		return WOKE_END;
+	}
+	return WOKE_EARLY;
+}
+
+/* dir's deadline at came: its next step goes in, or its round ends.
+ * false when the play ends here. */
+static bool change(struct run *r, int dir, uint64_t at)
+{
+	struct play_dir *d = &r->pl->d[dir];
+	struct cursor *c = &r->k[dir];
+	enum locked res;
+
+	if (c->next >= d->s->n) {
+		/* the end of a round: start over, or this schedule is done */
+		if (r->pl->loop && d->s->end_ns) {
+			c->base += d->s->end_ns;
+			c->next = 0;
+		} else {
+			c->done = true;
+		}
+		return true;
+	}
+	res = under_lock(r->pl, r->who, dir, r->ready.m, &r->e);
+	r->ready.dir = -1;
+	r->gone = res == LOCKED_GONE;
+	if (res != LOCKED_DONE)
+		return false;
+	late_add(&r->pl->late, now_ns() - at);
+	c->next++;
+	return true;
+}
+
+/* Every direction's steps at their times, until the end or a stop. */
+static void run_loop(struct run *r)
+{
 	for (;;) {
-		uint64_t next = UINT64_MAX, t = now_ns(), check = t + 1000000000ULL;
-		struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN}, {.fd = tfd, .events = POLLIN}};
-		int dir = -1, held = 0;
+		uint64_t at, now = now_ns();
+		int dir;
 
-		for (int i = 0; i < pl->nd; i++) {
-			catch_up(pl, &pl->d[i], &k[i], t);
-			held += k[i].held;
-			if (!k[i].done && !k[i].held && due(&pl->d[i], &k[i]) < next)
-				next = due(&pl->d[i], &k[i]), dir = i;
-		}
-		if (dir < 0 && !held)
-			break; /* every schedule ended */
-		/* the request of the step due next, built before its deadline */
-		if (dir >= 0 && k[dir].next < pl->d[dir].s->n &&
-		    (ready.dir != dir || ready.idx != k[dir].next || ready.base != k[dir].base)) {
-			static struct step_spec spec;
-			char why[300];
-			int r;
-
-			if (!play_step_spec(&pl->d[dir], k[dir].next, &spec, why, sizeof why)) {
-				snprintf(msg, sizeof msg, "%s: step %zu: %s", pl->d[dir].label, k[dir].next + 1, why);
-				rc = EXIT_FAIL;
-				break;
-			}
-			r = req_qdisc_new(&pl->nl, nreq.b, sizeof nreq.b,
-					   &(struct qdisc_new){.flags = 0, .ifindex = pl->d[dir].ifindex,
-							       .parent = TC_H_ROOT, .kind = spec.kind, .netem = &spec.ne,
-							       .tbf = &spec.tb},
-					   &ready.m);
-			if (r < 0) {
-				snprintf(msg, sizeof msg, "%s: step %zu: build the request: %s", pl->d[dir].label,
-					 k[dir].next + 1, strerror(-r));
-				rc = EXIT_FAIL;
-				break;
-			}
-			ready.dir = dir, ready.idx = k[dir].next, ready.base = k[dir].base;
-		}
-		if (timer_at(tfd, next < check ? next : check) < 0 || poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(msg, sizeof msg, "poll: %s", strerror(errno));
-			rc = EXIT_FAIL;
-			break;
-		}
-		if (pf[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof si) == sizeof si) {
-				stop = 128 + (int)si.ssi_signo;
-				break;
-			}
-		}
-		if (pf[1].revents & POLLIN) {
-			uint64_t ticks;
-
-			if (read(tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
-				continue;
-		}
-		if (now_ns() < next) {
-			/* a liveness look: the namespace may be gone (no lock needed to read) */
-			if (still_mine(pl, who) < 0) {
-				snprintf(msg, sizeof msg, "%s: " GONE_TEXT, pl->ns);
-				rc = EXIT_FAIL;
-				gone = true;
-				break;
-			}
+		if (!next_due(r, now, &dir, &at) || !prepare(r, dir))
+			return;
+		/* a look at the marker at least once a second */
+		switch (wait_until(r, at, now + 1000000000ULL)) {
+		case WOKE_END:
+			return;
+		case WOKE_EARLY:
 			continue;
-		}
-		struct play_dir *d = &pl->d[dir];
-		struct cursor *c = &k[dir];
-
-		if (c->next >= d->s->n) {
-			/* the end of a round: start over, or this schedule is done */
-			if (pl->loop && d->s->end_ns) {
-				c->base += d->s->end_ns;
-				c->next = 0;
-			} else {
-				c->done = true;
-			}
-			continue;
-		}
-		rc = under_lock(pl, who, dir, ready.m, msg, sizeof msg);
-		ready.dir = -1;
-		if (rc == EXIT_GONE)
-			gone = true, rc = EXIT_FAIL;
-		if (rc)
-			break;
-		late_add(now_ns() - next);
-		c->next++;
-	}
-	/* Put back what was there, unless asked to keep it or the namespace is gone. */
-	if (!pl->keep && !gone) {
-		char rmsg[512];
-
-		for (int i = 0; i < pl->nd; i++) {
-			int r = under_lock(pl, who, i, NULL, rmsg, sizeof rmsg);
-
-			if (r == EXIT_GONE)
-				r = EXIT_FAIL;
-			if (r) {
-				fprintf(stderr, "%s: %s: %s\n", prog, pl->verb, rmsg);
-				if (!rc)
-					rc = r;
-			}
+		case WOKE_DUE:
+			if (!change(r, dir, at))
+				return;
 		}
 	}
-	if (msg[0])
-		fprintf(stderr, "%s: %s: %s\n", prog, pl->verb, msg);
-	rc = stop ? stop : rc;
+}
+
+/* Put back what was there, unless asked to keep it or the namespace is
+ * gone; each failure said as it happens. The first one's exit code. */
+static int restore(struct run *r)
+{
+	int rc = 0;
+
+	if (r->pl->keep || r->gone)
+		return 0;
+	for (int i = 0; i < r->pl->nd; i++) {
+		struct err e = {0};
+
+		if (under_lock(r->pl, r->who, i, NULL, &e) == LOCKED_DONE)
+			continue;
+		warn_msg("%s: %s", r->pl->verb, e.msg);
+		if (!rc)
+			rc = e.code;
+	}
+	return rc;
+}
+
+int play_run(struct play *pl, const struct caller *who)
+{
+	struct run r = {.pl = pl, .who = who, .ready.dir = -1, .sfd = -1, .tfd = -1};
+	int rc;
+
+	if (!run_start(&r)) {
+		warn_msg("%s: signalfd/timerfd: %s", pl->verb, strerror(errno));
+		play_unclaim(pl);
+		return EXIT_FAIL;
+	}
+	run_loop(&r);
+	rc = restore(&r);
+	if (r.e.code) {
+		warn_msg("%s: %s", pl->verb, r.e.msg);
+		rc = r.e.code;
+	}
+	rc = r.stop ? r.stop : rc;
 	report(pl, rc);
-	close(sfd);
-	close(tfd);
-	netlink_close(&pl->nl);
+	close(r.sfd);
+	close(r.tfd);
+	netlink_close(&pl->sock.nl);
 	play_unclaim(pl);
 	return rc;
 }
@@ -571,24 +541,14 @@ static void fsleep(FILE *f, uint64_t ns)
 		fprintf(f, "  sleep %" PRIu64 ".%09" PRIu64 "\n", ns / UINT64_C(1000000000), ns % UINT64_C(1000000000));
 }
 
-void play_render(FILE *f, const struct play *pl, const struct txn *c)
+/* npte_lock: the lock for one change, and the owner guard under it. */
+static void render_lock_fn(FILE *f, const struct play *pl, const struct txn *c)
 {
-	static struct op guard, change;
-	char msg[200], why[300];
-	static struct step_spec spec;
-	size_t next[PLAY_DIRS] = {0};
-	uint64_t t = 0;
+	struct op guard = {.type = &guard_op};
+	char msg[200];
 
-	guard = (struct op){.type = &guard_op};
 	snprintf(guard.ns, sizeof guard.ns, "%s", pl->ns);
 	snprintf(guard.u.guard.verb, sizeof guard.u.guard.verb, "%s", pl->verb);
-	fprintf(f, "# The first steps are in. From here on the lock is taken for each change only,\n"
-		   "# and a stop (a signal that would end the script) or the end puts back the\n"
-		   "# kernel's default root.\n"
-		   "# sleep with a fraction of a second is a GNU coreutils and busybox extension;\n"
-		   "# each sleep counts from the step before it, so the script drifts by the\n"
-		   "# time each change takes (the live player keeps absolute deadlines).\n");
-	fprintf(f, "step=0\nexec 9>&-\n");
 	snprintf(msg, sizeof msg, "%s: %s: lock busy after %us; retry later", prog, pl->verb, c->wait_s);
 	fprintf(f, "npte_lock() {\n  exec 9>>%s/lock\n  flock -E 75 -w %u 9 & wait \"$!\" || { echo ", NPTE_RUN_DIR,
 		c->wait_s);
@@ -596,6 +556,11 @@ void play_render(FILE *f, const struct play *pl, const struct txn *c)
 	fprintf(f, " >&2; exit 75; }\n  ");
 	guard.type->render(f, &guard, c, false);
 	fprintf(f, "}\n");
+}
+
+/* npte_stop: the kernel's default root back (unless keep), on every stop. */
+static void render_stop_fn(FILE *f, const struct play *pl)
+{
 	fprintf(f, "npte_stop() {\n  trap - HUP INT QUIT USR1 USR2 PIPE ALRM TERM\n");
 	if (!pl->keep) {
 		fprintf(f, "  npte_lock\n");
@@ -612,9 +577,38 @@ void play_render(FILE *f, const struct play *pl, const struct txn *c)
 	fprintf(f, "trap 'npte_stop 129' HUP\ntrap 'npte_stop 130' INT\ntrap 'npte_stop 131' QUIT\n"
 		   "trap 'npte_stop 138' USR1\ntrap 'npte_stop 140' USR2\ntrap 'npte_stop 141' PIPE\n"
 		   "trap 'npte_stop 142' ALRM\ntrap 'npte_stop 143' TERM\n");
-	if (pl->loop)
-		fprintf(f, "while :; do\n");
-	/* the steps of every direction in time order, each round from 0 */
+}
+
+/* Step i of dir as a change under the lock; false if it cannot be played. */
+static bool render_step(FILE *f, const struct play *pl, const struct txn *c, int dir, size_t i)
+{
+	struct op change = {.type = &change_op};
+	struct step_spec spec;
+	struct err e = {0};
+
+	if (!play_step_spec(&pl->d[dir], i, &spec, &e)) {
+		fprintf(f, "  exit 2 # step %zu: unplayable\n", i + 1);
+		return false;
+	}
+	snprintf(change.ns, sizeof change.ns, "%s", pl->ns);
+	snprintf(change.u.qdisc.ifname, sizeof change.u.qdisc.ifname, "%s", pl->d[dir].ifname);
+	change.u.qdisc.kind = spec.kind;
+	if (spec.kind == QK_TBF)
+		change.u.qdisc.q.tbf = spec.tb;
+	else
+		change.u.qdisc.q.netem = spec.ne;
+	fputs("  npte_lock\n", f);
+	change.type->render(f, &change, c, false);
+	fputs("  exec 9>&-\n", f);
+	return true;
+}
+
+/* The steps of every direction in time order, each round from 0; the
+ * offset of the last one into *t. false if one cannot be played. */
+static bool render_steps(FILE *f, const struct play *pl, const struct txn *c, uint64_t *t)
+{
+	size_t next[PLAY_DIRS] = {0};
+
 	for (;;) {
 		int dir = -1;
 		uint64_t at = UINT64_MAX;
@@ -628,44 +622,51 @@ void play_render(FILE *f, const struct play *pl, const struct txn *c)
 				at = a, dir = i;
 		}
 		if (dir < 0)
-			break;
-		fsleep(f, at - t);
-		t = at;
-		if (next[dir] == 0 && !pl->loop) {
-			next[dir]++; /* the first steps are in already */
-			continue;
-		}
-		if (!play_step_spec(&pl->d[dir], next[dir], &spec, why, sizeof why)) {
-			fprintf(f, "  exit 2 # step %zu: unplayable\n", next[dir] + 1);
-			return;
-		}
-		change = (struct op){.type = &change_op};
-		snprintf(change.ns, sizeof change.ns, "%s", pl->ns);
-		snprintf(change.u.qdisc.ifname, sizeof change.u.qdisc.ifname, "%s", pl->d[dir].ifname);
-		change.u.qdisc.kind = spec.kind;
-		if (spec.kind == QK_TBF)
-			change.u.qdisc.q.tbf = spec.tb;
-		else
-			change.u.qdisc.q.netem = spec.ne;
-		fputs("  npte_lock\n", f);
-		change.type->render(f, &change, c, false);
-		fputs("  exec 9>&-\n", f);
+			return true;
+		fsleep(f, at - *t);
+		*t = at;
+		/* without a loop, the first steps are in already */
+		if ((next[dir] > 0 || pl->loop) && !render_step(f, pl, c, dir, next[dir]))
+			return false;
 		next[dir]++;
 	}
-	{
-		uint64_t end = 0;
-		bool all_held = pl->loop;
+}
 
-		for (int i = 0; i < pl->nd; i++) {
-			if (pl->loop && pl->d[i].s->n == 1)
-				continue; /* held: its period means nothing */
-			all_held = false;
-			if (pl->d[i].s->end_ns > end)
-				end = pl->d[i].s->end_ns;
-		}
-		/* only held steps: the loop just waits to be stopped */
-		fsleep(f, all_held ? 3600 * 1000000000ULL : end > t ? end - t : 0);
+/* The wait for the end of the period, from t on. */
+static void render_end(FILE *f, const struct play *pl, uint64_t t)
+{
+	uint64_t end = 0;
+	bool all_held = pl->loop;
+
+	for (int i = 0; i < pl->nd; i++) {
+		if (pl->loop && pl->d[i].s->n == 1)
+			continue; /* held: its period means nothing */
+		all_held = false;
+		if (pl->d[i].s->end_ns > end)
+			end = pl->d[i].s->end_ns;
 	}
+	/* only held steps: the loop just waits to be stopped */
+	fsleep(f, all_held ? 3600 * 1000000000ULL : end > t ? end - t : 0);
+}
+
+void play_render(FILE *f, const struct play *pl, const struct txn *c)
+{
+	uint64_t t = 0;
+
+	fprintf(f, "# The first steps are in. From here on the lock is taken for each change only,\n"
+		   "# and a stop (a signal that would end the script) or the end puts back the\n"
+		   "# kernel's default root.\n"
+		   "# sleep with a fraction of a second is a GNU coreutils and busybox extension;\n"
+		   "# each sleep counts from the step before it, so the script drifts by the\n"
+		   "# time each change takes (the live player keeps absolute deadlines).\n");
+	fprintf(f, "step=0\nexec 9>&-\n");
+	render_lock_fn(f, pl, c);
+	render_stop_fn(f, pl);
+	if (pl->loop)
+		fprintf(f, "while :; do\n");
+	if (!render_steps(f, pl, c, &t))
+		return;
+	render_end(f, pl, t);
 	if (pl->loop)
 		fprintf(f, "done\n");
 	fprintf(f, "npte_stop 0\n");

@@ -23,10 +23,13 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <linux/netlink.h>
 #include "base/kmem.h"
-#include "txn/plan.h"
+#include "kernel/netlink.h"
 #include "kernel/qdisc_snapshot.h"
+#include "ops/ops_snapshot.h"
 #include "shape/schedule.h"
+#include "txn/plan.h"
 #include "txn/txn.h"
 
 #define PLAY_DIRS 2
@@ -36,12 +39,15 @@ struct play_dir {
 	const char *label;   /* "down", "up", or the interface */
 	struct schedule *s;
 	enum qkind kind;     /* every step netem words, or every step tbf words */
-	struct kmem_want worst; /* of its steps, charged and noted in its claim */
-	/* filled at the start, under the lock */
-	int ifindex;
-	int playfd;          /* /run/npte/play/NS:IFACE, flocked while this plays */
-	bool claimed;        /* playfd holds it (claim.h); dropped at the end */
-	struct qdisc_snapshot prev;
+	struct play_snapshot snap; /* its worst step set before the start, the rest filled by it */
+};
+
+/* The lateness of the changes: 10 us buckets up to 1 s, and the exact maximum. */
+#define LATE_BUCKET_NS 10000ULL
+#define LATE_BUCKETS 100001
+struct play_lateness {
+	uint32_t hist[LATE_BUCKETS];
+	uint64_t n, max;
 };
 
 struct play {
@@ -51,10 +57,12 @@ struct play {
 	struct play_dir d[PLAY_DIRS];
 	bool loop, keep, json;
 	unsigned wait_s;
-	/* filled at the start */
-	struct netlink nl;       /* the one socket inside the namespace */
-	bool has_nl;
-	uint64_t ns_dev, ns_ino; /* the namespace's identity (nsfs inode) */
+	struct play_socket sock; /* filled at the start: the one socket inside the namespace */
+	struct play_lateness late;
+	union {              /* the next change's request, built ahead of its deadline */
+		struct nlmsghdr h;
+		char b[NL_BUF];
+	} req;
 };
 
 /* A step's words as the qdisc they say: netem words, or tbf words (which
@@ -64,11 +72,11 @@ struct step_spec {
 	struct netem_spec ne;
 	struct tbf_spec tb;
 };
-bool play_step_spec(const struct play_dir *d, size_t i, struct step_spec *out, char *why, size_t n);
+bool play_step_spec(const struct play_dir *d, size_t i, struct step_spec *out, struct err *e);
 /* The schedule's words checker (schedule.h's sched_check_fn): netem or tbf words. */
-bool play_words_ok(void *arg, int argc, char **argv, char *why, size_t n);
-/* d->kind from its steps; false (with why) when they mix netem and tbf. */
-bool play_dir_kind(struct play_dir *d, char *why, size_t n);
+bool play_words_ok(void *arg, int argc, char **argv, struct err *why);
+/* d->kind from its steps; false (with e set) when they mix netem and tbf. */
+bool play_dir_kind(struct play_dir *d, struct err *e);
 
 /* The start: guard, snapshots and the first steps into plan p (p->title set
  * by the caller). p stays valid while the play runs: its ops refer to pl. */

@@ -1,76 +1,54 @@
 /*
- * Schedules: the file parser, the mahimahi trace converter and the step
- * storage (see schedule.h for the format and every decision).
+ * Schedules: the file parser, its line reader and the step storage (see
+ * schedule.h for the format and every decision; mahimahi.c converts traces).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "base/kmem.h"
 #include "shape/schedule.h"
 #include "base/escape.h"
 
 /* ---- reading lines: from an fd or a string, with the byte rules ---- */
 
-struct reader {
-	int fd;
-	const char *text; /* if not NULL, read this instead of fd */
-	uint64_t max;     /* bytes allowed; one more is an error */
-	uint64_t taken;   /* bytes read from the source so far */
-	uint64_t used;    /* of which handed to next_line */
-	unsigned long line; /* the line being read (1-based) */
-	const char *name;
-	char *err;
-	size_t errn;
-	size_t len, pos;  /* of buf */
-	bool eof;
-	char buf[16384];
-};
-
-static bool vfail(char *err, size_t errn, const char *name, unsigned long line, const char *fmt,
-		  va_list ap) __attribute__((format(printf, 5, 0)));
-static bool vfail(char *err, size_t errn, const char *name, unsigned long line, const char *fmt,
-		  va_list ap)
+static bool vfail(struct err *e, const char *name, unsigned long line, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+static bool vfail(struct err *e, const char *name, unsigned long line, const char *fmt, va_list ap)
 {
 	char msg[512];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (line)
-		snprintf(err, errn, "%s:%lu: %s", disp(name), line, msg);
+		err_set(e, EXIT_USAGE, "%s:%lu: %s", disp(name), line, msg);
 	else
-		snprintf(err, errn, "%s: %s", disp(name), msg);
+		err_set(e, EXIT_USAGE, "%s: %s", disp(name), msg);
 	return false;
 }
 
-/* One line "NAME:LINE: message"; always false. Values in fmt's arguments
- * are the caller's to escape (disp()). */
-static bool fail(char *err, size_t errn, const char *name, unsigned long line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static bool fail(char *err, size_t errn, const char *name, unsigned long line, const char *fmt, ...)
+bool sched_fail(struct err *e, const char *name, unsigned long line, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(err, errn, name, line, fmt, ap);
+	vfail(e, name, line, fmt, ap);
 	va_end(ap);
 	return false;
 }
 
-static bool rfail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool rfail(struct reader *r, const char *fmt, ...)
+bool sched_reader_fail(struct sched_reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(r->err, r->errn, r->name, r->line, fmt, ap);
+	vfail(r->e, r->name, r->line, fmt, ap);
 	va_end(ap);
 	return false;
 }
 
 /* Refill buf; false on a read error (reported). Never asks for more than
  * max + 1 bytes in all, so a huge file costs one read past the limit. */
-static bool refill(struct reader *r)
+static bool refill(struct sched_reader *r)
 {
 	size_t want = sizeof r->buf;
 	ssize_t got;
@@ -93,7 +71,7 @@ static bool refill(struct reader *r)
 			got = read(r->fd, r->buf, want);
 		while (got < 0 && errno == EINTR);
 		if (got < 0)
-			return rfail(r, "read: %s", strerror(errno));
+			return sched_reader_fail(r, "read: %s", strerror(errno));
 	}
 	if (got == 0)
 		r->eof = true;
@@ -106,7 +84,7 @@ static bool refill(struct reader *r)
  * The next line into line (cap >= SCHED_LINE_MAX + 1), NUL-terminated,
  * without its LF or CRLF. 1: a line; 0: end of input; -1: error (reported).
  */
-static int next_line(struct reader *r, char *line, size_t cap)
+int sched_reader_line(struct sched_reader *r, char *line, size_t cap)
 {
 	size_t n = 0;
 	bool cr = false, any = false;
@@ -120,13 +98,13 @@ static int next_line(struct reader *r, char *line, size_t cap)
 				return -1;
 			if (r->pos == r->len) {
 				if (cr)
-					return rfail(r, "carriage return at the end of the file"), -1;
+					return sched_reader_fail(r, "carriage return at the end of the file"), -1;
 				line[n] = '\0';
 				return any ? 1 : 0;
 			}
 		}
 		if (++r->used > r->max)
-			return rfail(r, "file larger than %llu bytes", (unsigned long long)r->max), -1;
+			return sched_reader_fail(r, "file larger than %llu bytes", (unsigned long long)r->max), -1;
 		ch = (unsigned char)r->buf[r->pos++];
 		any = true;
 		if (ch == '\n') {
@@ -134,15 +112,15 @@ static int next_line(struct reader *r, char *line, size_t cap)
 			return 1;
 		}
 		if (cr)
-			return rfail(r, "carriage return inside a line (only CRLF line ends are taken)"), -1;
+			return sched_reader_fail(r, "carriage return inside a line (only CRLF line ends are taken)"), -1;
 		if (ch == '\r') {
 			cr = true;
 			continue;
 		}
 		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			return rfail(r, "control byte \\x%02x in line (binary file?)", ch), -1;
+			return sched_reader_fail(r, "control byte \\x%02x in line (binary file?)", ch), -1;
 		if (n + 1 >= cap || n >= SCHED_LINE_MAX)
-			return rfail(r, "line longer than %d bytes", SCHED_LINE_MAX), -1;
+			return sched_reader_fail(r, "line longer than %d bytes", SCHED_LINE_MAX), -1;
 		line[n++] = (char)ch;
 	}
 }
@@ -150,7 +128,7 @@ static int next_line(struct reader *r, char *line, size_t cap)
 /* Split line in place on blanks and tabs; a word starting with '#' ends
  * the line (a comment). Returns the word count, or max + 1 when there are
  * more than max. */
-static int split(char *line, char **w, int max)
+int sched_split(char *line, char **w, int max)
 {
 	int n = 0;
 	char *p = line;
@@ -272,7 +250,7 @@ int schedule_argv(struct schedule *s, size_t i, char **argv, int max)
 	return s->step[i].argc;
 }
 
-static void reset(struct schedule *s)
+void sched_reset(struct schedule *s)
 {
 	s->n = 0;
 	s->end_ns = 0;
@@ -281,7 +259,7 @@ static void reset(struct schedule *s)
 }
 
 /* Copy words into the arena; false if they do not fit. */
-static bool put_words(struct schedule *s, struct sched_step *st, int argc, char *const *w)
+bool sched_put_words(struct schedule *s, struct sched_step *st, int argc, char *const *w)
 {
 	size_t need = 0;
 
@@ -301,105 +279,135 @@ static bool put_words(struct schedule *s, struct sched_step *st, int argc, char 
 }
 
 /* Run the caller's check over step i; why gets its reason. */
-static bool check_step(struct schedule *s, size_t i, sched_check_fn check, void *arg, char *why,
-		       size_t n)
+bool sched_check_step(struct schedule *s, size_t i, sched_check_fn check, void *arg, struct err *why)
 {
 	char *argv[SCHED_WORDS_MAX + 8];
 	int argc = schedule_argv(s, i, argv, (int)(sizeof argv / sizeof argv[0]));
 
-	if (argc < 0) {
-		snprintf(why, n, "too many words");
-		return false;
-	}
-	why[0] = '\0';
-	if (!check(arg, argc, argv, why, n)) {
-		if (!why[0])
-			snprintf(why, n, "refused");
-		return false;
-	}
-	return true;
+	if (argc < 0)
+		return err_set(why, EXIT_USAGE, "too many words"), false;
+	if (check(arg, argc, argv, why))
+		return true;
+	if (!why->code)
+		err_set(why, EXIT_USAGE, "refused");
+	/* cut where a reason always was, so the line's name and number lead a
+	 * message that a long word would otherwise fill */
+	why->msg[SCHED_REASON_MAX] = '\0';
+	return false;
 }
 
 /* ---- schedule files ---- */
 
-static bool parse(struct schedule *s, struct reader *r, sched_check_fn check, void *arg)
+/* A step within SCHED_STEP_MIN_NS of the one before (w[0] at at): refused. */
+static bool too_soon(struct schedule *s, struct sched_reader *r, char **w, int argc, uint64_t at)
 {
-	char line[SCHED_LINE_MAX + 1], why[256], prev[32];
-	char *w[SCHED_WORDS_MAX + 2];
-	bool ended = false;
-	int got;
+	uint64_t last = s->step[s->n - 1].at_ns;
+	char prev[32], gap[32], min[32], what[32];
 
-	reset(s);
-	while ((got = next_line(r, line, sizeof line)) > 0) {
-		int argc = split(line, w, SCHED_WORDS_MAX + 1);
-		uint64_t at;
+	sched_time_str(last, prev, sizeof prev);
+	sched_time_str(at - last, gap, sizeof gap);
+	sched_time_str(SCHED_STEP_MIN_NS, min, sizeof min);
+	if (argc > 1 && strcmp(w[1], "end") == 0)
+		snprintf(what, sizeof what, "the end");
+	else
+		snprintf(what, sizeof what, "step %zu", s->n + 1);
+	return sched_reader_fail(r, "%s at %s is %s after step %zu (%s): a step lasts at least %s", what,
+				 disp(w[0]), gap, s->n, prev, min);
+}
 
-		if (argc == 0)
-			continue;
-		if (argc > SCHED_WORDS_MAX + 1) /* the offset and the words */
-			return rfail(r, "more than %d netem words in one step", SCHED_WORDS_MAX);
-		if (!sched_time(w[0], &at))
-			return rfail(r, "not an offset (0, or DIGITS[.DIGITS] with s, ms, us or ns, "
-					"at most 7 days): %s", disp(w[0]));
-		if (ended)
-			return rfail(r, "a line after the end line: %s", disp(w[0]));
-		if (s->n == 0 && at != 0)
-			return rfail(r, "the first step must be at offset 0 (what the link is when play "
-					"starts): %s", disp(w[0]));
-		if (s->n > 0 && at <= s->step[s->n - 1].at_ns) {
-			sched_time_str(s->step[s->n - 1].at_ns, prev, sizeof prev);
-			return rfail(r, "offset not after the previous step's (%s): %s", prev, disp(w[0]));
-		}
-		if (s->n > 0 && at - s->step[s->n - 1].at_ns < SCHED_STEP_MIN_NS) {
-			char gap[32], min[32], what[32];
+/* The line's offset w[0] into *at, if it may follow what came before. */
+static bool offset_ok(struct schedule *s, struct sched_reader *r, char **w, int argc, bool ended,
+		      uint64_t *at)
+{
+	char prev[32];
 
-			sched_time_str(s->step[s->n - 1].at_ns, prev, sizeof prev);
-			sched_time_str(at - s->step[s->n - 1].at_ns, gap, sizeof gap);
-			sched_time_str(SCHED_STEP_MIN_NS, min, sizeof min);
-			if (argc > 1 && strcmp(w[1], "end") == 0)
-				snprintf(what, sizeof what, "the end");
-			else
-				snprintf(what, sizeof what, "step %zu", s->n + 1);
-			return rfail(r, "%s at %s is %s after step %zu (%s): a step lasts at least %s", what,
-				     disp(w[0]), gap, s->n, prev, min);
-		}
-		if (argc == 1)
-			return rfail(r, "no netem words after the offset %s", disp(w[0]));
-		if (strcmp(w[1], "end") == 0) {
-			if (argc != 2)
-				return rfail(r, "end takes no words: %s", disp(w[2]));
-			if (s->n == 0)
-				return rfail(r, "end before any step");
-			s->end_ns = at;
-			s->has_end = true;
-			ended = true;
-			continue;
-		}
-		if (s->n == SCHED_STEPS_MAX)
-			return rfail(r, "more than %d steps", SCHED_STEPS_MAX);
-		struct sched_step *st = &s->step[s->n];
-
-		st->at_ns = at;
-		st->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
-		if (!put_words(s, st, argc - 1, w + 1))
-			return rfail(r, "netem words over %d bytes in all", SCHED_ARENA_MAX);
-		s->n++;
-		if (!check_step(s, s->n - 1, check, arg, why, sizeof why))
-			return rfail(r, "%s", why);
+	if (!sched_time(w[0], at))
+		return sched_reader_fail(r, "not an offset (0, or DIGITS[.DIGITS] with s, ms, us or ns, "
+					    "at most 7 days): %s", disp(w[0]));
+	if (ended)
+		return sched_reader_fail(r, "a line after the end line: %s", disp(w[0]));
+	if (s->n == 0 && *at != 0)
+		return sched_reader_fail(r, "the first step must be at offset 0 (what the link is when play "
+					    "starts): %s", disp(w[0]));
+	if (s->n > 0 && *at <= s->step[s->n - 1].at_ns) {
+		sched_time_str(s->step[s->n - 1].at_ns, prev, sizeof prev);
+		return sched_reader_fail(r, "offset not after the previous step's (%s): %s", prev, disp(w[0]));
 	}
-	if (got < 0)
-		return false;
+	if (s->n > 0 && *at - s->step[s->n - 1].at_ns < SCHED_STEP_MIN_NS)
+		return too_soon(s, r, w, argc, *at);
+	return true;
+}
+
+/* `OFFSET end`: the period. */
+static bool end_line(struct schedule *s, struct sched_reader *r, char **w, int argc, uint64_t at)
+{
+	if (argc != 2)
+		return sched_reader_fail(r, "end takes no words: %s", disp(w[2]));
+	if (s->n == 0)
+		return sched_reader_fail(r, "end before any step");
+	s->end_ns = at;
+	s->has_end = true;
+	return true;
+}
+
+/* `OFFSET WORDS...`: one more step, checked. */
+static bool step_line(struct schedule *s, struct sched_reader *r, char **w, int argc, uint64_t at,
+		      sched_check_fn check, void *arg)
+{
+	struct sched_step *st = &s->step[s->n];
+	struct err why = {0};
+
+	if (s->n == SCHED_STEPS_MAX)
+		return sched_reader_fail(r, "more than %d steps", SCHED_STEPS_MAX);
+	st->at_ns = at;
+	st->line = r->line > UINT32_MAX ? UINT32_MAX : (uint32_t)r->line;
+	if (!sched_put_words(s, st, argc - 1, w + 1))
+		return sched_reader_fail(r, "netem words over %d bytes in all", SCHED_ARENA_MAX);
+	s->n++;
+	if (!sched_check_step(s, s->n - 1, check, arg, &why))
+		return sched_reader_fail(r, "%s", why.msg);
+	return true;
+}
+
+/* After the last line: at least one step, and the period. */
+static bool parse_end(struct schedule *s, struct sched_reader *r)
+{
 	if (s->n == 0) {
 		r->line--; /* the line count, not the empty one past the end */
-		return rfail(r, "no steps (the first step is a line `0 WORDS...`)");
+		return sched_reader_fail(r, "no steps (the first step is a line `0 WORDS...`)");
 	}
 	if (!s->has_end)
 		s->end_ns = s->step[s->n - 1].at_ns;
 	return true;
 }
 
-static void reader_init(struct reader *r, int fd, const char *text, uint64_t max, const char *name,
-			char *err, size_t errn)
+static bool parse(struct schedule *s, struct sched_reader *r, sched_check_fn check, void *arg)
+{
+	char line[SCHED_LINE_MAX + 1];
+	char *w[SCHED_WORDS_MAX + 2];
+	int got;
+
+	sched_reset(s);
+	while ((got = sched_reader_line(r, line, sizeof line)) > 0) {
+		int argc = sched_split(line, w, SCHED_WORDS_MAX + 1);
+		uint64_t at;
+
+		if (argc == 0)
+			continue;
+		if (argc > SCHED_WORDS_MAX + 1) /* the offset and the words */
+			return sched_reader_fail(r, "more than %d netem words in one step", SCHED_WORDS_MAX);
+		if (!offset_ok(s, r, w, argc, s->has_end, &at))
+			return false;
+		if (argc == 1)
+			return sched_reader_fail(r, "no netem words after the offset %s", disp(w[0]));
+		if (strcmp(w[1], "end") == 0 ? !end_line(s, r, w, argc, at) : !step_line(s, r, w, argc, at, check, arg))
+			return false;
+	}
+	return got == 0 && parse_end(s, r);
+}
+
+void sched_reader_init(struct sched_reader *r, int fd, const char *text, uint64_t max, const char *name,
+		       struct err *e)
 {
 	r->fd = fd;
 	r->text = text;
@@ -407,334 +415,30 @@ static void reader_init(struct reader *r, int fd, const char *text, uint64_t max
 	r->taken = r->used = 0;
 	r->line = 0;
 	r->name = name;
-	r->err = err;
-	r->errn = errn;
+	r->e = e;
 	r->len = r->pos = 0;
 	r->eof = false;
 }
 
 bool schedule_read(struct schedule *s, int fd, const char *name, sched_check_fn check, void *arg,
-		   char *err, size_t errn)
+		   struct err *e)
 {
-	struct reader r;
+	struct sched_reader r;
 
-	reader_init(&r, fd, NULL, SCHED_FILE_MAX, name, err, errn);
+	sched_reader_init(&r, fd, NULL, SCHED_FILE_MAX, name, e);
 	return parse(s, &r, check, arg);
 }
 
 bool schedule_parse_text(struct schedule *s, const char *text, const char *name, sched_check_fn check,
-			 void *arg, char *err, size_t errn)
+			 void *arg, struct err *e)
 {
-	struct reader r;
+	struct sched_reader r;
 
-	reader_init(&r, -1, text, SCHED_FILE_MAX, name, err, errn);
+	sched_reader_init(&r, -1, text, SCHED_FILE_MAX, name, e);
 	return parse(s, &r, check, arg);
 }
 
-/* ---- mahimahi traces ---- */
-
-#define MM_PACKET 1500ULL /* bytes per delivery opportunity (mm-link(1)) */
-/*
- * netem's queue, in packets, unless the extra words set one: its default.
- * A step too slow to drain that many full Ethernet frames (MTU 1500 and the
- * 32 bytes kmem.h allows for a header) within 60 s, the ceiling npte holds
- * every queue to, gets the most it can drain in that time instead, so that
- * a real trace's near-outages are played rather than refused.
- */
-#define MM_LIMIT 1000ULL
-#define MM_FRAME (MM_PACKET + KMEM_HARD_HEADER)
-#define MM_DRAIN_S ((uint64_t)KMEM_DRAIN_MAX_S)
-
-struct mm {
-	struct schedule *s;
-	struct reader *r;
-	sched_check_fn check;
-	void *arg;
-	uint64_t win_ms;
-	char *extra[SCHED_WORDS_MAX];
-	int nextra;
-	bool user_limit;    /* the extra words set netem's limit */
-	uint64_t last_bps;  /* rate of the last step appended (0: outage) */
-	uint64_t step1_bps; /* rate of step 1, for merging step 0 at the end */
-	uint64_t count0, len0; /* window 0, finished at the end (wrap fold) */
-	unsigned long line0;
-	/* The last two windows seen, not yet finished: the period's last window
-	 * may be too short a step (see mm_end). */
-	struct { uint64_t w, count; unsigned long line; } q[2];
-	int nq;
-	/* Words already in the arena, by rate: a step's words depend on its
-	 * rate alone, and rates repeat (a window holds a small whole number of
-	 * opportunities), so steps share them and the arena holds one copy per
-	 * distinct rate rather than one per step. Open addressing; when full,
-	 * steps simply get their own copy. */
-	struct { uint64_t bps; uint32_t off; uint16_t argc; bool used; } seen[4096];
-};
-
-/* Opportunities over len_ms in bytes/s, rounded to nearest (halves up);
- * 0 only for no opportunities (count >= 1 over at most 60 s is >= 25). */
-static uint64_t mm_bps(uint64_t count, uint64_t len_ms)
-{
-	return (count * MM_PACKET * 1000 + len_ms / 2) / len_ms;
-}
-
-/* Step st's words for bytes/s bps, checked. */
-static bool mm_words(struct mm *m, size_t i, uint64_t bps, unsigned long line)
-{
-	char rate[32], lim[32], why[256], at[32];
-	char *w[SCHED_WORDS_MAX + 6];
-	int n = 0;
-
-	size_t h = (size_t)(bps * 0x9e3779b97f4a7c15ULL >> 52) % (sizeof m->seen / sizeof m->seen[0]);
-
-	for (size_t probe = 0; probe < 16; probe++, h = (h + 1) % (sizeof m->seen / sizeof m->seen[0])) {
-		if (!m->seen[h].used)
-			break;
-		if (m->seen[h].bps == bps) {
-			/* the same words, already checked */
-			m->s->step[i].line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
-			m->s->step[i].word_off = m->seen[h].off;
-			m->s->step[i].argc = m->seen[h].argc;
-			return true;
-		}
-	}
-	snprintf(rate, sizeof rate, "%llubit", (unsigned long long)(bps * 8));
-	w[n++] = "rate";
-	w[n++] = bps ? rate : "0";
-	w[n++] = "loss";
-	w[n++] = bps ? "0%" : "100%";
-	if (bps && !m->user_limit && bps * MM_DRAIN_S / MM_FRAME < MM_LIMIT) {
-		uint64_t l = bps * MM_DRAIN_S / MM_FRAME;
-
-		snprintf(lim, sizeof lim, "%llu", (unsigned long long)(l ? l : 1));
-		w[n++] = "limit";
-		w[n++] = lim;
-	}
-	for (int k = 0; k < m->nextra; k++)
-		w[n++] = m->extra[k];
-	m->s->step[i].line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
-	if (!put_words(m->s, &m->s->step[i], n, w))
-		return fail(m->r->err, m->r->errn, m->r->name, line,
-			    "converted steps over %d bytes of words: use a longer window", SCHED_ARENA_MAX);
-	if (!check_step(m->s, i, m->check, m->arg, why, sizeof why)) {
-		sched_time_str(m->s->step[i].at_ns, at, sizeof at);
-		return fail(m->r->err, m->r->errn, m->r->name, line, "the window at %s: %s", at, why);
-	}
-	if (!m->seen[h].used) {
-		m->seen[h].used = true;
-		m->seen[h].bps = bps;
-		m->seen[h].off = m->s->step[i].word_off;
-		m->seen[h].argc = m->s->step[i].argc;
-	}
-	return true;
-}
-
-/* Window w (count opportunities over len_ms) is complete. Window 0 waits
- * for the end of the trace; the others become a step or extend the last. */
-static bool mm_finish(struct mm *m, uint64_t w, uint64_t count, uint64_t len_ms, unsigned long line)
-{
-	struct schedule *s = m->s;
-	uint64_t bps;
-
-	if (w == 0) {
-		m->count0 = count;
-		m->len0 = len_ms;
-		m->line0 = line;
-		return true;
-	}
-	bps = mm_bps(count, len_ms);
-	if (s->n > 1 && bps == m->last_bps)
-		return true;
-	if (s->n == SCHED_STEPS_MAX)
-		return fail(m->r->err, m->r->errn, m->r->name, line,
-			    "more than %d steps: use a longer window", SCHED_STEPS_MAX);
-	s->step[s->n].at_ns = w * m->win_ms * 1000000;
-	s->n++;
-	if (!mm_words(m, s->n - 1, bps, line))
-		return false;
-	if (s->n == 2)
-		m->step1_bps = bps;
-	m->last_bps = bps;
-	return true;
-}
-
-/* Window w (or, count 0, the outage run from w on) is complete: the one
- * before it becomes a step (or extends the last). */
-static bool mm_window(struct mm *m, uint64_t w, uint64_t count, unsigned long line)
-{
-	if (m->nq == 2) {
-		if (!mm_finish(m, m->q[0].w, m->q[0].count, m->win_ms, m->q[0].line))
-			return false;
-		m->q[0] = m->q[1];
-		m->nq = 1;
-	}
-	m->q[m->nq].w = w, m->q[m->nq].count = count, m->q[m->nq].line = line;
-	m->nq++;
-	return true;
-}
-
-/*
- * The end of the period at L ms. Its last window is rated over its own
- * length, unless that is under the step floor: then it is folded into the
- * window before it (rated over both), so no step of a trace lasts less than
- * SCHED_STEP_MIN_NS but a period shorter than that (one step).
- */
-static bool mm_end(struct mm *m, uint64_t L)
-{
-	uint64_t start = m->q[m->nq - 1].w * m->win_ms, tail = L - start;
-	bool fold = m->nq == 2 && tail * 1000000 < SCHED_STEP_MIN_NS;
-
-	if (m->nq == 2 && (!fold || m->q[0].w + 1 < m->q[1].w)) {
-		/* a whole window, or an outage run that keeps all but its last window */
-		if (!mm_finish(m, m->q[0].w, m->q[0].count, m->win_ms, m->q[0].line))
-			return false;
-	}
-	if (fold) {
-		uint64_t w = m->q[1].w - 1, count = m->q[1].count + (m->q[0].w == w ? m->q[0].count : 0);
-
-		return mm_finish(m, w, count, m->win_ms + tail, m->q[0].w == w ? m->q[0].line : m->q[1].line);
-	}
-	return mm_finish(m, m->q[m->nq - 1].w, m->q[m->nq - 1].count, tail < m->win_ms ? tail : m->win_ms,
-			 m->q[m->nq - 1].line);
-}
-
-/* Split extra into m->extra (its copy in buf) and refuse what the trace owns. */
-static bool mm_extra(struct mm *m, const char *extra, char *buf, size_t bufn)
-{
-	static const char *const owned[] = {"rate", "loss", "drop"};
-	static const char *const knob[] = {"rate", "loss", "loss"}; /* drop: tc's synonym */
-
-	m->nextra = 0;
-	if (!extra)
-		return true;
-	if (strlen(extra) >= bufn)
-		return fail(m->r->err, m->r->errn, m->r->name, 0, "extra netem words too long");
-	strcpy(buf, extra);
-	for (char *p = buf; *p; p++)
-		if (*p == '#')
-			return fail(m->r->err, m->r->errn, m->r->name, 0,
-				    "extra netem words may not contain '#': %s", disp(extra));
-	m->nextra = split(buf, m->extra, SCHED_WORDS_MAX - 6);
-	if (m->nextra > SCHED_WORDS_MAX - 6)
-		return fail(m->r->err, m->r->errn, m->r->name, 0, "too many extra netem words");
-	/* tc takes any prefix of a keyword (matches()), so "ra" is rate too */
-	for (int k = 0; k < m->nextra; k++)
-		for (size_t o = 0; o < sizeof owned / sizeof owned[0]; o++)
-			if (strncmp(m->extra[k], owned[o], strlen(m->extra[k])) == 0)
-				return fail(m->r->err, m->r->errn, m->r->name, 0,
-					    "extra netem words may not set %s (the trace does): %s",
-					    knob[o], disp(m->extra[k]));
-	for (int k = 0; k < m->nextra; k++)
-		if (strncmp(m->extra[k], "limit", strlen(m->extra[k])) == 0)
-			m->user_limit = true;
-	return true;
-}
-
-bool schedule_from_mahimahi(struct schedule *s, int fd, const char *name, uint64_t window_ns,
-			    const char *extra, sched_check_fn check, void *arg, char *err, size_t errn)
-{
-	struct reader r;
-	char line[SCHED_LINE_MAX + 1], xbuf[SCHED_LINE_MAX + 1], wstr[32];
-	struct mm m = {.s = s, .r = &r, .check = check, .arg = arg};
-	uint64_t cur = 0, pend = 0, win = 0, cnt = 0, L;
-	unsigned long pend_line = 0, win_line = 0;
-	bool have = false;
-	int got;
-
-	reader_init(&r, fd, NULL, SCHED_TRACE_MAX, name, err, errn);
-	reset(s);
-	if (window_ns < SCHED_WINDOW_MIN_NS || window_ns > SCHED_WINDOW_MAX_NS || window_ns % 1000000) {
-		sched_time_str(window_ns, wstr, sizeof wstr);
-		return fail(err, errn, name, 0, "the window must be whole milliseconds from 10ms to 60s: %s",
-			    wstr);
-	}
-	m.win_ms = window_ns / 1000000;
-	if (!mm_extra(&m, extra, xbuf, sizeof xbuf))
-		return false;
-	s->n = 1; /* step 0 is window 0, written last (see the wrap in schedule.h) */
-
-	/*
-	 * Lines stamped with the same millisecond are gathered (pend) before
-	 * they are counted: only at the end is it known whether that stamp was
-	 * the last, L, whose opportunities belong to the next round's start.
-	 */
-	while ((got = next_line(&r, line, sizeof line)) > 0) {
-		uint64_t t = 0;
-		const char *p = line;
-
-		if (!*p)
-			return rfail(&r, "empty line (a trace line is one millisecond timestamp)");
-		for (; *p >= '0' && *p <= '9'; p++) {
-			t = t * 10 + (uint64_t)(*p - '0');
-			if (t > SCHED_OFFSET_MAX_NS / 1000000)
-				return rfail(&r, "timestamp over 7 days: %s", disp(line));
-		}
-		if (*p)
-			return rfail(&r, "not a millisecond timestamp (digits only): %s", disp(line));
-		if (have && t < cur)
-			return rfail(&r, "timestamp before the previous line's (%llu): %s",
-				     (unsigned long long)cur, disp(line));
-		if (have && t != cur) {
-			/* commit the group at cur (< L: a later stamp exists) */
-			uint64_t wt = cur / m.win_ms;
-
-			if (wt > win) {
-				if (!mm_window(&m, win, cnt, win_line))
-					return false;
-				/* empty windows between: all outages, one merged step */
-				if (wt > win + 1 && !mm_window(&m, win + 1, 0, pend_line))
-					return false;
-				win = wt;
-				cnt = 0;
-			}
-			if (cnt == 0)
-				win_line = pend_line;
-			cnt += pend;
-			pend = 0;
-		}
-		if (!have || t != cur)
-			pend_line = r.line;
-		cur = t;
-		have = true;
-		pend++;
-	}
-	if (got < 0)
-		return false;
-	if (!have)
-		return fail(err, errn, name, r.line - 1, "no timestamps");
-	L = cur;
-	if (L == 0)
-		return fail(err, errn, name, r.line - 1,
-			    "the trace lasts no time (its last timestamp is 0; mm-link refuses it too)");
-
-	/* the window holding the last committed stamp, then the empty rest */
-	uint64_t nwin = (L + m.win_ms - 1) / m.win_ms;
-
-	if (!mm_window(&m, win, cnt, win_line ? win_line : pend_line))
-		return false;
-	if (nwin > win + 1 && !mm_window(&m, win + 1, 0, r.line - 1))
-		return false;
-	if (!mm_end(&m, L))
-		return false;
-
-	/* window 0, with the opportunities stamped L folded in */
-	uint64_t bps0 = mm_bps(m.count0 + pend, m.len0);
-
-	if (s->n > 1 && m.step1_bps == bps0) {
-		/* the same rate as the step after it: that step starts at 0 */
-		s->step[1].at_ns = 0;
-		memmove(&s->step[0], &s->step[1], (s->n - 1) * sizeof s->step[0]);
-		s->n--;
-	} else {
-		s->step[0].at_ns = 0;
-		if (!mm_words(&m, 0, bps0, m.line0 ? m.line0 : 1))
-			return false;
-	}
-	s->has_end = true;
-	s->end_ns = L * 1000000;
-	return true;
-}
-
-bool schedule_loop_ok(const struct schedule *s, char *why, size_t n)
+bool schedule_loop_ok(const struct schedule *s, struct err *e)
 {
 	const struct sched_step *last = &s->step[s->n - 1];
 	char at[32], gap[32], min[32];
@@ -744,7 +448,7 @@ bool schedule_loop_ok(const struct schedule *s, char *why, size_t n)
 	sched_time_str(last->at_ns, at, sizeof at);
 	sched_time_str(s->end_ns - last->at_ns, gap, sizeof gap);
 	sched_time_str(SCHED_STEP_MIN_NS, min, sizeof min);
-	snprintf(why, n, "--loop: step %zu (line %u, at %s) lasts %s before the round starts over: a step lasts "
+	err_set(e, EXIT_USAGE, "--loop: step %zu (line %u, at %s) lasts %s before the round starts over: a step lasts "
 		 "at least %s (an `end` line gives the last step its time)", s->n, (unsigned)last->line, at, gap, min);
 	return false;
 }

@@ -1,7 +1,7 @@
 /*
  * Schedules for `npte-netem play`: what a link is from each moment on, as
- * tc-netem words, read from a file, from a mahimahi trace, or from the text
- * of a shipped schedule (schedules.h). Pure parsing: no kernel, no files
+ * tc-netem words, read from a file, from a mahimahi trace (mahimahi.h), or
+ * from the text of a shipped schedule (schedules.h). Pure parsing: no kernel, no files
  * opened here (the verb reads the file as the caller, asuser.h, and passes
  * the fd of what it read).
  *
@@ -58,6 +58,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "base/err.h"
 
 #define SCHED_STEPS_MAX 100000
 #define SCHED_FILE_MAX (1024 * 1024)        /* bytes of a schedule file */
@@ -65,12 +66,9 @@
 #define SCHED_LINE_MAX 1024                 /* bytes of a line, without its LF */
 #define SCHED_WORDS_MAX 64                  /* netem words in one step */
 #define SCHED_OFFSET_MAX_NS (7ULL * 86400 * 1000000000) /* 7 days */
-#define SCHED_TRACE_MAX (16 * 1024 * 1024)  /* bytes of a mahimahi trace */
-#define SCHED_WINDOW_MIN_NS 10000000ULL     /* mahimahi windows: 10 ms .. */
 /* The step floor: no step lasts less, so a player changes an interface's
  * qdisc at most 100 times a second (docs/security-21.md). */
 #define SCHED_STEP_MIN_NS 10000000ULL
-#define SCHED_WINDOW_MAX_NS 60000000000ULL  /* .. 60 s, whole milliseconds */
 
 struct sched_step {
 	uint64_t at_ns;    /* offset from the start of the schedule */
@@ -90,72 +88,25 @@ struct schedule {
 
 /*
  * The caller's word check (the netem grammar): true if argv[0..argc-1] are
- * acceptable netem words, else false with a reason in why (n bytes). argv
- * points into the schedule's arena and argv[argc] is NULL; check must not
- * modify the words. arg is passed through.
+ * acceptable netem words, else false with a reason set in why (messages
+ * keep its first SCHED_REASON_MAX bytes). argv points into the schedule's
+ * arena and argv[argc] is NULL; check must not modify the words. arg is
+ * passed through.
  */
-typedef bool (*sched_check_fn)(void *arg, int argc, char **argv, char *why, size_t n);
+typedef bool (*sched_check_fn)(void *arg, int argc, char **argv, struct err *why);
+#define SCHED_REASON_MAX 255
 
 /*
  * Read a schedule file from fd (read to its end, at most SCHED_FILE_MAX + 1
  * bytes; fd is not closed). name is for messages only. true, or false with
- * one line in err (errn bytes) and *s unusable.
+ * one line set in e (EXIT_USAGE) and *s unusable.
  */
 bool schedule_read(struct schedule *s, int fd, const char *name, sched_check_fn check, void *arg,
-		   char *err, size_t errn);
+		   struct err *e);
 
 /* The same parser over a NUL-terminated text (the shipped schedules). */
 bool schedule_parse_text(struct schedule *s, const char *text, const char *name, sched_check_fn check,
-			 void *arg, char *err, size_t errn);
-
-/*
- * Convert a mahimahi trace read from fd into rate steps, one per window of
- * window_ns (whole milliseconds, SCHED_WINDOW_MIN_NS..SCHED_WINDOW_MAX_NS;
- * mahimahi's own unit is the millisecond), merging consecutive windows of
- * equal rate into one step. The schedule is one period of the trace
- * (has_end, end_ns = the last timestamp); --loop repeats it as mm-link does.
- *
- * The trace (mm-link(1) and traces/README of github.com/ravinet/mahimahi,
- * and its LinkQueue, read for this): one line per delivery opportunity of
- * 1500 bytes, the line a whole number of milliseconds since the start;
- * timestamps never decrease; a timestamp repeated k times is k opportunities
- * in that millisecond; an empty line or a trace whose last timestamp is 0 is
- * an error there and here. At the end of the trace mm-link starts over,
- * adding the last timestamp L to its base time, so an opportunity stamped L
- * falls on the same instant as one stamped 0 of the next round: those are
- * counted in the first window (in a steady loop that is where they fall).
- * A trace of the single line "1" is thus one opportunity per millisecond
- * (12 Mbit/s), as mahimahi's README says. Traces run to several MiB, so
- * they are read in chunks, never held, up to SCHED_TRACE_MAX bytes.
- *
- * Rate of a window: opportunities x 1500 bytes / window length, rounded to
- * the nearest byte/s (halves up), written as that times 8 `bit`: an exact
- * integer bit/s that tc's bit-to-byte conversion (it divides by 8 and the
- * kernel keeps whole bytes/s) turns back into exactly the same bytes/s.
- * 12 opportunities in 100 ms: 12 x 1500 x 8 / 0.1 = `rate 1440000bit`.
- * The last window of a period that is not a multiple of the window is
- * shorter, and its rate is computed over its own length; one shorter than
- * the step floor (SCHED_STEP_MIN_NS) is folded into the window before it,
- * and the two rated together. So every step of a trace lasts at least the
- * floor, but the only step of a period shorter than it (the trace "1").
- *
- * A window without opportunities is an outage: mahimahi holds packets in
- * its queue until the next opportunity, but netem fixes each packet's
- * departure time when it is queued, so a tiny rate would stamp a packet
- * minutes into the future and hold every later packet behind it, long after
- * the outage. netem's `rate 0` means no limit at all. So an outage is
- * `rate 0 loss 100%` (every packet dropped at enqueue; rate 0 keeps the step
- * fully specified and is harmless while nothing is queued), and every other
- * step carries `loss 0%`: `rate Nbit loss 0%`.
- *
- * extra (may be NULL or empty): more netem words appended to every step,
- * e.g. "delay 20ms", because each change resets the delay to what the step
- * says (mm-delay nested in mm-link, in mahimahi's terms). They may not
- * contain rate or loss (nor their tc abbreviations or tc's synonym drop):
- * the trace owns those. Every step goes through check.
- */
-bool schedule_from_mahimahi(struct schedule *s, int fd, const char *name, uint64_t window_ns,
-			    const char *extra, sched_check_fn check, void *arg, char *err, size_t errn);
+			 void *arg, struct err *e);
 
 /*
  * Step i's words into argv (at most max - 1 of them, then a NULL); returns
@@ -170,9 +121,9 @@ int schedule_argv(struct schedule *s, size_t i, char **argv, int max);
  * without an `end` line gives its last step no time, so a loop of it would
  * change twice at once each round). A one-step schedule is held, not played
  * again each round (player.h), so any period will do. true, or false with
- * one line naming the step in why.
+ * one line naming the step set in e.
  */
-bool schedule_loop_ok(const struct schedule *s, char *why, size_t n);
+bool schedule_loop_ok(const struct schedule *s, struct err *e);
 
 /* An OFFSET word (grammar above) in nanoseconds; false if it is not one. */
 bool sched_time(const char *w, uint64_t *ns);
@@ -180,5 +131,45 @@ bool sched_time(const char *w, uint64_t *ns);
 /* ns as the shortest exact OFFSET word ("0", "250ms", "2.5s", "1500us",
  * "7ns"), for messages and the dry-run script; buf of at least 32 bytes. */
 void sched_time_str(uint64_t ns, char *buf, size_t n);
+
+/* ---- for the converters (mahimahi.h): the line reader and the step store ---- */
+
+/* Lines from an fd or a NUL-terminated text, with the byte rules above. */
+struct sched_reader {
+	int fd;
+	const char *text; /* if not NULL, read this instead of fd */
+	uint64_t max;     /* bytes allowed; one more is an error */
+	uint64_t taken;   /* bytes read from the source so far */
+	uint64_t used;    /* of which handed to sched_reader_line */
+	unsigned long line; /* the line being read (1-based) */
+	const char *name;
+	struct err *e;    /* where a refusal goes */
+	size_t len, pos;  /* of buf */
+	bool eof;
+	char buf[16384];
+};
+
+void sched_reader_init(struct sched_reader *r, int fd, const char *text, uint64_t max, const char *name,
+		       struct err *e);
+/* The next line into line (cap >= SCHED_LINE_MAX + 1), NUL-terminated,
+ * without its LF or CRLF. 1: a line; 0: end of input; -1: error (reported). */
+int sched_reader_line(struct sched_reader *r, char *line, size_t cap);
+/* One line "NAME:LINE: message" at the reader's line; always false. */
+bool sched_reader_fail(struct sched_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same at line (0: "NAME: message"). Values in fmt's arguments are
+ * the caller's to escape (disp()). */
+bool sched_fail(struct err *e, const char *name, unsigned long line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Split line in place on blanks and tabs; a word starting with '#' ends
+ * the line (a comment). Returns the word count, or max + 1 when there are
+ * more than max. */
+int sched_split(char *line, char **w, int max);
+
+/* s empty. */
+void sched_reset(struct schedule *s);
+/* Copy words into the arena as step st's; false if they do not fit. */
+bool sched_put_words(struct schedule *s, struct sched_step *st, int argc, char *const *w);
+/* Run the caller's check over step i; why gets its reason. */
+bool sched_check_step(struct schedule *s, size_t i, sched_check_fn check, void *arg, struct err *why);
 
 #endif

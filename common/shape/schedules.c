@@ -6,7 +6,7 @@
  * says (tc sends them in every request). An outage is `rate 0 loss 100%`:
  * every packet dropped (netem's rate 0 means no rate limit, so it cannot
  * express "no capacity" by itself; see schedule_from_mahimahi in
- * schedule.h). Jitter never reorders here: with a rate set, netem sends
+ * mahimahi.h). Jitter never reorders here: with a rate set, netem sends
  * each packet no earlier than the one queued before it. The queue is
  * netem's default of 1000 packets unless a schedule says limit.
  * Periods are at most 60 s, steps at least 100 ms apart (t-schedule checks).

@@ -84,6 +84,9 @@ struct kmem_target {
 	struct kmem_want w;
 };
 
+struct play_snapshot;
+struct play_socket;
+
 /* Every op acts in one namespace, on arguments typed by its kind. */
 struct op {
 	const struct op_type *type;
@@ -93,7 +96,12 @@ struct op {
 		struct { char verb[16]; unsigned flags; } guard;          /* check owner */
 		struct { char verb[16]; unsigned adding, max; } quota;    /* check quota */
 		struct { char ifname[IFNAME_MAX + 1]; } link;             /* link up */
-		struct { char ifname[IFNAME_MAX + 1]; int dir; } play;    /* play: snapshot */
+		struct {                                                  /* play: snapshot */
+			char ifname[IFNAME_MAX + 1];
+			int slot;
+			struct play_snapshot *snap; /* what it fills (ops/ops_snapshot.h) */
+			struct play_socket *sock;
+		} play;
 		struct { char key[48]; char val[8]; } sysctl;             /* net.ipv4.ip_forward=1 */
 		struct {                                                  /* veth add/del */
 			char peer[NETNS_NAME_MAX + 4];
@@ -116,7 +124,8 @@ struct plan {
 	char title[256];      /* the command line shown in the script's comment */
 	bool exclusive;       /* takes the lock exclusively */
 	size_t n;
-	struct op *ops;       /* n of them, in the plan module's store (plan.c) */
+	struct op *ops;       /* n of them, grown as the plan is built (plan.c) */
+	size_t cap;           /* ops allocated */
 };
 
 /*
@@ -125,6 +134,8 @@ struct plan {
  * The ops may move: a pointer into p->ops is stale after the call.
  */
 struct op *plan_add(struct plan *p, const struct op_type *t);
+/* Give back p's ops; p is then an empty plan. */
+void plan_free(struct plan *p);
 
 /* Every op type of common/, by name (the journal names them): NULL if none. */
 const struct op_type *op_type_find(const char *name);
