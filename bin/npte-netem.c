@@ -106,9 +106,11 @@ static void child_of(const struct opts *o)
 	const struct qdisc_kind *k = qkind_find(name);
 	union qspec q;
 	struct err e = {0};
+	char kinds[64];
 
+	qkind_child_names(kinds, sizeof kinds);
 	if (!k || !k->from_rate)
-		die(EXIT_USAGE, "apply: invalid --child '%s': must be tbf or cake", disp(name));
+		die(EXIT_USAGE, "apply: invalid --child '%s': must be %s", disp(name), kinds);
 	if (!o->set[O_CHILD_RATE])
 		die(EXIT_USAGE, "apply: --child %s needs --child-rate RATE", name);
 	if (strlen(rate) >= sizeof child.rate)

@@ -63,6 +63,12 @@ int main(void)
 		   "%s: a whole registration", k->name);
 	}
 	ok(!qkind_find("pfifo") && !qkind_find("") && !qkind_find("netem "), "no other kind is found");
+	{
+		char names[64];
+
+		qkind_child_names(names, sizeof names);
+		ok(strcmp(names, "tbf or cake") == 0, "the child kinds, as --child's message names them: %s", names);
+	}
 	same(&netem_kind, "delay 25ms", "limit 1000 delay 25ms", true);
 	same(&netem_kind, "delay 10ms 2ms 25% loss 1% 50% duplicate 2% reorder 5% gap 3 corrupt 0.5% ecn",
 	     "limit 1000 delay 10ms 2ms 25% loss random 1% 50% duplicate 2% reorder 5% gap 3 corrupt 0.5% ecn", true);

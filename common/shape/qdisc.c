@@ -20,6 +20,21 @@ const struct qdisc_kind *qkind_find(const char *name)
 	return NULL;
 }
 
+void qkind_child_names(char *buf, size_t n)
+{
+	size_t len = 0, left = 0;
+
+	for (size_t i = 0; i < QK_N; i++)
+		left += kinds[i]->from_rate != NULL;
+	buf[0] = '\0';
+	for (size_t i = 0; i < QK_N && len < n; i++) {
+		if (!kinds[i]->from_rate)
+			continue;
+		left--;
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", kinds[i]->name, left > 1 ? ", " : left ? " or " : "");
+	}
+}
+
 const struct qdisc_kind *qkind_of(enum qkind k)
 {
 	return kinds[k];

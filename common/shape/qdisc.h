@@ -69,6 +69,9 @@ struct qdisc_kind {
 
 extern const struct qdisc_kind netem_kind, tbf_kind, cake_kind;
 
+/* The names of the kinds with a from_rate, as a message lists them ("tbf or cake"). */
+void qkind_child_names(char *buf, size_t n);
+
 /* The kind called name, or NULL. */
 const struct qdisc_kind *qkind_find(const char *name);
 const struct qdisc_kind *qkind_of(enum qkind k);
