@@ -87,31 +87,26 @@ static int probe_veth(struct netlink *nl, char *ext, size_t n)
 	return rc;
 }
 
-/* The root qdisc request npte-netem sends, on lo (the first link of every
- * new namespace). */
+/* The kind each qdisc probe makes. */
+static const struct qdisc_kind *const probe_kind[P_N] = {[P_TBF] = &tbf_kind, [P_NETEM] = &netem_kind, [P_CAKE] = &cake_kind};
+
+/* The root qdisc request npte-netem sends, of the probe's kind with the
+ * kind's probe words, on lo (the first link of every new namespace). */
 static int probe_qdisc(struct netlink *nl, enum probe p, char *ext, size_t n)
 {
 	static union { struct nlmsghdr h; char b[NL_BUF]; } req;
-	struct qdisc_new q = {.flags = NLM_F_CREATE | NLM_F_REPLACE, .ifindex = 1, .handle = 0x10000,
-			      .parent = TC_H_ROOT};
-	static struct netem_spec s;
-	struct tbf_spec tb;
+	static union qspec q;
+	const struct qdisc_kind *k = probe_kind[p];
 	struct nlmsghdr *h;
-	char why[160];
+	struct err e = {0};
 	int rc;
 
-	if (p == P_TBF) {
-		if (!tbf_parse(&tb, "10mbit", NULL, NULL, why, sizeof why))
-			return -EINVAL;
-		q.kind = QK_TBF, q.tbf = &tb;
-	} else if (p == P_NETEM) {
-		if (!netem_parse_str(&s, "delay 1ms", shape_tick_in_usec(), why, sizeof why))
-			return -EINVAL;
-		q.kind = QK_NETEM, q.netem = &s;
-	} else {
-		q.kind = QK_CAKE, q.rate64 = 10000000 / 8;
-	}
-	rc = req_qdisc_new(nl, req.b, sizeof req.b, &q, &h);
+	if (!qkind_parse_str(k, &q, k->probe_words, shape_tick_in_usec(), &e))
+		return -EINVAL;
+	rc = req_qdisc_new(nl, req.b, sizeof req.b,
+			   &(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_REPLACE, .ifindex = 1, .handle = 0x10000,
+					       .parent = TC_H_ROOT, .kind = qkind_index(k), .spec = &q},
+			   &h);
 	return rc < 0 ? rc : netlink_talk(nl, h, ext, n);
 }
 

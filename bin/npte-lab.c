@@ -245,18 +245,18 @@ static struct qdisc_child child[2];
 /* A profile direction into the same spec npte-netem apply would build. */
 static void direction(const struct link_dir *d, int i)
 {
-	char why[160] = "", words[SHAPE_WORDS_LEN] = "";
+	char words[SHAPE_WORDS_LEN] = "";
+	struct err e = {0};
 	double tick = shape_tick_in_usec();
-	bool ok = profile_words(d, words, sizeof words, tick, why, sizeof why) &&
-		  netem_parse_str(&spec[i], words, tick, why, sizeof why);
+	bool ok = profile_words(d, words, sizeof words, tick, &e) && netem_parse_str(&spec[i], words, tick, &e);
 
 	if (d->child) {
 		snprintf(child[i].kind, sizeof child[i].kind, "%s", d->child);
 		snprintf(child[i].rate, sizeof child[i].rate, "%s", d->child_rate);
-		ok &= shape_rate(d->child_rate, &child[i].rate64, why, sizeof why);
+		ok &= shape_rate(d->child_rate, &child[i].rate64, &e);
 	}
 	if (!ok)
-		die(EXIT_FAIL, "netem: built-in profile is invalid: %s", why);
+		die(EXIT_FAIL, "netem: built-in profile is invalid: %s", e.msg);
 }
 
 static void list_profiles(void)
@@ -380,10 +380,10 @@ static int show_netem(struct cli *cl, struct opts *o)
 /* --down/--up WORDS: one direction as netem words, no child. */
 static void direction_words(const char *opt, const char *v, int i)
 {
-	char why[300];
+	struct err e = {0};
 
-	if (!netem_parse_str(&spec[i], v, shape_tick_in_usec(), why, sizeof why))
-		die(EXIT_USAGE, "netem: invalid %s '%s': %s", opt, disp(v), why);
+	if (!netem_parse_str(&spec[i], v, shape_tick_in_usec(), &e))
+		die(EXIT_USAGE, "netem: invalid %s '%s': %s", opt, disp(v), e.msg);
 	memset(&child[i], 0, sizeof child[i]);
 }
 

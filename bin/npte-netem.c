@@ -42,8 +42,8 @@ static const int caps_all[] = {
 /* Every verb but play, and play once its file is open. */
 static const int caps_shape[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
 
-static struct netem_spec netem;
-static struct tbf_spec tbf, child_tbf;
+/* The root's spec and the child, static for their size (a netem's with its words). */
+static union qspec spec;
 static struct qdisc_child child;
 
 /* Each option is a spelling of one tc clause, after the words. */
@@ -54,31 +54,32 @@ static const struct { int id; enum netem_kw kw; } flags[] = {
 };
 
 /* The words after IFACE, then each option's clause, as netem words into
- * netem; false with the reason (naming the option or the words) in why. */
-static bool netem_words(const struct opts *o, char *why, size_t n)
+ * spec; false with the reason (naming the option or the words) in e. */
+static bool netem_words(const struct opts *o, struct err *e)
 {
-	char words[SHAPE_WORDS_LEN] = "", fwhy[160];
+	char words[SHAPE_WORDS_LEN] = "";
 	double tick = shape_tick_in_usec();
 
 	if (o->npos - 2 > SHAPE_WORDS_MAX)
-		return snprintf(why, n, "too many words"), false;
+		return err_set(e, EXIT_USAGE, "too many words"), false;
 	for (int i = 2; i < o->npos; i++) {
 		size_t len = strlen(words);
 
 		if (!o->pos[i][0] || strpbrk(o->pos[i], " \t"))
-			return snprintf(why, n, "one word per argument: '%s'", disp(o->pos[i])), false;
+			return err_set(e, EXIT_USAGE, "one word per argument: '%s'", disp(o->pos[i])), false;
 		if (strlen(o->pos[i]) + len + 2 > sizeof words)
-			return snprintf(why, n, "words too long"), false;
+			return err_set(e, EXIT_USAGE, "words too long"), false;
 		snprintf(words + len, sizeof words - len, "%s%s", len ? " " : "", o->pos[i]);
 	}
 	for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
 		int id = flags[k].id;
+		struct err fe = {0};
 
-		if (o->set[id] && !netem_flag(words, sizeof words, flags[k].kw, o->val[id], tick, fwhy, sizeof fwhy))
-			return snprintf(why, n, "--%s '%s': %s", netem_kw_name[flags[k].kw],
-					o->val[id] ? disp(o->val[id]) : "", fwhy), false;
+		if (o->set[id] && !netem_flag(words, sizeof words, flags[k].kw, o->val[id], tick, &fe))
+			return err_set(e, EXIT_USAGE, "--%s '%s': %s", netem_kw_name[flags[k].kw],
+				       o->val[id] ? disp(o->val[id]) : "", fe.msg), false;
 	}
-	return netem_parse_str(&netem, words, tick, why, n);
+	return netem_parse_str(&spec.netem, words, tick, e);
 }
 
 static bool any_flag(const struct opts *o)
@@ -100,61 +101,63 @@ static void target(const char *verb, const struct opts *o, int min, int max, con
 	*ifname = cli_ifname(verb, o->pos[1]);
 }
 
+/* --child KIND --child-rate RATE into child, as the kind makes a child of a rate. */
+static void child_of(const struct opts *o)
+{
+	const char *name = o->val[O_CHILD], *rate = o->val[O_CHILD_RATE];
+	const struct qdisc_kind *k = qkind_find(name);
+	union qspec q;
+	struct err e = {0};
+	char kinds[64];
+
+	qkind_child_names(kinds, sizeof kinds);
+	if (!k || !k->from_rate)
+		die(EXIT_USAGE, "apply: invalid --child '%s': must be %s", disp(name), kinds);
+	if (!o->set[O_CHILD_RATE])
+		die(EXIT_USAGE, "apply: --child %s needs --child-rate RATE", name);
+	if (strlen(rate) >= sizeof child.rate)
+		die(EXIT_USAGE, "apply: invalid --child-rate '%s': too long", disp(rate));
+	if (!k->from_rate(&q, rate, &e) || !shape_rate(rate, &child.rate64, &e))
+		die(EXIT_USAGE, "apply: invalid --child-rate '%s': %s", disp(rate), e.msg);
+	snprintf(child.kind, sizeof child.kind, "%s", name);
+	snprintf(child.rate, sizeof child.rate, "%s", rate);
+}
+
 static int cmd_apply(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname;
-	char why[300];
+	struct err e = {0};
 
 	target("apply", o, 2, ARGS_POS_MAX, &ns, &ifname);
-	if (!netem_words(o, why, sizeof why))
-		die(EXIT_USAGE, "apply: invalid netem words: %s", why);
-	if (o->set[O_CHILD]) {
-		const char *k = o->val[O_CHILD];
-
-		if (strcmp(k, "tbf") != 0 && strcmp(k, "cake") != 0)
-			die(EXIT_USAGE, "apply: invalid --child '%s': must be tbf or cake", disp(k));
-		if (!o->set[O_CHILD_RATE])
-			die(EXIT_USAGE, "apply: --child %s needs --child-rate RATE", k);
-		if (strlen(o->val[O_CHILD_RATE]) >= sizeof child.rate)
-			die(EXIT_USAGE, "apply: invalid --child-rate '%s': too long", disp(o->val[O_CHILD_RATE]));
-		snprintf(child.kind, sizeof child.kind, "%s", k);
-		if (strcmp(k, "tbf") == 0) {
-			if (!tbf_parse(&child_tbf, o->val[O_CHILD_RATE], NULL, NULL, why, sizeof why))
-				die(EXIT_USAGE, "apply: invalid --child-rate '%s': %s", disp(o->val[O_CHILD_RATE]), why);
-			child.tbf = child_tbf;
-			child.rate64 = child_tbf.rate64;
-		} else if (!shape_rate(o->val[O_CHILD_RATE], &child.rate64, why, sizeof why)) {
-			die(EXIT_USAGE, "apply: invalid --child-rate '%s': %s", disp(o->val[O_CHILD_RATE]), why);
-		}
-		snprintf(child.rate, sizeof child.rate, "%s", o->val[O_CHILD_RATE]);
-	} else if (o->set[O_CHILD_RATE]) {
+	if (!netem_words(o, &e))
+		die(EXIT_USAGE, "apply: invalid netem words: %s", e.msg);
+	if (o->set[O_CHILD])
+		child_of(o);
+	else if (o->set[O_CHILD_RATE])
 		die(EXIT_USAGE, "apply: --child-rate needs --child");
-	}
 	plan_guard_owned(cl->plan, "apply", ns, 0);
-	plan_netem(cl->plan, ns, ifname, &netem, o->set[O_CHILD] ? &child : NULL);
+	plan_netem(cl->plan, ns, ifname, &spec.netem, o->set[O_CHILD] ? &child : NULL);
 	return cli_run(cl, "apply", o);
 }
 
 /* The words after IFACE as tbf words. */
-static bool tbf_words(const struct opts *o, char *why, size_t n)
+static bool tbf_words(const struct opts *o, struct err *e)
 {
-	if (o->npos - 2 > SHAPE_WORDS_MAX) {
-		snprintf(why, n, "too many words");
-		return false;
-	}
-	return tbf_parse_words(&tbf, o->npos - 2, (char *const *)o->pos + 2, why, n);
+	if (o->npos - 2 > SHAPE_WORDS_MAX)
+		return err_set(e, EXIT_USAGE, "too many words"), false;
+	return tbf_kind.parse(&spec, o->npos - 2, (char *const *)o->pos + 2, shape_tick_in_usec(), e);
 }
 
 static int cmd_tbf(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname;
-	char why[200];
+	struct err e = {0};
 
 	target("tbf", o, 3, ARGS_POS_MAX, &ns, &ifname);
-	if (!tbf_words(o, why, sizeof why))
-		die(EXIT_USAGE, "tbf: invalid tbf words: %s", why);
+	if (!tbf_words(o, &e))
+		die(EXIT_USAGE, "tbf: invalid tbf words: %s", e.msg);
 	plan_guard_owned(cl->plan, "tbf", ns, 0);
-	plan_tbf(cl->plan, ns, ifname, &tbf);
+	plan_tbf(cl->plan, ns, ifname, &spec.tbf);
 	return cli_run(cl, "tbf", o);
 }
 
@@ -162,34 +165,34 @@ static int cmd_tbf(struct cli *cl, struct opts *o)
 static int cmd_change(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname;
-	char why[300], twhy[200];
+	struct err ne = {0}, te = {0};
 	enum qkind kind = QK_NETEM;
 
 	target("change", o, 2, ARGS_POS_MAX, &ns, &ifname);
 	if (o->set[O_CHILD] || o->set[O_CHILD_RATE])
 		die(EXIT_USAGE, "change: --child: a change keeps the root's children as they are");
-	if (!netem_words(o, why, sizeof why)) {
-		if (any_flag(o) || !tbf_words(o, twhy, sizeof twhy))
-			die(EXIT_USAGE, "change: invalid words: as netem words: %s%s%s", why,
-			    any_flag(o) ? "" : "; as tbf words: ", any_flag(o) ? "" : twhy);
+	if (!netem_words(o, &ne)) {
+		if (any_flag(o) || !tbf_words(o, &te))
+			die(EXIT_USAGE, "change: invalid words: as netem words: %s%s%s", ne.msg,
+			    any_flag(o) ? "" : "; as tbf words: ", any_flag(o) ? "" : te.msg);
 		kind = QK_TBF;
 	}
 	plan_guard_owned(cl->plan, "change", ns, 0);
-	plan_qdisc_change(cl->plan, ns, ifname, kind, &netem, &tbf);
+	plan_qdisc_change(cl->plan, ns, ifname, kind, &spec);
 	return cli_run(cl, "change", o);
 }
 
 static int cmd_rate(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname;
-	char why[160];
+	struct err e = {0};
 
 	target("rate", o, 3, 3, &ns, &ifname);
-	if (!tbf_parse(&tbf, o->pos[2], o->set[O_BURST] ? o->val[O_BURST] : NULL,
-		       o->set[O_LATENCY] ? o->val[O_LATENCY] : NULL, why, sizeof why))
-		die(EXIT_USAGE, "rate: %s", why);
+	if (!tbf_parse(&spec.tbf, o->pos[2], o->set[O_BURST] ? o->val[O_BURST] : NULL,
+		       o->set[O_LATENCY] ? o->val[O_LATENCY] : NULL, &e))
+		die(EXIT_USAGE, "rate: %s", e.msg);
 	plan_guard_owned(cl->plan, "rate", ns, 0);
-	plan_tbf(cl->plan, ns, ifname, &tbf);
+	plan_tbf(cl->plan, ns, ifname, &spec.tbf);
 	return cli_run(cl, "rate", o);
 }
 

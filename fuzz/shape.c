@@ -50,10 +50,14 @@ static bool same_words(const char *stored, const char *v)
 	}
 }
 
-static void why_ok(const char *why, size_t n)
+/* The reason of the last call: a fresh error for each (E), so each is that call's. */
+static struct err e;
+#define E (e = (struct err){0}, &e)
+
+static void why_ok(const struct err *r)
 {
-	TRAP_UNLESS(memchr(why, '\0', n) != NULL);
-	TRAP_UNLESS(why[0] != '\0');
+	TRAP_UNLESS(memchr(r->msg, '\0', sizeof r->msg) != NULL);
+	TRAP_UNLESS(r->msg[0] != '\0' && r->code == EXIT_USAGE);
 }
 
 static void netem_ranges(const struct netem_spec *s, double tick)
@@ -66,7 +70,7 @@ static void netem_ranges(const struct netem_spec *s, double tick)
 	TRAP_UNLESS(s->qopt.gap <= SHAPE_GAP_MAX);
 	TRAP_UNLESS(!s->dist[0] || (s->qopt.latency && s->qopt.jitter));
 	TRAP_UNLESS(!s->reorder.probability || s->qopt.latency);
-	TRAP_UNLESS(!s->ecn || s->qopt.loss || s->loss_model);
+	TRAP_UNLESS(!netem_has(s, NK_ECN) || s->qopt.loss || s->loss_model);
 	TRAP_UNLESS(s->slot_s.min_delay <= s->slot_s.max_delay);
 	TRAP_UNLESS(s->slot_s.max_delay <= (int64_t)SHAPE_TIME_MAX_US * 1000);
 }
@@ -75,67 +79,64 @@ static void netem_mode(char **f, double tick)
 {
 	static struct netem_spec s, again;
 	static const enum netem_kw kw[] = {NK_DELAY, NK_LOSS, NK_LIMIT, NK_RATE};
-	char why[300], words[SHAPE_WORDS_LEN] = "";
+	char words[SHAPE_WORDS_LEN] = "";
 
 	if (f[0]) {
-		if (netem_parse_str(&s, f[0], tick, why, sizeof why)) {
+		if (netem_parse_str(&s, f[0], tick, E)) {
 			TRAP_UNLESS(same_words(s.words, f[0]));
 			netem_ranges(&s, tick);
-			TRAP_UNLESS(netem_parse_str(&again, s.words, tick, why, sizeof why));
+			TRAP_UNLESS(netem_parse_str(&again, s.words, tick, E));
 			TRAP_UNLESS(memcmp(&s, &again, sizeof s) == 0);
 		} else {
-			why_ok(why, sizeof why);
+			why_ok(&e);
 		}
 	}
 	for (int i = 1; i < NFIELDS; i++)
-		if (f[i] && !netem_flag(words, sizeof words, kw[i - 1], f[i], tick, why, sizeof why))
-			why_ok(why, sizeof why);
-	if (netem_parse_str(&s, words, tick, why, sizeof why))
+		if (f[i] && !netem_flag(words, sizeof words, kw[i - 1], f[i], tick, E))
+			why_ok(&e);
+	if (netem_parse_str(&s, words, tick, E))
 		netem_ranges(&s, tick);
 	else
-		why_ok(why, sizeof why);
+		why_ok(&e);
 }
 
 static void tbf_check(const struct tbf_spec *t)
 {
 	static struct tbf_spec again;
-	char why[300];
 
 	TRAP_UNLESS(t->rate64 >= 1 && t->rate64 <= SHAPE_RATE_MAX);
 	TRAP_UNLESS(t->buffer >= 1 && t->buffer <= SHAPE_BURST_MAX);
 	TRAP_UNLESS(t->mtu <= SHAPE_BURST_MAX && (!t->prate64 || t->mtu));
 	TRAP_UNLESS(t->latency_us <= SHAPE_TIME_MAX_US && t->limit <= SHAPE_QUEUE_MAX);
 	TRAP_UNLESS(t->limit || t->latency_us);
-	TRAP_UNLESS(tbf_parse_str(&again, t->words, why, sizeof why));
+	TRAP_UNLESS(tbf_parse_str(&again, t->words, E));
 	TRAP_UNLESS(memcmp(t, &again, sizeof again) == 0);
 }
 
 static void tbf_mode(char **f)
 {
 	static struct tbf_spec t;
-	char why[300];
 
-	if (f[0] && tbf_parse_str(&t, f[0], why, sizeof why)) {
+	if (f[0] && tbf_parse_str(&t, f[0], E)) {
 		TRAP_UNLESS(same_words(t.words, f[0]));
 		tbf_check(&t);
 	} else if (f[0]) {
-		why_ok(why, sizeof why);
+		why_ok(&e);
 	}
-	if (tbf_parse(&t, f[1] ? f[1] : "", f[2], f[3], why, sizeof why))
+	if (tbf_parse(&t, f[1] ? f[1] : "", f[2], f[3], E))
 		tbf_check(&t);
 	else
-		why_ok(why, sizeof why);
+		why_ok(&e);
 }
 
 static void word_mode(const char *w)
 {
-	char why[160];
 	uint64_t bps;
 
-	if (shape_rate(w, &bps, why, sizeof why))
+	if (shape_rate(w, &bps, E))
 		TRAP_UNLESS(bps >= 1 && bps <= SHAPE_RATE_MAX);
 	else
-		why_ok(why, sizeof why);
+		why_ok(&e);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

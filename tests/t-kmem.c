@@ -185,18 +185,18 @@ static struct kmem_want dir_want(const struct link_dir *d)
 	struct netem_spec ne;
 	struct tbf_spec tb;
 	struct kmem_want w, cw = {0};
-	char words[SHAPE_WORDS_LEN], why[160];
+	char words[SHAPE_WORDS_LEN];
+	struct err e = {0};
 	uint64_t rate = 0;
 
-	if (!profile_words(d, words, sizeof words, 15.625, why, sizeof why) ||
-	    !netem_parse_str(&ne, words, 15.625, why, sizeof why)) {
-		ok(false, "profile words '%s': %s", words, why);
+	if (!profile_words(d, words, sizeof words, 15.625, &e) || !netem_parse_str(&ne, words, 15.625, &e)) {
+		ok(false, "profile words '%s': %s", words, e.msg);
 		return (struct kmem_want){0};
 	}
 	w = kmem_of_netem_spec(&ne, 0);
-	if (d->child && strcmp(d->child, "tbf") == 0 && tbf_parse(&tb, d->child_rate, NULL, NULL, why, sizeof why))
+	if (d->child && strcmp(d->child, "tbf") == 0 && tbf_parse(&tb, d->child_rate, NULL, NULL, &e))
 		cw = kmem_of_tbf(tbf_queue(&tb), tb.rate64);
-	else if (d->child && shape_rate(d->child_rate, &rate, why, sizeof why))
+	else if (d->child && shape_rate(d->child_rate, &rate, &e))
 		cw = kmem_of_cake(rate, 0, 0);
 	kmem_add(&w, &cw);
 	return w;

@@ -246,6 +246,7 @@ int main(void)
 		struct ipaddr a4, a6, gw4, net4;
 		unsigned p4, p6, pn;
 		char why[160];
+		struct err e = {0};
 
 		reset();
 		plan_netns_create(&plan, "client");
@@ -259,11 +260,11 @@ int main(void)
 		plan_route(&plan, true, "client", &(struct ipaddr){.family = AF_INET}, 0, &gw4);
 		plan_route(&plan, true, "client", &net4, pn, &gw4);
 		ok(netem_parse_str(&ne, "delay 25ms 5ms 20% distribution normal loss gemodel 1% 10% 70% 0.1% "
-				   "rate 10mbit 20 duplicate 1% reorder 5% gap 2 corrupt 0.5% ecn", 15.625, why, sizeof why),
-		   "netem words parse: %s", why);
-		shape_rate("20mbit", &cake.rate64, why, sizeof why);
+				   "rate 10mbit 20 duplicate 1% reorder 5% gap 2 corrupt 0.5% ecn", 15.625, &e),
+		   "netem words parse: %s", e.msg);
+		shape_rate("20mbit", &cake.rate64, &e);
 		plan_netem(&plan, "router", "if-client", &ne, &cake);
-		ok(tbf_parse(&tb, "5mbit", "32kb", "50ms", why, sizeof why), "tbf words parse");
+		ok(tbf_parse(&tb, "5mbit", "32kb", "50ms", &e), "tbf words parse");
 		plan_tbf(&plan, "router", "if-server", &tb);
 		for (size_t i = 0; i < plan.n; i++) {
 			const struct op *op = &plan.ops[i];

@@ -5,21 +5,21 @@
 #include "shape/profiles.h"
 #include "shape/shape.h"
 
-static bool parses(const struct link_dir *d, char *why, size_t n)
+static bool parses(const struct link_dir *d, struct err *e)
 {
 	static struct netem_spec s;
 	char words[SHAPE_WORDS_LEN];
 	uint64_t r;
 
-	return profile_words(d, words, sizeof words, 15.625, why, n) &&
-	       netem_parse_str(&s, words, 15.625, why, n) &&
-	       (!d->child_rate || shape_rate(d->child_rate, &r, why, n)) &&
+	return profile_words(d, words, sizeof words, 15.625, e) &&
+	       netem_parse_str(&s, words, 15.625, e) &&
+	       (!d->child_rate || shape_rate(d->child_rate, &r, e)) &&
 	       (!d->child || strcmp(d->child, "cake") == 0 || strcmp(d->child, "tbf") == 0);
 }
 
 int main(void)
 {
-	char why[160];
+	struct err e;
 	int count = 0;
 	static const struct link_dir bad[] = {
 		{.rate = "10mbit"},                                          /* no delay */
@@ -34,11 +34,11 @@ int main(void)
 
 		ok(p->desc && p->desc[0] && p->source && p->source[0], "%s: described, with a source", p->name);
 		for (int i = 0; i < 2; i++) {
-			why[0] = '\0';
-			ok(profile_dir_ok(dir[i], why, sizeof why), "%s %s: one bottleneck, a delay (%s)",
-			   p->name, i ? "up" : "down", why);
-			why[0] = '\0';
-			ok(parses(dir[i], why, sizeof why), "%s %s: knobs parse (%s)", p->name, i ? "up" : "down", why);
+			e = (struct err){0};
+			ok(profile_dir_ok(dir[i], &e), "%s %s: one bottleneck, a delay (%s)",
+			   p->name, i ? "up" : "down", e.msg);
+			e = (struct err){0};
+			ok(parses(dir[i], &e), "%s %s: knobs parse (%s)", p->name, i ? "up" : "down", e.msg);
 		}
 		ok(profile_find(p->name) == p, "%s: found by name", p->name);
 	}
@@ -46,8 +46,8 @@ int main(void)
 	ok(profile_find("4g-bloated") && profile_find("4g-managed"), "the reference's profiles are there");
 	ok(profile_find("nope") == NULL, "an unknown profile is not found");
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		why[0] = '\0';
-		ok(!profile_dir_ok(&bad[i], why, sizeof why) && why[0], "broken direction %zu refused: %s", i, why);
+		e = (struct err){0};
+		ok(!profile_dir_ok(&bad[i], &e) && e.msg[0], "broken direction %zu refused: %s", i, e.msg);
 	}
 	return done_testing();
 }

@@ -15,18 +15,19 @@ static uint32_t pct(double p)
 
 static struct netem_spec s;
 static struct tbf_spec t;
-static char why[200];
+static struct err e;
+
+/* A fresh error for each call, so each message is that call's. */
+#define E (e = (struct err){0}, &e)
 
 static bool ne(const char *w)
 {
-	why[0] = '\0';
-	return netem_parse_str(&s, w, TICK, why, sizeof why);
+	return netem_parse_str(&s, w, TICK, E);
 }
 
 static bool tb(const char *w)
 {
-	why[0] = '\0';
-	return tbf_parse_str(&t, w, why, sizeof why);
+	return tbf_parse_str(&t, w, E);
 }
 
 int main(void)
@@ -34,7 +35,7 @@ int main(void)
 	char buf[SHAPE_WORDS_LEN];
 
 	ok(ne("") && s.qopt.limit == 1000 && !s.qopt.latency, "no words: tc's plain netem (limit 1000)");
-	ok(ne("delay 25ms 5ms 25% distribution normal"), "full delay parses: %s", why);
+	ok(ne("delay 25ms 5ms 25% distribution normal"), "full delay parses: %s", e.msg);
 	ok(s.qopt.latency == 390625 && s.qopt.jitter == 78125, "25ms/5ms in 64 ns ticks");
 	ok(s.has_corr && s.corr.delay_corr == pct(25), "delay correlation sent in CORR");
 	is_str(s.dist, "normal", "distribution recorded");
@@ -65,12 +66,12 @@ int main(void)
 
 	ok(ne("duplicate 1% 30%") && s.qopt.duplicate == pct(1) && s.corr.dup_corr == pct(30) && !s.has_corr,
 	   "duplicate correlation is kept but, as with tc, CORR is not sent for it alone");
-	ok(ne("delay 10ms reorder 25% 50%") && s.has_reorder && s.reorder.probability == pct(25) &&
+	ok(ne("delay 10ms reorder 25% 50%") && netem_has(&s, NK_REORDER) && s.reorder.probability == pct(25) &&
 	   s.reorder.correlation == pct(50) && s.qopt.gap == 1 && s.has_corr, "reorder: gap 1 by default");
 	ok(ne("delay 10ms reorder 25% gap 5") && s.qopt.gap == 5, "reorder gap");
 	ok(ne("delay 10ms reorder 25% gap 0x10") && s.qopt.gap == 16, "gap in tc's base 0");
-	ok(ne("corrupt 0.1%") && s.has_corrupt && s.corrupt.probability == pct(0.1), "corrupt");
-	ok(ne("loss 1% ecn") && s.ecn, "ecn with a loss");
+	ok(ne("corrupt 0.1%") && netem_has(&s, NK_CORRUPT) && s.corrupt.probability == pct(0.1), "corrupt");
+	ok(ne("loss 1% ecn") && netem_has(&s, NK_ECN), "ecn with a loss");
 
 	ok(ne("rate 30mbit") && s.rate64 == 3750000 && s.rate_s.rate == 3750000, "30mbit");
 	ok(ne("rate 20000") && s.rate64 == 2500, "a bare rate is bit/s");
@@ -79,7 +80,7 @@ int main(void)
 	ok(ne("rate 40gbit -20 48 5") && s.rate64 == 5000000000ULL && s.rate_s.rate == UINT32_MAX &&
 	   s.rate_s.packet_overhead == -20 && s.rate_s.cell_size == 48 && s.rate_s.cell_overhead == 5,
 	   "rate above 4 GB/s: RATE64 and overheads");
-	ok(ne("rate 0") && s.has_rate && !s.rate64, "rate 0: none (netem's off)");
+	ok(ne("rate 0") && netem_has(&s, NK_RATE) && !s.rate64, "rate 0: none (netem's off)");
 	ok(ne("slot 10ms 20ms packets 8 bytes 3k") && s.slot_s.min_delay == 10000000 &&
 	   s.slot_s.max_delay == 20000000 && s.slot_s.max_packets == 8 && s.slot_s.max_bytes == 3072,
 	   "slot with caps (bytes is a size)");
@@ -89,31 +90,39 @@ int main(void)
 	   s.slot_s.dist_jitter == 2000000 && s.slot_s.max_packets == 4, "slot distribution; 'p' is packets");
 	ok(ne("limit 1k") && s.qopt.limit == 1024, "limit takes tc's size units");
 
-	ok(!netem_parse_str(&s, "delay 1ms", TICK, why, sizeof why) || s.seen == 1U << NK_DELAY, "seen");
+	ok(!netem_parse_str(&s, "delay 1ms", TICK, E) || s.seen == 1U << NK_DELAY, "seen");
 	buf[0] = '\0';
-	ok(netem_flag(buf, sizeof buf, NK_DELAY, "25ms 5ms distribution normal", TICK, why, sizeof why) &&
-	   netem_flag(buf, sizeof buf, NK_ECN, NULL, TICK, why, sizeof why) && !ne(buf),
-	   "--delay with a distribution; --ecn without a loss is refused once all options are in (%s)", why);
+	e = (struct err){0};
+	ok(netem_flag(buf, sizeof buf, NK_DELAY, "25ms 5ms distribution normal", TICK, &e) &&
+	   netem_flag(buf, sizeof buf, NK_ECN, NULL, TICK, &e) && !ne(buf),
+	   "--delay with a distribution; --ecn without a loss is refused once all options are in (%s)", e.msg);
 	buf[0] = '\0';
-	ok(netem_flag(buf, sizeof buf, NK_REORDER, "5% gap 3", TICK, why, sizeof why) &&
-	   netem_flag(buf, sizeof buf, NK_DELAY, "10ms", TICK, why, sizeof why) && ne(buf) && s.qopt.gap == 3,
+	ok(netem_flag(buf, sizeof buf, NK_REORDER, "5% gap 3", TICK, E) &&
+	   netem_flag(buf, sizeof buf, NK_DELAY, "10ms", TICK, E) && ne(buf) && s.qopt.gap == 3,
 	   "--reorder's partner --delay may come in another option: %s", buf);
 	buf[0] = '\0';
-	ok(netem_flag(buf, sizeof buf, NK_REORDER, "5%", TICK, why, sizeof why) && !ne(buf),
+	ok(netem_flag(buf, sizeof buf, NK_REORDER, "5%", TICK, E) && !ne(buf),
 	   "--reorder without any delay is refused as tc refuses it");
 	buf[0] = '\0';
-	ok(!netem_flag(buf, sizeof buf, NK_DELAY, "25ms loss 5%", TICK, why, sizeof why),
-	   "a flag value cannot smuggle another keyword (%s)", why);
+	e = (struct err){0};
+	ok(!netem_flag(buf, sizeof buf, NK_DELAY, "25ms loss 5%", TICK, &e),
+	   "a flag value cannot smuggle another keyword (%s)", e.msg);
 
 	ok(tb("rate 20mbit burst 10k latency 50ms") && t.rate64 == 2500000 && t.buffer == 10240 &&
 	   t.latency_us == 50000, "tbf: rate, burst, latency");
 	ok(tb("rate 1gbit buffer 64kb/8 limit 100k mtu 2k/16 peakrate 2gbit mpu 64 overhead 4 linklayer adsl") &&
 	   t.rcell_log == 3 && t.pcell_log == 4 && t.limit == 102400 && t.mtu == 2048 && t.prate64 == 250000000 &&
-	   t.mpu == 64 && t.overhead == 4 && t.linklayer == TC_LINKLAYER_ATM, "tbf: every keyword: %s", why);
+	   t.mpu == 64 && t.overhead == 4 && t.linklayer == TC_LINKLAYER_ATM, "tbf: every keyword: %s", e.msg);
 	ok(tb("rate 10mbit b 10k lat 5ms") && t.buffer == 10240 && t.latency_us == 5000, "tbf prefixes");
-	ok(tbf_parse(&t, "20mbit", NULL, NULL, why, sizeof why) && t.buffer == 10240 &&
+	ok(tbf_parse(&t, "20mbit", NULL, NULL, E) && t.buffer == 10240 &&
 	   strcmp(t.words, "rate 20mbit burst 10240b latency 50ms") == 0, "short form: burst 10 KiB at least");
-	ok(tbf_parse(&t, "1gbit", NULL, "10ms", why, sizeof why) && t.buffer == 500000, "burst 4 ms at the rate");
+	ok(tbf_parse(&t, "1gbit", NULL, "10ms", E) && t.buffer == 500000, "burst 4 ms at the rate");
+	/* tc's "given twice" is a value held already: a 0 is not one */
+	ok(tb("rate 0 burst 10k latency 5ms mpu 0 mpu 64 overhead 0 overhead 4 rate 20mbit") &&
+	   t.mpu == 64 && t.overhead == 4 && t.rate64 == 2500000, "tbf: a keyword again after a 0 (%s)", e.msg);
+	ok(!tb("rate 10mbit burst 10k latency 5ms mpu 64 mpu 64") && strcmp(e.msg, "mpu given twice: 64") == 0 &&
+	   !tb("rate 10mbit peakrate 20mbit mtu 2k burst 10k latency 5ms peakrate 30mbit") &&
+	   strcmp(e.msg, "rate given twice: 30mbit") == 0, "tbf: a value given twice is refused (%s)", e.msg);
 
 	/* what tc refuses, and what npte refuses on purpose: each with a reason */
 	static const char *const bad_netem[] = {
@@ -129,7 +138,7 @@ int main(void)
 		"help", "DELAY 10ms", "duplicate", "corrupt 1%%", "gap 010x", "distribution", "delay 10ms \x01",
 	};
 	for (size_t i = 0; i < sizeof bad_netem / sizeof bad_netem[0]; i++)
-		ok(!ne(bad_netem[i]) && why[0], "netem refuses '%s' (%s)", bad_netem[i], why);
+		ok(!ne(bad_netem[i]) && e.msg[0], "netem refuses '%s' (%s)", bad_netem[i], e.msg);
 	static const char *const bad_tbf[] = {
 		"", "rate 10mbit", "rate 10mbit burst 10k", "burst 10k latency 50ms", "rate 0 burst 10k latency 5ms",
 		"rate 10mbit burst 10k latency 5ms limit 10k", "rate 10mbit burst 10k limit 10k limit 20k",
@@ -139,6 +148,6 @@ int main(void)
 		"rate 10mbit burst 10k latency 0", "rate 10mbit burst 10k latency 5ms help", "rate 5% burst 1k limit 1k",
 	};
 	for (size_t i = 0; i < sizeof bad_tbf / sizeof bad_tbf[0]; i++)
-		ok(!tb(bad_tbf[i]) && why[0], "tbf refuses '%s' (%s)", bad_tbf[i], why);
+		ok(!tb(bad_tbf[i]) && e.msg[0], "tbf refuses '%s' (%s)", bad_tbf[i], e.msg);
 	return done_testing();
 }

@@ -1,7 +1,7 @@
 /*
  * What is shaping an interface now, read back from the kernel: the root
- * qdisc and its child, each as its kind and tc words (netem, tbf, cake; other
- * kinds by name only). The words say what the kernel holds, in the units tc
+ * qdisc and its child, each as its kind and tc words (each kind npte makes
+ * decodes its own, qdisc.h; other kinds by name only). The words say what the kernel holds, in the units tc
  * takes, so `npte-lab netem --show` can be compared with what was asked for.
  */
 #ifndef NPTE_QDISC_DESCRIBE_H
@@ -22,11 +22,8 @@ struct qdisc_desc {
  * *n (0: only the kernel's default). 0 or -errno. */
 int qdisc_describe(struct netlink *nl, int ifindex, struct qdisc_desc out[2], int *n, double tick);
 
-/* The same decoding for one RTM_NEWQDISC message (tests feed their own). */
-void qdisc_words(const struct nlmsghdr *h, struct qdisc_desc *d, double tick);
-
-/* What one RTM_NEWQDISC message's qdisc can hold (kmem.h): netem, tbf,
- * cake, pfifo and bfifo by their limits, anything else as nothing. */
+/* What one RTM_NEWQDISC message's qdisc can hold (kmem.h): npte's kinds by
+ * their own reckoning, pfifo and bfifo by their limits, anything else as nothing. */
 void qdisc_kmem(const struct nlmsghdr *h, struct kmem_want *w);
 
 #endif

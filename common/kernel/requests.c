@@ -8,8 +8,7 @@
 #include <linux/veth.h>
 #include <linux/net_namespace.h>
 #include "kernel/requests.h"
-#include "shape/shape.h"
-#include "shape/encode.h"
+#include "shape/qdisc.h"
 
 static struct nlmsghdr *link_msg(struct netlink *nl, void *buf, uint16_t type, uint16_t flags,
 				 struct ifinfomsg **ifi)
@@ -21,7 +20,7 @@ static struct nlmsghdr *link_msg(struct netlink *nl, void *buf, uint16_t type, u
 	return h;
 }
 
-struct nlmsghdr *req_link_get(struct netlink *nl, void *buf, const char *name)
+static struct nlmsghdr *link_get(struct netlink *nl, void *buf, const char *name)
 {
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *h = link_msg(nl, buf, RTM_GETLINK, 0, &ifi);
@@ -37,7 +36,7 @@ struct nlmsghdr *req_link_dump(struct netlink *nl, void *buf)
 	return link_msg(nl, buf, RTM_GETLINK, NLM_F_DUMP, &ifi);
 }
 
-struct nlmsghdr *req_link_up(struct netlink *nl, void *buf, int ifindex)
+static struct nlmsghdr *link_up(struct netlink *nl, void *buf, int ifindex)
 {
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *h = link_msg(nl, buf, RTM_NEWLINK, 0, &ifi);
@@ -163,29 +162,23 @@ struct nlmsghdr *req_qdisc_raw(struct netlink *nl, void *buf, uint16_t flags, in
 	return h;
 }
 
+/* The spec of q: its own, or the player's one pointer per kind (until it passes spec). */
+static const union qspec *spec_of(const struct qdisc_new *q)
+{
+	if (q->spec)
+		return q->spec;
+	return q->kind == QK_TBF ? (const union qspec *)q->tbf : (const union qspec *)q->netem;
+}
+
 int req_qdisc_new(struct netlink *nl, void *buf, size_t cap, const struct qdisc_new *q,
 		   struct nlmsghdr **out)
 {
-	struct nlmsghdr *h = qdisc_msg(nl, buf, RTM_NEWQDISC, q->flags, q->ifindex, q->handle, q->parent);
-	int rc;
-
-	switch (q->kind) {
-	case QK_NETEM:
-		rc = netem_put(h, cap, q->netem);
-		break;
-	case QK_TBF:
-		rc = tbf_put(h, cap, q->tbf, shape_tick_in_usec());
-		break;
-	default:
-		rc = cake_put(h, cap, q->rate64);
-		break;
-	}
-	*out = h;
-	return rc;
+	*out = qdisc_msg(nl, buf, RTM_NEWQDISC, q->flags, q->ifindex, q->handle, q->parent);
+	return qkind_of(q->kind)->encode(*out, cap, spec_of(q), shape_tick_in_usec());
 }
 
-struct nlmsghdr *req_nsid(struct netlink *nl, void *buf, uint16_t type, uint16_t flags, int nsfd, bool with_id,
-			    int32_t id)
+static struct nlmsghdr *nsid_msg(struct netlink *nl, void *buf, uint16_t type, uint16_t flags, int nsfd,
+				 bool with_id, int32_t id)
 {
 	struct nlmsghdr *h = netlink_msg(nl, buf, type, flags);
 	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(h, sizeof *g);
@@ -214,7 +207,7 @@ int req_ifindex(struct netlink *nl, const char *name)
 	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
 	int idx = 0, rc;
 
-	rc = netlink_request(nl, req_link_get(nl, req.b, name), ifindex_cb, &idx, NULL, 0);
+	rc = netlink_request(nl, link_get(nl, req.b, name), ifindex_cb, &idx, NULL, 0);
 	if (rc < 0)
 		return rc;
 	return idx > 0 ? idx : -ENODEV;
@@ -224,7 +217,7 @@ int req_bring_up(struct netlink *nl, int ifindex, char *ext, size_t extn)
 {
 	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
 
-	return netlink_talk(nl, req_link_up(nl, req.b, ifindex), ext, extn);
+	return netlink_talk(nl, link_up(nl, req.b, ifindex), ext, extn);
 }
 
 /* --- namespace ids (NETLINK_ROUTE's nsid table of the socket's namespace) --- */
@@ -233,7 +226,7 @@ int req_nsid_set(struct netlink *nl, int nsfd, int32_t id, char *ext, size_t ext
 {
 	static union { struct nlmsghdr h; char b[256]; } req;
 
-	return netlink_talk(nl, req_nsid(nl, req.b, RTM_NEWNSID, 0, nsfd, true, id), ext, extn);
+	return netlink_talk(nl, nsid_msg(nl, req.b, RTM_NEWNSID, 0, nsfd, true, id), ext, extn);
 }
 
 struct nsids {
@@ -262,7 +255,7 @@ int req_nsid_list(struct netlink *nl, int32_t *ids, size_t max, size_t *n)
 {
 	static union { struct nlmsghdr h; char b[256]; } req;
 	struct nsids s = {.ids = ids, .max = max};
-	int rc = netlink_request(nl, req_nsid(nl, req.b, RTM_GETNSID, NLM_F_DUMP, -1, false, 0), nsid_cb, &s,
+	int rc = netlink_request(nl, nsid_msg(nl, req.b, RTM_GETNSID, NLM_F_DUMP, -1, false, 0), nsid_cb, &s,
 			     NULL, 0);
 
 	*n = s.n;
@@ -275,7 +268,7 @@ int req_nsid_exists(struct netlink *nl, int32_t id)
 {
 	static union { struct nlmsghdr h; char b[256]; } req;
 	struct nsids s = {.ids = &id, .max = 1};
-	int rc = netlink_request(nl, req_nsid(nl, req.b, RTM_GETNSID, 0, -1, true, id), nsid_cb, &s, NULL, 0);
+	int rc = netlink_request(nl, nsid_msg(nl, req.b, RTM_GETNSID, 0, -1, true, id), nsid_cb, &s, NULL, 0);
 
 	/* ENOENT: no namespace has the id, or the one that had it is ending. */
 	if (rc == -ENOENT)
@@ -290,6 +283,6 @@ int req_nsid_of(struct netlink *nl, int nsfd, int32_t *id)
 	int rc;
 
 	*id = -1;
-	rc = netlink_request(nl, req_nsid(nl, req.b, RTM_GETNSID, 0, nsfd, false, 0), nsid_cb, &s, NULL, 0);
+	rc = netlink_request(nl, nsid_msg(nl, req.b, RTM_GETNSID, 0, nsfd, false, 0), nsid_cb, &s, NULL, 0);
 	return rc < 0 ? rc : 0;
 }

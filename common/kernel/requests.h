@@ -12,18 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/netlink.h"
-#include "shape/shape.h"
+#include "shape/qdisc.h"
 #include "base/validate.h"
 
 /* Room for any request but a qdisc's (a netem one with tables needs NL_BUF). */
 #define RTREQ_BUF 1024
 
-/* RTM_GETLINK of the link called name. */
-struct nlmsghdr *req_link_get(struct netlink *nl, void *buf, const char *name);
-/* RTM_NEWLINK setting IFF_UP on ifindex. */
 /* RTM_GETLINK dump: every link of the namespace. */
 struct nlmsghdr *req_link_dump(struct netlink *nl, void *buf);
-struct nlmsghdr *req_link_up(struct netlink *nl, void *buf, int ifindex);
 /* RTM_DELLINK of ifindex (a veth end takes its peer along). */
 struct nlmsghdr *req_link_del(struct netlink *nl, void *buf, int ifindex);
 /* RTM_NEWLINK, new and exclusive: a veth pair, ifname born in the socket's
@@ -46,25 +42,22 @@ struct nlmsghdr *req_qdisc_del_root(struct netlink *nl, void *buf, int ifindex);
 /* RTM_NEWQDISC with TCA_KIND only; the caller appends the options it keeps. */
 struct nlmsghdr *req_qdisc_raw(struct netlink *nl, void *buf, uint16_t flags, int ifindex, uint32_t handle,
 				 uint32_t parent, const char *kind);
-/* RTM_NEWQDISC: one qdisc at handle under parent, its options from encode.h. */
+/* RTM_NEWQDISC: one qdisc at handle under parent, its options its kind's (qdisc.h). */
 struct qdisc_new {
 	uint16_t flags;                 /* NLM_F_CREATE with NLM_F_REPLACE or NLM_F_EXCL */
 	int ifindex;
 	uint32_t handle, parent;
 	enum qkind kind;
-	const struct netem_spec *netem; /* QK_NETEM */
-	const struct tbf_spec *tbf;     /* QK_TBF */
-	uint64_t rate64;                /* QK_CAKE: bytes/s */
+	const union qspec *spec;
+	/* The player's form until it passes spec (switched at the merge): netem
+	 * or tbf, by kind. */
+	const struct netem_spec *netem;
+	const struct tbf_spec *tbf;
 };
 /* Into buf (cap bytes): 0 and *out, or -errno (a distribution table missing
  * or bad, or -EMSGSIZE). */
 int req_qdisc_new(struct netlink *nl, void *buf, size_t cap, const struct qdisc_new *q,
 		   struct nlmsghdr **out);
-
-/* The nsid table of the socket's namespace (RTM_NEWNSID, RTM_GETNSID): the
- * namespace nsfd (-1: none) and, with_id, the id (to give, or to ask about). */
-struct nlmsghdr *req_nsid(struct netlink *nl, void *buf, uint16_t type, uint16_t flags, int nsfd, bool with_id,
-			    int32_t id);
 
 /* ifindex of name in the socket's namespace (RTM_GETLINK), or -errno. */
 int req_ifindex(struct netlink *nl, const char *name);

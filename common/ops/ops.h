@@ -29,12 +29,6 @@ void plan_guard_kmem(struct plan *p, const char *verb);
 /* A schedule's worst step on NS IFACE, which the check charges instead of
  * its first (call before plan_guard_kmem). */
 void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want *w);
-/* A tbf's want: its queue, drained as its overhead, mpu and linklayer send
- * the shortest frames. */
-struct kmem_want kmem_of_tbf_spec(const struct tbf_spec *t);
-/* A netem's want: its limit, drained at its rate (if it gives none: kept's,
- * 0 for none), overheads and cells, and slots. */
-struct kmem_want kmem_of_netem_spec(const struct netem_spec *ne, uint64_t kept);
 /* The charge of every qdisc in namespace ns as the kernel holds them now
  * (UINT64_MAX when they cannot be read: it could hold anything). */
 uint64_t kmem_of_ns(struct txn *c, const char *ns);
@@ -68,9 +62,11 @@ void plan_route(struct plan *p, bool add, const char *ns, const struct ipaddr *d
 void plan_netem(struct plan *p, const char *ns, const char *ifname, const struct netem_spec *s,
 		const struct qdisc_child *child);
 void plan_tbf(struct plan *p, const char *ns, const char *ifname, const struct tbf_spec *t);
-/* Change the root netem or tbf in place (refused unless the root is of that kind). */
-void plan_qdisc_change(struct plan *p, const char *ns, const char *ifname, enum qkind kind,
-		       const struct netem_spec *ne, const struct tbf_spec *t);
+/* Change the root in place (refused unless the root is of that kind). */
+void plan_qdisc_change(struct plan *p, const char *ns, const char *ifname, enum qkind kind, const union qspec *q);
+/* A child's spec (its kind's from_rate of its rate): the kind, or NULL with
+ * the reason in e (when not NULL). */
+const struct qdisc_kind *qdisc_child_spec(const struct qdisc_child *ch, union qspec *q, struct err *e);
 /* Remove the root qdisc; an interface with only the default one is fine. */
 void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
 

@@ -302,37 +302,17 @@ void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want 
 	worst[nworst++].w = *w;
 }
 
-struct kmem_want kmem_of_tbf_spec(const struct tbf_spec *t)
-{
-	struct kmem_want w = kmem_of_tbf(tbf_queue(t), t->rate64);
-
-	kmem_tbf_frames(&w, t->overhead, t->mpu, t->linklayer == TC_LINKLAYER_ATM);
-	return w;
-}
-
-struct kmem_want kmem_of_netem_spec(const struct netem_spec *ne, uint64_t kept)
-{
-	struct kmem_want w = kmem_of_netem(ne->qopt.limit, ne->has_rate ? ne->rate64 : kept);
-
-	if (ne->has_rate)
-		kmem_netem_frames(&w, ne->rate_s.packet_overhead, ne->rate_s.cell_size, ne->rate_s.cell_overhead);
-	if (ne->has_slot)
-		kmem_netem_slots(&w, &ne->slot_s);
-	return w;
-}
-
 static struct kmem_want want_of(const struct qdisc_args *r)
 {
-	struct kmem_want w = {0}, cw;
+	struct kmem_want w = qkind_of(r->kind)->want(&r->q);
+	const struct qdisc_kind *k;
+	union qspec q;
 
-	if (r->kind == QK_TBF)
-		return kmem_of_tbf_spec(&r->q.tbf);
-	w = kmem_of_netem_spec(&r->q.netem, 0);
-	if (!r->has_child)
-		return w;
-	cw = strcmp(r->child.kind, "cake") == 0 ? kmem_of_cake(r->child.rate64, 0, 0)
-						: kmem_of_tbf_spec(&r->child.tbf);
-	kmem_add(&w, &cw);
+	if (r->has_child && (k = qdisc_child_spec(&r->child, &q, NULL))) {
+		struct kmem_want cw = k->want(&q);
+
+		kmem_add(&w, &cw);
+	}
 	return w;
 }
 
@@ -340,6 +320,7 @@ static struct kmem_want want_of(const struct qdisc_args *r)
 static bool target_of(const struct op *op, struct kmem_target *t)
 {
 	const struct qdisc_args *r = &op->u.qdisc;
+	unsigned keeps;
 
 	if (op->type != &root_op && op->type != &clear_op && op->type != &change_op)
 		return false;
@@ -350,8 +331,9 @@ static bool target_of(const struct op *op, struct kmem_target *t)
 		return true;
 	t->w = want_of(r);
 	t->root_only = op->type == &change_op;
-	t->keep_rate = t->root_only && r->kind == QK_NETEM && !r->q.netem.has_rate;
-	t->keep_slot = t->root_only && r->kind == QK_NETEM && !r->q.netem.has_slot;
+	keeps = t->root_only && qkind_of(r->kind)->keeps ? qkind_of(r->kind)->keeps(&r->q) : 0;
+	t->keep_rate = keeps & QK_KEEPS_RATE;
+	t->keep_slot = keeps & QK_KEEPS_SLOT;
 	return true;
 }
 

@@ -6,9 +6,11 @@
 #include "kernel/netns.h"
 #include "ops/ops.h"
 #include "kernel/requests.h"
-#include "shape/shape.h"
+#include "shape/qdisc.h"
 #include "base/escape.h"
 
+/* The one request buffer of the qdisc ops (NL_BUF: a netem with its tables
+ * is too large for the stack); each op builds and sends before the next. */
 static union {
 	struct nlmsghdr h;
 	char b[NL_BUF];
@@ -85,22 +87,20 @@ static int mix_cb(const struct nlmsghdr *h, void *data)
 {
 	struct mix *x = data;
 	const struct tcmsg *t = mnl_nlmsg_get_payload(h);
-	const struct nlattr *a;
-	bool netem = false;
-	uint32_t dup = 0;
+	const struct nlattr *a, *opts = NULL;
+	const struct qdisc_kind *k = NULL;
 
 	if (h->nlmsg_type != RTM_NEWQDISC || t->tcm_ifindex != x->idx)
 		return 0;
 	mnl_attr_for_each(a, h, sizeof *t) {
 		if (mnl_attr_get_type(a) == TCA_KIND && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-			netem = strcmp(mnl_attr_get_str(a), "netem") == 0;
-		else if (mnl_attr_get_type(a) == TCA_OPTIONS &&
-			 mnl_attr_get_payload_len(a) >= sizeof(struct tc_netem_qopt))
-			dup = ((const struct tc_netem_qopt *)mnl_attr_get_payload(a))->duplicate;
+			k = qkind_find(mnl_attr_get_str(a));
+		else if (mnl_attr_get_type(a) == TCA_OPTIONS)
+			opts = a;
 	}
-	if (netem) {
+	if (k && k->dumped_duplicates) {
 		x->netem = true;
-		x->dup |= dup != 0;
+		x->dup |= opts && k->dumped_duplicates(opts);
 	}
 	return 0;
 }
@@ -122,72 +122,102 @@ static int netem_would_mix(struct netlink *nl, int idx, bool new_dup, bool *mix)
 	return rc < 0 ? rc : 0;
 }
 
-static int root_do(struct txn *c, const struct op *op)
+/*
+ * Over a tree the new root may not join (netem_would_mix), put a pfifo at
+ * the root first, under *major, and move *major to the other handle.
+ */
+static int pfifo_first(struct txn *c, const struct op *op, struct nshandle *h, int idx, unsigned *major)
 {
 	const struct qdisc_args *r = &op->u.qdisc;
-	const char *ifn = r->ifname;
-	struct nshandle *h;
-	struct nlmsghdr *m;
-	unsigned major;
+	const struct qdisc_kind *k = qkind_of(r->kind);
 	char ext[256];
-	int idx = dev_of(c, op, &h), rc;
+	bool mix;
+	int rc;
 
-	if (idx < 0)
-		return c->err.code;
-	rc = new_major(&h->nl, idx, &major);
+	if (!k->duplicates)
+		return 0;
+	rc = netem_would_mix(&h->nl, idx, k->duplicates(&r->q), &mix);
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, ifn);
-	if (r->kind == QK_NETEM) {
-		bool mix;
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, r->ifname);
+	if (!mix)
+		return 0;
+	rc = netlink_talk(&h->nl, req_qdisc_raw(&h->nl, req.b, NLM_F_CREATE | NLM_F_REPLACE, idx, *major << 16,
+						TC_H_ROOT, "pfifo"),
+			  ext, sizeof ext);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: pfifo%s%s", op->ns, r->ifname, ext[0] ? ": " : "", ext);
+	/* the pfifo is this run's until the netem replaces it */
+	txn_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = *major << 16});
+	*major = *major == 1 ? 2 : 1;
+	return 0;
+}
 
-		rc = netem_would_mix(&h->nl, idx, r->q.netem.qopt.duplicate != 0, &mix);
-		if (rc < 0)
-			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, ifn);
-		if (mix) {
-			rc = netlink_talk(&h->nl, req_qdisc_raw(&h->nl, req.b, NLM_F_CREATE | NLM_F_REPLACE, idx,
-							      major << 16, TC_H_ROOT, "pfifo"),
-				      ext, sizeof ext);
-			if (rc < 0)
-				return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: pfifo%s%s", op->ns, ifn,
-					       ext[0] ? ": " : "", ext);
-			/* the pfifo is this run's until the netem replaces it */
-			txn_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
-			major = major == 1 ? 2 : 1;
-		}
-	}
-	/* Replace at the root under a different handle: a fresh qdisc is grafted in
-	 * one step, so the kernel keeps no attribute of the one it replaces. */
-	rc = req_qdisc_new(&h->nl, req.b, sizeof req.b,
-			    &(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_REPLACE, .ifindex = idx,
-						.handle = major << 16, .parent = TC_H_ROOT, .kind = r->kind,
-						.netem = &r->q.netem, .tbf = &r->q.tbf},
-			    &m);
+/* Replace at the root under a different handle: a fresh qdisc is grafted in
+ * one step, so the kernel keeps no attribute of the one it replaces. */
+static int graft_root(struct txn *c, const struct op *op, struct nshandle *h, int idx, unsigned major)
+{
+	const struct qdisc_args *r = &op->u.qdisc;
+	struct nlmsghdr *m;
+	char ext[256];
+	int rc = req_qdisc_new(&h->nl, req.b, sizeof req.b,
+				&(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_REPLACE, .ifindex = idx,
+						    .handle = major << 16, .parent = TC_H_ROOT, .kind = r->kind,
+						    .spec = &r->q},
+				&m);
+
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: build request", op->ns, ifn);
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: build request", op->ns, r->ifname);
 	rc = netlink_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: %s%s%s", op->ns, ifn,
-			       r->kind == QK_NETEM ? "netem" : "tbf", ext[0] ? ": " : "", ext);
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: %s%s%s", op->ns, r->ifname, qkind_of(r->kind)->name,
+			       ext[0] ? ": " : "", ext);
 	/* The handle was free (not the old root's): a root with it is this run's. */
 	txn_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
-	if (!r->has_child)
-		return 0;
-	rc = req_qdisc_new(&h->nl, req.b, sizeof req.b,
-			    &(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_EXCL, .ifindex = idx,
-						.handle = (major * 16) << 16, .parent = major << 16,
-						.kind = strcmp(r->child.kind, "cake") == 0 ? QK_CAKE : QK_TBF,
-						.tbf = &r->child.tbf, .rate64 = r->child.rate64},
-			    &m);
+	return 0;
+}
+
+/* The child under the root at major; without it the root goes too. */
+static int add_child(struct txn *c, const struct op *op, struct nshandle *h, int idx, unsigned major)
+{
+	const struct qdisc_args *r = &op->u.qdisc;
+	const struct qdisc_kind *k;
+	union qspec q;
+	struct nlmsghdr *m;
+	char ext[256] = "";
+	int rc = -EINVAL;
+
+	if ((k = qdisc_child_spec(&r->child, &q, NULL)))
+		rc = req_qdisc_new(&h->nl, req.b, sizeof req.b,
+				    &(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_EXCL, .ifindex = idx,
+							.handle = (major * 16) << 16, .parent = major << 16,
+							.kind = qkind_index(k), .spec = &q},
+				    &m);
 	if (rc >= 0)
 		rc = netlink_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0) {
-		err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: child %s%s%s", op->ns, ifn, r->child.kind,
+		err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: child %s%s%s", op->ns, r->ifname, r->child.kind,
 			ext[0] ? ": " : "", ext);
 		/* Never leave it half-shaped: without its child the root goes too. */
 		netlink_talk(&h->nl, req_qdisc_del_root(&h->nl, req.b, idx), NULL, 0);
 		return EXIT_FAIL;
 	}
 	return 0;
+}
+
+static int root_do(struct txn *c, const struct op *op)
+{
+	struct nshandle *h;
+	unsigned major;
+	int idx = dev_of(c, op, &h), rc;
+
+	if (idx < 0)
+		return c->err.code;
+	rc = new_major(&h->nl, idx, &major);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", op->ns, op->u.qdisc.ifname);
+	if ((rc = pfifo_first(c, op, h, idx, &major)) || (rc = graft_root(c, op, h, idx, major)))
+		return rc;
+	return op->u.qdisc.has_child ? add_child(c, op, h, idx, major) : 0;
 }
 
 static int clear_apply(struct txn *c, const struct op *op, bool undo)
@@ -257,10 +287,11 @@ static void words(FILE *f, const char *flag, const char *v)
 	}
 }
 
-static void kind_words(FILE *f, enum qkind kind, const struct netem_spec *ne, const struct tbf_spec *t)
+/* " KIND WORD...": a spec as tc takes it. */
+static void kind_words(FILE *f, const char *kind, const char *spec_words)
 {
-	fputs(kind == QK_NETEM ? " netem" : " tbf", f);
-	words(f, NULL, kind == QK_NETEM ? ne->words : t->words);
+	fprintf(f, " %s", kind);
+	words(f, NULL, spec_words);
 }
 
 static void del_cmd(FILE *f, const struct op *op)
@@ -286,14 +317,14 @@ static void root_render(FILE *f, const struct op *op, const struct txn *c, bool 
 	fputs(" show dev ", f);
 	sh_quote(f, op->u.qdisc.ifname);
 	fputs(" root | grep -q ' 1: root'; then npte_h=2; else npte_h=1; fi\n", f);
-	if (r->kind == QK_NETEM) {
+	if (qkind_of(r->kind)->duplicates) {
 		/* the same way through a pfifo as the live run, on the same test */
 		fputs("if ", f);
 		tc_prefix(f, op);
 		fputs(" show dev ", f);
 		sh_quote(f, op->u.qdisc.ifname);
 		fputs(" | grep -q '^qdisc netem '", f);
-		if (!r->q.netem.qopt.duplicate) {
+		if (!qkind_of(r->kind)->duplicates(&r->q)) {
 			fputs(" && ", f);
 			tc_prefix(f, op);
 			fputs(" show dev ", f);
@@ -310,19 +341,17 @@ static void root_render(FILE *f, const struct op *op, const struct txn *c, bool 
 	fputs(" replace dev ", f);
 	sh_quote(f, op->u.qdisc.ifname);
 	fputs(" root handle \"$npte_h\":", f);
-	kind_words(f, r->kind, &r->q.netem, &r->q.tbf);
+	kind_words(f, qkind_of(r->kind)->name, qspec_words(&r->q));
 	fputc('\n', f);
 	if (r->has_child) {
+		union qspec q;
+		const struct qdisc_kind *k = qdisc_child_spec(&r->child, &q, NULL);
+
 		tc_prefix(f, op);
 		fputs(" add dev ", f);
 		sh_quote(f, op->u.qdisc.ifname);
 		fputs(" parent \"$npte_h\": handle \"$npte_h\"0:", f);
-		if (strcmp(r->child.kind, "cake") == 0) {
-			fputs(" cake", f);
-			words(f, "bandwidth", r->child.rate);
-		} else {
-			kind_words(f, QK_TBF, NULL, &r->child.tbf);
-		}
+		kind_words(f, r->child.kind, k ? qspec_words(&q) : "");
 		fputc('\n', f);
 	}
 }
@@ -337,90 +366,73 @@ static void clear_render(FILE *f, const struct op *op, const struct txn *c, bool
 	fputs(" 2>/dev/null || :\n", f);
 }
 
+const struct qdisc_kind *qdisc_child_spec(const struct qdisc_child *ch, union qspec *q, struct err *e)
+{
+	const struct qdisc_kind *k = qkind_find(ch->kind);
+	struct err none = {0};
+
+	if (!k || !k->from_rate)
+		return NULL;
+	return k->from_rate(q, ch->rate, e ? e : &none) ? k : NULL;
+}
+
 /*
- * The journal form: IFNAME;KIND;WORDS;CHILD;CHILD RATE (WORDS: the netem or
- * tbf words as given, blank-separated). Loaded back through the same grammar
- * as the command line, so nothing unvalidated comes back. Journals of the
- * version before keep netem's five flag values (delay;loss;limit;rate;slot)
- * or tbf's three (rate;burst;latency) in separate fields: read as words too.
+ * The journal form: IFNAME;KIND;WORDS;CHILD;CHILD RATE (WORDS: the root's
+ * words as given, blank-separated). Loaded back through the same grammar
+ * as the command line, so nothing unvalidated comes back.
  */
 static int root_save(const struct op *op, char *buf, size_t n)
 {
 	const struct qdisc_args *r = &op->u.qdisc;
 	const char *ck = r->has_child ? r->child.kind : "-", *cr = r->has_child ? r->child.rate : "-";
-	int len = snprintf(buf, n, "%s;%s;%s;%s;%s", r->ifname, r->kind == QK_NETEM ? "netem" : "tbf",
-			   r->kind == QK_NETEM ? r->q.netem.words : r->q.tbf.words, ck, cr);
+	int len = snprintf(buf, n, "%s;%s;%s;%s;%s", r->ifname, qkind_of(r->kind)->name, qspec_words(&r->q), ck, cr);
 
 	return len < 0 || (size_t)len >= n || strpbrk(buf, "|\n") ? -EINVAL : 0;
 }
 
-/* The words of an older journal's separate fields: "KW VALUE" for each set one. */
-static bool old_words(char *dst, size_t cap, char *const *f, const char *const *kw, int k)
+/* A journal field's child, KIND;RATE ("-;-": none), as the command line takes it. */
+static int child_load(struct qdisc_args *r, const char *kind, const char *rate)
 {
-	size_t len = 0;
+	union qspec q;
+	struct err e = {0};
 
-	dst[0] = '\0';
-	for (int i = 0; i < k; i++) {
-		int w;
-
-		if (!f[i][0])
-			continue;
-		w = snprintf(dst + len, cap - len, "%s%s %s", len ? " " : "", kw[i], f[i]);
-		if (w < 0 || (size_t)w >= cap - len)
-			return false;
-		len += (size_t)w;
-	}
-	return true;
+	if (strcmp(kind, "-") == 0)
+		return 0;
+	r->has_child = true;
+	if (strlen(kind) >= sizeof r->child.kind || strlen(rate) >= sizeof r->child.rate)
+		return -EINVAL;
+	snprintf(r->child.kind, sizeof r->child.kind, "%s", kind);
+	snprintf(r->child.rate, sizeof r->child.rate, "%s", rate);
+	if (!qdisc_child_spec(&r->child, &q, &e))
+		return -EINVAL;
+	return shape_rate(rate, &r->child.rate64, &e) ? 0 : -EINVAL;
 }
 
 static int root_load(struct op *op, const char *s)
 {
-	static const char *const nkw[] = {"delay", "loss", "limit", "rate", "slot"};
-	static const char *const tkw[] = {"rate", "burst", "latency"};
 	struct qdisc_args *r = &op->u.qdisc;
-	char buf[2048], *f[10] = {0}, why[160], w[SHAPE_WORDS_LEN];
+	char buf[2048], *f[6] = {0};
+	const struct qdisc_kind *k;
+	struct err e = {0};
 	int nf = 0;
 
 	if (strlen(s) >= sizeof buf)
 		return -EINVAL;
 	strcpy(buf, s);
-	for (char *p = buf, *end; nf < 10; p = end + 1) {
+	for (char *p = buf, *end; nf < 6; p = end + 1) {
 		f[nf++] = p;
 		if (!(end = strchr(p, ';')))
 			break;
 		*end = '\0';
 	}
 	memset(r, 0, sizeof *r);
-	if (nf < 2 || !valid_ifname(f[0], NULL, 0))
+	if (nf != 5 || !valid_ifname(f[0], NULL, 0) || !(k = qkind_find(f[1])) || k->child_only)
 		return -EINVAL;
 	snprintf(r->ifname, sizeof r->ifname, "%s", f[0]);
-	if (strcmp(f[1], "netem") == 0 && (nf == 5 || nf == 9)) {
-		r->kind = QK_NETEM;
-		if ((nf == 9 && !old_words(w, sizeof w, f + 2, nkw, 5)) ||
-		    !netem_parse_str(&r->q.netem, nf == 9 ? w : f[2], shape_tick_in_usec(), why, sizeof why))
-			return -EINVAL;
-	} else if (strcmp(f[1], "tbf") == 0 && (nf == 5 || nf == 7)) {
-		r->kind = QK_TBF;
-		if ((nf == 7 && !old_words(w, sizeof w, f + 2, tkw, 3)) ||
-		    !tbf_parse_str(&r->q.tbf, nf == 7 ? w : f[2], why, sizeof why))
-			return -EINVAL;
-	} else {
+	r->kind = qkind_index(k);
+	if (!qkind_parse_str(k, &r->q, f[2], shape_tick_in_usec(), &e))
 		return -EINVAL;
-	}
-	if (strcmp(f[nf - 2], "-") == 0)
-		return 0;
-	r->has_child = true;
-	snprintf(r->child.kind, sizeof r->child.kind, "%s", f[nf - 2]);
-	snprintf(r->child.rate, sizeof r->child.rate, "%s", f[nf - 1]);
-	if (strcmp(r->child.kind, "tbf") == 0) {
-		if (!tbf_parse(&r->child.tbf, r->child.rate, NULL, NULL, why, sizeof why))
-			return -EINVAL;
-		r->child.rate64 = r->child.tbf.rate64;
-		return 0;
-	}
-	return strcmp(r->child.kind, "cake") == 0 && shape_rate(r->child.rate, &r->child.rate64, why, sizeof why)
-		       ? 0
-		       : -EINVAL;
+	return child_load(r, f[3], f[4]);
 }
 
 const struct op_type root_op = {
@@ -442,7 +454,7 @@ const struct op_type clear_op = {
 static int change_apply(struct txn *c, const struct op *op, bool undo)
 {
 	const struct qdisc_args *r = &op->u.qdisc;
-	const char *want = r->kind == QK_NETEM ? "netem" : "tbf";
+	const char *want = qkind_of(r->kind)->name;
 	struct nshandle *h;
 	struct nlmsghdr *m;
 	uint32_t handle;
@@ -460,7 +472,7 @@ static int change_apply(struct txn *c, const struct op *op, bool undo)
 			       op->ns, r->ifname, want, handle ? disp(kind) : "the default");
 	rc = req_qdisc_new(&h->nl, req.b, sizeof req.b,
 			    &(struct qdisc_new){.flags = 0, .ifindex = idx, .handle = 0, .parent = TC_H_ROOT,
-						.kind = r->kind, .netem = &r->q.netem, .tbf = &r->q.tbf},
+						.kind = r->kind, .spec = &r->q},
 			    &m);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: build request", op->ns, r->ifname);
@@ -474,7 +486,7 @@ static int change_apply(struct txn *c, const struct op *op, bool undo)
 static void change_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	const struct qdisc_args *r = &op->u.qdisc;
-	const char *want = r->kind == QK_NETEM ? "netem" : "tbf";
+	const char *want = qkind_of(r->kind)->name;
 	char msg[160], pat[32];
 
 	(void)c, (void)undo;
@@ -493,7 +505,7 @@ static void change_render(FILE *f, const struct op *op, const struct txn *c, boo
 	fputs(" change dev ", f);
 	sh_quote(f, r->ifname);
 	fputs(" root", f);
-	kind_words(f, r->kind, &r->q.netem, &r->q.tbf);
+	kind_words(f, want, qspec_words(&r->q));
 	fputc('\n', f);
 }
 
@@ -509,25 +521,28 @@ static struct op *qop(struct plan *p, const struct op_type *t, const char *ns, c
 	return op;
 }
 
-void plan_netem(struct plan *p, const char *ns, const char *ifname, const struct netem_spec *s,
-		const struct qdisc_child *child)
+static void plan_qdisc_root(struct plan *p, const char *ns, const char *ifname, enum qkind kind,
+			    const union qspec *q, const struct qdisc_child *child)
 {
 	struct qdisc_args *r = &qop(p, &root_op, ns, ifname)->u.qdisc;
 
-	r->kind = QK_NETEM;
-	r->q.netem = *s;
+	r->kind = kind;
+	r->q = *q;
 	if (child) {
 		r->has_child = true;
 		r->child = *child;
 	}
 }
 
+void plan_netem(struct plan *p, const char *ns, const char *ifname, const struct netem_spec *s,
+		const struct qdisc_child *child)
+{
+	plan_qdisc_root(p, ns, ifname, QK_NETEM, &(union qspec){.netem = *s}, child);
+}
+
 void plan_tbf(struct plan *p, const char *ns, const char *ifname, const struct tbf_spec *t)
 {
-	struct qdisc_args *r = &qop(p, &root_op, ns, ifname)->u.qdisc;
-
-	r->kind = QK_TBF;
-	r->q.tbf = *t;
+	plan_qdisc_root(p, ns, ifname, QK_TBF, &(union qspec){.tbf = *t}, NULL);
 }
 
 void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname)
@@ -535,14 +550,10 @@ void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname)
 	qop(p, &clear_op, ns, ifname);
 }
 
-void plan_qdisc_change(struct plan *p, const char *ns, const char *ifname, enum qkind kind,
-		       const struct netem_spec *ne, const struct tbf_spec *t)
+void plan_qdisc_change(struct plan *p, const char *ns, const char *ifname, enum qkind kind, const union qspec *q)
 {
 	struct qdisc_args *r = &qop(p, &change_op, ns, ifname)->u.qdisc;
 
 	r->kind = kind;
-	if (kind == QK_NETEM)
-		r->q.netem = *ne;
-	else
-		r->q.tbf = *t;
+	r->q = *q;
 }

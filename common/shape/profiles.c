@@ -52,7 +52,7 @@ const struct profile *profile_find(const char *name)
 	return NULL;
 }
 
-bool profile_dir_ok(const struct link_dir *d, char *why, size_t n)
+bool profile_dir_ok(const struct link_dir *d, struct err *e)
 {
 	const char *bad = NULL;
 
@@ -65,11 +65,11 @@ bool profile_dir_ok(const struct link_dir *d, char *why, size_t n)
 	else if (!d->child != !d->child_rate)
 		bad = "a child qdisc needs its rate";
 	if (bad)
-		snprintf(why, n, "%s", bad);
+		err_set(e, EXIT_USAGE, "%s", bad);
 	return !bad;
 }
 
-bool profile_words(const struct link_dir *d, char *buf, size_t cap, double tick, char *why, size_t n)
+bool profile_words(const struct link_dir *d, char *buf, size_t cap, double tick, struct err *e)
 {
 	const struct { const char *v; enum netem_kw kw; } k[] = {
 		{d->delay, NK_DELAY}, {d->loss, NK_LOSS}, {d->limit, NK_LIMIT}, {d->rate, NK_RATE},
@@ -77,7 +77,7 @@ bool profile_words(const struct link_dir *d, char *buf, size_t cap, double tick,
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
-		if (k[i].v && !netem_flag(buf, cap, k[i].kw, k[i].v, tick, why, n))
+		if (k[i].v && !netem_flag(buf, cap, k[i].kw, k[i].v, tick, e))
 			return false;
 	return true;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "base/err.h"
 
 struct link_dir {
 	const char *delay, *loss, *limit, *rate; /* netem knobs, tc words; NULL = unset */
@@ -30,11 +31,11 @@ const struct profile *profile_find(const char *name);
  * The reference's rule for a direction (its "chapter-050 trap"): a delay;
  * exactly one place for the bottleneck (netem rate or a child, since with a
  * rate on netem the queue sits inside netem and a child sees no backlog);
- * a netem limit only together with a netem rate.
+ * a netem limit only together with a netem rate. The reason in e.
  */
-bool profile_dir_ok(const struct link_dir *d, char *why, size_t n);
+bool profile_dir_ok(const struct link_dir *d, struct err *e);
 
 /* A direction's netem knobs as netem words ("delay 25ms limit 2500 rate 30mbit"). */
-bool profile_words(const struct link_dir *d, char *buf, size_t cap, double tick, char *why, size_t n);
+bool profile_words(const struct link_dir *d, char *buf, size_t cap, double tick, struct err *e);
 
 #endif

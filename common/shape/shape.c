@@ -3,11 +3,12 @@
  * state: tc's keyword prefixes (its matches()), "is the next word a number"
  * by its first character, bare units (us for times, ns for slot times, bit/s
  * for rates, bytes for sizes, percent without %), truncations where tc
- * truncates and rint where it rounds; so the request encode.c builds equals
- * tc's for the same words. What tc would take but makes no sense or pins
- * kernel memory is refused: see the ceilings in shape.h, and numbers are
- * plain decimals (no sign, exponent, hex float, inf or nan, which strtod
- * would take). No netlink here: the grammar fuzzer links this file alone.
+ * truncates and rint where it rounds; so the request each kind's file
+ * (netem.c, tbf.c, cake.c) builds equals tc's for the same words. What tc
+ * would take but makes no sense or pins kernel memory is refused: see the
+ * ceilings in shape.h, and numbers are plain decimals (no sign, exponent, hex
+ * float, inf or nan, which strtod would take). This file holds the lexical
+ * units the kinds share (lex.h): words, numbers, units, percentages.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,20 +18,17 @@
 #include <string.h>
 #include <strings.h>
 #include "shape/shape.h"
+#include "shape/lex.h"
 #include "base/escape.h"
-
-const char *const netem_kw_name[NK_COUNT] = {
-	"limit", "delay", "loss", "ecn", "reorder", "corrupt", "gap", "duplicate", "distribution", "rate", "slot",
-};
 
 /* The tables iproute2 ships: a name is a file name under tc's directory, so
  * only these are ever looked up. */
 static const char *const dists[] = {"normal", "pareto", "paretonormal", "experimental", NULL};
 
 /* The bad word is the caller's: shown escaped, never as raw bytes. */
-static bool fail(char *why, size_t n, const char *what, const char *word)
+bool lex_fail(struct err *e, const char *what, const char *word)
 {
-	snprintf(why, n, "%s%s%s", what, word ? ": " : "", word ? disp(word) : "");
+	err_set(e, EXIT_USAGE, "%s%s%s", what, word ? ": " : "", word ? disp(word) : "");
 	return false;
 }
 
@@ -41,23 +39,23 @@ static bool word_char(char c)
 }
 
 /* Each word checked and appended to dst with one blank between. */
-static bool keep_words(char *dst, size_t cap, int argc, char *const argv[], char *why, size_t n)
+bool lex_keep_words(char *dst, size_t cap, int argc, char *const argv[], struct err *e)
 {
 	size_t len = 0;
 
 	if (argc > SHAPE_WORDS_MAX)
-		return fail(why, n, "too many words", NULL);
+		return lex_fail(e, "too many words", NULL);
 	dst[0] = '\0';
 	for (int i = 0; i < argc; i++) {
 		size_t wl = strlen(argv[i]);
 
 		if (!wl)
-			return fail(why, n, "empty word", NULL);
+			return lex_fail(e, "empty word", NULL);
 		for (const char *p = argv[i]; *p; p++)
 			if (!word_char(*p))
-				return fail(why, n, "only [A-Za-z0-9.%/-] may appear in a word", argv[i]);
+				return lex_fail(e, "only [A-Za-z0-9.%/-] may appear in a word", argv[i]);
 		if (len + wl + 2 > cap)
-			return fail(why, n, "words too long", NULL);
+			return lex_fail(e, "words too long", NULL);
 		if (len)
 			dst[len++] = ' ';
 		memcpy(dst + len, argv[i], wl + 1);
@@ -66,27 +64,27 @@ static bool keep_words(char *dst, size_t cap, int argc, char *const argv[], char
 	return true;
 }
 
-int shape_split(const char *v, char *buf, size_t cap, char **w, int max, char *why, size_t n)
+int shape_split(const char *v, char *buf, size_t cap, char **w, int max, struct err *e)
 {
 	char *save = NULL;
 	int k = 0;
 
 	if (strlen(v) >= cap)
-		return fail(why, n, "value too long", NULL), -1;
+		return lex_fail(e, "value too long", NULL), -1;
 	for (const char *p = v; *p; p++)
 		if (!word_char(*p) && *p != ' ' && *p != '\t')
-			return fail(why, n, "only [A-Za-z0-9.%/-] and blanks may appear", v), -1;
+			return lex_fail(e, "only [A-Za-z0-9.%/-] and blanks may appear", v), -1;
 	strcpy(buf, v);
 	for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 		if (k >= max)
-			return fail(why, n, "too many words", NULL), -1;
+			return lex_fail(e, "too many words", NULL), -1;
 		w[k++] = t;
 	}
 	return k;
 }
 
 /* tc's matches(): w is a non-empty prefix of full. */
-static bool prefix_of(const char *w, const char *full)
+bool lex_prefix_of(const char *w, const char *full)
 {
 	size_t l = strlen(w);
 
@@ -140,7 +138,8 @@ static bool scaled(const char *w, const struct unit *units, double *out)
 	return false;
 }
 
-double shape_tick_in_usec(void)
+/* A property of the running kernel: read once per process. */
+static double psched_tick(void)
 {
 	unsigned t2us = 1000, us2t = 64, res = 1000000;
 	FILE *f = fopen("/proc/net/psched", "re");
@@ -155,8 +154,17 @@ double shape_tick_in_usec(void)
 	return (double)t2us / us2t * ((double)res / 1000000);
 }
 
+double shape_tick_in_usec(void)
+{
+	static double tick; /* the cache of a constant, not state: the kernel's tick never changes */
+
+	if (!tick)
+		tick = psched_tick();
+	return tick;
+}
+
 /* tc's get_time: microseconds, bare = us, truncated. */
-static bool time_us(const char *w, unsigned *us)
+bool lex_time_us(const char *w, unsigned *us)
 {
 	static const struct unit u[] = {
 		{"s", 1e6}, {"sec", 1e6}, {"secs", 1e6}, {"ms", 1e3}, {"msec", 1e3}, {"msecs", 1e3},
@@ -171,7 +179,7 @@ static bool time_us(const char *w, unsigned *us)
 }
 
 /* tc's get_time64: nanoseconds, bare = ns, truncated. */
-static bool time_ns(const char *w, __s64 *ns)
+bool lex_time_ns(const char *w, __s64 *ns)
 {
 	static const struct unit u[] = {
 		{"s", 1e9}, {"sec", 1e9}, {"secs", 1e9}, {"ms", 1e6}, {"msec", 1e6}, {"msecs", 1e6},
@@ -186,7 +194,7 @@ static bool time_ns(const char *w, __s64 *ns)
 }
 
 /* tc's get_size: bytes, bare = bytes, truncated; 0..max. */
-static bool size_b(const char *w, unsigned *b, unsigned max)
+bool lex_size(const char *w, unsigned *b, unsigned max)
 {
 	static const struct unit u[] = {
 		{"kb", 1024.}, {"k", 1024.}, {"gb", 1073741824.}, {"g", 1073741824.}, {"gbit", 134217728.},
@@ -201,7 +209,7 @@ static bool size_b(const char *w, unsigned *b, unsigned max)
 }
 
 /* tc's get_rate64: bytes/s from bits (bare = bit/s), truncated. */
-static bool rate_word(const char *w, uint64_t *bps)
+bool lex_rate(const char *w, uint64_t *bps)
 {
 	static const struct unit u[] = {
 		{"bit", 1.}, {"kibit", 1024.}, {"kbit", 1e3}, {"mibit", 1048576.}, {"mbit", 1e6},
@@ -221,15 +229,15 @@ static bool rate_word(const char *w, uint64_t *bps)
 	return true;
 }
 
-bool shape_rate(const char *w, uint64_t *bps, char *why, size_t n)
+bool shape_rate(const char *w, uint64_t *bps, struct err *e)
 {
-	if (!rate_word(w, bps) || !*bps)
-		return fail(why, n, "not a rate 8bit..400gbit (NUMBER with bit, kbit, mbit, gbit, ...; bare: bit/s)", w);
+	if (!lex_rate(w, bps) || !*bps)
+		return lex_fail(e, "not a rate 8bit..400gbit (NUMBER with bit, kbit, mbit, gbit, ...; bare: bit/s)", w);
 	return true;
 }
 
 /* tc's parse_percent: 0..100, "%" or nothing after the number. */
-static bool percent(const char *w, double *frac)
+bool lex_percent(const char *w, double *frac)
 {
 	const char *rest;
 	double v;
@@ -240,23 +248,23 @@ static bool percent(const char *w, double *frac)
 	return *frac <= 1.0;
 }
 
-static void set_pct(uint32_t *out, double frac)
+void lex_set_pct(uint32_t *out, double frac)
 {
 	*out = (uint32_t)rint(frac * UINT32_MAX);
 }
 
-static bool pct(const char *w, uint32_t *out)
+bool lex_pct(const char *w, uint32_t *out)
 {
 	double f;
 
-	if (!percent(w, &f))
+	if (!lex_percent(w, &f))
 		return false;
-	set_pct(out, f);
+	lex_set_pct(out, f);
 	return true;
 }
 
 /* tc's get_s32/get_u32 with base 0 (decimal, 0x hex, 0 octal), within lo..hi. */
-static bool int0(const char *w, long long lo, long long hi, long long *out)
+bool lex_int0(const char *w, long long lo, long long hi, long long *out)
 {
 	char *end;
 	long long x;
@@ -271,7 +279,7 @@ static bool int0(const char *w, long long lo, long long hi, long long *out)
 	return true;
 }
 
-static bool dist_ok(const char *w)
+bool lex_dist_ok(const char *w)
 {
 	for (const char *const *d = dists; *d; d++)
 		if (strcmp(w, *d) == 0)
@@ -279,566 +287,37 @@ static bool dist_ok(const char *w)
 	return false;
 }
 
-/* --- netem ---------------------------------------------------------------- */
+bool shape_why(bool ok, const struct err *e, char *why, size_t n)
+{
+	if (!ok)
+		snprintf(why, n, "%s", e->msg);
+	return ok;
+}
 
-struct cursor {
-	int argc, i;
-	char *const *argv;
-	char *why;
-	size_t n;
-};
+/* --- the cursor over a clause's words ------------------------------------- */
 
-static bool next_is_number(const struct cursor *c)
+bool cur_next_is_number(const struct cursor *c)
 {
 	return c->i + 1 < c->argc && isdigit((unsigned char)c->argv[c->i + 1][0]);
 }
 
-static bool next_is_signed_number(const struct cursor *c)
+bool cur_next_is_signed_number(const struct cursor *c)
 {
 	return c->i + 1 < c->argc &&
 	       (isdigit((unsigned char)c->argv[c->i + 1][0]) || c->argv[c->i + 1][0] == '-');
 }
 
 /* tc's NEXT_ARG: the word after the current one must exist. */
-static const char *next(struct cursor *c, const char *after)
+const char *cur_next(struct cursor *c, const char *after)
 {
 	if (c->i + 1 >= c->argc) {
-		fail(c->why, c->n, "incomplete: a value must follow", after);
+		lex_fail(c->e, "incomplete: a value must follow", after);
 		return NULL;
 	}
 	return c->argv[++c->i];
 }
 
-static bool ticks_of(const char *w, double tick, uint32_t *out)
+bool cur_bad(const struct cursor *c, const char *what)
 {
-	unsigned us;
-
-	if (!time_us(w, &us))
-		return false;
-	*out = (uint32_t)(us * tick);
-	return true;
-}
-
-#define BAD(what) return fail(c->why, c->n, what, c->argv[c->i])
-
-static bool netem_delay_clause(struct netem_spec *s, struct cursor *c, double tick, const char *kw)
-{
-	if (!next(c, kw))
-		return false;
-	if (!ticks_of(c->argv[c->i], tick, &s->qopt.latency))
-		BAD("delay must be a time 0..60s (bare: us)");
-	if (!next_is_number(c))
-		return true;
-	c->i++;
-	if (!ticks_of(c->argv[c->i], tick, &s->qopt.jitter))
-		BAD("jitter must be a time 0..60s (bare: us)");
-	if (!next_is_number(c))
-		return true;
-	c->i++;
-	s->has_corr = true;
-	if (!pct(c->argv[c->i], &s->corr.delay_corr))
-		BAD("delay correlation must be a percentage 0..100");
-	return true;
-}
-
-static bool netem_loss_clause(struct netem_spec *s, struct cursor *c, const char *kw)
-{
-	const char *w;
-	double f;
-
-	if (s->qopt.loss > 0 || s->loss_model)
-		BAD("loss given twice");
-	if (!(w = next(c, kw)))
-		return false;
-	if (isdigit((unsigned char)w[0]) || strcmp(w, "random") == 0) {
-		if (!isdigit((unsigned char)w[0]) && !next(c, w))
-			return false;
-		if (!pct(c->argv[c->i], &s->qopt.loss))
-			BAD("loss must be a percentage 0..100");
-		if (next_is_number(c)) {
-			c->i++;
-			s->has_corr = true;
-			if (!pct(c->argv[c->i], &s->corr.loss_corr))
-				BAD("loss correlation must be a percentage 0..100");
-		}
-		return true;
-	}
-	if (strcmp(w, "state") == 0) {
-		uint32_t *more[] = {&s->gi.p31, &s->gi.p32, &s->gi.p23, &s->gi.p14};
-
-		if (!next(c, w))
-			return false;
-		if (!percent(c->argv[c->i], &f))
-			BAD("loss state p13 must be a percentage 0..100");
-		/* tc's defaults, then whatever numbers follow */
-		set_pct(&s->gi.p13, f);
-		set_pct(&s->gi.p31, 1. - f);
-		set_pct(&s->gi.p32, 0);
-		set_pct(&s->gi.p23, 1.);
-		set_pct(&s->gi.p14, 0);
-		s->loss_model = NETEM_LOSS_GI;
-		for (size_t k = 0; k < 4 && next_is_number(c); k++) {
-			c->i++;
-			if (!pct(c->argv[c->i], more[k]))
-				BAD("loss state probabilities must be percentages 0..100");
-		}
-		return true;
-	}
-	if (strcmp(w, "gemodel") == 0) {
-		if (!next(c, w))
-			return false;
-		if (!percent(c->argv[c->i], &f))
-			BAD("loss gemodel p must be a percentage 0..100");
-		set_pct(&s->ge.p, f);
-		set_pct(&s->ge.r, 1. - f);
-		set_pct(&s->ge.h, 0);
-		set_pct(&s->ge.k1, 0);
-		s->loss_model = NETEM_LOSS_GE;
-		if (!next_is_number(c))
-			return true;
-		c->i++;
-		if (!pct(c->argv[c->i], &s->ge.r))
-			BAD("loss gemodel r must be a percentage 0..100");
-		if (!next_is_number(c))
-			return true;
-		c->i++;
-		if (!pct(c->argv[c->i], &s->ge.h))
-			BAD("loss gemodel 1-h must be a percentage 0..100");
-		s->ge.h = UINT32_MAX - s->ge.h; /* given as 1-h, sent as h */
-		if (!next_is_number(c))
-			return true;
-		c->i++;
-		if (!pct(c->argv[c->i], &s->ge.k1))
-			BAD("loss gemodel 1-k must be a percentage 0..100");
-		return true;
-	}
-	BAD("loss is [random] PERCENT [CORR], state P13 [P31 [P32 [P23 [P14]]]] or gemodel P [R [1-H [1-K]]]");
-}
-
-/* PERCENT [CORRELATION] of reorder, corrupt and duplicate. */
-static bool prob_clause(struct cursor *c, const char *kw, uint32_t *prob, uint32_t *corr, bool *has_corr)
-{
-	if (!next(c, kw))
-		return false;
-	if (!pct(c->argv[c->i], prob))
-		BAD("must be a percentage 0..100");
-	if (!next_is_number(c))
-		return true;
-	c->i++;
-	if (has_corr)
-		*has_corr = true;
-	if (!pct(c->argv[c->i], corr))
-		BAD("correlation must be a percentage 0..100");
-	return true;
-}
-
-static bool netem_rate_clause(struct netem_spec *s, struct cursor *c, const char *kw)
-{
-	long long x;
-
-	s->has_rate = true;
-	if (!next(c, kw))
-		return false;
-	if (strchr(c->argv[c->i], '%'))
-		BAD("a rate in percent of the link speed is not taken (give bits per second)");
-	if (!rate_word(c->argv[c->i], &s->rate64))
-		BAD("rate must be 0 (none) or 8bit..400gbit (bare: bit/s)");
-	if (next_is_signed_number(c)) {
-		c->i++;
-		if (!int0(c->argv[c->i], -SHAPE_OVERHEAD_MAX, SHAPE_OVERHEAD_MAX, &x))
-			BAD("packet overhead must be an integer -65535..65535");
-		s->rate_s.packet_overhead = (int32_t)x;
-	}
-	if (next_is_number(c)) {
-		c->i++;
-		if (!int0(c->argv[c->i], 0, 65535, &x))
-			BAD("cell size must be an integer 0..65535");
-		s->rate_s.cell_size = (uint32_t)x;
-	}
-	if (next_is_signed_number(c)) {
-		c->i++;
-		if (!int0(c->argv[c->i], -SHAPE_OVERHEAD_MAX, SHAPE_OVERHEAD_MAX, &x))
-			BAD("cell overhead must be an integer -65535..65535");
-		s->rate_s.cell_overhead = (int32_t)x;
-	}
-	return true;
-}
-
-static bool netem_slot_clause(struct netem_spec *s, struct cursor *c, const char *kw)
-{
-	const char *w;
-	long long x;
-	unsigned b;
-
-	if (next_is_number(c)) {
-		c->i++;
-		s->has_slot = true;
-		if (!time_ns(c->argv[c->i], &s->slot_s.min_delay))
-			BAD("slot MIN must be a time 0..60s (bare: ns)");
-		if (next_is_number(c)) {
-			c->i++;
-			if (!time_ns(c->argv[c->i], &s->slot_s.max_delay) || s->slot_s.max_delay < s->slot_s.min_delay)
-				BAD("slot MAX must be a time MIN..60s (bare: ns)");
-		} else {
-			s->slot_s.max_delay = s->slot_s.min_delay;
-		}
-	} else {
-		if (!(w = next(c, kw)))
-			return false;
-		if (strcmp(w, "distribution") != 0)
-			BAD("slot is MIN [MAX] or distribution D DELAY JITTER");
-		s->has_slot = true;
-		if (!(w = next(c, w)))
-			return false;
-		if (!dist_ok(w))
-			BAD("distribution must be normal, pareto, paretonormal or experimental");
-		snprintf(s->slot_dist, sizeof s->slot_dist, "%s", w);
-		if (!next(c, w))
-			return false;
-		if (!time_ns(c->argv[c->i], &s->slot_s.dist_delay))
-			BAD("slot delay must be a time 0..60s (bare: ns)");
-		if (!next(c, "slot delay"))
-			return false;
-		if (!time_ns(c->argv[c->i], &s->slot_s.dist_jitter) || s->slot_s.dist_jitter <= 0)
-			BAD("slot jitter must be a time above 0, up to 60s (bare: ns)");
-	}
-	if (c->i + 1 < c->argc && prefix_of(c->argv[c->i + 1], "packets")) {
-		c->i++;
-		if (!next(c, "packets"))
-			return false;
-		if (!int0(c->argv[c->i], 1, SHAPE_SLOT_PACKETS_MAX, &x))
-			BAD("slot packets must be 1..1000000");
-		s->slot_s.max_packets = (int32_t)x;
-	}
-	if (c->i + 1 < c->argc && prefix_of(c->argv[c->i + 1], "bytes")) {
-		c->i++;
-		if (!next(c, "bytes"))
-			return false;
-		if (!size_b(c->argv[c->i], &b, SHAPE_SLOT_BYTES_MAX) || !b)
-			BAD("slot bytes must be a size 1b..1gb");
-		s->slot_s.max_bytes = (int32_t)b;
-	}
-	return true;
-}
-
-static int keyword(const char *w)
-{
-	static const struct { const char *name; int kw; } order[] = {
-		{"limit", NK_LIMIT}, {"latency", NK_DELAY}, {"delay", NK_DELAY}, {"loss", NK_LOSS},
-		{"drop", NK_LOSS}, {"ecn", NK_ECN}, {"reorder", NK_REORDER}, {"corrupt", NK_CORRUPT},
-		{"gap", NK_GAP}, {"duplicate", NK_DUPLICATE}, {"distribution", NK_DIST}, {"rate", NK_RATE},
-		{"slot", NK_SLOT},
-	};
-
-	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
-		if (prefix_of(w, order[k].name))
-			return order[k].kw;
-	return -1;
-}
-
-static bool netem_clause(struct netem_spec *s, struct cursor *c, double tick)
-{
-	const char *w = c->argv[c->i];
-	int kw = keyword(w);
-	unsigned u;
-	long long x;
-
-	if (kw < 0)
-		return fail(c->why, c->n, "not a netem keyword", w);
-	s->seen |= 1U << kw;
-	switch (kw) {
-	case NK_LIMIT:
-		if (!next(c, w))
-			return false;
-		if (!size_b(c->argv[c->i], &u, SHAPE_LIMIT_MAX) || !u)
-			BAD("limit must be 1..1000000 packets");
-		s->qopt.limit = u;
-		return true;
-	case NK_DELAY:
-		return netem_delay_clause(s, c, tick, w);
-	case NK_LOSS:
-		return netem_loss_clause(s, c, w);
-	case NK_ECN:
-		s->ecn = true;
-		return true;
-	case NK_REORDER:
-		s->has_reorder = true;
-		return prob_clause(c, w, &s->reorder.probability, &s->reorder.correlation, &s->has_corr);
-	case NK_CORRUPT:
-		s->has_corrupt = true;
-		return prob_clause(c, w, &s->corrupt.probability, &s->corrupt.correlation, &s->has_corr);
-	case NK_GAP:
-		if (!next(c, w))
-			return false;
-		if (!int0(c->argv[c->i], 0, SHAPE_GAP_MAX, &x))
-			BAD("gap must be an integer 0..1000000");
-		s->qopt.gap = (uint32_t)x;
-		return true;
-	case NK_DUPLICATE:
-		/* tc sends the duplicate correlation only when another one is sent */
-		return prob_clause(c, w, &s->qopt.duplicate, &s->corr.dup_corr, NULL);
-	case NK_DIST:
-		if (!next(c, w))
-			return false;
-		if (!dist_ok(c->argv[c->i]))
-			BAD("distribution must be normal, pareto, paretonormal or experimental");
-		snprintf(s->dist, sizeof s->dist, "%s", c->argv[c->i]);
-		return true;
-	case NK_RATE:
-		return netem_rate_clause(s, c, w);
-	default:
-		return netem_slot_clause(s, c, w);
-	}
-}
-
-/* The words; then, when cross, tc's checks across clauses (an option's
- * clause alone is checked without them: its partners may be other options). */
-static bool netem_words(struct netem_spec *s, int argc, char *const argv[], double tick, bool cross, char *why,
-			size_t n)
-{
-	struct cursor c = {.argc = argc, .argv = argv, .why = why, .n = n};
-
-	memset(s, 0, sizeof *s);
-	s->qopt.limit = 1000;
-	if (!keep_words(s->words, sizeof s->words, argc, argv, why, n))
-		return false;
-	for (c.i = 0; c.i < argc; c.i++)
-		if (!netem_clause(s, &c, tick))
-			return false;
-	if (!cross)
-		return true;
-	/* tc's checks after the words, in its order */
-	if (s->reorder.probability) {
-		if (!s->qopt.latency)
-			return fail(why, n, "reorder needs a delay", NULL);
-		if (!s->qopt.gap)
-			s->qopt.gap = 1;
-	} else if (s->qopt.gap) {
-		return fail(why, n, "gap needs a reorder probability", NULL);
-	}
-	if (s->ecn && !s->qopt.loss && !s->loss_model)
-		return fail(why, n, "ecn needs a loss", NULL);
-	if (s->dist[0] && (!s->qopt.latency || !s->qopt.jitter))
-		return fail(why, n, "distribution needs a delay and a jitter above 0", NULL);
-	s->rate_s.rate = s->rate64 >= (1ULL << 32) ? ~0U : (uint32_t)s->rate64;
-	return true;
-}
-
-bool netem_parse(struct netem_spec *s, int argc, char *const argv[], double tick, char *why, size_t n)
-{
-	return netem_words(s, argc, argv, tick, true, why, n);
-}
-
-bool netem_parse_str(struct netem_spec *s, const char *words, double tick, char *why, size_t n)
-{
-	char buf[SHAPE_WORDS_LEN], *w[SHAPE_WORDS_MAX];
-	int k = shape_split(words, buf, sizeof buf, w, SHAPE_WORDS_MAX, why, n);
-
-	return k >= 0 && netem_parse(s, k, w, tick, why, n);
-}
-
-bool netem_flag(char *buf, size_t cap, enum netem_kw kw, const char *value, double tick, char *why,
-		size_t n)
-{
-	static struct netem_spec s;
-	char b[SHAPE_WORDS_LEN], *w[SHAPE_WORDS_MAX];
-	unsigned allowed = 1U << kw;
-	size_t len = strlen(buf);
-	int k;
-
-	w[0] = (char *)netem_kw_name[kw];
-	k = value ? shape_split(value, b, sizeof b, w + 1, SHAPE_WORDS_MAX - 1, why, n) : 0;
-	if (k < 0)
-		return false;
-	if (kw == NK_DELAY)
-		allowed |= 1U << NK_DIST; /* --delay 'T J distribution D', as the reference takes it */
-	if (kw == NK_REORDER)
-		allowed |= 1U << NK_GAP;
-	if (!netem_words(&s, k + 1, w, tick, false, why, n))
-		return false;
-	if (s.seen & ~allowed)
-		return fail(why, n, "other keywords in the value", value);
-	if (len + strlen(s.words) + 2 > cap)
-		return fail(why, n, "words too long", NULL);
-	snprintf(buf + len, cap - len, "%s%s", len ? " " : "", s.words);
-	return true;
-}
-
-/* --- tbf ------------------------------------------------------------------ */
-
-/* tc's get_size_and_cell: SIZE[/CELL], CELL a power of two. */
-static bool size_cell(const char *w, unsigned *b, int *cell_log, unsigned max)
-{
-	char buf[48], *slash;
-	long long cell;
-
-	if (strlen(w) >= sizeof buf)
-		return false;
-	strcpy(buf, w);
-	if ((slash = strchr(buf, '/')))
-		*slash = '\0';
-	if (!size_b(buf, b, max) || !*b)
-		return false;
-	if (!slash)
-		return true;
-	if (!int0(slash + 1, 1, 1LL << 30, &cell) || (cell & (cell - 1)))
-		return false;
-	for (*cell_log = 0; (1LL << *cell_log) != cell; (*cell_log)++)
-		;
-	return true;
-}
-
-bool tbf_parse_words(struct tbf_spec *t, int argc, char *const argv[], char *why, size_t n)
-{
-	struct cursor cc = {.argc = argc, .argv = argv, .why = why, .n = n}, *c = &cc;
-	long long x;
-
-	memset(t, 0, sizeof *t);
-	t->rcell_log = t->pcell_log = -1;
-	t->linklayer = TC_LINKLAYER_ETHERNET;
-	if (!keep_words(t->words, sizeof t->words, argc, argv, why, n))
-		return false;
-	for (c->i = 0; c->i < argc; c->i++) {
-		const char *w = argv[c->i];
-
-		if (prefix_of(w, "limit")) {
-			if (!next(c, w))
-				return false;
-			if (t->limit)
-				BAD("limit given twice");
-			if (t->latency_us)
-				BAD("give limit or latency, not both");
-			if (!size_b(argv[c->i], &t->limit, SHAPE_QUEUE_MAX) || !t->limit)
-				BAD("limit must be a size 1b..1gb");
-		} else if (prefix_of(w, "latency")) {
-			if (!next(c, w))
-				return false;
-			if (t->latency_us)
-				BAD("latency given twice");
-			if (t->limit)
-				BAD("give limit or latency, not both");
-			if (!time_us(argv[c->i], &t->latency_us) || !t->latency_us)
-				BAD("latency must be a time above 0, up to 60s (bare: us)");
-		} else if (prefix_of(w, "burst") || strcmp(w, "buffer") == 0 || strcmp(w, "maxburst") == 0) {
-			if (!next(c, w))
-				return false;
-			if (t->buffer)
-				BAD("burst given twice");
-			if (!size_cell(argv[c->i], &t->buffer, &t->rcell_log, SHAPE_BURST_MAX))
-				BAD("burst must be a size 1b..64mb, optionally /CELL (a power of two)");
-		} else if (strcmp(w, "mtu") == 0 || strcmp(w, "minburst") == 0) {
-			if (!next(c, w))
-				return false;
-			if (t->mtu)
-				BAD("mtu given twice");
-			if (!size_cell(argv[c->i], &t->mtu, &t->pcell_log, SHAPE_BURST_MAX))
-				BAD("mtu must be a size 1b..64mb, optionally /CELL (a power of two)");
-		} else if (strcmp(w, "mpu") == 0) {
-			if (!next(c, w))
-				return false;
-			if (t->mpu)
-				BAD("mpu given twice");
-			if (!size_b(argv[c->i], &t->mpu, 65535))
-				BAD("mpu must be a size 0..65535 bytes");
-		} else if (strcmp(w, "rate") == 0 || prefix_of(w, "peakrate")) {
-			uint64_t *r = w[0] == 'r' ? &t->rate64 : &t->prate64;
-
-			if (!next(c, w))
-				return false;
-			if (*r)
-				BAD("rate given twice");
-			if (strchr(argv[c->i], '%'))
-				BAD("a rate in percent of the link speed is not taken (give bits per second)");
-			if (!rate_word(argv[c->i], r))
-				BAD("rate must be 8bit..400gbit (bare: bit/s)");
-		} else if (prefix_of(w, "overhead")) {
-			if (!next(c, w))
-				return false;
-			if (t->overhead)
-				BAD("overhead given twice");
-			/* tc reads it in base 10 */
-			if (!isdigit((unsigned char)argv[c->i][0]) || !int0(argv[c->i], 0, 65535, &x) ||
-			    strspn(argv[c->i], "0123456789") != strlen(argv[c->i]))
-				BAD("overhead must be a decimal 0..65535");
-			t->overhead = (uint16_t)strtoul(argv[c->i], NULL, 10);
-		} else if (prefix_of(w, "linklayer")) {
-			const char *v;
-
-			if (!(v = next(c, w)))
-				return false;
-			if (prefix_of(v, "ethernet"))
-				t->linklayer = TC_LINKLAYER_ETHERNET;
-			else if (prefix_of(v, "atm") || prefix_of(v, "adsl"))
-				t->linklayer = TC_LINKLAYER_ATM;
-			else
-				BAD("linklayer must be ethernet, atm or adsl");
-		} else {
-			return fail(why, n, "not a tbf keyword", w);
-		}
-	}
-	if (!t->rate64)
-		return fail(why, n, "tbf needs a rate", NULL);
-	if (!t->buffer)
-		return fail(why, n, "tbf needs a burst", NULL);
-	if (t->prate64 && !t->mtu)
-		return fail(why, n, "peakrate needs an mtu", NULL);
-	if (!t->limit && !t->latency_us)
-		return fail(why, n, "tbf needs a limit or a latency", NULL);
-	if (!t->limit && tbf_latency_queue(t) > SHAPE_QUEUE_MAX)
-		return fail(why, n, "the queue latency makes at this rate is above 1gb", NULL);
-	return true;
-}
-
-/* tc's computed queue: what the latency lets in at the rate (or peakrate). */
-double tbf_latency_queue(const struct tbf_spec *t)
-{
-	double lim = (double)t->rate64 * t->latency_us / 1000000 + t->buffer;
-
-	if (t->prate64) {
-		double lim2 = (double)t->prate64 * t->latency_us / 1000000 + t->mtu;
-
-		if (lim2 < lim)
-			lim = lim2;
-	}
-	return lim;
-}
-
-uint32_t tbf_queue(const struct tbf_spec *t)
-{
-	/* truncated as tc truncates it */
-	return t->limit ? t->limit : (uint32_t)tbf_latency_queue(t);
-}
-
-bool tbf_parse_str(struct tbf_spec *t, const char *words, char *why, size_t n)
-{
-	char buf[SHAPE_WORDS_LEN], *w[SHAPE_WORDS_MAX];
-	int k = shape_split(words, buf, sizeof buf, w, SHAPE_WORDS_MAX, why, n);
-
-	return k >= 0 && tbf_parse_words(t, k, w, why, n);
-}
-
-bool tbf_parse(struct tbf_spec *t, const char *rate, const char *burst, const char *latency,
-	       char *why, size_t n)
-{
-	char words[SHAPE_WORDS_LEN], b[32];
-	uint64_t r;
-	unsigned u;
-
-	if (!shape_rate(rate, &r, why, n))
-		return false;
-	if (!burst) {
-		/* 4 ms worth at the rate, and never less than a few full frames */
-		uint64_t d = r / 250;
-
-		snprintf(b, sizeof b, "%ub", (unsigned)(d < 10240 ? 10240 : d > SHAPE_BURST_MAX ? SHAPE_BURST_MAX : d));
-		burst = b;
-	} else if (!size_b(burst, &u, SHAPE_BURST_MAX) || !u) {
-		return fail(why, n, "burst must be a size 1b..64mb", burst);
-	}
-	if (latency && !time_us(latency, &u))
-		return fail(why, n, "latency must be a time above 0, up to 60s", latency);
-	if (snprintf(words, sizeof words, "rate %s burst %s latency %s", rate, burst,
-		     latency ? latency : "50ms") >= (int)sizeof words)
-		return fail(why, n, "value too long", NULL);
-	return tbf_parse_str(t, words, why, n);
+	return lex_fail(c->e, what, c->argv[c->i]);
 }

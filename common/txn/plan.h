@@ -14,7 +14,7 @@
 #include "base/capacity.h"
 #include "base/err.h"
 #include "base/kmem.h"
-#include "shape/shape.h"
+#include "shape/qdisc.h"
 #include "base/validate.h"
 
 struct txn;
@@ -57,18 +57,14 @@ struct ident {
 
 /* A qdisc at the root of an interface, by value (the journal saves its words). */
 struct qdisc_child {
-	char kind[8];          /* "tbf" or "cake" */
-	char rate[32];         /* as given */
+	char kind[8];          /* a kind with a from_rate (qdisc.h): "tbf" or "cake" */
+	char rate[32];         /* as given: the child's spec is its kind's from_rate of it */
 	uint64_t rate64;       /* bytes/s */
-	struct tbf_spec tbf;   /* for kind tbf */
 };
 struct qdisc_args {
 	char ifname[IFNAME_MAX + 1];
 	enum qkind kind;
-	union {
-		struct netem_spec netem;
-		struct tbf_spec tbf;
-	} q;
+	union qspec q;
 	bool has_child;
 	struct qdisc_child child;
 };
