@@ -37,12 +37,8 @@ static struct schedule S;
 static bool netem_words(void *arg, int argc, char **argv, struct err *why)
 {
 	static struct netem_spec ne;
-	char msg[256];
-
 	(void)arg;
-	if (netem_parse(&ne, argc, argv, 15.625, msg, sizeof msg))
-		return true;
-	return err_set(why, EXIT_USAGE, "%s", msg), false;
+	return netem_parse(&ne, argc, argv, 15.625, why);
 }
 
 /* Whether the extra words set netem's limit (tc takes any prefix of a keyword). */

@@ -42,12 +42,13 @@ static bool real_words(void *arg, int argc, char **argv, struct err *why)
 {
 	static struct netem_spec ne;
 	static struct tbf_spec tb;
-	char msg[256];
+	struct err ne_why = {0}, tb_why = {0};
 
 	(void)arg;
-	if (netem_parse(&ne, argc, argv, 15.625, msg, sizeof msg) || tbf_parse_words(&tb, argc, argv, msg, sizeof msg))
+	if (netem_parse(&ne, argc, argv, 15.625, &ne_why) || tbf_parse_words(&tb, argc, argv, &tb_why))
 		return true;
-	return err_set(why, EXIT_USAGE, "%s", msg), false;
+	*why = ne_why; /* netem's reason, as the player gives */
+	return false;
 }
 
 static void steps_ok(struct schedule *s)

@@ -478,10 +478,9 @@ static bool shape_check(void *arg, int argc, char **argv, struct err *why)
 {
 	static struct netem_spec sp;
 	unsigned *seen = arg;
-	char msg[256];
 
-	if (!netem_parse(&sp, argc, argv, 15.625, msg, sizeof msg))
-		return err_set(why, EXIT_USAGE, "%s", msg), false;
+	if (!netem_parse(&sp, argc, argv, 15.625, why))
+		return false;
 	*seen = sp.seen;
 	return true;
 }

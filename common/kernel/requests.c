@@ -162,19 +162,11 @@ struct nlmsghdr *req_qdisc_raw(struct netlink *nl, void *buf, uint16_t flags, in
 	return h;
 }
 
-/* The spec of q: its own, or the player's one pointer per kind (until it passes spec). */
-static const union qspec *spec_of(const struct qdisc_new *q)
-{
-	if (q->spec)
-		return q->spec;
-	return q->kind == QK_TBF ? (const union qspec *)q->tbf : (const union qspec *)q->netem;
-}
-
 int req_qdisc_new(struct netlink *nl, void *buf, size_t cap, const struct qdisc_new *q,
 		   struct nlmsghdr **out)
 {
 	*out = qdisc_msg(nl, buf, RTM_NEWQDISC, q->flags, q->ifindex, q->handle, q->parent);
-	return qkind_of(q->kind)->encode(*out, cap, spec_of(q), shape_tick_in_usec());
+	return qkind_of(q->kind)->encode(*out, cap, q->spec, shape_tick_in_usec());
 }
 
 static struct nlmsghdr *nsid_msg(struct netlink *nl, void *buf, uint16_t type, uint16_t flags, int nsfd,

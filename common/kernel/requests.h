@@ -49,10 +49,6 @@ struct qdisc_new {
 	uint32_t handle, parent;
 	enum qkind kind;
 	const union qspec *spec;
-	/* The player's form until it passes spec (switched at the merge): netem
-	 * or tbf, by kind. */
-	const struct netem_spec *netem;
-	const struct tbf_spec *tbf;
 };
 /* Into buf (cap bytes): 0 and *out, or -errno (a distribution table missing
  * or bad, or -EMSGSIZE). */

@@ -62,6 +62,9 @@ void plan_route(struct plan *p, bool add, const char *ns, const struct ipaddr *d
 void plan_netem(struct plan *p, const char *ns, const char *ifname, const struct netem_spec *s,
 		const struct qdisc_child *child);
 void plan_tbf(struct plan *p, const char *ns, const char *ifname, const struct tbf_spec *t);
+/* The same for a spec of any root kind (qdisc.h), e.g. a schedule's step. */
+void plan_qdisc_root(struct plan *p, const char *ns, const char *ifname, enum qkind kind,
+		     const union qspec *q, const struct qdisc_child *child);
 /* Change the root in place (refused unless the root is of that kind). */
 void plan_qdisc_change(struct plan *p, const char *ns, const char *ifname, enum qkind kind, const union qspec *q);
 /* A child's spec (its kind's from_rate of its rate): the kind, or NULL with

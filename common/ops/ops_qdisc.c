@@ -521,8 +521,8 @@ static struct op *qop(struct plan *p, const struct op_type *t, const char *ns, c
 	return op;
 }
 
-static void plan_qdisc_root(struct plan *p, const char *ns, const char *ifname, enum qkind kind,
-			    const union qspec *q, const struct qdisc_child *child)
+void plan_qdisc_root(struct plan *p, const char *ns, const char *ifname, enum qkind kind,
+		     const union qspec *q, const struct qdisc_child *child)
 {
 	struct qdisc_args *r = &qop(p, &root_op, ns, ifname)->u.qdisc;
 

@@ -29,17 +29,25 @@
 
 #define GONE_TEXT "the namespace is gone or no longer the one played on: stopping"
 
+/* A step's words are those of the first root kind that takes them; when
+ * none does, the first kind's reason (schedules are netem words first). */
 static bool words_spec(int argc, char **argv, struct step_spec *out, struct err *e)
 {
-	char why[sizeof e->msg], twhy[200];
+	struct err first = {0}, other;
 
-	out->kind = QK_NETEM;
-	if (netem_parse(&out->ne, argc, argv, shape_tick_in_usec(), why, sizeof why))
-		return true;
-	if (!tbf_parse_words(&out->tb, argc, argv, twhy, sizeof twhy))
-		return err_set(e, EXIT_USAGE, "%s", why), false; /* the netem reason: schedules are netem words first */
-	out->kind = QK_TBF;
-	return true;
+	for (int k = 0; k < QK_N; k++) {
+		const struct qdisc_kind *kind = qkind_of((enum qkind)k);
+
+		if (kind->child_only)
+			continue;
+		other = (struct err){0};
+		if (kind->parse(&out->q, argc, argv, shape_tick_in_usec(), first.code ? &other : &first)) {
+			out->kind = (enum qkind)k;
+			return true;
+		}
+	}
+	*e = first;
+	return false;
 }
 
 bool play_step_spec(const struct play_dir *d, size_t i, struct step_spec *out, struct err *e)
@@ -72,8 +80,8 @@ bool play_dir_kind(struct play_dir *d, struct err *e)
 		else if (sp.kind != d->kind)
 			return err_set(e, EXIT_USAGE,
 				       "step %zu (line %u) is %s words, step 1 %s words: one kind per schedule", i + 1,
-				       (unsigned)d->s->step[i].line, sp.kind == QK_TBF ? "tbf" : "netem",
-				       d->kind == QK_TBF ? "tbf" : "netem"),
+				       (unsigned)d->s->step[i].line, qkind_of(sp.kind)->name,
+				       qkind_of(d->kind)->name),
 			       false;
 	}
 	return true;
@@ -85,19 +93,21 @@ bool play_dir_kind(struct play_dir *d, struct err *e)
 static struct kmem_want kept_of(const struct play *pl, const struct play_dir *d)
 {
 	struct kmem_want kept = {0}, w, one;
+	const struct qdisc_kind *kind;
 	struct step_spec sp;
 	struct err e = {0};
 
 	for (size_t i = 0; i < d->s->n; i++) {
 		if (!play_step_spec(d, i, &sp, &e))
 			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, e.msg);
-		if (sp.kind == QK_TBF)
-			continue;
-		w = kmem_of_netem_spec(&sp.ne, 0);
+		kind = qkind_of(sp.kind);
+		if (!kind->keeps)
+			continue; /* its change leaves nothing in the kernel */
+		w = kind->want(&sp.q);
 		one = (struct kmem_want){.pkts = 1};
-		if (sp.ne.has_rate)
+		if (!(kind->keeps(&sp.q) & QK_KEEPS_RATE))
 			kmem_keep_rate(&one, &w);
-		if (sp.ne.has_slot)
+		if (!(kind->keeps(&sp.q) & QK_KEEPS_SLOT))
 			kmem_keep_slot(&one, &w);
 		kmem_max(&kept, &one);
 	}
@@ -112,6 +122,7 @@ static struct kmem_want kept_of(const struct play *pl, const struct play_dir *d)
  */
 static void play_kmem_worst(const struct play *pl, struct play_dir *d)
 {
+	const struct qdisc_kind *kind;
 	struct step_spec sp;
 	struct kmem_want worst = {0}, w, kept = kept_of(pl, d);
 	struct err e = {0};
@@ -119,15 +130,12 @@ static void play_kmem_worst(const struct play *pl, struct play_dir *d)
 	for (size_t i = 0; i < d->s->n; i++) {
 		if (!play_step_spec(d, i, &sp, &e))
 			die(EXIT_USAGE, "%s: step %zu: %s", pl->verb, i + 1, e.msg);
-		if (sp.kind == QK_TBF) {
-			w = kmem_of_tbf_spec(&sp.tb);
-		} else {
-			w = kmem_of_netem_spec(&sp.ne, 0);
-			if (!sp.ne.has_rate)
-				kmem_keep_rate(&w, &kept);
-			if (!sp.ne.has_slot)
-				kmem_keep_slot(&w, &kept);
-		}
+		kind = qkind_of(sp.kind);
+		w = kind->want(&sp.q);
+		if (kind->keeps && (kind->keeps(&sp.q) & QK_KEEPS_RATE))
+			kmem_keep_rate(&w, &kept);
+		if (kind->keeps && (kind->keeps(&sp.q) & QK_KEEPS_SLOT))
+			kmem_keep_slot(&w, &kept);
 		kmem_max(&worst, &w);
 	}
 	d->snap.worst = worst;
@@ -147,10 +155,7 @@ void plan_play_start(struct plan *p, struct play *pl)
 	for (int i = 0; i < pl->nd; i++) {
 		if (!play_step_spec(&pl->d[i], 0, &first, &e))
 			die(EXIT_USAGE, "%s: step 1: %s", pl->verb, e.msg);
-		if (first.kind == QK_TBF)
-			plan_tbf(p, pl->ns, pl->d[i].ifname, &first.tb);
-		else
-			plan_netem(p, pl->ns, pl->d[i].ifname, &first.ne, NULL);
+		plan_qdisc_root(p, pl->ns, pl->d[i].ifname, first.kind, &first.q, NULL);
 	}
 }
 
@@ -395,7 +400,7 @@ static bool prepare(struct run *r, int dir)
 		return err_set(&r->e, EXIT_FAIL, "%s: step %zu: %s", d->label, k->next + 1, e.msg), false;
 	rc = req_qdisc_new(&r->pl->sock.nl, r->pl->req.b, sizeof r->pl->req.b,
 			   &(struct qdisc_new){.flags = 0, .ifindex = d->snap.ifindex, .parent = TC_H_ROOT,
-					       .kind = spec.kind, .netem = &spec.ne, .tbf = &spec.tb},
+					       .kind = spec.kind, .spec = &spec.q},
 			   &r->ready.m);
 	if (rc < 0)
 		return err_set(&r->e, EXIT_FAIL, "%s: step %zu: build the request: %s", d->label, k->next + 1,
@@ -593,10 +598,7 @@ static bool render_step(FILE *f, const struct play *pl, const struct txn *c, int
 	snprintf(change.ns, sizeof change.ns, "%s", pl->ns);
 	snprintf(change.u.qdisc.ifname, sizeof change.u.qdisc.ifname, "%s", pl->d[dir].ifname);
 	change.u.qdisc.kind = spec.kind;
-	if (spec.kind == QK_TBF)
-		change.u.qdisc.q.tbf = spec.tb;
-	else
-		change.u.qdisc.q.netem = spec.ne;
+	change.u.qdisc.q = spec.q;
 	fputs("  npte_lock\n", f);
 	change.type->render(f, &change, c, false);
 	fputs("  exec 9>&-\n", f);

@@ -69,8 +69,7 @@ struct play {
  * always name a burst; the host kernel has tbf where it has no netem). */
 struct step_spec {
 	enum qkind kind;
-	struct netem_spec ne;
-	struct tbf_spec tb;
+	union qspec q;
 };
 bool play_step_spec(const struct play_dir *d, size_t i, struct step_spec *out, struct err *e);
 /* The schedule's words checker (schedule.h's sched_check_fn): netem or tbf words. */

@@ -344,16 +344,12 @@ static bool netem_words(struct netem_spec *s, int argc, char *const argv[], doub
 	for (c.i = 0; c.i < argc; c.i++)
 		if (!netem_clause(s, &c, tick))
 			return false;
-	s->has_rate = netem_has(s, NK_RATE);
-	s->has_slot = netem_has(s, NK_SLOT);
 	return !cross || netem_cross(s, e);
 }
 
-bool netem_parse(struct netem_spec *s, int argc, char *const argv[], double tick, char *why, size_t n)
+bool netem_parse(struct netem_spec *s, int argc, char *const argv[], double tick, struct err *e)
 {
-	struct err e = {0};
-
-	return shape_why(netem_words(s, argc, argv, tick, true, &e), &e, why, n);
+	return netem_words(s, argc, argv, tick, true, e);
 }
 
 bool netem_parse_str(struct netem_spec *s, const char *words, double tick, struct err *e)

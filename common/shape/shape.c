@@ -287,13 +287,6 @@ bool lex_dist_ok(const char *w)
 	return false;
 }
 
-bool shape_why(bool ok, const struct err *e, char *why, size_t n)
-{
-	if (!ok)
-		snprintf(why, n, "%s", e->msg);
-	return ok;
-}
-
 /* --- the cursor over a clause's words ------------------------------------- */
 
 bool cur_next_is_number(const struct cursor *c)

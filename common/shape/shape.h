@@ -54,9 +54,6 @@ struct netem_spec {
 	struct tc_netem_rate rate_s;
 	struct tc_netem_slot slot_s;
 	char slot_dist[16];
-	/* netem_has(NK_RATE), netem_has(NK_SLOT), kept only for the player's
-	 * reads until it calls netem_has (common/play is switched over at the merge). */
-	bool has_rate, has_slot;
 };
 
 /* The keyword was given. */
@@ -83,9 +80,8 @@ struct tbf_spec {
 double shape_tick_in_usec(void);
 
 /* netem words (argv[0..argc-1], everything after `netem`) into *s; false
- * with the reason (see shape_why; netem_kind.parse takes a struct err). The
- * words are kept in s->words. */
-bool netem_parse(struct netem_spec *s, int argc, char *const argv[], double tick, char *why, size_t n);
+ * with the reason in e (EXIT_USAGE). The words are kept in s->words. */
+bool netem_parse(struct netem_spec *s, int argc, char *const argv[], double tick, struct err *e);
 /* The same from one blank-separated string (the journal, profiles, flags);
  * the reason in e (EXIT_USAGE), as for every parser below. */
 bool netem_parse_str(struct netem_spec *s, const char *words, double tick, struct err *e);
@@ -96,7 +92,7 @@ bool netem_flag(char *buf, size_t cap, enum netem_kw kw, const char *value, doub
 extern const char *const netem_kw_name[NK_COUNT];
 
 /* tbf words (everything after `tbf`) into *t. */
-bool tbf_parse_words(struct tbf_spec *t, int argc, char *const argv[], char *why, size_t n);
+bool tbf_parse_words(struct tbf_spec *t, int argc, char *const argv[], struct err *e);
 bool tbf_parse_str(struct tbf_spec *t, const char *words, struct err *e);
 /* npte's short form: RATE, optional burst and latency (defaults: burst =
  * max(rate/250, 10 KiB), latency 50 ms), as tbf words. */
@@ -107,11 +103,6 @@ bool tbf_parse(struct tbf_spec *t, const char *rate, const char *burst, const ch
  * (tc's computation). */
 uint32_t tbf_queue(const struct tbf_spec *t);
 
-/* netem_parse and tbf_parse_words keep the reason in why, n for their callers
- * of before the error idiom (the player, the schedule tests and fuzzers):
- * netem_kind.parse and tbf_kind.parse (qdisc.h) take a struct err. This
- * copies e's message to why when not ok; it returns ok. */
-bool shape_why(bool ok, const struct err *e, char *why, size_t n);
 
 /* A rate word ("30mbit", "20000" bit/s) in bytes/s, 8bit..400gbit. */
 bool shape_rate(const char *w, uint64_t *bps, struct err *e);

@@ -220,11 +220,9 @@ uint32_t tbf_queue(const struct tbf_spec *t)
 	return t->limit ? t->limit : (uint32_t)tbf_latency_queue(t);
 }
 
-bool tbf_parse_words(struct tbf_spec *t, int argc, char *const argv[], char *why, size_t n)
+bool tbf_parse_words(struct tbf_spec *t, int argc, char *const argv[], struct err *e)
 {
-	struct err e = {0};
-
-	return shape_why(tbf_argv(t, argc, argv, &e), &e, why, n);
+	return tbf_argv(t, argc, argv, e);
 }
 
 bool tbf_parse_str(struct tbf_spec *t, const char *words, struct err *e)
