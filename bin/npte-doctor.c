@@ -323,7 +323,7 @@ static void check_registry(void)
 	while (d && (de = readdir(d))) {
 		struct marker m;
 
-		if (de->d_name[0] == '.' || !valid_netns_name(de->d_name, NULL, 0) || !looks_npte(de->d_name) ||
+		if (de->d_name[0] == '.' || !valid_netns_name(de->d_name, NULL) || !looks_npte(de->d_name) ||
 		    marker_read(de->d_name, &m) != -ENOENT)
 			continue;
 		snprintf(detail, sizeof detail, "npte-looking namespace without a marker: %s", de->d_name);
@@ -342,7 +342,8 @@ static void check_registry(void)
 static int doctor(struct cli *cl, struct opts *op, int argc, char **argv)
 {
 	const struct opts *o = op;
-	char why[160], self[1024], prefix[1024];
+	char self[1024], prefix[1024];
+	struct err e = {0};
 	const char *sudoers = "/etc/sudoers.d/npte";
 	ssize_t len;
 
@@ -353,8 +354,8 @@ static int doctor(struct cli *cl, struct opts *op, int argc, char **argv)
 	if (o->set[O_PREFIX]) {
 		const char *p = o->val[O_PREFIX];
 
-		if (!valid_abs_path(p, why, sizeof why))
-			die(EXIT_USAGE, "invalid --prefix '%s': %s", disp(p), why);
+		if (!valid_abs_path(p, &e))
+			die(e.code, "invalid --prefix '%s': %s", disp(p), e.msg);
 		snprintf(prefix, sizeof prefix, "%s", p);
 	} else {
 		/* the directory npte-doctor itself was installed in */
@@ -367,8 +368,8 @@ static int doctor(struct cli *cl, struct opts *op, int argc, char **argv)
 	}
 	if (o->set[O_SUDOERS]) {
 		sudoers = o->val[O_SUDOERS];
-		if (!valid_abs_path(sudoers, why, sizeof why))
-			die(EXIT_USAGE, "invalid --sudoers '%s': %s", disp(sudoers), why);
+		if (!valid_abs_path(sudoers, &e))
+			die(e.code, "invalid --sudoers '%s': %s", disp(sudoers), e.msg);
 	}
 	check_kernel();
 	check_binaries(prefix);

@@ -201,22 +201,13 @@ static int cmd_status(struct cli *cl, struct opts *o)
 {
 	static struct status st;
 	struct part *parts = st.parts;
-	struct txn c;
 	size_t have = 0;
 	int rc;
 
 	names("status", o);
-	caps_keep(caps_read);
-	require_root("status");
-	txn_init(&c, &cl->who, 30);
-	cl->plan->verb = "status";
-	rc = rundir_open(false, &c.err) < 0 && c.err.code ? c.err.code : 0;
-	/* Without /run/npte nothing of npte's exists: nothing to lock. */
-	if (!rc)
-		rc = rundir_fd() >= 0 ? txn_read(cl->plan, &c, status_under_lock, &st)
-				      : status_under_lock(&c, &st);
+	rc = cli_read(cl, "status", o, &(struct read_verb){.caps = caps_read, .fn = status_under_lock, .arg = &st});
 	if (rc)
-		return cli_finish("status", &c, rc);
+		return rc;
 	for (size_t i = 0; i < st.n; i++)
 		have += parts[i].present;
 	const char *state = have == st.n ? "complete" : have ? "partial" : "absent";
@@ -282,7 +273,6 @@ static void list_profiles(void)
 struct shown {
 	struct qdisc_desc q[2][2];
 	int n[2];
-	bool mine;
 };
 
 static int show_under_lock(struct txn *c, void *arg)
@@ -293,8 +283,7 @@ static int show_under_lock(struct txn *c, void *arg)
 	char ifn[IFNAME_MAX + 1];
 
 	if (owner_check(c, name[LAB_ROUTER], &m, &h) != OWN_MINE)
-		return 0;
-	sh->mine = true;
+		return deny(c, "netem", name[LAB_ROUTER]);
 	for (int i = 0; i < 2; i++) {
 		int idx, rc;
 
@@ -323,23 +312,14 @@ static int show_netem(struct cli *cl, struct opts *o)
 	static struct shown sh;
 	static const char *const dir[2] = {"down", "up"};
 	char ifn[IFNAME_MAX + 1], hb[16];
-	struct txn c;
 	int rc;
 
 	if (o->set[O_PROFILE] || o->set[O_DOWN] || o->set[O_UP] || o->set[O_LIST] || o->set[O_DRYRUN])
 		die(EXIT_USAGE, "netem: --show reads only: no --profile, --down, --up, --list or -n with it");
 	names("netem", o);
-	caps_keep(caps_read);
-	require_root("netem");
-	txn_init(&c, &cl->who, 30);
-	cl->plan->verb = "netem";
-	rc = rundir_open(false, &c.err) < 0 && c.err.code ? c.err.code : 0;
-	if (!rc && rundir_fd() >= 0)
-		rc = txn_read(cl->plan, &c, show_under_lock, &sh);
+	rc = cli_read(cl, "netem", o, &(struct read_verb){.caps = caps_read, .fn = show_under_lock, .arg = &sh});
 	if (rc)
-		return cli_finish("netem", &c, rc);
-	if (!sh.mine)
-		return cli_finish("netem", &c, err_set(&c.err, EXIT_USAGE, "%s: " DENY_TEXT, name[LAB_ROUTER]));
+		return rc;
 	if (o->set[O_JSON])
 		fputc('{', stdout);
 	for (int i = 0; i < 2; i++) {

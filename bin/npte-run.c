@@ -63,12 +63,6 @@ static const char *envp[ENV_MAX + 1];
 static int nenv;
 static char **cmd; /* CMD ARG..., NULL-ended (argv's own tail) */
 
-static _Noreturn void usage(int code)
-{
-	fputs(USAGE, code ? stderr : stdout);
-	exit(code);
-}
-
 /* --- the environment, built from nothing ---------------------------------- */
 
 static void env_put(const char *kv)
@@ -276,8 +270,9 @@ static int run_apply(struct txn *c, const struct op *op, bool undo)
 }
 
 /* After the transaction (lock released, in NS): become the program. */
-static int start_program(struct txn *c, const char *ns)
+static int start_program(struct txn *c, void *arg)
 {
+	const char *ns = arg;
 	int rc;
 
 	/* Our own mount namespace, propagating nothing back to the host. */
@@ -300,7 +295,7 @@ static int start_program(struct txn *c, const char *ns)
 	environ = (char **)envp; /* execvp searches the caller's PATH, as the caller */
 	execvp(cmd[0], cmd);
 	rc = errno;
-	fprintf(stderr, "%s: %s: %s\n", prog, disp(cmd[0]), strerror(rc));
+	warn_msg("%s: %s", disp(cmd[0]), strerror(rc));
 	_exit(rc == ENOENT ? 127 : 126);
 }
 
@@ -403,9 +398,8 @@ static const struct op_type run_op = {.name = "run", .apply = run_apply, .render
 static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 {
 	struct plan *plan = cl->plan;
-	char why[160];
 	struct txn c;
-	unsigned wait_s = 30;
+	unsigned wait_s;
 	const char *ns;
 	int at = 1;
 
@@ -413,13 +407,10 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 	state = cl->state;
 	if (!who.admin)
 		caps_keep(caps_user);
-	if (o->set[O_WAIT] && !parse_seconds(o->val[O_WAIT], &wait_s, why, sizeof why))
-		die(EXIT_USAGE, "invalid --wait '%s': %s", disp(o->val[O_WAIT]), why);
+	wait_s = cli_wait(NULL, o);
 	if (o->npos < 1)
-		usage(EXIT_USAGE);
-	ns = o->pos[0];
-	if (!valid_netns_name(ns, why, sizeof why))
-		die(EXIT_USAGE, "invalid namespace name '%s': %s", disp(ns), why);
+		cli_usage(EXIT_USAGE);
+	ns = cli_netns(NULL, o->pos[0]);
 	if (o->npos > at && strcmp(o->pos[at], "--") == 0)
 		at++;
 	if (o->npos <= at)
@@ -431,24 +422,19 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 	lookup_user();
 	build_env(o);
 
-	txn_init(&c, &who, wait_s);
 	snprintf(plan->title, sizeof plan->title, "npte-run %s -- %s ...", ns, disp(cmd[0]));
 	plan->verb = "run";
 	plan->exclusive = false; /* a reader: it only needs NS to stay put while it enters */
 	plan_guard_owned(plan, "run", ns, 0);
 	snprintf(plan_add(plan, &run_op)->ns, NETNS_NAME_MAX + 1, "%s", ns);
 	if (o->set[O_DRYRUN]) {
+		txn_init(&c, &who, wait_s);
 		plan_render(stdout, plan, &c);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
-	require_root("run");
-	/* Guards and the entry into NS under the shared lock, then the program. */
-	int rc = txn_read(plan, &c, NULL, NULL);
-
-	if (!rc)
-		rc = start_program(&c, ns); /* returns only on failure */
-	warn_msg("run: %s", c.err.msg[0] ? c.err.msg : "failed");
-	return rc ? rc : EXIT_FAIL;
+	/* Guards and the entry into NS under the shared lock, then the program
+	 * (it returns only on failure). */
+	return cli_read(cl, "run", o, &(struct read_verb){.then = start_program, .arg = (void *)ns});
 }
 
 /* caps NULL: run() keeps its own, and none for the administrator. */

@@ -249,10 +249,10 @@ int main(void)
 		reset();
 		plan_netns_create(&plan, "client");
 		plan_veth_add(&plan, "client", "router");
-		parse_cidr("10.0.1.2/24", &a4, &p4, why, sizeof why);
-		parse_cidr("fd00::2/64", &a6, &p6, why, sizeof why);
-		parse_ip("10.0.1.1", &gw4, why, sizeof why);
-		parse_cidr("10.0.2.0/24", &net4, &pn, why, sizeof why);
+		parse_cidr("10.0.1.2/24", &a4, &p4, NULL);
+		parse_cidr("fd00::2/64", &a6, &p6, NULL);
+		parse_ip("10.0.1.1", &gw4, NULL);
+		parse_cidr("10.0.2.0/24", &net4, &pn, NULL);
 		plan_addr(&plan, true, "client", "if-router", &a4, p4);
 		plan_addr(&plan, true, "client", "if-router", &a6, p6);
 		plan_route(&plan, true, "client", &(struct ipaddr){.family = AF_INET}, 0, &gw4);

@@ -391,7 +391,7 @@ static int root_load(struct op *op, const char *s)
 		*end = '\0';
 	}
 	memset(r, 0, sizeof *r);
-	if (nf < 2 || !valid_ifname(f[0], NULL, 0))
+	if (nf < 2 || !valid_ifname(f[0], NULL))
 		return -EINVAL;
 	snprintf(r->ifname, sizeof r->ifname, "%s", f[0]);
 	if (strcmp(f[1], "netem") == 0 && (nf == 5 || nf == 9)) {

@@ -504,7 +504,7 @@ static void keep_env(const char *kv)
 static void env_read(struct caller *who)
 {
 	const char *su = NULL, *sg = NULL;
-	char why[128];
+	struct err bad = {0};
 
 	for (char **e = environ; e && *e; e++) {
 		/* Loader variables reaching root mean sudoers lets users SETENV. */
@@ -530,9 +530,9 @@ static void env_read(struct caller *who)
 		uid_t uid;
 		uid_t gid;
 
-		if (!parse_uid(su, &uid, why, sizeof why))
-			die(EXIT_USAGE, "bad SUDO_UID %s: %s", disp(su), why);
-		if (!sg || !parse_uid(sg, &gid, why, sizeof why))
+		if (!parse_uid(su, &uid, &bad))
+			die(bad.code, "bad SUDO_UID %s: %s", disp(su), bad.msg);
+		if (!sg || !parse_uid(sg, &gid, NULL))
 			die(EXIT_USAGE, "bad or missing SUDO_GID alongside SUDO_UID");
 		who->uid = uid;
 		who->gid = (gid_t)gid;

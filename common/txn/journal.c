@@ -37,7 +37,7 @@ int journal_begin(const struct plan *p, uid_t uid)
 
 	/* a dead run's temporary (or anything planted) goes; ours is made new */
 	unlinkat(rundir_fd(), ".journal.tmp", 0);
-	fd = run_open(rundir_fd(), ".journal.tmp", O_WRONLY | O_CREAT | O_EXCL, S_IFREG, NULL, 0);
+	fd = run_open(rundir_fd(), ".journal.tmp", O_WRONLY | O_CREAT | O_EXCL, S_IFREG, NULL);
 	if (fd < 0)
 		return fd;
 	f = fdopen(fd, "w");
@@ -58,7 +58,7 @@ int journal_begin(const struct plan *p, uid_t uid)
 	if (!e && renameat(rundir_fd(), ".journal.tmp", rundir_fd(), NPTE_JOURNAL) < 0)
 		e = errno;
 	if (!e) {
-		jfd = run_open(rundir_fd(), NPTE_JOURNAL, O_WRONLY | O_APPEND, S_IFREG, NULL, 0);
+		jfd = run_open(rundir_fd(), NPTE_JOURNAL, O_WRONLY | O_APPEND, S_IFREG, NULL);
 		if (jfd >= 0)
 			return 0;
 		e = -jfd;
@@ -136,7 +136,7 @@ static int parse_op(char *line, struct jentry *j, const struct op_type *(*lookup
 	errno = 0;
 	j->index = strtoul(line, &end, 10);
 	if (errno || *end || j->index >= PLAN_MAX || !field(&p, name, sizeof name) || !field(&p, j->op.ns, sizeof j->op.ns) ||
-	    !valid_netns_name(j->op.ns, NULL, 0))
+	    !valid_netns_name(j->op.ns, NULL))
 		return -EINVAL;
 	/* Without a lookup (journal_pending) the type is not needed, only valid. */
 	if (!lookup)
@@ -277,14 +277,14 @@ int journal_parse(FILE *f, const struct jentry **out, size_t *count, char *head,
 /* The journal is root's regular file or nothing: head says what else it is. */
 static int load(const struct jentry **out, size_t *count, char *head, size_t hn, const struct op_type *(*lookup)(const char *))
 {
-	char why[64];
-	int fd = run_open(rundir_fd(), NPTE_JOURNAL, O_RDONLY, S_IFREG, why, sizeof why), rc;
+	struct err why = {0};
+	int fd = run_open(rundir_fd(), NPTE_JOURNAL, O_RDONLY, S_IFREG, &why), rc;
 	FILE *f;
 
 	if (fd == -ENOENT)
 		return 0;
 	if (fd == -EMEDIUMTYPE)
-		snprintf(head, hn, "%s/%s %s", NPTE_RUN_DIR, NPTE_JOURNAL, why);
+		snprintf(head, hn, "%s/%s %s", NPTE_RUN_DIR, NPTE_JOURNAL, why.msg);
 	else if (fd < 0)
 		snprintf(head, hn, "%s/%s: %s", NPTE_RUN_DIR, NPTE_JOURNAL, strerror(-fd));
 	if (fd < 0)
