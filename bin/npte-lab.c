@@ -72,6 +72,19 @@ static void names(const char *verb, const struct opts *o)
 	}
 }
 
+/* Exit 2 naming what was given and what there is: the names of a table
+ * (profiles, shipped schedules) whose entries, stride bytes apart, start with
+ * their name and end with a NULL one. */
+static _Noreturn void unknown_profile(const char *verb, const char *given, const char *const *entry, size_t stride)
+{
+	char avail[1024] = "";
+	size_t len = 0;
+
+	for (; *entry && len < sizeof avail; entry = (const char *const *)((const char *)entry + stride))
+		len += (size_t)snprintf(avail + len, sizeof avail - len, " %s", *entry);
+	die(EXIT_USAGE, "%s: unknown profile '%s'; available:%s", verb, disp(given), avail);
+}
+
 static void ifname_to(char *buf, size_t n, int peer)
 {
 	snprintf(buf, n, "if-%.12s", name[peer]);
@@ -384,13 +397,8 @@ static int cmd_netem(struct cli *cl, struct opts *o)
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
 	names("netem", o);
-	if (o->set[O_PROFILE] && !(p = profile_find(o->val[O_PROFILE]))) {
-		fprintf(stderr, "npte-lab: netem: unknown profile '%s'; available:", disp(o->val[O_PROFILE]));
-		for (const struct profile *q = profiles; q->name; q++)
-			fprintf(stderr, " %s", q->name);
-		fputc('\n', stderr);
-		return EXIT_USAGE;
-	}
+	if (o->set[O_PROFILE] && !(p = profile_find(o->val[O_PROFILE])))
+		unknown_profile("netem", o->val[O_PROFILE], &profiles[0].name, sizeof profiles[0]);
 	/* Downlink leaves the router toward the client, uplink toward the server.
 	 * A profile sets both; --down/--up replace its direction; with neither
 	 * (and no profile) a direction is left as it is. Nothing at all: clear. */
@@ -455,13 +463,8 @@ static int cmd_play(struct cli *cl, struct opts *o)
 	names("play", o);
 	if (!o->set[O_PROFILE])
 		die(EXIT_USAGE, "play: give --profile NAME (--list shows them)");
-	if (!(p = shipped_schedule_find(o->val[O_PROFILE]))) {
-		fprintf(stderr, "npte-lab: play: unknown profile '%s'; available:", disp(o->val[O_PROFILE]));
-		for (const struct shipped_schedule *q = shipped_schedules; q->name; q++)
-			fprintf(stderr, " %s", q->name);
-		fputc('\n', stderr);
-		return EXIT_USAGE;
-	}
+	if (!(p = shipped_schedule_find(o->val[O_PROFILE])))
+		unknown_profile("play", o->val[O_PROFILE], &shipped_schedules[0].name, sizeof shipped_schedules[0]);
 	snprintf(play.ns, sizeof play.ns, "%s", name[LAB_ROUTER]);
 	play.verb = "play";
 	play.nd = 2;
