@@ -322,6 +322,65 @@ static void limit_word(char *buf, size_t n, const char *opt, const struct rlimit
 	snprintf(buf, n, "%s=%s:%s", opt, soft, hard);
 }
 
+/* The caller's limits, as prlimit words, then "--". */
+static void render_limits(FILE *f, const struct caller_state *st, size_t *col)
+{
+	char word[64];
+
+	render_wrapped(f, "prlimit", col);
+	for (size_t i = 0; i < sizeof prlimit_opt / sizeof prlimit_opt[0]; i++) {
+		if (!st->have_limit[prlimit_opt[i].res])
+			continue;
+		limit_word(word, sizeof word, prlimit_opt[i].opt, &st->limit[prlimit_opt[i].res]);
+		render_wrapped(f, word, col);
+	}
+	render_wrapped(f, "--", col);
+}
+
+/* Each word quoted onto the wrapped line. */
+static void wrap_words(FILE *f, const char *const *w, size_t *col)
+{
+	for (; *w; w++)
+		render_wrapped(f, *w, col);
+}
+
+/* The caller's nice value, scheduling policy and oom_score_adj: nice, chrt, choom. */
+static void render_priority(FILE *f, const struct caller_state *st, size_t *col)
+{
+	char word[64];
+
+	if (st->nice > 0) {
+		snprintf(word, sizeof word, "%d", st->nice);
+		wrap_words(f, (const char *[]){"nice", "-n", word, NULL}, col);
+	}
+	if (st->policy == SCHED_IDLE || st->policy == SCHED_BATCH || st->policy == SCHED_FIFO ||
+	    st->policy == SCHED_RR) {
+		const char *pol = st->policy == SCHED_IDLE    ? "--idle"
+				  : st->policy == SCHED_BATCH ? "--batch"
+				  : st->policy == SCHED_FIFO  ? "--fifo"
+							      : "--rr";
+
+		snprintf(word, sizeof word, "%d", st->sched.sched_priority);
+		wrap_words(f, (const char *[]){"chrt", pol, word, NULL}, col);
+	}
+	if (st->oom_adj > 0) {
+		snprintf(word, sizeof word, "%d", st->oom_adj);
+		wrap_words(f, (const char *[]){"choom", "-n", word, "--", NULL}, col);
+	}
+}
+
+/* setpriv to the caller, with nothing left (the live run's become_user). */
+static void render_setpriv(FILE *f, size_t *col)
+{
+	char uid[16], gid[16];
+
+	snprintf(uid, sizeof uid, "%u", (unsigned)who.uid);
+	snprintf(gid, sizeof gid, "%u", (unsigned)who.gid);
+	wrap_words(f, (const char *[]){"setpriv", "--reuid", uid, "--regid", gid, "--init-groups",
+					 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", NULL},
+		     col);
+}
+
 /*
  * The same program start in shell words: the lock released, the caller's
  * umask, then ip netns exec (netns, mount namespace, /sys, /etc/netns), the
@@ -333,7 +392,6 @@ static void limit_word(char *buf, size_t n, const char *opt, const struct rlimit
 static void run_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	const struct caller_state *st = state;
-	char uid[16], gid[16], word[64];
 	size_t col;
 
 	(void)c, (void)undo;
@@ -344,51 +402,15 @@ static void run_render(FILE *f, const struct op *op, const struct txn *c, bool u
 	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, NULL});
 	col = strlen("exec ip netns exec ") + sh_quote_buf(NULL, 0, op->ns);
 	/* Many words, the caller's among them: wrapped, so a pasted line stays short. */
-	render_wrapped(f, "prlimit", &col);
-	for (size_t i = 0; i < sizeof prlimit_opt / sizeof prlimit_opt[0]; i++) {
-		if (!st->have_limit[prlimit_opt[i].res])
-			continue;
-		limit_word(word, sizeof word, prlimit_opt[i].opt, &st->limit[prlimit_opt[i].res]);
-		render_wrapped(f, word, &col);
-	}
-	render_wrapped(f, "--", &col);
-	if (st->nice > 0) {
-		snprintf(word, sizeof word, "%d", st->nice);
-		for (const char *const *w = (const char *[]){"nice", "-n", word, NULL}; *w; w++)
-			render_wrapped(f, *w, &col);
-	}
-	if (st->policy == SCHED_IDLE || st->policy == SCHED_BATCH || st->policy == SCHED_FIFO ||
-	    st->policy == SCHED_RR) {
-		const char *pol = st->policy == SCHED_IDLE    ? "--idle"
-				  : st->policy == SCHED_BATCH ? "--batch"
-				  : st->policy == SCHED_FIFO  ? "--fifo"
-							      : "--rr";
-
-		snprintf(word, sizeof word, "%d", st->sched.sched_priority);
-		for (const char *const *w = (const char *[]){"chrt", pol, word, NULL}; *w; w++)
-			render_wrapped(f, *w, &col);
-	}
-	if (st->oom_adj > 0) {
-		snprintf(word, sizeof word, "%d", st->oom_adj);
-		for (const char *const *w = (const char *[]){"choom", "-n", word, "--", NULL}; *w; w++)
-			render_wrapped(f, *w, &col);
-	}
-	if (!who.admin) {
-		snprintf(uid, sizeof uid, "%u", (unsigned)who.uid);
-		snprintf(gid, sizeof gid, "%u", (unsigned)who.gid);
-		for (const char *const *w = (const char *[]){"setpriv", "--reuid", uid, "--regid", gid,
-							    "--init-groups", "--inh-caps=-all",
-							    "--bounding-set=-all", "--no-new-privs", "--", NULL};
-		     *w; w++)
-			render_wrapped(f, *w, &col);
-	}
+	render_limits(f, st, &col);
+	render_priority(f, st, &col);
+	if (!who.admin)
+		render_setpriv(f, &col);
 	render_wrapped(f, "env", &col);
 	render_wrapped(f, "-i", &col);
 	/* The environment and the command are the caller's: any length. */
-	for (int i = 0; envp[i]; i++)
-		render_wrapped(f, envp[i], &col);
-	for (int i = 0; cmd[i]; i++)
-		render_wrapped(f, cmd[i], &col);
+	wrap_words(f, envp, &col);
+	wrap_words(f, (const char *const *)cmd, &col);
 	fputc('\n', f);
 }
 

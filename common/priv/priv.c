@@ -102,13 +102,9 @@ static bool below(rlim_t v, rlim_t need)
 	return v != RLIM_INFINITY && (need == RLIM_INFINITY || v < need);
 }
 
-static void limits_sane(void)
+/* Save every limit, then raise each of limit_floor's to its floor. */
+static void rlimits_raise(void)
 {
-	struct sched_param sp = {0};
-	char buf[16];
-	int fd;
-	ssize_t n;
-
 	for (int r = 0; r < RLIMIT_NLIMITS; r++)
 		saved.have_limit[r] = getrlimit(r, &saved.limit[r]) == 0;
 	for (size_t i = 0; i < sizeof limit_floor / sizeof limit_floor[0]; i++) {
@@ -128,11 +124,23 @@ static void limits_sane(void)
 			    (unsigned long long)was->rlim_max,
 			    limit_floor[i].need == RLIM_INFINITY ? "unlimited" : "minimum");
 	}
+}
+
+static void core_off(void)
+{
 	/* No core file of a root process holding parsed caller input. The hard
 	 * limit stays, so that npte-run can give the caller's soft one back. */
 	setrlimit(RLIMIT_CORE, &(struct rlimit){0, saved.limit[RLIMIT_CORE].rlim_max});
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/* A real-time or idle policy would stretch every window of a transaction. */
+}
+
+/* The caller's scheduling policy and positive nice value, saved, then the
+ * defaults: a real-time or idle policy would stretch every window of a
+ * transaction. */
+static void sched_normal(void)
+{
+	struct sched_param sp = {0};
+
 	saved.policy = sched_getscheduler(0);
 	sched_getparam(0, &saved.sched);
 	if (saved.policy != SCHED_OTHER)
@@ -141,6 +149,14 @@ static void limits_sane(void)
 	saved.nice = getpriority(PRIO_PROCESS, 0);
 	if (errno == 0 && saved.nice > 0)
 		setpriority(PRIO_PROCESS, 0, 0);
+}
+
+static void oom_normal(void)
+{
+	char buf[16];
+	int fd;
+	ssize_t n;
+
 	/* A positive oom_score_adj makes us the OOM killer's choice: back to 0
 	 * where root may (CAP_SYS_RESOURCE); a kill then still undoes nothing it
 	 * should not (recovery by identity). A negative one only protects us. */
@@ -596,7 +612,10 @@ const struct caller_state *hygiene(struct caller *who)
 	if (chdir("/") < 0)
 		die_errno(EXIT_FAIL, "chdir /");
 	signals_sane();
-	limits_sane();
+	rlimits_raise();
+	core_off();
+	sched_normal();
+	oom_normal();
 	cgroup_sane();
 	env_read(who);
 	clearenv();
