@@ -198,9 +198,8 @@ static bool record(const char *line, int n)
 	struct jentry *j;
 	size_t idx;
 
-	/* 7 fields: a journal of format 3, from before namespaces had ids */
 	if (sscanf(line, "made %zu %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %" SCNu32 " %" SCNu32 " %" SCNd32,
-		   &idx, &id.cookie, &id.dev, &id.ino, &id.ifindex, &id.handle, &id.owner, &id.nsid) >= 7) {
+		   &idx, &id.cookie, &id.dev, &id.ino, &id.ifindex, &id.handle, &id.owner, &id.nsid) == 8) {
 		if ((j = find(n, idx)))
 			j->op.made = id; /* the last record of an op is the most it made */
 		return true;
@@ -213,15 +212,6 @@ static bool record(const char *line, int n)
 	return false;
 }
 
-/* Lines that say nothing recovery needs (format 1's start, fail and done). */
-static bool inert(const char *line)
-{
-	char name[8];
-
-	return strcmp(line, "npte-journal 4") == 0 || strcmp(line, "npte-journal 3") == 0 ||
-	       (sscanf(line, "%7s", name) == 1 &&
-		(strcmp(name, "start") == 0 || strcmp(name, "fail") == 0 || strcmp(name, "done") == 0));
-}
 
 /*
  * Parse strictly, line by line: a journal is root's own file, but a torn or
@@ -261,7 +251,7 @@ int journal_parse(FILE *f, const struct jentry **out, size_t *count, char *head,
 			snprintf(pid, sizeof pid, "%s", disp(line + 4));
 		else if (strncmp(line, "op ", 3) == 0)
 			why = take_op(line + 3, &n, lookup);
-		else if (!record(line, n) && !inert(line))
+		else if (!record(line, n) && strcmp(line, "npte-journal 4") != 0)
 			why = "not a journal line";
 		if (why)
 			skip(lineno, why);
