@@ -246,9 +246,8 @@ static void become_user(void)
 	capng_get_caps_process();
 	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
 		die(EXIT_FAIL, "capabilities survived the switch to uid %u", (unsigned)who.uid);
-	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
-			die(EXIT_FAIL, "the bounding set is not empty");
+	if (!caps_bounding_empty())
+		die(EXIT_FAIL, "the bounding set is not empty");
 }
 
 /* --- the op ---------------------------------------------------------------------- */

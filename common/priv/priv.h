@@ -1,4 +1,5 @@
-/* Process hygiene, the caller's identity and the capability drop. */
+/* Process hygiene (priv.c, cgroup.c), the caller's identity and the
+ * capability drop (caps.c). */
 #ifndef NPTE_PRIV_H
 #define NPTE_PRIV_H
 
@@ -31,6 +32,8 @@ const struct caller_state *hygiene(struct caller *who);
  * the capability part when not running as root (dry-run as a plain user).
  */
 void caps_keep(const int *caps);
+/* No capability is left in the bounding set. */
+bool caps_bounding_empty(void);
 
 /*
  * Right after hygiene(): leave the caller's session, whose autogroup nice
