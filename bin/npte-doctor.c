@@ -171,9 +171,10 @@ static void check_kernel(void)
 
 static void check_binaries(const char *prefix)
 {
-	char path[1100], bad[1100], what[64], detail[1300];
+	char path[1100], what[64], detail[1300];
 
 	for (const char *const *b = binaries; *b; b++) {
+		struct err bad = {0};
 		struct stat st;
 
 		snprintf(path, sizeof path, "%s/%s", prefix, *b);
@@ -181,8 +182,8 @@ static void check_binaries(const char *prefix)
 		if (stat(path, &st) < 0) {
 			snprintf(detail, sizeof detail, "%s: %s", disp(path), strerror(errno));
 			report(2, what, detail, "make install (as root)");
-		} else if (!path_trusted(path, bad, sizeof bad)) {
-			snprintf(detail, sizeof detail, "%s is not root-owned or is group/other-writable", disp(bad));
+		} else if (!path_trusted(path, &bad)) {
+			snprintf(detail, sizeof detail, "%s is not root-owned or is group/other-writable", bad.msg);
 			report(2, what, detail, "chown root:root and chmod go-w that path, or reinstall under a root-owned prefix");
 		} else if (!(st.st_mode & S_IXOTH) || (st.st_mode & (S_ISUID | S_ISGID))) {
 			snprintf(detail, sizeof detail, "%s: mode %04o (want 0755, no setuid bit)", disp(path),

@@ -440,12 +440,12 @@ static void env_read(struct caller *who)
 	}
 }
 
-bool path_trusted(const char *file, char *bad, size_t n)
+bool path_trusted(const char *file, struct err *e)
 {
 	char path[4096];
 
 	if (strlen(file) >= sizeof path)
-		return snprintf(bad, n, "%s", "(path too long)"), false;
+		return err_set(e, EXIT_USAGE, "%s", "(path too long)"), false;
 	strcpy(path, file);
 	for (;;) {
 		struct stat st;
@@ -453,7 +453,7 @@ bool path_trusted(const char *file, char *bad, size_t n)
 
 		if (lstat(path[0] ? path : "/", &st) < 0 || st.st_uid != 0 ||
 		    (st.st_mode & (S_IWGRP | S_IWOTH) && !S_ISLNK(st.st_mode))) {
-			snprintf(bad, n, "%s", path[0] ? path : "/");
+			err_set(e, EXIT_USAGE, "%s", disp(path[0] ? path : "/"));
 			return false;
 		}
 		if (!path[0])
@@ -472,7 +472,8 @@ bool path_trusted(const char *file, char *bad, size_t n)
  */
 static void exe_trusted(void)
 {
-	char path[4096], bad[4096];
+	char path[4096];
+	struct err bad = {0};
 	ssize_t n;
 
 	if (geteuid() != 0)
@@ -481,9 +482,9 @@ static void exe_trusted(void)
 	if (n <= 0)
 		die_errno(EXIT_FAIL, "readlink /proc/self/exe");
 	path[n] = '\0';
-	if (!path_trusted(path, bad, sizeof bad))
-		die(EXIT_USAGE, "refusing to run as root: %s is writable by a non-root user "
-			"(install npte root-owned, e.g. make install)", disp(bad));
+	if (!path_trusted(path, &bad))
+		die(bad.code, "refusing to run as root: %s is writable by a non-root user "
+			"(install npte root-owned, e.g. make install)", bad.msg);
 }
 
 const struct caller_state *hygiene(struct caller *who)
