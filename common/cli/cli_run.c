@@ -100,7 +100,6 @@ int cli_run(struct cli *cl, const char *verb, const struct opts *o)
 	return cli_run_then(cl, verb, o, NULL, NULL, NULL);
 }
 
-
 /* The plan and fn with no lock around them. */
 static int read_unlocked(struct plan *p, struct txn *c, int (*fn)(struct txn *, void *), void *arg)
 {
