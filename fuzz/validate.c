@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		TRAP_UNLESS(!strchr(s, '%') && !strchr(s, '/'));
 		/* round trip through the canonical spelling */
 		TRAP_UNLESS(inet_ntop(a.family, a.a, back, sizeof back) != NULL);
-		TRAP_UNLESS(parse_ip(back, &b, NULL, 0));
+		TRAP_UNLESS(parse_ip(back, &b, NULL));
 		TRAP_UNLESS(a.family == b.family && memcmp(a.a, b.a, sizeof a.a) == 0);
 		TRAP_UNLESS(parse_ip(s, NULL, FRESH(ep)));
 	} else {
@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		TRAP_UNLESS(plen <= (a.family == AF_INET ? 32U : 128U));
 		TRAP_UNLESS(strtoul(slash + 1, NULL, 10) == plen);
 		TRAP_UNLESS(inet_ntop(a.family, a.a, back, sizeof back) != NULL);
-		TRAP_UNLESS(parse_ip(back, &b, NULL, 0));
+		TRAP_UNLESS(parse_ip(back, &b, NULL));
 		TRAP_UNLESS(a.family == b.family && memcmp(a.a, b.a, sizeof a.a) == 0);
 		TRAP_UNLESS(parse_cidr(s, NULL, NULL, FRESH(ep)));
 	} else {
