@@ -335,6 +335,42 @@ charged_until_released() {
 	[[ "$output" == unlocked* ]] || { echo "$output"; return 1; }
 }
 
+# descendants PID: the pids below PID, depth first.
+descendants() {
+	local p
+	for p in $(ps -o pid= --ppid "$1"); do
+		echo "$p"
+		descendants "$p"
+	done
+}
+
+@test "list takes no lock: a caller's unread pipe on its stdout stalls no one" {
+	local bg p blocked=
+	# more than stdio's buffer of lines (400 x 12 bytes), so that list
+	# writes while it reads, not only at its end
+	sb sh -c 'printf "max_namespaces = 400\n" > /etc/npte/npte.conf'
+	as bob npte-netns create $(printf 'bobnet%05d ' $(seq 400))
+	# list's stdout is a pipe already full (64 KiB) that nobody reads
+	sb runuser -u npte-bob -- sh -c "{ head -c 65536 /dev/zero; exec sudo -n $P/npte-netns list; } | sleep 30" 3>&- &
+	bg=$!
+	BG+=("$bg")
+	# until list itself is stuck writing its first line (pipe_write, or
+	# anon_pipe_write in newer kernels)
+	for _ in $(seq 200); do
+		for p in $(descendants "$bg"); do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = npte-netns ] &&
+				[[ "$(cat "/proc/$p/wchan" 2>/dev/null)" == *pipe_write ]] && blocked=$p
+		done
+		[ -n "$blocked" ] && break
+		sleep 0.05
+	done
+	[ -n "$blocked" ] || { echo "list never blocked on its pipe"; return 1; }
+	run as alice npte-netns create --wait 2 a1
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run sb npte-lock status
+	[[ "$output" == unlocked* ]] || { echo "$output"; return 1; }
+}
+
 # finishes_while_frozen CGROUP FILE ON OFF NAME: a create of NAME started
 # inside CGROUP (as sudo from the caller's session would; paused 2 s there
 # with the lock held) still finishes while the caller writes ON to FILE.

@@ -216,3 +216,17 @@ tcp_through() {
 	done
 	[ "$(sb_state)" = "$before" ]
 }
+
+@test "lab: an unknown profile for netem or play is one line naming it, escaped, and what there is; exit 2" {
+	local verb want
+	for verb in netem play; do
+		run sb npte-lab "$verb" --profile $'no\x01such'
+		[ "$status" -eq 2 ] || { echo "$verb: $status $output"; return 1; }
+		[ "${#lines[@]}" -eq 1 ] || { echo "$verb: $output"; return 1; }
+		want="npte-lab: $verb: unknown profile 'no\\x01such'; available: "
+		[[ "$output" == "$want"* ]] || { echo "$verb: $output"; return 1; }
+		# every name --list gives, in its order
+		want+=$(sb npte-lab "$verb" --list | grep '^[a-z0-9-]*$' | paste -sd' ')
+		[ "$output" = "$want" ] || { echo "$verb: want: $want"; echo "got:  $output"; return 1; }
+	done
+}

@@ -166,9 +166,10 @@ static void check_kernel(void)
 
 static void check_binaries(const char *prefix)
 {
-	char path[1100], bad[1100], what[64], detail[1300];
+	char path[1100], what[64], detail[1300];
 
 	for (const char *const *b = binaries; *b; b++) {
+		struct err bad = {0};
 		struct stat st;
 
 		snprintf(path, sizeof path, "%s/%s", prefix, *b);
@@ -176,8 +177,8 @@ static void check_binaries(const char *prefix)
 		if (stat(path, &st) < 0) {
 			snprintf(detail, sizeof detail, "%s: %s", disp(path), strerror(errno));
 			report(2, what, detail, "make install (as root)");
-		} else if (!path_trusted(path, bad, sizeof bad)) {
-			snprintf(detail, sizeof detail, "%s is not root-owned or is group/other-writable", disp(bad));
+		} else if (!path_trusted(path, &bad)) {
+			snprintf(detail, sizeof detail, "%s is not root-owned or is group/other-writable", bad.msg);
 			report(2, what, detail, "chown root:root and chmod go-w that path, or reinstall under a root-owned prefix");
 		} else if (!(st.st_mode & S_IXOTH) || (st.st_mode & (S_ISUID | S_ISGID))) {
 			snprintf(detail, sizeof detail, "%s: mode %04o (want 0755, no setuid bit)", disp(path),
@@ -318,7 +319,7 @@ static void check_registry(void)
 	while (d && (de = readdir(d))) {
 		struct marker m;
 
-		if (de->d_name[0] == '.' || !valid_netns_name(de->d_name, NULL, 0) || !looks_npte(de->d_name) ||
+		if (de->d_name[0] == '.' || !valid_netns_name(de->d_name, NULL) || !looks_npte(de->d_name) ||
 		    marker_read(de->d_name, &m) != -ENOENT)
 			continue;
 		snprintf(detail, sizeof detail, "npte-looking namespace without a marker: %s", de->d_name);
@@ -337,7 +338,8 @@ static void check_registry(void)
 static int doctor(struct cli *cl, struct opts *op, int argc, char **argv)
 {
 	const struct opts *o = op;
-	char why[160], self[1024], prefix[1024];
+	char self[1024], prefix[1024];
+	struct err e = {0};
 	const char *sudoers = "/etc/sudoers.d/npte";
 	ssize_t len;
 
@@ -348,8 +350,8 @@ static int doctor(struct cli *cl, struct opts *op, int argc, char **argv)
 	if (o->set[O_PREFIX]) {
 		const char *p = o->val[O_PREFIX];
 
-		if (!valid_abs_path(p, why, sizeof why))
-			die(EXIT_USAGE, "invalid --prefix '%s': %s", disp(p), why);
+		if (!valid_abs_path(p, &e))
+			die(e.code, "invalid --prefix '%s': %s", disp(p), e.msg);
 		snprintf(prefix, sizeof prefix, "%s", p);
 	} else {
 		/* the directory npte-doctor itself was installed in */
@@ -362,8 +364,8 @@ static int doctor(struct cli *cl, struct opts *op, int argc, char **argv)
 	}
 	if (o->set[O_SUDOERS]) {
 		sudoers = o->val[O_SUDOERS];
-		if (!valid_abs_path(sudoers, why, sizeof why))
-			die(EXIT_USAGE, "invalid --sudoers '%s': %s", disp(sudoers), why);
+		if (!valid_abs_path(sudoers, &e))
+			die(e.code, "invalid --sudoers '%s': %s", disp(sudoers), e.msg);
 	}
 	check_kernel();
 	check_binaries(prefix);

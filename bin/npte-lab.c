@@ -73,6 +73,19 @@ static void names(const char *verb, const struct opts *o)
 	}
 }
 
+/* Exit 2 naming what was given and what there is: the names of a table
+ * (profiles, shipped schedules) whose entries, stride bytes apart, start with
+ * their name and end with a NULL one. */
+static _Noreturn void unknown_profile(const char *verb, const char *given, const char *const *entry, size_t stride)
+{
+	char avail[1024] = "";
+	size_t len = 0;
+
+	for (; *entry && len < sizeof avail; entry = (const char *const *)((const char *)entry + stride))
+		len += (size_t)snprintf(avail + len, sizeof avail - len, " %s", *entry);
+	die(EXIT_USAGE, "%s: unknown profile '%s'; available:%s", verb, disp(given), avail);
+}
+
 static void ifname_to(char *buf, size_t n, int peer)
 {
 	snprintf(buf, n, "if-%.12s", name[peer]);
@@ -202,22 +215,13 @@ static int cmd_status(struct cli *cl, struct opts *o)
 {
 	static struct status st;
 	struct part *parts = st.parts;
-	struct txn c;
 	size_t have = 0;
 	int rc;
 
 	names("status", o);
-	caps_keep(caps_read);
-	require_root("status");
-	txn_init(&c, &cl->who, 30);
-	cl->plan->verb = "status";
-	rc = rundir_open(false, &c.err) < 0 && c.err.code ? c.err.code : 0;
-	/* Without /run/npte nothing of npte's exists: nothing to lock. */
-	if (!rc)
-		rc = rundir_fd() >= 0 ? txn_read(cl->plan, &c, status_under_lock, &st)
-				      : status_under_lock(&c, &st);
+	rc = cli_read(cl, "status", o, &(struct read_verb){.caps = caps_read, .fn = status_under_lock, .arg = &st});
 	if (rc)
-		return cli_finish("status", &c, rc);
+		return rc;
 	for (size_t i = 0; i < st.n; i++)
 		have += parts[i].present;
 	const char *state = have == st.n ? "complete" : have ? "partial" : "absent";
@@ -283,7 +287,6 @@ static void list_profiles(void)
 struct shown {
 	struct qdisc_desc q[2][2];
 	int n[2];
-	bool mine;
 };
 
 static int show_under_lock(struct txn *c, void *arg)
@@ -294,8 +297,7 @@ static int show_under_lock(struct txn *c, void *arg)
 	char ifn[IFNAME_MAX + 1];
 
 	if (owner_check(c, name[LAB_ROUTER], &m, &h) != OWN_MINE)
-		return 0;
-	sh->mine = true;
+		return deny(c, "netem", name[LAB_ROUTER]);
 	for (int i = 0; i < 2; i++) {
 		int idx, rc;
 
@@ -324,23 +326,14 @@ static int show_netem(struct cli *cl, struct opts *o)
 	static struct shown sh;
 	static const char *const dir[2] = {"down", "up"};
 	char ifn[IFNAME_MAX + 1], hb[16];
-	struct txn c;
 	int rc;
 
 	if (o->set[O_PROFILE] || o->set[O_DOWN] || o->set[O_UP] || o->set[O_LIST] || o->set[O_DRYRUN])
 		die(EXIT_USAGE, "netem: --show reads only: no --profile, --down, --up, --list or -n with it");
 	names("netem", o);
-	caps_keep(caps_read);
-	require_root("netem");
-	txn_init(&c, &cl->who, 30);
-	cl->plan->verb = "netem";
-	rc = rundir_open(false, &c.err) < 0 && c.err.code ? c.err.code : 0;
-	if (!rc && rundir_fd() >= 0)
-		rc = txn_read(cl->plan, &c, show_under_lock, &sh);
+	rc = cli_read(cl, "netem", o, &(struct read_verb){.caps = caps_read, .fn = show_under_lock, .arg = &sh});
 	if (rc)
-		return cli_finish("netem", &c, rc);
-	if (!sh.mine)
-		return cli_finish("netem", &c, err_set(&c.err, EXIT_USAGE, "%s: " DENY_TEXT, name[LAB_ROUTER]));
+		return rc;
 	if (o->set[O_JSON])
 		fputc('{', stdout);
 	for (int i = 0; i < 2; i++) {
@@ -405,13 +398,8 @@ static int cmd_netem(struct cli *cl, struct opts *o)
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
 	names("netem", o);
-	if (o->set[O_PROFILE] && !(p = profile_find(o->val[O_PROFILE]))) {
-		fprintf(stderr, "npte-lab: netem: unknown profile '%s'; available:", disp(o->val[O_PROFILE]));
-		for (const struct profile *q = profiles; q->name; q++)
-			fprintf(stderr, " %s", q->name);
-		fputc('\n', stderr);
-		return EXIT_USAGE;
-	}
+	if (o->set[O_PROFILE] && !(p = profile_find(o->val[O_PROFILE])))
+		unknown_profile("netem", o->val[O_PROFILE], &profiles[0].name, sizeof profiles[0]);
 	/* Downlink leaves the router toward the client, uplink toward the server.
 	 * A profile sets both; --down/--up replace its direction; with neither
 	 * (and no profile) a direction is left as it is. Nothing at all: clear. */
@@ -486,13 +474,8 @@ static int cmd_play(struct cli *cl, struct opts *o)
 	names("play", o);
 	if (!o->set[O_PROFILE])
 		die(EXIT_USAGE, "play: give --profile NAME (--list shows them)");
-	if (!(p = shipped_schedule_find(o->val[O_PROFILE]))) {
-		fprintf(stderr, "npte-lab: play: unknown profile '%s'; available:", disp(o->val[O_PROFILE]));
-		for (const struct shipped_schedule *q = shipped_schedules; q->name; q++)
-			fprintf(stderr, " %s", q->name);
-		fputc('\n', stderr);
-		return EXIT_USAGE;
-	}
+	if (!(p = shipped_schedule_find(o->val[O_PROFILE])))
+		unknown_profile("play", o->val[O_PROFILE], &shipped_schedules[0].name, sizeof shipped_schedules[0]);
 	sched_alloc();
 	snprintf(play.ns, sizeof play.ns, "%s", name[LAB_ROUTER]);
 	play.verb = "play";

@@ -88,71 +88,107 @@ static int cmd_destroy(struct cli *cl, struct opts *o)
 	return cli_run(cl, "destroy", o);
 }
 
-static int cmd_list(struct cli *cl, struct opts *o)
+struct list_args {
+	bool json;
+	int shown;
+};
+
+/* The names in the registry the caller may see, with their state. */
+static int list_markers(struct txn *c, struct list_args *a)
 {
 	static char names[REGISTRY_MAX][16];
-	static struct drain drains[REGISTRY_MAX];
-	struct txn c;
-	int n, shown = 0;
+	int n = marker_list(names, REGISTRY_MAX);
 
-	cli_npos("list", o, 0, 0);
-	caps_keep(caps_setns);
-	require_root("list");
-	txn_init(&c, &cl->who, 0);
-	if (rundir_open(false, &c.err) < 0 && c.err.code)
-		die(c.err.code, "list: %s", c.err.msg);
-	n = marker_list(names, REGISTRY_MAX);
 	if (n < 0)
-		die(EXIT_FAIL, "list: %s", strerror(-n));
-	if (o->set[O_JSON])
+		return err_set(&c->err, EXIT_FAIL, "%s", strerror(-n));
+	if (a->json)
 		fputc('[', stdout);
 	for (int i = 0; i < n; i++) {
 		struct marker m;
 		struct nshandle *h;
-		int rc = owner_check(&c, names[i], &m, &h);
+		int rc = owner_check(c, names[i], &m, &h);
 
 		if (rc < 0)
-			die(EXIT_FAIL, "list: %s: %s", names[i], strerror(-rc));
+			return err_set(&c->err, EXIT_FAIL, "%s: %s", names[i], strerror(-rc));
 		if (rc == OWN_ABSENT || rc == OWN_FOREIGN)
 			continue;
 		/* Present means the namespace npte made, not whatever has the name now. */
 		bool present = rc == OWN_MINE;
 
-		txn_forget(&c, names[i]);
-		if (o->set[O_JSON])
-			printf("%s{\"name\":\"%s\",\"owner\":%u,\"present\":%s}", shown ? "," : "",
+		txn_forget(c, names[i]);
+		if (a->json)
+			printf("%s{\"name\":\"%s\",\"owner\":%u,\"present\":%s}", a->shown ? "," : "",
 			       names[i], (unsigned)m.owner, present ? "true" : "false");
-		else if (cl->who.admin)
+		else if (c->who.admin)
 			printf("%s %u\n", names[i], (unsigned)m.owner);
 		else
 			printf("%s\n", names[i]);
-		shown++;
+		a->shown++;
 	}
-	/* Destroyed but still held: no name, still charged to its owner. */
-	n = drain_live(&c, drains, REGISTRY_MAX);
+	return 0;
+}
+
+/* Destroyed but still held: no name, still charged to its owner. */
+static int list_draining(struct txn *c, struct list_args *a)
+{
+	static struct drain drains[REGISTRY_MAX];
+	int n = drain_live(c, drains, REGISTRY_MAX);
+
 	if (n < 0)
-		die(EXIT_FAIL, "list: %s/%s: %s", NPTE_RUN_DIR, NPTE_DRAIN_DIR, strerror(-n));
+		return err_set(&c->err, EXIT_FAIL, "%s/%s: %s", NPTE_RUN_DIR, NPTE_DRAIN_DIR, strerror(-n));
 	for (int i = 0; i < n; i++) {
-		if (!cl->who.admin && drains[i].owner != cl->who.uid)
+		if (!c->who.admin && drains[i].owner != c->who.uid)
 			continue;
-		if (o->set[O_JSON])
+		if (a->json)
 			printf("%s{\"name\":\"%s\",\"owner\":%u,\"present\":false,\"draining\":true}",
-			       shown ? "," : "", drains[i].name, (unsigned)drains[i].owner);
-		else if (cl->who.admin)
+			       a->shown ? "," : "", drains[i].name, (unsigned)drains[i].owner);
+		else if (c->who.admin)
 			printf("%s %u (destroyed, still held)\n", drains[i].name, (unsigned)drains[i].owner);
 		else
 			printf("%s (destroyed, still held)\n", drains[i].name);
-		shown++;
+		a->shown++;
 	}
-	if (o->set[O_JSON])
+	return 0;
+}
+
+static int list_all(struct txn *c, void *arg)
+{
+	struct list_args *a = arg;
+	int rc;
+
+	rc = list_markers(c, a);
+	if (!rc)
+		rc = list_draining(c, a);
+	if (!rc && a->json)
 		fputs("]\n", stdout);
-	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+	return rc;
+}
+
+/*
+ * Without the lock, unlike show: list prints as it goes, and a reader that
+ * wrote to stdout under the shared lock could be stalled by a caller whose
+ * pipe nobody reads, with the lock held against every writer. It needs no
+ * lock to be right: each marker is written whole (a rename), each namespace
+ * is told by its cookie, and it changes nothing. And it still answers while a
+ * writer holds the lock or a dead run's journal awaits recovery, which is
+ * when a caller most wants to see what is there.
+ */
+static int cmd_list(struct cli *cl, struct opts *o)
+{
+	struct list_args a = {.json = o->set[O_JSON]};
+	int rc;
+
+	cli_npos("list", o, 0, 0);
+	rc = cli_read(cl, "list", o, &(struct read_verb){.caps = caps_setns, .fn = list_all, .arg = &a, .lockless = true});
+	return rc ? rc : fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }
 
 struct show_args {
 	const char *name;
 	bool json;
 	FILE *out; /* a memory stream: written to stdout after the unlock */
+	char **text;
+	size_t *len;
 };
 
 /* Under the shared lock, after the guard: what is inside, into memory. A
@@ -169,34 +205,38 @@ static int show_under_lock(struct txn *c, void *arg)
 	return show_netns(a->out, a->name, h->fd, m.owner, a->json, &c->err);
 }
 
+/* After the unlock: what show_under_lock gathered, to stdout. */
+static int show_write(struct txn *c, void *arg)
+{
+	struct show_args *a = arg;
+	int rc = fclose(a->out) ? err_sys(&c->err, EXIT_FAIL, errno, "memory") : 0;
+
+	a->out = NULL;
+	if (!rc && (fwrite(*a->text, 1, *a->len, stdout) != *a->len || fflush(stdout)))
+		rc = err_sys(&c->err, EXIT_FAIL, errno, "write");
+	return rc;
+}
+
 static int cmd_show(struct cli *cl, struct opts *o)
 {
-	struct show_args a = {.name = o->pos[0], .json = o->set[O_JSON]};
-	struct txn c;
 	char *text = NULL;
 	size_t len = 0;
+	struct show_args a = {.json = o->set[O_JSON], .text = &text, .len = &len};
 	int rc;
 
 	check_names("show", o, 1);
 	a.name = o->pos[0];
-	caps_keep(caps_setns);
-	require_root("show");
-	txn_init(&c, &cl->who, 30);
-	cl->plan->verb = "show";
 	plan_guard_owned(cl->plan, "show", a.name, 0);
-	if (rundir_open(false, &c.err) < 0)
-		return cli_finish("show", &c, c.err.code ? c.err.code : deny(&c, "show", a.name));
 	a.out = open_memstream(&text, &len);
 	if (!a.out)
-		return cli_finish("show", &c, err_sys(&c.err, EXIT_FAIL, errno, "memory"));
+		die_errno(EXIT_FAIL, "show: memory");
 	/* Shared: readers run side by side, never in the middle of a change. */
-	rc = txn_read(cl->plan, &c, show_under_lock, &a);
-	if (fclose(a.out) && !rc)
-		rc = err_sys(&c.err, EXIT_FAIL, errno, "memory");
-	if (!rc && (fwrite(text, 1, len, stdout) != len || fflush(stdout)))
-		rc = err_sys(&c.err, EXIT_FAIL, errno, "write");
+	rc = cli_read(cl, "show", o, &(struct read_verb){.caps = caps_setns, .fn = show_under_lock,
+							   .then = show_write, .arg = &a});
+	if (a.out)
+		fclose(a.out);
 	free(text);
-	return cli_finish("show", &c, rc);
+	return rc;
 }
 
 /* Play claims whose player has ended (claim.h): one sweep removes them all. */
@@ -266,7 +306,7 @@ static int gc_scan(struct plan *p, struct txn *c, bool report)
 		while (d && (de = readdir(d))) {
 			struct marker m;
 
-			if (de->d_name[0] == '.' || !valid_netns_name(de->d_name, NULL, 0) ||
+			if (de->d_name[0] == '.' || !valid_netns_name(de->d_name, NULL) ||
 			    marker_read(de->d_name, &m) == 0)
 				continue;
 			printf("left alone: %s (no npte marker; if it is a leftover of yours: ip netns del %s)\n",

@@ -63,12 +63,6 @@ static const char *envp[ENV_MAX + 1];
 static int nenv;
 static char **cmd; /* CMD ARG..., NULL-ended (argv's own tail) */
 
-static _Noreturn void usage(int code)
-{
-	fputs(USAGE, code ? stderr : stdout);
-	exit(code);
-}
-
 /* --- the environment, built from nothing ---------------------------------- */
 
 static void env_put(const char *kv)
@@ -252,9 +246,8 @@ static void become_user(void)
 	capng_get_caps_process();
 	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
 		die(EXIT_FAIL, "capabilities survived the switch to uid %u", (unsigned)who.uid);
-	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
-			die(EXIT_FAIL, "the bounding set is not empty");
+	if (!caps_bounding_empty())
+		die(EXIT_FAIL, "the bounding set is not empty");
 }
 
 /* --- the op ---------------------------------------------------------------------- */
@@ -276,8 +269,9 @@ static int run_apply(struct txn *c, const struct op *op, bool undo)
 }
 
 /* After the transaction (lock released, in NS): become the program. */
-static int start_program(struct txn *c, const char *ns)
+static int start_program(struct txn *c, void *arg)
 {
+	const char *ns = arg;
 	int rc;
 
 	/* Our own mount namespace, propagating nothing back to the host. */
@@ -300,7 +294,7 @@ static int start_program(struct txn *c, const char *ns)
 	environ = (char **)envp; /* execvp searches the caller's PATH, as the caller */
 	execvp(cmd[0], cmd);
 	rc = errno;
-	fprintf(stderr, "%s: %s: %s\n", prog, disp(cmd[0]), strerror(rc));
+	warn_msg("%s: %s", disp(cmd[0]), strerror(rc));
 	_exit(rc == ENOENT ? 127 : 126);
 }
 
@@ -327,6 +321,65 @@ static void limit_word(char *buf, size_t n, const char *opt, const struct rlimit
 	snprintf(buf, n, "%s=%s:%s", opt, soft, hard);
 }
 
+/* The caller's limits, as prlimit words, then "--". */
+static void render_limits(FILE *f, const struct caller_state *st, size_t *col)
+{
+	char word[64];
+
+	render_wrapped(f, "prlimit", col);
+	for (size_t i = 0; i < sizeof prlimit_opt / sizeof prlimit_opt[0]; i++) {
+		if (!st->have_limit[prlimit_opt[i].res])
+			continue;
+		limit_word(word, sizeof word, prlimit_opt[i].opt, &st->limit[prlimit_opt[i].res]);
+		render_wrapped(f, word, col);
+	}
+	render_wrapped(f, "--", col);
+}
+
+/* Each word quoted onto the wrapped line. */
+static void wrap_words(FILE *f, const char *const *w, size_t *col)
+{
+	for (; *w; w++)
+		render_wrapped(f, *w, col);
+}
+
+/* The caller's nice value, scheduling policy and oom_score_adj: nice, chrt, choom. */
+static void render_priority(FILE *f, const struct caller_state *st, size_t *col)
+{
+	char word[64];
+
+	if (st->nice > 0) {
+		snprintf(word, sizeof word, "%d", st->nice);
+		wrap_words(f, (const char *[]){"nice", "-n", word, NULL}, col);
+	}
+	if (st->policy == SCHED_IDLE || st->policy == SCHED_BATCH || st->policy == SCHED_FIFO ||
+	    st->policy == SCHED_RR) {
+		const char *pol = st->policy == SCHED_IDLE    ? "--idle"
+				  : st->policy == SCHED_BATCH ? "--batch"
+				  : st->policy == SCHED_FIFO  ? "--fifo"
+							      : "--rr";
+
+		snprintf(word, sizeof word, "%d", st->sched.sched_priority);
+		wrap_words(f, (const char *[]){"chrt", pol, word, NULL}, col);
+	}
+	if (st->oom_adj > 0) {
+		snprintf(word, sizeof word, "%d", st->oom_adj);
+		wrap_words(f, (const char *[]){"choom", "-n", word, "--", NULL}, col);
+	}
+}
+
+/* setpriv to the caller, with nothing left (the live run's become_user). */
+static void render_setpriv(FILE *f, size_t *col)
+{
+	char uid[16], gid[16];
+
+	snprintf(uid, sizeof uid, "%u", (unsigned)who.uid);
+	snprintf(gid, sizeof gid, "%u", (unsigned)who.gid);
+	wrap_words(f, (const char *[]){"setpriv", "--reuid", uid, "--regid", gid, "--init-groups",
+					 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", NULL},
+		     col);
+}
+
 /*
  * The same program start in shell words: the lock released, the caller's
  * umask, then ip netns exec (netns, mount namespace, /sys, /etc/netns), the
@@ -338,7 +391,6 @@ static void limit_word(char *buf, size_t n, const char *opt, const struct rlimit
 static void run_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
 	const struct caller_state *st = state;
-	char uid[16], gid[16], word[64];
 	size_t col;
 
 	(void)c, (void)undo;
@@ -349,51 +401,15 @@ static void run_render(FILE *f, const struct op *op, const struct txn *c, bool u
 	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, NULL});
 	col = strlen("exec ip netns exec ") + sh_quote_buf(NULL, 0, op->ns);
 	/* Many words, the caller's among them: wrapped, so a pasted line stays short. */
-	render_wrapped(f, "prlimit", &col);
-	for (size_t i = 0; i < sizeof prlimit_opt / sizeof prlimit_opt[0]; i++) {
-		if (!st->have_limit[prlimit_opt[i].res])
-			continue;
-		limit_word(word, sizeof word, prlimit_opt[i].opt, &st->limit[prlimit_opt[i].res]);
-		render_wrapped(f, word, &col);
-	}
-	render_wrapped(f, "--", &col);
-	if (st->nice > 0) {
-		snprintf(word, sizeof word, "%d", st->nice);
-		for (const char *const *w = (const char *[]){"nice", "-n", word, NULL}; *w; w++)
-			render_wrapped(f, *w, &col);
-	}
-	if (st->policy == SCHED_IDLE || st->policy == SCHED_BATCH || st->policy == SCHED_FIFO ||
-	    st->policy == SCHED_RR) {
-		const char *pol = st->policy == SCHED_IDLE    ? "--idle"
-				  : st->policy == SCHED_BATCH ? "--batch"
-				  : st->policy == SCHED_FIFO  ? "--fifo"
-							      : "--rr";
-
-		snprintf(word, sizeof word, "%d", st->sched.sched_priority);
-		for (const char *const *w = (const char *[]){"chrt", pol, word, NULL}; *w; w++)
-			render_wrapped(f, *w, &col);
-	}
-	if (st->oom_adj > 0) {
-		snprintf(word, sizeof word, "%d", st->oom_adj);
-		for (const char *const *w = (const char *[]){"choom", "-n", word, "--", NULL}; *w; w++)
-			render_wrapped(f, *w, &col);
-	}
-	if (!who.admin) {
-		snprintf(uid, sizeof uid, "%u", (unsigned)who.uid);
-		snprintf(gid, sizeof gid, "%u", (unsigned)who.gid);
-		for (const char *const *w = (const char *[]){"setpriv", "--reuid", uid, "--regid", gid,
-							    "--init-groups", "--inh-caps=-all",
-							    "--bounding-set=-all", "--no-new-privs", "--", NULL};
-		     *w; w++)
-			render_wrapped(f, *w, &col);
-	}
+	render_limits(f, st, &col);
+	render_priority(f, st, &col);
+	if (!who.admin)
+		render_setpriv(f, &col);
 	render_wrapped(f, "env", &col);
 	render_wrapped(f, "-i", &col);
 	/* The environment and the command are the caller's: any length. */
-	for (int i = 0; envp[i]; i++)
-		render_wrapped(f, envp[i], &col);
-	for (int i = 0; cmd[i]; i++)
-		render_wrapped(f, cmd[i], &col);
+	wrap_words(f, envp, &col);
+	wrap_words(f, (const char *const *)cmd, &col);
 	fputc('\n', f);
 }
 
@@ -403,9 +419,8 @@ static const struct op_type run_op = {.name = "run", .apply = run_apply, .render
 static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 {
 	struct plan *plan = cl->plan;
-	char why[160];
 	struct txn c;
-	unsigned wait_s = 30;
+	unsigned wait_s;
 	const char *ns;
 	int at = 1;
 
@@ -413,13 +428,10 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 	state = cl->state;
 	if (!who.admin)
 		caps_keep(caps_user);
-	if (o->set[O_WAIT] && !parse_seconds(o->val[O_WAIT], &wait_s, why, sizeof why))
-		die(EXIT_USAGE, "invalid --wait '%s': %s", disp(o->val[O_WAIT]), why);
+	wait_s = cli_wait(NULL, o);
 	if (o->npos < 1)
-		usage(EXIT_USAGE);
-	ns = o->pos[0];
-	if (!valid_netns_name(ns, why, sizeof why))
-		die(EXIT_USAGE, "invalid namespace name '%s': %s", disp(ns), why);
+		cli_usage(EXIT_USAGE);
+	ns = cli_netns(NULL, o->pos[0]);
 	if (o->npos > at && strcmp(o->pos[at], "--") == 0)
 		at++;
 	if (o->npos <= at)
@@ -431,24 +443,19 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 	lookup_user();
 	build_env(o);
 
-	txn_init(&c, &who, wait_s);
 	snprintf(plan->title, sizeof plan->title, "npte-run %s -- %s ...", ns, disp(cmd[0]));
 	plan->verb = "run";
 	plan->exclusive = false; /* a reader: it only needs NS to stay put while it enters */
 	plan_guard_owned(plan, "run", ns, 0);
 	snprintf(plan_add(plan, &run_op)->ns, NETNS_NAME_MAX + 1, "%s", ns);
 	if (o->set[O_DRYRUN]) {
+		txn_init(&c, &who, wait_s);
 		plan_render(stdout, plan, &c);
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
-	require_root("run");
-	/* Guards and the entry into NS under the shared lock, then the program. */
-	int rc = txn_read(plan, &c, NULL, NULL);
-
-	if (!rc)
-		rc = start_program(&c, ns); /* returns only on failure */
-	warn_msg("run: %s", c.err.msg[0] ? c.err.msg : "failed");
-	return rc ? rc : EXIT_FAIL;
+	/* Guards and the entry into NS under the shared lock, then the program
+	 * (it returns only on failure). */
+	return cli_read(cl, "run", o, &(struct read_verb){.then = start_program, .arg = (void *)ns});
 }
 
 /* caps NULL: run() keeps its own, and none for the administrator. */

@@ -50,7 +50,8 @@ static const struct optspec *by_id(const struct optspec *spec, int id)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct opts o;
-	char why[160], **argv;
+	struct err why = {0};
+	char **argv;
 	char *buf;
 	int argc = 0, t;
 	bool ok;
@@ -74,13 +75,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	argv[argc] = NULL;
 
-	memset(why, 0x5a, sizeof why);
-	ok = args_parse(&o, argc, argv, tables[t].spec, tables[t].permute, why, sizeof why);
+	ok = args_parse(&o, argc, argv, tables[t].spec, tables[t].permute, &why);
 	if (!ok) {
-		/* a one-line reason, NUL-terminated inside why */
-		TRAP_UNLESS(memchr(why, '\0', sizeof why) != NULL);
-		TRAP_UNLESS(why[0] != '\0');
-		TRAP_UNLESS(strchr(why, '\n') == NULL);
+		/* a one-line exit-2 reason of at most 159 bytes */
+		TRAP_UNLESS(why.code == EXIT_USAGE);
+		TRAP_UNLESS(why.msg[0] != '\0' && strlen(why.msg) < 160);
+		TRAP_UNLESS(strchr(why.msg, '\n') == NULL);
 		goto out;
 	}
 	TRAP_UNLESS(o.npos >= 0 && o.npos <= ARGS_POS_MAX && o.npos <= argc);
@@ -110,15 +110,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ipaddr a;
 		unsigned plen;
 
-		(void)valid_netns_name(o.pos[i], why, sizeof why);
-		(void)valid_ifname(o.pos[i], why, sizeof why);
-		(void)parse_cidr(o.pos[i], &a, &plen, why, sizeof why);
+		(void)valid_netns_name(o.pos[i], NULL);
+		(void)valid_ifname(o.pos[i], NULL);
+		(void)parse_cidr(o.pos[i], &a, &plen, NULL);
 		(void)disp(o.pos[i]);
 	}
 	if (o.set[O_WAIT]) {
 		unsigned s;
 
-		(void)parse_seconds(o.val[O_WAIT], &s, why, sizeof why);
+		(void)parse_seconds(o.val[O_WAIT], &s, NULL);
 	}
 out:
 	free(argv);

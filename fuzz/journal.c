@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			TRAP_UNLESS(*p >= 0x20 && *p < 0x7f);
 	for (size_t k = 0; k < n; k++) {
 		TRAP_UNLESS(j[k].op.type && j[k].op.type->undoable);
-		TRAP_UNLESS(valid_netns_name(j[k].op.ns, NULL, 0));
+		TRAP_UNLESS(valid_netns_name(j[k].op.ns, NULL));
 		TRAP_UNLESS(k == 0 || j[k - 1].index < j[k].index);
 		same_saved(&j[k]);
 	}

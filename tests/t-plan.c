@@ -10,6 +10,7 @@
 #include "tap.h"
 #include "base/err.h"
 #include "ops/ops.h"
+#include "txn/journal.h"
 #include "txn/plan.h"
 #include "txn/render.h"
 #include "txn/txn.h"
@@ -245,16 +246,15 @@ int main(void)
 		struct qdisc_child cake = {.kind = "cake", .rate = "20mbit"};
 		struct ipaddr a4, a6, gw4, net4;
 		unsigned p4, p6, pn;
-		char why[160];
 		struct err e = {0};
 
 		reset();
 		plan_netns_create(&plan, "client");
 		plan_veth_add(&plan, "client", "router");
-		parse_cidr("10.0.1.2/24", &a4, &p4, why, sizeof why);
-		parse_cidr("fd00::2/64", &a6, &p6, why, sizeof why);
-		parse_ip("10.0.1.1", &gw4, why, sizeof why);
-		parse_cidr("10.0.2.0/24", &net4, &pn, why, sizeof why);
+		parse_cidr("10.0.1.2/24", &a4, &p4, NULL);
+		parse_cidr("fd00::2/64", &a6, &p6, NULL);
+		parse_ip("10.0.1.1", &gw4, NULL);
+		parse_cidr("10.0.2.0/24", &net4, &pn, NULL);
 		plan_addr(&plan, true, "client", "if-router", &a4, p4);
 		plan_addr(&plan, true, "client", "if-router", &a6, p6);
 		plan_route(&plan, true, "client", &(struct ipaddr){.family = AF_INET}, 0, &gw4);
@@ -302,6 +302,29 @@ int main(void)
 		ok(bad.type->load(&bad, "Router,if-a,if-b") < 0, "veth: a bad peer name is refused");
 		bad.type = op_type_find("route add");
 		ok(bad.type->load(&bad, "10.0.2.0/24,fd00::1") < 0, "route: mixed families are refused");
+	}
+
+	/* The journal has one format, the writer's: what no writer ever wrote
+	 * (format 3's seven-field "made", format 1's "start") is skipped. */
+	{
+		static char text[] = "npte-journal 4\nprog=npte-netns\nverb=create\nuid=1000\npid=7\n"
+				     "op 1 netns add|a|-\nop 2 netns add|b|-\n"
+				     "made 1 11 12 13 0 0 1000 1073741824\n"
+				     "made 2 21 22 23 0 0 1000\nstart 2\n";
+		const struct jentry *j;
+		char head[128];
+		size_t n = 0;
+		FILE *f = fmemopen(text, strlen(text), "r");
+
+		ok(journal_parse(f, &j, &n, head, sizeof head, op_type_find) == 1 && n == 2,
+		   "a journal of the current format is read");
+		fclose(f);
+		is_str(head, "npte-netns create, uid 1000, pid 7", "its head names the run");
+		ok(n == 2 && j[0].op.made.set && j[0].op.made.cookie == 11 && j[0].op.made.nsid == 1073741824,
+		   "an eight-field made record is kept");
+		ok(n == 2 && !j[1].op.made.set, "a seven-field made record (format 3) is not");
+		is_str(journal_skipped() ? journal_skipped() : "",
+		       "line 9 (not a journal line), line 10 (not a journal line)", "both old lines are named as skipped");
 	}
 
 	/* Goldens of the real verbs. */

@@ -44,9 +44,9 @@ static const char *q(const char *s)
 }
 
 /* On failure the validator must say why: an empty reason makes a useless error line. */
-static bool why_given(const char *why)
+static bool why_given(const struct err *e)
 {
-	return why[0] != '\0';
+	return e->code == EXIT_USAGE && e->msg[0] != '\0';
 }
 
 /* ---- names ---------------------------------------------------------- */
@@ -210,27 +210,27 @@ static void test_names(void)
 {
 	for (size_t i = 0; i < N_ELEMS(netns_cases); i++) {
 		const struct name_case *c = &netns_cases[i];
-		char why[256] = "";
-		bool r = valid_netns_name(c->in, why, sizeof why);
+		struct err e = {0};
+		bool r = valid_netns_name(c->in, &e);
 
 		if (c->valid)
 			ok(r, "netns name %s accepted", q(c->in));
 		else
-			ok(!r && why_given(why), "netns name %s rejected with a reason", q(c->in));
+			ok(!r && why_given(&e), "netns name %s rejected with a reason", q(c->in));
 		if (r != c->valid && !r)
-			diag("why: %s", q(why));
+			diag("why: %s", q(e.msg));
 	}
 	for (size_t i = 0; i < N_ELEMS(ifname_cases); i++) {
 		const struct name_case *c = &ifname_cases[i];
-		char why[256] = "";
-		bool r = valid_ifname(c->in, why, sizeof why);
+		struct err e = {0};
+		bool r = valid_ifname(c->in, &e);
 
 		if (c->valid)
 			ok(r, "ifname %s accepted", q(c->in));
 		else
-			ok(!r && why_given(why), "ifname %s rejected with a reason", q(c->in));
+			ok(!r && why_given(&e), "ifname %s rejected with a reason", q(c->in));
 		if (r != c->valid && !r)
-			diag("why: %s", q(why));
+			diag("why: %s", q(e.msg));
 	}
 }
 
@@ -334,13 +334,13 @@ static void test_addresses(void)
 	for (size_t i = 0; i < N_ELEMS(ip_cases); i++) {
 		const struct ip_case *c = &ip_cases[i];
 		struct ipaddr a;
-		char why[256] = "";
+		struct err e = {0};
 		bool r;
 
 		memset(&a, 0xaa, sizeof a);
-		r = parse_ip(c->in, &a, why, sizeof why);
+		r = parse_ip(c->in, &a, &e);
 		if (!c->valid) {
-			ok(!r && why_given(why), "ip %s rejected with a reason", q(c->in));
+			ok(!r && why_given(&e), "ip %s rejected with a reason", q(c->in));
 			continue;
 		}
 		/* Compare only the bytes the family uses: the rest is unspecified. */
@@ -348,19 +348,19 @@ static void test_addresses(void)
 			   memcmp(a.a, c->a, c->family == AF_INET ? 4 : 16) == 0,
 		   "ip %s parsed to %s", q(c->in), c->family == AF_INET ? "IPv4" : "IPv6");
 		if (!r)
-			diag("why: %s", q(why));
+			diag("why: %s", q(e.msg));
 	}
 	for (size_t i = 0; i < N_ELEMS(cidr_cases); i++) {
 		const struct ip_case *c = &cidr_cases[i];
 		struct ipaddr a;
 		unsigned plen = 999;
-		char why[256] = "";
+		struct err e = {0};
 		bool r;
 
 		memset(&a, 0xaa, sizeof a);
-		r = parse_cidr(c->in, &a, &plen, why, sizeof why);
+		r = parse_cidr(c->in, &a, &plen, &e);
 		if (!c->valid) {
-			ok(!r && why_given(why), "cidr %s rejected with a reason", q(c->in));
+			ok(!r && why_given(&e), "cidr %s rejected with a reason", q(c->in));
 			if (r)
 				diag("accepted as prefix length %u", plen);
 			continue;
@@ -369,7 +369,7 @@ static void test_addresses(void)
 			   memcmp(a.a, c->a, c->family == AF_INET ? 4 : 16) == 0,
 		   "cidr %s parsed to %s/%u", q(c->in), c->family == AF_INET ? "IPv4" : "IPv6", c->plen);
 		if (!r)
-			diag("why: %s", q(why));
+			diag("why: %s", q(e.msg));
 		else if (plen != c->plen)
 			diag("prefix length %u", plen);
 	}
@@ -438,15 +438,15 @@ static void test_numbers(void)
 	for (size_t i = 0; i < N_ELEMS(uid_cases); i++) {
 		const struct num_case *c = &uid_cases[i];
 		uid_t u = 12345;
-		char why[256] = "";
-		bool r = parse_uid(c->in, &u, why, sizeof why);
+		struct err e = {0};
+		bool r = parse_uid(c->in, &u, &e);
 
 		if (c->valid) {
 			ok(r && u == (uid_t)c->want, "uid %s parsed to %llu", q(c->in), c->want);
 			if (!r)
-				diag("why: %s", q(why));
+				diag("why: %s", q(e.msg));
 		} else {
-			ok(!r && why_given(why), "uid %s rejected with a reason", q(c->in));
+			ok(!r && why_given(&e), "uid %s rejected with a reason", q(c->in));
 			if (r)
 				diag("accepted as %lu", (unsigned long)u);
 		}
@@ -454,31 +454,32 @@ static void test_numbers(void)
 	for (size_t i = 0; i < N_ELEMS(sec_cases); i++) {
 		const struct num_case *c = &sec_cases[i];
 		unsigned s = 12345;
-		char why[256] = "";
-		bool r = parse_seconds(c->in, &s, why, sizeof why);
+		struct err e = {0};
+		bool r = parse_seconds(c->in, &s, &e);
 
 		if (c->valid) {
 			ok(r && s == c->want, "seconds %s parsed to %llu", q(c->in), c->want);
 			if (!r)
-				diag("why: %s", q(why));
+				diag("why: %s", q(e.msg));
 		} else {
-			ok(!r && why_given(why), "seconds %s rejected with a reason", q(c->in));
+			ok(!r && why_given(&e), "seconds %s rejected with a reason", q(c->in));
 			if (r)
 				diag("accepted as %u", s);
 		}
 	}
 }
 
-/* A reason must fit the caller's buffer: a short buffer gets a terminated,
- * truncated reason, never an overflow (the canaries stay intact). */
+/* NULL asks for the verdict alone; a reason already set is not overwritten
+ * (the first error is the one the caller reports). */
 static void test_short_why(void)
 {
-	char buf[8 + 4 + 8];
+	struct err e = {0};
 
-	memset(buf, 'Z', sizeof buf);
-	ok(!valid_netns_name("Bad", buf + 8, 4) && memchr(buf + 8, '\0', 4) != NULL &&
-		   memcmp(buf, "ZZZZZZZZ", 8) == 0 && memcmp(buf + 12, "ZZZZZZZZ", 8) == 0,
-	   "a reason is cut to the size of why and stays terminated");
+	ok(!valid_netns_name("Bad", NULL) && !parse_cidr("1.2.3.4", NULL, NULL, NULL),
+	   "without an err the verdict alone is given");
+	err_set(&e, EXIT_FAIL, "first");
+	ok(!valid_ifname("", &e) && e.code == EXIT_FAIL && strcmp(e.msg, "first") == 0,
+	   "a reason already set stays the one reported");
 }
 
 static void test_paths(void)
@@ -492,10 +493,10 @@ static void test_paths(void)
 		{"/usr/../etc", false}, {"/./x", false}, {"/a b", false}, {"/a\tb", false},
 		{"/a\nb", false}, {"/caf\xc3\xa9", false}, {"/x/..", false}, {"/x/...", true},
 	};
-	char why[128];
+	struct err e = {0};
 
 	for (size_t i = 0; i < sizeof c / sizeof *c; i++)
-		ok(valid_abs_path(c[i].in, why, sizeof why) == c[i].good, "path '%s' is %s", c[i].in,
+		ok(valid_abs_path(c[i].in, &e) == c[i].good, "path '%s' is %s", c[i].in,
 		   c[i].good ? "accepted" : "refused");
 }
 

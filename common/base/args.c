@@ -2,11 +2,17 @@
 #include <stdio.h>
 #include <string.h>
 #include "base/args.h"
+#include "base/err.h"
 #include "base/escape.h"
 
-static bool bad(char *why, size_t n, const char *what, const char *word)
+/* The reason is cut at 159 bytes: a hostile word of any length still makes
+ * one short line. */
+static bool bad(struct err *e, const char *what, const char *word)
 {
-	snprintf(why, n, "%s: %s", what, disp(word));
+	char why[160];
+
+	snprintf(why, sizeof why, "%s: %s", what, disp(word));
+	err_set(e, EXIT_USAGE, "%s", why);
 	return false;
 }
 
@@ -27,14 +33,14 @@ static const struct optspec *find_short(const struct optspec *spec, char c)
 }
 
 static bool store(struct opts *o, const struct optspec *sp, const char *val, const char *word,
-		  char *why, size_t n)
+		  struct err *e)
 {
 	if (sp->repeat) {
 		if (o->nlist >= ARGS_LIST_MAX)
-			return bad(why, n, "too many values for option", word);
+			return bad(e, "too many values for option", word);
 		o->list[o->nlist++] = val;
 	} else if (o->set[sp->id]) {
-		return bad(why, n, "option given twice", word);
+		return bad(e, "option given twice", word);
 	}
 	o->set[sp->id] = true;
 	o->val[sp->id] = val;
@@ -42,7 +48,7 @@ static bool store(struct opts *o, const struct optspec *sp, const char *val, con
 }
 
 bool args_parse(struct opts *o, int argc, char **argv, const struct optspec *spec,
-		bool permute, char *why, size_t n)
+		bool permute, struct err *e)
 {
 	bool opts_done = false;
 
@@ -56,7 +62,7 @@ bool args_parse(struct opts *o, int argc, char **argv, const struct optspec *spe
 		/* "-20" is a word (a tc overhead), never an option: none starts with a digit */
 		if (opts_done || w[0] != '-' || w[1] == '\0' || (w[1] >= '0' && w[1] <= '9')) {
 			if (o->npos >= ARGS_POS_MAX)
-				return bad(why, n, "too many arguments", w);
+				return bad(e, "too many arguments", w);
 			o->pos[o->npos++] = w;
 			if (!permute)
 				opts_done = true;
@@ -72,25 +78,25 @@ bool args_parse(struct opts *o, int argc, char **argv, const struct optspec *spe
 
 			sp = find_long(spec, name, len);
 			if (!sp)
-				return bad(why, n, "unknown option", w);
+				return bad(e, "unknown option", w);
 			if (eq) {
 				if (!sp->arg)
-					return bad(why, n, "option takes no value", w);
+					return bad(e, "option takes no value", w);
 				val = eq + 1;
 			}
 		} else {
 			if (w[2] != '\0')
-				return bad(why, n, "unknown option (short options stand alone)", w);
+				return bad(e, "unknown option (short options stand alone)", w);
 			sp = find_short(spec, w[1]);
 			if (!sp)
-				return bad(why, n, "unknown option", w);
+				return bad(e, "unknown option", w);
 		}
 		if (sp->arg && !val) {
 			if (i + 1 >= argc)
-				return bad(why, n, "option needs a value", w);
+				return bad(e, "option needs a value", w);
 			val = argv[++i];
 		}
-		if (!store(o, sp, val, w, why, n))
+		if (!store(o, sp, val, w, e))
 			return false;
 	}
 	return true;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "base/err.h"
 
 /* Option ids shared by all binaries; binaries add theirs from O_USER on. */
 enum {
@@ -54,9 +55,9 @@ struct opts {
  * Parse argv[0..argc) (argv[0] is the first word to parse, not the program).
  * permute: options may follow positionals; otherwise the first positional
  * ends option parsing (for commands that take a command line).
- * Returns true, or false with a one-line reason in why.
+ * Returns true, or false with a one-line reason in e (exit 2).
  */
 bool args_parse(struct opts *o, int argc, char **argv, const struct optspec *spec,
-		bool permute, char *why, size_t n);
+		bool permute, struct err *e);
 
 #endif

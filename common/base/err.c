@@ -71,6 +71,8 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!e)
+		return code;
 	if (e->code)
 		return e->code;
 	va_start(ap, fmt);
@@ -85,6 +87,8 @@ int err_sys(struct err *e, int code, int errnum, const char *fmt, ...)
 	va_list ap;
 	size_t len;
 
+	if (!e)
+		return code;
 	if (e->code)
 		return e->code;
 	va_start(ap, fmt);

@@ -35,7 +35,8 @@ struct err {
 	char msg[512];
 };
 
-/* Set e (first error wins) and return code. */
+/* Set e (first error wins) and return code. e may be NULL where the caller
+ * wants only the verdict (a parser re-checking what it wrote itself). */
 int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Same, with ": strerror(errnum)" appended. */
 int err_sys(struct err *e, int code, int errnum, const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -8,6 +8,9 @@
 
 static const char *usage_text = "";
 
+/* A message's "verb: ", or nothing for a command of its own (npte-run). */
+#define VERB(verb) (verb) ? (verb) : "", (verb) ? ": " : ""
+
 void cli_usage(int code)
 {
 	fputs(usage_text, code ? stderr : stdout);
@@ -22,45 +25,45 @@ void cli_npos(const char *verb, const struct opts *o, int min, int max)
 
 const char *cli_netns(const char *verb, const char *s)
 {
-	char why[128];
+	struct err e = {0};
 
-	if (!valid_netns_name(s, why, sizeof why))
-		die(EXIT_USAGE, "%s: invalid namespace name '%s': %s", verb, disp(s), why);
+	if (!valid_netns_name(s, &e))
+		die(e.code, "%s%sinvalid namespace name '%s': %s", VERB(verb), disp(s), e.msg);
 	return s;
 }
 
 const char *cli_ifname(const char *verb, const char *s)
 {
-	char why[128];
+	struct err e = {0};
 
-	if (!valid_ifname(s, why, sizeof why))
-		die(EXIT_USAGE, "%s: invalid interface name '%s': %s", verb, disp(s), why);
+	if (!valid_ifname(s, &e))
+		die(e.code, "%s%sinvalid interface name '%s': %s", VERB(verb), disp(s), e.msg);
 	return s;
 }
 
 void cli_cidr(const char *verb, const char *s, struct ipaddr *a, unsigned *plen)
 {
-	char why[128];
+	struct err e = {0};
 
-	if (!parse_cidr(s, a, plen, why, sizeof why))
-		die(EXIT_USAGE, "%s: invalid CIDR '%s': %s", verb, disp(s), why);
+	if (!parse_cidr(s, a, plen, &e))
+		die(e.code, "%s%sinvalid CIDR '%s': %s", VERB(verb), disp(s), e.msg);
 }
 
 void cli_ip(const char *verb, const char *s, struct ipaddr *a)
 {
-	char why[128];
+	struct err e = {0};
 
-	if (!parse_ip(s, a, why, sizeof why))
-		die(EXIT_USAGE, "%s: invalid address '%s': %s", verb, disp(s), why);
+	if (!parse_ip(s, a, &e))
+		die(e.code, "%s%sinvalid address '%s': %s", VERB(verb), disp(s), e.msg);
 }
 
 unsigned cli_wait(const char *verb, const struct opts *o)
 {
-	unsigned s = 30;
-	char why[128];
+	unsigned s = WAIT_DEFAULT_S;
+	struct err e = {0};
 
-	if (o->set[O_WAIT] && !parse_seconds(o->val[O_WAIT], &s, why, sizeof why))
-		die(EXIT_USAGE, "%s: invalid --wait '%s': %s", verb, disp(o->val[O_WAIT]), why);
+	if (o->set[O_WAIT] && !parse_seconds(o->val[O_WAIT], &s, &e))
+		die(e.code, "%s%sinvalid --wait '%s': %s", VERB(verb), disp(o->val[O_WAIT]), e.msg);
 	return s;
 }
 
@@ -70,7 +73,7 @@ int cli_main(int argc, char **argv, const struct program *pg)
 	static struct plan plan;
 	static struct opts o;
 	struct cli cl = {.plan = &plan};
-	char why[160];
+	struct err e = {0};
 
 	prog = pg->name;
 	usage_text = pg->usage;
@@ -80,8 +83,8 @@ int cli_main(int argc, char **argv, const struct program *pg)
 		caps_keep(pg->caps);
 	if (pg->single) {
 		/* One command: its options end where its own words begin (permute off). */
-		if (!args_parse(&o, argc - 1, argv + 1, pg->spec, pg->permute, why, sizeof why))
-			die(EXIT_USAGE, "%s", why);
+		if (!args_parse(&o, argc - 1, argv + 1, pg->spec, pg->permute, &e))
+			die(e.code, "%s", e.msg);
 		if (o.set[O_HELP])
 			cli_usage(EXIT_OK);
 		if (o.set[O_VERSION]) {
@@ -101,8 +104,8 @@ int cli_main(int argc, char **argv, const struct program *pg)
 	for (const struct verb *v = pg->verbs; v->name; v++) {
 		if (strcmp(argv[1], v->name) != 0)
 			continue;
-		if (!args_parse(&o, argc - 2, argv + 2, v->spec, true, why, sizeof why))
-			die(EXIT_USAGE, "%s: %s", v->name, why);
+		if (!args_parse(&o, argc - 2, argv + 2, v->spec, true, &e))
+			die(e.code, "%s: %s", v->name, e.msg);
 		if (o.set[O_HELP])
 			cli_usage(EXIT_OK);
 		return v->fn(&cl, &o);

@@ -57,12 +57,16 @@ _Noreturn void cli_usage(int code);
 
 /* Exit 2 unless the number of positionals is within [min, max]. */
 void cli_npos(const char *verb, const struct opts *o, int min, int max);
-/* Validate or exit 2 with a one-line error naming the value. */
+/* Validate or exit 2 with a one-line error naming the value (verb NULL: a
+ * command of its own, npte-run, whose messages name no verb). */
 const char *cli_netns(const char *verb, const char *s);
 const char *cli_ifname(const char *verb, const char *s);
 void cli_cidr(const char *verb, const char *s, struct ipaddr *a, unsigned *plen);
 void cli_ip(const char *verb, const char *s, struct ipaddr *a);
+/* --wait, or WAIT_DEFAULT_S. */
 unsigned cli_wait(const char *verb, const struct opts *o);
+/* How long a verb waits for the lock unless --wait says otherwise. */
+#define WAIT_DEFAULT_S 30
 
 /* Dry run: print the script; live: root, lock, execute. Returns the exit code. */
 int cli_run(struct cli *cl, const char *verb, const struct opts *o);
@@ -71,6 +75,23 @@ int cli_run(struct cli *cl, const char *verb, const struct opts *o);
  * released) and gives the exit code. */
 int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
 		 void (*render)(FILE *, const struct txn *, void *), int (*then)(struct txn *, void *), void *arg);
+/* A read-only verb's parts, for cli_read. */
+struct read_verb {
+	const int *caps;                   /* kept for the read (NULL: as they are) */
+	int (*fn)(struct txn *, void *);   /* under the shared lock, after the plan's guards */
+	int (*then)(struct txn *, void *); /* after the unlock, if all went well (NULL: nothing) */
+	void *arg;
+	bool lockless;                     /* the plan and fn run without the lock (npte-netns list says why) */
+};
+/*
+ * A read-only verb: its capabilities, root, a transaction waiting --wait,
+ * /run/npte, the plan's guards and fn under the shared lock, the unlock,
+ * then, and the message. Returns the exit code; the caller prints what fn gathered.
+ * Without /run/npte nothing of npte's exists, so nothing is locked (and
+ * nothing created): the guards and fn run alone and find nothing of the
+ * caller's.
+ */
+int cli_read(struct cli *cl, const char *verb, const struct opts *o, const struct read_verb *r);
 /* Print c's error (and rollback warning) as "prog: verb: msg"; return rc. */
 int cli_finish(const char *verb, struct txn *c, int rc);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "kernel/registry.h"
 #include "ops/ops.h"
 #include "base/err.h"
 #include "base/escape.h"
@@ -99,3 +100,35 @@ int cli_run(struct cli *cl, const char *verb, const struct opts *o)
 	return cli_run_then(cl, verb, o, NULL, NULL, NULL);
 }
 
+/* The plan and fn with no lock around them. */
+static int read_unlocked(struct plan *p, struct txn *c, int (*fn)(struct txn *, void *), void *arg)
+{
+	int rc = txn_run_ops(p, c);
+
+	if (!rc && fn)
+		rc = fn(c, arg);
+	txn_close(c);
+	return rc;
+}
+
+int cli_read(struct cli *cl, const char *verb, const struct opts *o, const struct read_verb *r)
+{
+	struct txn c;
+	int rc;
+
+	if (r->caps)
+		caps_keep(r->caps);
+	require_root(verb);
+	txn_init(&c, &cl->who, cli_wait(verb, o));
+	cl->plan->verb = verb;
+	cl->plan->exclusive = false;
+	if (rundir_open(false, &c.err) < 0 && c.err.code)
+		return cli_finish(verb, &c, c.err.code);
+	if (r->lockless || rundir_fd() < 0)
+		rc = read_unlocked(cl->plan, &c, r->fn, r->arg);
+	else
+		rc = txn_read(cl->plan, &c, r->fn, r->arg);
+	if (!rc && r->then)
+		rc = r->then(&c, r->arg);
+	return cli_finish(verb, &c, rc);
+}

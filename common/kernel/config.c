@@ -70,17 +70,18 @@ int config_parse(struct config *cfg, const char *text, struct err *e)
 
 int config_load(struct config *cfg, struct err *e)
 {
-	char text[4096], why[64];
+	char text[4096];
+	struct err why = {0};
 	struct stat st;
 	ssize_t n;
 	int fd;
 
 	defaults(cfg);
-	fd = run_open(AT_FDCWD, NPTE_CONF, O_RDONLY, S_IFREG, why, sizeof why);
+	fd = run_open(AT_FDCWD, NPTE_CONF, O_RDONLY, S_IFREG, &why);
 	if (fd == -ENOENT)
 		return 0;
 	if (fd == -EMEDIUMTYPE)
-		return err_set(e, EXIT_USAGE, "%s %s; refusing to use it", NPTE_CONF, why);
+		return err_set(e, EXIT_USAGE, "%s %s; refusing to use it", NPTE_CONF, why.msg);
 	if (fd < 0)
 		return err_sys(e, EXIT_USAGE, -fd, "%s", NPTE_CONF);
 	if (fstat(fd, &st) < 0 || (st.st_mode & 022)) {

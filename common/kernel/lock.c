@@ -56,20 +56,20 @@ static void clear_record(void)
 int lock_take(bool exclusive, unsigned wait_s, uid_t uid, const char *verb, struct err *e)
 {
 	double deadline = mono() + wait_s;
-	char why[64];
+	struct err why = {0};
 	unsigned nap = 5000;
 	sigset_t all;
 
 	if (rundir_open(true, e) < 0)
 		return e->code ? e->code : err_set(e, EXIT_FAIL, "cannot open %s", NPTE_RUN_DIR);
-	lock_fd = run_open(rundir_fd(), NPTE_LOCK_FILE, O_RDWR | O_CREAT, S_IFREG, why, sizeof why);
+	lock_fd = run_open(rundir_fd(), NPTE_LOCK_FILE, O_RDWR | O_CREAT, S_IFREG, &why);
 	if (lock_fd < 0) {
 		int rc = lock_fd;
 
 		lock_fd = -1;
 		if (rc == -EMEDIUMTYPE)
 			return err_set(e, EXIT_FAIL, "%s/%s %s; refusing to use it as the lock", NPTE_RUN_DIR,
-				       NPTE_LOCK_FILE, why);
+				       NPTE_LOCK_FILE, why.msg);
 		return err_sys(e, EXIT_FAIL, -rc, "open %s/%s", NPTE_RUN_DIR, NPTE_LOCK_FILE);
 	}
 	while (flock(lock_fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
@@ -180,7 +180,7 @@ static void record(int fd, struct holder *h)
 int lock_status(struct holder *h, struct err *e)
 {
 	struct stat st;
-	char why[64];
+	struct err why = {0};
 	int fd;
 
 	memset(h, 0, sizeof *h);
@@ -188,9 +188,9 @@ int lock_status(struct holder *h, struct err *e)
 	h->since = -1;
 	if (rundir_fd() < 0)
 		return 0;
-	fd = run_open(rundir_fd(), NPTE_LOCK_FILE, O_RDONLY, S_IFREG, why, sizeof why);
+	fd = run_open(rundir_fd(), NPTE_LOCK_FILE, O_RDONLY, S_IFREG, &why);
 	if (fd == -EMEDIUMTYPE)
-		return err_set(e, EXIT_FAIL, "%s/%s %s", NPTE_RUN_DIR, NPTE_LOCK_FILE, why);
+		return err_set(e, EXIT_FAIL, "%s/%s %s", NPTE_RUN_DIR, NPTE_LOCK_FILE, why.msg);
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : err_sys(e, EXIT_FAIL, -fd, "open lock");
 	if (fstat(fd, &st) == 0 && proc_locks(st.st_dev, st.st_ino, h)) {

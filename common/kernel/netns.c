@@ -60,6 +60,7 @@ static bool run_dir_is_shared(void)
 static int run_dir_shared(struct err *e)
 {
 	static bool done; /* once it is a shared mount point it stays one */
+	static bool bound; /* this process bound it onto itself */
 	int fd, rc = 0;
 
 	if (done || (done = run_dir_is_shared()))
@@ -73,10 +74,13 @@ static int run_dir_shared(struct err *e)
 		/* held by someone: go ahead without it (see above) */
 	}
 	while (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
-		/* EINVAL: not a mount point yet; bind it onto itself once, then retry. */
-		if (errno != EINVAL ||
+		/* EINVAL: not a mount point yet; bind it onto itself, once per
+		 * process (iproute2's made_netns_run_dir_mount): a second EINVAL,
+		 * here or in a later call, is an error, never a second bind
+		 * stacked on the first. */
+		if (errno != EINVAL || bound ||
 		    mount(NETNS_RUN_DIR, NETNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0 ||
-		    mount("", NETNS_RUN_DIR, "none", MS_PRIVATE | MS_REC, NULL) < 0) {
+		    (bound = true, mount("", NETNS_RUN_DIR, "none", MS_PRIVATE | MS_REC, NULL) < 0)) {
 			rc = err_sys(e, EXIT_FAIL, errno, "make %s a shared mount", NETNS_RUN_DIR);
 			break;
 		}
@@ -96,24 +100,13 @@ static int home(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int netns_add(const char *name, struct err *e, int (*made)(void *, const struct nsid *), void *arg)
+/* A placeholder under a name only npte uses (tmp), its inode in id. */
+static int placeholder_make(const char *name, char *tmp, size_t n, struct nsid *id, struct err *e)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	struct nsid id = {.nsfd = -1};
 	struct stat st;
-	struct netlink nl;
-	int fd, self, rc = 0;
+	int fd, rc;
 
-	if (run_dir_shared(e))
-		return e->code;
-	path_of(path, sizeof path, name);
-	/*
-	 * The placeholder is made under a name only npte uses, its inode
-	 * recorded, and only then linked to NAME (atomically, never over
-	 * anything): a kill at any point leaves either a temporary file that
-	 * netns_sweep removes or a NAME whose inode the record proves ours.
-	 */
-	snprintf(tmp, sizeof tmp, "%s/%s%ld", NETNS_RUN_DIR, NETNS_TMP_PREFIX, (long)getpid());
+	snprintf(tmp, n, "%s/%s%ld", NETNS_RUN_DIR, NETNS_TMP_PREFIX, (long)getpid());
 	unlink(tmp); /* a leftover of a dead run with our pid */
 	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
@@ -125,8 +118,59 @@ int netns_add(const char *name, struct err *e, int (*made)(void *, const struct 
 		unlink(tmp);
 		return rc;
 	}
-	id.dev = st.st_dev;
-	id.ino = st.st_ino;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	return 0;
+}
+
+/* In a new network namespace: its cookie and fd told to made, then it is
+ * bound on path; back home (self) at the end. */
+static int namespace_make(const char *name, const char *path, int self, struct nsid *id,
+			  int (*made)(void *, const struct nsid *), void *arg, struct err *e)
+{
+	struct netlink nl;
+	int rc;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return err_sys(e, EXIT_FAIL, errno, "%s: unshare", name);
+	/* The new namespace's cookie, recorded before it gets a name. */
+	rc = netlink_open(&nl);
+	if (rc == 0) {
+		id->cookie = nl.cookie;
+		netlink_close(&nl);
+		id->nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		rc = id->nsfd < 0 ? err_sys(e, EXIT_FAIL, errno, "%s: open", name) : made(arg, id);
+		if (id->nsfd >= 0)
+			close(id->nsfd);
+		if (!rc && mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
+			rc = err_sys(e, EXIT_FAIL, errno, "%s: bind mount", name);
+	} else {
+		rc = err_sys(e, EXIT_FAIL, -rc, "%s: netlink socket", name);
+	}
+	/* Back home before anything else; staying in the new netns would be a silent bug. */
+	if (setns(self, CLONE_NEWNET) < 0)
+		die_errno(EXIT_FAIL, "%s: cannot return to the original network namespace", name);
+	return rc;
+}
+
+int netns_add(const char *name, struct err *e, int (*made)(void *, const struct nsid *), void *arg)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	struct nsid id = {.nsfd = -1};
+	int self, rc;
+
+	if (run_dir_shared(e))
+		return e->code;
+	path_of(path, sizeof path, name);
+	/*
+	 * The placeholder is made under a name only npte uses, its inode
+	 * recorded, and only then linked to NAME (atomically, never over
+	 * anything): a kill at any point leaves either a temporary file that
+	 * netns_sweep removes or a NAME whose inode the record proves ours.
+	 */
+	rc = placeholder_make(name, tmp, sizeof tmp, &id, e);
+	if (rc)
+		return rc;
 	rc = made(arg, &id);
 	if (rc) {
 		unlink(tmp);
@@ -139,32 +183,8 @@ int netns_add(const char *name, struct err *e, int (*made)(void *, const struct 
 	if (rc)
 		return rc;
 	self = home();
-	if (self < 0) {
-		rc = err_sys(e, EXIT_FAIL, -self, "open /proc/self/ns/net");
-		goto undo_file;
-	}
-	if (unshare(CLONE_NEWNET) < 0) {
-		rc = err_sys(e, EXIT_FAIL, errno, "%s: unshare", name);
-		goto undo_file;
-	}
-	/* The new namespace's cookie, recorded before it gets a name. */
-	rc = netlink_open(&nl);
-	if (rc == 0) {
-		id.cookie = nl.cookie;
-		netlink_close(&nl);
-		id.nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		rc = id.nsfd < 0 ? err_sys(e, EXIT_FAIL, errno, "%s: open", name) : made(arg, &id);
-		if (id.nsfd >= 0)
-			close(id.nsfd);
-		if (!rc && mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
-			rc = err_sys(e, EXIT_FAIL, errno, "%s: bind mount", name);
-	} else {
-		rc = err_sys(e, EXIT_FAIL, -rc, "%s: netlink socket", name);
-	}
-	/* Back home before anything else; staying in the new netns would be a silent bug. */
-	if (setns(self, CLONE_NEWNET) < 0)
-		die_errno(EXIT_FAIL, "%s: cannot return to the original network namespace", name);
-undo_file:
+	rc = self < 0 ? err_sys(e, EXIT_FAIL, -self, "open /proc/self/ns/net")
+		      : namespace_make(name, path, self, &id, made, arg, e);
 	if (rc)
 		unlink(path);
 	return rc;

@@ -34,19 +34,19 @@ static const char *ftype(mode_t mode)
 	}
 }
 
-/* Root's, and of the type asked for; why says what stands there instead. */
-static bool as_expected(const struct stat *st, mode_t type, char *why, size_t wn)
+/* Root's, and of the type asked for; e says what stands there instead. */
+static bool as_expected(const struct stat *st, mode_t type, struct err *e)
 {
 	if ((st->st_mode & S_IFMT) != type)
-		snprintf(why, wn, "is %s, not %s", ftype(st->st_mode), ftype(type));
+		err_set(e, EXIT_FAIL, "is %s, not %s", ftype(st->st_mode), ftype(type));
 	else if (st->st_uid != 0)
-		snprintf(why, wn, "is owned by uid %u, not root", (unsigned)st->st_uid);
+		err_set(e, EXIT_FAIL, "is owned by uid %u, not root", (unsigned)st->st_uid);
 	else
 		return true;
 	return false;
 }
 
-int run_open(int at, const char *name, int flags, mode_t type, char *why, size_t wn)
+int run_open(int at, const char *name, int flags, mode_t type, struct err *e)
 {
 	struct stat st;
 	int fd, rc;
@@ -54,7 +54,7 @@ int run_open(int at, const char *name, int flags, mode_t type, char *why, size_t
 	/* Looked at before the open, so that a device planted there is never
 	 * opened (opening one can act); the fstat below settles it. */
 	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (!as_expected(&st, type, why, wn))
+		if (!as_expected(&st, type, e))
 			return -EMEDIUMTYPE;
 	} else if (errno != ENOENT || !(flags & O_CREAT)) {
 		return -errno;
@@ -62,7 +62,7 @@ int run_open(int at, const char *name, int flags, mode_t type, char *why, size_t
 	fd = openat(at, name, flags | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	rc = fstat(fd, &st) < 0 ? -errno : as_expected(&st, type, why, wn) ? 0 : -EMEDIUMTYPE;
+	rc = fstat(fd, &st) < 0 ? -errno : as_expected(&st, type, e) ? 0 : -EMEDIUMTYPE;
 	if (rc) {
 		close(fd);
 		return rc;
@@ -73,14 +73,14 @@ int run_open(int at, const char *name, int flags, mode_t type, char *why, size_t
 static int open_checked(int at, const char *name, const char *shown, bool create, struct err *e)
 {
 	struct stat st;
-	char why[64];
+	struct err why = {0};
 	int fd;
 
 	if (create && mkdirat(at, name, 0700) < 0 && errno != EEXIST)
 		return err_sys(e, EXIT_FAIL, errno, "mkdir %s", shown), -1;
-	fd = run_open(at, name, O_RDONLY | O_DIRECTORY, S_IFDIR, why, sizeof why);
+	fd = run_open(at, name, O_RDONLY | O_DIRECTORY, S_IFDIR, &why);
 	if (fd == -EMEDIUMTYPE)
-		return err_set(e, EXIT_FAIL, "%s %s; refusing to use it", shown, why), -1;
+		return err_set(e, EXIT_FAIL, "%s %s; refusing to use it", shown, why.msg), -1;
 	if (fd < 0) {
 		if (fd == -ENOENT && !create)
 			return -1;
@@ -125,7 +125,7 @@ int marker_read(const char *name, struct marker *m)
 	if (mark_fd < 0)
 		return -ENOENT;
 	/* anything but root's regular file there is a bad marker, never a wait */
-	fd = run_open(mark_fd, name, O_RDONLY, S_IFREG, NULL, 0);
+	fd = run_open(mark_fd, name, O_RDONLY, S_IFREG, NULL);
 	if (fd < 0)
 		return fd == -EMEDIUMTYPE ? -EINVAL : fd;
 	if (fstat(fd, &st) < 0 || st.st_size > MARKER_MAX) {
@@ -148,7 +148,6 @@ int marker_parse(char *buf, struct marker *m)
 	m->nsid = -1;
 	for (char *line = buf, *next; *line; line = next) {
 		char *eol = strchr(line, '\n'), *eq;
-		char why[8];
 
 		if (!eol)
 			return -EINVAL; /* every line ends in a newline: no torn writes */
@@ -159,7 +158,7 @@ int marker_parse(char *buf, struct marker *m)
 			return -EINVAL;
 		*eq = '\0';
 		if (strcmp(line, "owner") == 0 && !have_owner) {
-			if (!parse_uid(eq + 1, &m->owner, why, sizeof why))
+			if (!parse_uid(eq + 1, &m->owner, NULL))
 				return -EINVAL;
 			have_owner = true;
 		} else if (strcmp(line, "nsid") == 0 && m->nsid < 0) {
@@ -185,12 +184,12 @@ int marker_parse(char *buf, struct marker *m)
 	return have_owner ? 0 : -EINVAL;
 }
 
-bool marker_odd(const char *name, char *why, size_t wn)
+bool marker_odd(const char *name, struct err *e)
 {
 	struct stat st;
 
 	return mark_fd >= 0 && fstatat(mark_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       !as_expected(&st, S_IFREG, why, wn);
+	       !as_expected(&st, S_IFREG, e);
 }
 
 int marker_write(const char *name, const struct marker *m)
@@ -204,7 +203,7 @@ int marker_write(const char *name, const struct marker *m)
 		len += snprintf(body + len, sizeof body - (size_t)len, "cookie=%" PRIu64 "\n", m->cookie);
 	if (m->nsid >= 0)
 		len += snprintf(body + len, sizeof body - (size_t)len, "nsid=%" PRId32 "\n", m->nsid);
-	fd = run_open(mark_fd, tmp, O_WRONLY | O_CREAT | O_EXCL, S_IFREG, NULL, 0);
+	fd = run_open(mark_fd, tmp, O_WRONLY | O_CREAT | O_EXCL, S_IFREG, NULL);
 	if (fd < 0)
 		return fd;
 	if (write(fd, body, (size_t)len) != len)
@@ -258,7 +257,7 @@ int marker_list(char (*names)[16], int max)
 	while ((de = readdir(d))) {
 		struct stat st;
 
-		if (!valid_netns_name(de->d_name, NULL, 0))
+		if (!valid_netns_name(de->d_name, NULL))
 			continue; /* dot files, temporaries, anything not ours */
 		if (fstatat(mark_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT)
@@ -303,7 +302,7 @@ int drain_write(const struct drain *d)
 	snprintf(tmp, sizeof tmp, ".%s.%ld", file, (long)getpid());
 	len = snprintf(body, sizeof body, "owner=%u\nname=%s\nkmem=%" PRIu64 "\n", (unsigned)d->owner, d->name,
 		       d->kmem);
-	fd = run_open(drain_fd, tmp, O_WRONLY | O_CREAT | O_EXCL, S_IFREG, NULL, 0);
+	fd = run_open(drain_fd, tmp, O_WRONLY | O_CREAT | O_EXCL, S_IFREG, NULL);
 	if (fd < 0)
 		return fd;
 	if (write(fd, body, (size_t)len) != len)
@@ -321,9 +320,8 @@ int drain_write(const struct drain *d)
 static int drain_read(const char *file, struct drain *d)
 {
 	char buf[128], *nl, *nm;
-	char why[8];
 	ssize_t n;
-	int fd = run_open(drain_fd, file, O_RDONLY, S_IFREG, NULL, 0);
+	int fd = run_open(drain_fd, file, O_RDONLY, S_IFREG, NULL);
 
 	if (fd < 0)
 		return fd == -EMEDIUMTYPE ? -EINVAL : fd;
@@ -336,7 +334,7 @@ static int drain_read(const char *file, struct drain *d)
 		return -EINVAL;
 	*nl = '\0';
 	nm = nl + 1;
-	if (!parse_uid(buf + 6, &d->owner, why, sizeof why) || strncmp(nm, "name=", 5) != 0 ||
+	if (!parse_uid(buf + 6, &d->owner, NULL) || strncmp(nm, "name=", 5) != 0 ||
 	    !(nl = strchr(nm, '\n')))
 		return -EINVAL;
 	*nl = '\0';
@@ -349,7 +347,7 @@ static int drain_read(const char *file, struct drain *d)
 		    (d->kmem = strtoull(k + 5, &end, 10), errno) || strcmp(end, "\n") != 0)
 			return -EINVAL;
 	}
-	if (!valid_netns_name(nm + 5, NULL, 0))
+	if (!valid_netns_name(nm + 5, NULL))
 		return -EINVAL;
 	snprintf(d->name, sizeof d->name, "%s", nm + 5);
 	return 0;

@@ -26,10 +26,10 @@ int rundir_open(bool create, struct err *e);
  * or a crash left there can stall or fool it: O_NONBLOCK (a FIFO), O_NOFOLLOW,
  * O_NOCTTY and O_CLOEXEC are added to flags (O_CREAT makes mode 0600), and it
  * must be root's and of type (S_IFREG, S_IFDIR). The fd, -errno, or
- * -EMEDIUMTYPE with why saying what stands there ("is a FIFO, not a regular
- * file"); why may be NULL with wn 0.
+ * -EMEDIUMTYPE with e saying what stands there ("is a FIFO, not a regular
+ * file"); e may be NULL.
  */
-int run_open(int at, const char *name, int flags, mode_t type, char *why, size_t wn);
+int run_open(int at, const char *name, int flags, mode_t type, struct err *e);
 /* The fds, valid after rundir_open. */
 int rundir_fd(void);
 int markerdir_fd(void);
@@ -46,8 +46,8 @@ int marker_read(const char *name, struct marker *m);
 #define MARKER_MAX 1024
 /* The parser alone, of a NUL-terminated text (modified): 0 or -EINVAL. */
 int marker_parse(char *buf, struct marker *m);
-/* Something not root's regular file stands at NAME's marker: why says what. */
-bool marker_odd(const char *name, char *why, size_t wn);
+/* Something not root's regular file stands at NAME's marker: e says what. */
+bool marker_odd(const char *name, struct err *e);
 /* Atomically create the marker; -EEXIST if one is there. */
 int marker_write(const char *name, const struct marker *m);
 /* Remove the marker; a missing one is success. */

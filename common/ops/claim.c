@@ -20,7 +20,7 @@ static int playdir(bool create)
 
 	if (create && mkdirat(rundir_fd(), NPTE_PLAY_DIR, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	dfd = run_open(rundir_fd(), NPTE_PLAY_DIR, O_RDONLY | O_DIRECTORY, S_IFDIR, NULL, 0);
+	dfd = run_open(rundir_fd(), NPTE_PLAY_DIR, O_RDONLY | O_DIRECTORY, S_IFDIR, NULL);
 	return dfd;
 }
 
@@ -48,7 +48,7 @@ int claim_take(const char *ns, const char *ifname, int *fd)
 	claim_name(name, sizeof name, ns, ifname);
 	/* a remover may unlink between the open and the flock: then again */
 	for (int tries = 0; tries < 8 && rc == -EAGAIN; tries++) {
-		*fd = run_open(dfd, name, O_RDWR | O_CREAT, S_IFREG, NULL, 0);
+		*fd = run_open(dfd, name, O_RDWR | O_CREAT, S_IFREG, NULL);
 		if (*fd < 0) {
 			rc = *fd;
 			*fd = -1;
@@ -100,7 +100,7 @@ static int held_charge(int dfd, const char *name, uint64_t *kmem)
 	char buf[64];
 	unsigned long long v;
 	int pid;
-	int fd = run_open(dfd, name, O_RDONLY, S_IFREG, NULL, 0);
+	int fd = run_open(dfd, name, O_RDONLY, S_IFREG, NULL);
 	ssize_t n;
 
 	*kmem = 0;
@@ -138,7 +138,7 @@ static bool of_ns(const char *name, const char *ns)
  * free, 0 if held or gone. */
 static int sweep_one(int dfd, const char *name, bool dry)
 {
-	int fd = run_open(dfd, name, O_RDONLY, S_IFREG, NULL, 0), rc = 0;
+	int fd = run_open(dfd, name, O_RDONLY, S_IFREG, NULL), rc = 0;
 
 	/* not a claim (planted): not ours to remove, nor a reason to stop */
 	if (fd < 0)

@@ -141,8 +141,8 @@ static int veth_load(struct op *op, const char *s)
 {
 	char peer[NETNS_NAME_MAX + 4], ifn[IFNAME_MAX + 1], pifn[IFNAME_MAX + 1];
 
-	if (sscanf(s, "%15[^,],%15[^,],%15s", peer, ifn, pifn) != 3 || !valid_netns_name(peer, NULL, 0) ||
-	    !valid_ifname(ifn, NULL, 0) || !valid_ifname(pifn, NULL, 0))
+	if (sscanf(s, "%15[^,],%15[^,],%15s", peer, ifn, pifn) != 3 || !valid_netns_name(peer, NULL) ||
+	    !valid_ifname(ifn, NULL) || !valid_ifname(pifn, NULL))
 		return -EINVAL;
 	snprintf(op->u.veth.peer, sizeof op->u.veth.peer, "%s", peer);
 	snprintf(op->u.veth.ifname, sizeof op->u.veth.ifname, "%s", ifn);
@@ -280,8 +280,8 @@ static int addr_load(struct op *op, const char *s)
 {
 	char ifn[IFNAME_MAX + 1], cidr[64];
 
-	if (sscanf(s, "%15[^,],%63s", ifn, cidr) != 2 || !valid_ifname(ifn, NULL, 0) ||
-	    !parse_cidr(cidr, &op->u.addr.a, &op->u.addr.plen, NULL, 0))
+	if (sscanf(s, "%15[^,],%63s", ifn, cidr) != 2 || !valid_ifname(ifn, NULL) ||
+	    !parse_cidr(cidr, &op->u.addr.a, &op->u.addr.plen, NULL))
 		return -EINVAL;
 	snprintf(op->u.addr.ifname, sizeof op->u.addr.ifname, "%s", ifn);
 	return 0;
@@ -401,14 +401,14 @@ static int route_load(struct op *op, const char *s)
 {
 	char dst[64], via[64];
 
-	if (sscanf(s, "%63[^,],%63s", dst, via) != 2 || !parse_ip(via, &op->u.route.gw, NULL, 0))
+	if (sscanf(s, "%63[^,],%63s", dst, via) != 2 || !parse_ip(via, &op->u.route.gw, NULL))
 		return -EINVAL;
 	if (strcmp(dst, "default") == 0) {
 		op->u.route.plen = 0;
 		op->u.route.dst = (struct ipaddr){.family = op->u.route.gw.family};
 		return 0;
 	}
-	if (!parse_cidr(dst, &op->u.route.dst, &op->u.route.plen, NULL, 0) || !op->u.route.plen ||
+	if (!parse_cidr(dst, &op->u.route.dst, &op->u.route.plen, NULL) || !op->u.route.plen ||
 	    op->u.route.dst.family != op->u.route.gw.family)
 		return -EINVAL;
 	return 0;

@@ -381,7 +381,7 @@ static int mark_do(struct txn *c, const struct op *op)
 	struct marker m = {.owner = c->who.uid};
 	struct ident made = {.owner = (uint32_t)c->who.uid};
 	struct nshandle *h;
-	char why[64];
+	struct err why = {0};
 	int rc;
 
 	/* The marker names the namespace by cookie; without one it proves nothing. */
@@ -398,9 +398,9 @@ static int mark_do(struct txn *c, const struct op *op)
 	 * namespace ever had: a marker with it can only be this run's. */
 	txn_made(c, &made);
 	rc = marker_write(op->ns, &m);
-	if (rc == -EEXIST && marker_odd(op->ns, why, sizeof why))
+	if (rc == -EEXIST && marker_odd(op->ns, &why))
 		return err_set(&c->err, EXIT_FAIL, "%s: %s/%s/%s %s; refusing to use it", op->ns, NPTE_RUN_DIR,
-			       NPTE_MARKER_DIR, op->ns, why);
+			       NPTE_MARKER_DIR, op->ns, why.msg);
 	if (rc == -EEXIST)
 		return err_set(&c->err, EXIT_FAIL, "%s: a marker already exists "
 			       "(left by an earlier run; npte-netns destroy %s removes it)", op->ns, op->ns);

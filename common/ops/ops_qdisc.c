@@ -426,7 +426,7 @@ static int root_load(struct op *op, const char *s)
 		*end = '\0';
 	}
 	memset(r, 0, sizeof *r);
-	if (nf != 5 || !valid_ifname(f[0], NULL, 0) || !(k = qkind_find(f[1])) || k->child_only)
+	if (nf != 5 || !valid_ifname(f[0], NULL) || !(k = qkind_find(f[1])) || k->child_only)
 		return -EINVAL;
 	snprintf(r->ifname, sizeof r->ifname, "%s", f[0]);
 	r->kind = qkind_index(k);

@@ -1,9 +1,9 @@
 /*
- * Process hygiene and privilege. Under sudo npte runs with AT_SECURE=0 and
- * inherits much of the caller's process state (umask, fds, signal mask and
- * dispositions, rlimits); normalise all of it before parsing a single word.
+ * Process hygiene. Under sudo npte runs with AT_SECURE=0 and inherits much
+ * of the caller's process state (umask, fds, signal mask and dispositions,
+ * rlimits, scheduling, session, cgroups: cgroup.c); normalise all of it
+ * before parsing a single word, saving what npte-run gives back.
  */
-#include <cap-ng.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "base/err.h"
 #include "base/fault.h"
+#include "priv/cgroup.h"
 #include "priv/priv.h"
 #include "base/escape.h"
 #include "base/validate.h"
@@ -102,13 +103,9 @@ static bool below(rlim_t v, rlim_t need)
 	return v != RLIM_INFINITY && (need == RLIM_INFINITY || v < need);
 }
 
-static void limits_sane(void)
+/* Save every limit, then raise each of limit_floor's to its floor. */
+static void rlimits_raise(void)
 {
-	struct sched_param sp = {0};
-	char buf[16];
-	int fd;
-	ssize_t n;
-
 	for (int r = 0; r < RLIMIT_NLIMITS; r++)
 		saved.have_limit[r] = getrlimit(r, &saved.limit[r]) == 0;
 	for (size_t i = 0; i < sizeof limit_floor / sizeof limit_floor[0]; i++) {
@@ -128,11 +125,23 @@ static void limits_sane(void)
 			    (unsigned long long)was->rlim_max,
 			    limit_floor[i].need == RLIM_INFINITY ? "unlimited" : "minimum");
 	}
+}
+
+static void core_off(void)
+{
 	/* No core file of a root process holding parsed caller input. The hard
 	 * limit stays, so that npte-run can give the caller's soft one back. */
 	setrlimit(RLIMIT_CORE, &(struct rlimit){0, saved.limit[RLIMIT_CORE].rlim_max});
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/* A real-time or idle policy would stretch every window of a transaction. */
+}
+
+/* The caller's scheduling policy and positive nice value, saved, then the
+ * defaults: a real-time or idle policy would stretch every window of a
+ * transaction. */
+static void sched_normal(void)
+{
+	struct sched_param sp = {0};
+
 	saved.policy = sched_getscheduler(0);
 	sched_getparam(0, &saved.sched);
 	if (saved.policy != SCHED_OTHER)
@@ -141,6 +150,14 @@ static void limits_sane(void)
 	saved.nice = getpriority(PRIO_PROCESS, 0);
 	if (errno == 0 && saved.nice > 0)
 		setpriority(PRIO_PROCESS, 0, 0);
+}
+
+static void oom_normal(void)
+{
+	char buf[16];
+	int fd;
+	ssize_t n;
+
 	/* A positive oom_score_adj makes us the OOM killer's choice: back to 0
 	 * where root may (CAP_SYS_RESOURCE); a kill then still undoes nothing it
 	 * should not (recovery by identity). A negative one only protects us. */
@@ -165,123 +182,6 @@ static void limits_sane(void)
 		}
 		close(fd);
 	}
-}
-
-/*
- * The mount point of the hierarchy a line of /proc/self/cgroup names: the
- * cgroup2 mount for "0::", else the cgroup (v1) mount whose options list
- * every one of its controllers. False when it is not mounted here.
- */
-static bool cgroup_mount(const char *controllers, char *out, size_t n)
-{
-	static char line[PATH_MAX + 1024];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	bool found = false;
-
-	while (f && !found && fgets(line, sizeof line, f)) {
-		char point[PATH_MAX], type[64], opts[1024], *dash = strstr(line, " - ");
-
-		if (!dash || sscanf(line, "%*u %*u %*s %*s %4095s", point) != 1 ||
-		    sscanf(dash + 3, "%63s %*s %1023s", type, opts) != 2)
-			continue;
-		if (!controllers[0]) {
-			found = strcmp(type, "cgroup2") == 0;
-		} else if (strcmp(type, "cgroup") == 0) {
-			char want[256], all[1100], *save = NULL;
-
-			/* ",rw,freezer," holds ",freezer,": each controller a whole option */
-			snprintf(want, sizeof want, "%s", controllers);
-			snprintf(all, sizeof all, ",%s,", opts);
-			found = true;
-			for (char *c = strtok_r(want, ",", &save); c && found; c = strtok_r(NULL, ",", &save)) {
-				char tok[300];
-
-				snprintf(tok, sizeof tok, ",%s,", c);
-				found = strstr(all, tok) != NULL;
-			}
-		}
-		if (found)
-			snprintf(out, n, "%s", point);
-	}
-	if (f)
-		fclose(f);
-	return found;
-}
-
-/*
- * Whether anyone but root may change the cgroup dir: the directory, or any
- * control file in it (cgroup.procs, cgroup.freeze, cgroup.kill, freezer.state,
- * memory.max, ...), owned by someone else or writable by group or others.
- * An administrator may hand out single files (libcgroup does), not only the
- * directory (systemd's delegation).
- */
-static bool cgroup_users(const char *dir)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	bool theirs = false;
-
-	if (stat(dir, &st) < 0 || !(d = opendir(dir)))
-		return false; /* gone meanwhile: nothing of it to fear */
-	theirs = st.st_uid != 0 || (st.st_mode & 022);
-	while (!theirs && (de = readdir(d)))
-		theirs = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-			 (st.st_uid != 0 || (st.st_mode & 022));
-	closedir(d);
-	return theirs;
-}
-
-/*
- * A cgroup the caller controls (systemd delegates user@UID.service's subtree
- * to the user; an administrator may delegate a v1 freezer or cpu cgroup) lets
- * them freeze npte while it holds the lock, kill it at a chosen moment or
- * starve it. In every hierarchy where any cgroup above npte is not root's,
- * npte moves to the hierarchy's root, keeping the way back for npte-run's
- * program; it refuses to run (exit 2) when it cannot do either.
- */
-static void cgroup_sane(void)
-{
-	static char line[PATH_MAX + 256], dir[2 * PATH_MAX];
-	FILE *f = fopen("/proc/self/cgroup", "re");
-
-	while (f && fgets(line, sizeof line, f)) {
-		char mnt[PATH_MAX], *c1, *c2, *path;
-		size_t len = strlen(line);
-		bool delegated = false;
-		int back, fd;
-
-		/* A line cut short would name a cgroup that is not ours: refuse. */
-		if (!len || line[len - 1] != '\n')
-			die(EXIT_USAGE, "refusing to run: a cgroup path longer than %d bytes", PATH_MAX);
-		line[len - 1] = '\0';
-		if (!(c1 = strchr(line, ':')) || !(c2 = strchr(c1 + 1, ':')))
-			continue;
-		*c2 = '\0';
-		path = c2 + 1;
-		if (strcmp(path, "/") == 0 || !cgroup_mount(c1 + 1, mnt, sizeof mnt))
-			continue;
-		snprintf(dir, sizeof dir, "%s%s", mnt, path);
-		while (!delegated && strlen(dir) > strlen(mnt)) {
-			delegated = cgroup_users(dir);
-			*strrchr(dir, '/') = '\0';
-		}
-		if (!delegated || geteuid() != 0)
-			continue;
-		/* The way back, opened now: later /sys may be another mount (npte-run
-		 * mounts the namespace's own), and the program must not get less. */
-		snprintf(dir, sizeof dir, "%s%s/cgroup.procs", mnt, path);
-		back = open(dir, O_WRONLY | O_CLOEXEC);
-		snprintf(dir, sizeof dir, "%s/cgroup.procs", mnt);
-		fd = open(dir, O_WRONLY | O_CLOEXEC);
-		if (back < 0 || fd < 0 || saved.ncgroup >= CGROUP_MAX || write(fd, "0\n", 2) != 2)
-			die(EXIT_USAGE, "refusing to run in cgroup %s, which a user controls (freeze, kill, memory), "
-				"and which npte cannot leave and come back to", disp(path));
-		close(fd);
-		saved.cgroup_fd[saved.ncgroup++] = back;
-	}
-	if (f)
-		fclose(f);
 }
 
 /*
@@ -444,10 +344,9 @@ int caller_state_restore(const struct caller_state *st)
 	int fd, len;
 
 	umask(st->umask);
-	/* The caller's own cgroups again, where npte left them (see cgroup_sane). */
-	for (int i = 0; i < st->ncgroup; i++)
-		if (write(st->cgroup_fd[i], "0\n", 2) != 2)
-			return -errno;
+	/* The caller's own cgroups again, where npte left them. */
+	if ((fd = cgroup_return(st)) < 0)
+		return fd;
 	/* Only lowering: the floors above never went below the caller's values. */
 	for (int r = 0; r < RLIMIT_NLIMITS; r++)
 		if (st->have_limit[r] && setrlimit(r, &st->limit[r]) < 0)
@@ -504,7 +403,7 @@ static void keep_env(const char *kv)
 static void env_read(struct caller *who)
 {
 	const char *su = NULL, *sg = NULL;
-	char why[128];
+	struct err bad = {0};
 
 	for (char **e = environ; e && *e; e++) {
 		/* Loader variables reaching root mean sudoers lets users SETENV. */
@@ -530,9 +429,9 @@ static void env_read(struct caller *who)
 		uid_t uid;
 		uid_t gid;
 
-		if (!parse_uid(su, &uid, why, sizeof why))
-			die(EXIT_USAGE, "bad SUDO_UID %s: %s", disp(su), why);
-		if (!sg || !parse_uid(sg, &gid, why, sizeof why))
+		if (!parse_uid(su, &uid, &bad))
+			die(bad.code, "bad SUDO_UID %s: %s", disp(su), bad.msg);
+		if (!sg || !parse_uid(sg, &gid, NULL))
 			die(EXIT_USAGE, "bad or missing SUDO_GID alongside SUDO_UID");
 		who->uid = uid;
 		who->gid = (gid_t)gid;
@@ -541,12 +440,12 @@ static void env_read(struct caller *who)
 	}
 }
 
-bool path_trusted(const char *file, char *bad, size_t n)
+bool path_trusted(const char *file, struct err *e)
 {
 	char path[4096];
 
 	if (strlen(file) >= sizeof path)
-		return snprintf(bad, n, "%s", "(path too long)"), false;
+		return err_set(e, EXIT_USAGE, "%s", "(path too long)"), false;
 	strcpy(path, file);
 	for (;;) {
 		struct stat st;
@@ -554,7 +453,7 @@ bool path_trusted(const char *file, char *bad, size_t n)
 
 		if (lstat(path[0] ? path : "/", &st) < 0 || st.st_uid != 0 ||
 		    (st.st_mode & (S_IWGRP | S_IWOTH) && !S_ISLNK(st.st_mode))) {
-			snprintf(bad, n, "%s", path[0] ? path : "/");
+			err_set(e, EXIT_USAGE, "%s", disp(path[0] ? path : "/"));
 			return false;
 		}
 		if (!path[0])
@@ -573,7 +472,8 @@ bool path_trusted(const char *file, char *bad, size_t n)
  */
 static void exe_trusted(void)
 {
-	char path[4096], bad[4096];
+	char path[4096];
+	struct err bad = {0};
 	ssize_t n;
 
 	if (geteuid() != 0)
@@ -582,9 +482,9 @@ static void exe_trusted(void)
 	if (n <= 0)
 		die_errno(EXIT_FAIL, "readlink /proc/self/exe");
 	path[n] = '\0';
-	if (!path_trusted(path, bad, sizeof bad))
-		die(EXIT_USAGE, "refusing to run as root: %s is writable by a non-root user "
-			"(install npte root-owned, e.g. make install)", disp(bad));
+	if (!path_trusted(path, &bad))
+		die(bad.code, "refusing to run as root: %s is writable by a non-root user "
+			"(install npte root-owned, e.g. make install)", bad.msg);
 }
 
 const struct caller_state *hygiene(struct caller *who)
@@ -596,56 +496,13 @@ const struct caller_state *hygiene(struct caller *who)
 	if (chdir("/") < 0)
 		die_errno(EXIT_FAIL, "chdir /");
 	signals_sane();
-	limits_sane();
-	cgroup_sane();
+	rlimits_raise();
+	core_off();
+	sched_normal();
+	oom_normal();
+	cgroup_leave(&saved);
 	env_read(who);
 	clearenv();
 	exe_trusted();
 	return &saved;
-}
-
-static bool bounding_empty(void)
-{
-	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
-			return false;
-	return true;
-}
-
-void caps_keep(const int *caps)
-{
-	if (geteuid() != 0) {
-		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		return;
-	}
-	capng_clear(CAPNG_SELECT_ALL);
-	for (const int *c = caps; *c >= 0; c++)
-		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, (unsigned)*c);
-	/*
-	 * Clearing the bounding set needs CAP_SETPCAP at the moment of the call,
-	 * which the first call still has; a uid-0 process would otherwise regain
-	 * every bounding capability at its next execve.
-	 */
-	int rc = capng_apply(CAPNG_SELECT_ALL);
-	/* -4: no CAP_SETPCAP left to touch the bounding set, fine if it is empty already. */
-	if (rc < 0 && !(rc == -4 && bounding_empty()))
-		die(EXIT_FAIL, "cannot drop capabilities (capng_apply %d)", rc);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		die_errno(EXIT_FAIL, "PR_SET_NO_NEW_PRIVS");
-	/* Verify rather than trust: nothing beyond the list may remain. */
-	capng_get_caps_process();
-	for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
-		bool want = false;
-
-		for (const int *c = caps; *c >= 0; c++)
-			want |= *c == cap;
-		if (!want && capng_have_capability(CAPNG_EFFECTIVE, (unsigned)cap))
-			die(EXIT_FAIL, "capability %d survived the drop", cap);
-	}
-}
-
-void require_root(const char *verb)
-{
-	if (geteuid() != 0)
-		die(EXIT_FAIL, "%s: must be run as root (through sudo)", verb);
 }

@@ -1,4 +1,5 @@
-/* Process hygiene, the caller's identity and the capability drop. */
+/* Process hygiene (priv.c, cgroup.c), the caller's identity and the
+ * capability drop (caps.c). */
 #ifndef NPTE_PRIV_H
 #define NPTE_PRIV_H
 
@@ -6,6 +7,7 @@
 #include <stdbool.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include "base/err.h"
 
 struct caller {
 	uid_t uid;   /* owner recorded in markers */
@@ -31,6 +33,8 @@ const struct caller_state *hygiene(struct caller *who);
  * the capability part when not running as root (dry-run as a plain user).
  */
 void caps_keep(const int *caps);
+/* No capability is left in the bounding set. */
+bool caps_bounding_empty(void);
 
 /*
  * Right after hygiene(): leave the caller's session, whose autogroup nice
@@ -74,9 +78,10 @@ int caller_state_restore(const struct caller_state *st);
 /*
  * True when file and every directory above it are root-owned and not
  * group/other-writable (symlinks' own modes do not count; /proc/self/exe is
- * already resolved). Otherwise false with the first bad path in bad.
+ * already resolved). Otherwise false, e (exit 2) naming the first path a
+ * user could change, escaped (disp), for the caller's message.
  */
-bool path_trusted(const char *file, char *bad, size_t n);
+bool path_trusted(const char *file, struct err *e);
 
 /* Exit 1 unless running as root: live verbs need sudo. */
 void require_root(const char *verb);

@@ -10,9 +10,22 @@
 
 #define IDS_MAX (REGISTRY_MAX * 2 + 1024)
 
-static int32_t ids[IDS_MAX];
-static size_t nids;
+/* Scratch for a listing of the draining records, static for its size
+ * (640 KiB); nothing in it outlives the call that fills it. */
 static struct drain drains[REGISTRY_MAX];
+
+/*
+ * The ids npte must not give: in the kernel's table, or named by a marker
+ * or a draining record (even if the kernel has freed them, so that each id
+ * names one namespace only). Gathered once per hold of the lock and kept up
+ * to date with each id given, so a batch of 1000 names reads the registry
+ * once; it lives in the transaction (c->taken) and goes with txn_close, at
+ * the unlock: a write that retries after a wait reads it afresh.
+ */
+struct nsid_taken {
+	int32_t id[IDS_MAX + 2 * REGISTRY_MAX];
+	size_t n;
+};
 
 static int cmp_id(const void *a, const void *b)
 {
@@ -21,36 +34,21 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The ids in use in the host's table now, sorted. */
-static int ids_read(struct txn *c)
+/* The ids in use in the host's table now, into t. */
+static int ids_read(struct txn *c, struct nsid_taken *t)
 {
 	struct netlink *host;
 	int rc = txn_host(c, &host);
 
 	if (rc < 0)
 		return rc;
-	rc = req_nsid_list(host, ids, IDS_MAX, &nids);
-	if (rc < 0)
-		return rc;
-	qsort(ids, nids, sizeof ids[0], cmp_id);
-	return 0;
+	return req_nsid_list(host, t->id, IDS_MAX, &t->n);
 }
 
-/*
- * The ids npte must not give: in the kernel's table, or named by a marker
- * or a draining record (even if the kernel has freed them, so that each id
- * names one namespace only). Gathered once per process, under the lock, and
- * kept up to date with each id given: a batch of 1000 names reads the
- * registry once.
- */
-static int32_t taken[IDS_MAX + 2 * REGISTRY_MAX];
-static size_t ntaken;
-static bool have_taken;
-
-static int taken_read(struct txn *c)
+static int taken_gather(struct txn *c, struct nsid_taken *t)
 {
-	static char names[REGISTRY_MAX][16];
-	int n, nd, rc = ids_read(c);
+	static char names[REGISTRY_MAX][16]; /* scratch, as drains */
+	int n, nd, rc = ids_read(c, t);
 
 	if (rc < 0)
 		return rc;
@@ -60,44 +58,62 @@ static int taken_read(struct txn *c)
 	nd = drain_list(drains, REGISTRY_MAX);
 	if (nd < 0)
 		return nd;
-	memcpy(taken, ids, nids * sizeof ids[0]);
-	ntaken = nids;
 	for (int i = 0; i < nd; i++)
-		taken[ntaken++] = drains[i].nsid;
+		t->id[t->n++] = drains[i].nsid;
 	for (int i = 0; i < n; i++) {
 		struct marker m;
 
 		if (marker_read(names[i], &m) == 0 && m.nsid >= 0)
-			taken[ntaken++] = m.nsid;
+			t->id[t->n++] = m.nsid;
 	}
-	qsort(taken, ntaken, sizeof taken[0], cmp_id);
-	have_taken = true;
+	qsort(t->id, t->n, sizeof t->id[0], cmp_id);
 	return 0;
 }
 
-static void taken_add(int32_t id)
+/* c's taken ids, gathered on first use. */
+static int taken_read(struct txn *c, struct nsid_taken **out)
 {
-	size_t at = ntaken;
+	int rc;
 
-	if (ntaken >= sizeof taken / sizeof taken[0])
+	if (!c->taken) {
+		c->taken = calloc(1, sizeof *c->taken);
+		if (!c->taken)
+			return -ENOMEM;
+		rc = taken_gather(c, c->taken);
+		if (rc < 0) {
+			free(c->taken);
+			c->taken = NULL;
+			return rc;
+		}
+	}
+	*out = c->taken;
+	return 0;
+}
+
+static void taken_add(struct nsid_taken *t, int32_t id)
+{
+	size_t at = t->n;
+
+	if (t->n >= sizeof t->id / sizeof t->id[0])
 		return; /* then EEXIST or a reread tells */
-	while (at > 0 && taken[at - 1] > id) {
-		taken[at] = taken[at - 1];
+	while (at > 0 && t->id[at - 1] > id) {
+		t->id[at] = t->id[at - 1];
 		at--;
 	}
-	taken[at] = id;
-	ntaken++;
+	t->id[at] = id;
+	t->n++;
 }
 
 int nsid_assign(struct txn *c, int nsfd, int32_t *id)
 {
 	struct netlink *host;
 	char ext[256];
+	struct nsid_taken *t;
 	int32_t k = NSID_BASE;
 	size_t i = 0;
-	int rc;
+	int rc = taken_read(c, &t);
 
-	if (!have_taken && (rc = taken_read(c)) < 0)
+	if (rc < 0)
 		return rc;
 	rc = txn_host(c, &host);
 	if (rc < 0)
@@ -106,9 +122,9 @@ int nsid_assign(struct txn *c, int nsfd, int32_t *id)
 		int32_t have;
 
 		/* the lowest id of the range, from k on, that nobody has */
-		while (i < ntaken && taken[i] < k)
+		while (i < t->n && t->id[i] < k)
 			i++;
-		while (i < ntaken && taken[i] == k) {
+		while (i < t->n && t->id[i] == k) {
 			k++;
 			i++;
 		}
@@ -117,7 +133,7 @@ int nsid_assign(struct txn *c, int nsfd, int32_t *id)
 		rc = req_nsid_set(host, nsfd, k, ext, sizeof ext);
 		if (rc != -EEXIST) {
 			if (rc == 0) {
-				taken_add(k);
+				taken_add(t, k);
 				*id = k;
 			}
 			return rc;
@@ -133,7 +149,7 @@ int nsid_assign(struct txn *c, int nsfd, int32_t *id)
 			*id = have;
 			return 0;
 		}
-		taken_add(k);
+		taken_add(t, k);
 		k++;
 	}
 }

@@ -38,7 +38,7 @@ int journal_begin(const struct plan *p, uid_t uid)
 
 	/* a dead run's temporary (or anything planted) goes; ours is made new */
 	unlinkat(rundir_fd(), ".journal.tmp", 0);
-	fd = run_open(rundir_fd(), ".journal.tmp", O_WRONLY | O_CREAT | O_EXCL, S_IFREG, NULL, 0);
+	fd = run_open(rundir_fd(), ".journal.tmp", O_WRONLY | O_CREAT | O_EXCL, S_IFREG, NULL);
 	if (fd < 0)
 		return fd;
 	f = fdopen(fd, "w");
@@ -59,7 +59,7 @@ int journal_begin(const struct plan *p, uid_t uid)
 	if (!e && renameat(rundir_fd(), ".journal.tmp", rundir_fd(), NPTE_JOURNAL) < 0)
 		e = errno;
 	if (!e) {
-		jfd = run_open(rundir_fd(), NPTE_JOURNAL, O_WRONLY | O_APPEND, S_IFREG, NULL, 0);
+		jfd = run_open(rundir_fd(), NPTE_JOURNAL, O_WRONLY | O_APPEND, S_IFREG, NULL);
 		if (jfd >= 0)
 			return 0;
 		e = -jfd;
@@ -139,7 +139,7 @@ static int parse_op(char *line, struct jentry *j, const struct op_type *(*lookup
 	errno = 0;
 	j->index = strtoul(line, &end, 10);
 	if (errno || *end || j->index >= PLAN_MAX || !field(&p, name, sizeof name) || !field(&p, j->op.ns, sizeof j->op.ns) ||
-	    !valid_netns_name(j->op.ns, NULL, 0))
+	    !valid_netns_name(j->op.ns, NULL))
 		return -EINVAL;
 	/* Without a lookup (journal_pending) the type is not needed, only valid. */
 	if (!lookup)
@@ -214,9 +214,8 @@ static bool record(const char *line, int n)
 	struct jentry *j;
 	size_t idx;
 
-	/* 7 fields: a journal of format 3, from before namespaces had ids */
 	if (sscanf(line, "made %zu %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %" SCNu32 " %" SCNu32 " %" SCNd32,
-		   &idx, &id.cookie, &id.dev, &id.ino, &id.ifindex, &id.handle, &id.owner, &id.nsid) >= 7) {
+		   &idx, &id.cookie, &id.dev, &id.ino, &id.ifindex, &id.handle, &id.owner, &id.nsid) == 8) {
 		if ((j = find(n, idx)))
 			j->op.made = id; /* the last record of an op is the most it made */
 		return true;
@@ -229,15 +228,6 @@ static bool record(const char *line, int n)
 	return false;
 }
 
-/* Lines that say nothing recovery needs (format 1's start, fail and done). */
-static bool inert(const char *line)
-{
-	char name[8];
-
-	return strcmp(line, "npte-journal 4") == 0 || strcmp(line, "npte-journal 3") == 0 ||
-	       (sscanf(line, "%7s", name) == 1 &&
-		(strcmp(name, "start") == 0 || strcmp(name, "fail") == 0 || strcmp(name, "done") == 0));
-}
 
 /*
  * Parse strictly, line by line: a journal is root's own file, but a torn or
@@ -279,7 +269,7 @@ int journal_parse(FILE *f, const struct jentry **out, size_t *count, char *head,
 			return -ENOMEM; /* not a bad line: skipping it would undo less */
 		else if (strncmp(line, "op ", 3) == 0)
 			why = take_op(line + 3, &n, lookup);
-		else if (!record(line, n) && !inert(line))
+		else if (!record(line, n) && strcmp(line, "npte-journal 4") != 0)
 			why = "not a journal line";
 		if (why)
 			skip(lineno, why);
@@ -295,14 +285,14 @@ int journal_parse(FILE *f, const struct jentry **out, size_t *count, char *head,
 /* The journal is root's regular file or nothing: head says what else it is. */
 static int load(const struct jentry **out, size_t *count, char *head, size_t hn, const struct op_type *(*lookup)(const char *))
 {
-	char why[64];
-	int fd = run_open(rundir_fd(), NPTE_JOURNAL, O_RDONLY, S_IFREG, why, sizeof why), rc;
+	struct err why = {0};
+	int fd = run_open(rundir_fd(), NPTE_JOURNAL, O_RDONLY, S_IFREG, &why), rc;
 	FILE *f;
 
 	if (fd == -ENOENT)
 		return 0;
 	if (fd == -EMEDIUMTYPE)
-		snprintf(head, hn, "%s/%s %s", NPTE_RUN_DIR, NPTE_JOURNAL, why);
+		snprintf(head, hn, "%s/%s %s", NPTE_RUN_DIR, NPTE_JOURNAL, why.msg);
 	else if (fd < 0)
 		snprintf(head, hn, "%s/%s: %s", NPTE_RUN_DIR, NPTE_JOURNAL, strerror(-fd));
 	if (fd < 0)

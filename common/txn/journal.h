@@ -6,9 +6,9 @@
  * rollback appends "undone N"; removing the journal is the commit. Recovery
  * undoes only ops with a "made" record, and only where the identity still
  * matches: a kill before the kernel confirmed anything leaves nothing to
- * undo, so a name that existed before the run is never touched. (Journals
- * of version 1 with "start"/"fail"/"done" lines are read; those lines prove
- * nothing and are ignored.) Only one exclusive
+ * undo, so a name that existed before the run is never touched. The one
+ * format is the one the writer writes ("npte-journal 4"): no other ever
+ * shipped, and the journal lives on a tmpfs. Only one exclusive
  * transaction runs at a time (the global lock), so there is one journal.
  * A journal found by the next lock holder belongs to a process that died
  * (SIGKILL, OOM): its completed ops are undone, newest first, before

@@ -85,33 +85,37 @@ void render_words(FILE *f, const char *const *words)
  * status is the script's. Indents are spaces: a pasted tab asks readline and
  * busybox's line editor to complete a word.
  */
-void plan_render_open(FILE *f, const struct plan *p, const struct txn *c)
+static bool plan_undoable(const struct plan *p)
 {
-	bool undoable = false;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->ops[i].type->undoable)
+			return true;
+	return false;
+}
+
+/* rollback(): the undo of each op done so far, last first. */
+static void render_rollback(FILE *f, const struct plan *p, const struct txn *c)
+{
+	size_t i = p->n;
+
+	fprintf(f, "step=0\nrollback() {\n");
+	while (i-- > 0) {
+		const struct op *op = &p->ops[i];
+
+		if (!op->type->undoable)
+			continue;
+		fprintf(f, "  if [ \"$step\" -ge %zu ]; then ", i + 1);
+		op->type->render(f, op, c, true);
+		fprintf(f, " || true; fi\n");
+	}
+	fprintf(f, "  :\n}\n");
+}
+
+/* The EXIT trap: on failure, roll back and say so with the status. */
+static void render_finish(FILE *f, const struct plan *p, bool undoable)
+{
 	char msg[160];
 
-	for (size_t i = 0; i < p->n; i++)
-		undoable |= p->ops[i].type->undoable;
-	fprintf(f, "#!/bin/sh\n# Dry run of: %s\n", p->title);
-	fprintf(f, "# Read it, then paste it into a root shell, pipe it to sudo sh, or save it and\n"
-		   "# run sudo sh FILE: it does what the live command does. It runs in a subshell,\n"
-		   "# so a shell it is pasted into keeps its options, umask, traps and files.\n");
-	fprintf(f, "(\nset -eu\numask 022\n");
-	if (undoable) {
-		size_t i = p->n;
-
-		fprintf(f, "step=0\nrollback() {\n");
-		while (i-- > 0) {
-			const struct op *op = &p->ops[i];
-
-			if (!op->type->undoable)
-				continue;
-			fprintf(f, "  if [ \"$step\" -ge %zu ]; then ", i + 1);
-			op->type->render(f, op, c, true);
-			fprintf(f, " || true; fi\n");
-		}
-		fprintf(f, "  :\n}\n");
-	}
 	/* A function, not an inline trap string, so that shellcheck sees rc assigned. */
 	fprintf(f, "finish() {\n  rc=$?\n  trap - EXIT\n  if [ \"$rc\" -ne 0 ]; then\n");
 	if (undoable)
@@ -120,6 +124,13 @@ void plan_render_open(FILE *f, const struct plan *p, const struct txn *c)
 	fprintf(f, "    echo ");
 	sh_quote(f, msg);
 	fprintf(f, " \"$rc\" >&2\n  fi\n  exit \"$rc\"\n}\ntrap finish EXIT\n");
+}
+
+/* /run/npte, the lock taken as the live run takes it, and its holder record. */
+static void render_lock(FILE *f, const struct plan *p, const struct txn *c)
+{
+	char msg[160];
+
 	fprintf(f, "install -d -m 0700 %s %s/%s\n", NPTE_RUN_DIR, NPTE_RUN_DIR, "netns");
 	fprintf(f, "exec 9>>%s/lock\n", NPTE_RUN_DIR);
 	/* In the background so that $! is flock(1)'s pid: the one /proc/locks
@@ -141,6 +152,21 @@ void plan_render_open(FILE *f, const struct plan *p, const struct txn *c)
 	fputc(' ', f);
 	sh_quote(f, msg);
 	fprintf(f, " \"$(date +%%s)\" >|%s/lock\n", NPTE_RUN_DIR);
+}
+
+void plan_render_open(FILE *f, const struct plan *p, const struct txn *c)
+{
+	bool undoable = plan_undoable(p);
+
+	fprintf(f, "#!/bin/sh\n# Dry run of: %s\n", p->title);
+	fprintf(f, "# Read it, then paste it into a root shell, pipe it to sudo sh, or save it and\n"
+		   "# run sudo sh FILE: it does what the live command does. It runs in a subshell,\n"
+		   "# so a shell it is pasted into keeps its options, umask, traps and files.\n");
+	fprintf(f, "(\nset -eu\numask 022\n");
+	if (undoable)
+		render_rollback(f, p, c);
+	render_finish(f, p, undoable);
+	render_lock(f, p, c);
 	/* The live run blocks these while it holds the lock; the script ignores them. */
 	fprintf(f, "trap '' HUP INT QUIT TERM TSTP TTIN TTOU PIPE\n");
 	for (size_t i = 0; i < p->n; i++) {

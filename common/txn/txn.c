@@ -1,5 +1,6 @@
 /* The transaction: lock, recovery, journal, ops, rollback, commit (see txn.h). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,6 +93,8 @@ int txn_host(struct txn *c, struct netlink **nl)
 
 void txn_close(struct txn *c)
 {
+	free(c->taken);
+	c->taken = NULL;
 	if (c->has_host) {
 		netlink_close(&c->host);
 		c->has_host = false;

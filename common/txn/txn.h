@@ -42,6 +42,9 @@ struct txn {
 	 * for its draining record (ops_netns.c) */
 	char unnamed[16];
 	uint64_t unnamed_kmem;
+	/* the namespace ids npte must not give (drain.c): gathered once per
+	 * hold of the lock, freed by txn_close */
+	struct nsid_taken *taken;
 };
 
 void txn_init(struct txn *c, const struct caller *who, unsigned wait_s);
