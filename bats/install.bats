@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# README's Install section, as a newcomer follows it: `make` as an ordinary
+# user in a tree of theirs, then `make install` and `make uninstall` as root
+# (into a DESTDIR, so the host's /usr/local is left alone).
+
+load sandbox
+
+setup_file() { stage_install; }
+
+setup() {
+	getent passwd npte-carol >/dev/null || skip "needs the account npte-carol (stage_install)"
+	T=$(mktemp -d /tmp/npte-install.XXXXXX)
+	# a copy of the sources, owned by the ordinary user who builds them
+	tar -C "$BATS_TEST_DIRNAME/.." --exclude=./build --exclude=./.git -cf - . | tar -C "$T" -xf -
+	chown -R npte-carol "$T"
+}
+
+teardown() {
+	[ -n "${T:-}" ] && rm -rf "$T"
+}
+
+@test "README's Install block starts with make as oneself, then sudo make install" {
+	local block
+	block=$(awk '/^## Install/{f=1; next} f && /^```sh/{g=1; next} g && /^```/{exit} g' \
+		"$BATS_TEST_DIRNAME/../README.md")
+	[ "$(sed -n 1p <<<"$block" | awk '{print $1}')" = make ] || { echo "$block"; return 1; }
+	[ "$(sed -n 2p <<<"$block" | awk '{print $1, $2, $3}')" = "sudo make install" ] || { echo "$block"; return 1; }
+}
+
+@test "make as an ordinary user that lacks a build package names it and compiles nothing" {
+	run runuser -u npte-carol -- make -C "$T" BUILD_PKGS="gcc npte-no-such-pkg" all
+	[ "$status" -ne 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"missing Debian packages: npte-no-such-pkg (as root, \`make deps\` installs them)"* ]] ||
+		{ echo "$output"; return 1; }
+	[[ "$output" != *gcc\ * && "$output" != *"  CC "* ]] || { echo "$output"; return 1; }
+	[ ! -e "$T/build/common" ]
+}
+
+@test "make as an ordinary user builds every binary; install then uninstall leaves no file" {
+	local d=$T/dest n
+	run runuser -u npte-carol -- make -s -C "$T" -j2 all
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	n=$(find "$T/build/bin" -maxdepth 1 -name 'npte-*' -user npte-carol -type f | wc -l)
+	[ "$n" -eq "$(find "$T/bin" -name "*.c" | wc -l)" ] || { ls -l "$T/build/bin"; return 1; }
+	run make -s -C "$T" install DESTDIR="$d"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ -x "$d/usr/local/sbin/npte-lab" ] && [ -f "$d/etc/sudoers.d/npte" ]
+	[ "$(stat -c '%u %a' "$d/usr/local/sbin/npte-lab")" = "0 755" ]
+	run make -s -C "$T" uninstall DESTDIR="$d"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run find "$d" ! -type d
+	[ -z "$output" ] || { echo "left: $output"; return 1; }
+}
