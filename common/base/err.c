@@ -67,36 +67,41 @@ void warn_msg(const char *fmt, ...)
 	va_end(ap);
 }
 
-int err_set(struct err *e, int code, const char *fmt, ...)
+/* The first error wins: a later one (often a consequence) keeps the cause. */
+static int verr(struct err *e, int code, int errnum, const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	if (!e)
-		return code;
-	if (e->code)
-		return e->code;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	e->code = code;
-	return code;
-}
-
-int err_sys(struct err *e, int code, int errnum, const char *fmt, ...)
-{
-	va_list ap;
 	size_t len;
 
 	if (!e)
 		return code;
 	if (e->code)
 		return e->code;
-	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	len = strlen(e->msg);
-	snprintf(e->msg + len, sizeof e->msg - len, ": %s", strerror(errnum));
+	if (errnum) {
+		len = strlen(e->msg);
+		snprintf(e->msg + len, sizeof e->msg - len, ": %s", strerror(errnum));
+	}
 	e->code = code;
 	e->errnum = errnum;
+	return code;
+}
+
+int err_set(struct err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	code = verr(e, code, 0, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int err_sys(struct err *e, int code, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	code = verr(e, code, errnum, fmt, ap);
+	va_end(ap);
 	return code;
 }
