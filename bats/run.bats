@@ -173,3 +173,12 @@ nrun() {
 	# the script, run from a root shell with root's own state, gives the program the same
 	[ "$(printf '%s\n' "$output" | sb sh)" = "$want" ]
 }
+
+# Issue 23 item 1: ping's unprivileged ICMP echo sockets (IPv4 and IPv6) need
+# the namespace's ping_group_range to hold the caller's groups; the kernel's
+# default for a new namespace, "1 0", holds none.
+@test "issue 23: a namespace npte makes allows ICMP echo sockets for every gid (ping_group_range 0 2147483647)" {
+	[ "$(sb ip netns exec box cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '0\t2147483647')" ]
+	# the sandbox's own namespace keeps the kernel's default
+	[ "$(sb cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '1\t0')" ]
+}
