@@ -149,7 +149,7 @@ nrun() {
 	[[ "$output" == *"grep -qsx owner=$A /run/npte/netns/box"* ]]
 	# long lines are wrapped (" \" newline, two blanks) for pasting: join them
 	local joined=${output//$' \\\n  '/ }
-	[[ "$joined" == *"exec ip netns exec box prlimit --as="*" -- setpriv --reuid $A --regid $G --init-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i PATH=/usr/local/bin:/usr/bin:/bin"*"TERM=xterm K=v id -u"* ]]
+	[[ "$joined" == *"exec ip netns exec box sh -c '"*"nosuid"*"' sh prlimit --as="*" -- setpriv --reuid $A --regid $G --init-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i PATH=/usr/local/bin:/usr/bin:/bin"*"TERM=xterm K=v id -u"* ]]
 	# and the script, run, gives the same answer
 	[ "$(printf '%s\n' "$output" | sb sh)" = "$A" ]
 }
@@ -181,4 +181,57 @@ nrun() {
 	[ "$(sb ip netns exec box cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '0\t2147483647')" ]
 	# the sandbox's own namespace keeps the kernel's default
 	[ "$(sb cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '1\t0')" ]
+}
+
+@test "issue 23: ping and ping -6 run as the caller across a lab, and ping's process has no capability" {
+	command -v ping >/dev/null || skip "needs ping"
+	nrun npte-lab create --prefix l
+	run nrun npte-run lclient ping -c1 -w5 172.16.2.2
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"1 received"* ]]
+	# the lab's links skip DAD (accept_dad 0): no address is left tentative
+	[ -z "$(sb ip -n lserver -6 addr show tentative)" ]
+	run nrun npte-run lclient ping -6 -c1 -w5 fd00:16:2::2
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"1 received"* ]]
+	# the dry-run script, run by root, and the administrator (root without sudo) too
+	run sb sh -c "SUDO_UID=$A SUDO_GID=$G npte-run -n lclient ping -c1 -w5 172.16.2.2 | sh"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run sb npte-run lclient ping -6 -c1 -w5 fd00:16:2::2
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	# ping's own process, once it has exec'd: the caller's uid, nothing else
+	run nrun npte-run lclient sh -c 'ping -q -c 50 -i 0.2 172.16.2.2 >/dev/null & p=$!
+		until [ "$(readlink /proc/$p/exe)" = "$(command -v ping)" ]; do :; done
+		grep -E "^(Uid|Cap(Inh|Prm|Eff|Bnd|Amb)):" /proc/$p/status; kill $p'
+	[ "$(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' <<<"$output")" = "$A $A $A $A" ] || { echo "$output"; return 1; }
+	[ "$(grep -c ':[[:space:]]*0000000000000000$' <<<"$output")" = 5 ] || { echo "$output"; return 1; }
+}
+
+# The mechanism: every mount the program can reach is nosuid, so setuid bits
+# and file capabilities are ignored at exec (with only NO_NEW_PRIVS and an
+# empty bounding set, a file-capability binary fails to exec, EPERM).
+@test "issue 23: every mount is nosuid for the program; a file-capability and a setuid-root binary run with nothing" {
+	command -v setcap >/dev/null || skip "needs setcap"
+	run nrun npte-run box cat /proc/self/mountinfo
+	[ "$status" -eq 0 ]
+	[ -z "$(awk '$6 !~ /(^|,)nosuid(,|$)/' <<<"$output")" ] || { echo "$output"; return 1; }
+	sb sh -c 'mkdir -m 0755 /run/xbin && cp /bin/cat /run/xbin/capcat && setcap cap_net_raw=ep /run/xbin/capcat &&
+		cp /usr/bin/id /run/xbin/suid-id && chmod 4755 /run/xbin/suid-id'
+	[ "$(sb getcap /run/xbin/capcat)" = "/run/xbin/capcat cap_net_raw=ep" ]
+	run nrun npte-run box /run/xbin/capcat /proc/self/status
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+		[ "$(awk -v k="$c:" '$1 == k { print $2 }' <<<"$output")" = 0000000000000000 ] ||
+			{ echo "$c: $output"; return 1; }
+	done
+	run nrun npte-run box /run/xbin/suid-id -u
+	[ "$status" -eq 0 ]
+	[ "$output" = "$A" ]
+	# the dry-run script does the same: nosuid remounts, then the program
+	run nrun npte-run -n box sh -c '/run/xbin/capcat /proc/self/status; /run/xbin/suid-id -u'
+	[ "$status" -eq 0 ]
+	run sb sh <<<"$output"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(awk '$1 == "CapPrm:" || $1 == "CapEff:" { print $2 }' <<<"$output" | sort -u)" = 0000000000000000 ]
+	[ "$(tail -1 <<<"$output")" = "$A" ]
 }
