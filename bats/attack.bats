@@ -1535,3 +1535,12 @@ lock_free() {
 	run as alice npte-run client /run/xbin/suid-id -ru
 	[ "$output" = "$ALICE" ]
 }
+
+@test "issue 23 item 8: through sudo, npte-run client -e FOO=bar sh says options go before NS (exit 2)" {
+	as alice npte-netns create client
+	run as alice npte-run client -e FOO=bar sh -c 'echo ran'
+	[ "$status" -eq 2 ]
+	[ "$output" = "npte-run: -e after NS: options go before NS: npte-run [OPTIONS] NS [--] PROGRAM..." ]
+	run as alice npte-run -e FOO=bar client sh -c 'echo $FOO'
+	[ "$output" = bar ]
+}

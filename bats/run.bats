@@ -235,3 +235,22 @@ nrun() {
 	[ "$(awk '$1 == "CapPrm:" || $1 == "CapEff:" { print $2 }' <<<"$output" | sort -u)" = 0000000000000000 ]
 	[ "$(tail -1 <<<"$output")" = "$A" ]
 }
+
+# Issue 23 item 8: `npte-run client -e FOO=bar sh` exec'd "-e" (127, "No such
+# file or directory"). npte-run's own options right after NS are a usage
+# error that says where they go; after "--" such a word is a program again.
+@test "issue 23: npte-run's options after NS: exit 2, one line saying options go before NS; after -- a program" {
+	local w
+	for w in -e --env --env=FOO=bar -n --dry-run --wait --wait=5 -h --help --version; do
+		run nrun npte-run box "$w" FOO=bar sh -c 'echo ran'
+		[ "$status" -eq 2 ] || { echo "$w: $status $output"; return 1; }
+		[ "$output" = "npte-run: $w after NS: options go before NS: npte-run [OPTIONS] NS [--] PROGRAM..." ] ||
+			{ echo "$w: $output"; return 1; }
+	done
+	# after "--", and for a word that is not one of npte-run's options, a program is looked for
+	run -127 nrun npte-run box -- -e FOO=bar sh
+	[ "$output" = "npte-run: -e: No such file or directory" ]
+	run -127 nrun npte-run box -x
+	run nrun npte-run -e FOO=bar box sh -c 'echo $FOO'
+	[ "$output" = bar ]
+}

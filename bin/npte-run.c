@@ -461,6 +461,11 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 	ns = cli_netns(NULL, o->pos[0]);
 	if (o->npos > at && strcmp(o->pos[at], "--") == 0)
 		at++;
+	else if (o->npos > at && args_is_option(o->spec, o->pos[at]))
+		/* `npte-run client -e K=v sh` would exec "-e": an error that says why.
+		 * A program with such a name still runs after "--". */
+		die(EXIT_USAGE, "%s after NS: options go before NS: npte-run [OPTIONS] NS [--] PROGRAM...",
+		    disp(o->pos[at]));
 	if (o->npos <= at)
 		die(EXIT_USAGE, "no command given\n%s", USAGE);
 	/* Options stop at NS, so CMD ARG... is argv's own tail, NULL-ended. */
