@@ -254,3 +254,18 @@ nrun() {
 	run nrun npte-run -e FOO=bar box sh -c 'echo $FOO'
 	[ "$output" = bar ]
 }
+
+# Issue 23 item 9: a `.BR PATH . The exit status ...` line rendered as
+# "PATH.Theexitstatusistheprogram's(126ifit-": an alternating-font macro glues
+# all its words. Every page, rendered as man shows it, has no word glued to a
+# sentence after a full stop, and npte-run(8) says its exit status in words.
+@test "issue 23: the man pages render without glued sentences; npte-run(8) states its exit status" {
+	command -v man >/dev/null || skip "needs man"
+	local f out
+	for f in "$BATS_TEST_DIRNAME"/../man/*.8; do
+		out=$(MANWIDTH=80 man -l "$f" 2>&1)
+		! grep -E '[A-Za-z]\.[A-Z][a-z]' <<<"$out" || { echo "glued in $f"; return 1; }
+	done
+	out=$(MANWIDTH=80 man -l "$BATS_TEST_DIRNAME/../man/npte-run.8" 2>/dev/null | tr -s ' \n' '  ')
+	[[ "$out" == *"root's PATH. The exit status is the program's (126 if it cannot be run, 127 if it is not found)"* ]]
+}
