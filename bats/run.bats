@@ -201,7 +201,7 @@ nrun() {
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	# ping's own process, once it has exec'd: the caller's uid, nothing else
 	run nrun npte-run lclient sh -c 'ping -q -c 50 -i 0.2 172.16.2.2 >/dev/null & p=$!
-		until [ "$(readlink /proc/$p/exe)" = "$(command -v ping)" ]; do :; done
+		while kill -0 $p && [ "$(readlink /proc/$p/exe)" != "$(command -v ping)" ]; do :; done
 		grep -E "^(Uid|Cap(Inh|Prm|Eff|Bnd|Amb)):" /proc/$p/status; kill $p'
 	[ "$(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' <<<"$output")" = "$A $A $A $A" ] || { echo "$output"; return 1; }
 	[ "$(grep -c ':[[:space:]]*0000000000000000$' <<<"$output")" = 5 ] || { echo "$output"; return 1; }
