@@ -1512,3 +1512,35 @@ lock_free() {
 	[ "$status" -eq 0 ] || { echo "dash: exit $status"; return 1; }
 	[ "$output" = "$w" ] || { echo "dash gave ${#output} bytes, not the ${#w} of the word"; return 1; }
 }
+
+# Issue 23 item 1, through real sudo: ping works as alice without giving her
+# a capability. npte-run makes every mount nosuid, so ping's cap_net_raw=ep
+# (and any other file capability or setuid bit) is ignored at exec, and the
+# namespace's ping_group_range lets her ICMP echo socket through.
+@test "issue 23: through sudo, alice pings across her lab (v4 and v6); a file-capability or setuid-root copy gets nothing" {
+	command -v ping >/dev/null && command -v setcap >/dev/null || skip "needs ping and setcap"
+	as alice npte-lab create
+	run as alice npte-run client ping -c1 -w5 172.16.2.2
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run as alice npte-run client ping -6 -c1 -w5 fd00:16:2::2
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	sb sh -c 'mkdir -m 0755 /run/xbin && cp /bin/cat /run/xbin/capcat && setcap cap_net_raw,cap_sys_admin=ep /run/xbin/capcat &&
+		cp /usr/bin/id /run/xbin/suid-id && chmod 4755 /run/xbin/suid-id'
+	run as alice npte-run client /run/xbin/capcat /proc/self/status
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(awk '$1 ~ /^Cap(Inh|Prm|Eff|Bnd|Amb):$/ { print $2 }' <<<"$output" | sort -u)" = 0000000000000000 ] ||
+		{ echo "$output"; return 1; }
+	run as alice npte-run client /run/xbin/suid-id -u
+	[ "$output" = "$ALICE" ]
+	run as alice npte-run client /run/xbin/suid-id -ru
+	[ "$output" = "$ALICE" ]
+}
+
+@test "issue 23 item 8: through sudo, npte-run client -e FOO=bar sh says options go before NS (exit 2)" {
+	as alice npte-netns create client
+	run as alice npte-run client -e FOO=bar sh -c 'echo ran'
+	[ "$status" -eq 2 ]
+	[ "$output" = "npte-run: -e after NS: options go before NS: npte-run [OPTIONS] NS [--] PROGRAM..." ]
+	run as alice npte-run -e FOO=bar client sh -c 'echo $FOO'
+	[ "$output" = bar ]
+}

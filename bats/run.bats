@@ -149,7 +149,7 @@ nrun() {
 	[[ "$output" == *"grep -qsx owner=$A /run/npte/netns/box"* ]]
 	# long lines are wrapped (" \" newline, two blanks) for pasting: join them
 	local joined=${output//$' \\\n  '/ }
-	[[ "$joined" == *"exec ip netns exec box prlimit --as="*" -- setpriv --reuid $A --regid $G --init-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i PATH=/usr/local/bin:/usr/bin:/bin"*"TERM=xterm K=v id -u"* ]]
+	[[ "$joined" == *"exec ip netns exec box sh -c '"*"nosuid"*"' sh prlimit --as="*" -- setpriv --reuid $A --regid $G --init-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i PATH=/usr/local/bin:/usr/bin:/bin"*"TERM=xterm K=v id -u"* ]]
 	# and the script, run, gives the same answer
 	[ "$(printf '%s\n' "$output" | sb sh)" = "$A" ]
 }
@@ -172,4 +172,100 @@ nrun() {
 	[[ "$joined" == *"umask 0077"* && "$joined" == *"--nofile=100:2000"* && "$joined" == *"choom -n 700 --"* ]]
 	# the script, run from a root shell with root's own state, gives the program the same
 	[ "$(printf '%s\n' "$output" | sb sh)" = "$want" ]
+}
+
+# Issue 23 item 1: ping's unprivileged ICMP echo sockets (IPv4 and IPv6) need
+# the namespace's ping_group_range to hold the caller's groups; the kernel's
+# default for a new namespace, "1 0", holds none.
+@test "issue 23: a namespace npte makes allows ICMP echo sockets for every gid (ping_group_range 0 2147483647)" {
+	[ "$(sb ip netns exec box cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '0\t2147483647')" ]
+	# the sandbox's own namespace keeps the kernel's default
+	[ "$(sb cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '1\t0')" ]
+}
+
+@test "issue 23: ping and ping -6 run as the caller across a lab, and ping's process has no capability" {
+	command -v ping >/dev/null || skip "needs ping"
+	nrun npte-lab create --prefix l
+	run nrun npte-run lclient ping -c1 -w5 172.16.2.2
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"1 received"* ]]
+	# the lab's links skip DAD (accept_dad 0): no address is left tentative
+	[ -z "$(sb ip -n lserver -6 addr show tentative)" ]
+	run nrun npte-run lclient ping -6 -c1 -w5 fd00:16:2::2
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"1 received"* ]]
+	# the dry-run script, run by root, and the administrator (root without sudo) too
+	run sb sh -c "SUDO_UID=$A SUDO_GID=$G npte-run -n lclient ping -c1 -w5 172.16.2.2 | sh"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run sb npte-run lclient ping -6 -c1 -w5 fd00:16:2::2
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	# ping's own process, once it has exec'd: the caller's uid, nothing else
+	run nrun npte-run lclient sh -c 'ping -q -c 50 -i 0.2 172.16.2.2 >/dev/null & p=$!
+		while kill -0 $p && [ "$(readlink /proc/$p/exe)" != "$(command -v ping)" ]; do :; done
+		grep -E "^(Uid|Cap(Inh|Prm|Eff|Bnd|Amb)):" /proc/$p/status; kill $p'
+	[ "$(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' <<<"$output")" = "$A $A $A $A" ] || { echo "$output"; return 1; }
+	[ "$(grep -c ':[[:space:]]*0000000000000000$' <<<"$output")" = 5 ] || { echo "$output"; return 1; }
+}
+
+# The mechanism: every mount the program can reach is nosuid, so setuid bits
+# and file capabilities are ignored at exec (with only NO_NEW_PRIVS and an
+# empty bounding set, a file-capability binary fails to exec, EPERM).
+@test "issue 23: every mount is nosuid for the program; a file-capability and a setuid-root binary run with nothing" {
+	command -v setcap >/dev/null || skip "needs setcap"
+	run nrun npte-run box cat /proc/self/mountinfo
+	[ "$status" -eq 0 ]
+	[ -z "$(awk '$6 !~ /(^|,)nosuid(,|$)/' <<<"$output")" ] || { echo "$output"; return 1; }
+	sb sh -c 'mkdir -m 0755 /run/xbin && cp /bin/cat /run/xbin/capcat && setcap cap_net_raw=ep /run/xbin/capcat &&
+		cp /usr/bin/id /run/xbin/suid-id && chmod 4755 /run/xbin/suid-id'
+	[ "$(sb getcap /run/xbin/capcat)" = "/run/xbin/capcat cap_net_raw=ep" ]
+	run nrun npte-run box /run/xbin/capcat /proc/self/status
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+		[ "$(awk -v k="$c:" '$1 == k { print $2 }' <<<"$output")" = 0000000000000000 ] ||
+			{ echo "$c: $output"; return 1; }
+	done
+	run nrun npte-run box /run/xbin/suid-id -u
+	[ "$status" -eq 0 ]
+	[ "$output" = "$A" ]
+	# the dry-run script does the same: nosuid remounts, then the program
+	run nrun npte-run -n box sh -c '/run/xbin/capcat /proc/self/status; /run/xbin/suid-id -u'
+	[ "$status" -eq 0 ]
+	run sb sh <<<"$output"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(awk '$1 == "CapPrm:" || $1 == "CapEff:" { print $2 }' <<<"$output" | sort -u)" = 0000000000000000 ]
+	[ "$(tail -1 <<<"$output")" = "$A" ]
+}
+
+# Issue 23 item 8: `npte-run client -e FOO=bar sh` exec'd "-e" (127, "No such
+# file or directory"). npte-run's own options right after NS are a usage
+# error that says where they go; after "--" such a word is a program again.
+@test "issue 23: npte-run's options after NS: exit 2, one line saying options go before NS; after -- a program" {
+	local w
+	for w in -e --env --env=FOO=bar -n --dry-run --wait --wait=5 -h --help --version; do
+		run nrun npte-run box "$w" FOO=bar sh -c 'echo ran'
+		[ "$status" -eq 2 ] || { echo "$w: $status $output"; return 1; }
+		[ "$output" = "npte-run: $w after NS: options go before NS: npte-run [OPTIONS] NS [--] PROGRAM..." ] ||
+			{ echo "$w: $output"; return 1; }
+	done
+	# after "--", and for a word that is not one of npte-run's options, a program is looked for
+	run -127 nrun npte-run box -- -e FOO=bar sh
+	[ "$output" = "npte-run: -e: No such file or directory" ]
+	run -127 nrun npte-run box -x
+	run nrun npte-run -e FOO=bar box sh -c 'echo $FOO'
+	[ "$output" = bar ]
+}
+
+# Issue 23 item 9: a `.BR PATH . The exit status ...` line rendered as
+# "PATH.Theexitstatusistheprogram's(126ifit-": an alternating-font macro glues
+# all its words. Every page, rendered as man shows it, has no word glued to a
+# sentence after a full stop, and npte-run(8) says its exit status in words.
+@test "issue 23: the man pages render without glued sentences; npte-run(8) states its exit status" {
+	command -v man >/dev/null || skip "needs man"
+	local f out
+	for f in "$BATS_TEST_DIRNAME"/../man/*.8; do
+		out=$(MANWIDTH=80 man -l "$f" 2>&1)
+		! grep -E '[A-Za-z]\.[A-Z][a-z]' <<<"$out" || { echo "glued in $f"; return 1; }
+	done
+	out=$(MANWIDTH=80 man -l "$BATS_TEST_DIRNAME/../man/npte-run.8" 2>/dev/null | tr -s ' \n' '  ')
+	[[ "$out" == *"root's PATH. The exit status is the program's (126 if it cannot be run, 127 if it is not found)"* ]]
 }

@@ -258,7 +258,7 @@ sb_snapshot() {
 			ip netns exec "$ns" tc -j qdisc show
 			echo "-- sysctl"
 			ip netns exec "$ns" sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding \
-				net.ipv6.conf.default.accept_dad | tr "\n" " "
+				net.ipv6.conf.default.accept_dad net.ipv4.ping_group_range | tr "\n\t" "  "
 			echo
 		done
 		for m in /run/npte/netns/*; do

@@ -112,6 +112,7 @@ int main(int argc, char **argv)
 				sysctl_write("/proc/sys/net/ipv4/ip_forward", "1");
 				sysctl_write("/proc/sys/net/ipv6/conf/all/forwarding", "1");
 				sysctl_write("/proc/sys/net/ipv6/conf/default/accept_dad", "0");
+				sysctl_write("/proc/sys/net/ipv4/ping_group_range", "0 2147483647");
 			}
 		}
 	} else if (strcmp(argv[1], "destroy") == 0) {

@@ -219,6 +219,24 @@ static void bind_etc(const char *ns)
 	closedir(d);
 }
 
+/*
+ * Every mount of our private namespace nosuid, last, after the mounts made
+ * here: the kernel then ignores setuid bits and file capabilities at exec, so
+ * ping (cap_net_raw=ep, which an empty bounding set makes exec refuse with
+ * EPERM) runs as the caller with no capability and uses an ICMP echo socket.
+ * Recursive and atomic (mount_setattr): hidden and overmounted mounts too.
+ * A mount the host adds later comes in through MS_SLAVE without it; there
+ * NO_NEW_PRIVS keeps setuid bits from changing the uid and the empty
+ * bounding set keeps file capabilities out (NO_NEW_PRIVS alone does not).
+ */
+static void nosuid_all(void)
+{
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_NOSUID};
+
+	if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &a, sizeof a) < 0)
+		die_errno(EXIT_FAIL, "make every mount nosuid");
+}
+
 static void become_user(void)
 {
 	uid_t r, e, s;
@@ -279,6 +297,7 @@ static int start_program(struct txn *c, void *arg)
 		return err_sys(&c->err, EXIT_FAIL, errno, "%s: private mount namespace", ns);
 	fresh_sys();
 	bind_etc(ns);
+	nosuid_all();
 	/* The program runs as the caller's own process would: umask, limits,
 	 * nice, oom_score_adj. Before the switch: /proc/self/oom_score_adj of a
 	 * non-dumpable process is root's; every value only goes down (or, for
@@ -320,6 +339,13 @@ static void limit_word(char *buf, size_t n, const char *opt, const struct rlimit
 		snprintf(hard, sizeof hard, "%llu", (unsigned long long)l->rlim_max);
 	snprintf(buf, n, "%s=%s:%s", opt, soft, hard);
 }
+
+/* nosuid_all in shell words: util-linux 2.38 has no recursive remount, so each
+ * mount point of mountinfo (octal escapes undone), in order; a mount hidden
+ * under another one is left, as no path reaches it. Then the rest of argv. */
+static const char nosuid_sh[] =
+	"set -ef; for m in $(cut -d\" \" -f5 /proc/self/mountinfo); do "
+	"mount -o remount,bind,nosuid \"$(printf %b \"$m\")\"; done; exec \"$@\"";
 
 /* The caller's limits, as prlimit words, then "--". */
 static void render_limits(FILE *f, const struct caller_state *st, size_t *col)
@@ -382,7 +408,8 @@ static void render_setpriv(FILE *f, size_t *col)
 
 /*
  * The same program start in shell words: the lock released, the caller's
- * umask, then ip netns exec (netns, mount namespace, /sys, /etc/netns), the
+ * umask, then ip netns exec (netns, mount namespace, /sys, /etc/netns), every
+ * mount nosuid (sh -c, nosuid_sh), the
  * caller's limits, nice value and oom_score_adj (prlimit, nice, choom, as
  * root, before the switch), then setpriv to the caller (no PAM, so nothing
  * changes the limits again; NO_NEW_PRIVS and no capabilities, like the live
@@ -400,6 +427,7 @@ static void run_render(FILE *f, const struct op *op, const struct txn *c, bool u
 	fputs("exec ", f);
 	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, NULL});
 	col = strlen("exec ip netns exec ") + sh_quote_buf(NULL, 0, op->ns);
+	wrap_words(f, (const char *[]){"sh", "-c", nosuid_sh, "sh", NULL}, &col);
 	/* Many words, the caller's among them: wrapped, so a pasted line stays short. */
 	render_limits(f, st, &col);
 	render_priority(f, st, &col);
@@ -434,6 +462,11 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 	ns = cli_netns(NULL, o->pos[0]);
 	if (o->npos > at && strcmp(o->pos[at], "--") == 0)
 		at++;
+	else if (o->npos > at && args_is_option(o->spec, o->pos[at]))
+		/* `npte-run client -e K=v sh` would exec "-e": an error that says why.
+		 * A program with such a name still runs after "--". */
+		die(EXIT_USAGE, "%s after NS: options go before NS: npte-run [OPTIONS] NS [--] PROGRAM...",
+		    disp(o->pos[at]));
 	if (o->npos <= at)
 		die(EXIT_USAGE, "no command given\n%s", USAGE);
 	/* Options stop at NS, so CMD ARG... is argv's own tail, NULL-ended. */

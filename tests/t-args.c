@@ -180,11 +180,24 @@ static void test_hostile_reason(void)
 	}
 }
 
+/* What npte-run refuses right after NS, as misplaced options. */
+static void test_is_option(void)
+{
+	ok(args_is_option(spec, "-n") && args_is_option(spec, "--dry-run") && args_is_option(spec, "--wait") &&
+		   args_is_option(spec, "--wait=5") && args_is_option(spec, "--env=A=1"),
+	   "short, long and long=value options are options");
+	ok(!args_is_option(spec, "-") && !args_is_option(spec, "--") && !args_is_option(spec, "-x") &&
+		   !args_is_option(spec, "--bogus") && !args_is_option(spec, "-nx") && !args_is_option(spec, "--dry") &&
+		   !args_is_option(spec, "--=") && !args_is_option(spec, "sh") && !args_is_option(spec, "-20"),
+	   "anything else is not");
+}
+
 int main(void)
 {
 	test_flags();
 	test_values();
 	test_positionals();
 	test_hostile_reason();
+	test_is_option();
 	return done_testing();
 }

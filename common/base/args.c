@@ -101,3 +101,15 @@ bool args_parse(struct opts *o, int argc, char **argv, const struct optspec *spe
 	}
 	return true;
 }
+
+bool args_is_option(const struct optspec *spec, const char *w)
+{
+	const char *eq;
+
+	if (w[0] != '-' || w[1] == '\0')
+		return false;
+	if (w[1] != '-')
+		return w[2] == '\0' && find_short(spec, w[1]);
+	eq = strchr(w + 2, '=');
+	return w[2] && find_long(spec, w + 2, eq ? (size_t)(eq - (w + 2)) : strlen(w + 2));
+}

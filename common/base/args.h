@@ -60,4 +60,9 @@ struct opts {
 bool args_parse(struct opts *o, int argc, char **argv, const struct optspec *spec,
 		bool permute, struct err *e);
 
+/* Whether word w is one of spec's options as args_parse would take it
+ * ("-n", "--wait", "--wait=5"): for a command line after NS that looks like
+ * misplaced options. */
+bool args_is_option(const struct optspec *spec, const char *w);
+
 #endif

@@ -86,7 +86,8 @@ void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
  *    marker and the same namespace behind it (cookie); undo of a netns add
  *    deletes only while the identity the add recorded still matches.
  *  - link up, sysctl: inside a namespace the guard has proven the caller's;
- *    the sysctl keys are constants of the builder (forwarding), not input.
+ *    the sysctl keys and values are constants of the builder (forwarding,
+ *    DAD, ping_group_range), not input.
  *  - veth add/del, addr add/del, route add/del: inside guarded namespaces
  *    only, names and addresses validated; undo deletes what the add made only
  *    while it is still the one made, never a link of the same name made since.

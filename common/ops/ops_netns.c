@@ -523,6 +523,11 @@ void plan_netns_create(struct plan *p, const char *name)
 	 * on a pair npte made there is nothing to collide with, and without
 	 * this IPv6 traffic stalls for the ~2 s DAD takes. */
 	plan_sysctl(p, name, "net.ipv6.conf.default.accept_dad", "0");
+	/* ping as the caller, with no capability: an ICMP echo (datagram) socket,
+	 * IPv4 and IPv6 alike, for every gid, as systemd sets the host's. The
+	 * kernel's default for a new namespace, "1 0", refuses them all; npte-run
+	 * execs ping on nosuid mounts, so its file capability does not apply. */
+	plan_sysctl(p, name, "net.ipv4.ping_group_range", "0 2147483647");
 	op_ns(p, &marker_write_op, name);
 }
 

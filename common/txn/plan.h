@@ -98,7 +98,7 @@ struct op {
 			struct play_snapshot *snap; /* what it fills (ops/ops_snapshot.h) */
 			struct play_socket *sock;
 		} play;
-		struct { char key[48]; char val[8]; } sysctl;             /* net.ipv4.ip_forward=1 */
+		struct { char key[48]; char val[16]; } sysctl;            /* net.ipv4.ip_forward=1 */
 		struct {                                                  /* veth add/del */
 			char peer[NETNS_NAME_MAX + 4];
 			char ifname[IFNAME_MAX + 1], peer_ifname[IFNAME_MAX + 1];
