@@ -127,3 +127,33 @@ doctor() {
 	doctor extra
 	[ "$status" -eq 2 ]
 }
+
+# has_netem: whether this kernel makes a netem (in a throwaway namespace of the sandbox)
+has_netem() { sb unshare --net tc qdisc add dev lo root netem delay 1ms 2>/dev/null; }
+
+NETEM_HINT='this kernel has no sch_netem (CONFIG_NET_SCH_NETEM); see npte-doctor'
+
+# hint_once CMD...: as npte-alice through sudo, CMD fails with exit 1, its one
+# line ends in the hint, and the sandbox is as it was before
+hint_once() {
+	local before
+	before=$(sb_state)
+	run as alice "$@"
+	[ "$status" -eq 1 ] || { echo "$*: status $status: $output"; return 1; }
+	[ "${#lines[@]}" -eq 1 ] || { echo "$*: $output"; return 1; }
+	[[ "${lines[0]}" == *"Specified qdisc kind is unknown"*"; $NETEM_HINT" ]] || { echo "$*: $output"; return 1; }
+	[ "$(sb_state)" = "$before" ] || { echo "$*: left a change"; diff <(echo "$before") <(sb_state); return 1; }
+}
+
+@test "no sch_netem: apply, npte-netem play, npte-lab play and netem --profile each give the one hint, exit 1, change nothing" {
+	has_netem && skip "this kernel has sch_netem (the VM lane's does): no hint to give"
+	as alice npte-lab create >/dev/null
+	sb sh -c 'printf "0 delay 10ms\n1s end\n" >/run/netem.sched; chmod 644 /run/netem.sched'
+	hint_once npte-netem apply router if-client delay 10ms loss 1
+	hint_once npte-netem play router if-client /run/netem.sched
+	hint_once npte-lab play --profile train-tunnel
+	hint_once npte-lab netem --profile adsl
+	# the same from every verb: one hint, from one place
+	run as alice npte-netem apply router if-server --delay 5ms
+	[[ "$output" == *"; $NETEM_HINT" ]]
+}
