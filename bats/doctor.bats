@@ -215,6 +215,11 @@ user_doctor() {
 	user_doctor alice --require 'tbf,net$em'
 	[ "$status" -eq 2 ]
 	[[ "${lines[0]}" == *"invalid --require 'tbf,net\$em': unknown feature 'net\$em'"* ]]
+	for bad in '' ',' 'tbf,' ',tbf' 'tbf,,veth'; do
+		user_doctor alice --require "$bad"
+		[ "$status" -eq 2 ] || { echo "--require '$bad': $status"; return 1; }
+		[[ "${lines[0]}" == *"invalid --require '$bad': a comma-separated list of features"* ]]
+	done
 }
 
 @test "a user outside group npte is told so, and sudo is not tried; a member whose session lacks it must log in again" {
@@ -238,4 +243,20 @@ user_doctor() {
 	# root's own view of the rule is not the user's to take
 	user_doctor alice --sudoers /etc/sudoers.d/npte
 	[ "$status" -eq 2 ]
+}
+
+@test "as a user where user namespaces are refused: the kernel lines say they guess, never FAIL, and --require counts an unknown as missing" {
+	[ -x "$FAULT/npte-doctor" ] || skip "fault build missing (make tests)"
+	run sb runuser -u npte-alice -- env NPTE_FAULT_NOUSERNS=1 "$FAULT/npte-doctor" --prefix "$P" --json </dev/null
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	jq -e '.kernel == "guessed" and .features.netns == true' <<<"$output"
+	# every kernel line says it did not probe, and none is a failure
+	[ "$(jq '[.checks[] | select(.check | startswith("kernel: ")) | select(.detail | test("no user namespace to probe in") | not)] | length' <<<"$output")" = 0 ]
+	[ "$(jq '[.checks[] | select(.check | startswith("kernel: ")) | select(.level == "fail")] | length' <<<"$output")" = 0 ]
+	run sb runuser -u npte-alice -- env NPTE_FAULT_NOUSERNS=1 "$FAULT/npte-doctor" --prefix "$P" --require netem </dev/null
+	if [[ "$output" == *"ok    kernel: sch_netem: likely"* ]]; then
+		[ "$status" -eq 0 ]
+	else
+		[ "$status" -eq 69 ] || { echo "$output"; return 1; }
+	fi
 }

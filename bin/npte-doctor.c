@@ -41,6 +41,7 @@
 #include "shape/qdisc.h"
 #include "shape/shape.h"
 #include "base/escape.h"
+#include "base/fault.h"
 #include "base/validate.h"
 
 #define USAGE \
@@ -219,7 +220,7 @@ static int enter_userns(uid_t uid, gid_t gid)
 
 	/* hygiene made us undumpable, which makes /proc/self root's: a user's
 	 * own process holds nothing the user may not see, and must write its maps */
-	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0 || unshare(CLONE_NEWUSER) < 0)
+	if (fault_no_userns() || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0 || unshare(CLONE_NEWUSER) < 0)
 		return -1;
 	snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
 	if (!put_proc("/proc/self/uid_map", map) || !put_proc("/proc/self/setgroups", "deny"))
@@ -361,6 +362,9 @@ static const char *kernel_detail(int f)
 		return have[f] ? "" : "not available";
 	if (known[f] < 0)
 		return "unknown (no user namespace to probe in, and no module lists for this kernel)";
+	if (!feats[f].kind && !feats[f].module)
+		return have[f] ? "likely (not probed: no user namespace to probe in)"
+			       : "likely not available (not probed: no user namespace to probe in)";
 	return have[f] ? "likely (no user namespace to probe in: guessed from the module lists)"
 		       : "likely not available (no user namespace to probe in: guessed from the module lists)";
 }
@@ -680,8 +684,9 @@ static void check_sudo_reach(const char *prefix, bool member)
 static void parse_require(const char *list, bool *want)
 {
 	char buf[256], *save = NULL;
+	size_t n = strlen(list);
 
-	if (strlen(list) >= sizeof buf || !*list)
+	if (n >= sizeof buf || !n || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,"))
 		die(EXIT_USAGE, "invalid --require '%s': a comma-separated list of features", disp(list));
 	snprintf(buf, sizeof buf, "%s", list);
 	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
