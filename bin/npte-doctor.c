@@ -161,7 +161,9 @@ static int probe_veth(struct netlink *nl, char *ext, size_t n)
 }
 
 /* The root qdisc request npte-netem sends, of kind k with the kind's probe
- * words, on lo (the first link of every new namespace). */
+ * words, on lo (the first link of every new namespace); then lo's root is
+ * removed again, since the kernel refuses a replace of one kind by another
+ * under the same handle (the next probe's). */
 static int probe_qdisc(struct netlink *nl, const struct qdisc_kind *k, char *ext, size_t n)
 {
 	static union { struct nlmsghdr h; char b[NL_BUF]; } req;
@@ -176,7 +178,9 @@ static int probe_qdisc(struct netlink *nl, const struct qdisc_kind *k, char *ext
 			   &(struct qdisc_new){.flags = NLM_F_CREATE | NLM_F_REPLACE, .ifindex = 1, .handle = 0x10000,
 					       .parent = TC_H_ROOT, .kind = qkind_index(k), .spec = &q},
 			   &h);
-	return rc < 0 ? rc : netlink_talk(nl, h, ext, n);
+	if (rc >= 0 && (rc = netlink_talk(nl, h, ext, n)) == 0)
+		netlink_talk(nl, req_qdisc_del_root(nl, req.b, 1), NULL, 0);
+	return rc;
 }
 
 /* Write s to a /proc file of this process (its maps, its namespace's sysctls). */
