@@ -1,6 +1,9 @@
 #!/usr/bin/env bats
 # npte-doctor against a staged install in a sandbox: a healthy host passes,
-# and each thing it checks, once broken, is a FAIL line with a fix and exit 1.
+# and each thing it checks, once broken, is a FAIL line with a fix and exit 1;
+# its user mode run by npte-alice and npte-carol themselves (no sudo), --json
+# and --require's 69; and the one hint every shaping verb gives on a kernel
+# without sch_netem.
 
 load sandbox
 
