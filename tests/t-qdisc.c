@@ -1,6 +1,7 @@
 /* The qdisc kinds' table, and each kind's decoder against its own encoder:
  * the words npte-lab netem --show prints for what a spec sent, without a
  * kernel. Expected words are worked out by hand from tc 6.1's arithmetic. */
+#include <errno.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
 #include "tap.h"
@@ -59,7 +60,8 @@ int main(void)
 
 		ok(qkind_find(k->name) == k && qkind_index(k) == (enum qkind)i, "%s: found by name and index",
 		   k->name);
-		ok(k->parse && k->encode && k->describe && k->held && k->want && k->probe_words,
+		ok(k->parse && k->encode && k->describe && k->held && k->want && k->probe_words && k->module &&
+			   k->config,
 		   "%s: a whole registration", k->name);
 	}
 	ok(!qkind_find("pfifo") && !qkind_find("") && !qkind_find("netem "), "no other kind is found");
@@ -68,6 +70,19 @@ int main(void)
 
 		qkind_child_names(names, sizeof names);
 		ok(strcmp(names, "tbf or cake") == 0, "the child kinds, as --child's message names them: %s", names);
+	}
+	{
+		char hint[160];
+
+		/* the kernel's answer for a kind it lacks (sch_api.c), and nothing else */
+		ok(qkind_unknown_reply(-ENOENT, "Specified qdisc kind is unknown"), "an unknown kind is recognised");
+		ok(!qkind_unknown_reply(-ENOENT, "Failed to find specified qdisc") && !qkind_unknown_reply(-ENOENT, "") &&
+			   !qkind_unknown_reply(-EINVAL, "Specified qdisc kind is unknown"),
+		   "another ENOENT, no text or another errno is not");
+		qkind_missing_hint(&netem_kind, hint, sizeof hint);
+		is_str(hint, "this kernel has no sch_netem (CONFIG_NET_SCH_NETEM); see npte-doctor", "netem's hint");
+		qkind_missing_hint(&cake_kind, hint, sizeof hint);
+		is_str(hint, "this kernel has no sch_cake (CONFIG_NET_SCH_CAKE); see npte-doctor", "cake's hint");
 	}
 	same(&netem_kind, "delay 25ms", "limit 1000 delay 25ms", true);
 	same(&netem_kind, "delay 10ms 2ms 25% loss 1% 50% duplicate 2% reorder 5% gap 3 corrupt 0.5% ecn",

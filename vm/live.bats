@@ -484,3 +484,9 @@ rootdelay() {
 	say "then delay 1ms again: exit $status $output"
 	[ "$status" -eq 0 ]
 }
+
+@test "doctor: on a kernel with netem and cake, --require names nothing missing (the host's test gives 69)" {
+	run sb npte-doctor --json --require netns,veth,tbf,netem,cake,ipv6,ping
+	say "npte-doctor --require ...: exit $status, features $(jq -c .features <<<"$output")"
+	jq -e '.missing == [] and .kernel == "probed" and .features.netem and .features.cake and .features.ping' <<<"$output"
+}

@@ -10,6 +10,7 @@ enum {
 	EXIT_FAIL = 1,  /* the kernel or the system refused; the message says why */
 	EXIT_USAGE = 2, /* usage, validation or ownership error; nothing was changed */
 	EXIT_BUSY = 75, /* the lock was busy past the deadline (EX_TEMPFAIL) */
+	EXIT_CANNOT = 69, /* npte-doctor --require: this kernel lacks a feature (EX_UNAVAILABLE) */
 };
 
 #define NPTE_VERSION "0.1.0"

@@ -8,7 +8,7 @@
 #include <linux/rtnetlink.h>
 #include "base/fault.h"
 
-static int after = -1, pause_at = -1, in = -1, made_at = -1, made_calls, nsopen, wire, alloc_at = -1, allocs;
+static int after = -1, pause_at = -1, in = -1, made_at = -1, made_calls, nsopen, wire, alloc_at = -1, allocs, no_userns;
 
 static int value(const char *kv, const char *key)
 {
@@ -35,6 +35,8 @@ void fault_env(const char *kv)
 		alloc_at = v;
 	else if ((v = value(kv, "NPTE_FAULT_WIRE")) != -2)
 		wire = v == 1;
+	else if ((v = value(kv, "NPTE_FAULT_NOUSERNS")) != -2)
+		no_userns = v == 1;
 }
 
 void fault_after(size_t done)
@@ -78,5 +80,10 @@ bool fault_wire(const struct nlmsghdr *req)
 		fprintf(stderr, "%02x", b[i]);
 	fputc('\n', stderr);
 	return true;
+}
+
+bool fault_no_userns(void)
+{
+	return no_userns;
 }
 #endif

@@ -28,6 +28,9 @@ bool fault_alloc(void);
 /* NPTE_FAULT_WIRE=1: a qdisc request is written to stderr as hex instead of
  * sent, and taken as acked (the wire test compares it with tc's). */
 bool fault_wire(const struct nlmsghdr *req);
+/* NPTE_FAULT_NOUSERNS=1: npte-doctor's user namespace is refused, as a policy
+ * would refuse it (its guess from the module lists is then tested). */
+bool fault_no_userns(void);
 #else
 static inline void fault_env(const char *kv) { (void)kv; }
 static inline void fault_after(size_t done) { (void)done; }
@@ -36,6 +39,7 @@ static inline void fault_made(void) {}
 static inline int fault_nsopen(void) { return 0; }
 static inline bool fault_alloc(void) { return false; }
 static inline bool fault_wire(const struct nlmsghdr *req) { (void)req; return false; }
+static inline bool fault_no_userns(void) { return false; }
 #endif
 
 #endif

@@ -35,6 +35,7 @@ enum {
 	O_WINDOW,
 	O_ENV,             /* npte-run */
 	O_SUDOERS,         /* npte-doctor */
+	O_REQUIRE,         /* npte-doctor */
 };
 
 /* -n, -h, --wait: the mutating verbs of npte-netns, -veth, -addr, -route and npte-netem clear. */
@@ -87,7 +88,8 @@ static const struct optspec spec_run[] = {
 
 /* npte-doctor, without permuting too. */
 static const struct optspec spec_doctor[] = {
-	OPT_HELP, OPT_VERSION, OPT_PREFIX, {"sudoers", 0, true, false, O_SUDOERS}, OPT_END,
+	OPT_HELP, OPT_VERSION, OPT_PREFIX, {"sudoers", 0, true, false, O_SUDOERS}, OPT_JSON,
+	{"require", 0, true, false, O_REQUIRE}, OPT_END,
 };
 
 #endif

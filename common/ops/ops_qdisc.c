@@ -152,6 +152,29 @@ static int pfifo_first(struct txn *c, const struct op *op, struct nshandle *h, i
 	return 0;
 }
 
+/*
+ * The kernel refused to make a qdisc of kind k (what: "" or "child "): its
+ * error, and when it does not know the kind, the one hint that every verb
+ * making one gives (qkind_missing_hint), from here only.
+ */
+static int make_refused(struct txn *c, const struct op *op, const char *what, const struct qdisc_kind *k, int rc,
+			const char *ext)
+{
+	char hint[160] = "";
+	size_t len;
+
+	if (c->err.code)
+		return c->err.code;
+	err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: %s%s%s%s", op->ns, op->u.qdisc.ifname, what, k->name,
+		ext[0] ? ": " : "", ext);
+	if (qkind_unknown_reply(rc, ext)) {
+		qkind_missing_hint(k, hint, sizeof hint);
+		len = strlen(c->err.msg);
+		snprintf(c->err.msg + len, sizeof c->err.msg - len, "; %s", hint);
+	}
+	return EXIT_FAIL;
+}
+
 /* Replace at the root under a different handle: a fresh qdisc is grafted in
  * one step, so the kernel keeps no attribute of the one it replaces. */
 static int graft_root(struct txn *c, const struct op *op, struct nshandle *h, int idx, unsigned major)
@@ -169,8 +192,7 @@ static int graft_root(struct txn *c, const struct op *op, struct nshandle *h, in
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: build request", op->ns, r->ifname);
 	rc = netlink_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: %s%s%s", op->ns, r->ifname, qkind_of(r->kind)->name,
-			       ext[0] ? ": " : "", ext);
+		return make_refused(c, op, "", qkind_of(r->kind), rc, ext);
 	/* The handle was free (not the old root's): a root with it is this run's. */
 	txn_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
 	return 0;
@@ -195,8 +217,10 @@ static int add_child(struct txn *c, const struct op *op, struct nshandle *h, int
 	if (rc >= 0)
 		rc = netlink_talk(&h->nl, m, ext, sizeof ext);
 	if (rc < 0) {
-		err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: child %s%s%s", op->ns, r->ifname, r->child.kind,
-			ext[0] ? ": " : "", ext);
+		if (k)
+			make_refused(c, op, "child ", k, rc, ext);
+		else
+			err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: child %s", op->ns, r->ifname, r->child.kind);
 		/* Never leave it half-shaped: without its child the root goes too. */
 		netlink_talk(&h->nl, req_qdisc_del_root(&h->nl, req.b, idx), NULL, 0);
 		return EXIT_FAIL;

@@ -91,5 +91,7 @@ const struct qdisc_kind cake_kind = {
 	.held = cake_held,
 	.want = cake_want,
 	.probe_words = "bandwidth 10mbit",
+	.module = "sch_cake",
+	.config = "CONFIG_NET_SCH_CAKE",
 	.child_only = true,
 };

@@ -709,4 +709,6 @@ const struct qdisc_kind netem_kind = {
 	.duplicates = netem_duplicates,
 	.dumped_duplicates = netem_dumped_duplicates,
 	.probe_words = "delay 1ms",
+	.module = "sch_netem",
+	.config = "CONFIG_NET_SCH_NETEM",
 };

@@ -1,4 +1,5 @@
 /* The table of qdisc kinds (qdisc.h) and what their files share. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +48,16 @@ enum qkind qkind_index(const struct qdisc_kind *k)
 	while (i + 1 < QK_N && kinds[i] != k)
 		i++;
 	return (enum qkind)i;
+}
+
+bool qkind_unknown_reply(int rc, const char *ext)
+{
+	return rc == -ENOENT && ext && strstr(ext, "qdisc kind is unknown") != NULL;
+}
+
+void qkind_missing_hint(const struct qdisc_kind *k, char *buf, size_t n)
+{
+	snprintf(buf, n, "this kernel has no %s (%s); see npte-doctor", k->module, k->config);
 }
 
 const char *qspec_words(const union qspec *q)

@@ -63,6 +63,9 @@ struct qdisc_kind {
 	bool (*dumped_duplicates)(const struct nlattr *opts);
 	/* The words npte-doctor probes the kernel's support with. */
 	const char *probe_words;
+	/* The kernel module and the config option that provide the kind: what a
+	 * kernel that does not know it lacks (qkind_missing_hint). */
+	const char *module, *config;
 	/* npte makes it only as a child, never at the root. */
 	bool child_only;
 };
@@ -77,6 +80,16 @@ const struct qdisc_kind *qkind_find(const char *name);
 const struct qdisc_kind *qkind_of(enum qkind k);
 /* The index of a registered kind. */
 enum qkind qkind_index(const struct qdisc_kind *k);
+
+/*
+ * Whether the kernel's answer to a request that makes a qdisc of some kind
+ * (rc, its extended-ack text) says it does not know the kind: -ENOENT with
+ * "Specified qdisc kind is unknown" (net/sched/sch_api.c, qdisc_create).
+ */
+bool qkind_unknown_reply(int rc, const char *ext);
+/* The one hint every verb gives for it, and npte-doctor's fix:
+ * "this kernel has no sch_netem (CONFIG_NET_SCH_NETEM); see npte-doctor". */
+void qkind_missing_hint(const struct qdisc_kind *k, char *buf, size_t n);
 
 /* A spec's words, whichever its kind (each spec begins with them). */
 const char *qspec_words(const union qspec *q);

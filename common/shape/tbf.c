@@ -426,4 +426,6 @@ const struct qdisc_kind tbf_kind = {
 	.held = tbf_held,
 	.want = tbf_want,
 	.probe_words = "rate 10mbit burst 10240b latency 50ms",
+	.module = "sch_tbf",
+	.config = "CONFIG_NET_SCH_TBF",
 };
