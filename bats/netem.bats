@@ -6,6 +6,9 @@
 
 load sandbox
 
+# the real-sudo tests install into a staging tree once (sandbox_install each)
+setup_file() { stage_install; }
+
 setup() {
 	sandbox_setup
 	sb npte-lab create >/dev/null
@@ -247,4 +250,48 @@ qdisc_of() { sb ip netns exec "$1" tc -j qdisc show dev "$2" root | jq -r '.[0] 
 	[ "$status" -eq 2 ]
 	run sb npte-lab netem --show --profile 4g-bloated
 	[ "$status" -eq 2 ]
+}
+
+@test "a missing interface is exit 2 for every verb that names one: one line naming it and the namespace's interfaces, nothing changed" {
+	sb npte-netem rate router if-server 20mbit
+	local before args want
+	before=$(sb_state)
+	printf '0s rate 10mbit\n1s rate 20mbit\n' >"$BATS_TEST_TMPDIR/s"
+	while IFS= read -r args; do
+		eval "set -- $args"
+		run sb "$@"
+		want="$1: ${2}: router: no interface 'if-srv' (has: lo, if-client, if-server)"
+		[ "$status" -eq 2 ] || { echo "$args: $status $output"; return 1; }
+		[ "$output" = "$want" ] || { echo "$args: $output"; return 1; }
+	done <<-EOF2
+		npte-netem rate router if-srv 20mbit
+		npte-netem apply router if-srv delay 10ms
+		npte-netem tbf router if-srv rate 1mbit burst 10k latency 10ms
+		npte-netem change router if-srv rate 1mbit burst 10k latency 10ms
+		npte-netem clear router if-srv
+		npte-netem play router if-srv $BATS_TEST_TMPDIR/s
+		npte-addr add router if-srv 10.9.0.1/24
+		npte-addr del router if-srv 10.9.0.1/24
+	EOF2
+	[ "$(sb_state)" = "$before" ]
+	# the dry-run refuses the same way, before its first change
+	run sb sh -c 'npte-netem rate -n router if-srv 20mbit | sh'
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"npte-netem: rate: router: no interface 'if-srv'"* ]] || { echo "$output"; return 1; }
+	[ "$(sb_state)" = "$before" ]
+}
+
+@test "through sudo: alice's missing interface names hers; on bob's namespace she gets the refusal of a missing one, naming nothing" {
+	sandbox_install
+	as bob npte-netns create bnet
+	as alice npte-netns create anet arem
+	as alice npte-veth add anet arem
+	run as alice npte-netem rate anet if-srv 20mbit
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[ "$output" = "npte-netem: rate: anet: no interface 'if-srv' (has: lo, if-arem)" ] || { echo "$output"; return 1; }
+	run as alice npte-netem rate bnet if-srv 20mbit
+	[ "$status" -eq 2 ]
+	[ "$output" = "npte-netem: rate: bnet: not found or not yours" ] || { echo "$output"; return 1; }
+	run as alice npte-netem rate nosuch if-srv 20mbit
+	[ "$output" = "npte-netem: rate: nosuch: not found or not yours" ]
 }

@@ -319,3 +319,17 @@ play_golden() {
 	run sb npte-netem play router if-client "$SCHED"
 	[ "$status" -eq 0 ]
 }
+
+@test "npte-lab play: an interface gone mid-plan is exit 2 naming what is there; the first side's claim is undone" {
+	# the veth goes (root's doing): if-client's snapshot and claim come first,
+	# then if-server is found missing, in the middle of the start's transaction
+	sb ip -n router link del if-server
+	local before
+	before=$(sb_state)
+	run sb npte-lab play --profile leo-starlink
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[ "$output" = "npte-lab: play: router: no interface 'if-server' (has: lo, if-client)" ] ||
+		{ echo "$output"; return 1; }
+	[ "$(sb_state)" = "$before" ]
+	[ -z "$(sb ls -A /run/npte/play 2>/dev/null)" ]
+}

@@ -136,6 +136,7 @@ static int cmd_apply(struct cli *cl, struct opts *o)
 	else if (o->set[O_CHILD_RATE])
 		die(EXIT_USAGE, "apply: --child-rate needs --child");
 	plan_guard_owned(cl->plan, "apply", ns, 0);
+	plan_guard_dev(cl->plan, "apply", ns, ifname);
 	plan_netem(cl->plan, ns, ifname, &spec.netem, o->set[O_CHILD] ? &child : NULL);
 	return cli_run(cl, "apply", o);
 }
@@ -157,6 +158,7 @@ static int cmd_tbf(struct cli *cl, struct opts *o)
 	if (!tbf_words(o, &e))
 		die(EXIT_USAGE, "tbf: invalid tbf words: %s", e.msg);
 	plan_guard_owned(cl->plan, "tbf", ns, 0);
+	plan_guard_dev(cl->plan, "tbf", ns, ifname);
 	plan_tbf(cl->plan, ns, ifname, &spec.tbf);
 	return cli_run(cl, "tbf", o);
 }
@@ -178,6 +180,7 @@ static int cmd_change(struct cli *cl, struct opts *o)
 		kind = QK_TBF;
 	}
 	plan_guard_owned(cl->plan, "change", ns, 0);
+	plan_guard_dev(cl->plan, "change", ns, ifname);
 	plan_qdisc_change(cl->plan, ns, ifname, kind, &spec);
 	return cli_run(cl, "change", o);
 }
@@ -192,6 +195,7 @@ static int cmd_rate(struct cli *cl, struct opts *o)
 		       o->set[O_LATENCY] ? o->val[O_LATENCY] : NULL, &e))
 		die(EXIT_USAGE, "rate: %s", e.msg);
 	plan_guard_owned(cl->plan, "rate", ns, 0);
+	plan_guard_dev(cl->plan, "rate", ns, ifname);
 	plan_tbf(cl->plan, ns, ifname, &spec.tbf);
 	return cli_run(cl, "rate", o);
 }
@@ -202,6 +206,7 @@ static int cmd_clear(struct cli *cl, struct opts *o)
 
 	target("clear", o, 2, 2, &ns, &ifname);
 	plan_guard_owned(cl->plan, "clear", ns, 0);
+	plan_guard_dev(cl->plan, "clear", ns, ifname);
 	plan_qdisc_clear(cl->plan, ns, ifname);
 	return cli_run(cl, "clear", o);
 }
