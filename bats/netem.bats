@@ -295,3 +295,63 @@ qdisc_of() { sb ip netns exec "$1" tc -j qdisc show dev "$2" root | jq -r '.[0] 
 	run as alice npte-netem rate nosuch if-srv 20mbit
 	[ "$output" = "npte-netem: rate: nosuch: not found or not yours" ]
 }
+
+@test "npte-netem show: every qdisc as tc words, text and JSON; the words put back give the same kernel state" {
+	run sb npte-netem show router if-server
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf "router if-server: (the kernel's default)\n  root  0: noqueue")" ] || { echo "$output"; return 1; }
+	sb npte-netem tbf router if-server rate 10mbit burst 10k latency 50ms
+	run sb npte-netem show router if-server
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "router if-server:" ] || { echo "$output"; return 1; }
+	[ "${lines[1]}" = "  root  1: tbf rate 10mbit burst 10240b limit 72740b" ] || { echo "$output"; return 1; }
+	[ "${#lines[@]}" -eq 2 ]
+	run sb npte-netem show --json router if-server
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.' <<<"$output")" = '{"netns":"router","dev":"if-server","qdiscs":[{"kind":"tbf","handle":"1:","parent":"root","root":true,"words":"rate 10mbit burst 10240b limit 72740b"}]}' ] ||
+		{ echo "$output"; return 1; }
+	# round trip: the words shown, given back, make the kernel hold the same
+	local words before
+	words=$(sb npte-netem show router if-server | sed -n 's/^  root  [0-9a-f]*: tbf //p')
+	before=$(sb ip netns exec router tc -j -d qdisc show dev if-server | jq -c '[.[] | del(.handle)]')
+	sb npte-netem clear router if-server
+	# shellcheck disable=SC2086 # the words, one argument each
+	sb npte-netem tbf router if-server $words
+	[ "$(sb ip netns exec router tc -j -d qdisc show dev if-server | jq -c '[.[] | del(.handle)]')" = "$before" ]
+	# every qdisc: a root with a child under it, the child named as such
+	sb ip netns exec router tc qdisc replace dev if-client root handle 1: tbf rate 5mbit burst 10k latency 50ms
+	sb ip netns exec router tc qdisc add dev if-client parent 1: handle 10: tbf rate 2mbit burst 5k latency 20ms
+	run sb npte-netem show router if-client
+	[ "${lines[1]}" = "  root  1: tbf rate 5mbit burst 10240b limit 41490b" ] || { echo "$output"; return 1; }
+	[ "${lines[2]}" = "  child 10: tbf rate 2mbit burst 5120b limit 10120b" ] || { echo "$output"; return 1; }
+	run sb npte-netem show --json router if-client
+	[ "$(jq -r '.qdiscs[1].parent' <<<"$output")" = "1:" ]
+	# the words of a missing interface, a bad name, an option it does not take: exit 2
+	run sb npte-netem show router if-srv
+	[ "$status" -eq 2 ]
+	[ "$output" = "npte-netem: show: router: no interface 'if-srv' (has: lo, if-client, if-server)" ] || { echo "$output"; return 1; }
+	run sb npte-netem show router ../x
+	[ "$status" -eq 2 ]
+	run sb npte-netem show -n router if-server
+	[ "$status" -eq 2 ]
+	run sb npte-netem show nosuch if-server
+	[ "$status" -eq 2 ]
+	[ "$output" = "npte-netem: show: nosuch: not found or not yours" ]
+}
+
+@test "through sudo: alice's npte-netem show and npte-netns show give her shaping as tc words; bob gets the refusal of a missing one" {
+	sandbox_install
+	as alice npte-netns create anet arem
+	as alice npte-veth add anet arem
+	as alice npte-netem rate anet if-arem 20mbit
+	run as alice npte-netem show anet if-arem
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'anet if-arem:\n  root  1: tbf rate 20mbit burst 10240b limit 135240b')" ] || { echo "$output"; return 1; }
+	run as alice npte-netns show anet
+	[[ "$output" == *"  if-arem root  1: tbf rate 20mbit burst 10240b limit 135240b"* ]] || { echo "$output"; return 1; }
+	run as bob npte-netem show anet if-arem
+	[ "$status" -eq 2 ]
+	[ "$output" = "npte-netem: show: anet: not found or not yours" ] || { echo "$output"; return 1; }
+	run as bob npte-netem show --json anet if-nothere
+	[ "$output" = "npte-netem: show: anet: not found or not yours" ]
+}

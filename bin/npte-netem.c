@@ -18,6 +18,7 @@
 #include "shape/mahimahi.h"
 #include "shape/shape.h"
 #include "base/escape.h"
+#include "kernel/qdisc_describe.h"
 
 #define USAGE \
 	"usage: npte-netem apply [-n] [--wait S] NS IFACE [WORDS...] [--delay D] [--loss L]\n" \
@@ -27,6 +28,7 @@
 	"       npte-netem change [-n] [--wait S] NS IFACE WORDS...\n" \
 	"       npte-netem rate [-n] [--wait S] NS IFACE RATE [--burst SIZE] [--latency T]\n" \
 	"       npte-netem clear [-n] [--wait S] NS IFACE\n" \
+	"       npte-netem show [--json] NS IFACE\n" \
 	"       npte-netem play [-n] [--wait S] [--loop] [--keep] [--json] NS IFACE FILE\n" \
 	"       npte-netem play [-n] ... NS IFACE --trace-mahimahi TRACE [--window T] [WORDS...]\n" \
 	"       npte-netem -h | --help | --version\n" \
@@ -211,6 +213,68 @@ static int cmd_clear(struct cli *cl, struct opts *o)
 	return cli_run(cl, "clear", o);
 }
 
+/* --- show ------------------------------------------------------------------ */
+
+/* show: reading inside needs setns and nothing more */
+static const int caps_read[] = {CAP_SYS_ADMIN, -1};
+
+struct shown {
+	const char *ns, *ifname;
+	struct qdisc_desc q[QDISC_DESC_MAX];
+	int n;
+};
+
+/* Under the shared lock, after the ownership guard: the interface's qdiscs,
+ * into memory (printed after the unlock, so a pipe nobody reads stalls no writer). */
+static int show_under_lock(struct txn *c, void *arg)
+{
+	struct shown *sh = arg;
+	struct nshandle *h;
+	int idx = ops_ifindex(c, sh->ns, sh->ifname, &h), rc;
+
+	if (idx < 0)
+		return c->err.code;
+	rc = qdisc_describe_all(&h->nl, idx, sh->q, QDISC_DESC_MAX, &sh->n, shape_tick_in_usec());
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", sh->ns, sh->ifname);
+	return 0;
+}
+
+/* NS IFACE: every qdisc on it as tc words, the words `apply`, `tbf` and `change` take back. */
+static int cmd_show(struct cli *cl, struct opts *o)
+{
+	static struct shown sh;
+	int rc;
+
+	cli_npos("show", o, 2, 2);
+	sh.ns = cli_netns("show", o->pos[0]);
+	sh.ifname = cli_ifname("show", o->pos[1]);
+	plan_guard_owned(cl->plan, "show", sh.ns, 0);
+	rc = cli_read(cl, "show", o, &(struct read_verb){.caps = caps_read, .fn = show_under_lock, .arg = &sh});
+	if (rc)
+		return rc;
+	if (o->set[O_JSON]) {
+		fputs("{\"netns\":", stdout);
+		json_str(stdout, sh.ns);
+		fputs(",\"dev\":", stdout);
+		json_str(stdout, sh.ifname);
+		fputs(",\"qdiscs\":[", stdout);
+	} else {
+		printf("%s %s:%s\n", sh.ns, sh.ifname, sh.n && !sh.q[0].handle ? " (the kernel's default)" : "");
+	}
+	for (int k = 0; k < sh.n; k++) {
+		if (o->set[O_JSON]) {
+			fputs(k ? "," : "", stdout);
+			qdisc_desc_json(stdout, NULL, &sh.q[k]);
+		} else {
+			qdisc_desc_text(stdout, NULL, &sh.q[k]);
+		}
+	}
+	if (o->set[O_JSON])
+		puts("]}");
+	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+}
+
 /* --- play ------------------------------------------------------------------ */
 
 /* 3.4 MiB: allocated by play, not carried in every run's BSS. */
@@ -290,6 +354,7 @@ static const struct verb verbs[] = {
 	{"rate", cmd_rate, spec_netem_rate},
 	{"play", cmd_play, spec_netem_play},
 	{"clear", cmd_clear, spec_mutate},
+	{"show", cmd_show, spec_read},
 	{NULL, NULL, NULL},
 };
 
