@@ -355,3 +355,26 @@ qdisc_of() { sb ip netns exec "$1" tc -j qdisc show dev "$2" root | jq -r '.[0] 
 	run as bob npte-netem show --json anet if-nothere
 	[ "$output" = "npte-netem: show: anet: not found or not yours" ]
 }
+
+@test "a rate in tc's byte units (20mbps) is taken as tc takes it (160 Mbit/s), with one note on stderr; bit units give none" {
+	run sb sh -c 'npte-netem rate router if-server 20mbps 2>&1 >/dev/null'
+	[ "$status" -eq 0 ]
+	[ "$output" = "npte-netem: rate: note: 20mbps is 20 megabytes/s (160 Mbit/s) as in tc; for megabits write 20mbit" ] ||
+		{ echo "$output"; return 1; }
+	[ "$(sb ip netns exec router tc -j qdisc show dev if-server | jq '.[0].options.rate')" = 20000000 ]
+	# the same kernel state as tc's own reading of the word
+	local ours
+	ours=$(sb ip netns exec router tc -j -d qdisc show dev if-server | jq -c '[.[] | del(.handle)]')
+	sb ip netns exec router tc qdisc replace dev if-server root handle 1: tbf rate 20mbps burst 80000 latency 50ms
+	[ "$(sb ip netns exec router tc -j -d qdisc show dev if-server | jq -c '[.[] | del(.handle)]')" = "$ours" ]
+	# every verb that takes rates: one line a byte-unit word, in the words or the options
+	run sb sh -c 'npte-netem tbf -n router if-server rate 2KBps burst 10k latency 5ms peakrate 3mibps mtu 1500 2>&1 >/dev/null'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' "npte-netem: tbf: note: 2KBps is 2 kilobytes/s (16 kbit/s) as in tc; for kilobits write 2kbit" \
+		"npte-netem: tbf: note: 3mibps is 3 mebibytes/s (25.1658 Mbit/s) as in tc; for mebibits write 3mibit")" ] || { echo "$output"; return 1; }
+	run sb sh -c 'npte-netem apply -n router if-server --delay 10ms --rate "1gbps 32" --child tbf --child-rate 1bps 2>&1 >/dev/null'
+	[ "$(grep -c '^npte-netem: apply: note: ' <<<"$output")" -eq 2 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"1bps is 1 bytes/s (8 bit/s) as in tc; for bits write 1bit"* ]] || { echo "$output"; return 1; }
+	run sb sh -c 'npte-netem rate -n router if-server 20mbit 2>&1 >/dev/null'
+	[ -z "$output" ]
+}

@@ -84,6 +84,30 @@ static bool netem_words(const struct opts *o, struct err *e)
 	return netem_parse_str(&spec.netem, words, tick, e);
 }
 
+/* One note on stderr for each rate word in tc's byte units (20mbps: 160
+ * Mbit/s), taken as tc takes it: a user who meant megabits sees it at once. */
+static void bps_notes_in(const char *verb, const char *v)
+{
+	char buf[SHAPE_WORDS_LEN], note[256], *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", v);
+	for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+		if (shape_bps_note(t, note, sizeof note))
+			warn_msg("%s: note: %s", verb, note);
+}
+
+/* The words from positional first on, and the options that hold rates. */
+static void bps_notes(const char *verb, const struct opts *o, int first)
+{
+	for (int i = first; i < o->npos; i++)
+		bps_notes_in(verb, o->pos[i]);
+	for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+		if (o->set[flags[k].id] && o->val[flags[k].id])
+			bps_notes_in(verb, o->val[flags[k].id]);
+	if (o->set[O_CHILD_RATE])
+		bps_notes_in(verb, o->val[O_CHILD_RATE]);
+}
+
 static bool any_flag(const struct opts *o)
 {
 	for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
@@ -137,6 +161,7 @@ static int cmd_apply(struct cli *cl, struct opts *o)
 		child_of(o);
 	else if (o->set[O_CHILD_RATE])
 		die(EXIT_USAGE, "apply: --child-rate needs --child");
+	bps_notes("apply", o, 2);
 	plan_guard_owned(cl->plan, "apply", ns, 0);
 	plan_guard_dev(cl->plan, "apply", ns, ifname);
 	plan_netem(cl->plan, ns, ifname, &spec.netem, o->set[O_CHILD] ? &child : NULL);
@@ -159,6 +184,7 @@ static int cmd_tbf(struct cli *cl, struct opts *o)
 	target("tbf", o, 3, ARGS_POS_MAX, &ns, &ifname);
 	if (!tbf_words(o, &e))
 		die(EXIT_USAGE, "tbf: invalid tbf words: %s", e.msg);
+	bps_notes("tbf", o, 2);
 	plan_guard_owned(cl->plan, "tbf", ns, 0);
 	plan_guard_dev(cl->plan, "tbf", ns, ifname);
 	plan_tbf(cl->plan, ns, ifname, &spec.tbf);
@@ -181,6 +207,7 @@ static int cmd_change(struct cli *cl, struct opts *o)
 			    any_flag(o) ? "" : "; as tbf words: ", any_flag(o) ? "" : te.msg);
 		kind = QK_TBF;
 	}
+	bps_notes("change", o, 2);
 	plan_guard_owned(cl->plan, "change", ns, 0);
 	plan_guard_dev(cl->plan, "change", ns, ifname);
 	plan_qdisc_change(cl->plan, ns, ifname, kind, &spec);
@@ -196,6 +223,7 @@ static int cmd_rate(struct cli *cl, struct opts *o)
 	if (!tbf_parse(&spec.tbf, o->pos[2], o->set[O_BURST] ? o->val[O_BURST] : NULL,
 		       o->set[O_LATENCY] ? o->val[O_LATENCY] : NULL, &e))
 		die(EXIT_USAGE, "rate: %s", e.msg);
+	bps_notes("rate", o, 2);
 	plan_guard_owned(cl->plan, "rate", ns, 0);
 	plan_guard_dev(cl->plan, "rate", ns, ifname);
 	plan_tbf(cl->plan, ns, ifname, &spec.tbf);
@@ -344,6 +372,8 @@ static int cmd_play(struct cli *cl, struct opts *o)
 		die(e.code, "play: %s: %s", disp(path), e.msg);
 	play.keep = o->set[O_KEEP];
 	play.json = o->set[O_JSON];
+	if (o->set[O_TRACE])
+		bps_notes("play", o, 2); /* the words added to every step */
 	return cli_play(cl, "play", o, &play);
 }
 
