@@ -425,37 +425,16 @@ static void sched_alloc(void)
 		die(EXIT_FAIL, "play: out of memory for two schedules");
 }
 
-static void list_schedules(void)
-{
-	sched_alloc();
-	for (const struct shipped_schedule *p = shipped_schedules; p->name; p++) {
-		const char *dir[2] = {p->down, p->up};
-
-		printf("%s\n  %s\n", p->name, p->desc);
-		for (int i = 0; i < 2; i++) {
-			struct err e = {0};
-			char end[32];
-
-			if (!schedule_parse_text(&sched[i], dir[i], p->name, play_words_ok, NULL, &e))
-				die(EXIT_FAIL, "play: shipped schedule %s is invalid: %s", p->name, e.msg);
-			sched_time_str(sched[i].end_ns, end, sizeof end);
-			printf("  %-4s %zu steps, a period of %s\n", i ? "up" : "down", sched[i].n, end);
-		}
-		printf("  source: %s\n", p->source);
-	}
-}
-
 static int cmd_play(struct cli *cl, struct opts *o)
 {
 	const struct shipped_schedule *p;
 	struct err e = {0};
 
 	if (o->set[O_LIST]) {
-		if (o->set[O_PROFILE] || o->set[O_DRYRUN] || o->set[O_LOOP] || o->set[O_KEEP] || o->set[O_JSON])
-			die(EXIT_USAGE, "play: --list takes no other option");
+		if (o->set[O_PROFILE] || o->set[O_DRYRUN] || o->set[O_LOOP] || o->set[O_KEEP])
+			die(EXIT_USAGE, "play: --list takes no other option but --json");
 		cli_npos("play", o, 0, 0);
-		list_schedules();
-		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+		return cli_play_list(stdout, o->set[O_JSON]);
 	}
 	names("play", o);
 	if (!o->set[O_PROFILE])
