@@ -6,6 +6,9 @@
 
 load sandbox
 
+# the real-sudo tests install into a staging tree once (sandbox_install each)
+setup_file() { stage_install; }
+
 setup() {
 	sandbox_setup
 	sb npte-lab create >/dev/null
@@ -247,4 +250,131 @@ qdisc_of() { sb ip netns exec "$1" tc -j qdisc show dev "$2" root | jq -r '.[0] 
 	[ "$status" -eq 2 ]
 	run sb npte-lab netem --show --profile 4g-bloated
 	[ "$status" -eq 2 ]
+}
+
+@test "a missing interface is exit 2 for every verb that names one: one line naming it and the namespace's interfaces, nothing changed" {
+	sb npte-netem rate router if-server 20mbit
+	local before args want
+	before=$(sb_state)
+	printf '0s rate 10mbit\n1s rate 20mbit\n' >"$BATS_TEST_TMPDIR/s"
+	while IFS= read -r args; do
+		eval "set -- $args"
+		run sb "$@"
+		want="$1: ${2}: router: no interface 'if-srv' (has: lo, if-client, if-server)"
+		[ "$status" -eq 2 ] || { echo "$args: $status $output"; return 1; }
+		[ "$output" = "$want" ] || { echo "$args: $output"; return 1; }
+	done <<-EOF2
+		npte-netem rate router if-srv 20mbit
+		npte-netem apply router if-srv delay 10ms
+		npte-netem tbf router if-srv rate 1mbit burst 10k latency 10ms
+		npte-netem change router if-srv rate 1mbit burst 10k latency 10ms
+		npte-netem clear router if-srv
+		npte-netem play router if-srv $BATS_TEST_TMPDIR/s
+		npte-addr add router if-srv 10.9.0.1/24
+		npte-addr del router if-srv 10.9.0.1/24
+	EOF2
+	[ "$(sb_state)" = "$before" ]
+	# the dry-run refuses the same way, before its first change
+	run sb sh -c 'npte-netem rate -n router if-srv 20mbit | sh'
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"npte-netem: rate: router: no interface 'if-srv'"* ]] || { echo "$output"; return 1; }
+	[ "$(sb_state)" = "$before" ]
+}
+
+@test "through sudo: alice's missing interface names hers; on bob's namespace she gets the refusal of a missing one, naming nothing" {
+	sandbox_install
+	as bob npte-netns create bnet
+	as alice npte-netns create anet arem
+	as alice npte-veth add anet arem
+	run as alice npte-netem rate anet if-srv 20mbit
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[ "$output" = "npte-netem: rate: anet: no interface 'if-srv' (has: lo, if-arem)" ] || { echo "$output"; return 1; }
+	run as alice npte-netem rate bnet if-srv 20mbit
+	[ "$status" -eq 2 ]
+	[ "$output" = "npte-netem: rate: bnet: not found or not yours" ] || { echo "$output"; return 1; }
+	run as alice npte-netem rate nosuch if-srv 20mbit
+	[ "$output" = "npte-netem: rate: nosuch: not found or not yours" ]
+}
+
+@test "npte-netem show: every qdisc as tc words, text and JSON; the words put back give the same kernel state" {
+	run sb npte-netem show router if-server
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf "router if-server: (the kernel's default)\n  root  0: noqueue")" ] || { echo "$output"; return 1; }
+	sb npte-netem tbf router if-server rate 10mbit burst 10k latency 50ms
+	run sb npte-netem show router if-server
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "router if-server:" ] || { echo "$output"; return 1; }
+	[ "${lines[1]}" = "  root  1: tbf rate 10mbit burst 10240b limit 72740b" ] || { echo "$output"; return 1; }
+	[ "${#lines[@]}" -eq 2 ]
+	run sb npte-netem show --json router if-server
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.' <<<"$output")" = '{"netns":"router","dev":"if-server","qdiscs":[{"kind":"tbf","handle":"1:","parent":"root","root":true,"words":"rate 10mbit burst 10240b limit 72740b"}]}' ] ||
+		{ echo "$output"; return 1; }
+	# round trip: the words shown, given back, make the kernel hold the same
+	local words before
+	words=$(sb npte-netem show router if-server | sed -n 's/^  root  [0-9a-f]*: tbf //p')
+	before=$(sb ip netns exec router tc -j -d qdisc show dev if-server | jq -c '[.[] | del(.handle)]')
+	sb npte-netem clear router if-server
+	# shellcheck disable=SC2086 # the words, one argument each
+	sb npte-netem tbf router if-server $words
+	[ "$(sb ip netns exec router tc -j -d qdisc show dev if-server | jq -c '[.[] | del(.handle)]')" = "$before" ]
+	# every qdisc: a root with a child under it, the child named as such
+	sb ip netns exec router tc qdisc replace dev if-client root handle 1: tbf rate 5mbit burst 10k latency 50ms
+	sb ip netns exec router tc qdisc add dev if-client parent 1: handle 10: tbf rate 2mbit burst 5k latency 20ms
+	run sb npte-netem show router if-client
+	[ "${lines[1]}" = "  root  1: tbf rate 5mbit burst 10240b limit 41490b" ] || { echo "$output"; return 1; }
+	[ "${lines[2]}" = "  child 10: tbf rate 2mbit burst 5120b limit 10120b" ] || { echo "$output"; return 1; }
+	run sb npte-netem show --json router if-client
+	[ "$(jq -r '.qdiscs[1].parent' <<<"$output")" = "1:" ]
+	# the words of a missing interface, a bad name, an option it does not take: exit 2
+	run sb npte-netem show router if-srv
+	[ "$status" -eq 2 ]
+	[ "$output" = "npte-netem: show: router: no interface 'if-srv' (has: lo, if-client, if-server)" ] || { echo "$output"; return 1; }
+	run sb npte-netem show router ../x
+	[ "$status" -eq 2 ]
+	run sb npte-netem show -n router if-server
+	[ "$status" -eq 2 ]
+	run sb npte-netem show nosuch if-server
+	[ "$status" -eq 2 ]
+	[ "$output" = "npte-netem: show: nosuch: not found or not yours" ]
+}
+
+@test "through sudo: alice's npte-netem show and npte-netns show give her shaping as tc words; bob gets the refusal of a missing one" {
+	sandbox_install
+	as alice npte-netns create anet arem
+	as alice npte-veth add anet arem
+	as alice npte-netem rate anet if-arem 20mbit
+	run as alice npte-netem show anet if-arem
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'anet if-arem:\n  root  1: tbf rate 20mbit burst 10240b limit 135240b')" ] || { echo "$output"; return 1; }
+	run as alice npte-netns show anet
+	[[ "$output" == *"  if-arem root  1: tbf rate 20mbit burst 10240b limit 135240b"* ]] || { echo "$output"; return 1; }
+	run as bob npte-netem show anet if-arem
+	[ "$status" -eq 2 ]
+	[ "$output" = "npte-netem: show: anet: not found or not yours" ] || { echo "$output"; return 1; }
+	run as bob npte-netem show --json anet if-nothere
+	[ "$output" = "npte-netem: show: anet: not found or not yours" ]
+}
+
+@test "a rate in tc's byte units (20mbps) is taken as tc takes it (160 Mbit/s), with one note on stderr; bit units give none" {
+	run sb sh -c 'npte-netem rate router if-server 20mbps 2>&1 >/dev/null'
+	[ "$status" -eq 0 ]
+	[ "$output" = "npte-netem: rate: note: 20mbps is 20 megabytes/s (160 Mbit/s) as in tc; for megabits write 20mbit" ] ||
+		{ echo "$output"; return 1; }
+	[ "$(sb ip netns exec router tc -j qdisc show dev if-server | jq '.[0].options.rate')" = 20000000 ]
+	# the same kernel state as tc's own reading of the word
+	local ours
+	ours=$(sb ip netns exec router tc -j -d qdisc show dev if-server | jq -c '[.[] | del(.handle)]')
+	sb ip netns exec router tc qdisc replace dev if-server root handle 1: tbf rate 20mbps burst 80000 latency 50ms
+	[ "$(sb ip netns exec router tc -j -d qdisc show dev if-server | jq -c '[.[] | del(.handle)]')" = "$ours" ]
+	# every verb that takes rates: one line a byte-unit word, in the words or the options
+	run sb sh -c 'npte-netem tbf -n router if-server rate 2KBps burst 10k latency 5ms peakrate 3mibps mtu 1500 2>&1 >/dev/null'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' "npte-netem: tbf: note: 2KBps is 2 kilobytes/s (16 kbit/s) as in tc; for kilobits write 2kbit" \
+		"npte-netem: tbf: note: 3mibps is 3 mebibytes/s (25.1658 Mbit/s) as in tc; for mebibits write 3mibit")" ] || { echo "$output"; return 1; }
+	run sb sh -c 'npte-netem apply -n router if-server --delay 10ms --rate "1gbps 32" --child tbf --child-rate 1bps 2>&1 >/dev/null'
+	[ "$(grep -c '^npte-netem: apply: note: ' <<<"$output")" -eq 2 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"1bps is 1 bytes/s (8 bit/s) as in tc; for bits write 1bit"* ]] || { echo "$output"; return 1; }
+	run sb sh -c 'npte-netem rate -n router if-server 20mbit 2>&1 >/dev/null'
+	[ -z "$output" ]
 }

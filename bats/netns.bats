@@ -238,3 +238,18 @@ teardown() {
 	[ "$(sb sh -c 'cat /run/npte/netns/* | grep -c "^nsid="')" -eq 300 ]
 	[ -z "$(sb sh -c 'cat /run/npte/netns/* | grep "^nsid=" | sort | uniq -d')" ]
 }
+
+@test "show: every qdisc as tc words (the words npte-netem takes back), text and JSON" {
+	sb npte-lab create >/dev/null
+	sb npte-netem tbf router if-server rate 10mbit burst 10k latency 50ms
+	run sb npte-netns show router
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$(printf 'qdiscs:\n  lo root  0: noqueue\n  if-client root  0: noqueue\n  if-server root  1: tbf rate 10mbit burst 10240b limit 72740b')" ]] ||
+		{ echo "$output"; return 1; }
+	run sb npte-netns show --json router
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.qdiscs[2]' <<<"$output")" = '{"dev":"if-server","kind":"tbf","handle":"1:","parent":"root","root":true,"words":"rate 10mbit burst 10240b limit 72740b"}' ] ||
+		{ echo "$output"; return 1; }
+	# the same words as npte-netem show's, from the one describer
+	[ "$(sb npte-netem show router if-server | sed -n 2p)" = "  root  1: tbf rate 10mbit burst 10240b limit 72740b" ]
+}

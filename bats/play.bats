@@ -319,3 +319,48 @@ play_golden() {
 	run sb npte-netem play router if-client "$SCHED"
 	[ "$status" -eq 0 ]
 }
+
+@test "npte-lab play: an interface gone mid-plan is exit 2 naming what is there; the first side's claim is undone" {
+	# the veth goes (root's doing): if-client's snapshot and claim come first,
+	# then if-server is found missing, in the middle of the start's transaction
+	sb ip -n router link del if-server
+	local before
+	before=$(sb_state)
+	run sb npte-lab play --profile leo-starlink
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[ "$output" = "npte-lab: play: router: no interface 'if-server' (has: lo, if-client)" ] ||
+		{ echo "$output"; return 1; }
+	[ "$(sb_state)" = "$before" ]
+	[ -z "$(sb ls -A /run/npte/play 2>/dev/null)" ]
+}
+
+@test "npte-lab play --list: each schedule's steps, time and words, as a schedule file writes them; --json too" {
+	run sb npte-lab play --list
+	[ "$status" -eq 0 ]
+	# every "N steps" line is followed by N step lines (and the end line)
+	awk '/^  (down|up) +[0-9]+ steps/ { if (want) exit 1; want = $2; next }
+	     /^    [0-9]/ { if ($2 == "end") { if (want) exit 1; next } want-- ; if (want < 0) exit 1; next }
+	     { if (want) exit 1 }
+	     END { exit want ? 1 : 0 }' <<<"$output" || { echo "$output"; return 1; }
+	[ "$(grep -c '^    [0-9][^ ]* *end$' <<<"$output")" -ge 8 ]
+	# leo-starlink's downlink as listed is a schedule file: played by npte-netem,
+	# its changes are the lab's own for that direction
+	awk '/^leo-starlink$/ { on = 1; next } on && /^  down / { d = 1; next } on && d && /^    / { sub(/^    /, ""); print; next }
+	     d { exit }' <<<"$output" >"$BATS_TEST_TMPDIR/leo.sched"
+	chmod 644 "$BATS_TEST_TMPDIR/leo.sched"
+	[ "$(grep -c . "$BATS_TEST_TMPDIR/leo.sched")" -eq 9 ] || { cat "$BATS_TEST_TMPDIR/leo.sched"; return 1; }
+	run sb npte-netem play -n router if-client "$BATS_TEST_TMPDIR/leo.sched"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	local mine
+	mine=$(grep 'tc qdisc change dev if-client root netem' <<<"$output")
+	[ "$(grep -c . <<<"$mine")" -ge 7 ] || { echo "$output"; return 1; }
+	run sb npte-lab play -n --profile leo-starlink
+	[ "$(grep 'tc qdisc change dev if-client root netem' <<<"$output")" = "$mine" ]
+	run sb npte-lab play --list --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.[0].name, .[0].down.period, .[0].down.steps[1].at, .[0].down.steps[1].words, (.[0].up.steps | length)' <<<"$output")" = \
+		"$(printf 'leo-starlink\n60s\n300ms\ndelay 15ms 2ms rate 180mbit loss 0%%\n8')" ] || { echo "$output" | head -c 600; return 1; }
+	[ "$(jq 'length' <<<"$output")" -ge 4 ]
+	run sb npte-lab play --list --loop
+	[ "$status" -eq 2 ]
+}

@@ -27,6 +27,7 @@ static int addr(struct cli *cl, struct opts *o, const char *verb, bool add)
 	ifname = cli_ifname(verb, o->pos[1]);
 	cli_cidr(verb, o->pos[2], &a, &plen);
 	plan_guard_owned(cl->plan, verb, ns, 0);
+	plan_guard_dev(cl->plan, verb, ns, ifname);
 	plan_addr(cl->plan, add, ns, ifname, &a, plen);
 	return cli_run(cl, verb, o);
 }

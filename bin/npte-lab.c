@@ -314,18 +314,11 @@ static int show_under_lock(struct txn *c, void *arg)
 	return 0;
 }
 
-static void handle_str(char *b, size_t n, uint32_t h)
-{
-	snprintf(b, n, "%x:%x", TC_H_MAJ(h) >> 16, TC_H_MIN(h));
-	if (TC_H_MIN(h) == 0)
-		b[strlen(b) - 1] = '\0';
-}
-
 static int show_netem(struct cli *cl, struct opts *o)
 {
 	static struct shown sh;
 	static const char *const dir[2] = {"down", "up"};
-	char ifn[IFNAME_MAX + 1], hb[16];
+	char ifn[IFNAME_MAX + 1];
 	int rc;
 
 	if (o->set[O_PROFILE] || o->set[O_DOWN] || o->set[O_UP] || o->set[O_LIST] || o->set[O_DRYRUN])
@@ -348,18 +341,11 @@ static int show_netem(struct cli *cl, struct opts *o)
 			printf("%-4s %s %s:%s\n", dir[i], name[LAB_ROUTER], ifn, sh.n[i] ? "" : " (the kernel's default)");
 		}
 		for (int k = 0; k < sh.n[i]; k++) {
-			const struct qdisc_desc *q = &sh.q[i][k];
-
-			handle_str(hb, sizeof hb, q->handle);
 			if (o->set[O_JSON]) {
-				printf("%s{\"kind\":", k ? "," : "");
-				json_str(stdout, q->kind);
-				printf(",\"handle\":\"%s\",\"root\":%s,\"words\":", hb, k ? "false" : "true");
-				json_str(stdout, q->words);
-				putchar('}');
+				fputs(k ? "," : "", stdout);
+				qdisc_desc_json(stdout, NULL, &sh.q[i][k]);
 			} else {
-				printf("  %s %s %s%s%s\n", k ? "child" : "root ", hb, disp(q->kind), q->words[0] ? " " : "",
-				       q->words);
+				qdisc_desc_text(stdout, NULL, &sh.q[i][k]);
 			}
 		}
 		if (o->set[O_JSON])
@@ -439,37 +425,16 @@ static void sched_alloc(void)
 		die(EXIT_FAIL, "play: out of memory for two schedules");
 }
 
-static void list_schedules(void)
-{
-	sched_alloc();
-	for (const struct shipped_schedule *p = shipped_schedules; p->name; p++) {
-		const char *dir[2] = {p->down, p->up};
-
-		printf("%s\n  %s\n", p->name, p->desc);
-		for (int i = 0; i < 2; i++) {
-			struct err e = {0};
-			char end[32];
-
-			if (!schedule_parse_text(&sched[i], dir[i], p->name, play_words_ok, NULL, &e))
-				die(EXIT_FAIL, "play: shipped schedule %s is invalid: %s", p->name, e.msg);
-			sched_time_str(sched[i].end_ns, end, sizeof end);
-			printf("  %-4s %zu steps, a period of %s\n", i ? "up" : "down", sched[i].n, end);
-		}
-		printf("  source: %s\n", p->source);
-	}
-}
-
 static int cmd_play(struct cli *cl, struct opts *o)
 {
 	const struct shipped_schedule *p;
 	struct err e = {0};
 
 	if (o->set[O_LIST]) {
-		if (o->set[O_PROFILE] || o->set[O_DRYRUN] || o->set[O_LOOP] || o->set[O_KEEP] || o->set[O_JSON])
-			die(EXIT_USAGE, "play: --list takes no other option");
+		if (o->set[O_PROFILE] || o->set[O_DRYRUN] || o->set[O_LOOP] || o->set[O_KEEP])
+			die(EXIT_USAGE, "play: --list takes no other option but --json");
 		cli_npos("play", o, 0, 0);
-		list_schedules();
-		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+		return cli_play_list(stdout, o->set[O_JSON]);
 	}
 	names("play", o);
 	if (!o->set[O_PROFILE])

@@ -18,6 +18,7 @@
 #include "shape/mahimahi.h"
 #include "shape/shape.h"
 #include "base/escape.h"
+#include "kernel/qdisc_describe.h"
 
 #define USAGE \
 	"usage: npte-netem apply [-n] [--wait S] NS IFACE [WORDS...] [--delay D] [--loss L]\n" \
@@ -27,6 +28,7 @@
 	"       npte-netem change [-n] [--wait S] NS IFACE WORDS...\n" \
 	"       npte-netem rate [-n] [--wait S] NS IFACE RATE [--burst SIZE] [--latency T]\n" \
 	"       npte-netem clear [-n] [--wait S] NS IFACE\n" \
+	"       npte-netem show [--json] NS IFACE\n" \
 	"       npte-netem play [-n] [--wait S] [--loop] [--keep] [--json] NS IFACE FILE\n" \
 	"       npte-netem play [-n] ... NS IFACE --trace-mahimahi TRACE [--window T] [WORDS...]\n" \
 	"       npte-netem -h | --help | --version\n" \
@@ -82,6 +84,30 @@ static bool netem_words(const struct opts *o, struct err *e)
 	return netem_parse_str(&spec.netem, words, tick, e);
 }
 
+/* One note on stderr for each rate word in tc's byte units (20mbps: 160
+ * Mbit/s), taken as tc takes it: a user who meant megabits sees it at once. */
+static void bps_notes_in(const char *verb, const char *v)
+{
+	char buf[SHAPE_WORDS_LEN], note[256], *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", v);
+	for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+		if (shape_bps_note(t, note, sizeof note))
+			warn_msg("%s: note: %s", verb, note);
+}
+
+/* The words from positional first on, and the options that hold rates. */
+static void bps_notes(const char *verb, const struct opts *o, int first)
+{
+	for (int i = first; i < o->npos; i++)
+		bps_notes_in(verb, o->pos[i]);
+	for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+		if (o->set[flags[k].id] && o->val[flags[k].id])
+			bps_notes_in(verb, o->val[flags[k].id]);
+	if (o->set[O_CHILD_RATE])
+		bps_notes_in(verb, o->val[O_CHILD_RATE]);
+}
+
 static bool any_flag(const struct opts *o)
 {
 	for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
@@ -135,7 +161,9 @@ static int cmd_apply(struct cli *cl, struct opts *o)
 		child_of(o);
 	else if (o->set[O_CHILD_RATE])
 		die(EXIT_USAGE, "apply: --child-rate needs --child");
+	bps_notes("apply", o, 2);
 	plan_guard_owned(cl->plan, "apply", ns, 0);
+	plan_guard_dev(cl->plan, "apply", ns, ifname);
 	plan_netem(cl->plan, ns, ifname, &spec.netem, o->set[O_CHILD] ? &child : NULL);
 	return cli_run(cl, "apply", o);
 }
@@ -156,7 +184,9 @@ static int cmd_tbf(struct cli *cl, struct opts *o)
 	target("tbf", o, 3, ARGS_POS_MAX, &ns, &ifname);
 	if (!tbf_words(o, &e))
 		die(EXIT_USAGE, "tbf: invalid tbf words: %s", e.msg);
+	bps_notes("tbf", o, 2);
 	plan_guard_owned(cl->plan, "tbf", ns, 0);
+	plan_guard_dev(cl->plan, "tbf", ns, ifname);
 	plan_tbf(cl->plan, ns, ifname, &spec.tbf);
 	return cli_run(cl, "tbf", o);
 }
@@ -177,7 +207,9 @@ static int cmd_change(struct cli *cl, struct opts *o)
 			    any_flag(o) ? "" : "; as tbf words: ", any_flag(o) ? "" : te.msg);
 		kind = QK_TBF;
 	}
+	bps_notes("change", o, 2);
 	plan_guard_owned(cl->plan, "change", ns, 0);
+	plan_guard_dev(cl->plan, "change", ns, ifname);
 	plan_qdisc_change(cl->plan, ns, ifname, kind, &spec);
 	return cli_run(cl, "change", o);
 }
@@ -191,7 +223,9 @@ static int cmd_rate(struct cli *cl, struct opts *o)
 	if (!tbf_parse(&spec.tbf, o->pos[2], o->set[O_BURST] ? o->val[O_BURST] : NULL,
 		       o->set[O_LATENCY] ? o->val[O_LATENCY] : NULL, &e))
 		die(EXIT_USAGE, "rate: %s", e.msg);
+	bps_notes("rate", o, 2);
 	plan_guard_owned(cl->plan, "rate", ns, 0);
+	plan_guard_dev(cl->plan, "rate", ns, ifname);
 	plan_tbf(cl->plan, ns, ifname, &spec.tbf);
 	return cli_run(cl, "rate", o);
 }
@@ -202,8 +236,71 @@ static int cmd_clear(struct cli *cl, struct opts *o)
 
 	target("clear", o, 2, 2, &ns, &ifname);
 	plan_guard_owned(cl->plan, "clear", ns, 0);
+	plan_guard_dev(cl->plan, "clear", ns, ifname);
 	plan_qdisc_clear(cl->plan, ns, ifname);
 	return cli_run(cl, "clear", o);
+}
+
+/* --- show ------------------------------------------------------------------ */
+
+/* show: reading inside needs setns and nothing more */
+static const int caps_read[] = {CAP_SYS_ADMIN, -1};
+
+struct shown {
+	const char *ns, *ifname;
+	struct qdisc_desc q[QDISC_DESC_MAX];
+	int n;
+};
+
+/* Under the shared lock, after the ownership guard: the interface's qdiscs,
+ * into memory (printed after the unlock, so a pipe nobody reads stalls no writer). */
+static int show_under_lock(struct txn *c, void *arg)
+{
+	struct shown *sh = arg;
+	struct nshandle *h;
+	int idx = ops_ifindex(c, sh->ns, sh->ifname, &h), rc;
+
+	if (idx < 0)
+		return c->err.code;
+	rc = qdisc_describe_all(&h->nl, idx, sh->q, QDISC_DESC_MAX, &sh->n, shape_tick_in_usec());
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", sh->ns, sh->ifname);
+	return 0;
+}
+
+/* NS IFACE: every qdisc on it as tc words, the words `apply`, `tbf` and `change` take back. */
+static int cmd_show(struct cli *cl, struct opts *o)
+{
+	static struct shown sh;
+	int rc;
+
+	cli_npos("show", o, 2, 2);
+	sh.ns = cli_netns("show", o->pos[0]);
+	sh.ifname = cli_ifname("show", o->pos[1]);
+	plan_guard_owned(cl->plan, "show", sh.ns, 0);
+	rc = cli_read(cl, "show", o, &(struct read_verb){.caps = caps_read, .fn = show_under_lock, .arg = &sh});
+	if (rc)
+		return rc;
+	if (o->set[O_JSON]) {
+		fputs("{\"netns\":", stdout);
+		json_str(stdout, sh.ns);
+		fputs(",\"dev\":", stdout);
+		json_str(stdout, sh.ifname);
+		fputs(",\"qdiscs\":[", stdout);
+	} else {
+		printf("%s %s:%s\n", sh.ns, sh.ifname, sh.n && !sh.q[0].handle ? " (the kernel's default)" : "");
+	}
+	for (int k = 0; k < sh.n; k++) {
+		if (o->set[O_JSON]) {
+			fputs(k ? "," : "", stdout);
+			qdisc_desc_json(stdout, NULL, &sh.q[k]);
+		} else {
+			qdisc_desc_text(stdout, NULL, &sh.q[k]);
+		}
+	}
+	if (o->set[O_JSON])
+		puts("]}");
+	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }
 
 /* --- play ------------------------------------------------------------------ */
@@ -275,6 +372,8 @@ static int cmd_play(struct cli *cl, struct opts *o)
 		die(e.code, "play: %s: %s", disp(path), e.msg);
 	play.keep = o->set[O_KEEP];
 	play.json = o->set[O_JSON];
+	if (o->set[O_TRACE])
+		bps_notes("play", o, 2); /* the words added to every step */
 	return cli_play(cl, "play", o, &play);
 }
 
@@ -285,6 +384,7 @@ static const struct verb verbs[] = {
 	{"rate", cmd_rate, spec_netem_rate},
 	{"play", cmd_play, spec_netem_play},
 	{"clear", cmd_clear, spec_mutate},
+	{"show", cmd_show, spec_read},
 	{NULL, NULL, NULL},
 };
 

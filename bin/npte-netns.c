@@ -202,7 +202,7 @@ static int show_under_lock(struct txn *c, void *arg)
 
 	if (owner_check(c, a->name, &m, &h) != OWN_MINE)
 		return deny(c, "show", a->name);
-	return show_netns(a->out, a->name, h->fd, m.owner, a->json, &c->err);
+	return show_netns(a->out, a->name, h->fd, &h->nl, m.owner, a->json, &c->err);
 }
 
 /* After the unlock: what show_under_lock gathered, to stdout. */

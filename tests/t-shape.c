@@ -73,6 +73,19 @@ int main(void)
 	ok(ne("corrupt 0.1%") && netem_has(&s, NK_CORRUPT) && s.corrupt.probability == pct(0.1), "corrupt");
 	ok(ne("loss 1% ecn") && netem_has(&s, NK_ECN), "ecn with a loss");
 
+	{
+		char note[256];
+
+		ok(shape_bps_note("20mbps", note, sizeof note), "20mbps: a byte unit, noted");
+		is_str(note, "20mbps is 20 megabytes/s (160 Mbit/s) as in tc; for megabits write 20mbit",
+		       "the note says what tc reads and what to write for bits");
+		ok(shape_bps_note("1.5KiBps", note, sizeof note), "KiBps, any case");
+		is_str(note, "1.5KiBps is 1.5 kibibytes/s (12.288 kbit/s) as in tc; for kibibits write 1.5kibit",
+		       "kibibytes");
+		ok(!shape_bps_note("20mbit", note, sizeof note) && !shape_bps_note("20000", note, sizeof note) &&
+		   !shape_bps_note("10kb", note, sizeof note) && !shape_bps_note("mbps", note, sizeof note) &&
+		   !shape_bps_note("0.01bps", note, sizeof note), "bit units, bare numbers, sizes and non-rates: no note");
+	}
 	ok(ne("rate 30mbit") && s.rate64 == 3750000 && s.rate_s.rate == 3750000, "30mbit");
 	ok(ne("rate 20000") && s.rate64 == 2500, "a bare rate is bit/s");
 	ok(ne("rate 1MBps") && s.rate64 == 1000000, "MBps (bytes, case-insensitive)");

@@ -7,6 +7,7 @@
 #define NPTE_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include "base/args.h"
 #include "txn/plan.h"
 #include "txn/render.h"
@@ -99,5 +100,9 @@ int cli_finish(const char *verb, struct txn *c, int rc);
  * transaction and the play. */
 struct play;
 int cli_play(struct cli *cl, const char *verb, const struct opts *o, struct play *pl);
+/* The schedules npte ships, each with both directions' steps (time and
+ * words, as a schedule file writes them) and its sources; or one JSON array.
+ * The exit code. */
+int cli_play_list(FILE *f, bool json);
 
 #endif

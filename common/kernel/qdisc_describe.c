@@ -5,6 +5,7 @@
 #include "kernel/qdisc_describe.h"
 #include "kernel/requests.h"
 #include "shape/qdisc.h"
+#include "base/escape.h"
 
 /* A dumped qdisc's TCA_KIND (into kind) and TCA_OPTIONS (NULL: none). */
 static const struct nlattr *kind_opts(const struct nlmsghdr *h, char *kind, size_t kn)
@@ -41,9 +42,7 @@ static void qdisc_words(const struct nlmsghdr *h, struct qdisc_desc *d, double t
 struct scan {
 	int ifindex;
 	double tick;
-	struct qdisc_desc *out;
-	int n;
-	struct qdisc_desc all[8];
+	struct qdisc_desc all[QDISC_DESC_MAX];
 	int nall;
 };
 
@@ -52,25 +51,31 @@ static int scan_cb(const struct nlmsghdr *h, void *data)
 	struct scan *s = data;
 	const struct tcmsg *tm = mnl_nlmsg_get_payload(h);
 
-	if (h->nlmsg_type != RTM_NEWQDISC || tm->tcm_ifindex != s->ifindex || s->nall >= 8)
+	if (h->nlmsg_type != RTM_NEWQDISC || tm->tcm_ifindex != s->ifindex || s->nall >= QDISC_DESC_MAX)
 		return MNL_CB_OK;
 	qdisc_words(h, &s->all[s->nall++], s->tick);
 	return MNL_CB_OK;
 }
 
-int qdisc_describe(struct netlink *nl, int ifindex, struct qdisc_desc out[2], int *n, double tick)
+/* Every qdisc on s->ifindex, as dumped. */
+static int scan(struct netlink *nl, int ifindex, double tick, struct scan *s)
 {
 	static union {
 		struct nlmsghdr h;
 		char b[NL_BUF];
 	} req;
-	static struct scan s;
-	int rc;
 
-	memset(&s, 0, sizeof s);
-	s.ifindex = ifindex;
-	s.tick = tick;
-	rc = netlink_request(nl, req_qdisc_dump(nl, req.b), scan_cb, &s, NULL, 0);
+	memset(s, 0, sizeof *s);
+	s->ifindex = ifindex;
+	s->tick = tick;
+	return netlink_request(nl, req_qdisc_dump(nl, req.b), scan_cb, s, NULL, 0);
+}
+
+int qdisc_describe(struct netlink *nl, int ifindex, struct qdisc_desc out[2], int *n, double tick)
+{
+	static struct scan s;
+	int rc = scan(nl, ifindex, tick, &s);
+
 	*n = 0;
 	if (rc < 0)
 		return rc;
@@ -85,6 +90,62 @@ int qdisc_describe(struct netlink *nl, int ifindex, struct qdisc_desc out[2], in
 			break;
 		}
 	return 0;
+}
+
+int qdisc_describe_all(struct netlink *nl, int ifindex, struct qdisc_desc *out, int max, int *n, double tick)
+{
+	static struct scan s;
+	int rc = scan(nl, ifindex, tick, &s);
+
+	*n = 0;
+	if (rc < 0)
+		return rc;
+	/* the root first: the dump gives children before their parent too */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < s.nall && *n < max; i++)
+			if ((s.all[i].parent == TC_H_ROOT) == !pass)
+				out[(*n)++] = s.all[i];
+	return 0;
+}
+
+/* A handle as tc writes it: "1:" for 1:0, "1:a" otherwise. */
+static void handle_str(char *b, size_t n, uint32_t h)
+{
+	if (h == TC_H_ROOT)
+		snprintf(b, n, "root");
+	else if (TC_H_MIN(h))
+		snprintf(b, n, "%x:%x", TC_H_MAJ(h) >> 16, TC_H_MIN(h));
+	else
+		snprintf(b, n, "%x:", TC_H_MAJ(h) >> 16);
+}
+
+void qdisc_desc_text(FILE *f, const char *dev, const struct qdisc_desc *q)
+{
+	char hb[16];
+
+	handle_str(hb, sizeof hb, q->handle);
+	fprintf(f, "  %s%s%s %s %s%s%s\n", dev ? disp(dev) : "", dev ? " " : "",
+		q->parent == TC_H_ROOT ? "root " : "child", hb, disp(q->kind), q->words[0] ? " " : "", q->words);
+}
+
+void qdisc_desc_json(FILE *f, const char *dev, const struct qdisc_desc *q)
+{
+	char hb[16], pb[16];
+
+	handle_str(hb, sizeof hb, q->handle);
+	handle_str(pb, sizeof pb, q->parent);
+	fputc('{', f);
+	if (dev) {
+		fputs("\"dev\":", f);
+		json_str(f, dev);
+		fputc(',', f);
+	}
+	fputs("\"kind\":", f);
+	json_str(f, q->kind);
+	fprintf(f, ",\"handle\":\"%s\",\"parent\":\"%s\",\"root\":%s,\"words\":", hb, pb,
+		q->parent == TC_H_ROOT ? "true" : "false");
+	json_str(f, q->words);
+	fputc('}', f);
 }
 
 /* pfifo and bfifo, which npte does not make but finds (the kernel's own, or

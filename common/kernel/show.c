@@ -9,9 +9,8 @@
 #include <netlink/route/link.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
-#include <netlink/route/qdisc.h>
-#include <netlink/route/tc.h>
 #include "kernel/netns.h"
+#include "kernel/qdisc_describe.h"
 #include "kernel/nsview.h"
 #include "kernel/show.h"
 #include "base/escape.h"
@@ -33,6 +32,8 @@ struct out {
 	bool json;
 	int n; /* items printed in the current section */
 	struct nl_cache *links;
+	struct netlink *nl; /* libmnl, inside the namespace: the qdiscs' words */
+	int rc;             /* -errno: a qdisc dump failed */
 };
 
 /*
@@ -173,26 +174,28 @@ static void each_route(struct nl_object *obj, void *arg)
 	}
 }
 
+/* The qdiscs of one link, read back as tc words (qdisc_describe.h): the
+ * words a user can give back to npte-netem, where libnl-route has only kinds. */
 static void each_qdisc(struct nl_object *obj, void *arg)
 {
 	struct out *o = arg;
-	struct rtnl_tc *tc = (struct rtnl_tc *)obj;
-	char dev[IFNAMSIZ] = "?", handle[32], parent[32];
-	const char *kind = rtnl_tc_get_kind(tc);
+	struct rtnl_link *l = (struct rtnl_link *)obj;
+	static struct qdisc_desc q[QDISC_DESC_MAX];
+	int n = 0, rc;
 
-	rtnl_link_i2name(o->links, rtnl_tc_get_ifindex(tc), dev, sizeof dev);
-	rtnl_tc_handle2str(rtnl_tc_get_handle(tc), handle, sizeof handle);
-	rtnl_tc_handle2str(rtnl_tc_get_parent(tc), parent, sizeof parent);
-	sep(o);
-	if (o->json) {
-		fputc('{', o->f);
-		kv_str(o, "dev", dev, true);
-		kv_str(o, "kind", kind, false);
-		kv_str(o, "handle", handle, false);
-		kv_str(o, "parent", parent, false);
-		fputc('}', o->f);
-	} else {
-		fprintf(o->f, "  %s %s handle %s parent %s\n", shown(dev), kind ? shown(kind) : "?", handle, parent);
+	if (o->rc)
+		return;
+	rc = qdisc_describe_all(o->nl, rtnl_link_get_ifindex(l), q, QDISC_DESC_MAX, &n, shape_tick_in_usec());
+	if (rc < 0) {
+		o->rc = rc;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		sep(o);
+		if (o->json)
+			qdisc_desc_json(o->f, rtnl_link_get_name(l), &q[i]);
+		else
+			qdisc_desc_text(o->f, rtnl_link_get_name(l), &q[i]);
 	}
 }
 
@@ -211,11 +214,11 @@ static void section(struct out *o, const char *title, struct nl_cache *cache,
 		fprintf(o->f, "  (none)\n");
 }
 
-int show_netns(FILE *f, const char *name, int nsfd, uid_t owner, bool json, struct err *e)
+int show_netns(FILE *f, const char *name, int nsfd, struct netlink *nl, uid_t owner, bool json, struct err *e)
 {
 	struct nl_sock *sk = nl_socket_alloc();
-	struct nl_cache *links = NULL, *addrs = NULL, *routes = NULL, *qdiscs = NULL;
-	struct out o = {.f = f, .json = json};
+	struct nl_cache *links = NULL, *addrs = NULL, *routes = NULL;
+	struct out o = {.f = f, .json = json, .nl = nl};
 	int self, rc;
 
 	if (!sk)
@@ -233,8 +236,7 @@ int show_netns(FILE *f, const char *name, int nsfd, uid_t owner, bool json, stru
 	}
 	if ((rc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links)) < 0 ||
 	    (rc = rtnl_addr_alloc_cache(sk, &addrs)) < 0 ||
-	    (rc = rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &routes)) < 0 ||
-	    (rc = rtnl_qdisc_alloc_cache(sk, &qdiscs)) < 0) {
+	    (rc = rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &routes)) < 0) {
 		err_set(e, EXIT_FAIL, "%s: netlink dump: %s", name, nl_geterror(rc));
 		goto out;
 	}
@@ -249,12 +251,12 @@ int show_netns(FILE *f, const char *name, int nsfd, uid_t owner, bool json, stru
 	section(&o, "links", links, each_link, false);
 	section(&o, "addresses", addrs, each_addr, false);
 	section(&o, "routes", routes, each_route, false);
-	section(&o, "qdiscs", qdiscs, each_qdisc, true);
+	section(&o, "qdiscs", links, each_qdisc, true);
 	if (json)
 		fputs("}\n", f);
-	rc = 0;
+	if (o.rc < 0)
+		err_sys(e, EXIT_FAIL, -o.rc, "%s: read qdiscs", name);
 out:
-	if (qdiscs) nl_cache_free(qdiscs);
 	if (routes) nl_cache_free(routes);
 	if (addrs) nl_cache_free(addrs);
 	if (links) nl_cache_free(links);

@@ -34,6 +34,16 @@ void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want 
 uint64_t kmem_of_ns(struct txn *c, const char *ns);
 /* The charge of w on ns's ifname as the link is now (or by default). */
 uint64_t kmem_charge_on(struct txn *c, const char *ns, const char *ifname, const struct kmem_want *w);
+/* Refuse (exit 2) unless NS has an interface IFNAME, naming the interfaces it
+ * has: a missing interface is the caller's mistake, said before any change.
+ * Put it after plan_guard_owned, so that only the caller's own namespace's
+ * interfaces are ever named. */
+void plan_guard_dev(struct plan *p, const char *verb, const char *ns, const char *ifname);
+/* The ifindex of ifname in ns (> 0, *h its handle), or -1 with c->err set:
+ * exit 2 naming ns's interfaces when it has no such interface (the same
+ * refusal as plan_guard_dev, for an op that finds it gone mid-plan: the
+ * transaction rolls back), exit 1 for anything else. */
+int ops_ifindex(struct txn *c, const char *ns, const char *ifname, struct nshandle **h);
 /* Namespace, lo up, forwarding on (IPv4 and IPv6), then the marker. */
 void plan_netns_create(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */
@@ -78,8 +88,10 @@ void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
  * inside one transaction under the global lock, so no other npte changes the
  * registry or /run/netns between a check and the change it allows; a caller
  * reaches only what the plan's builders put in, from validated values.
- *  - check owner, check quota, check memory: decide only; they refuse before
- *    the first change (a plan puts them first), never change anything.
+ *  - check owner, check interface, check quota, check memory: decide only;
+ *    they refuse before the first change (a plan puts them first), never
+ *    change anything; check interface names interfaces only of a namespace
+ *    check owner has proven the caller's.
  *  - netns add: a fresh name under root's /run/netns, refused if it exists;
  *    its marker (marker write) records the caller and the namespace's cookie.
  *  - netns del, marker remove: only after check owner found the caller's
@@ -98,7 +110,7 @@ void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
  * A new kind adds its line here.
  */
 /* Every op type of common/ (op_types[] in optypes.c lists them for lookups by name). */
-extern const struct op_type guard_op, quota_op, netns_add_op, netns_del_op, link_up_op, sysctl_op,
+extern const struct op_type guard_op, dev_guard_op, quota_op, netns_add_op, netns_del_op, link_up_op, sysctl_op,
 	marker_write_op, marker_remove_op, veth_add_op, veth_del_op, addr_add_op, addr_del_op,
 	route_add_op, route_del_op, root_op, clear_op, change_op, kmem_op, claim_sweep_op,
 	play_snapshot_op;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/rtnetlink.h>
 #include "kernel/netns.h"
 #include "ops/ops.h"
 #include "kernel/requests.h"
@@ -53,6 +54,98 @@ static int still_ours(struct txn *c, const struct op *op, const char *ifname, st
 	if (idx < 0)
 		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, ifname);
 	return idx == op->made.ifindex;
+}
+
+/* --- interfaces: the one refusal of a missing one ---------------------------- */
+
+/* The names of a namespace's links, in the kernel's order, ", "-separated. */
+struct names {
+	char s[512];
+	size_t len;
+	int n;
+};
+
+static int name_cb(const struct nlmsghdr *h, void *data)
+{
+	struct names *ns = data;
+	const struct nlattr *a;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, h, sizeof(struct ifinfomsg)) {
+		int w;
+
+		if (mnl_attr_get_type(a) != IFLA_IFNAME || mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			continue;
+		/* a root-made name may hold any byte but '/': shown escaped */
+		w = snprintf(ns->s + ns->len, sizeof ns->s - ns->len, "%s%s", ns->n ? ", " : "",
+			     disp(mnl_attr_get_str(a)));
+		if (w > 0 && ns->len + (size_t)w < sizeof ns->s)
+			ns->len += (size_t)w, ns->n++;
+	}
+	return MNL_CB_OK;
+}
+
+/* A missing interface is a usage error (exit 2) that says what is there. */
+static int no_dev(struct txn *c, struct nshandle *h, const char *ns, const char *ifname)
+{
+	static struct names names;
+	int rc;
+
+	memset(&names, 0, sizeof names);
+	rc = netlink_request(&h->nl, req_link_dump(&h->nl, req.b), name_cb, &names, NULL, 0);
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: no interface '%s' (and its links cannot be read)",
+			       ns, disp(ifname));
+	return err_set(&c->err, EXIT_USAGE, "%s: no interface '%s' (has: %s)", ns, disp(ifname),
+		       names.n ? names.s : "none");
+}
+
+int ops_ifindex(struct txn *c, const char *ns, const char *ifname, struct nshandle **h)
+{
+	int idx;
+
+	if (sock_of(c, ns, h))
+		return -1;
+	idx = req_ifindex(&(*h)->nl, ifname);
+	if (idx == -ENODEV)
+		return no_dev(c, *h, ns, ifname), -1;
+	if (idx < 0)
+		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", ns, disp(ifname)), -1;
+	return idx;
+}
+
+static int dev_guard_apply(struct txn *c, const struct op *op, bool undo)
+{
+	struct nshandle *h;
+
+	(void)undo;
+	return ops_ifindex(c, op->ns, op->u.dev.ifname, &h) < 0 ? c->err.code : 0;
+}
+
+/* The script says the same in fewer words: a shell has no list to give. */
+static void dev_guard_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
+{
+	char msg[160];
+
+	(void)c, (void)undo;
+	snprintf(msg, sizeof msg, "%s: %s: %s: no interface '%s'", prog, op->u.dev.verb, op->ns, op->u.dev.ifname);
+	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "link", "show", "dev", op->u.dev.ifname, NULL});
+	fputs(" >/dev/null 2>&1 || { echo ", f);
+	sh_quote(f, msg);
+	fputs(" >&2; exit 2; }\n", f);
+}
+
+const struct op_type dev_guard_op = {
+	.name = "check interface", .apply = dev_guard_apply, .render = dev_guard_render,
+};
+
+void plan_guard_dev(struct plan *p, const char *verb, const char *ns, const char *ifname)
+{
+	struct op *op = op_ns(p, &dev_guard_op, ns);
+
+	snprintf(op->u.dev.verb, sizeof op->u.dev.verb, "%s", verb);
+	snprintf(op->u.dev.ifname, sizeof op->u.dev.ifname, "%s", ifname);
 }
 
 /* --- veth ------------------------------------------------------------------ */
@@ -200,11 +293,8 @@ static int addr_req(struct txn *c, const struct op *op, bool add)
 	char ext[256], shown[64];
 	int idx, rc;
 
-	if (sock_of(c, op->ns, &h))
+	if ((idx = ops_ifindex(c, op->ns, op->u.addr.ifname, &h)) < 0)
 		return c->err.code;
-	idx = req_ifindex(&h->nl, op->u.addr.ifname);
-	if (idx < 0)
-		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->u.addr.ifname);
 	rc = netlink_talk(&h->nl, req_addr(&h->nl, req.b, add, idx, &op->u.addr.a, op->u.addr.plen), ext,
 		      sizeof ext);
 	if (rc < 0) {

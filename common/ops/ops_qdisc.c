@@ -18,14 +18,7 @@ static union {
 
 static int dev_of(struct txn *c, const struct op *op, struct nshandle **h)
 {
-	int rc = txn_ns(c, op->ns, h), idx;
-
-	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns), -1;
-	idx = req_ifindex(&(*h)->nl, op->u.qdisc.ifname);
-	if (idx < 0)
-		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->u.qdisc.ifname), -1;
-	return idx;
+	return ops_ifindex(c, op->ns, op->u.qdisc.ifname, h);
 }
 
 struct root_q {

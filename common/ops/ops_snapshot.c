@@ -57,12 +57,9 @@ static int snap_apply(struct txn *c, const struct op *op, bool undo)
 
 	if (undo)
 		return 0;
-	rc = txn_ns(c, op->ns, &h);
-	if (rc < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	snap->ifindex = req_ifindex(&h->nl, op->u.play.ifname);
+	snap->ifindex = ops_ifindex(c, op->ns, op->u.play.ifname, &h);
 	if (snap->ifindex < 0)
-		return err_sys(&c->err, EXIT_FAIL, -snap->ifindex, "%s: %s", op->ns, op->u.play.ifname);
+		return c->err.code;
 	rc = snap_claim(c, op, snap);
 	if (rc)
 		return rc;

@@ -236,6 +236,47 @@ bool shape_rate(const char *w, uint64_t *bps, struct err *e)
 	return true;
 }
 
+/* Rates in bits a second, as a person writes them ("160 Mbit/s"). */
+static void bits_str(char *b, size_t n, double bits)
+{
+	static const struct unit u[] = {
+		{"Tbit/s", 1e12}, {"Gbit/s", 1e9}, {"Mbit/s", 1e6}, {"kbit/s", 1e3}, {"bit/s", 1.}, {NULL, 0},
+	};
+	const struct unit *x = u;
+
+	while (x[1].name && bits < x->scale)
+		x++;
+	snprintf(b, n, "%g %s", bits / x->scale, x->name);
+}
+
+bool shape_bps_note(const char *w, char *note, size_t n)
+{
+	/* tc's byte units: unit, what it counts, the bit unit a user likely meant */
+	static const struct { const char *unit, *bytes, *bits, *bit; } u[] = {
+		{"bps", "bytes/s", "bits", "bit"}, {"kbps", "kilobytes/s", "kilobits", "kbit"},
+		{"kibps", "kibibytes/s", "kibibits", "kibit"}, {"mbps", "megabytes/s", "megabits", "mbit"},
+		{"mibps", "mebibytes/s", "mebibits", "mibit"}, {"gbps", "gigabytes/s", "gigabits", "gbit"},
+		{"gibps", "gibibytes/s", "gibibits", "gibit"}, {"tbps", "terabytes/s", "terabits", "tbit"},
+		{"tibps", "tebibytes/s", "tebibits", "tibit"},
+	};
+	const char *rest;
+	char bits[48];
+	double v;
+	uint64_t bytes;
+
+	if (!lex_rate(w, &bytes) || !number(w, &v, &rest))
+		return false;
+	for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
+		if (strcasecmp(rest, u[i].unit) != 0)
+			continue;
+		bits_str(bits, sizeof bits, (double)bytes * 8);
+		snprintf(note, n, "%s is %.*s %s (%s) as in tc; for %s write %.*s%s", disp(w), (int)(rest - w), w,
+			 u[i].bytes, bits, u[i].bits, (int)(rest - w), w, u[i].bit);
+		return true;
+	}
+	return false;
+}
+
 /* tc's parse_percent: 0..100, "%" or nothing after the number. */
 bool lex_percent(const char *w, double *frac)
 {

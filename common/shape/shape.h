@@ -107,6 +107,12 @@ uint32_t tbf_queue(const struct tbf_spec *t);
 /* A rate word ("30mbit", "20000" bit/s) in bytes/s, 8bit..400gbit. */
 bool shape_rate(const char *w, uint64_t *bps, struct err *e);
 
+/* True when w is a rate in one of tc's byte units (bps, kbps, mbps, mibps,
+ * ...), with note the line that says so: "20mbps is 20 megabytes/s (160
+ * Mbit/s) as in tc; for megabits write 20mbit". tc reads them so and npte
+ * does too; the note is for the user who meant bits. */
+bool shape_bps_note(const char *w, char *note, size_t n);
+
 /* Split a blank-separated string into at most max words in buf (same charset
  * rule as the parsers); the count, or -1 with the reason. */
 int shape_split(const char *v, char *buf, size_t cap, char **w, int max, struct err *e);

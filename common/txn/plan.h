@@ -92,6 +92,7 @@ struct op {
 		struct { char verb[16]; unsigned flags; } guard;          /* check owner */
 		struct { char verb[16]; unsigned adding, max; } quota;    /* check quota */
 		struct { char ifname[IFNAME_MAX + 1]; } link;             /* link up */
+		struct { char verb[16]; char ifname[IFNAME_MAX + 1]; } dev; /* check interface */
 		struct {                                                  /* play: snapshot */
 			char ifname[IFNAME_MAX + 1];
 			int slot;
