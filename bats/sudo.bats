@@ -172,3 +172,28 @@ teardown() {
 	[[ "$output" == *slow* ]]
 	[[ "$output" != *quick* ]]
 }
+
+# one_line STATUS PATTERN: the last `run` exited STATUS and printed exactly one line matching PATTERN
+one_line() {
+	[ "$status" -eq "$1" ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == $2 ]] ||
+		{ echo "status $status, ${#lines[@]} lines: $output"; return 1; }
+}
+
+@test "issue 23 item 4: a taken lab or namespace name is one line (taken: --prefix; one's own: already exists), no rollback noise" {
+	run as alice npte-lab create
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	local before
+	before=$(sb_state)
+	run as bob npte-lab create
+	one_line 1 "npte-lab: create: client: File exists: the name is taken; use another prefix: npte-lab create --prefix P"
+	run as alice npte-lab create
+	one_line 1 "npte-lab: create: client: File exists: the lab already exists*"
+	run as bob npte-netns create client
+	one_line 1 "npte-netns: create: client: File exists: the name is taken; choose another name"
+	run as alice npte-netns create b1 server
+	one_line 1 "npte-netns: create: server: File exists: the namespace already exists and is yours*"
+	[ "$(sb_state)" = "$before" ]
+	# bob's lab under a prefix of his own is made beside hers
+	run as bob npte-lab create --prefix b
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
