@@ -464,7 +464,8 @@ cgroup2_dir() {
 	before=$(sb_state)
 	run in_as alice 'ulimit -S -n 12; exec sudo -n "$1/npte-netns" gc'
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	[ "$output" = "nothing to repair" ]
+	[ "${lines[1]}" = "nothing to repair" ] && [[ "${lines[0]}" == "yours, left in place: g1 g2 g3 ("* ]] ||
+		{ echo "$output"; return 1; }
 	# a hard limit npte cannot raise (no CAP_SYS_RESOURCE) is refused, not worked around
 	run in_as alice 'ulimit -S -n 12; ulimit -H -n 12; exec sudo -n "$1/npte-netns" gc'
 	[ "$status" -eq 0 ] || [ "$status" -eq 2 ]

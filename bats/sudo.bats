@@ -172,3 +172,72 @@ teardown() {
 	[[ "$output" == *slow* ]]
 	[[ "$output" != *quick* ]]
 }
+
+# one_line STATUS PATTERN: the last `run` exited STATUS and printed exactly one line matching PATTERN
+one_line() {
+	[ "$status" -eq "$1" ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == $2 ]] ||
+		{ echo "status $status, ${#lines[@]} lines: $output"; return 1; }
+}
+
+@test "issue 23 item 4: a taken lab or namespace name is one line (taken: --prefix; one's own: already exists), no rollback noise" {
+	run as alice npte-lab create
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	local before
+	before=$(sb_state)
+	run as bob npte-lab create
+	one_line 1 "npte-lab: create: client: File exists: the name is taken; use another prefix: npte-lab create --prefix P"
+	run as alice npte-lab create
+	one_line 1 "npte-lab: create: client: File exists: the lab already exists*"
+	run as bob npte-netns create client
+	one_line 1 "npte-netns: create: client: File exists: the name is taken; choose another name"
+	run as alice npte-netns create b1 server
+	one_line 1 "npte-netns: create: server: File exists: the namespace already exists and is yours*"
+	[ "$(sb_state)" = "$before" ]
+	# bob's lab under a prefix of his own is made beside hers
+	run as bob npte-lab create --prefix b
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
+
+@test "issue 23 item 3: destroy --all, --prefix P and --missing-ok as alice never touch bob's; gc names what she left" {
+	as bob npte-netns create ci1 cibob b1
+	as alice npte-netns create ci2 ci3 left1 keep
+	local bobs
+	bobs=$(sb sh -c 'cat /run/npte/netns/ci1 /run/npte/netns/cibob /run/npte/netns/b1')
+	# gc cannot tell what a killed CI job left from what is in use: it names hers, leaves them
+	run as alice npte-netns gc
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"yours, left in place: ci2 ci3 keep left1 ("* ]] || { echo "$output"; return 1; }
+	[[ "$output" != *ci1* && "$output" != *cibob* && "$output" != *b1* ]]
+	# the dry-run names only hers
+	run as alice npte-netns destroy -n --prefix ci
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"/run/npte/netns/ci2"* && "$output" != *ci1* && "$output" != *cibob* ]]
+	run as alice npte-netns destroy --prefix ci
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sb ip netns list | cut -d' ' -f1 | sort | tr '\n' ' ')" = "b1 ci1 cibob keep left1 " ]
+	# all or nothing: an absent name refuses the whole request; --missing-ok destroys the rest
+	run as alice npte-netns destroy left1 nothere
+	[ "$status" -eq 2 ] && [[ "$output" == *"nothere: not found or not yours"* ]]
+	sb test -e /run/netns/left1
+	run as alice npte-netns destroy --missing-ok left1 nothere
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	sb test ! -e /run/netns/left1
+	# bob's name is refused as a missing one is without --missing-ok, and nothing changes
+	run as alice npte-netns destroy --missing-ok keep nothere ci1
+	[ "$status" -eq 2 ] && [ "$output" = "npte-netns: destroy: ci1: not found or not yours" ] ||
+		{ echo "$status $output"; return 1; }
+	sb test -e /run/netns/keep
+	run as alice npte-netns destroy --all
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sb ip netns list | cut -d' ' -f1 | sort | tr '\n' ' ')" = "b1 ci1 cibob " ]
+	[ "$(sb sh -c 'cat /run/npte/netns/ci1 /run/npte/netns/cibob /run/npte/netns/b1')" = "$bobs" ]
+	run as alice npte-netns list
+	[ -z "$output" ]
+	# again: nothing of hers is left, and that is success
+	run as alice npte-netns destroy --all
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	run as alice npte-netns destroy --all --prefix ci
+	[ "$status" -eq 2 ]
+	run as alice npte-netns destroy --prefix 'C;x'
+	[ "$status" -eq 2 ] && [[ "$output" == *"'C;x'"* ]]
+}

@@ -28,7 +28,8 @@
 
 #define USAGE \
 	"usage: npte-netns create [-n] [--wait S] NAME...\n" \
-	"       npte-netns destroy [-n] [--wait S] NAME...\n" \
+	"       npte-netns destroy [-n] [--wait S] [--missing-ok] NAME...\n" \
+	"       npte-netns destroy [-n] [--wait S] --all | --prefix P\n" \
 	"       npte-netns list [--json]\n" \
 	"       npte-netns show [--json] NAME\n" \
 	"       npte-netns gc [-n] [--wait S]\n" \
@@ -76,15 +77,83 @@ static int cmd_create(struct cli *cl, struct opts *o)
 	return cli_run(cl, "create", o);
 }
 
+/* The names of destroy --all (prefix "") or --prefix P: the caller's own,
+ * by marker owner, read under the lock (cli.build). */
+struct mine {
+	const char *prefix;
+	unsigned guard;
+	bool kill;
+};
+
+/* One name's guard and removal; every guard of a plan comes before any removal. */
+static void destroy_plan(struct plan *p, char (*names)[16], int n, unsigned guard, bool kill)
+{
+	for (int i = 0; i < n; i++)
+		plan_guard_owned(p, "destroy", names[i], guard);
+	(void)kill;
+	for (int i = 0; i < n; i++)
+		plan_netns_destroy(p, names[i]);
+}
+
+/* Each marker is asked whose it is (owner.h), as every verb asks: another
+ * user's never comes in, and one over a namespace swapped in under its name
+ * is left to gc, which removes the marker and never the namespace. */
+static int destroy_mine(struct plan *p, struct txn *c, void *arg)
+{
+	static char names[REGISTRY_MAX][16];
+	const struct mine *a = arg;
+	size_t plen = strlen(a->prefix);
+	int n = marker_list(names, REGISTRY_MAX), k = 0;
+
+	if (n < 0)
+		return err_sys(&c->err, EXIT_FAIL, -n, "read %s/%s", NPTE_RUN_DIR, NPTE_MARKER_DIR);
+	for (int i = 0; i < n; i++) {
+		struct marker m;
+		struct nshandle *h;
+		int rc;
+
+		if (strncmp(names[i], a->prefix, plen) != 0)
+			continue;
+		rc = owner_check(c, names[i], &m, &h);
+		txn_forget(c, names[i]);
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "%s", names[i]);
+		if (rc == OWN_ABSENT || rc == OWN_FOREIGN || rc == OWN_SWAPPED || m.owner != c->who.uid)
+			continue;
+		memmove(names[k++], names[i], sizeof names[i]);
+	}
+	destroy_plan(p, names, k, a->guard, a->kill);
+	return 0;
+}
+
 static int cmd_destroy(struct cli *cl, struct opts *o)
 {
-	check_names("destroy", o, ARGS_POS_MAX);
+	static char names[ARGS_POS_MAX][16];
+	static struct mine mine;
+	bool some = o->set[O_ALL] || o->set[O_PREFIX];
+
+	if (o->set[O_ALL] && o->set[O_PREFIX])
+		die(EXIT_USAGE, "destroy: --all and --prefix: give one of them");
+	if (some && o->npos)
+		die(EXIT_USAGE, "destroy: %s takes no names: '%s'", o->set[O_ALL] ? "--all" : "--prefix",
+		    disp(o->pos[0]));
+	if (!some)
+		check_names("destroy", o, ARGS_POS_MAX);
+	else if (o->set[O_PREFIX])
+		cli_netns("destroy", o->val[O_PREFIX]); /* the prefix obeys the name rule itself */
 	caps_keep(caps_create);
-	/* Every name is checked before anything is removed. */
+	/* A marker may outlive its namespace; with --missing-ok nothing at all
+	 * under the name is fine too (someone else's is still refused). */
+	mine = (struct mine){.prefix = o->set[O_PREFIX] ? o->val[O_PREFIX] : "", .kill = o->set[O_KILL],
+			     .guard = GUARD_MAY_BE_GONE | (o->set[O_MISSING_OK] ? GUARD_ABSENT_OK : 0)};
+	if (some) {
+		cl->build = destroy_mine;
+		cl->build_arg = &mine;
+		return cli_run(cl, "destroy", o);
+	}
 	for (int i = 0; i < o->npos; i++)
-		plan_guard_owned(cl->plan, "destroy", o->pos[i], GUARD_MAY_BE_GONE);
-	for (int i = 0; i < o->npos; i++)
-		plan_netns_destroy(cl->plan, o->pos[i]);
+		snprintf(names[i], sizeof names[i], "%s", o->pos[i]);
+	destroy_plan(cl->plan, names, o->npos, mine.guard, mine.kill);
 	return cli_run(cl, "destroy", o);
 }
 
@@ -254,6 +323,18 @@ static int gc_claims(struct plan *p, struct txn *c, bool report)
 	return n;
 }
 
+/* The caller's namespaces that are whole: what a killed job left looks the
+ * same as one in use, so gc names them and leaves them (one line). */
+static void gc_in_place(char (*names)[16], const bool *yours, int n)
+{
+	fputs("yours, left in place:", stdout);
+	for (int i = 0; i < n; i++)
+		if (yours[i])
+			printf(" %s", names[i]);
+	puts(" (gc cannot tell a leftover from a namespace in use; npte-netns destroy --all or --prefix P "
+	     "removes them)");
+}
+
 /*
  * Find what a crash left: markers whose namespace is gone or is not the one
  * npte made (their marker goes), and, for the administrator, namespaces
@@ -263,7 +344,8 @@ static int gc_claims(struct plan *p, struct txn *c, bool report)
 static int gc_scan(struct plan *p, struct txn *c, bool report)
 {
 	static char names[REGISTRY_MAX][16];
-	int n = marker_list(names, REGISTRY_MAX), found = 0, claims;
+	static bool yours[REGISTRY_MAX];
+	int n = marker_list(names, REGISTRY_MAX), found = 0, claims, in_place = 0;
 
 	if (n < 0)
 		return err_sys(&c->err, EXIT_FAIL, -n, "read %s/%s", NPTE_RUN_DIR, NPTE_MARKER_DIR), -1;
@@ -284,6 +366,8 @@ static int gc_scan(struct plan *p, struct txn *c, bool report)
 		else if (rc == OWN_SWAPPED)
 			why = "the namespace under that name is not the one npte made";
 		txn_forget(c, names[i]);
+		yours[i] = !why && rc == OWN_MINE && m.owner == c->who.uid;
+		in_place += yours[i];
 		if (!why)
 			continue;
 		if (report)
@@ -295,6 +379,8 @@ static int gc_scan(struct plan *p, struct txn *c, bool report)
 		found++;
 	}
 	txn_close(c);
+	if (report && in_place)
+		gc_in_place(names, yours, n);
 	claims = gc_claims(p, c, report);
 	if (claims < 0)
 		return -1;
@@ -384,7 +470,7 @@ static int cmd_gc(struct cli *cl, struct opts *o)
 
 static const struct verb verbs[] = {
 	{"create", cmd_create, spec_mutate},
-	{"destroy", cmd_destroy, spec_mutate},
+	{"destroy", cmd_destroy, spec_netns_destroy},
 	{"list", cmd_list, spec_read},
 	{"show", cmd_show, spec_read},
 	{"gc", cmd_gc, spec_mutate},

@@ -20,7 +20,7 @@ enum {
 	O_WAIT,    /* --wait S */
 	O_JSON,    /* --json */
 	O_USER,
-	O_MAX = 32,
+	O_MAX = 64,
 };
 
 struct optspec {

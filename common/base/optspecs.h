@@ -10,7 +10,7 @@
 
 /* The options beyond the shared ones, each id once for all binaries. */
 enum {
-	O_PREFIX = O_USER, /* npte-lab: the name prefix; npte-doctor: the install prefix */
+	O_PREFIX = O_USER, /* npte-lab, npte-netns destroy: the name prefix; npte-doctor: the install prefix */
 	O_PROFILE,         /* npte-lab netem */
 	O_LIST,
 	O_DELAY,           /* npte-netem apply */
@@ -36,7 +36,11 @@ enum {
 	O_ENV,             /* npte-run */
 	O_SUDOERS,         /* npte-doctor */
 	O_REQUIRE,         /* npte-doctor */
+	O_ALL,             /* npte-netns destroy: every namespace of the caller's */
+	O_MISSING_OK,      /* npte-netns destroy: a name already gone is fine */
+	O_KILL,            /* npte-netns destroy, npte-lab destroy: end the caller's processes in it first */
 };
+_Static_assert((int)O_KILL < (int)O_MAX, "raise O_MAX in base/args.h");
 
 /* -n, -h, --wait: the mutating verbs of npte-netns, -veth, -addr, -route and npte-netem clear. */
 static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
@@ -79,6 +83,13 @@ static const struct optspec spec_lab_play[] = {
 	OPT_END,
 };
 static const struct optspec spec_lab_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_END};
+#define OPT_KILL {"kill", 0, false, false, O_KILL}
+static const struct optspec spec_lab_destroy[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_KILL, OPT_END};
+/* npte-netns destroy: names, or --all / --prefix P; --prefix is npte-lab's option, spelled the same */
+static const struct optspec spec_netns_destroy[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, {"all", 0, false, false, O_ALL},
+	{"missing-ok", 0, false, false, O_MISSING_OK}, OPT_END,
+};
 static const struct optspec spec_lab_read[] = {OPT_JSON, OPT_HELP, OPT_PREFIX, OPT_END};
 
 /* npte-run parses without permuting: the first positional ends the options. */

@@ -21,6 +21,10 @@ struct cli {
 	struct caller who;
 	const struct caller_state *state;
 	struct plan *plan;
+	/* Ops that depend on what exists (destroy --all): added to the plan
+	 * under the lock, or, for the dry-run, from what root reads now. */
+	int (*build)(struct plan *, struct txn *, void *);
+	void *build_arg;
 };
 
 struct verb {

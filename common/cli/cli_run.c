@@ -68,6 +68,22 @@ static int precheck(struct plan *p, struct txn *c)
 	return 0;
 }
 
+/* The dry-run of a plan built from what exists: root reads the registry
+ * without the lock (as gc's dry-run does); the script's guards check again. */
+static int dry_build(struct cli *cl, const char *verb, struct txn *c)
+{
+	int rc;
+
+	if (!cl->build)
+		return 0;
+	require_root(verb);
+	if (rundir_open(false, &c->err) < 0 && c->err.code)
+		return c->err.code;
+	rc = rundir_fd() < 0 ? 0 : cl->build(cl->plan, c, cl->build_arg);
+	txn_close(c);
+	return rc;
+}
+
 int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
 		 void (*render)(FILE *, const struct txn *, void *), int (*then)(struct txn *, void *), void *arg)
 {
@@ -81,7 +97,9 @@ int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
 	if (!cl->who.admin)
 		plan_guard_kmem(cl->plan, verb); /* root is not limited */
 	if (o->set[O_DRYRUN]) {
-		rc = precheck(cl->plan, &c);
+		rc = dry_build(cl, verb, &c);
+		if (!rc)
+			rc = precheck(cl->plan, &c);
 		if (rc)
 			return cli_finish(verb, &c, rc);
 		plan_render_open(stdout, cl->plan, &c);
@@ -91,7 +109,8 @@ int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
 	require_root(verb);
-	rc = cli_finish(verb, &c, txn_execute(cl->plan, &c));
+	rc = cli_finish(verb, &c, cl->build ? txn_write(cl->plan, &c, cl->build, cl->build_arg)
+					    : txn_execute(cl->plan, &c));
 	return rc || !then ? rc : then(&c, arg);
 }
 

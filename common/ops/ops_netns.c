@@ -224,9 +224,35 @@ static int add_remove(struct txn *c, const struct op *op)
 	}
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	if (!op->made.cookie || h->nl.cookie != op->made.cookie)
+	/* No cookie recorded: this run never made a namespace under the name
+	 * (it was taken), so there is nothing of its own to undo or report. */
+	if (!op->made.cookie)
+		return 0;
+	if (h->nl.cookie != op->made.cookie)
 		return err_set(&c->err, EXIT_FAIL, "%s: not the namespace this run made; left alone", op->ns);
 	return del_name(c, op);
+}
+
+/*
+ * A name already in /run/netns, said in one line: to its owner that it is
+ * theirs, to anyone else only that it is taken (which /run/netns, readable
+ * by all, shows anyway; whose it is stays unsaid). The lab's user is told
+ * what to do in the lab's words.
+ */
+static int taken(struct txn *c, const char *ns)
+{
+	bool lab = strcmp(prog, "npte-lab") == 0;
+	struct marker m;
+	struct nshandle *h;
+	int rc = owner_check(c, ns, &m, &h);
+
+	txn_forget(c, ns);
+	if (rc == OWN_MINE)
+		return err_set(&c->err, EXIT_FAIL, "%s: File exists: %s", ns,
+			       lab ? "the lab already exists (npte-lab destroy removes it)"
+				   : "the namespace already exists and is yours (npte-netns destroy removes it)");
+	return err_set(&c->err, EXIT_FAIL, "%s: File exists: the name is taken%s", ns,
+		       lab ? "; use another prefix: npte-lab create --prefix P" : "; choose another name");
 }
 
 /* Make the namespace; or undo that (add_remove). */
@@ -236,6 +262,10 @@ static int add_apply(struct txn *c, const struct op *op, bool undo)
 
 	if (!undo) {
 		struct netlink *host;
+
+		/* Taken before anything is made: nothing to roll back, one line. */
+		if (netns_exists(op->ns))
+			return taken(c, op->ns);
 
 		/* Opened here, in the host: add_made runs inside the new namespace. */
 		rc = txn_host(c, &host);
