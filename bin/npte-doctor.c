@@ -1,8 +1,10 @@
 /*
- * npte-doctor: can this host run npte, and run it safely? One line per check,
- * a fix for every failure, exit 1 if any check failed. Read-only: the kernel
- * probes run in a throwaway network namespace of a child process that dies
- * with everything it made.
+ * npte-doctor: can this host run npte, and run it safely (as root)? Can I use
+ * it here (as a user, without sudo)? One line per check, a fix for every
+ * failure, exit 1 if any check failed, 69 if --require names a feature the
+ * kernel lacks. Read-only: the kernel probes run in a throwaway network
+ * namespace of a child process (a user's: under a user namespace of its
+ * own) that dies with everything it made.
  */
 #include <dirent.h>
 #include <errno.h>

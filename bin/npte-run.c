@@ -408,12 +408,12 @@ static void render_setpriv(FILE *f, size_t *col)
 
 /*
  * The same program start in shell words: the lock released, the caller's
- * umask, then ip netns exec (netns, mount namespace, /sys, /etc/netns), every
- * mount nosuid (sh -c, nosuid_sh), the
- * caller's limits, nice value and oom_score_adj (prlimit, nice, choom, as
- * root, before the switch), then setpriv to the caller (no PAM, so nothing
- * changes the limits again; NO_NEW_PRIVS and no capabilities, like the live
- * run), a fresh environment, the command.
+ * umask, then ip netns exec (netns, mount namespace, /sys, /etc/netns),
+ * every mount nosuid (sh -c nosuid_sh), the caller's limits, nice value and
+ * oom_score_adj (prlimit, nice, choom, as root, before the switch), then
+ * setpriv to the caller (no PAM, so nothing changes the limits again;
+ * NO_NEW_PRIVS and no capabilities, like the live run), a fresh environment,
+ * the command.
  */
 static void run_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
 {
