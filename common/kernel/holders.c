@@ -92,9 +92,10 @@ struct job {
  * so the checks read it and no other. The namespace's index, or -1. */
 static int one(struct job *j, pid_t pid, int sig)
 {
-	int pfd = pidfd_open_(pid), at;
+	int pfd, at;
 
-	if (pfd < 0)
+	/* A first look costs one stat: most processes are not the caller's or not there. */
+	if (ns_of(pid, &j->w) < 0 || (pfd = pidfd_open_(pid)) < 0)
 		return -1;
 	at = ns_of(pid, &j->w);
 	if (at < 0 || !wholly(pid, j->uid) || pidfd_signal(pfd, sig) < 0) {

@@ -423,16 +423,17 @@ void plan_netns_kill(struct plan *p, const char *name)
 	op_ns(p, &netns_kill_op, name);
 }
 
-/* Until the namespaces of held[] end (their id goes), 1 s at most: the last
- * sockets of a namespace nothing holds are freed a few ms after its name. */
-static void held_settle(struct txn *c)
+/* Until the namespaces of held[] end (their id goes), tries times 20 ms at
+ * most: the last sockets of a namespace nothing holds are freed a few ms
+ * after its name. */
+static void held_settle(struct txn *c, int tries_max)
 {
 	struct timespec nap = {0, 20 * 1000 * 1000};
 	struct netlink *host;
 
 	if (txn_host(c, &host) < 0)
 		return;
-	for (int tries = 0; nheld && tries < 50; tries++) {
+	for (int tries = 0; nheld && tries < tries_max; tries++) {
 		int k = 0;
 
 		if (tries)
@@ -487,10 +488,13 @@ int plan_destroy_report(struct txn *c, void *arg)
 	int keep = 0, n = nheld;
 
 	(void)arg;
+	/* Most end within 100 ms: no walk for those. */
+	held_settle(c, 5);
+	n = nheld;
 	for (int i = 0; i < n; i += HOLDERS_NS_MAX)
 		held_walk(c, i, i + HOLDERS_NS_MAX < n ? i + HOLDERS_NS_MAX : n, &keep);
 	nheld = keep;
-	held_settle(c);
+	held_settle(c, 50);
 	for (int i = 0; i < nheld; i++)
 		warn_msg("destroy: %s: still held by something (an open file, a mount, a process not wholly "
 			 "yours); it lives on, charged to its owner, until that ends", held[i].name);
