@@ -1526,7 +1526,9 @@ gone() {
 		as alice npte-lab create
 		# her program in the server, bob's and root's processes in her router (root put them
 		# there), bob's fd on her client
-		as alice npte-run server sh -c 'echo $$; exec sleep 60' >"$t/a-$round" 3>&- &
+		# (the second time it ignores SIGTERM: --kill's SIGKILL after 2 s ends it)
+		as alice npte-run server sh -c "$([ "$round" = kill ] && echo 'trap "" TERM; ')"'echo $$; exec sleep 60' \
+			>"$t/a-$round" 3>&- &
 		BG+=($!)
 		sb ip netns exec router runuser -u npte-bob -- sh -c 'echo $$; exec sleep 60' >"$t/b-$round" 3>&- &
 		BG+=($!)
@@ -1543,6 +1545,8 @@ gone() {
 				{ echo "$output"; return 1; }
 			sb kill -0 "$mine"
 		else
+			# SIGTERM (bit 14 of SigIgn) is ignored by her program
+			[ $((0x$(sb awk '/^SigIgn/ {print $2}' "/proc/$mine/status") & 0x4000)) -ne 0 ]
 			run as alice npte-lab destroy --kill
 			[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 			[[ "$output" != *server* ]] || { echo "$output"; return 1; }
