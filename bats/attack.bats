@@ -1544,4 +1544,63 @@ lock_free() {
 	[ "$output" = "npte-run: -e after NS: options go before NS: npte-run [OPTIONS] NS [--] PROGRAM..." ]
 	run as alice npte-run -e FOO=bar client sh -c 'echo $FOO'
 	[ "$output" = bar ]
+
+# gone PID: PID has ended (up to 2 s, for its parent to reap it)
+gone() {
+	for _ in $(seq 40); do sb kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done
+	return 1
+}
+
+@test "issue 23 item 2: destroy names alice's own processes that hold her lab, never bob's or root's; --kill ends hers only" {
+	local t=$BATS_TEST_TMPDIR mine bobs roots
+	for round in plain kill; do
+		as alice npte-lab create
+		# her program in the server, bob's and root's processes in her router (root put them
+		# there), bob's fd on her client
+		# (the second time it ignores SIGTERM: --kill's SIGKILL after 2 s ends it)
+		as alice npte-run server sh -c "$([ "$round" = kill ] && echo 'trap "" TERM; ')"'echo $$; exec sleep 60' \
+			>"$t/a-$round" 3>&- &
+		BG+=($!)
+		sb ip netns exec router runuser -u npte-bob -- sh -c 'echo $$; exec sleep 60' >"$t/b-$round" 3>&- &
+		BG+=($!)
+		sb ip netns exec router sh -c 'echo $$; exec sleep 60' >"$t/r-$round" 3>&- &
+		BG+=($!)
+		sb runuser -u npte-bob -- sh -c 'exec 7</run/netns/client; echo $$; exec sleep 60' >"$t/f-$round" 3>&- &
+		BG+=($!)
+		for f in a b r f; do wait_line "$t/$f-$round"; BG+=("$(cat "$t/$f-$round")"); done
+		mine=$(cat "$t/a-$round") bobs=$(cat "$t/b-$round") roots=$(cat "$t/r-$round")
+		if [ "$round" = plain ]; then
+			run as alice npte-lab destroy
+			[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+			[[ "$output" == *"npte-lab: destroy: server: still held by your process $mine (sleep); it lives on"* ]] ||
+				{ echo "$output"; return 1; }
+			sb kill -0 "$mine"
+		else
+			# SIGTERM (bit 14 of SigIgn) is ignored by her program
+			[ $((0x$(sb awk '/^SigIgn/ {print $2}' "/proc/$mine/status") & 0x4000)) -ne 0 ]
+			run as alice npte-lab destroy --kill
+			[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+			[[ "$output" != *server* ]] || { echo "$output"; return 1; }
+			# hers ended (sudo, its parent, reaps it: a zombie answers kill -0 a moment)
+			gone "$mine" || { echo "alice's $mine lives on"; return 1; }
+		fi
+		[[ "$output" == *"npte-lab: destroy: router: still held by something ("* ]] || { echo "$output"; return 1; }
+		[[ "$output" == *"npte-lab: destroy: client: still held by something ("* ]] || { echo "$output"; return 1; }
+		[ "${#lines[@]}" -eq "$([ "$round" = plain ] && echo 3 || echo 2)" ] || { echo "$output"; return 1; }
+		[[ "$output" != *"$bobs ("* && "$output" != *"$roots ("* ]]
+		# never bob's or root's
+		sb kill -0 "$bobs"
+		sb kill -0 "$roots"
+		sb test ! -e /run/netns/server
+	done
+	# npte-netns: --kill with --all; nothing left to say
+	as alice npte-netns create a1
+	as alice npte-run a1 sh -c 'echo $$; exec sleep 60' >"$t/n" 3>&- &
+	BG+=($!)
+	wait_line "$t/n"
+	mine=$(cat "$t/n")
+	BG+=("$mine")
+	run as alice npte-netns destroy --kill --all
+	[ "$status" -eq 0 ] && [ -z "$output" ] || { echo "$status $output"; return 1; }
+	gone "$mine" || { echo "alice's $mine lives on"; return 1; }
 }

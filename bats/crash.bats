@@ -100,8 +100,12 @@ return_to_before() {
 
 @test "kill after every op of destroy verbs: registry and kernel still agree after gc" {
 	local n k
-	for verb in "npte-lab destroy" "npte-netns destroy client router server"; do
+	for verb in "npte-lab destroy" "npte-lab destroy --kill" "npte-netns destroy client router server" \
+		"npte-netns destroy --kill --all"; do
+		# counted over a lab that exists: --all's script names what it finds
+		sb npte-lab create
 		n=$(nops $verb)
+		sb npte-lab destroy
 		for k in $(seq 0 "$n"); do
 			sb npte-lab create
 			run sb env NPTE_FAULT_AFTER="$k" "$FAULT/${verb%% *}" ${verb#* }

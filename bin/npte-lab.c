@@ -25,7 +25,7 @@
 
 #define USAGE \
 	"usage: npte-lab create [-n] [--wait S] [--prefix P]\n" \
-	"       npte-lab destroy [-n] [--wait S] [--prefix P]\n" \
+	"       npte-lab destroy [-n] [--wait S] [--prefix P] [--kill]\n" \
 	"       npte-lab status [--json] [--prefix P]\n" \
 	"       npte-lab netem [-n] [--wait S] [--prefix P] [--profile NAME] [--down WORDS] [--up WORDS]\n" \
 	"       npte-lab netem --list | --show [--json] [--prefix P]\n" \
@@ -37,8 +37,12 @@
 static const int caps_all[] = {
 	CAP_SYS_ADMIN, /* mount(2) and unshare(2) for namespaces, setns(2) for sockets inside */
 	CAP_NET_ADMIN, /* links, addresses and routes over netlink */
+	CAP_SETUID,    /* destroy: a child that is the caller finds (and --kill ends) the caller's */
+	CAP_SETGID,    /* processes in the lab (setresuid; setresgid, setgroups) */
 	-1,
 };
+/* every verb but destroy (status and netem --show drop to caps_read) */
+static const int caps_build[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
 static const int caps_read[] = {CAP_SYS_ADMIN, -1}; /* status: setns to read inside */
 
 /* The topology of the reference project's lab (bassosimone/npte v0.3.0), IPv6 added with
@@ -99,6 +103,7 @@ static int cmd_create(struct cli *cl, struct opts *o)
 	struct err e = {0};
 
 	names("create", o);
+	caps_keep(caps_build);
 	if (config_load(&cfg, &e))
 		die(e.code, "create: %s", e.msg);
 	plan_guard_quota(cl->plan, "create", LAB_NROLES, cfg.max_namespaces);
@@ -133,9 +138,12 @@ static int cmd_destroy(struct cli *cl, struct opts *o)
 	for (int i = 0; i < LAB_NROLES; i++)
 		plan_guard_owned(cl->plan, "destroy", name[order[i]], GUARD_MAY_BE_GONE | GUARD_ABSENT_OK);
 	/* Removing a namespace removes its veth ends, addresses and routes with it. */
-	for (int i = 0; i < LAB_NROLES; i++)
+	for (int i = 0; i < LAB_NROLES; i++) {
+		if (o->set[O_KILL])
+			plan_netns_kill(cl->plan, name[order[i]]);
 		plan_netns_destroy(cl->plan, name[order[i]]);
-	return cli_run(cl, "destroy", o);
+	}
+	return cli_run_then(cl, "destroy", o, NULL, plan_destroy_report, NULL);
 }
 
 struct part {
@@ -374,6 +382,7 @@ static int cmd_netem(struct cli *cl, struct opts *o)
 
 	if (o->set[O_SHOW])
 		return show_netem(cl, o);
+	caps_keep(caps_build);
 	if (o->set[O_JSON])
 		die(EXIT_USAGE, "netem: --json goes with --show");
 	if (o->set[O_LIST]) {
@@ -430,6 +439,7 @@ static int cmd_play(struct cli *cl, struct opts *o)
 	const struct shipped_schedule *p;
 	struct err e = {0};
 
+	caps_keep(caps_build);
 	if (o->set[O_LIST]) {
 		if (o->set[O_PROFILE] || o->set[O_DRYRUN] || o->set[O_LOOP] || o->set[O_KEEP])
 			die(EXIT_USAGE, "play: --list takes no other option but --json");
@@ -464,7 +474,7 @@ static int cmd_play(struct cli *cl, struct opts *o)
 
 static const struct verb verbs[] = {
 	{"create", cmd_create, spec_lab_mutate},
-	{"destroy", cmd_destroy, spec_lab_mutate},
+	{"destroy", cmd_destroy, spec_lab_destroy},
 	{"status", cmd_status, spec_lab_read},
 	{"netem", cmd_netem, spec_lab_netem},
 	{"play", cmd_play, spec_lab_play},

@@ -28,8 +28,8 @@
 
 #define USAGE \
 	"usage: npte-netns create [-n] [--wait S] NAME...\n" \
-	"       npte-netns destroy [-n] [--wait S] [--missing-ok] NAME...\n" \
-	"       npte-netns destroy [-n] [--wait S] --all | --prefix P\n" \
+	"       npte-netns destroy [-n] [--wait S] [--kill] [--missing-ok] NAME...\n" \
+	"       npte-netns destroy [-n] [--wait S] [--kill] --all | --prefix P\n" \
 	"       npte-netns list [--json]\n" \
 	"       npte-netns show [--json] NAME\n" \
 	"       npte-netns gc [-n] [--wait S]\n" \
@@ -42,11 +42,14 @@
 static const int caps_all[] = {
 	CAP_SYS_ADMIN, /* mount(2) for /run/netns, unshare(CLONE_NEWNET), setns(2) */
 	CAP_NET_ADMIN, /* RTM_NEWLINK to bring lo up inside a new namespace */
+	CAP_SETUID,    /* destroy: a child that is the caller finds (and --kill ends) the caller's */
+	CAP_SETGID,    /* processes in the namespace (setresuid; setresgid, setgroups) */
 	-1,
 };
 /* create, destroy, gc: NET_ADMIN also lets the lock holder undo the links,
  * addresses, routes and qdiscs a dead transaction left (journal recovery). */
 static const int caps_create[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
+static const int caps_destroy[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, -1};
 /* show, list: setns, to read inside and to tell the namespace by its cookie */
 static const int caps_setns[] = {CAP_SYS_ADMIN, -1};
 
@@ -90,9 +93,11 @@ static void destroy_plan(struct plan *p, char (*names)[16], int n, unsigned guar
 {
 	for (int i = 0; i < n; i++)
 		plan_guard_owned(p, "destroy", names[i], guard);
-	(void)kill;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		if (kill)
+			plan_netns_kill(p, names[i]);
 		plan_netns_destroy(p, names[i]);
+	}
 }
 
 /* Each marker is asked whose it is (owner.h), as every verb asks: another
@@ -141,7 +146,7 @@ static int cmd_destroy(struct cli *cl, struct opts *o)
 		check_names("destroy", o, ARGS_POS_MAX);
 	else if (o->set[O_PREFIX])
 		cli_netns("destroy", o->val[O_PREFIX]); /* the prefix obeys the name rule itself */
-	caps_keep(caps_create);
+	caps_keep(caps_destroy);
 	/* A marker may outlive its namespace; with --missing-ok nothing at all
 	 * under the name is fine too (someone else's is still refused). */
 	mine = (struct mine){.prefix = o->set[O_PREFIX] ? o->val[O_PREFIX] : "", .kill = o->set[O_KILL],
@@ -149,12 +154,12 @@ static int cmd_destroy(struct cli *cl, struct opts *o)
 	if (some) {
 		cl->build = destroy_mine;
 		cl->build_arg = &mine;
-		return cli_run(cl, "destroy", o);
+	} else {
+		for (int i = 0; i < o->npos; i++)
+			snprintf(names[i], sizeof names[i], "%s", o->pos[i]);
+		destroy_plan(cl->plan, names, o->npos, mine.guard, mine.kill);
 	}
-	for (int i = 0; i < o->npos; i++)
-		snprintf(names[i], sizeof names[i], "%s", o->pos[i]);
-	destroy_plan(cl->plan, names, o->npos, mine.guard, mine.kill);
-	return cli_run(cl, "destroy", o);
+	return cli_run_then(cl, "destroy", o, NULL, plan_destroy_report, NULL);
 }
 
 struct list_args {

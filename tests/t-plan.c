@@ -347,6 +347,18 @@ int main(void)
 	golden("tests/golden/netns-destroy.golden", render(&alice), "destroy, as a sudo user");
 	golden("tests/golden/netns-destroy-admin.golden", render(&admin), "destroy, as the administrator");
 
+	/* --kill --missing-ok: the caller's processes end first, a name already gone is fine */
+	reset();
+	plan.verb = "destroy";
+	plan.exclusive = true;
+	snprintf(plan.title, sizeof plan.title, "npte-netns destroy client --kill --missing-ok");
+	plan_guard_owned(&plan, "destroy", "client", GUARD_MAY_BE_GONE | GUARD_ABSENT_OK);
+	plan_netns_kill(&plan, "client");
+	plan_netns_destroy(&plan, "client");
+	golden("tests/golden/netns-destroy-kill.golden", render(&alice), "destroy --kill --missing-ok, as a sudo user");
+	golden("tests/golden/netns-destroy-kill-admin.golden", render(&admin),
+	       "destroy --kill --missing-ok, as the administrator (root's processes are never ended)");
+
 	reset();
 	plan.verb = "show";
 	snprintf(plan.title, sizeof plan.title, "guard");

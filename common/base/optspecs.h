@@ -87,7 +87,7 @@ static const struct optspec spec_lab_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT,
 static const struct optspec spec_lab_destroy[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_KILL, OPT_END};
 /* npte-netns destroy: names, or --all / --prefix P; --prefix is npte-lab's option, spelled the same */
 static const struct optspec spec_netns_destroy[] = {
-	OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, {"all", 0, false, false, O_ALL},
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_KILL, {"all", 0, false, false, O_ALL},
 	{"missing-ok", 0, false, false, O_MISSING_OK}, OPT_END,
 };
 static const struct optspec spec_lab_read[] = {OPT_JSON, OPT_HELP, OPT_PREFIX, OPT_END};

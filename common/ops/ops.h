@@ -48,6 +48,12 @@ int ops_ifindex(struct txn *c, const char *ns, const char *ifname, struct nshand
 void plan_netns_create(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */
 void plan_netns_destroy(struct plan *p, const char *name);
+/* destroy --kill, before plan_netns_destroy: the caller's processes in NAME end. */
+void plan_netns_kill(struct plan *p, const char *name);
+/* A destroy's cli_run_then: after the unlock, one line on stderr for each
+ * namespace it destroyed that something still holds (the caller's pids, or
+ * "held by something"); exit 0 all the same, the names are gone. */
+int plan_destroy_report(struct txn *c, void *arg);
 
 /* Remove NAME's marker only (gc: its namespace is gone or not npte's). */
 void plan_marker_remove(struct plan *p, const char *name);
@@ -107,13 +113,17 @@ void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
  *    namespace; the memory check charged the worst case first, and undo removes
  *    only the root this run grafted, while it still is the root.
  *  - play claims sweep: removes only claim files no live player holds locked.
+ *  - kill holders (destroy --kill): after the guard, in a child that is wholly
+ *    the caller, so it signals only what the caller's kill(1) could; only
+ *    processes all of whose uids are the caller's (never root's), each through
+ *    a pidfd opened before it was checked (holders.h).
  * A new kind adds its line here.
  */
 /* Every op type of common/ (op_types[] in optypes.c lists them for lookups by name). */
 extern const struct op_type guard_op, dev_guard_op, quota_op, netns_add_op, netns_del_op, link_up_op, sysctl_op,
 	marker_write_op, marker_remove_op, veth_add_op, veth_del_op, addr_add_op, addr_del_op,
 	route_add_op, route_del_op, root_op, clear_op, change_op, kmem_op, claim_sweep_op,
-	play_snapshot_op;
+	play_snapshot_op, netns_kill_op;
 
 /* Shared by the op modules: a new op on namespace name. */
 struct op *op_ns(struct plan *p, const struct op_type *t, const char *name);

@@ -1,11 +1,14 @@
 /* Ops for named namespaces, their markers and the ownership guard. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "ops/claim.h"
 #include "txn/drain.h"
+#include "kernel/holders.h"
 #include "kernel/netns.h"
 #include "ops/ops.h"
 #include "kernel/registry.h"
@@ -179,12 +182,45 @@ static int add_made(void *arg, const struct nsid *id)
 	return 0;
 }
 
+/* The namespace whose name this run removed last, by its nsfs identity:
+ * what a walk of /proc compares with, should something still hold it. */
+static struct {
+	char name[16];
+	dev_t dev;
+	ino_t ino;
+} unnamed_id;
+
+/* Destroyed namespaces still held when their marker went (at most HELD_MAX
+ * are told of; the rest are still listed by list and gc). */
+#define HELD_MAX 4096
+static struct held {
+	char name[16];
+	int32_t nsid;
+	dev_t dev;
+	ino_t ino;
+} held[HELD_MAX];
+static int nheld;
+
+static void remember_id(struct txn *c, const char *ns)
+{
+	struct nshandle *h;
+	struct stat st;
+
+	memset(&unnamed_id, 0, sizeof unnamed_id);
+	if (txn_ns(c, ns, &h) == 0 && fstat(h->fd, &st) == 0) {
+		snprintf(unnamed_id.name, sizeof unnamed_id.name, "%s", ns);
+		unnamed_id.dev = st.st_dev;
+		unnamed_id.ino = st.st_ino;
+	}
+}
+
 static int del_name(struct txn *c, const struct op *op)
 {
 	/* Read while the name still opens it: if something holds the namespace
 	 * its queues live on, charged to its owner by the draining record. */
 	snprintf(c->unnamed, sizeof c->unnamed, "%s", op->ns);
 	c->unnamed_kmem = kmem_of_ns(c, op->ns);
+	remember_id(c, op->ns);
 	txn_forget(c, op->ns);
 	return netns_del(op->ns, &c->err);
 }
@@ -337,6 +373,136 @@ const struct op_type netns_del_op = {
 	.name = "netns del", .apply = del_apply, .render = del_render,
 };
 
+/* --- the caller's processes in a namespace (destroy --kill) --------------- */
+
+/* Under the lock, before the name goes: the handle pins the namespace, so
+ * its inode names it alone while the caller's processes in it are ended.
+ * A failed walk is not a failed destroy: the report after it says what
+ * still holds the namespace. */
+static int kill_apply(struct txn *c, const struct op *op, bool undo)
+{
+	struct nshandle *h;
+	struct stat st;
+	int rc;
+
+	(void)undo;
+	rc = txn_ns(c, op->ns, &h);
+	if (rc == -ENOENT || rc == -ENOTNS)
+		return 0; /* no namespace there to hold */
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
+	if (fstat(h->fd, &st) < 0)
+		return err_sys(&c->err, EXIT_FAIL, errno, "%s", op->ns);
+	(void)holders_kill(&c->who, st.st_dev, st.st_ino);
+	return 0;
+}
+
+static void kill_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
+{
+	(void)undo;
+	if (c->who.uid == 0) {
+		fprintf(f, "# --kill: root's processes in %s are never ended\n", op->ns);
+		return;
+	}
+	/* ip's pids, filtered by the owner of /proc/PID: as near as a shell gets
+	 * to the live run's check of all four uids through a pidfd */
+	fprintf(f, "# --kill: the processes of uid %u in %s end first (SIGTERM, up to 2 s, then SIGKILL)\n",
+		(unsigned)c->who.uid, op->ns);
+	fprintf(f, "for s in TERM KILL; do ip netns pids %s 2>/dev/null | while read -r p; do "
+		"if [ \"$(stat -c %%u \"/proc/$p\" 2>/dev/null)\" = %u ]; then kill -s \"$s\" \"$p\" 2>/dev/null || :; fi; "
+		"done; [ \"$s\" = KILL ] || [ -z \"$(ip netns pids %s 2>/dev/null)\" ] || sleep 2; done\n",
+		op->ns, (unsigned)c->who.uid, op->ns);
+}
+
+const struct op_type netns_kill_op = {
+	.name = "kill holders", .apply = kill_apply, .render = kill_render,
+};
+
+void plan_netns_kill(struct plan *p, const char *name)
+{
+	op_ns(p, &netns_kill_op, name);
+}
+
+/* Until the namespaces of held[] end (their id goes), tries times 20 ms at
+ * most: the last sockets of a namespace nothing holds are freed a few ms
+ * after its name. */
+static void held_settle(struct txn *c, int tries_max)
+{
+	struct timespec nap = {0, 20 * 1000 * 1000};
+	struct netlink *host;
+
+	if (txn_host(c, &host) < 0)
+		return;
+	for (int tries = 0; nheld && tries < tries_max; tries++) {
+		int k = 0;
+
+		if (tries)
+			nanosleep(&nap, NULL);
+		for (int i = 0; i < nheld; i++)
+			if (req_nsid_exists(host, held[i].nsid) != 0) /* alive, or cannot tell */
+				held[k++] = held[i];
+		nheld = k;
+	}
+}
+
+/* One line: the caller's processes that hold k's namespace. */
+static void say_pids(const struct held *k, const struct holders *h, bool capped)
+{
+	char list[400];
+	size_t len = 0;
+
+	list[0] = '\0';
+	for (int i = 0; i < h->n && i < HOLDERS_SHOWN && len < sizeof list; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%d (%s)", i ? ", " : "", (int)h->pid[i],
+					disp(h->comm[i]));
+	if (h->n > HOLDERS_SHOWN && len < sizeof list)
+		snprintf(list + len, sizeof list - len, " and %d more", h->n - HOLDERS_SHOWN);
+	warn_msg("destroy: %s: still held by your process%s %s%s; it lives on, charged to its owner, until "
+		 "%s (kill %s, or destroy --kill next time)", k->name, h->n > 1 ? "es" : "", list,
+		 capped ? " (the first 65536 processes looked at)" : "", h->n > 1 ? "they end" : "it ends",
+		 h->n > 1 ? "them" : "it");
+}
+
+/* The held[] the caller has processes in are told of now; the others are
+ * kept for held_settle. */
+static void held_walk(struct txn *c, int from, int to, int *keep)
+{
+	static struct holders_walk w;
+
+	memset(&w, 0, sizeof w);
+	for (int i = from; i < to; i++) {
+		w.ns[w.n].dev = held[i].dev;
+		w.ns[w.n++].ino = held[i].ino;
+	}
+	(void)holders_find(&c->who, &w);
+	for (int i = from; i < to; i++) {
+		if (w.ns[i - from].n > 0)
+			say_pids(&held[i], &w.ns[i - from], w.capped);
+		else
+			held[(*keep)++] = held[i];
+	}
+}
+
+int plan_destroy_report(struct txn *c, void *arg)
+{
+	int keep = 0, n = nheld;
+
+	(void)arg;
+	/* Most end within 100 ms: no walk for those. */
+	held_settle(c, 5);
+	n = nheld;
+	for (int i = 0; i < n; i += HOLDERS_NS_MAX)
+		held_walk(c, i, i + HOLDERS_NS_MAX < n ? i + HOLDERS_NS_MAX : n, &keep);
+	nheld = keep;
+	held_settle(c, 50);
+	for (int i = 0; i < nheld; i++)
+		warn_msg("destroy: %s: still held by something (an open file, a mount, a process not wholly "
+			 "yours); it lives on, charged to its owner, until that ends", held[i].name);
+	nheld = 0;
+	txn_close(c);
+	return EXIT_OK;
+}
+
 /* --- link up ------------------------------------------------------------- */
 
 static int up_apply(struct txn *c, const struct op *op, bool undo)
@@ -451,6 +617,13 @@ static int unmark_apply(struct txn *c, const struct op *op, bool undo)
 		rc = drain_charge(c, op->ns, m.nsid, m.owner, unnamed_kmem(c, op->ns));
 		if (rc < 0)
 			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: record it as draining", op->ns);
+		/* Alive after its name went: destroy says what holds it (netns_held_report). */
+		if (rc == 1 && nheld < HELD_MAX && strcmp(unnamed_id.name, op->ns) == 0) {
+			struct held *k = &held[nheld++];
+
+			*k = (struct held){.nsid = m.nsid, .dev = unnamed_id.dev, .ino = unnamed_id.ino};
+			snprintf(k->name, sizeof k->name, "%s", op->ns);
+		}
 	}
 	rc = marker_remove(op->ns);
 	if (rc < 0)

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -101,8 +103,10 @@ static int become_caller(const struct caller *who, int keep)
 	return 0;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
+bool caller_write_all(int fd, const void *buf, size_t n)
 {
+	const char *p = buf;
+
 	while (n) {
 		ssize_t w = write(fd, p, n);
 
@@ -132,7 +136,7 @@ static _Noreturn void child(int wfd, const struct caller *who, const char *cwd, 
 		err = cwd[0] ? errno : ENOENT;
 	if (!err && (fd = open_regular(path)) < 0)
 		err = -fd;
-	if (!write_all(wfd, (const char *)&err, sizeof err) || err)
+	if (!caller_write_all(wfd, (const char *)&err, sizeof err) || err)
 		_exit(0);
 	while (limit) {
 		size_t want = limit < sizeof buf ? (size_t)limit : sizeof buf;
@@ -142,7 +146,7 @@ static _Noreturn void child(int wfd, const struct caller *who, const char *cwd, 
 			continue;
 		if (got < 0)
 			_exit(errno & 0xff ? errno & 0xff : EIO);
-		if (got == 0 || !write_all(wfd, buf, (size_t)got))
+		if (got == 0 || !caller_write_all(wfd, buf, (size_t)got))
 			break;
 		limit -= (uint64_t)got;
 	}
@@ -229,4 +233,77 @@ const char *caller_file_strerror(int rc)
 	if (rc == CALLER_FILE_PROC)
 		return "a file of /proc (what it shows depends on who reads it)";
 	return strerror(-rc);
+}
+
+/* Milliseconds left until deadline (CLOCK_MONOTONIC), at least 0. */
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
+}
+
+/* Read from fd into buf until EOF, max bytes or the deadline. */
+static ssize_t read_until(int fd, char *buf, size_t max, const struct timespec *deadline)
+{
+	size_t n = 0;
+
+	while (n < max) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int left = ms_left(deadline), rc = left ? poll(&pf, 1, left) : 0;
+		ssize_t got;
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return rc < 0 ? -errno : -ETIMEDOUT;
+		got = read(fd, buf + n, max - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	return (ssize_t)n;
+}
+
+ssize_t caller_run(const struct caller *who, void (*fn)(int wfd, void *arg), void *arg, void *buf,
+		   size_t max, int timeout_ms)
+{
+	struct timespec deadline;
+	ssize_t got;
+	pid_t pid;
+	int p[2];
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000)
+		deadline.tv_sec++, deadline.tv_nsec -= 1000000000;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		got = -errno;
+		close(p[0]), close(p[1]);
+		return got;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		signal(SIGPIPE, SIG_IGN);
+		if (who->root && !who->admin && become_caller(who, p[1]))
+			_exit(1);
+		fn(p[1], arg);
+		_exit(0);
+	}
+	close(p[1]);
+	got = read_until(p[0], buf, max, &deadline);
+	close(p[0]);
+	/* Ended or not, it goes now: a stopped child must not hold npte up. */
+	kill(pid, SIGKILL);
+	reap(pid);
+	return got;
 }

@@ -13,6 +13,7 @@
 #define NPTE_ASUSER_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "priv/priv.h"
@@ -40,5 +41,18 @@ int caller_file_close(struct caller_file *cf);
 
 /* rc of the two above as a reason for a one-line error. */
 const char *caller_file_strerror(int rc);
+
+/*
+ * fn(wfd, arg) run in a child that is wholly the caller (as the reader
+ * above; the administrator's child stays root), with nothing of npte's but
+ * the pipe wfd; what it writes there, at most max bytes, comes back in buf.
+ * The caller can stop or kill that child (it is theirs): at timeout_ms it is
+ * killed and reaped, and whatever it wrote is all there is. Bytes read, or
+ * -errno (-ETIMEDOUT: the deadline passed).
+ */
+/* All of buf to fd (a caller_run fn's pipe), across short writes and EINTR. */
+bool caller_write_all(int fd, const void *buf, size_t n);
+ssize_t caller_run(const struct caller *who, void (*fn)(int wfd, void *arg), void *arg, void *buf,
+		   size_t max, int timeout_ms);
 
 #endif
