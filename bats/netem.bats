@@ -278,6 +278,11 @@ qdisc_of() { sb ip netns exec "$1" tc -j qdisc show dev "$2" root | jq -r '.[0] 
 	run sb sh -c 'npte-netem rate -n router if-srv 20mbit | sh'
 	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
 	[[ "$output" == *"npte-netem: rate: router: no interface 'if-srv'"* ]] || { echo "$output"; return 1; }
+	# and a play's, before it claims the interface
+	run sb sh -c "npte-netem play -n router if-srv $BATS_TEST_TMPDIR/s | sh"
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"npte-netem: play: router: no interface 'if-srv'"* ]] || { echo "$output"; return 1; }
+	[ -z "$(sb ls -A /run/npte/play 2>/dev/null)" ]
 	[ "$(sb_state)" = "$before" ]
 }
 

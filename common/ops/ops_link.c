@@ -124,16 +124,21 @@ static int dev_guard_apply(struct txn *c, const struct op *op, bool undo)
 }
 
 /* The script says the same in fewer words: a shell has no list to give. */
-static void dev_guard_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
+void render_dev_check(FILE *f, const char *verb, const char *ns, const char *ifname)
 {
 	char msg[160];
 
-	(void)c, (void)undo;
-	snprintf(msg, sizeof msg, "%s: %s: %s: no interface '%s'", prog, op->u.dev.verb, op->ns, op->u.dev.ifname);
-	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "link", "show", "dev", op->u.dev.ifname, NULL});
+	snprintf(msg, sizeof msg, "%s: %s: %s: no interface '%s'", prog, verb, ns, ifname);
+	render_cmd(f, (const char *[]){"ip", "-n", ns, "link", "show", "dev", ifname, NULL});
 	fputs(" >/dev/null 2>&1 || { echo ", f);
 	sh_quote(f, msg);
 	fputs(" >&2; exit 2; }\n", f);
+}
+
+static void dev_guard_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
+{
+	(void)c, (void)undo;
+	render_dev_check(f, op->u.dev.verb, op->ns, op->u.dev.ifname);
 }
 
 const struct op_type dev_guard_op = {
