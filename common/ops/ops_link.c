@@ -60,9 +60,10 @@ static int still_ours(struct txn *c, const struct op *op, const char *ifname, st
 
 /* The names of a namespace's links, in the kernel's order, ", "-separated. */
 struct names {
-	char s[512];
+	char s[400]; /* with the rest of the line, within an error message */
 	size_t len;
 	int n;
+	bool cut; /* more than fit: the list ends in "..." */
 };
 
 static int name_cb(const struct nlmsghdr *h, void *data)
@@ -80,8 +81,10 @@ static int name_cb(const struct nlmsghdr *h, void *data)
 		/* a root-made name may hold any byte but '/': shown escaped */
 		w = snprintf(ns->s + ns->len, sizeof ns->s - ns->len, "%s%s", ns->n ? ", " : "",
 			     disp(mnl_attr_get_str(a)));
-		if (w > 0 && ns->len + (size_t)w < sizeof ns->s)
+		if (w > 0 && ns->len + (size_t)w < sizeof ns->s - 5)
 			ns->len += (size_t)w, ns->n++;
+		else
+			ns->s[ns->len] = '\0', ns->cut = true;
 	}
 	return MNL_CB_OK;
 }
@@ -97,8 +100,8 @@ static int no_dev(struct txn *c, struct nshandle *h, const char *ns, const char 
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: no interface '%s' (and its links cannot be read)",
 			       ns, disp(ifname));
-	return err_set(&c->err, EXIT_USAGE, "%s: no interface '%s' (has: %s)", ns, disp(ifname),
-		       names.n ? names.s : "none");
+	return err_set(&c->err, EXIT_USAGE, "%s: no interface '%s' (has: %s%s)", ns, disp(ifname),
+		       names.n ? names.s : "none", names.cut ? ", ..." : "");
 }
 
 int ops_ifindex(struct txn *c, const char *ns, const char *ifname, struct nshandle **h)
