@@ -278,7 +278,17 @@ qdisc_of() { sb ip netns exec "$1" tc -j qdisc show dev "$2" root | jq -r '.[0] 
 	run sb sh -c 'npte-netem rate -n router if-srv 20mbit | sh'
 	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
 	[[ "$output" == *"npte-netem: rate: router: no interface 'if-srv'"* ]] || { echo "$output"; return 1; }
+	# and a play's, before it claims the interface
+	run sb sh -c "npte-netem play -n router if-srv $BATS_TEST_TMPDIR/s | sh"
+	[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"npte-netem: play: router: no interface 'if-srv'"* ]] || { echo "$output"; return 1; }
+	[ -z "$(sb ls -A /run/npte/play 2>/dev/null)" ]
 	[ "$(sb_state)" = "$before" ]
+	# more interfaces than a line holds: the list is cut with "...", still one line
+	sb sh -c 'for i in $(seq 30); do ip -n router link add "veth-long-a-$i" type veth peer name "veth-long-b-$i"; done'
+	run sb npte-netem rate router if-srv 20mbit
+	[ "$status" -eq 2 ] && [ "${#lines[@]}" -eq 1 ] || { echo "$output"; return 1; }
+	[[ "$output" == *", veth-long-"*", ...)" ]] || { echo "$output"; return 1; }
 }
 
 @test "through sudo: alice's missing interface names hers; on bob's namespace she gets the refusal of a missing one, naming nothing" {

@@ -490,3 +490,23 @@ rootdelay() {
 	say "npte-doctor --require ...: exit $status, features $(jq -c .features <<<"$output")"
 	jq -e '.missing == [] and .kernel == "probed" and .features.netem and .features.cake and .features.ping' <<<"$output"
 }
+
+@test "npte-netem show: a netem root and its tbf child as tc words; the root's words given back to apply leave the same netem (vm/qdump equal)" {
+	local words before show
+	sb npte-netem apply router if-server delay 20ms 5ms 25% loss 1% 10% rate 20mbit limit 500 --child tbf --child-rate 30mbit
+	show=$(sb npte-netem show router if-server)
+	say "npte-netem show: $(tr '\n' '|' <<<"$show")"
+	[ "$(sed -n 1p <<<"$show")" = "router if-server:" ] || { echo "$show"; return 1; }
+	sed -n 2p <<<"$show" | grep -q '^  root  [12]: netem .*delay 20ms 5ms' || { echo "$show"; return 1; }
+	sed -n 3p <<<"$show" | grep -q '^  child [12]0: tbf rate 30mbit ' || { echo "$show"; return 1; }
+	[ "$(sb npte-netem show --json router if-server | jq -r '.qdiscs | map(.kind) | join(" ")')" = "netem tbf" ]
+	words=$(sed -n 's/^  root  [12]: netem //p' <<<"$show")
+	# the handle (field 2) alternates 1:/2:; the options are the netem's own
+	before=$(qraw | awk '$1 == "if-server" && $4 == "netem" { $2 = ""; print }')
+	[ -n "$before" ] || { qraw; return 1; }
+	sb npte-netem clear router if-server
+	# shellcheck disable=SC2086 # the words, one argument each
+	sb npte-netem apply router if-server $words
+	[ "$(qraw | awk '$1 == "if-server" && $4 == "netem" { $2 = ""; print }')" = "$before" ] ||
+		{ echo "before: $before"; qraw; return 1; }
+}

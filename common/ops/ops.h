@@ -44,6 +44,8 @@ void plan_guard_dev(struct plan *p, const char *verb, const char *ns, const char
  * refusal as plan_guard_dev, for an op that finds it gone mid-plan: the
  * transaction rolls back), exit 1 for anything else. */
 int ops_ifindex(struct txn *c, const char *ns, const char *ifname, struct nshandle **h);
+/* The dry-run's line for the same check: exit 2 naming the interface. */
+void render_dev_check(FILE *f, const char *verb, const char *ns, const char *ifname);
 /* Namespace, lo up, forwarding on (IPv4 and IPv6), then the marker. */
 void plan_netns_create(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */

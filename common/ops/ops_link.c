@@ -60,9 +60,10 @@ static int still_ours(struct txn *c, const struct op *op, const char *ifname, st
 
 /* The names of a namespace's links, in the kernel's order, ", "-separated. */
 struct names {
-	char s[512];
+	char s[400]; /* with the rest of the line, within an error message */
 	size_t len;
 	int n;
+	bool cut; /* more than fit: the list ends in "..." */
 };
 
 static int name_cb(const struct nlmsghdr *h, void *data)
@@ -80,8 +81,10 @@ static int name_cb(const struct nlmsghdr *h, void *data)
 		/* a root-made name may hold any byte but '/': shown escaped */
 		w = snprintf(ns->s + ns->len, sizeof ns->s - ns->len, "%s%s", ns->n ? ", " : "",
 			     disp(mnl_attr_get_str(a)));
-		if (w > 0 && ns->len + (size_t)w < sizeof ns->s)
+		if (w > 0 && ns->len + (size_t)w < sizeof ns->s - 5)
 			ns->len += (size_t)w, ns->n++;
+		else
+			ns->s[ns->len] = '\0', ns->cut = true;
 	}
 	return MNL_CB_OK;
 }
@@ -97,8 +100,8 @@ static int no_dev(struct txn *c, struct nshandle *h, const char *ns, const char 
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: no interface '%s' (and its links cannot be read)",
 			       ns, disp(ifname));
-	return err_set(&c->err, EXIT_USAGE, "%s: no interface '%s' (has: %s)", ns, disp(ifname),
-		       names.n ? names.s : "none");
+	return err_set(&c->err, EXIT_USAGE, "%s: no interface '%s' (has: %s%s)", ns, disp(ifname),
+		       names.n ? names.s : "none", names.cut ? ", ..." : "");
 }
 
 int ops_ifindex(struct txn *c, const char *ns, const char *ifname, struct nshandle **h)
@@ -124,16 +127,21 @@ static int dev_guard_apply(struct txn *c, const struct op *op, bool undo)
 }
 
 /* The script says the same in fewer words: a shell has no list to give. */
-static void dev_guard_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
+void render_dev_check(FILE *f, const char *verb, const char *ns, const char *ifname)
 {
 	char msg[160];
 
-	(void)c, (void)undo;
-	snprintf(msg, sizeof msg, "%s: %s: %s: no interface '%s'", prog, op->u.dev.verb, op->ns, op->u.dev.ifname);
-	render_cmd(f, (const char *[]){"ip", "-n", op->ns, "link", "show", "dev", op->u.dev.ifname, NULL});
+	snprintf(msg, sizeof msg, "%s: %s: %s: no interface '%s'", prog, verb, ns, ifname);
+	render_cmd(f, (const char *[]){"ip", "-n", ns, "link", "show", "dev", ifname, NULL});
 	fputs(" >/dev/null 2>&1 || { echo ", f);
 	sh_quote(f, msg);
 	fputs(" >&2; exit 2; }\n", f);
+}
+
+static void dev_guard_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
+{
+	(void)c, (void)undo;
+	render_dev_check(f, op->u.dev.verb, op->ns, op->u.dev.ifname);
 }
 
 const struct op_type dev_guard_op = {

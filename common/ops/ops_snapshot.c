@@ -78,6 +78,8 @@ static void snap_render(FILE *f, const struct op *op, const struct txn *c, bool 
 	int fd = 8 - op->u.play.slot;
 
 	(void)c, (void)undo;
+	/* as the live run: a missing interface first, before the claim */
+	render_dev_check(f, "play", op->ns, op->u.play.ifname);
 	/* the same claim on the interface, on an fd the script keeps */
 	snprintf(path, sizeof path, "%s/%s/%s:%s", NPTE_RUN_DIR, NPTE_PLAY_DIR, op->ns, op->u.play.ifname);
 	snprintf(msg, sizeof msg, "%s: play: %s: %s: another play is running on it", prog, op->ns, op->u.play.ifname);
