@@ -388,3 +388,15 @@ qdisc_of() { sb ip netns exec "$1" tc -j qdisc show dev "$2" root | jq -r '.[0] 
 	run sb sh -c 'npte-netem rate -n router if-server 20mbit 2>&1 >/dev/null'
 	[ -z "$output" ]
 }
+
+@test "the byte-unit note is the same for npte-lab netem's words and a schedule file's steps, once a word" {
+	run sb sh -c 'npte-lab netem -n --down "delay 10ms rate 20mbps" --up "delay 5ms rate 2mbit" 2>&1 >/dev/null'
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$output" = "npte-lab: netem: note: 20mbps is 20 megabytes/s (160 Mbit/s) as in tc; for megabits write 20mbit" ] ||
+		{ echo "$output"; return 1; }
+	printf '%s\n' '0 rate 2mbps limit 100' '1s rate 2mbps limit 100' '2s rate 3kbps limit 10' '3s end' >"$BATS_TEST_TMPDIR/s.sched"
+	run sb sh -c "npte-netem play -n router if-server $BATS_TEST_TMPDIR/s.sched 2>&1 >/dev/null"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$output" = "$(printf '%s\n' "npte-netem: play: note: 2mbps is 2 megabytes/s (16 Mbit/s) as in tc; for megabits write 2mbit" \
+		"npte-netem: play: note: 3kbps is 3 kilobytes/s (24 kbit/s) as in tc; for kilobits write 3kbit")" ] || { echo "$output"; return 1; }
+}

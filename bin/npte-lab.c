@@ -371,6 +371,7 @@ static void direction_words(const char *opt, const char *v, int i)
 
 	if (!netem_parse_str(&spec[i], v, shape_tick_in_usec(), &e))
 		die(EXIT_USAGE, "netem: invalid %s '%s': %s", opt, disp(v), e.msg);
+	cli_bps_notes("netem", v);
 	memset(&child[i], 0, sizeof child[i]);
 }
 

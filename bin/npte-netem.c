@@ -84,28 +84,16 @@ static bool netem_words(const struct opts *o, struct err *e)
 	return netem_parse_str(&spec.netem, words, tick, e);
 }
 
-/* One note on stderr for each rate word in tc's byte units (20mbps: 160
- * Mbit/s), taken as tc takes it: a user who meant megabits sees it at once. */
-static void bps_notes_in(const char *verb, const char *v)
-{
-	char buf[SHAPE_WORDS_LEN], note[256], *save = NULL;
-
-	snprintf(buf, sizeof buf, "%s", v);
-	for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
-		if (shape_bps_note(t, note, sizeof note))
-			warn_msg("%s: note: %s", verb, note);
-}
-
 /* The words from positional first on, and the options that hold rates. */
 static void bps_notes(const char *verb, const struct opts *o, int first)
 {
 	for (int i = first; i < o->npos; i++)
-		bps_notes_in(verb, o->pos[i]);
+		cli_bps_notes(verb, o->pos[i]);
 	for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
 		if (o->set[flags[k].id] && o->val[flags[k].id])
-			bps_notes_in(verb, o->val[flags[k].id]);
+			cli_bps_notes(verb, o->val[flags[k].id]);
 	if (o->set[O_CHILD_RATE])
-		bps_notes_in(verb, o->val[O_CHILD_RATE]);
+		cli_bps_notes(verb, o->val[O_CHILD_RATE]);
 }
 
 static bool any_flag(const struct opts *o)
@@ -352,6 +340,8 @@ static int cmd_play(struct cli *cl, struct opts *o)
 		    caller_file_strerror(rc));
 	ok = o->set[O_TRACE] ? schedule_from_mahimahi(sched, cf.fd, path, window, words, play_words_ok, NULL, &e)
 			     : schedule_read(sched, cf.fd, path, play_words_ok, NULL, &e);
+	if (ok && !o->set[O_TRACE])
+		cli_bps_notes_schedule("play", sched);
 	/* a read that failed as the caller cut the bytes short: that, not the parse */
 	rc = caller_file_close(&cf);
 	if (rc < 0)

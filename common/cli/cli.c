@@ -5,6 +5,8 @@
 #include "cli/cli.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "shape/schedule.h"
+#include "shape/shape.h"
 
 static const char *usage_text = "";
 
@@ -111,4 +113,44 @@ int cli_main(int argc, char **argv, const struct program *pg)
 		return v->fn(&cl, &o);
 	}
 	die(EXIT_USAGE, "unknown verb '%s'\n%s", disp(argv[1]), pg->usage);
+}
+
+/* Notes for the words of w that are rates in tc's byte units and not in
+ * noted[] yet (which they join, while there is room): one note a word. */
+static void bps_notes_new(const char *verb, const char *w, char (*noted)[32], size_t max, size_t *n)
+{
+	char buf[SHAPE_WORDS_LEN], note[256], *save = NULL;
+	size_t i;
+
+	snprintf(buf, sizeof buf, "%s", w);
+	for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		for (i = 0; i < *n && strcmp(noted[i], t) != 0; i++)
+			;
+		if (i < *n || !shape_bps_note(t, note, sizeof note))
+			continue;
+		warn_msg("%s: note: %s", verb, note);
+		if (*n < max)
+			snprintf(noted[(*n)++], sizeof noted[0], "%s", t);
+	}
+}
+
+void cli_bps_notes(const char *verb, const char *words)
+{
+	char noted[8][32];
+	size_t n = 0;
+
+	bps_notes_new(verb, words, noted, 8, &n);
+}
+
+void cli_bps_notes_schedule(const char *verb, struct schedule *s)
+{
+	char noted[8][32], *argv[SHAPE_WORDS_MAX + 1];
+	size_t n = 0;
+	int argc;
+
+	for (size_t i = 0; i < s->n && n < 8; i++) {
+		argc = schedule_argv(s, i, argv, SHAPE_WORDS_MAX);
+		for (int k = 0; k < argc; k++)
+			bps_notes_new(verb, argv[k], noted, 8, &n);
+	}
 }

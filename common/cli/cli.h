@@ -109,4 +109,11 @@ int cli_play(struct cli *cl, const char *verb, const struct opts *o, struct play
  * The exit code. */
 int cli_play_list(FILE *f, bool json);
 
+/* One note on stderr for each distinct rate word in tc's byte units (20mbps
+ * is 160 Mbit/s), taken as tc takes it: a user who meant megabits sees it at
+ * once. In words (blank-separated), or in every step of a schedule file. */
+struct schedule;
+void cli_bps_notes(const char *verb, const char *words);
+void cli_bps_notes_schedule(const char *verb, struct schedule *s);
+
 #endif
