@@ -302,6 +302,18 @@ static struct play play;
  * (WORDS: netem words added to every step, e.g. a delay). The file is read
  * with the caller's rights (asuser.h) and parsed whole before anything changes.
  */
+/* The words after TRACE, added to every step of the trace: one string. */
+static void trace_words(const struct opts *o, char *words, size_t n)
+{
+	for (int i = 2; i < o->npos; i++) {
+		size_t len = strlen(words);
+
+		if (strlen(o->pos[i]) + len + 2 > n)
+			die(EXIT_USAGE, "play: too many words");
+		snprintf(words + len, n - len, "%s%s", len ? " " : "", o->pos[i]);
+	}
+}
+
 static int cmd_play(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname, *path;
@@ -323,13 +335,8 @@ static int cmd_play(struct cli *cl, struct opts *o)
 	path = o->set[O_TRACE] ? o->val[O_TRACE] : o->pos[2];
 	if (!path[0] || strlen(path) >= 4096)
 		die(EXIT_USAGE, "play: invalid file name '%s'", disp(path));
-	for (int i = 3 - o->set[O_TRACE]; o->set[O_TRACE] && i < o->npos; i++) {
-		size_t len = strlen(words);
-
-		if (strlen(o->pos[i]) + len + 2 > sizeof words)
-			die(EXIT_USAGE, "play: too many words");
-		snprintf(words + len, sizeof words - len, "%s%s", len ? " " : "", o->pos[i]);
-	}
+	if (o->set[O_TRACE])
+		trace_words(o, words, sizeof words);
 	if (!(sched = calloc(1, sizeof *sched)))
 		die(EXIT_FAIL, "play: out of memory for a schedule");
 	rc = caller_file_open(&cf, &cl->who, cl->state ? cl->state->cwd : "", path,
@@ -340,8 +347,6 @@ static int cmd_play(struct cli *cl, struct opts *o)
 		    caller_file_strerror(rc));
 	ok = o->set[O_TRACE] ? schedule_from_mahimahi(sched, cf.fd, path, window, words, play_words_ok, NULL, &e)
 			     : schedule_read(sched, cf.fd, path, play_words_ok, NULL, &e);
-	if (ok && !o->set[O_TRACE])
-		cli_bps_notes_schedule("play", sched);
 	/* a read that failed as the caller cut the bytes short: that, not the parse */
 	rc = caller_file_close(&cf);
 	if (rc < 0)
@@ -349,6 +354,8 @@ static int cmd_play(struct cli *cl, struct opts *o)
 		    caller_file_strerror(rc));
 	if (!ok)
 		die(e.code, "play: %s", e.msg);
+	if (!o->set[O_TRACE])
+		cli_bps_notes_schedule("play", sched);
 	snprintf(play.ns, sizeof play.ns, "%s", ns);
 	play.verb = "play";
 	play.nd = 1;

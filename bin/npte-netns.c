@@ -346,6 +346,24 @@ static void gc_in_place(char (*names)[16], const bool *yours, int n)
  * npte has no record of (reported, never removed: nothing proves they are
  * npte's). Builds the plan of removals into p; returns the count.
  */
+/* For the administrator: namespaces without a marker, which gc never touches. */
+static void gc_unmarked(void)
+{
+	DIR *d = opendir(NETNS_RUN_DIR);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		struct marker m;
+
+		if (de->d_name[0] == '.' || !valid_netns_name(de->d_name, NULL) || marker_read(de->d_name, &m) == 0)
+			continue;
+		printf("left alone: %s (no npte marker; if it is a leftover of yours: ip netns del %s)\n", de->d_name,
+		       de->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int gc_scan(struct plan *p, struct txn *c, bool report)
 {
 	static char names[REGISTRY_MAX][16];
@@ -390,22 +408,8 @@ static int gc_scan(struct plan *p, struct txn *c, bool report)
 	if (claims < 0)
 		return -1;
 	found += claims;
-	if (report && c->who.admin) {
-		DIR *d = opendir(NETNS_RUN_DIR);
-		struct dirent *de;
-
-		while (d && (de = readdir(d))) {
-			struct marker m;
-
-			if (de->d_name[0] == '.' || !valid_netns_name(de->d_name, NULL) ||
-			    marker_read(de->d_name, &m) == 0)
-				continue;
-			printf("left alone: %s (no npte marker; if it is a leftover of yours: ip netns del %s)\n",
-			       de->d_name, de->d_name);
-		}
-		if (d)
-			closedir(d);
-	}
+	if (report && c->who.admin)
+		gc_unmarked();
 	return found;
 }
 
