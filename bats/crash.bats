@@ -249,7 +249,8 @@ worker() {
 		1) [[ "$out" == *"File exists"* || "$out" == *"No such device"* || "$out" == *"exists"* ||
 		      "$out" == *"Network is unreachable"* || "$out" == *"No such process"* ]] ||
 			{ echo "unclean failure of '$v': $out"; return 1; } ;;
-		2) [[ "$out" == *"not found or not yours"* || "$out" == *"same namespace"* ]] ||
+		2) [[ "$out" == *"not found or not yours"* || "$out" == *"same namespace"* ||
+		      "$out" == *": no interface '"* ]] ||
 			{ echo "unexpected exit 2 of '$v': $out"; return 1; } ;;
 		75) ;;
 		*) echo "'$v' exited $rc: $out"; return 1 ;;
