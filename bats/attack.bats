@@ -1605,3 +1605,28 @@ gone() {
 	[ "$status" -eq 0 ] && [ -z "$output" ] || { echo "$status $output"; return 1; }
 	gone "$mine" || { echo "alice's $mine lives on"; return 1; }
 }
+
+# destroy --kill gives a program SIGTERM and 2 s to go before it takes the
+# lock: a program that ignores it holds up only its own caller, never bob.
+@test "issue 23: alice's destroy --kill of a program that ignores SIGTERM does not hold bob up" {
+	local t=$BATS_TEST_TMPDIR mine
+	as alice npte-netns create a1 a2
+	sb mkdir -m 1777 /run/tg
+	as alice npte-run a1 sh -c 'trap "echo term >>/run/tg/got" TERM; echo $$; while :; do sleep 0.05; done' >"$t/n" 3>&- &
+	BG+=($!)
+	wait_line "$t/n"
+	mine=$(cat "$t/n")
+	BG+=("$mine")
+	as alice npte-netns destroy --kill --all >"$t/out" 2>&1 3>&- &
+	BG+=($!)
+	for _ in $(seq 400); do sb test -s /run/tg/got && break; sleep 0.05; done
+	sb test -s /run/tg/got || { echo "no SIGTERM reached alice's program"; return 1; }
+	# her program lives on in its grace: the lock is free for bob all the while
+	sb kill -0 "$mine"
+	run as bob npte-netns create b1 --wait 1
+	[ "$status" -eq 0 ] || { echo "bob waited on alice's --kill: $status $output"; return 1; }
+	wait "${BG[-1]}"
+	gone "$mine" || { echo "alice's $mine lives on"; return 1; }
+	[ ! -s "$t/out" ] || { cat "$t/out"; return 1; }
+	sb test ! -e /run/netns/a1 -a ! -e /run/netns/a2 -a -e /run/netns/b1
+}
