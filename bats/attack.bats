@@ -507,10 +507,10 @@ cgroup2_dir() {
 @test "a transaction with more than 4096 journal entries killed near its end is rolled back whole" {
 	local names
 	names=$(printf 'k%d ' $(seq 2100))
-	# 1 quota check + 6 ops per namespace = 12601 ops, 4200 of them undoable
-	# (journaled); killed after op 12550
+	# 1 quota check + 7 ops per namespace = 14701 ops, 4200 of them undoable
+	# (journaled); killed after op 14650
 	# shellcheck disable=SC2086
-	run sb env NPTE_FAULT_AFTER=12550 "$FAULT/npte-netns" create $names
+	run sb env NPTE_FAULT_AFTER=14650 "$FAULT/npte-netns" create $names
 	[ "$status" -eq 137 ]
 	[ "$(sb ip netns list | wc -l)" -ge 2090 ]
 	run sb npte-netns gc
