@@ -134,8 +134,6 @@ static int cmd_destroy(struct cli *cl, struct opts *o)
 	static const int order[] = {LAB_CLIENT, LAB_SERVER, LAB_ROUTER};
 
 	names("destroy", o);
-	if (o->set[O_KILL] && !o->set[O_DRYRUN])
-		cli_kill_first(cl, "", name, LAB_NROLES);
 	/* Parts already gone are fine; a part that is someone else's is not. */
 	for (int i = 0; i < LAB_NROLES; i++)
 		plan_guard_owned(cl->plan, "destroy", name[order[i]], GUARD_MAY_BE_GONE | GUARD_ABSENT_OK);

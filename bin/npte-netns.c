@@ -151,11 +151,6 @@ static int cmd_destroy(struct cli *cl, struct opts *o)
 	 * under the name is fine too (someone else's is still refused). */
 	mine = (struct mine){.prefix = o->set[O_PREFIX] ? o->val[O_PREFIX] : "", .kill = o->set[O_KILL],
 			     .guard = GUARD_MAY_BE_GONE | (o->set[O_MISSING_OK] ? GUARD_ABSENT_OK : 0)};
-	if (mine.kill && !o->set[O_DRYRUN]) {
-		for (int i = 0; i < o->npos; i++)
-			snprintf(names[i], sizeof names[i], "%s", o->pos[i]);
-		cli_kill_first(cl, mine.prefix, some ? NULL : names, o->npos);
-	}
 	if (some) {
 		cl->build = destroy_mine;
 		cl->build_arg = &mine;

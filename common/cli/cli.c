@@ -7,8 +7,6 @@
 #include "base/escape.h"
 #include "shape/schedule.h"
 #include "shape/shape.h"
-#include "kernel/holders.h"
-#include "kernel/registry.h"
 
 static const char *usage_text = "";
 
@@ -155,26 +153,4 @@ void cli_bps_notes_schedule(const char *verb, struct schedule *s)
 		for (int k = 0; k < argc; k++)
 			bps_notes_new(verb, argv[k], noted, 8, &n);
 	}
-}
-
-void cli_kill_first(const struct cli *cl, const char *prefix, char (*names)[16], int n)
-{
-	static char mine[REGISTRY_MAX][16];
-	int k = 0;
-
-	if (!names) {
-		struct err e = {0};
-
-		/* a hint, read without the lock (as a dry-run reads it): what it
-		 * misses gets SIGKILL under the lock */
-		if (rundir_open(false, &e) < 0)
-			return;
-		n = marker_list_owned(cl->who.uid, mine, REGISTRY_MAX);
-		for (int i = 0; i < n; i++)
-			if (strncmp(mine[i], prefix, strlen(prefix)) == 0)
-				memmove(mine[k++], mine[i], sizeof mine[i]);
-		names = mine;
-		n = k;
-	}
-	(void)holders_term(&cl->who, names, n);
 }

@@ -116,13 +116,4 @@ struct schedule;
 void cli_bps_notes(const char *verb, const char *words);
 void cli_bps_notes_schedule(const char *verb, struct schedule *s);
 
-/*
- * destroy --kill, live, before the lock: the caller's processes in names
- * (or, names NULL, in her namespaces whose names start with prefix) get
- * SIGTERM and HOLDERS_TERM_MS to exit (holders_term), so a program that
- * ignores it holds up no other caller; the kill op under the lock ends
- * what is left.
- */
-void cli_kill_first(const struct cli *cl, const char *prefix, char (*names)[16], int n);
-
 #endif

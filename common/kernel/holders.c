@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "kernel/holders.h"
-#include "kernel/netns.h"
 #include "priv/asuser.h"
 
 /* pidfds kept to wait on after a signal; more are signalled, not waited on */
@@ -188,26 +187,15 @@ static void find_job(int wfd, void *arg)
 	caller_write_all(wfd, &j->w, sizeof j->w);
 }
 
-/* In the caller's child: TERM, then a wait for them (outside the lock). */
-static void term_job(int wfd, void *arg)
+/* In the caller's child: TERM, a wait, KILL (to new ones too), a wait. */
+static void kill_job(int wfd, void *arg)
 {
 	struct job *j = arg;
 
 	walk(j, SIGTERM);
 	wait_exits(j, HOLDERS_TERM_MS);
-	caller_write_all(wfd, &j->w, sizeof j->w);
-}
-
-/* In the caller's child: KILL, and no wait: under the lock, a process that
- * is slow to die must not hold every other caller up; the report after the
- * unlock says what still holds the namespace. */
-static void kill_job(int wfd, void *arg)
-{
-	struct job *j = arg;
-
 	walk(j, SIGKILL);
-	for (int i = 0; i < j->nfds; i++)
-		close(j->fds[i]);
+	wait_exits(j, HOLDERS_KILL_MS);
 	caller_write_all(wfd, &j->w, sizeof j->w);
 }
 
@@ -228,28 +216,6 @@ int holders_find(const struct caller *who, struct holders_walk *w)
 	return 0;
 }
 
-int holders_term(const struct caller *who, char (*names)[16], int n)
-{
-	static struct holders_walk out;
-	char path[64];
-	struct stat st;
-	ssize_t got;
-
-	if (who->uid == 0)
-		return 0;
-	memset(&job, 0, sizeof job);
-	for (int i = 0; i < n && job.w.n < HOLDERS_NS_MAX; i++) {
-		snprintf(path, sizeof path, "%s/%s", NETNS_RUN_DIR, names[i]);
-		if (stat(path, &st) == 0)
-			job.w.ns[job.w.n++] = (struct holders){.dev = st.st_dev, .ino = st.st_ino};
-	}
-	if (!job.w.n)
-		return 0;
-	job.uid = who->uid;
-	got = caller_run(who, term_job, &job, &out, sizeof out, HOLDERS_TERM_MS + 3000);
-	return got == (ssize_t)sizeof out ? 0 : got < 0 ? (int)got : -EIO;
-}
-
 int holders_kill(const struct caller *who, dev_t dev, ino_t ino)
 {
 	static struct holders_walk out;
@@ -262,6 +228,6 @@ int holders_kill(const struct caller *who, dev_t dev, ino_t ino)
 	job.w.ns[0].dev = dev;
 	job.w.ns[0].ino = ino;
 	job.uid = who->uid;
-	got = caller_run(who, kill_job, &job, &out, sizeof out, 3000);
+	got = caller_run(who, kill_job, &job, &out, sizeof out, HOLDERS_TERM_MS + HOLDERS_KILL_MS + 3000);
 	return got == (ssize_t)sizeof out ? 0 : got < 0 ? (int)got : -EIO;
 }

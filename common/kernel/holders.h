@@ -22,8 +22,9 @@
 /* Namespaces asked about in one walk, and pids kept of each. */
 #define HOLDERS_NS_MAX 64
 #define HOLDERS_SHOWN 8
-/* --kill: how long the caller's processes get after SIGTERM (outside the lock). */
+/* --kill: how long the caller's processes get after SIGTERM, and after SIGKILL. */
 #define HOLDERS_TERM_MS 2000
+#define HOLDERS_KILL_MS 1000
 
 struct holders {
 	dev_t dev;
@@ -47,20 +48,10 @@ struct holders_walk {
 int holders_find(const struct caller *who, struct holders_walk *w);
 
 /*
- * destroy --kill, before the lock: SIGTERM to the caller's processes in the
- * namespaces now at /run/netns/NAME for each of names[0..n-1] (the first
- * HOLDERS_NS_MAX that are there), and up to HOLDERS_TERM_MS for them to
- * exit. Outside the lock, so a program that ignores SIGTERM holds up only
- * its own caller. The caller could send these signals herself: no
- * ownership is needed, and a name that is not hers finds none of hers.
- * The administrator's --kill ends nothing. 0 or -errno.
- */
-int holders_term(const struct caller *who, char (*names)[16], int n);
-
-/*
- * Under the lock, before the name goes: SIGKILL to the caller's processes in
- * namespace (dev, ino) now (those that outlived holders_term, and any that
- * came since), with no wait. 0 or -errno.
+ * End the caller's processes in namespace (dev, ino): SIGTERM, up to
+ * HOLDERS_TERM_MS for them to exit, SIGKILL to those left (and to any that
+ * came meanwhile), up to HOLDERS_KILL_MS more. The administrator's --kill
+ * ends nothing (root's processes are never signalled). 0 or -errno.
  */
 int holders_kill(const struct caller *who, dev_t dev, ino_t ino);
 
