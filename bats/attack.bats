@@ -1544,6 +1544,7 @@ lock_free() {
 	[ "$output" = "npte-run: -e after NS: options go before NS: npte-run [OPTIONS] NS [--] PROGRAM..." ]
 	run as alice npte-run -e FOO=bar client sh -c 'echo $FOO'
 	[ "$output" = bar ]
+}
 
 # gone PID: PID has ended (up to 2 s, for its parent to reap it)
 gone() {
