@@ -1605,3 +1605,38 @@ gone() {
 	[ "$status" -eq 0 ] && [ -z "$output" ] || { echo "$status $output"; return 1; }
 	gone "$mine" || { echo "alice's $mine lives on"; return 1; }
 }
+
+# ms_since NS: milliseconds since NS (date +%s%N)
+ms_since() {
+	local now
+	now=$(date +%s%N)
+	echo $(((now - $1) / 1000000))
+}
+
+# Issue 23 attacker pass: --kill waits for the caller's programs (2 s after
+# SIGTERM, 1 s after SIGKILL, up to 6 s if she stops npte's child that is her),
+# and a program of hers can make it wait: none of that may be under the
+# global lock, or one user's destroy --kill --all over her namespaces stalls
+# every other user's verb by 2 s (6 s) a namespace.
+@test "issue 23 attacker pass: destroy --kill --all over namespaces whose programs ignore SIGTERM holds the lock no longer than a destroy: bob goes on" {
+	local t=$BATS_TEST_TMPDIR n pids=() start
+	as alice npte-netns create a1 a2 a3
+	for n in a1 a2 a3; do
+		as alice npte-run "$n" sh -c 'trap "" TERM; echo $$; exec sleep 60' >"$t/$n" 3>&- &
+		BG+=($!)
+	done
+	for n in a1 a2 a3; do wait_line "$t/$n"; pids+=("$(cat "$t/$n")"); done
+	BG+=("${pids[@]}")
+	as alice npte-netns destroy --kill --all >"$t/out" 2>&1 3>&- &
+	BG+=($!)
+	# the first name gone: its kill and destroy are done, two namespaces are left
+	for _ in $(seq 500); do sb test -e /run/netns/a1 || break; sleep 0.01; done
+	sb test ! -e /run/netns/a1
+	start=$(date +%s%N)
+	run as bob npte-netns create --wait 1 b1
+	[ "$status" -eq 0 ] || { echo "bob waited $(ms_since "$start") ms: $status $output"; return 1; }
+	wait "${BG[-1]}"
+	[ ! -s "$t/out" ] || { cat "$t/out"; return 1; }
+	for n in "${pids[@]}"; do gone "$n" || { echo "alice's $n lives on"; return 1; }; done
+	for n in a1 a2 a3; do sb test ! -e "/run/netns/$n"; done
+}

@@ -1,5 +1,6 @@
 /* Ops for named namespaces, their markers and the ownership guard. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -375,17 +376,36 @@ const struct op_type netns_del_op = {
 
 /* --- the caller's processes in a namespace (destroy --kill) --------------- */
 
-/* Under the lock, before the name goes: the handle pins the namespace, so
- * its inode names it alone while the caller's processes in it are ended.
- * A failed walk is not a failed destroy: the report after it says what
+/* destroy --kill's namespaces, each pinned by a descriptor taken under the
+ * lock (so its inode names it alone, its name gone or not), whose caller's
+ * processes end after the unlock: ending them waits (2 s after SIGTERM, 1 s
+ * after SIGKILL, 6 s if the caller stops the child that is them), and a wait
+ * under the lock would stall every other user's verb that long a namespace. */
+static struct {
+	struct holders_walk w;
+	int fd[HOLDERS_NS_MAX];
+} doomed;
+
+static void doomed_end(struct txn *c)
+{
+	(void)holders_kill(&c->who, &doomed.w);
+	for (int i = 0; i < doomed.w.n; i++)
+		close(doomed.fd[i]);
+	doomed.w.n = 0;
+}
+
+/* Under the lock, after the guard: the namespace pinned for doomed_end. A
+ * failed walk later is not a failed destroy: the report after it says what
  * still holds the namespace. */
 static int kill_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	struct stat st;
-	int rc;
+	int rc, fd;
 
 	(void)undo;
+	if (c->who.uid == 0)
+		return 0; /* root's processes are never ended */
 	rc = txn_ns(c, op->ns, &h);
 	if (rc == -ENOENT || rc == -ENOTNS)
 		return 0; /* no namespace there to hold */
@@ -393,7 +413,18 @@ static int kill_apply(struct txn *c, const struct op *op, bool undo)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	if (fstat(h->fd, &st) < 0)
 		return err_sys(&c->err, EXIT_FAIL, errno, "%s", op->ns);
-	(void)holders_kill(&c->who, st.st_dev, st.st_ino);
+	for (int i = 0; i < doomed.w.n; i++)
+		if (doomed.w.ns[i].dev == st.st_dev && doomed.w.ns[i].ino == st.st_ino)
+			return 0; /* pinned already (a retried transaction) */
+	/* Only a quota above HOLDERS_NS_MAX gets here: that batch ends now. */
+	if (doomed.w.n == HOLDERS_NS_MAX)
+		doomed_end(c);
+	fd = fcntl(h->fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return err_sys(&c->err, EXIT_FAIL, errno, "%s: keep it for --kill", op->ns);
+	doomed.fd[doomed.w.n] = fd;
+	doomed.w.ns[doomed.w.n].dev = st.st_dev;
+	doomed.w.ns[doomed.w.n++].ino = st.st_ino;
 	return 0;
 }
 
@@ -488,6 +519,7 @@ int plan_destroy_report(struct txn *c, void *arg)
 	int keep = 0, n = nheld;
 
 	(void)arg;
+	doomed_end(c); /* --kill: the lock is gone, the namespaces pinned */
 	/* Most end within 100 ms: no walk for those. */
 	held_settle(c, 5);
 	n = nheld;
