@@ -1640,3 +1640,27 @@ ms_since() {
 	for n in "${pids[@]}"; do gone "$n" || { echo "alice's $n lives on"; return 1; }; done
 	for n in a1 a2 a3; do sb test ! -e "/run/netns/$n"; done
 }
+
+# Issue 23 attacker pass: a marker whose namespace root removed behind npte
+# (ip netns del) is in root's /run/npte only; a create over it must say what
+# a create over any taken name says, and its rollback of nothing nothing.
+@test "issue 23 attacker pass: a create over bob's marker left without its namespace says only that the name is taken, in one line" {
+	as bob npte-netns create bgone
+	as alice npte-netns create agone
+	sb ip netns del bgone
+	sb ip netns del agone
+	local before
+	before=$(sb cat /run/npte/netns/bgone)
+	run as alice npte-netns create bgone
+	[ "$status" -eq 1 ] || { echo "$status $output"; return 1; }
+	[ "$output" = "npte-netns: create: bgone: File exists: the name is taken; choose another name" ] ||
+		{ echo "$output"; return 1; }
+	[ "$(sb cat /run/npte/netns/bgone)" = "$before" ]
+	sb test ! -e /run/netns/bgone
+	# her own: where it comes from, and what removes it; one line too
+	run as alice npte-netns create agone
+	[ "$status" -eq 1 ] || { echo "$status $output"; return 1; }
+	[ "$output" = "npte-netns: create: agone: a marker already exists (left by an earlier run; npte-netns destroy agone removes it)" ] ||
+		{ echo "$output"; return 1; }
+	sb test ! -e /run/netns/agone
+}

@@ -276,6 +276,14 @@ static int add_remove(struct txn *c, const struct op *op)
  * by all, shows anyway; whose it is stays unsaid). The lab's user is told
  * what to do in the lab's words.
  */
+static int name_taken(struct txn *c, const char *ns)
+{
+	bool lab = strcmp(prog, "npte-lab") == 0;
+
+	return err_set(&c->err, EXIT_FAIL, "%s: File exists: the name is taken%s", ns,
+		       lab ? "; use another prefix: npte-lab create --prefix P" : "; choose another name");
+}
+
 static int taken(struct txn *c, const char *ns)
 {
 	bool lab = strcmp(prog, "npte-lab") == 0;
@@ -288,8 +296,7 @@ static int taken(struct txn *c, const char *ns)
 		return err_set(&c->err, EXIT_FAIL, "%s: File exists: %s", ns,
 			       lab ? "the lab already exists (npte-lab destroy removes it)"
 				   : "the namespace already exists and is yours (npte-netns destroy removes it)");
-	return err_set(&c->err, EXIT_FAIL, "%s: File exists: the name is taken%s", ns,
-		       lab ? "; use another prefix: npte-lab create --prefix P" : "; choose another name");
+	return name_taken(c, ns);
 }
 
 /* Make the namespace; or undo that (add_remove). */
@@ -629,9 +636,19 @@ static int mark_do(struct txn *c, const struct op *op)
 	if (rc == -EEXIST && marker_odd(op->ns, &why))
 		return err_set(&c->err, EXIT_FAIL, "%s: %s/%s/%s %s; refusing to use it", op->ns, NPTE_RUN_DIR,
 			       NPTE_MARKER_DIR, op->ns, why.msg);
-	if (rc == -EEXIST)
-		return err_set(&c->err, EXIT_FAIL, "%s: a marker already exists "
-			       "(left by an earlier run; npte-netns destroy %s removes it)", op->ns, op->ns);
+	if (rc == -EEXIST) {
+		struct marker old;
+
+		/* Nothing was written: the rollback has nothing of this run's to undo or report. */
+		memset(&c->made, 0, sizeof c->made);
+		/* A marker whose namespace went behind npte's back lives in root's
+		 * /run/npte only: its owner learns where it comes from, anyone else
+		 * what any taken name says. */
+		if (marker_read(op->ns, &old) == 0 && old.owner == c->who.uid)
+			return err_set(&c->err, EXIT_FAIL, "%s: a marker already exists "
+				       "(left by an earlier run; npte-netns destroy %s removes it)", op->ns, op->ns);
+		return name_taken(c, op->ns);
+	}
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: write marker", op->ns);
 	return 0;
