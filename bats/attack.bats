@@ -1682,3 +1682,30 @@ ms_since() {
 	run sb dash "$BATS_TEST_TMPDIR/run.sh"
 	[ "$status" -eq 0 ] && [ "$output" = done ] || { echo "script: $status $output"; return 1; }
 }
+
+# Issue 23 attacker pass: what guards a mount the host adds after npte-run's
+# nosuid step (it propagates in through MS_SLAVE, without nosuid) is the
+# empty bounding set and NO_NEW_PRIVS, as SECURITY.md says: checked here.
+@test "issue 23 attacker pass: a mount the host adds while alice's program runs gives her file-capability and setuid-root binaries nothing" {
+	command -v setcap >/dev/null || skip "needs setcap"
+	local t=$BATS_TEST_TMPDIR
+	as alice npte-netns create a1
+	sb mkdir /run/netns/late
+	# shellcheck disable=SC2016 # her program's own words
+	as alice npte-run a1 sh -c 'while [ ! -e /run/netns/late/go ]; do sleep 0.05; done
+		/run/netns/late/capcat /proc/self/status; echo "capcat: $?"; /run/netns/late/suid-id -u' >"$t/out" 2>&1 3>&- &
+	BG+=($!)
+	sb sh -c 'mount -t tmpfs -o mode=0755 late /run/netns/late && cp /bin/cat /run/netns/late/capcat &&
+		setcap cap_net_raw,cap_sys_admin=ep /run/netns/late/capcat && cp /usr/bin/id /run/netns/late/suid-id &&
+		chmod 4755 /run/netns/late/suid-id && touch /run/netns/late/go'
+	wait "${BG[-1]}" || true
+	sb umount /run/netns/late
+	# a binary that requires capabilities the bounding set lacks fails to run
+	# (126), or (where the copy came in nosuid, as 6.18 gives it) runs with none
+	if ! grep -qx 'capcat: 126' "$t/out"; then
+		grep -qx 'capcat: 0' "$t/out" || { cat "$t/out"; return 1; }
+		[ "$(awk '$1 ~ /^Cap(Inh|Prm|Eff|Bnd|Amb):$/ { print $2 }' "$t/out" | sort -u)" = 0000000000000000 ] ||
+			{ cat "$t/out"; return 1; }
+	fi
+	[ "$(tail -1 "$t/out")" = "$ALICE" ] || { cat "$t/out"; return 1; }
+}

@@ -225,7 +225,7 @@ static void bind_etc(const char *ns)
  * ping (cap_net_raw=ep, which an empty bounding set makes exec refuse with
  * EPERM) runs as the caller with no capability and uses an ICMP echo socket.
  * Recursive and atomic (mount_setattr): hidden and overmounted mounts too.
- * A mount the host adds later comes in through MS_SLAVE without it; there
+ * A mount the host adds later comes in through MS_SLAVE, maybe without it; there
  * NO_NEW_PRIVS keeps setuid bits from changing the uid and the empty
  * bounding set keeps file capabilities out (NO_NEW_PRIVS alone does not).
  */
