@@ -225,7 +225,7 @@ static void bind_etc(const char *ns)
  * ping (cap_net_raw=ep, which an empty bounding set makes exec refuse with
  * EPERM) runs as the caller with no capability and uses an ICMP echo socket.
  * Recursive and atomic (mount_setattr): hidden and overmounted mounts too.
- * A mount the host adds later comes in through MS_SLAVE without it; there
+ * A mount the host adds later comes in through MS_SLAVE, maybe without it; there
  * NO_NEW_PRIVS keeps setuid bits from changing the uid and the empty
  * bounding set keeps file capabilities out (NO_NEW_PRIVS alone does not).
  */
@@ -341,11 +341,13 @@ static void limit_word(char *buf, size_t n, const char *opt, const struct rlimit
 }
 
 /* nosuid_all in shell words: util-linux 2.38 has no recursive remount, so each
- * mount point of mountinfo (octal escapes undone), in order; a mount hidden
- * under another one is left, as no path reaches it. Then the rest of argv. */
+ * mount point of mountinfo (octal escapes undone, and an x kept after them
+ * while $(...) strips trailing newlines: a name may end in one), in order; a
+ * mount hidden under another one is left, as no path reaches it. Then the
+ * rest of argv. */
 static const char nosuid_sh[] =
 	"set -ef; for m in $(cut -d\" \" -f5 /proc/self/mountinfo); do "
-	"mount -o remount,bind,nosuid \"$(printf %b \"$m\")\"; done; exec \"$@\"";
+	"p=$(printf %bx \"$m\"); mount -o remount,bind,nosuid \"${p%x}\"; done; exec \"$@\"";
 
 /* The caller's limits, as prlimit words, then "--". */
 static void render_limits(FILE *f, const struct caller_state *st, size_t *col)

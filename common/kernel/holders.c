@@ -216,17 +216,19 @@ int holders_find(const struct caller *who, struct holders_walk *w)
 	return 0;
 }
 
-int holders_kill(const struct caller *who, dev_t dev, ino_t ino)
+int holders_kill(const struct caller *who, const struct holders_walk *w)
 {
 	static struct holders_walk out;
 	ssize_t got;
 
-	if (who->uid == 0)
+	if (who->uid == 0 || w->n == 0)
 		return 0;
 	memset(&job, 0, sizeof job);
-	job.w.n = 1;
-	job.w.ns[0].dev = dev;
-	job.w.ns[0].ino = ino;
+	job.w.n = w->n;
+	for (int i = 0; i < w->n; i++) {
+		job.w.ns[i].dev = w->ns[i].dev;
+		job.w.ns[i].ino = w->ns[i].ino;
+	}
 	job.uid = who->uid;
 	got = caller_run(who, kill_job, &job, &out, sizeof out, HOLDERS_TERM_MS + HOLDERS_KILL_MS + 3000);
 	return got == (ssize_t)sizeof out ? 0 : got < 0 ? (int)got : -EIO;

@@ -48,11 +48,13 @@ struct holders_walk {
 int holders_find(const struct caller *who, struct holders_walk *w);
 
 /*
- * End the caller's processes in namespace (dev, ino): SIGTERM, up to
- * HOLDERS_TERM_MS for them to exit, SIGKILL to those left (and to any that
- * came meanwhile), up to HOLDERS_KILL_MS more. The administrator's --kill
- * ends nothing (root's processes are never signalled). 0 or -errno.
+ * End the caller's processes in w's namespaces (each ns[].dev, ino; the
+ * rest of w is not read), all in one walk: SIGTERM, up to HOLDERS_TERM_MS
+ * for them to exit, SIGKILL to those left (and to any that came meanwhile),
+ * up to HOLDERS_KILL_MS more. It waits: never call it under the lock. The
+ * administrator's --kill ends nothing (root's processes are never
+ * signalled). 0 or -errno.
  */
-int holders_kill(const struct caller *who, dev_t dev, ino_t ino);
+int holders_kill(const struct caller *who, const struct holders_walk *w);
 
 #endif

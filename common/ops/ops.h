@@ -115,8 +115,9 @@ void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
  *    namespace; the memory check charged the worst case first, and undo removes
  *    only the root this run grafted, while it still is the root.
  *  - play claims sweep: removes only claim files no live player holds locked.
- *  - kill holders (destroy --kill): after the guard, in a child that is wholly
- *    the caller, so it signals only what the caller's kill(1) could; only
+ *  - kill holders (destroy --kill): after the guard it only pins the namespace
+ *    (a descriptor); after the unlock, in a child that is wholly the caller,
+ *    so it signals only what the caller's kill(1) could; only
  *    processes all of whose uids are the caller's (never root's), each through
  *    a pidfd opened before it was checked (holders.h).
  * A new kind adds its line here.

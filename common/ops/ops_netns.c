@@ -1,5 +1,6 @@
 /* Ops for named namespaces, their markers and the ownership guard. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -275,6 +276,14 @@ static int add_remove(struct txn *c, const struct op *op)
  * by all, shows anyway; whose it is stays unsaid). The lab's user is told
  * what to do in the lab's words.
  */
+static int name_taken(struct txn *c, const char *ns)
+{
+	bool lab = strcmp(prog, "npte-lab") == 0;
+
+	return err_set(&c->err, EXIT_FAIL, "%s: File exists: the name is taken%s", ns,
+		       lab ? "; use another prefix: npte-lab create --prefix P" : "; choose another name");
+}
+
 static int taken(struct txn *c, const char *ns)
 {
 	bool lab = strcmp(prog, "npte-lab") == 0;
@@ -287,8 +296,7 @@ static int taken(struct txn *c, const char *ns)
 		return err_set(&c->err, EXIT_FAIL, "%s: File exists: %s", ns,
 			       lab ? "the lab already exists (npte-lab destroy removes it)"
 				   : "the namespace already exists and is yours (npte-netns destroy removes it)");
-	return err_set(&c->err, EXIT_FAIL, "%s: File exists: the name is taken%s", ns,
-		       lab ? "; use another prefix: npte-lab create --prefix P" : "; choose another name");
+	return name_taken(c, ns);
 }
 
 /* Make the namespace; or undo that (add_remove). */
@@ -375,17 +383,36 @@ const struct op_type netns_del_op = {
 
 /* --- the caller's processes in a namespace (destroy --kill) --------------- */
 
-/* Under the lock, before the name goes: the handle pins the namespace, so
- * its inode names it alone while the caller's processes in it are ended.
- * A failed walk is not a failed destroy: the report after it says what
+/* destroy --kill's namespaces, each pinned by a descriptor taken under the
+ * lock (so its inode names it alone, its name gone or not), whose caller's
+ * processes end after the unlock: ending them waits (2 s after SIGTERM, 1 s
+ * after SIGKILL, 6 s if the caller stops the child that is them), and a wait
+ * under the lock would stall every other user's verb that long a namespace. */
+static struct {
+	struct holders_walk w;
+	int fd[HOLDERS_NS_MAX];
+} doomed;
+
+static void doomed_end(struct txn *c)
+{
+	(void)holders_kill(&c->who, &doomed.w);
+	for (int i = 0; i < doomed.w.n; i++)
+		close(doomed.fd[i]);
+	doomed.w.n = 0;
+}
+
+/* Under the lock, after the guard: the namespace pinned for doomed_end. A
+ * failed walk later is not a failed destroy: the report after it says what
  * still holds the namespace. */
 static int kill_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	struct stat st;
-	int rc;
+	int rc, fd;
 
 	(void)undo;
+	if (c->who.uid == 0)
+		return 0; /* root's processes are never ended */
 	rc = txn_ns(c, op->ns, &h);
 	if (rc == -ENOENT || rc == -ENOTNS)
 		return 0; /* no namespace there to hold */
@@ -393,7 +420,18 @@ static int kill_apply(struct txn *c, const struct op *op, bool undo)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	if (fstat(h->fd, &st) < 0)
 		return err_sys(&c->err, EXIT_FAIL, errno, "%s", op->ns);
-	(void)holders_kill(&c->who, st.st_dev, st.st_ino);
+	for (int i = 0; i < doomed.w.n; i++)
+		if (doomed.w.ns[i].dev == st.st_dev && doomed.w.ns[i].ino == st.st_ino)
+			return 0; /* pinned already (a retried transaction) */
+	/* Only a quota above HOLDERS_NS_MAX gets here: that batch ends now. */
+	if (doomed.w.n == HOLDERS_NS_MAX)
+		doomed_end(c);
+	fd = fcntl(h->fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return err_sys(&c->err, EXIT_FAIL, errno, "%s: keep it for --kill", op->ns);
+	doomed.fd[doomed.w.n] = fd;
+	doomed.w.ns[doomed.w.n].dev = st.st_dev;
+	doomed.w.ns[doomed.w.n++].ino = st.st_ino;
 	return 0;
 }
 
@@ -488,6 +526,7 @@ int plan_destroy_report(struct txn *c, void *arg)
 	int keep = 0, n = nheld;
 
 	(void)arg;
+	doomed_end(c); /* --kill: the lock is gone, the namespaces pinned */
 	/* Most end within 100 ms: no walk for those. */
 	held_settle(c, 5);
 	n = nheld;
@@ -597,9 +636,19 @@ static int mark_do(struct txn *c, const struct op *op)
 	if (rc == -EEXIST && marker_odd(op->ns, &why))
 		return err_set(&c->err, EXIT_FAIL, "%s: %s/%s/%s %s; refusing to use it", op->ns, NPTE_RUN_DIR,
 			       NPTE_MARKER_DIR, op->ns, why.msg);
-	if (rc == -EEXIST)
-		return err_set(&c->err, EXIT_FAIL, "%s: a marker already exists "
-			       "(left by an earlier run; npte-netns destroy %s removes it)", op->ns, op->ns);
+	if (rc == -EEXIST) {
+		struct marker old;
+
+		/* Nothing was written: the rollback has nothing of this run's to undo or report. */
+		memset(&c->made, 0, sizeof c->made);
+		/* A marker whose namespace went behind npte's back lives in root's
+		 * /run/npte only: its owner learns where it comes from, anyone else
+		 * what any taken name says. */
+		if (marker_read(op->ns, &old) == 0 && old.owner == c->who.uid)
+			return err_set(&c->err, EXIT_FAIL, "%s: a marker already exists "
+				       "(left by an earlier run; npte-netns destroy %s removes it)", op->ns, op->ns);
+		return name_taken(c, op->ns);
+	}
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: write marker", op->ns);
 	return 0;
