@@ -1606,8 +1606,8 @@ gone() {
 	gone "$mine" || { echo "alice's $mine lives on"; return 1; }
 }
 
-# destroy --kill gives a program SIGTERM and 2 s to go before it takes the
-# lock: a program that ignores it holds up only its own caller, never bob.
+# destroy --kill ends a program (SIGTERM, its 2 s of grace) after the
+# unlock: a program that ignores SIGTERM holds up only its own caller.
 @test "issue 23: alice's destroy --kill of a program that ignores SIGTERM does not hold bob up" {
 	local t=$BATS_TEST_TMPDIR mine
 	as alice npte-netns create a1 a2
@@ -1629,6 +1629,7 @@ gone() {
 	gone "$mine" || { echo "alice's $mine lives on"; return 1; }
 	[ ! -s "$t/out" ] || { cat "$t/out"; return 1; }
 	sb test ! -e /run/netns/a1 -a ! -e /run/netns/a2 -a -e /run/netns/b1
+}
 
 # ms_since NS: milliseconds since NS (date +%s%N)
 ms_since() {
