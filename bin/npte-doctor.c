@@ -644,7 +644,9 @@ static bool sudo_lists(const char *path, char *why, size_t n)
 	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
 	if (posix_spawn(&pid, "/usr/bin/sudo", &fa, NULL, argv, env) == 0) {
 		close(fds[1]);
-		got = read(fds[0], why, n - 1);
+		/* sudo writes "sudo" and ": a password is required" apart: read to EOF */
+		for (ssize_t r = 1; r > 0 && (size_t)got < n - 1; got += r > 0 ? r : 0)
+			r = read(fds[0], why + got, n - 1 - (size_t)got);
 		waitpid(pid, &st, 0);
 	} else {
 		close(fds[1]);
