@@ -39,6 +39,8 @@ static const int caps_all[] = {
 	CAP_NET_ADMIN, /* links, addresses and routes over netlink */
 	CAP_SETUID,    /* destroy: a child that is the caller finds (and --kill ends) the caller's */
 	CAP_SETGID,    /* processes in the lab (setresuid; setresgid, setgroups) */
+	CAP_KILL,      /* and ends that child at its deadline: it is the caller's, she may stop it,
+			* and a root without CAP_KILL cannot signal her processes (reap would wait) */
 	-1,
 };
 /* every verb but destroy (status and netem --show drop to caps_read) */

@@ -44,12 +44,14 @@ static const int caps_all[] = {
 	CAP_NET_ADMIN, /* RTM_NEWLINK to bring lo up inside a new namespace */
 	CAP_SETUID,    /* destroy: a child that is the caller finds (and --kill ends) the caller's */
 	CAP_SETGID,    /* processes in the namespace (setresuid; setresgid, setgroups) */
+	CAP_KILL,      /* and ends that child at its deadline: it is the caller's, she may stop it,
+			* and a root without CAP_KILL cannot signal her processes (reap would wait) */
 	-1,
 };
 /* create, destroy, gc: NET_ADMIN also lets the lock holder undo the links,
  * addresses, routes and qdiscs a dead transaction left (journal recovery). */
 static const int caps_create[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
-static const int caps_destroy[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, -1};
+static const int caps_destroy[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_KILL, -1};
 /* show, list: setns, to read inside and to tell the namespace by its cookie */
 static const int caps_setns[] = {CAP_SYS_ADMIN, -1};
 
