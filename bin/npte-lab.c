@@ -100,9 +100,11 @@ static void ifname_to(char *buf, size_t n, int peer)
 static int cmd_create(struct cli *cl, struct opts *o)
 {
 	char ifn[IFNAME_MAX + 1];
-
 	struct config cfg;
 	struct err e = {0};
+
+	cl->fix_taken = "use another prefix: npte-lab create --prefix P";
+	cl->fix_mine = "the lab already exists (npte-lab destroy removes it)";
 
 	names("create", o);
 	caps_keep(caps_build);

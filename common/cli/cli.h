@@ -25,6 +25,8 @@ struct cli {
 	 * under the lock, or, for the dry-run, from what root reads now. */
 	int (*build)(struct plan *, struct txn *, void *);
 	void *build_arg;
+	/* a create's advice for a name taken by anyone, and by the caller (txn.h) */
+	const char *fix_taken, *fix_mine;
 };
 
 struct verb {

@@ -91,6 +91,8 @@ int cli_run_then(struct cli *cl, const char *verb, const struct opts *o,
 	int rc;
 
 	txn_init(&c, &cl->who, cli_wait(verb, o));
+	c.fix_taken = cl->fix_taken;
+	c.fix_mine = cl->fix_mine;
 	cl->plan->verb = verb;
 	cl->plan->exclusive = true;
 	title(cl->plan, verb, o);

@@ -273,20 +273,17 @@ static int add_remove(struct txn *c, const struct op *op)
 /*
  * A name already in /run/netns, said in one line: to its owner that it is
  * theirs, to anyone else only that it is taken (which /run/netns, readable
- * by all, shows anyway; whose it is stays unsaid). The lab's user is told
- * what to do in the lab's words.
+ * by all, shows anyway; whose it is stays unsaid). What to do about it is
+ * the verb's to say (txn.h: the lab's user is told of --prefix).
  */
 static int name_taken(struct txn *c, const char *ns)
 {
-	bool lab = strcmp(prog, "npte-lab") == 0;
-
-	return err_set(&c->err, EXIT_FAIL, "%s: File exists: the name is taken%s", ns,
-		       lab ? "; use another prefix: npte-lab create --prefix P" : "; choose another name");
+	return err_set(&c->err, EXIT_FAIL, "%s: File exists: the name is taken; %s", ns,
+		       c->fix_taken ? c->fix_taken : "choose another name");
 }
 
 static int taken(struct txn *c, const char *ns)
 {
-	bool lab = strcmp(prog, "npte-lab") == 0;
 	struct marker m;
 	struct nshandle *h;
 	int rc = owner_check(c, ns, &m, &h);
@@ -294,8 +291,8 @@ static int taken(struct txn *c, const char *ns)
 	txn_forget(c, ns);
 	if (rc == OWN_MINE)
 		return err_set(&c->err, EXIT_FAIL, "%s: File exists: %s", ns,
-			       lab ? "the lab already exists (npte-lab destroy removes it)"
-				   : "the namespace already exists and is yours (npte-netns destroy removes it)");
+			       c->fix_mine ? c->fix_mine
+					   : "the namespace already exists and is yours (npte-netns destroy removes it)");
 	return name_taken(c, ns);
 }
 

@@ -45,6 +45,9 @@ struct txn {
 	/* the namespace ids npte must not give (drain.c): gathered once per
 	 * hold of the lock, freed by txn_close */
 	struct nsid_taken *taken;
+	/* what a create says to do about a taken name, in the verb's words
+	 * (NULL: npte-netns's): anyone's, and the caller's own */
+	const char *fix_taken, *fix_mine;
 };
 
 void txn_init(struct txn *c, const struct caller *who, unsigned wait_s);
