@@ -483,7 +483,7 @@ static void held_settle(struct txn *c, int tries_max)
 /* One line: the caller's processes that hold k's namespace. */
 static void say_pids(const struct held *k, const struct holders *h, bool capped)
 {
-	char list[400];
+	char list[400], cap[64] = "";
 	size_t len = 0;
 
 	list[0] = '\0';
@@ -492,10 +492,11 @@ static void say_pids(const struct held *k, const struct holders *h, bool capped)
 					disp(h->comm[i]));
 	if (h->n > HOLDERS_SHOWN && len < sizeof list)
 		snprintf(list + len, sizeof list - len, " and %d more", h->n - HOLDERS_SHOWN);
+	if (capped)
+		snprintf(cap, sizeof cap, " (the first %d processes looked at)", HOLDERS_WALK_MAX);
 	warn_msg("destroy: %s: still held by your process%s %s%s; it lives on, charged to its owner, until "
-		 "%s (kill %s, or destroy --kill next time)", k->name, h->n > 1 ? "es" : "", list,
-		 capped ? " (the first 65536 processes looked at)" : "", h->n > 1 ? "they end" : "it ends",
-		 h->n > 1 ? "them" : "it");
+		 "%s (kill %s, or destroy --kill next time)", k->name, h->n > 1 ? "es" : "", list, cap,
+		 h->n > 1 ? "they end" : "it ends", h->n > 1 ? "them" : "it");
 }
 
 /* The held[] the caller has processes in are told of now; the others are
