@@ -48,6 +48,8 @@ int ops_ifindex(struct txn *c, const char *ns, const char *ifname, struct nshand
 void render_dev_check(FILE *f, const char *verb, const char *ns, const char *ifname);
 /* Namespace, lo up, forwarding on (IPv4 and IPv6), then the marker. */
 void plan_netns_create(struct plan *p, const char *name);
+/* IPv4 and IPv6 forwarding on in NAME: a node that routes. */
+void plan_netns_forward(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */
 void plan_netns_destroy(struct plan *p, const char *name);
 /* destroy --kill, before plan_netns_destroy: the caller's processes in NAME end. */

@@ -763,12 +763,17 @@ static void plan_sysctl(struct plan *p, const char *ns, const char *key, const c
 	snprintf(op->u.sysctl.val, sizeof op->u.sysctl.val, "%s", val);
 }
 
+void plan_netns_forward(struct plan *p, const char *name)
+{
+	plan_sysctl(p, name, "net.ipv4.ip_forward", "1");
+	plan_sysctl(p, name, "net.ipv6.conf.all.forwarding", "1");
+}
+
 void plan_netns_create(struct plan *p, const char *name)
 {
 	op_ns(p, &netns_add_op, name);
 	plan_link_up(p, name, "lo");
-	plan_sysctl(p, name, "net.ipv4.ip_forward", "1");
-	plan_sysctl(p, name, "net.ipv6.conf.all.forwarding", "1");
+	plan_netns_forward(p, name);
 	/* Links made here later (veth ends) skip IPv6 DAD, link-local included:
 	 * on a pair npte made there is nothing to collide with, and without
 	 * this IPv6 traffic stalls for the ~2 s DAD takes. */
