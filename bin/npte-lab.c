@@ -22,16 +22,22 @@
 #include "shape/shape.h"
 #include "kernel/nsview.h"
 #include "base/escape.h"
+#include "priv/asuser.h"
+#include "topo/topo.h"
 
 #define USAGE \
-	"usage: npte-lab create [-n] [--wait S] [--prefix P]\n" \
+	"usage: npte-lab up [-n] [--wait S] [--prefix P] FILE\n" \
+	"       npte-lab down [-n] [--wait S] [--prefix P] [--kill] FILE\n" \
+	"       npte-lab status [--json] [--prefix P] [FILE]\n" \
+	"       npte-lab show-file NAME\n" \
+	"       npte-lab create [-n] [--wait S] [--prefix P]   (up of the built-in file)\n" \
 	"       npte-lab destroy [-n] [--wait S] [--prefix P] [--kill]\n" \
-	"       npte-lab status [--json] [--prefix P]\n" \
 	"       npte-lab netem [-n] [--wait S] [--prefix P] [--profile NAME] [--down WORDS] [--up WORDS]\n" \
 	"       npte-lab netem --list | --show [--json] [--prefix P]\n" \
 	"       npte-lab play [-n] [--wait S] [--prefix P] [--loop] [--keep] [--json] --profile NAME | --list\n" \
 	"       npte-lab -h | --help | --version\n" \
-	"Namespaces Pclient, Prouter, Pserver; P is [a-z][a-z0-9]*, at most 6 bytes.\n" \
+	"FILE: npte-lab.conf(5); a word of [a-z0-9-] names a shipped one (default, dumbbell,\n" \
+	"two-path, chain, star). Namespaces are P plus each node's name, at most 12 bytes.\n" \
 	"WORDS: tc-netem(8) words for one direction (down: router to client; up: router to server).\n"
 
 static const int caps_all[] = {
@@ -46,19 +52,6 @@ static const int caps_all[] = {
 /* every verb but destroy (status and netem --show drop to caps_read) */
 static const int caps_build[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
 static const int caps_read[] = {CAP_SYS_ADMIN, -1}; /* status: setns to read inside */
-
-/* The topology of the reference project's lab (bassosimone/npte v0.3.0), IPv6 added with
- * the same host numbers; man/npte-lab.8 lists it. */
-static const struct { int ns, peer; const char *cidr; } addrs[] = {
-	{LAB_CLIENT, LAB_ROUTER, "172.16.3.2/24"},   {LAB_ROUTER, LAB_CLIENT, "172.16.3.1/24"},
-	{LAB_SERVER, LAB_ROUTER, "172.16.2.2/24"},   {LAB_ROUTER, LAB_SERVER, "172.16.2.1/24"},
-	{LAB_CLIENT, LAB_ROUTER, "fd00:16:3::2/64"}, {LAB_ROUTER, LAB_CLIENT, "fd00:16:3::1/64"},
-	{LAB_SERVER, LAB_ROUTER, "fd00:16:2::2/64"}, {LAB_ROUTER, LAB_SERVER, "fd00:16:2::1/64"},
-};
-static const struct { int ns; const char *via; } routes[] = {
-	{LAB_CLIENT, "172.16.3.1"}, {LAB_CLIENT, "fd00:16:3::1"},
-	{LAB_SERVER, "172.16.2.1"}, {LAB_SERVER, "fd00:16:2::1"},
-};
 
 static char name[LAB_NROLES][NETNS_NAME_MAX + 4];
 
@@ -97,161 +90,183 @@ static void ifname_to(char *buf, size_t n, int peer)
 	snprintf(buf, n, "if-%.12s", name[peer]);
 }
 
-static int cmd_create(struct cli *cl, struct opts *o)
+/* --- topology files: up, down, status, show-file ------------------------------ */
+
+/* 2.7 MiB: allocated by the verb that reads a file, not carried in every run's BSS. */
+static struct topo *topo;
+
+/* A topology read with the caller's rights: through a child that is the caller. */
+static bool read_file(struct cli *cl, const char *verb, const char *path, const char *prefix, struct err *e)
 {
-	char ifn[IFNAME_MAX + 1];
+	struct caller_file cf;
+	bool ok;
+	int rc;
+
+	if (strlen(path) >= 4096)
+		die(EXIT_USAGE, "%s: invalid file name '%s'", verb, disp(path));
+	rc = caller_file_open(&cf, &cl->who, cl->state ? cl->state->cwd : "", path, TOPO_FILE_MAX + 1ULL);
+	if (rc < 0)
+		die(EXIT_USAGE, "%s: cannot read '%s' as uid %u: %s", verb, disp(path), (unsigned)cl->who.uid,
+		    caller_file_strerror(rc));
+	ok = topo_parse(topo, cf.fd, NULL, path, prefix, e);
+	/* a read that failed as the caller cut the bytes short: that, not the parse */
+	rc = caller_file_close(&cf);
+	if (rc < 0)
+		die(EXIT_USAGE, "%s: cannot read '%s' as uid %u: %s", verb, disp(path), (unsigned)cl->who.uid,
+		    caller_file_strerror(rc));
+	return ok;
+}
+
+/* FILE (a shipped name, or a path), or the built-in default when arg is NULL,
+ * parsed for --prefix: exit 2 on the first error. */
+static void load(struct cli *cl, const char *verb, const struct opts *o, const char *arg)
+{
+	const char *prefix = o->set[O_PREFIX] ? cli_netns(verb, o->val[O_PREFIX]) : "";
+	struct err e = {0};
+	bool ok;
+
+	if (strlen(prefix) > TOPO_PREFIX_MAX)
+		die(EXIT_USAGE, "%s: --prefix '%s' is too long: at most %d bytes", verb, prefix, TOPO_PREFIX_MAX);
+	if (!(topo = calloc(1, sizeof *topo)))
+		die(EXIT_FAIL, "%s: out of memory for a topology", verb);
+	if (!arg)
+		arg = "default";
+	if (topo_is_shipped_name(arg)) {
+		const char *text = topo_shipped(arg);
+
+		if (!text)
+			die(EXIT_USAGE, "%s: no shipped topology '%s' (shipped: %s; a path has a / or a .)", verb,
+			    disp(arg), topo_shipped_names());
+		ok = topo_parse(topo, -1, text, arg, prefix, &e);
+	} else {
+		ok = read_file(cl, verb, arg, prefix, &e);
+	}
+	if (!ok)
+		die(e.code, "%s: %s", verb, e.msg);
+}
+
+static const char *file_arg(const struct opts *o)
+{
+	return o->npos ? o->pos[0] : NULL;
+}
+
+static int up(struct cli *cl, struct opts *o, const char *verb)
+{
 	struct config cfg;
 	struct err e = {0};
 
-	cl->fix_taken = "use another prefix: npte-lab create --prefix P";
-	cl->fix_mine = "the lab already exists (npte-lab destroy removes it)";
-
-	names("create", o);
+	load(cl, verb, o, file_arg(o));
+	cl->fix_taken = strcmp(verb, "up") ? "use another prefix: npte-lab create --prefix P"
+					   : "use another prefix: npte-lab up --prefix P FILE";
+	cl->fix_mine = strcmp(verb, "up") ? "the lab already exists (npte-lab destroy removes it)"
+					  : "the topology is up already (npte-lab down FILE removes it)";
 	caps_keep(caps_build);
 	if (config_load(&cfg, &e))
-		die(e.code, "create: %s", e.msg);
-	plan_guard_quota(cl->plan, "create", LAB_NROLES, cfg.max_namespaces);
-	for (int r = 0; r < LAB_NROLES; r++)
-		plan_netns_create(cl->plan, name[r]);
-	plan_veth_add(cl->plan, name[LAB_CLIENT], name[LAB_ROUTER]);
-	plan_veth_add(cl->plan, name[LAB_SERVER], name[LAB_ROUTER]);
-	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
-		struct ipaddr a;
-		unsigned plen;
+		die(e.code, "%s: %s", verb, e.msg);
+	topo_plan_up(topo, cl->plan, verb, cfg.max_namespaces);
+	return cli_run(cl, verb, o);
+}
 
-		cli_cidr("create", addrs[i].cidr, &a, &plen);
-		ifname_to(ifn, sizeof ifn, addrs[i].peer);
-		plan_addr(cl->plan, true, name[addrs[i].ns], ifn, &a, plen);
-	}
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		struct ipaddr via, any = {0};
+static int cmd_up(struct cli *cl, struct opts *o)
+{
+	cli_npos("up", o, 1, 1);
+	return up(cl, o, "up");
+}
 
-		cli_ip("create", routes[i].via, &via);
-		any.family = via.family;
-		plan_route(cl->plan, true, name[routes[i].ns], &any, 0, &via);
-	}
-	return cli_run(cl, "create", o);
+/* create: up of the built-in file */
+static int cmd_create(struct cli *cl, struct opts *o)
+{
+	cli_npos("create", o, 0, 0);
+	return up(cl, o, "create");
+}
+
+static int down(struct cli *cl, struct opts *o, const char *verb)
+{
+	load(cl, verb, o, file_arg(o));
+	topo_plan_down(topo, cl->plan, verb, o->set[O_KILL]);
+	return cli_run_then(cl, verb, o, NULL, plan_destroy_report, NULL);
+}
+
+static int cmd_down(struct cli *cl, struct opts *o)
+{
+	cli_npos("down", o, 1, 1);
+	return down(cl, o, "down");
 }
 
 static int cmd_destroy(struct cli *cl, struct opts *o)
 {
-	static const int order[] = {LAB_CLIENT, LAB_SERVER, LAB_ROUTER};
-
-	names("destroy", o);
-	/* Parts already gone are fine; a part that is someone else's is not. */
-	for (int i = 0; i < LAB_NROLES; i++)
-		plan_guard_owned(cl->plan, "destroy", name[order[i]], GUARD_MAY_BE_GONE | GUARD_ABSENT_OK);
-	/* Removing a namespace removes its veth ends, addresses and routes with it. */
-	for (int i = 0; i < LAB_NROLES; i++) {
-		if (o->set[O_KILL])
-			plan_netns_kill(cl->plan, name[order[i]]);
-		plan_netns_destroy(cl->plan, name[order[i]]);
-	}
-	return cli_run_then(cl, "destroy", o, NULL, plan_destroy_report, NULL);
+	cli_npos("destroy", o, 0, 0);
+	return down(cl, o, "destroy");
 }
 
-struct part {
-	const char *kind;
-	char what[96];
-	bool present;
-};
-
 struct status {
-	struct part parts[64];
+	struct topo_part *parts;
 	size_t n;
 };
 
-/* Under the shared lock: which of the lab's parts are there. */
 static int status_under_lock(struct txn *c, void *arg)
 {
 	struct status *st = arg;
-	struct part *parts = st->parts;
-	struct nsview *view[LAB_NROLES] = {0};
-	char ifn[IFNAME_MAX + 1];
-	size_t n = 0;
 
-	for (int r = 0; r < LAB_NROLES; r++) {
-		struct marker m;
-		struct nshandle *h;
-		struct part *p = &parts[n++];
-
-		p->kind = "namespace";
-		snprintf(p->what, sizeof p->what, "%s", name[r]);
-		/* Someone else's namespace is reported as absent, like every refusal. */
-		if (owner_check(c, name[r], &m, &h) != OWN_MINE)
-			continue;
-		p->present = true;
-		view[r] = nsview_open(h->fd);
-	}
-	for (int pair = 0; pair < 2; pair++) {
-		int end = pair ? LAB_SERVER : LAB_CLIENT;
-		const int side[2][2] = {{end, LAB_ROUTER}, {LAB_ROUTER, end}};
-
-		for (int s = 0; s < 2; s++) {
-			struct part *p = &parts[n++];
-
-			ifname_to(ifn, sizeof ifn, side[s][1]);
-			p->kind = "link";
-			snprintf(p->what, sizeof p->what, "%s/%s up", name[side[s][0]], ifn);
-			p->present = view[side[s][0]] && nsview_link(view[side[s][0]], ifn) == 1;
-		}
-	}
-	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
-		struct part *p = &parts[n++];
-		struct ipaddr a;
-		unsigned plen;
-
-		cli_cidr("status", addrs[i].cidr, &a, &plen);
-		ifname_to(ifn, sizeof ifn, addrs[i].peer);
-		p->kind = "address";
-		snprintf(p->what, sizeof p->what, "%s/%s %s", name[addrs[i].ns], ifn, addrs[i].cidr);
-		p->present = view[addrs[i].ns] && nsview_addr(view[addrs[i].ns], ifn, &a, plen);
-	}
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		struct part *p = &parts[n++];
-		struct ipaddr via, any = {0};
-
-		cli_ip("status", routes[i].via, &via);
-		any.family = via.family;
-		p->kind = "route";
-		snprintf(p->what, sizeof p->what, "%s default via %s", name[routes[i].ns], routes[i].via);
-		p->present = view[routes[i].ns] && nsview_route(view[routes[i].ns], &any, 0, &via);
-	}
-	for (int r = 0; r < LAB_NROLES; r++)
-		nsview_close(view[r]);
-	st->n = n;
+	topo_status(c, topo, st->parts);
 	return 0;
+}
+
+static void status_print(const struct opts *o, const struct status *st)
+{
+	size_t have = 0;
+
+	for (size_t i = 0; i < st->n; i++)
+		have += st->parts[i].present;
+	const char *state = have == st->n ? "complete" : have ? "partial" : "absent";
+	if (o->set[O_JSON]) {
+		printf("{\"state\":\"%s\",\"parts\":[", state);
+		for (size_t i = 0; i < st->n; i++) {
+			printf("%s{\"kind\":\"%s\",\"what\":", i ? "," : "", st->parts[i].kind);
+			json_str(stdout, st->parts[i].what);
+			printf(",\"present\":%s}", st->parts[i].present ? "true" : "false");
+		}
+		puts("]}");
+		return;
+	}
+	if (o->npos)
+		printf("topology %s%s%s: %s (%zu of %zu parts)\n", disp(topo->file), topo->prefix[0] ? ", prefix " : "",
+		       topo->prefix, state, have, st->n);
+	else
+		printf("lab %sclient, %srouter, %sserver: %s (%zu of %zu parts)\n", topo->prefix, topo->prefix,
+		       topo->prefix, state, have, st->n);
+	for (size_t i = 0; i < st->n; i++)
+		printf("  %-7s %-9s %s\n", st->parts[i].present ? "ok" : "missing", st->parts[i].kind,
+		       st->parts[i].what);
 }
 
 static int cmd_status(struct cli *cl, struct opts *o)
 {
 	static struct status st;
-	struct part *parts = st.parts;
-	size_t have = 0;
 	int rc;
 
-	names("status", o);
+	cli_npos("status", o, 0, 1);
+	load(cl, "status", o, file_arg(o));
+	if (!(st.parts = calloc(topo_nparts(topo), sizeof *st.parts)))
+		die(EXIT_FAIL, "status: out of memory");
+	st.n = topo_nparts(topo);
 	rc = cli_read(cl, "status", o, &(struct read_verb){.caps = caps_read, .fn = status_under_lock, .arg = &st});
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < st.n; i++)
-		have += parts[i].present;
-	const char *state = have == st.n ? "complete" : have ? "partial" : "absent";
-	if (o->set[O_JSON]) {
-		printf("{\"state\":\"%s\",\"parts\":[", state);
-		for (size_t i = 0; i < st.n; i++) {
-			printf("%s{\"kind\":\"%s\",\"what\":", i ? "," : "", parts[i].kind);
-			json_str(stdout, parts[i].what);
-			printf(",\"present\":%s}", parts[i].present ? "true" : "false");
-		}
-		puts("]}");
-	} else {
-		printf("lab %s, %s, %s: %s (%zu of %zu parts)\n", name[LAB_CLIENT], name[LAB_ROUTER], name[LAB_SERVER],
-		       state, have, st.n);
-		for (size_t i = 0; i < st.n; i++)
-			printf("  %-7s %-9s %s\n", parts[i].present ? "ok" : "missing", parts[i].kind,
-			       parts[i].what);
-	}
+	status_print(o, &st);
+	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+}
+
+static int cmd_show_file(struct cli *cl, struct opts *o)
+{
+	const char *text;
+
+	(void)cl;
+	cli_npos("show-file", o, 1, 1);
+	if (!(text = topo_shipped(o->pos[0])))
+		die(EXIT_USAGE, "show-file: no shipped topology '%s' (shipped: %s)", disp(o->pos[0]),
+		    topo_shipped_names());
+	fputs(text, stdout);
 	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -480,7 +495,10 @@ static int cmd_play(struct cli *cl, struct opts *o)
 static const struct verb verbs[] = {
 	{"create", cmd_create, spec_lab_mutate},
 	{"destroy", cmd_destroy, spec_lab_destroy},
+	{"up", cmd_up, spec_lab_mutate},
+	{"down", cmd_down, spec_lab_destroy},
 	{"status", cmd_status, spec_lab_read},
+	{"show-file", cmd_show_file, spec_help},
 	{"netem", cmd_netem, spec_lab_netem},
 	{"play", cmd_play, spec_lab_play},
 	{NULL, NULL, NULL},

@@ -91,6 +91,8 @@ static const struct optspec spec_netns_destroy[] = {
 	{"missing-ok", 0, false, false, O_MISSING_OK}, OPT_END,
 };
 static const struct optspec spec_lab_read[] = {OPT_JSON, OPT_HELP, OPT_PREFIX, OPT_END};
+/* npte-lab show-file: a name only */
+static const struct optspec spec_help[] = {OPT_HELP, OPT_END};
 
 /* npte-run parses without permuting: the first positional ends the options. */
 static const struct optspec spec_run[] = {
