@@ -46,6 +46,11 @@ teardown() {
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ -x "$d/usr/local/sbin/npte-lab" ] && [ -f "$d/etc/sudoers.d/npte" ]
 	[ "$(stat -c '%u %a' "$d/usr/local/sbin/npte-lab")" = "0 755" ]
+	# issue 24: the topology page and the shipped lab files, root's and 0644
+	[ "$(stat -c '%u %a' "$d/usr/local/share/man/man5/npte-lab.conf.5")" = "0 644" ]
+	for n in default dumbbell two-path chain star; do
+		[ "$(stat -c '%u %a' "$d/usr/local/share/npte/lab/$n.lab")" = "0 644" ] || { ls -l "$d/usr/local/share/npte/lab"; return 1; }
+	done
 	run make -s -C "$T" uninstall DESTDIR="$d"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	run find "$d" ! -type d
