@@ -6,6 +6,9 @@
 
 load sandbox
 
+# the staged install, for the two tests through real sudo
+setup_file() { stage_install; }
+
 setup() {
 	# the tests of real sudo (npte-alice, npte-bob) need the staged install
 	case "$BATS_TEST_DESCRIPTION" in
@@ -288,15 +291,15 @@ PFX=()
 	refused 1072 "$(tail -1 "$F" | cut -d' ' -f3)"
 }
 
-@test "a line of 4097 bytes" {
-	{ echo "node a"; printf 'node b #%04089d\n' 0; } >"$F"
+@test "a line of 1025 bytes (the limit is 1024, as for schedules)" {
+	{ echo "node a"; printf 'node b #%01017d\n' 0; } >"$F"
 	chmod 0644 "$F"
-	[ "$(sed -n 2p "$F" | tr -d '\n' | wc -c)" -eq 4097 ]
-	refused 2 4096
+	[ "$(sed -n 2p "$F" | tr -d '\n' | wc -c)" -eq 1025 ]
+	refused 2 1024
 }
 
-@test "a line of exactly 4096 bytes is fine" {
-	{ echo "node a"; printf 'node b #%04088d\n' 0; } >"$F"
+@test "a line of exactly 1024 bytes is fine" {
+	{ echo "node a"; printf 'node b #%01016d\n' 0; } >"$F"
 	chmod 0644 "$F"
 	run as_uid 1234 npte-lab up -n "$F"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
@@ -323,9 +326,12 @@ PFX=()
 	refused 2 '\x00'
 }
 
-@test "a CR byte (CRLF line ends)" {
+@test "CRLF line ends are taken (as in schedule files); a lone CR byte is refused" {
 	lab "node a\r\nnode b\r\n"
-	refused 1 '\x0d'
+	run as_uid 1234 npte-lab up -n "$F"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	lab "node a\r\nnode b\rc\n"
+	refused 2 'carriage return'
 }
 
 @test "an ESC byte is named as \\x1b and never printed raw" {
@@ -422,7 +428,7 @@ PFX=()
 	run as alice npte-lab up "$D/xa.lab"
 	[ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ] || { echo "$status $output"; return 1; }
 	local xa=$output
-	[[ "$xa" == *"xa: File exists: the name is taken; choose another name"* ]] || { echo "$xa"; return 1; }
+	[[ "$xa" == *"xa: File exists: the name is taken; use another prefix: npte-lab up --prefix P FILE"* ]] || { echo "$xa"; return 1; }
 	[[ "$xa" != *bob* && "$xa" != *"$BOB"* ]] || { echo "names the owner: $xa"; return 1; }
 	run as alice npte-lab up "$D/ya.lab"
 	# the same words for root's name as for bob's: nothing tells them apart

@@ -106,13 +106,13 @@ static bool read_file(struct cli *cl, const char *verb, const char *path, const 
 		die(EXIT_USAGE, "%s: invalid file name '%s'", verb, disp(path));
 	rc = caller_file_open(&cf, &cl->who, cl->state ? cl->state->cwd : "", path, TOPO_FILE_MAX + 1ULL);
 	if (rc < 0)
-		die(EXIT_USAGE, "%s: cannot read '%s' as uid %u: %s", verb, disp(path), (unsigned)cl->who.uid,
+		die(EXIT_USAGE, "%s: %s: cannot read it as uid %u: %s", verb, disp(path), (unsigned)cl->who.uid,
 		    caller_file_strerror(rc));
 	ok = topo_parse(topo, cf.fd, NULL, path, prefix, e);
 	/* a read that failed as the caller cut the bytes short: that, not the parse */
 	rc = caller_file_close(&cf);
 	if (rc < 0)
-		die(EXIT_USAGE, "%s: cannot read '%s' as uid %u: %s", verb, disp(path), (unsigned)cl->who.uid,
+		die(EXIT_USAGE, "%s: %s: cannot read it as uid %u: %s", verb, disp(path), (unsigned)cl->who.uid,
 		    caller_file_strerror(rc));
 	return ok;
 }

@@ -85,7 +85,7 @@ static bool nargs(struct parse *p, int n, const char *usage)
 	if (p->argc > n)
 		return fail(p, "%s: unexpected word '%s' (expected '%s')", p->w[0], disp(p->w[n]), usage);
 	if (p->argc < n)
-		return fail(p, "%s: expected '%s'", p->w[0], usage);
+		return fail(p, "%s: words missing after '%s' (expected '%s')", p->w[0], disp(p->w[p->argc - 1]), usage);
 	return true;
 }
 
@@ -107,7 +107,7 @@ static bool st_node(struct parse *p)
 	if (find_node(t, p->w[1]) >= 0)
 		return fail(p, "node: '%s' is declared twice", p->w[1]);
 	if (t->nnodes == TOPO_NODES_MAX)
-		return fail(p, "node: more than %d nodes", TOPO_NODES_MAX);
+		return fail(p, "node: more than %d nodes ('%s')", TOPO_NODES_MAX, p->w[1]);
 	n = &t->nodes[t->nnodes++];
 	snprintf(n->name, sizeof n->name, "%s", p->w[1]);
 	n->forward = p->argc == 3;
@@ -147,8 +147,10 @@ static bool st_link(struct parse *p)
 	struct topo *t = p->t;
 	int a, b;
 
-	if (p->argc < 3 || (p->argc - 3) % 2)
-		return fail(p, "link: expected 'link A B [CIDR_A CIDR_B]...'");
+	if (p->argc < 3)
+		return nargs(p, 3, "link A B [CIDR_A CIDR_B]...");
+	if ((p->argc - 3) % 2)
+		return fail(p, "link: '%s' has no pair (addresses come as CIDR_A CIDR_B)", disp(p->w[p->argc - 1]));
 	if (!node_arg(p, 1, &a) || !node_arg(p, 2, &b))
 		return false;
 	if (a == b)
@@ -156,7 +158,7 @@ static bool st_link(struct parse *p)
 	if (linked(t, a, b))
 		return fail(p, "link: %s and %s are linked twice", p->w[1], p->w[2]);
 	if (t->nlinks == TOPO_LINKS_MAX)
-		return fail(p, "link: more than %d links", TOPO_LINKS_MAX);
+		return fail(p, "link: more than %d links ('%s %s')", TOPO_LINKS_MAX, p->w[1], p->w[2]);
 	t->links[t->nlinks++] = (struct topo_link){a, b};
 	for (int i = 3; i < p->argc; i += 2) {
 		if (!add_addr(p, i, a, b) || !add_addr(p, i + 1, b, a))
@@ -238,8 +240,10 @@ static bool shape_profile(struct parse *p, struct topo_shape *s)
 	struct err e = {0};
 	double tick = shape_tick_in_usec();
 
-	if (p->argc != 6 || (strcmp(p->w[5], "down") != 0 && strcmp(p->w[5], "up") != 0))
-		return fail(p, "shape: expected 'shape NODE IFACE profile NAME down|up'");
+	if (p->argc != 6)
+		return nargs(p, 6, "shape NODE IFACE profile NAME down|up");
+	if (strcmp(p->w[5], "down") != 0 && strcmp(p->w[5], "up") != 0)
+		return fail(p, "shape: expected down or up after the profile, not '%s'", disp(p->w[5]));
 	if (!(pr = profile_find(p->w[4])))
 		return fail(p, "shape: unknown profile '%s' (npte-lab netem --list shows them)", disp(p->w[4]));
 	d = strcmp(p->w[5], "up") == 0 ? &pr->up : &pr->down;
