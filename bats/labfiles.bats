@@ -133,3 +133,23 @@ echo_ok() {
 		printf "jain %.3f\n", j
 		exit !(a + b >= 16 && a + b <= 21 && a >= 2 && b >= 2) }'
 }
+
+@test "issue 24: play FILE plays the file's play lines (a schedule file beside it, read as the caller) and puts back what was there" {
+	local d=$BATS_TEST_TMPDIR/pl
+	mkdir -p "$d" && chmod 0755 "$BATS_TEST_TMPDIR" "$d"
+	printf 'node a\nnode b\nlink a b 10.9.0.1/24 10.9.0.2/24\nplay a if-b steps.sched\n' >"$d/q.lab"
+	printf '0s rate 10mbit burst 32k latency 50ms\n0.3s rate 5mbit burst 32k latency 50ms\n' >"$d/steps.sched"
+	chmod 0644 "$d"/*
+	sb npte-lab up "$d/q.lab"
+	run sb npte-lab play -n "$d/q.lab"
+	[ "$status" = 0 ] && [[ "$output" == *"tbf rate 10mbit"* ]] || { echo "$output"; return 1; }
+	run as_uid 1234 npte-lab play "$d/q.lab"
+	[ "$status" = 2 ] || { echo "another uid's play: $output"; return 1; }
+	run sb npte-lab play "$d/q.lab"
+	[ "$status" = 0 ] && [[ "$output" == *"play: 1 changes"* ]] || { echo "$output"; return 1; }
+	[[ "$(sb tc -n a qdisc show dev if-b)" == "qdisc noqueue 0: root"* ]]
+	printf 'node a\nnode b\nlink a b\nplay a if-b nothere.sched\n' >"$d/r.lab"
+	chmod 0644 "$d/r.lab"
+	run sb npte-lab play "$d/r.lab"
+	[ "$status" = 2 ] && [[ "$output" == *"nothere.sched: cannot read it"* ]] || { echo "$output"; return 1; }
+}

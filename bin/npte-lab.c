@@ -35,6 +35,7 @@
 	"       npte-lab netem [-n] [--wait S] [--prefix P] [--profile NAME] [--down WORDS] [--up WORDS]\n" \
 	"       npte-lab netem --list | --show [--json] [--prefix P]\n" \
 	"       npte-lab play [-n] [--wait S] [--prefix P] [--loop] [--keep] [--json] --profile NAME | --list\n" \
+	"       npte-lab play [-n] [--wait S] [--prefix P] [--loop] [--keep] [--json] FILE   (its play lines)\n" \
 	"       npte-lab -h | --help | --version\n" \
 	"FILE: npte-lab.conf(5); a word of [a-z0-9-] names a shipped one (default, dumbbell,\n" \
 	"two-path, chain, star). Namespaces are P plus each node's name, at most 12 bytes.\n" \
@@ -454,11 +455,71 @@ static void sched_alloc(void)
 		die(EXIT_FAIL, "play: out of memory for two schedules");
 }
 
+/* One play line's schedule: a shipped one's direction, or a file the caller reads. */
+static void play_line(struct cli *cl, const struct topo_play *tp, struct schedule *s)
+{
+	struct caller_file cf;
+	struct err e = {0};
+	bool ok;
+	int rc;
+
+	if (tp->shipped_text) {
+		if (!schedule_parse_text(s, tp->shipped_text, tp->name, play_words_ok, NULL, &e))
+			die(EXIT_FAIL, "play: shipped schedule %s is invalid: %s", tp->name, e.msg);
+		return;
+	}
+	rc = caller_file_open(&cf, &cl->who, cl->state ? cl->state->cwd : "", tp->path, SCHED_FILE_MAX + 1ULL);
+	if (rc < 0)
+		die(EXIT_USAGE, "play: %s: cannot read it as uid %u: %s", disp(tp->path), (unsigned)cl->who.uid,
+		    caller_file_strerror(rc));
+	ok = schedule_read(s, cf.fd, tp->path, play_words_ok, NULL, &e);
+	rc = caller_file_close(&cf);
+	if (rc < 0)
+		die(EXIT_USAGE, "play: %s: cannot read it as uid %u: %s", disp(tp->path), (unsigned)cl->who.uid,
+		    caller_file_strerror(rc));
+	if (!ok)
+		die(e.code, "play: %s", e.msg);
+	cli_bps_notes_schedule("play", s);
+}
+
+/* play FILE: every play line of a topology, in one player (one node, at most two ends). */
+static int play_file(struct cli *cl, struct opts *o)
+{
+	struct err e = {0};
+
+	if (o->set[O_PROFILE])
+		die(EXIT_USAGE, "play: --profile or FILE, not both");
+	load(cl, "play", o, o->pos[0]);
+	if (!topo->nplays)
+		die(EXIT_USAGE, "play: %s has no play line", disp(topo->file));
+	sched_alloc();
+	topo_ns(topo, topo->plays[0].node, play.ns, sizeof play.ns);
+	play.verb = "play";
+	play.nd = topo->nplays;
+	for (int i = 0; i < topo->nplays; i++) {
+		struct play_dir *d = &play.d[i];
+
+		play_line(cl, &topo->plays[i], &sched[i]);
+		topo_ifname(topo, topo->plays[i].peer, d->ifname, sizeof d->ifname);
+		d->label = d->ifname;
+		d->s = &sched[i];
+		if (!play_dir_kind(d, &e) || (o->set[O_LOOP] && !schedule_loop_ok(d->s, &e)))
+			die(e.code, "play: %s: %s", topo->plays[i].name, e.msg);
+	}
+	caps_keep(caps_build);
+	play.loop = o->set[O_LOOP];
+	play.keep = o->set[O_KEEP];
+	play.json = o->set[O_JSON];
+	return cli_play(cl, "play", o, &play);
+}
+
 static int cmd_play(struct cli *cl, struct opts *o)
 {
 	const struct shipped_schedule *p;
 	struct err e = {0};
 
+	if (o->npos == 1 && !o->set[O_LIST])
+		return play_file(cl, o);
 	caps_keep(caps_build);
 	if (o->set[O_LIST]) {
 		if (o->set[O_PROFILE] || o->set[O_DRYRUN] || o->set[O_LOOP] || o->set[O_KEEP])
