@@ -113,6 +113,7 @@ static int cmd_create(struct cli *cl, struct opts *o)
 	plan_guard_quota(cl->plan, "create", LAB_NROLES, cfg.max_namespaces);
 	for (int r = 0; r < LAB_NROLES; r++)
 		plan_netns_create(cl->plan, name[r]);
+	plan_netns_forward(cl->plan, name[LAB_ROUTER]);
 	plan_veth_add(cl->plan, name[LAB_CLIENT], name[LAB_ROUTER]);
 	plan_veth_add(cl->plan, name[LAB_SERVER], name[LAB_ROUTER]);
 	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {

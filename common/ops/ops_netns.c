@@ -773,7 +773,6 @@ void plan_netns_create(struct plan *p, const char *name)
 {
 	op_ns(p, &netns_add_op, name);
 	plan_link_up(p, name, "lo");
-	plan_netns_forward(p, name);
 	/* Links made here later (veth ends) skip IPv6 DAD, link-local included:
 	 * on a pair npte made there is nothing to collide with, and without
 	 * this IPv6 traffic stalls for the ~2 s DAD takes. */
