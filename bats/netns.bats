@@ -14,18 +14,33 @@ teardown() {
 }
 
 
-@test "create: the namespace, lo up, forwarding on (v4 and v6), DAD off, and the marker owner=UID" {
+@test "create: the namespace, lo up, forwarding off (v4 and v6), DAD off, and the marker owner=UID" {
 	run as_uid 1234 npte-netns create alpha
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	[ "$(sb ip netns list | cut -d' ' -f1)" = alpha ]
 	[[ "$(sb ip -n alpha -br link show lo)" == *UP* ]]
-	[ "$(sb ip netns exec alpha sysctl -n net.ipv4.ip_forward)" = 1 ]
-	[ "$(sb ip netns exec alpha sysctl -n net.ipv6.conf.all.forwarding)" = 1 ]
+	[ "$(sb ip netns exec alpha sysctl -n net.ipv4.ip_forward)" = 0 ]
+	[ "$(sb ip netns exec alpha sysctl -n net.ipv6.conf.all.forwarding)" = 0 ]
 	[ "$(sb ip netns exec alpha sysctl -n net.ipv6.conf.default.accept_dad)" = 0 ]
 	run sb cat /run/npte/netns/alpha
 	[[ "$output" == *"owner=1234"* ]]
 	# and only inside: the sandbox's own namespace keeps its settings
+	[ "$(sb sysctl -n net.ipv4.ip_forward)" = 0 ]
+}
+
+@test "create --forward: forwarding on (v4 and v6) in that namespace only, same marker" {
+	run as_uid 1234 npte-netns create --forward router plain
+	[ "$status" -eq 0 ]
+	[ "$(sb ip netns exec router sysctl -n net.ipv4.ip_forward)" = 1 ]
+	[ "$(sb ip netns exec router sysctl -n net.ipv6.conf.all.forwarding)" = 1 ]
+	[ "$(sb ip netns exec router sysctl -n net.ipv4.ping_group_range)" = "$(printf '0\t2147483647')" ]
+	[[ "$(sb cat /run/npte/netns/router)" == *"owner=1234"* ]]
+	run sb npte-netns create -n --forward other
+	[[ "$output" == *"ip netns exec other sysctl -q -w net.ipv4.ip_forward=1"* ]]
+	[[ "$output" == *"ip netns exec other sysctl -q -w net.ipv6.conf.all.forwarding=1"* ]]
+	run sb npte-netns create -n other
+	[[ "$output" != *forward* ]]
 	[ "$(sb sysctl -n net.ipv4.ip_forward)" = 0 ]
 }
 
@@ -70,7 +85,7 @@ teardown() {
 @test "iproute2 sees npte's namespaces; npte refuses iproute2's with exit 2, for every verb" {
 	sb npte-netns create mine
 	[[ "$(sb ip netns list)" == *mine* ]]
-	[ "$(sb ip netns exec mine cat /proc/sys/net/ipv4/ip_forward)" = 1 ]
+	[ "$(sb ip netns exec mine cat /proc/sys/net/ipv4/ip_forward)" = 0 ]
 	sb ip netns add theirs
 	local cmd
 	while IFS= read -r cmd; do

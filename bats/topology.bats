@@ -97,6 +97,10 @@ tcp_through() {
 	tcp_through "" fd00:16:2::2
 	echo_reply client 172.16.2.2 ttl=63
 	echo_reply client fd00:16:2::2 ttl=63 -6
+	# only the router routes: the ends keep the kernel's forwarding 0
+	[ "$(sb ip netns exec router sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding | tr '\n' ' ')" = "1 1 " ]
+	[ "$(sb ip netns exec client sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding | tr '\n' ' ')" = "0 0 " ]
+	[ "$(sb ip netns exec server sysctl -n net.ipv4.ip_forward)" = 0 ]
 	# the client's route goes through the router, not around it
 	[[ "$(sb ip netns exec client ip route get 172.16.2.2)" == *"via 172.16.3.1"* ]]
 	sb npte-lab destroy

@@ -68,7 +68,11 @@ scale_at() { # N ROUNDS
 	local n=$1 r=$2 i
 	local ns
 	ns=$(names n "$n")
-	for k in create list destroy floor_create floor_destroy floor_sysctl; do : >"scale-$n.$k"; done
+	local keys="create list destroy floor_create floor_destroy floor_sysctl ipb_create ipb_destroy"
+	for k in $keys; do : >"scale-$n.$k"; done
+	# the targets' yardstick: what a user would type instead, one ip -batch each way
+	for i in $ns; do echo "netns add $i"; done >"scale-$n.add.batch"
+	for i in $ns; do echo "netns del $i"; done >"scale-$n.del.batch"
 	for ((i = 0; i < r; i++)); do
 		# shellcheck disable=SC2086
 		us npte-netns create $ns >>"scale-$n.create"
@@ -79,12 +83,16 @@ scale_at() { # N ROUNDS
 		us "$floor" destroy f "$n" >>"scale-$n.floor_destroy"
 		us "$floor" create-sysctl f "$n" >>"scale-$n.floor_sysctl"
 		"$floor" destroy f "$n"
+		us ip -batch "scale-$n.add.batch" >>"scale-$n.ipb_create"
+		us ip -batch "scale-$n.del.batch" >>"scale-$n.ipb_destroy"
 	done
-	for k in create list destroy floor_create floor_destroy floor_sysctl; do
+	for k in $keys; do
 		R[scale.$n.$k]=$(median <"scale-$n.$k")
 	done
 	note "N=$n create per ns: npte / floor / floor+sysctls" \
 		"$(msper "scale.$n.create" "$n") / $(msper "scale.$n.floor_create" "$n") / $(msper "scale.$n.floor_sysctl" "$n")"
+	note "N=$n per ns: create npte / ip -batch" "$(msper "scale.$n.create" "$n") / $(msper "scale.$n.ipb_create" "$n")"
+	note "N=$n per ns: destroy npte / ip -batch" "$(msper "scale.$n.destroy" "$n") / $(msper "scale.$n.ipb_destroy" "$n")"
 }
 
 # --- 5: parallel workers ---------------------------------------------------------
@@ -186,6 +194,10 @@ last=${SCALE##* }
 	echo "| npte-netns create + destroy (1 namespace) vs dry-run scripts | $(ms "${R[netns.npte]}") | $(ms "${R[netns.script]}") | $(ratio "${R[netns.npte]}" "${R[netns.script]}") | |"
 	for n in $SCALE; do
 		echo "| create per namespace, N = $n, one call, vs kernel floor (bench/floor.c) | $(msper "scale.$n.create" "$n") | $(msper "scale.$n.floor_create" "$n") | $(ratio "${R[scale.$n.create]}" "${R[scale.$n.floor_create]}") | <= 1.5 |"
+	done
+	for n in $SCALE; do
+		echo "| create per namespace, N = $n, one call, vs ip -batch of netns add lines | $(msper "scale.$n.create" "$n") | $(msper "scale.$n.ipb_create" "$n") | $(ratio "${R[scale.$n.create]}" "${R[scale.$n.ipb_create]}") | <= 1.5 |"
+		echo "| destroy per namespace, N = $n, one call, vs ip -batch of netns del lines | $(msper "scale.$n.destroy" "$n") | $(msper "scale.$n.ipb_destroy" "$n") | $(ratio "${R[scale.$n.destroy]}" "${R[scale.$n.ipb_destroy]}") | <= 2 |"
 	done
 	for n in $SCALE; do
 		echo "| create per namespace, N = $n, vs the floor plus the same 3 sysctl writes | $(msper "scale.$n.create" "$n") | $(msper "scale.$n.floor_sysctl" "$n") | $(ratio "${R[scale.$n.create]}" "${R[scale.$n.floor_sysctl]}") | |"

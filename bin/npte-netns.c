@@ -27,7 +27,7 @@
 #include "base/validate.h"
 
 #define USAGE \
-	"usage: npte-netns create [-n] [--wait S] NAME...\n" \
+	"usage: npte-netns create [-n] [--wait S] [--forward] NAME...\n" \
 	"       npte-netns destroy [-n] [--wait S] [--kill] [--missing-ok] NAME...\n" \
 	"       npte-netns destroy [-n] [--wait S] [--kill] --all | --prefix P\n" \
 	"       npte-netns list [--json]\n" \
@@ -77,8 +77,11 @@ static int cmd_create(struct cli *cl, struct opts *o)
 	if (config_load(&cfg, &e))
 		die(e.code, "create: %s", e.msg);
 	plan_guard_quota(cl->plan, "create", (unsigned)o->npos, cfg.max_namespaces);
-	for (int i = 0; i < o->npos; i++)
+	for (int i = 0; i < o->npos; i++) {
 		plan_netns_create(cl->plan, o->pos[i]);
+		if (o->set[O_FORWARD])
+			plan_netns_forward(cl->plan, o->pos[i]);
+	}
 	return cli_run(cl, "create", o);
 }
 
@@ -480,7 +483,7 @@ static int cmd_gc(struct cli *cl, struct opts *o)
 }
 
 static const struct verb verbs[] = {
-	{"create", cmd_create, spec_mutate},
+	{"create", cmd_create, spec_netns_create},
 	{"destroy", cmd_destroy, spec_netns_destroy},
 	{"list", cmd_list, spec_read},
 	{"show", cmd_show, spec_read},

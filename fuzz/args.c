@@ -23,7 +23,7 @@ static const struct {
 } tables[] = {
 	{spec_mutate, true},      {spec_read, true},
 	{spec_lab_netem, true},   {spec_lab_mutate, true}, {spec_lab_read, true},
-	{spec_lab_destroy, true}, {spec_netns_destroy, true},
+	{spec_lab_destroy, true}, {spec_netns_destroy, true}, {spec_netns_create, true},
 	{spec_netem_apply, true}, {spec_netem_rate, true},
 	{spec_run, false},        {spec_doctor, false},
 };

@@ -39,8 +39,9 @@ enum {
 	O_ALL,             /* npte-netns destroy: every namespace of the caller's */
 	O_MISSING_OK,      /* npte-netns destroy: a name already gone is fine */
 	O_KILL,            /* npte-netns destroy, npte-lab destroy: end the caller's processes in it first */
+	O_FORWARD,         /* npte-netns create: IPv4 and IPv6 forwarding on, a node that routes */
 };
-_Static_assert((int)O_KILL < (int)O_MAX, "raise O_MAX in base/args.h");
+_Static_assert((int)O_FORWARD < (int)O_MAX, "raise O_MAX in base/args.h");
 
 /* -n, -h, --wait: the mutating verbs of npte-netns, -veth, -addr, -route and npte-netem clear. */
 static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
@@ -89,6 +90,10 @@ static const struct optspec spec_lab_destroy[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT
 static const struct optspec spec_netns_destroy[] = {
 	OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_PREFIX, OPT_KILL, {"all", 0, false, false, O_ALL},
 	{"missing-ok", 0, false, false, O_MISSING_OK}, OPT_END,
+};
+/* npte-netns create: forwarding only where asked; most nodes do not route */
+static const struct optspec spec_netns_create[] = {
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT, {"forward", 0, false, false, O_FORWARD}, OPT_END,
 };
 static const struct optspec spec_lab_read[] = {OPT_JSON, OPT_HELP, OPT_PREFIX, OPT_END};
 /* npte-lab show-file: a name only */

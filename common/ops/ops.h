@@ -46,7 +46,8 @@ void plan_guard_dev(struct plan *p, const char *verb, const char *ns, const char
 int ops_ifindex(struct txn *c, const char *ns, const char *ifname, struct nshandle **h);
 /* The dry-run's line for the same check: exit 2 naming the interface. */
 void render_dev_check(FILE *f, const char *verb, const char *ns, const char *ifname);
-/* Namespace, lo up, forwarding on (IPv4 and IPv6), then the marker. */
+/* Namespace, lo up, the DAD and ping sysctls, then the marker; forwarding
+ * stays off (plan_netns_forward after it, for a node that routes). */
 void plan_netns_create(struct plan *p, const char *name);
 /* IPv4 and IPv6 forwarding on in NAME: a node that routes. */
 void plan_netns_forward(struct plan *p, const char *name);

@@ -458,21 +458,27 @@ void plan_netns_kill(struct plan *p, const char *name)
 	op_ns(p, &netns_kill_op, name);
 }
 
-/* Until the namespaces of held[] end (their id goes), tries times 20 ms at
- * most: the last sockets of a namespace nothing holds are freed a few ms
- * after its name. */
-static void held_settle(struct txn *c, int tries_max)
+/* Until the namespaces of held[] end (their id goes), budget_ms at most: the
+ * last sockets of a namespace nothing holds are freed a few ms after its name.
+ * The naps double from 1 ms up to 20 ms: the kernel's cleanup usually ends in
+ * a few ms, and a fixed 20 ms first nap cost every destroy 20 ms for nothing. */
+static void held_settle(struct txn *c, int budget_ms)
 {
-	struct timespec nap = {0, 20 * 1000 * 1000};
 	struct netlink *host;
+	long nap_us = 1000, spent_us = 0;
 
 	if (txn_host(c, &host) < 0)
 		return;
-	for (int tries = 0; nheld && tries < tries_max; tries++) {
+	for (bool first = true; nheld && (first || spent_us < budget_ms * 1000L); first = false) {
 		int k = 0;
 
-		if (tries)
+		if (!first) {
+			struct timespec nap = {0, nap_us * 1000};
+
 			nanosleep(&nap, NULL);
+			spent_us += nap_us;
+			nap_us = nap_us * 2 > 20000 ? 20000 : nap_us * 2;
+		}
 		for (int i = 0; i < nheld; i++)
 			if (req_nsid_exists(host, held[i].nsid) != 0) /* alive, or cannot tell */
 				held[k++] = held[i];
@@ -526,12 +532,12 @@ int plan_destroy_report(struct txn *c, void *arg)
 	(void)arg;
 	doomed_end(c); /* --kill: the lock is gone, the namespaces pinned */
 	/* Most end within 100 ms: no walk for those. */
-	held_settle(c, 5);
+	held_settle(c, 80);
 	n = nheld;
 	for (int i = 0; i < n; i += HOLDERS_NS_MAX)
 		held_walk(c, i, i + HOLDERS_NS_MAX < n ? i + HOLDERS_NS_MAX : n, &keep);
 	nheld = keep;
-	held_settle(c, 50);
+	held_settle(c, 980);
 	for (int i = 0; i < nheld; i++)
 		warn_msg("destroy: %s: still held by something (an open file, a mount, a process not wholly "
 			 "yours); it lives on, charged to its owner, until that ends", held[i].name);
@@ -773,7 +779,6 @@ void plan_netns_create(struct plan *p, const char *name)
 {
 	op_ns(p, &netns_add_op, name);
 	plan_link_up(p, name, "lo");
-	plan_netns_forward(p, name);
 	/* Links made here later (veth ends) skip IPv6 DAD, link-local included:
 	 * on a pair npte made there is nothing to collide with, and without
 	 * this IPv6 traffic stalls for the ~2 s DAD takes. */
