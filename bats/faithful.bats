@@ -28,6 +28,8 @@ lacks() { ! grep -q -- "$1" <<<"$FAITHFUL_STATE" || { echo "snapshot has: $1"; e
 @test "faithful: npte-netns create, one and several names" {
 	faithful '' npte-netns create alpha
 	saw '== marker alpha: owner=0'
+	saw '^0 0 0 0 2147483647 $' # forwarding off, DAD off, ping for every group
+	faithful '' npte-netns create --forward fw
 	saw '^1 1 0 0 2147483647 $'
 	faithful '' npte-netns create a1 a2 a3
 	saw '== netns a3'
