@@ -1083,6 +1083,33 @@ kmem_budget() {
 	as bob npte-netem tbf b1 lo rate 10mbit burst 10kb limit 2mb
 }
 
+@test "issue 24: a topology file shaping six interfaces is charged for all six, through sudo; one over the budget changes nothing" {
+	kmem_budget 96m
+	local d i
+	d=$(pubdir)
+	{
+		echo "node hub"
+		for i in 1 2 3 4 5 6; do echo "node c$i"; echo "link hub c$i"; done
+	} >"$d/base"
+	# six queues of 0.5 MiB, 12 MiB each (x24): 72 MiB, within 96
+	{ cat "$d/base"; for i in 1 2 3 4 5 6; do echo "shape hub if-c$i tbf rate 10mbit burst 10kb limit 512kb"; done; } >"$d/fits.lab"
+	# six of 1 MiB: 144 MiB, over it; each alone (24 MiB) is not
+	{ cat "$d/base"; for i in 1 2 3 4 5 6; do echo "shape hub if-c$i tbf rate 10mbit burst 10kb limit 1mb"; done; } >"$d/over.lab"
+	chmod 0644 "$d"/*.lab
+	run as alice npte-lab up "$d/over.lab"
+	[ "$status" -eq 2 ] && [ "${#lines[@]}" -eq 1 ] || { echo "$status $output"; return 1; }
+	[[ "$output" == *"this request is charged 144 MiB and your other qdiscs 0 B: over max_kernel_memory = 96 MiB"* ]] ||
+		{ echo "$output"; return 1; }
+	[ -z "$(sb ip netns list)" ] || { sb ip netns list; return 1; }
+	run as alice npte-lab up -n "$d/over.lab"
+	[ "$status" -eq 2 ] && [[ "$output" == *"charged 144 MiB"* ]] || { echo "$output"; return 1; }
+	run as alice npte-lab up "$d/fits.lab"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sb ip netns exec hub tc qdisc show | grep -c '^qdisc tbf')" -eq 6 ]
+	as alice npte-lab down "$d/fits.lab"
+	rm -rf "$d"
+}
+
 @test "issue 21: a namespace destroyed while alice holds it keeps its queue charged to her until it ends" {
 	kmem_budget 96m
 	as alice npte-netns create a1

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/rtnetlink.h>
@@ -77,7 +78,7 @@ struct held {
 	const char *ns;
 	struct links *ls;
 	uint64_t total, replaced;
-	struct kmem_want old[KMEM_TARGETS]; /* a changed netem root as it is */
+	struct kmem_want *old; /* a changed netem root as it is, one per target */
 	struct link_size dflt;
 };
 
@@ -231,10 +232,15 @@ static int drain_check(struct txn *c, const struct op *op, int i, const struct l
 		       "%u s ceiling: give a higher rate or a smaller limit", t->ns, t->ifname, s, KMEM_DRAIN_MAX_S);
 }
 
+static void free_old(struct held *hd)
+{
+	free(hd->old);
+}
+
 static int kmem_apply(struct txn *c, const struct op *op, bool undo)
 {
 	static char names[REGISTRY_MAX][16];
-	struct held hd = {0};
+	__attribute__((cleanup(free_old))) struct held hd = {0};
 	uint64_t ask = 0, gone;
 	char a[32], h[32], m[32];
 	int n, rc;
@@ -242,6 +248,9 @@ static int kmem_apply(struct txn *c, const struct op *op, bool undo)
 	(void)undo;
 	if (c->who.admin)
 		return 0;
+	hd.old = calloc((size_t)op->u.kmem.n, sizeof *hd.old);
+	if (!hd.old)
+		return err_sys(&c->err, EXIT_FAIL, ENOMEM, "kernel memory: %d interfaces", op->u.kmem.n);
 	rc = mine_list(c, names, REGISTRY_MAX, &n);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "kernel memory: read %s/%s%s%s", NPTE_RUN_DIR,
@@ -285,7 +294,9 @@ const struct op_type kmem_op = {
 
 /* --- building the check ---------------------------------------------------- */
 
-static struct kmem_target worst[KMEM_TARGETS];
+/* One player plays at most two lines (a direction each): room to spare. */
+#define KMEM_PLAYED 4
+static struct kmem_target worst[KMEM_PLAYED];
 static int nworst;
 
 void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want *w)
@@ -295,8 +306,8 @@ void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want 
 			kmem_max(&worst[i].w, w);
 			return;
 		}
-	if (nworst == KMEM_TARGETS)
-		die(EXIT_USAGE, "kernel memory: more than %d interfaces in one request", KMEM_TARGETS);
+	if (nworst == KMEM_PLAYED)
+		die(EXIT_USAGE, "kernel memory: more than %d played interfaces in one request", KMEM_PLAYED);
 	snprintf(worst[nworst].ns, sizeof worst[nworst].ns, "%s", ns);
 	snprintf(worst[nworst].ifname, sizeof worst[nworst].ifname, "%s", ifname);
 	worst[nworst++].w = *w;
@@ -350,12 +361,13 @@ void plan_guard_kmem(struct plan *p, const char *verb)
 	struct config cfg;
 	struct err e = {0};
 	struct op *k;
-	size_t first = p->n;
+	size_t first = p->n, n = 0;
 	bool shapes = false;
 
 	for (size_t i = p->n; i-- > 0;)
 		if (target_of(&p->ops[i], &(struct kmem_target){0})) {
 			first = i;
+			n++;
 			shapes |= p->ops[i].type != &clear_op;
 		}
 	if (!shapes)
@@ -370,13 +382,16 @@ void plan_guard_kmem(struct plan *p, const char *verb)
 	memcpy(k->ns, p->ops[first + 1].ns, sizeof k->ns);
 	snprintf(k->u.kmem.verb, sizeof k->u.kmem.verb, "%s", verb);
 	k->u.kmem.max = cfg.max_kernel_memory;
+	/* never freed: the plan's ops hold no destructor, and it lives as long
+	 * as the process that runs it */
+	k->u.kmem.t = calloc(n, sizeof *k->u.kmem.t);
+	if (!k->u.kmem.t)
+		die(EXIT_FAIL, "%s: kernel memory: out of memory for %zu interfaces", verb, n);
 	for (size_t i = first + 1; i < p->n; i++) {
 		struct kmem_target t;
 
 		if (!target_of(&p->ops[i], &t))
 			continue;
-		if (k->u.kmem.n == KMEM_TARGETS)
-			die(EXIT_USAGE, "%s: kernel memory: more than %d interfaces in one request", verb, KMEM_TARGETS);
 		merge_worst(&t);
 		k->u.kmem.t[k->u.kmem.n++] = t;
 	}

@@ -70,7 +70,6 @@ struct qdisc_args {
 };
 
 /* A root a plan shapes, and the worst it asks of it (check memory). */
-#define KMEM_TARGETS 4
 struct kmem_target {
 	char ns[NETNS_NAME_MAX + 4];
 	char ifname[IFNAME_MAX + 1];
@@ -111,7 +110,9 @@ struct op {
 			char verb[16];
 			uint64_t max;
 			int n;
-			struct kmem_target t[KMEM_TARGETS];
+			/* allocated for the plan's life: a topology file shapes
+			 * as many roots as it has links, and the op stays small */
+			struct kmem_target *t;
 		} kmem;
 	} u;
 };
