@@ -648,16 +648,18 @@ bgplay() {
 		[ "$status" -eq 2 ] || { echo "$f: $status $out"; rm -r "$d"; return 1; }
 		[ "${#lines[@]}" -eq 1 ] || { echo "$f: $out"; rm -r "$d"; return 1; }
 		# nothing of the file: no passwd-style line, no address, no environment
-		[[ "$out" != *"root:"* && "$out" != *"Defaults"* && "$out" != *"PATH="* ]] && ! [[ "$out" =~ [0-9a-f]{8}-[0-9a-f]{8} ]] ||
+		# (the name itself may hold "root:": it is the name alice gave)
+		[[ "${out//"$f"/F}" != *"root:"* && "$out" != *"Defaults"* && "$out" != *"PATH="* ]] &&
+			! [[ "$out" =~ [0-9a-f]{8}-[0-9a-f]{8} ]] ||
 			{ echo "$f: $out"; rm -r "$d"; return 1; }
-		[[ "$out" == "npte-netem: play: cannot read "*" as uid $ALICE: "* || "$out" == "npte-netem: play: $f:1: read: "* ]] ||
+		[[ "$out" == "npte-netem: play: $f: cannot read it as uid $ALICE: "* || "$out" == "npte-netem: play: $f:1: read: "* ]] ||
 			{ echo "$f: $out"; rm -r "$d"; return 1; }
 	done
 	# an unreadable file and a missing one: what alice's own open says, and no more
 	run as alice npte-netem play -n a1 lo /root/nosuch
-	[ "$output" = "npte-netem: play: cannot read '/root/nosuch' as uid $ALICE: Permission denied" ]
+	[ "$output" = "npte-netem: play: /root/nosuch: cannot read it as uid $ALICE: Permission denied" ]
 	run as alice npte-netem play -n a1 lo /etc/shadow
-	[ "$output" = "npte-netem: play: cannot read '/etc/shadow' as uid $ALICE: Permission denied" ]
+	[ "$output" = "npte-netem: play: /etc/shadow: cannot read it as uid $ALICE: Permission denied" ]
 	rm -r "$d"
 }
 
@@ -1220,7 +1222,7 @@ claims() {
 			[ "${t[$k]}" = "${m[$k]}" ] || [ "${#t[$k]}" -lt 4 ] || [[ "$out" != *"${t[$k]}"* ]] ||
 				{ echo "$mode: field $((k + 3)) leaked: ${t[$k]}: $out"; return 1; }
 		done
-		[[ "$out" == "npte-netem: play: cannot read '$f' as uid $ALICE: a file of /proc"* ]] ||
+		[[ "$out" == "npte-netem: play: $f: cannot read it as uid $ALICE: a file of /proc"* ]] ||
 			{ echo "$mode: $out"; return 1; }
 	done
 }

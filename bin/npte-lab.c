@@ -97,30 +97,19 @@ static void ifname_to(char *buf, size_t n, int peer)
 static struct topo *topo;
 
 /* A topology read with the caller's rights: through a child that is the caller. */
-static bool read_file(struct cli *cl, const char *verb, const char *path, const char *prefix, struct err *e)
-{
-	struct caller_file cf;
-	bool ok;
-	int rc;
+struct topo_file { const char *path, *prefix; };
 
-	if (strlen(path) >= 4096)
-		die(EXIT_USAGE, "%s: invalid file name '%s'", verb, disp(path));
-	rc = caller_file_open(&cf, &cl->who, cl->state ? cl->state->cwd : "", path, TOPO_FILE_MAX + 1ULL);
-	if (rc < 0)
-		die(EXIT_USAGE, "%s: %s: cannot read it as uid %u: %s", verb, disp(path), (unsigned)cl->who.uid,
-		    caller_file_strerror(rc));
-	ok = topo_parse(topo, cf.fd, NULL, path, prefix, e);
-	/* a read that failed as the caller cut the bytes short: that, not the parse */
-	rc = caller_file_close(&cf);
-	if (rc < 0)
-		die(EXIT_USAGE, "%s: %s: cannot read it as uid %u: %s", verb, disp(path), (unsigned)cl->who.uid,
-		    caller_file_strerror(rc));
-	return ok;
+static bool topo_read(int fd, void *arg, struct err *e)
+{
+	const struct topo_file *f = arg;
+
+	return topo_parse(topo, fd, NULL, f->path, f->prefix, e);
 }
 
 /* FILE (a shipped name, or a path), or the built-in default when arg is NULL,
- * parsed for --prefix: exit 2 on the first error. */
-static void load(struct cli *cl, const char *verb, const struct opts *o, const char *arg)
+ * parsed for --prefix: exit 2 on the first error. keep (unless NULL): the
+ * capabilities left once a file is being read. */
+static void load(struct cli *cl, const char *verb, const struct opts *o, const char *arg, const int *keep)
 {
 	const char *prefix = o->set[O_PREFIX] ? cli_netns(verb, o->val[O_PREFIX]) : "";
 	struct err e = {0};
@@ -138,9 +127,12 @@ static void load(struct cli *cl, const char *verb, const struct opts *o, const c
 		if (!text)
 			die(EXIT_USAGE, "%s: no shipped topology '%s' (shipped: %s; a path has a / or a .)", verb,
 			    disp(arg), topo_shipped_names());
+		if (keep)
+			caps_keep(keep);
 		ok = topo_parse(topo, -1, text, arg, prefix, &e);
 	} else {
-		ok = read_file(cl, verb, arg, prefix, &e);
+		ok = cli_parse_file(cl, verb, arg, TOPO_FILE_MAX + 1ULL, keep, topo_read,
+				    &(struct topo_file){.path = arg, .prefix = prefix}, &e);
 	}
 	if (!ok)
 		die(e.code, "%s: %s", verb, e.msg);
@@ -156,12 +148,11 @@ static int up(struct cli *cl, struct opts *o, const char *verb)
 	struct config cfg;
 	struct err e = {0};
 
-	load(cl, verb, o, file_arg(o));
+	load(cl, verb, o, file_arg(o), caps_build);
 	cl->fix_taken = strcmp(verb, "up") ? "use another prefix: npte-lab create --prefix P"
 					   : "use another prefix: npte-lab up --prefix P FILE";
 	cl->fix_mine = strcmp(verb, "up") ? "the lab already exists (npte-lab destroy removes it)"
 					  : "the topology is up already (npte-lab down FILE removes it)";
-	caps_keep(caps_build);
 	if (config_load(&cfg, &e))
 		die(e.code, "%s: %s", verb, e.msg);
 	topo_plan_up(topo, cl->plan, verb, cfg.max_namespaces);
@@ -183,7 +174,7 @@ static int cmd_create(struct cli *cl, struct opts *o)
 
 static int down(struct cli *cl, struct opts *o, const char *verb)
 {
-	load(cl, verb, o, file_arg(o));
+	load(cl, verb, o, file_arg(o), NULL); /* --kill's reader: caps_all */
 	topo_plan_down(topo, cl->plan, verb, o->set[O_KILL]);
 	return cli_run_then(cl, verb, o, NULL, plan_destroy_report, NULL);
 }
@@ -247,7 +238,7 @@ static int cmd_status(struct cli *cl, struct opts *o)
 	int rc;
 
 	cli_npos("status", o, 0, 1);
-	load(cl, "status", o, file_arg(o));
+	load(cl, "status", o, file_arg(o), caps_read);
 	if (!(st.parts = calloc(topo_nparts(topo), sizeof *st.parts)))
 		die(EXIT_FAIL, "status: out of memory");
 	st.n = topo_nparts(topo);
@@ -456,30 +447,18 @@ static void sched_alloc(void)
 }
 
 /* One play line's schedule: a shipped one's direction, or a file the caller reads. */
-static void play_line(struct cli *cl, const struct topo_play *tp, struct schedule *s)
+static void play_line(struct cli *cl, const struct topo_play *tp, struct schedule *s, const int *keep)
 {
-	struct caller_file cf;
 	struct err e = {0};
-	bool ok;
-	int rc;
 
 	if (tp->shipped_text) {
+		if (keep)
+			caps_keep(keep);
 		if (!schedule_parse_text(s, tp->shipped_text, tp->name, play_words_ok, NULL, &e))
 			die(EXIT_FAIL, "play: shipped schedule %s is invalid: %s", tp->name, e.msg);
 		return;
 	}
-	rc = caller_file_open(&cf, &cl->who, cl->state ? cl->state->cwd : "", tp->path, SCHED_FILE_MAX + 1ULL);
-	if (rc < 0)
-		die(EXIT_USAGE, "play: %s: cannot read it as uid %u: %s", disp(tp->path), (unsigned)cl->who.uid,
-		    caller_file_strerror(rc));
-	ok = schedule_read(s, cf.fd, tp->path, play_words_ok, NULL, &e);
-	rc = caller_file_close(&cf);
-	if (rc < 0)
-		die(EXIT_USAGE, "play: %s: cannot read it as uid %u: %s", disp(tp->path), (unsigned)cl->who.uid,
-		    caller_file_strerror(rc));
-	if (!ok)
-		die(e.code, "play: %s", e.msg);
-	cli_bps_notes_schedule("play", s);
+	cli_read_schedule(cl, "play", tp->path, keep, s);
 }
 
 /* play FILE: every play line of a topology, in one player (one node, at most two ends). */
@@ -489,7 +468,7 @@ static int play_file(struct cli *cl, struct opts *o)
 
 	if (o->set[O_PROFILE])
 		die(EXIT_USAGE, "play: --profile or FILE, not both");
-	load(cl, "play", o, o->pos[0]);
+	load(cl, "play", o, o->pos[0], NULL); /* its schedules are read as the caller next */
 	if (!topo->nplays)
 		die(EXIT_USAGE, "play: %s has no play line", disp(topo->file));
 	sched_alloc();
@@ -499,14 +478,14 @@ static int play_file(struct cli *cl, struct opts *o)
 	for (int i = 0; i < topo->nplays; i++) {
 		struct play_dir *d = &play.d[i];
 
-		play_line(cl, &topo->plays[i], &sched[i]);
+		/* the last reader forked, only what play needs is left */
+		play_line(cl, &topo->plays[i], &sched[i], i == topo->nplays - 1 ? caps_build : NULL);
 		topo_ifname(topo, topo->plays[i].peer, d->ifname, sizeof d->ifname);
 		d->label = d->ifname;
 		d->s = &sched[i];
 		if (!play_dir_kind(d, &e) || (o->set[O_LOOP] && !schedule_loop_ok(d->s, &e)))
 			die(e.code, "play: %s: %s", topo->plays[i].name, e.msg);
 	}
-	caps_keep(caps_build);
 	play.loop = o->set[O_LOOP];
 	play.keep = o->set[O_KEEP];
 	play.json = o->set[O_JSON];

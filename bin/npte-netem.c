@@ -314,15 +314,21 @@ static void trace_words(const struct opts *o, char *words, size_t n)
 	}
 }
 
+struct trace_file { const char *path, *words; uint64_t window; };
+
+static bool trace_parse(int fd, void *arg, struct err *e)
+{
+	const struct trace_file *t = arg;
+
+	return schedule_from_mahimahi(sched, fd, t->path, t->window, t->words, play_words_ok, NULL, e);
+}
+
 static int cmd_play(struct cli *cl, struct opts *o)
 {
 	const char *ns, *ifname, *path;
 	char words[SHAPE_WORDS_LEN] = "";
 	struct err e = {0};
 	uint64_t window = 100000000ULL;
-	struct caller_file cf;
-	bool ok;
-	int rc;
 
 	cli_npos("play", o, 2, o->set[O_TRACE] ? ARGS_POS_MAX : 3);
 	ns = cli_netns("play", o->pos[0]);
@@ -333,29 +339,15 @@ static int cmd_play(struct cli *cl, struct opts *o)
 		die(EXIT_USAGE, "play: invalid --window '%s': a time (e.g. 100ms) with --trace-mahimahi",
 		    disp(o->val[O_WINDOW]));
 	path = o->set[O_TRACE] ? o->val[O_TRACE] : o->pos[2];
-	if (!path[0] || strlen(path) >= 4096)
-		die(EXIT_USAGE, "play: invalid file name '%s'", disp(path));
 	if (o->set[O_TRACE])
 		trace_words(o, words, sizeof words);
 	if (!(sched = calloc(1, sizeof *sched)))
 		die(EXIT_FAIL, "play: out of memory for a schedule");
-	rc = caller_file_open(&cf, &cl->who, cl->state ? cl->state->cwd : "", path,
-			      (o->set[O_TRACE] ? SCHED_TRACE_MAX : SCHED_FILE_MAX) + 1ULL);
-	caps_keep(caps_shape);
-	if (rc < 0)
-		die(EXIT_USAGE, "play: cannot read '%s' as uid %u: %s", disp(path), (unsigned)cl->who.uid,
-		    caller_file_strerror(rc));
-	ok = o->set[O_TRACE] ? schedule_from_mahimahi(sched, cf.fd, path, window, words, play_words_ok, NULL, &e)
-			     : schedule_read(sched, cf.fd, path, play_words_ok, NULL, &e);
-	/* a read that failed as the caller cut the bytes short: that, not the parse */
-	rc = caller_file_close(&cf);
-	if (rc < 0)
-		die(EXIT_USAGE, "play: cannot read '%s' as uid %u: %s", disp(path), (unsigned)cl->who.uid,
-		    caller_file_strerror(rc));
-	if (!ok)
-		die(e.code, "play: %s", e.msg);
 	if (!o->set[O_TRACE])
-		cli_bps_notes_schedule("play", sched);
+		cli_read_schedule(cl, "play", path, caps_shape, sched);
+	else if (!cli_parse_file(cl, "play", path, SCHED_TRACE_MAX + 1ULL, caps_shape, trace_parse,
+				 &(struct trace_file){.path = path, .words = words, .window = window}, &e))
+		die(e.code, "play: %s", e.msg);
 	snprintf(play.ns, sizeof play.ns, "%s", ns);
 	play.verb = "play";
 	play.nd = 1;

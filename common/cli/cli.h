@@ -118,4 +118,20 @@ struct schedule;
 void cli_bps_notes(const char *verb, const char *words);
 void cli_bps_notes_schedule(const char *verb, struct schedule *s);
 
+/*
+ * A file the caller names (cli_file.c): read with the caller's rights
+ * (priv/asuser.h), at most limit bytes, and given to parse(fd, arg, e) as it
+ * streams in. keep, unless NULL: the capabilities left once the reader is
+ * forked, so that the caller's bytes are parsed with no more. Exit 2 with
+ * "verb: PATH: cannot read it as uid U: why" when the caller cannot read the
+ * whole file (also when a read failed mid-parse: that, not the parse, is the
+ * error); else parse's verdict, e filled when false.
+ */
+bool cli_parse_file(struct cli *cl, const char *verb, const char *path, uint64_t limit, const int *keep,
+		    bool (*parse)(int fd, void *arg, struct err *e), void *arg, struct err *e);
+/* A schedule file so read (at most SCHED_FILE_MAX), its words checked as
+ * play checks them: exit 2 on its first error; the notes of
+ * cli_bps_notes_schedule. */
+void cli_read_schedule(struct cli *cl, const char *verb, const char *path, const int *keep, struct schedule *s);
+
 #endif

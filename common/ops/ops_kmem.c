@@ -356,6 +356,19 @@ static void merge_worst(struct kmem_target *t)
 			kmem_max(&t->w, &worst[i].w);
 }
 
+/* Room for n targets, for the life of the process: the plan's ops hold no
+ * destructor, and a process builds one guarded plan (the one it runs). Held
+ * in a static so that what it holds stays reachable. */
+static struct kmem_target *kmem_targets(size_t n, const char *verb)
+{
+	static struct kmem_target *t;
+
+	t = calloc(n, sizeof *t);
+	if (!t)
+		die(EXIT_FAIL, "%s: kernel memory: out of memory for %zu interfaces", verb, n);
+	return t;
+}
+
 void plan_guard_kmem(struct plan *p, const char *verb)
 {
 	struct config cfg;
@@ -382,11 +395,7 @@ void plan_guard_kmem(struct plan *p, const char *verb)
 	memcpy(k->ns, p->ops[first + 1].ns, sizeof k->ns);
 	snprintf(k->u.kmem.verb, sizeof k->u.kmem.verb, "%s", verb);
 	k->u.kmem.max = cfg.max_kernel_memory;
-	/* never freed: the plan's ops hold no destructor, and it lives as long
-	 * as the process that runs it */
-	k->u.kmem.t = calloc(n, sizeof *k->u.kmem.t);
-	if (!k->u.kmem.t)
-		die(EXIT_FAIL, "%s: kernel memory: out of memory for %zu interfaces", verb, n);
+	k->u.kmem.t = kmem_targets(n, verb);
 	for (size_t i = first + 1; i < p->n; i++) {
 		struct kmem_target t;
 
