@@ -54,25 +54,6 @@ static const int caps_all[] = {
 static const int caps_build[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, -1};
 static const int caps_read[] = {CAP_SYS_ADMIN, -1}; /* status: setns to read inside */
 
-static char name[LAB_NROLES][NETNS_NAME_MAX + 4];
-
-static void names(const char *verb, const struct opts *o)
-{
-	const char *p = o->set[O_PREFIX] ? o->val[O_PREFIX] : "";
-
-	cli_npos(verb, o, 0, 0);
-	if (o->set[O_PREFIX])
-		cli_netns(verb, p); /* the prefix obeys the name rule itself */
-	for (int r = 0; r < LAB_NROLES; r++) {
-		if (strlen(p) + strlen(lab_role[r]) > NETNS_NAME_MAX)
-			die(EXIT_USAGE, "%s: --prefix '%s' is too long: %s%s exceeds 12 bytes", verb, p, p,
-			    lab_role[r]);
-		strcpy(name[r], p); /* fits: checked just above */
-		strcat(name[r], lab_role[r]);
-		cli_netns(verb, name[r]);
-	}
-}
-
 /* Exit 2 naming what was given and what there is: the names of a table
  * (profiles, shipped schedules) whose entries, stride bytes apart, start with
  * their name and end with a NULL one. */
@@ -84,11 +65,6 @@ static _Noreturn void unknown_profile(const char *verb, const char *given, const
 	for (; *entry && len < sizeof avail; entry = (const char *const *)((const char *)entry + stride))
 		len += (size_t)snprintf(avail + len, sizeof avail - len, " %s", *entry);
 	die(EXIT_USAGE, "%s: unknown profile '%s'; available:%s", verb, disp(given), avail);
-}
-
-static void ifname_to(char *buf, size_t n, int peer)
-{
-	snprintf(buf, n, "if-%.12s", name[peer]);
 }
 
 /* --- topology files: up, down, status, show-file ------------------------------ */
@@ -136,6 +112,31 @@ static void load(struct cli *cl, const char *verb, const struct opts *o, const c
 	}
 	if (!ok)
 		die(e.code, "%s: %s", verb, e.msg);
+}
+
+/* netem and play --profile act on the built-in lab as up made it: the
+ * router's namespace, and its interfaces toward the client (down) and the
+ * server (up), from lab/default.lab under --prefix. */
+static char router[NETNS_NAME_MAX + 4];
+static char toward[2][IFNAME_MAX + 1];
+
+static void names(struct cli *cl, const char *verb, const struct opts *o)
+{
+	static const int end[2] = {LAB_CLIENT, LAB_SERVER};
+	int r;
+
+	cli_npos(verb, o, 0, 0);
+	load(cl, verb, o, NULL, NULL);
+	if ((r = topo_find(topo, lab_role[LAB_ROUTER])) < 0)
+		die(EXIT_FAIL, "%s: the built-in lab has no %s", verb, lab_role[LAB_ROUTER]);
+	topo_ns(topo, r, router, sizeof router);
+	for (int i = 0; i < 2; i++) {
+		int n = topo_find(topo, lab_role[end[i]]);
+
+		if (n < 0)
+			die(EXIT_FAIL, "%s: the built-in lab has no %s", verb, lab_role[end[i]]);
+		topo_ifname(topo, n, toward[i], sizeof toward[i]);
+	}
 }
 
 static const char *file_arg(const struct opts *o)
@@ -313,22 +314,21 @@ static int show_under_lock(struct txn *c, void *arg)
 	struct shown *sh = arg;
 	struct marker m;
 	struct nshandle *h;
-	char ifn[IFNAME_MAX + 1];
 
-	if (owner_check(c, name[LAB_ROUTER], &m, &h) != OWN_MINE)
-		return deny(c, "netem", name[LAB_ROUTER]);
+	if (owner_check(c, router, &m, &h) != OWN_MINE)
+		return deny(c, "netem", router);
 	for (int i = 0; i < 2; i++) {
+		const char *ifn = toward[i];
 		int idx, rc;
 
-		ifname_to(ifn, sizeof ifn, i ? LAB_SERVER : LAB_CLIENT);
 		idx = req_ifindex(&h->nl, ifn);
 		if (idx == -ENODEV)
 			continue;
 		if (idx < 0)
-			return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", name[LAB_ROUTER], ifn);
+			return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", router, ifn);
 		rc = qdisc_describe(&h->nl, idx, sh->q[i], &sh->n[i], shape_tick_in_usec());
 		if (rc < 0)
-			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", name[LAB_ROUTER], ifn);
+			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: read qdiscs", router, ifn);
 	}
 	return 0;
 }
@@ -337,27 +337,27 @@ static int show_netem(struct cli *cl, struct opts *o)
 {
 	static struct shown sh;
 	static const char *const dir[2] = {"down", "up"};
-	char ifn[IFNAME_MAX + 1];
 	int rc;
 
 	if (o->set[O_PROFILE] || o->set[O_DOWN] || o->set[O_UP] || o->set[O_LIST] || o->set[O_DRYRUN])
 		die(EXIT_USAGE, "netem: --show reads only: no --profile, --down, --up, --list or -n with it");
-	names("netem", o);
+	names(cl, "netem", o);
 	rc = cli_read(cl, "netem", o, &(struct read_verb){.caps = caps_read, .fn = show_under_lock, .arg = &sh});
 	if (rc)
 		return rc;
 	if (o->set[O_JSON])
 		fputc('{', stdout);
 	for (int i = 0; i < 2; i++) {
-		ifname_to(ifn, sizeof ifn, i ? LAB_SERVER : LAB_CLIENT);
+		const char *ifn = toward[i];
+
 		if (o->set[O_JSON]) {
 			printf("%s\"%s\":{\"netns\":", i ? "," : "", dir[i]);
-			json_str(stdout, name[LAB_ROUTER]);
+			json_str(stdout, router);
 			printf(",\"dev\":");
 			json_str(stdout, ifn);
 			printf(",\"qdiscs\":[");
 		} else {
-			printf("%-4s %s %s:%s\n", dir[i], name[LAB_ROUTER], ifn, sh.n[i] ? "" : " (the kernel's default)");
+			printf("%-4s %s %s:%s\n", dir[i], router, ifn, sh.n[i] ? "" : " (the kernel's default)");
 		}
 		for (int k = 0; k < sh.n[i]; k++) {
 			if (o->set[O_JSON]) {
@@ -389,7 +389,6 @@ static void direction_words(const char *opt, const char *v, int i)
 static int cmd_netem(struct cli *cl, struct opts *o)
 {
 	const struct profile *p = NULL;
-	char ifn[2][IFNAME_MAX + 1];
 	bool set[2];
 
 	if (o->set[O_SHOW])
@@ -404,14 +403,12 @@ static int cmd_netem(struct cli *cl, struct opts *o)
 		list_profiles();
 		return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
-	names("netem", o);
+	names(cl, "netem", o);
 	if (o->set[O_PROFILE] && !(p = profile_find(o->val[O_PROFILE])))
 		unknown_profile("netem", o->val[O_PROFILE], &profiles[0].name, sizeof profiles[0]);
 	/* Downlink leaves the router toward the client, uplink toward the server.
 	 * A profile sets both; --down/--up replace its direction; with neither
 	 * (and no profile) a direction is left as it is. Nothing at all: clear. */
-	ifname_to(ifn[0], sizeof ifn[0], LAB_CLIENT);
-	ifname_to(ifn[1], sizeof ifn[1], LAB_SERVER);
 	for (int i = 0; i < 2; i++) {
 		set[i] = p != NULL;
 		if (p)
@@ -421,14 +418,14 @@ static int cmd_netem(struct cli *cl, struct opts *o)
 		direction_words("--down", o->val[O_DOWN], 0), set[0] = true;
 	if (o->set[O_UP])
 		direction_words("--up", o->val[O_UP], 1), set[1] = true;
-	plan_guard_owned(cl->plan, "netem", name[LAB_ROUTER], 0);
+	plan_guard_owned(cl->plan, "netem", router, 0);
 	for (int i = 0; i < 2; i++) {
 		if (!set[0] && !set[1]) {
-			plan_qdisc_clear(cl->plan, name[LAB_ROUTER], ifn[i]);
+			plan_qdisc_clear(cl->plan, router, toward[i]);
 			continue;
 		}
 		if (set[i])
-			plan_netem(cl->plan, name[LAB_ROUTER], ifn[i], &spec[i], child[i].kind[0] ? &child[i] : NULL);
+			plan_netem(cl->plan, router, toward[i], &spec[i], child[i].kind[0] ? &child[i] : NULL);
 	}
 	return cli_run(cl, "netem", o);
 }
@@ -506,13 +503,13 @@ static int cmd_play(struct cli *cl, struct opts *o)
 		cli_npos("play", o, 0, 0);
 		return cli_play_list(stdout, o->set[O_JSON]);
 	}
-	names("play", o);
+	names(cl, "play", o);
 	if (!o->set[O_PROFILE])
 		die(EXIT_USAGE, "play: give --profile NAME (--list shows them)");
 	if (!(p = shipped_schedule_find(o->val[O_PROFILE])))
 		unknown_profile("play", o->val[O_PROFILE], &shipped_schedules[0].name, sizeof shipped_schedules[0]);
 	sched_alloc();
-	snprintf(play.ns, sizeof play.ns, "%s", name[LAB_ROUTER]);
+	snprintf(play.ns, sizeof play.ns, "%s", router);
 	play.verb = "play";
 	play.nd = 2;
 	for (int i = 0; i < 2; i++) {
@@ -520,7 +517,8 @@ static int cmd_play(struct cli *cl, struct opts *o)
 
 		if (!schedule_parse_text(&sched[i], i ? p->up : p->down, p->name, play_words_ok, NULL, &e))
 			die(EXIT_FAIL, "play: shipped schedule %s is invalid: %s", p->name, e.msg);
-		ifname_to(d->ifname, sizeof d->ifname, i ? LAB_SERVER : LAB_CLIENT);
+		_Static_assert(sizeof d->ifname == sizeof toward[i], "one interface name size");
+		memcpy(d->ifname, toward[i], sizeof d->ifname);
 		d->label = i ? "up" : "down";
 		d->s = &sched[i];
 		if (!play_dir_kind(d, &e) || (o->set[O_LOOP] && !schedule_loop_ok(d->s, &e)))

@@ -413,6 +413,11 @@ bool topo_parse(struct topo *t, int fd, const char *text, const char *file, cons
 	return true;
 }
 
+int topo_find(const struct topo *t, const char *name)
+{
+	return find_node(t, name);
+}
+
 void topo_ns(const struct topo *t, int node, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s%s", t->prefix, t->nodes[node].name);

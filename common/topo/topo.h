@@ -83,6 +83,8 @@ bool topo_is_shipped_name(const char *arg);
  */
 bool topo_parse(struct topo *t, int fd, const char *text, const char *file, const char *prefix, struct err *e);
 
+/* The node written name, or -1. */
+int topo_find(const struct topo *t, const char *name);
 /* Node i's namespace name, and the name of its interface toward peer. */
 void topo_ns(const struct topo *t, int node, char *buf, size_t n);
 void topo_ifname(const struct topo *t, int peer, char *buf, size_t n);
