@@ -140,13 +140,12 @@ static size_t link_parts(const struct topo *t, struct nsview **view, struct topo
 
 void topo_status(struct txn *c, const struct topo *t, struct topo_part *parts)
 {
-	static struct nsview *view[TOPO_NODES_MAX];
-	static bool shape_ok[TOPO_SHAPES_MAX];
+	/* 4 KiB on the stack, fresh for each call */
+	struct nsview *view[TOPO_NODES_MAX] = {0};
+	bool shape_ok[TOPO_SHAPES_MAX] = {0};
 	char ns[NS_LEN], ifn[IFNAME_MAX + 1];
 	size_t n = 0;
 
-	memset(view, 0, sizeof view);
-	memset(shape_ok, 0, sizeof shape_ok);
 	read_nodes(c, t, view, shape_ok);
 	for (int i = 0; i < t->nnodes; i++) {
 		topo_ns(t, i, ns, sizeof ns);
