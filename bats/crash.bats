@@ -341,11 +341,11 @@ garbage in the middle" /run/npte/journal
 
 @test "issue 22 item 5: no memory for the plan, at its first op or as it grows: exit 1, and nothing was changed" {
 	local names
-	names=$(printf 'g%d ' $(seq 1 20))
+	names=$(printf 'g%d ' $(seq 1 30))
 	run sb env NPTE_FAULT_ALLOC=1 "$FAULT/npte-netns" create a
 	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
 	[ "$output" = "npte-netns: out of memory for the plan (operation 1)" ] || { echo "$output"; return 1; }
-	# 20 names are 120 ops: the first block (64) is full while the plan is built
+	# 30 names are 90 ops: the first block (64) is full while the plan is built
 	# shellcheck disable=SC2086 # the names, one word each
 	run sb env NPTE_FAULT_ALLOC=2 "$FAULT/npte-netns" create $names
 	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
@@ -358,7 +358,7 @@ garbage in the middle" /run/npte/journal
 	# shellcheck disable=SC2086
 	run sb "$FAULT/npte-netns" create $names
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	[ "$(sb ip netns list | wc -l)" -eq 20 ]
+	[ "$(sb ip netns list | wc -l)" -eq 30 ]
 }
 
 @test "issue 22 item 5: no memory to read a dead run's journal: gc exits 1, keeps the journal, undoes nothing; readers refuse; then gc recovers" {

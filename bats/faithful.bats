@@ -28,9 +28,11 @@ lacks() { ! grep -q -- "$1" <<<"$FAITHFUL_STATE" || { echo "snapshot has: $1"; e
 @test "faithful: npte-netns create, one and several names" {
 	faithful '' npte-netns create alpha
 	saw '== marker alpha: owner=0'
-	saw '^0 0 0 0 2147483647 $' # forwarding off, DAD off, ping for every group
+	# forwarding off, and the kernel's defaults: DAD on, no ping sockets
+	# (veth ends skip DAD, npte-run allows ping)
+	saw '^0 0 1 1 0 $'
 	faithful '' npte-netns create --forward fw
-	saw '^1 1 0 0 2147483647 $'
+	saw '^1 1 1 1 0 $'
 	faithful '' npte-netns create a1 a2 a3
 	saw '== netns a3'
 }
@@ -50,6 +52,10 @@ lacks() { ! grep -q -- "$1" <<<"$FAITHFUL_STATE" || { echo "snapshot has: $1"; e
 }
 
 @test "faithful: npte-veth add and del" {
+	faithful 'npte-netns create a b' npte-veth add a b
+	# each end skips DAD, set before it is up
+	saw '^-- if-b accept_dad 0$'
+	saw '^-- if-a accept_dad 0$'
 	faithful "$PAIR" npte-veth del a b
 	lacks '"ifname":"if-b"'
 	faithful 'npte-netns create a b' npte-veth add a b

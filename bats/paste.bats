@@ -55,6 +55,10 @@ paste_roundtrip() {
 	pasted "$D/run.sh" 5
 	[ "$RC" = 0 ] || { echo "npte-run preview: exit $RC"; pane; return 1; }
 	[ "$(cat "$D/long.out")" = "$long" ] || { echo "the argument did not arrive whole"; pane; return 1; }
+	# it allowed ping sockets in client, as npte-run does live
+	sb2 npte-run client -- true
+	live=$(sb_snapshot sb2)
+	[ "$(sb_snapshot sb)" = "$live" ] || { diff <(echo "$live") <(sb_snapshot sb); return 1; }
 	record 6
 	unchanged 6
 

@@ -177,8 +177,16 @@ nrun() {
 # Issue 23 item 1: ping's unprivileged ICMP echo sockets (IPv4 and IPv6) need
 # the namespace's ping_group_range to hold the caller's groups; the kernel's
 # default for a new namespace, "1 0", holds none.
-@test "issue 23: a namespace npte makes allows ICMP echo sockets for every gid (ping_group_range 0 2147483647)" {
+@test "issue 23: npte-run allows ICMP echo sockets for every gid in its namespace (ping_group_range 0 2147483647), and only there" {
+	# create leaves the kernel's default: a namespace nobody runs in needs none
+	[ "$(sb ip netns exec peer cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '1\t0')" ]
+	run nrun npte-run box true
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ "$(sb ip netns exec box cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '0\t2147483647')" ]
+	[ "$(sb ip netns exec peer cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '1\t0')" ]
+	# the dry-run says so, before the program
+	run nrun npte-run -n peer true
+	[[ "$output" == *"ip netns exec peer sysctl -q -w 'net.ipv4.ping_group_range=0 2147483647'"* ]] || { echo "$output"; return 1; }
 	# the sandbox's own namespace keeps the kernel's default
 	[ "$(sb cat /proc/sys/net/ipv4/ping_group_range)" = "$(printf '1\t0')" ]
 }

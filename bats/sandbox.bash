@@ -260,6 +260,9 @@ sb_snapshot() {
 			ip netns exec "$ns" sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding \
 				net.ipv6.conf.default.accept_dad net.ipv4.ping_group_range | tr "\n\t" "  "
 			echo
+			for f in $(ip netns exec "$ns" sh -c "ls -d /proc/sys/net/ipv6/conf/if-* 2>/dev/null"); do
+				echo "-- ${f##*/} accept_dad $(ip netns exec "$ns" cat "$f/accept_dad")"
+			done
 		done
 		for m in /run/npte/netns/*; do
 			[ -e "$m" ] || continue

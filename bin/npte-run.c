@@ -482,6 +482,7 @@ static int run(struct cli *cl, struct opts *o, int argc, char **argv)
 	plan->verb = "run";
 	plan->exclusive = false; /* a reader: it only needs NS to stay put while it enters */
 	plan_guard_owned(plan, "run", ns, 0);
+	plan_netns_ping(plan, ns);
 	snprintf(plan_add(plan, &run_op)->ns, NETNS_NAME_MAX + 1, "%s", ns);
 	if (o->set[O_DRYRUN]) {
 		txn_init(&c, &who, wait_s);

@@ -104,9 +104,10 @@ static void plan_moves(void)
 		snprintf(right, sizeof right, "r%d", i);
 		plan_veth_add(&p, "left", right);
 	}
-	is_int((long)p.n, 600, "200 veth pairs: 600 ops");
-	for (int i = 0; i < 200 && p.n == 600; i++) {
-		const struct op *up = &p.ops[3 * i + 1], *peer = &p.ops[3 * i + 2];
+	/* each: the pair, DAD off on both ends, both ends up */
+	is_int((long)p.n, 1000, "200 veth pairs: 1000 ops");
+	for (int i = 0; i < 200 && p.n == 1000; i++) {
+		const struct op *up = &p.ops[5 * i + 3], *peer = &p.ops[5 * i + 4];
 
 		snprintf(right, sizeof right, "r%d", i);
 		snprintf(want, sizeof want, "if-%s", right);

@@ -126,24 +126,26 @@ static int placeholder_make(const char *name, char *tmp, size_t n, struct nsid *
 /* In a new network namespace: its cookie and fd told to made, then it is
  * bound on path; back home (self) at the end. */
 static int namespace_make(const char *name, const char *path, int self, struct nsid *id,
-			  int (*made)(void *, const struct nsid *), void *arg, struct err *e)
+			  int (*made)(void *, const struct nsid *), void *arg, struct netlink *nl, struct err *e)
 {
-	struct netlink nl;
 	int rc;
 
 	if (unshare(CLONE_NEWNET) < 0)
 		return err_sys(e, EXIT_FAIL, errno, "%s: unshare", name);
 	/* The new namespace's cookie, recorded before it gets a name. */
-	rc = netlink_open(&nl);
+	rc = netlink_open(nl);
 	if (rc == 0) {
-		id->cookie = nl.cookie;
-		netlink_close(&nl);
+		id->cookie = nl->cookie;
 		id->nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		rc = id->nsfd < 0 ? err_sys(e, EXIT_FAIL, errno, "%s: open", name) : made(arg, id);
-		if (id->nsfd >= 0)
-			close(id->nsfd);
 		if (!rc && mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
 			rc = err_sys(e, EXIT_FAIL, errno, "%s: bind mount", name);
+		if (rc) {
+			netlink_close(nl);
+			if (id->nsfd >= 0)
+				close(id->nsfd);
+			id->nsfd = -1;
+		}
 	} else {
 		rc = err_sys(e, EXIT_FAIL, -rc, "%s: netlink socket", name);
 	}
@@ -153,10 +155,12 @@ static int namespace_make(const char *name, const char *path, int self, struct n
 	return rc;
 }
 
-int netns_add(const char *name, struct err *e, int (*made)(void *, const struct nsid *), void *arg)
+int netns_add(const char *name, struct err *e, int (*made)(void *, const struct nsid *), void *arg, int *fd,
+	      struct netlink *nl)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	struct nsid id = {.nsfd = -1};
+	struct netlink mine;
 	int self, rc;
 
 	if (run_dir_shared(e))
@@ -184,10 +188,19 @@ int netns_add(const char *name, struct err *e, int (*made)(void *, const struct 
 		return rc;
 	self = home();
 	rc = self < 0 ? err_sys(e, EXIT_FAIL, -self, "open /proc/self/ns/net")
-		      : namespace_make(name, path, self, &id, made, arg, e);
-	if (rc)
+		      : namespace_make(name, path, self, &id, made, arg, &mine, e);
+	if (rc) {
 		unlink(path);
-	return rc;
+		return rc;
+	}
+	if (fd) {
+		*fd = id.nsfd;
+		*nl = mine;
+	} else {
+		close(id.nsfd);
+		netlink_close(&mine);
+	}
+	return 0;
 }
 
 int netns_sweep(void)

@@ -33,8 +33,12 @@ struct nsid {
  * /proc/PID/net of this process), so that a kill at any point leaves a
  * record of exactly what this call made. A non-zero return from made() (an
  * exit code, e set) stops it; nothing stays made.
+ * On success, *fd and *nl (unless fd is NULL) are the new namespace and a
+ * netlink socket inside it, the caller's to close: what made the namespace
+ * serves its next ops, without a second open, check and socket.
  */
-int netns_add(const char *name, struct err *e, int (*made)(void *, const struct nsid *), void *arg);
+int netns_add(const char *name, struct err *e, int (*made)(void *, const struct nsid *), void *arg, int *fd,
+	      struct netlink *nl);
 /* The name a placeholder has before it is linked to its own (not a valid
  * namespace name, so no verb ever takes it for one). */
 #define NETNS_TMP_PREFIX ".npte-tmp-"

@@ -46,9 +46,13 @@ void plan_guard_dev(struct plan *p, const char *verb, const char *ns, const char
 int ops_ifindex(struct txn *c, const char *ns, const char *ifname, struct nshandle **h);
 /* The dry-run's line for the same check: exit 2 naming the interface. */
 void render_dev_check(FILE *f, const char *verb, const char *ns, const char *ifname);
-/* Namespace, lo up, the DAD and ping sysctls, then the marker; forwarding
- * stays off (plan_netns_forward after it, for a node that routes). */
+/* Namespace, lo up, then the marker; forwarding stays off
+ * (plan_netns_forward after it, for a node that routes). */
 void plan_netns_create(struct plan *p, const char *name);
+/* ICMP echo sockets for every gid in NAME (npte-run, before the program). */
+void plan_netns_ping(struct plan *p, const char *name);
+/* IPv6 DAD off on IFNAME in NS, before it is up (plan_veth_add). */
+void plan_veth_nodad(struct plan *p, const char *ns, const char *ifname);
 /* IPv4 and IPv6 forwarding on in NAME: a node that routes. */
 void plan_netns_forward(struct plan *p, const char *name);
 /* Namespace removed, then its marker. */

@@ -276,6 +276,8 @@ void plan_veth_add(struct plan *p, const char *left, const char *right)
 	/* copies: the next op may move the plan's ops, and op with them */
 	memcpy(ifname, op->u.veth.ifname, sizeof ifname);
 	memcpy(peer_ifname, op->u.veth.peer_ifname, sizeof peer_ifname);
+	plan_veth_nodad(p, left, ifname);
+	plan_veth_nodad(p, right, peer_ifname);
 	plan_link_up(p, left, ifname);
 	plan_link_up(p, right, peer_ifname);
 }

@@ -312,7 +312,13 @@ static int add_apply(struct txn *c, const struct op *op, bool undo)
 		rc = txn_host(c, &host);
 		if (rc < 0)
 			return err_sys(&c->err, EXIT_FAIL, -rc, "netlink socket");
-		return netns_add(op->ns, &c->err, add_made, c);
+		struct netlink nl;
+		int fd;
+
+		rc = netns_add(op->ns, &c->err, add_made, c, &fd, &nl);
+		if (rc == 0)
+			txn_ns_adopt(c, op->ns, fd, &nl);
+		return rc;
 	}
 	rc = add_remove(c, op);
 	/*
@@ -779,16 +785,34 @@ void plan_netns_create(struct plan *p, const char *name)
 {
 	op_ns(p, &netns_add_op, name);
 	plan_link_up(p, name, "lo");
-	/* Links made here later (veth ends) skip IPv6 DAD, link-local included:
-	 * on a pair npte made there is nothing to collide with, and without
-	 * this IPv6 traffic stalls for the ~2 s DAD takes. */
-	plan_sysctl(p, name, "net.ipv6.conf.default.accept_dad", "0");
+	/* No sysctl here: with a thousand namespaces, opening one /proc/sys file
+	 * in a new namespace takes 250-300 us (the path's dentries of every
+	 * namespace share hash chains), as long as the whole rest of a create.
+	 * DAD is skipped per veth end (plan_veth_add), ICMP echo sockets are
+	 * allowed where npte-run runs a program (plan_netns_ping). */
+	op_ns(p, &marker_write_op, name);
+}
+
+void plan_netns_ping(struct plan *p, const char *name)
+{
 	/* ping as the caller, with no capability: an ICMP echo (datagram) socket,
 	 * IPv4 and IPv6 alike, for every gid, as systemd sets the host's. The
 	 * kernel's default for a new namespace, "1 0", refuses them all; npte-run
 	 * execs ping on nosuid mounts, so its file capability does not apply. */
 	plan_sysctl(p, name, "net.ipv4.ping_group_range", "0 2147483647");
-	op_ns(p, &marker_write_op, name);
+}
+
+void plan_veth_nodad(struct plan *p, const char *ns, const char *ifname)
+{
+	char key[48];
+
+	/* Before the link is up: its link-local address then skips DAD too. On
+	 * a pair npte made there is nothing to collide with, and while the
+	 * link-local is tentative a router sends no neighbour solicitation for
+	 * what it forwards, so IPv6 stalls for the ~2 s DAD takes. Per
+	 * interface, so that a rollback takes it away with the link. */
+	snprintf(key, sizeof key, "net.ipv6.conf.%s.accept_dad", ifname);
+	plan_sysctl(p, ns, key, "0");
 }
 
 void plan_marker_remove(struct plan *p, const char *name)

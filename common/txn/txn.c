@@ -70,6 +70,22 @@ int txn_ns(struct txn *c, const char *name, struct nshandle **out)
 	return 0;
 }
 
+void txn_ns_adopt(struct txn *c, const char *name, int fd, const struct netlink *nl)
+{
+	struct nshandle *h = &c->ns[0];
+
+	txn_forget(c, name);
+	for (int i = 0; i < CTX_NS; i++)
+		if (c->ns[i].used < h->used)
+			h = &c->ns[i];
+	handle_close(h);
+	h->fd = fd;
+	h->nl = *nl;
+	h->has_nl = true;
+	h->used = ++c->ns_clock;
+	snprintf(h->name, sizeof h->name, "%s", name);
+}
+
 void txn_forget(struct txn *c, const char *name)
 {
 	for (int i = 0; i < CTX_NS; i++)

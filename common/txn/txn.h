@@ -59,6 +59,9 @@ void txn_made(struct txn *c, const struct ident *id);
 /* Per-transaction namespace handles (closed when the transaction ends). */
 int txn_ns(struct txn *c, const char *name, struct nshandle **out);
 void txn_forget(struct txn *c, const char *name);
+/* NAME's handle from fd and nl, which the txn now owns: a namespace this
+ * transaction just made, entered without a second open and check. */
+void txn_ns_adopt(struct txn *c, const char *name, int fd, const struct netlink *nl);
 void txn_close(struct txn *c);
 /* A netlink socket in the namespace npte started in (the host's), opened once. */
 int txn_host(struct txn *c, struct netlink **nl);
