@@ -5,7 +5,10 @@
 # Writes bench/results.md and bench/results.png; raw samples in build/bench.
 #
 # Environment: ROUNDS (pairs per comparison, default 11), SCALE (the N list,
-# default "10 100 1000").
+# default "10 100 1000"). BENCH=netns: only the namespace create/destroy rows
+# against ip -batch (section 3 and 4), ROUNDS rounds at each N of SCALE, the
+# table printed and kept in build/bench/netns.md; results.md is left alone.
+# e.g. BENCH=netns SCALE="100 1000" ROUNDS=3 make bench (a few minutes).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,9 +31,12 @@ us() {
 
 per() { local v=${R[$1]}; echo $((v / $2)); } # per KEY N: R[KEY] / N
 msper() { ms "$(per "$1" "$2")"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# median: whole microseconds (an even count halves a sum), per does integer sums
+median() { sort -n | awk '{ v[NR] = $1 } END { printf "%d\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f ms", u / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# verdict A B LIMIT: "<= LIMIT PASS" when A / B is within LIMIT, else FAIL
+verdict() { awk -v a="$1" -v b="$2" -v l="$3" 'BEGIN { printf "<= %s %s", l, (a / b <= l) ? "PASS" : "FAIL" }'; }
 names() { local p=$1 n=$2 i; for ((i = 0; i < n; i++)); do printf '%s%d ' "$p" "$i"; done; }
 
 declare -A R # results, by key
@@ -94,6 +100,24 @@ scale_at() { # N ROUNDS
 	note "N=$n per ns: create npte / ip -batch" "$(msper "scale.$n.create" "$n") / $(msper "scale.$n.ipb_create" "$n")"
 	note "N=$n per ns: destroy npte / ip -batch" "$(msper "scale.$n.destroy" "$n") / $(msper "scale.$n.ipb_destroy" "$n")"
 }
+
+# ipb_rows N: the issue 24 targets, npte against ip -batch, as table rows
+ipb_rows() {
+	local n=$1
+	echo "| create per namespace, N = $n, one call, vs ip -batch of netns add lines | $(msper "scale.$n.create" "$n") | $(msper "scale.$n.ipb_create" "$n") | $(ratio "${R[scale.$n.create]}" "${R[scale.$n.ipb_create]}") | $(verdict "${R[scale.$n.create]}" "${R[scale.$n.ipb_create]}" 1.5) |"
+	echo "| destroy per namespace, N = $n, one call, vs ip -batch of netns del lines | $(msper "scale.$n.destroy" "$n") | $(msper "scale.$n.ipb_destroy" "$n") | $(ratio "${R[scale.$n.destroy]}" "${R[scale.$n.ipb_destroy]}") | $(verdict "${R[scale.$n.destroy]}" "${R[scale.$n.ipb_destroy]}" 2) |"
+}
+
+# BENCH=netns: these rows alone, quick enough to run after each change
+if [ "${BENCH:-}" = netns ]; then
+	for n in $SCALE; do scale_at "$n" "$ROUNDS"; done
+	{
+		echo "| figure | npte | ip -batch | ratio | target |"
+		echo "| --- | --- | --- | --- | --- |"
+		for n in $SCALE; do ipb_rows "$n"; done
+	} | tee "$raw/netns.md"
+	exit 0
+fi
 
 # --- 5: parallel workers ---------------------------------------------------------
 
@@ -196,8 +220,7 @@ last=${SCALE##* }
 		echo "| create per namespace, N = $n, one call, vs kernel floor (bench/floor.c) | $(msper "scale.$n.create" "$n") | $(msper "scale.$n.floor_create" "$n") | $(ratio "${R[scale.$n.create]}" "${R[scale.$n.floor_create]}") | <= 1.5 |"
 	done
 	for n in $SCALE; do
-		echo "| create per namespace, N = $n, one call, vs ip -batch of netns add lines | $(msper "scale.$n.create" "$n") | $(msper "scale.$n.ipb_create" "$n") | $(ratio "${R[scale.$n.create]}" "${R[scale.$n.ipb_create]}") | <= 1.5 |"
-		echo "| destroy per namespace, N = $n, one call, vs ip -batch of netns del lines | $(msper "scale.$n.destroy" "$n") | $(msper "scale.$n.ipb_destroy" "$n") | $(ratio "${R[scale.$n.destroy]}" "${R[scale.$n.ipb_destroy]}") | <= 2 |"
+		ipb_rows "$n"
 	done
 	for n in $SCALE; do
 		echo "| create per namespace, N = $n, vs the floor plus the same 3 sysctl writes | $(msper "scale.$n.create" "$n") | $(msper "scale.$n.floor_sysctl" "$n") | $(ratio "${R[scale.$n.create]}" "${R[scale.$n.floor_sysctl]}") | |"

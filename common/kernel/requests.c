@@ -212,6 +212,18 @@ int req_bring_up(struct netlink *nl, int ifindex, char *ext, size_t extn)
 	return netlink_talk(nl, link_up(nl, req.b, ifindex), ext, extn);
 }
 
+/* By name: the kernel finds the link itself (ifi_index 0, IFLA_IFNAME; no
+ * NLM_F_CREATE, so a missing one is ENODEV), which saves the RTM_GETLINK
+ * round trip (a 1.5 KB answer) that an index would cost first. */
+int req_bring_up_name(struct netlink *nl, const char *ifname, char *ext, size_t extn)
+{
+	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
+	struct nlmsghdr *h = link_up(nl, req.b, 0);
+
+	mnl_attr_put_strz(h, IFLA_IFNAME, ifname);
+	return netlink_talk(nl, h, ext, extn);
+}
+
 /* --- namespace ids (NETLINK_ROUTE's nsid table of the socket's namespace) --- */
 
 int req_nsid_set(struct netlink *nl, int nsfd, int32_t id, char *ext, size_t extn)

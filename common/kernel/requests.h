@@ -60,6 +60,7 @@ int req_ifindex(struct netlink *nl, const char *name);
 
 /* RTM_NEWLINK setting IFF_UP on ifindex. */
 int req_bring_up(struct netlink *nl, int ifindex, char *ext, size_t extn);
+int req_bring_up_name(struct netlink *nl, const char *ifname, char *ext, size_t extn);
 
 /*
  * The nsid table of the socket's namespace: give the namespace nsfd the id

@@ -558,16 +558,15 @@ static int up_apply(struct txn *c, const struct op *op, bool undo)
 {
 	struct nshandle *h;
 	char ext[256];
-	int rc, idx;
+	int rc;
 
 	(void)undo;
 	rc = txn_ns(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	idx = req_ifindex(&h->nl, op->u.link.ifname);
-	if (idx < 0)
-		return err_sys(&c->err, EXIT_FAIL, -idx, "%s: %s", op->ns, op->u.link.ifname);
-	rc = req_bring_up(&h->nl, idx, ext, sizeof ext);
+	rc = req_bring_up_name(&h->nl, op->u.link.ifname, ext, sizeof ext);
+	if (rc == -ENODEV) /* said as the index lookup said it */
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s", op->ns, op->u.link.ifname);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s up%s%s", op->ns, op->u.link.ifname,
 			       ext[0] ? ": " : "", ext);
