@@ -437,3 +437,39 @@ PFX=()
 	# alice made nothing (no xc, no yc) and bob's lab is as it was
 	[ "$(sb_state)" = "$before" ] || { diff <(echo "$before") <(sb_state); return 1; }
 }
+
+# same FILE L: status and output of the last run, with FILE and the node names
+# La, Lb made neutral; the random draws of a schedule's preview left out.
+same() {
+	local o=${output//"$1"/FILE}
+	o=${o//"$2"a/NA}
+	echo "$status ${o//"$2"b/NB}" | grep -v 'netem delay'
+}
+
+@test "down, status, status --json and play of a file whose nodes are bob's, by alice through sudo, read like root's names (taken, never whose)" {
+	printf 'node xa\nnode xb\nlink xa xb 10.9.1.1/24 10.9.1.2/24\nplay xa if-xb leo-starlink down\n' >"$D/x.lab"
+	printf 'node za\nnode zb\nlink za zb 10.9.1.1/24 10.9.1.2/24\nplay za if-zb leo-starlink down\n' >"$D/z.lab"
+	printf 'node a\nnode b\nlink a b 10.9.1.1/24 10.9.1.2/24\n' >"$D/ab.lab"
+	chmod 0644 "$D"/*.lab
+	run as bob npte-lab up --prefix x "$D/ab.lab"
+	[ "$status" -eq 0 ] || { echo "bob: $output"; return 1; }
+	# up already tells a taken name from a free one (it cannot make it);
+	# what must not show is whose: bob's names read like root's
+	sb npte-netns create za
+	sb npte-netns create zb
+	local before v x
+	before=$(sb_state)
+	for v in "down" "status" "status --json" "play -n" "play"; do
+		# shellcheck disable=SC2086 # v is a verb and its options
+		run as alice npte-lab $v "$D/x.lab"
+		x=$(same "$D/x.lab" x)
+		# shellcheck disable=SC2086
+		run as alice npte-lab $v "$D/z.lab"
+		[ "$x" = "$(same "$D/z.lab" z)" ] || { diff <(echo "$x") <(same "$D/z.lab" z); echo "$v: bob's vs root's"; return 1; }
+		[[ "$x" != *bob* && "$x" != *"$BOB"* ]] || { echo "names the owner: $x"; return 1; }
+	done
+	# bob's lab and root's namespaces are as they were
+	[ "$(sb_state)" = "$before" ] || { diff <(echo "$before") <(sb_state); return 1; }
+	sb npte-netns destroy za
+	sb npte-netns destroy zb
+}
