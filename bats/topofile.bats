@@ -64,6 +64,14 @@ not_a_file() {
 	[ -z "$(sb ip netns list)" ]
 }
 
+# same FILE L: status and output of the last run, with FILE and the node names
+# La, Lb made neutral; the random draws of a schedule's preview left out.
+same() {
+	local o=${output//"$1"/FILE}
+	o=${o//"$2"a/NA}
+	echo "$status ${o//"$2"b/NB}" | grep -v 'netem delay'
+}
+
 PFX=()
 
 @test "the shipped files parse: up -n of each succeeds" {
@@ -436,14 +444,6 @@ PFX=()
 	sb npte-netns destroy ya
 	# alice made nothing (no xc, no yc) and bob's lab is as it was
 	[ "$(sb_state)" = "$before" ] || { diff <(echo "$before") <(sb_state); return 1; }
-}
-
-# same FILE L: status and output of the last run, with FILE and the node names
-# La, Lb made neutral; the random draws of a schedule's preview left out.
-same() {
-	local o=${output//"$1"/FILE}
-	o=${o//"$2"a/NA}
-	echo "$status ${o//"$2"b/NB}" | grep -v 'netem delay'
 }
 
 @test "down, status, status --json and play of a file whose nodes are bob's, by alice through sudo, read like root's names (taken, never whose)" {
