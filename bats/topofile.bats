@@ -473,3 +473,25 @@ PFX=()
 	sb npte-netns destroy za
 	sb npte-netns destroy zb
 }
+
+@test "play FILE through sudo as npte-alice: schedule paths by .., absolute, symlink and /proc/self/root are read as her, nothing shown" {
+	printf '0 delay 10ms\n' >"$D/secret.sched"
+	chmod 0600 "$D/secret.sched"
+	ln -s "$D/secret.sched" "$D/link.sched"
+	mkdir -m 0755 "$D/sub"
+	local p n=0
+	for p in ../../../../../../etc/shadow /etc/shadow ./link.sched link.sched sub/../secret.sched \
+		/proc/self/root/etc/shadow /proc/1/root/etc/shadow; do
+		n=$((n + 1))
+		printf 'node a\nnode b\nlink a b 10.9.1.1/24 10.9.1.2/24\nplay a if-b %s\n' "$p" >"$D/p$n.lab"
+		chmod 0644 "$D/p$n.lab"
+		for v in "play -n" "play"; do
+			# shellcheck disable=SC2086 # v is a verb and its option
+			run as alice npte-lab $v "$D/p$n.lab"
+			[ "$status" -eq 2 ] && [ "${#lines[@]}" -eq 1 ] || { echo "$p: $v: $status $output"; return 1; }
+			[[ "$output" == "npte-lab: play: "*"cannot read it as uid $ALICE: "* ]] || { echo "$p: $output"; return 1; }
+			[[ "$output" != *root:* && "$output" != *delay* ]] || { echo "leaked: $output"; return 1; }
+		done
+	done
+	[ -z "$(sb ip netns list)" ]
+}
