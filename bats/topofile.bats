@@ -495,3 +495,26 @@ PFX=()
 	done
 	[ -z "$(sb ip netns list)" ]
 }
+
+@test "a file path with ESC, BEL, CR and a newline, through sudo as npte-alice: no raw control byte reaches the terminal from up, down, status, status --json, play" {
+	local f g v
+	f=$(printf '%s/e\033]0;pwn\007\r\n;id;.lab' "$D")
+	g=$(printf '%s/u\033[2J\n.lab' "$D")
+	printf 'node a\nnode b\nlink a b 10.9.1.1/24 10.9.1.2/24\n' >"$f"
+	printf 'node a\n' >"$g"
+	chmod 0644 "$f"
+	chmod 0600 "$g"
+	for v in "up -n" "up" "status" "status --json" "play" "down -n" "down"; do
+		for x in "$f" "$g"; do
+			# shellcheck disable=SC2086 # v is a verb and its option
+			run as alice npte-lab $v "$x"
+			if printf '%s' "$output" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+				[ "$v" = "up -n" ] || [ "$v" = "down -n" ] || { echo "$v: raw control byte: $(printf '%s' "$output" | od -c | head)"; return 1; }
+			fi
+			[[ "$output" != *$'\033'* && "$output" != *$'\007'* && "$output" != *$'\r'* ]] || { echo "$v: $output" | od -c | head; return 1; }
+			# the name's newline never starts a line of a dry-run script (it would run)
+			[[ "$output" != *$'\n;id;'* ]] || { echo "$v: $output"; return 1; }
+		done
+	done
+	[ -z "$(sb ip netns list)" ]
+}
