@@ -518,3 +518,25 @@ PFX=()
 	done
 	[ -z "$(sb ip netns list)" ]
 }
+
+@test "quota through sudo as npte-alice: a file of exactly max_namespaces nodes is up, one more is refused whole, and her other namespace counts" {
+	sb sh -c 'printf "max_namespaces = 3\n" > /etc/npte/npte.conf'
+	printf 'node a\nnode b\nnode c\nlink a b 10.9.1.1/24 10.9.1.2/24\nlink b c 10.9.2.1/24 10.9.2.2/24\n' >"$D/three.lab"
+	printf 'node a\nnode b\nnode c\nnode d\nlink a b 10.9.1.1/24 10.9.1.2/24\nlink c d 10.9.2.1/24 10.9.2.2/24\n' >"$D/four.lab"
+	chmod 0644 "$D"/*.lab
+	run as alice npte-lab up "$D/three.lab"
+	[ "$status" -eq 0 ] || { echo "at the limit: $output"; return 1; }
+	[ "$(sb ip netns list | wc -l)" -eq 3 ]
+	run as alice npte-lab down "$D/three.lab"
+	[ "$status" -eq 0 ] && [ -z "$(sb ip netns list)" ] || { echo "down: $output"; return 1; }
+	run as alice npte-lab up "$D/four.lab"
+	[ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == *quota* ]] || { echo "one over: $status $output"; return 1; }
+	[ -z "$(sb ip netns list)" ] || { sb ip netns list; return 1; }
+	# one of hers already: the three-node file is one over
+	run as alice npte-netns create q1
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run as alice npte-lab up --prefix p "$D/three.lab"
+	[ "$status" -ne 0 ] && [[ "$output" == *quota* ]] || { echo "with q1: $status $output"; return 1; }
+	[ "$(sb ip netns list | cut -d' ' -f1)" = q1 ] || { sb ip netns list; return 1; }
+	run as alice npte-netns destroy q1
+}
