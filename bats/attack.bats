@@ -1749,3 +1749,26 @@ stop_hers() {
 	fi
 	[ "$(tail -1 "$t/out")" = "$ALICE" ] || { cat "$t/out"; return 1; }
 }
+
+@test "issue 24 attacker pass: up/status/play -n/down FILE through sudo under umask 0777, ulimit -f 0, ulimit -n 16, fds 0-2 closed and an unreadable cwd" {
+	local d
+	d=$(mktemp -d /tmp/npte-att.XXXXXX)
+	chmod 0755 "$d"
+	printf '0 delay 10ms\n' >"$d/s.sched"
+	printf 'node ta\nnode tb\nlink ta tb 10.9.1.1/24 10.9.1.2/24\nplay ta if-tb s.sched\n' >"$d/t.lab"
+	chmod 0644 "$d"/*
+	mkdir -m 0700 "$d/cwd"
+	chown "$ALICE" "$d/cwd"
+	local lim v
+	for lim in "umask 0777" "ulimit -S -f 0" "ulimit -S -n 16" "exec 0<&- 1>&- 2>&-" "cd \"$d/cwd\" && chmod 0 ."; do
+		for v in "up" "status" "play -n" "down"; do
+			run in_as alice "$lim; exec sudo -n \"\$1/npte-lab\" $v \"$d/t.lab\" >/dev/null"
+			# play -n: this kernel may have no sch_netem, and a preview reads the same file
+			[ "$status" -eq 0 ] || { echo "$lim: $v: $status $output"; rm -rf "$d"; return 1; }
+		done
+		# down took all of it, whatever the limits
+		[ -z "$(sb ip netns list)" ] || { echo "$lim: left"; sb ip netns list; rm -rf "$d"; return 1; }
+		[ -z "$(sb ls /run/npte/netns)" ] || { echo "$lim: markers left"; rm -rf "$d"; return 1; }
+	done
+	rm -rf "$d"
+}
