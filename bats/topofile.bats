@@ -540,3 +540,23 @@ PFX=()
 	[ "$(sb ip netns list | cut -d' ' -f1)" = q1 ] || { sb ip netns list; return 1; }
 	run as alice npte-netns destroy q1
 }
+
+@test "kernel memory through sudo as npte-alice: a file's shapes are charged together, so four tbf queues over the budget are refused whole" {
+	local s4 s3
+	s3='shape a if-r tbf rate 1gbit burst 64k limit 12mb\nshape r if-a tbf rate 1gbit burst 64k limit 12mb\nshape r if-b tbf rate 1gbit burst 64k limit 12mb\n'
+	s4="${s3}shape b if-r tbf rate 1gbit burst 64k limit 12mb\n"
+	base "$s4"
+	run as alice npte-lab up "$F"
+	[ "$status" -eq 2 ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == *"kernel memory"* || "$output" == *max_kernel_memory* ]] ||
+		{ echo "four: $status $output"; return 1; }
+	[ -z "$(sb ip netns list)" ] || { sb ip netns list; return 1; }
+	# the dry-run refuses the same
+	run as alice npte-lab up -n "$F"
+	[ "$status" -eq 2 ] || { echo "four, -n: $status ${output:0:300}"; return 1; }
+	# three fit the default 1 GiB: the charge is the file's, not a guess
+	base "$s3"
+	run as alice npte-lab up "$F"
+	[ "$status" -eq 0 ] || { echo "three: $output"; return 1; }
+	run as alice npte-lab down "$F"
+	[ "$status" -eq 0 ] && [ -z "$(sb ip netns list)" ]
+}
