@@ -1772,3 +1772,29 @@ stop_hers() {
 	done
 	rm -rf "$d"
 }
+
+@test "issue 24 attacker pass: up FILE killed after every op: status FILE says so, down FILE recovers it, nothing of it is left, bob's lab is untouched" {
+	local d k before
+	d=$(mktemp -d /tmp/npte-att.XXXXXX)
+	chmod 0755 "$d"
+	printf 'node ka\nnode kr forward\nnode kb\nlink ka kr 10.9.1.2/24 10.9.1.1/24\nlink kb kr 10.9.2.2/24 10.9.2.1/24\nroute ka 10.9.2.0/24 via 10.9.1.1\nshape kr if-kb tbf rate 10mbit burst 16k limit 64k\n' >"$d/t.lab"
+	chmod 0644 "$d/t.lab"
+	as_uid "$BOB" npte-lab create --prefix b
+	before=$(sb_state)
+	for k in $(seq 1 200); do
+		run as_uid "$ALICE" env NPTE_FAULT_AFTER="$k" "$FAULT/npte-lab" up "$d/t.lab"
+		[ "$status" -eq 0 ] && break
+		[ "$status" -eq 137 ] || { echo "op $k: $status $output"; rm -rf "$d"; return 1; }
+		# a reader says a recovery is due and changes nothing; down recovers it whole
+		run as_uid "$ALICE" npte-lab status "$d/t.lab"
+		[[ "$output" == *"awaits recovery"* ]] || { echo "op $k: status: $output"; rm -rf "$d"; return 1; }
+		run as_uid "$ALICE" npte-lab down "$d/t.lab"
+		[ "$status" -eq 0 ] || { echo "op $k: down: $output"; rm -rf "$d"; return 1; }
+		[ "$(sb_state)" = "$before" ] || { echo "op $k:"; diff <(echo "$before") <(sb_state); rm -rf "$d"; return 1; }
+		sb test ! -e /run/npte/journal || { echo "op $k: journal left"; rm -rf "$d"; return 1; }
+	done
+	[ "$k" -gt 5 ] && [ "$k" -lt 200 ] || { echo "ran to op $k"; rm -rf "$d"; return 1; }
+	run as_uid "$ALICE" npte-lab down "$d/t.lab"
+	[ "$(sb_state)" = "$before" ] || { diff <(echo "$before") <(sb_state); rm -rf "$d"; return 1; }
+	rm -rf "$d"
+}
