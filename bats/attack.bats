@@ -1778,3 +1778,52 @@ stop_hers() {
 	fi
 	[ "$(tail -1 "$t/out")" = "$ALICE" ] || { cat "$t/out"; return 1; }
 }
+
+@test "issue 24 attacker pass: up/status/play -n/down FILE through sudo under umask 0777, ulimit -f 0, ulimit -n 16, fds 0-2 closed and an unreadable cwd" {
+	local d
+	d=$(mktemp -d /tmp/npte-att.XXXXXX)
+	chmod 0755 "$d"
+	printf '0 delay 10ms\n' >"$d/s.sched"
+	printf 'node ta\nnode tb\nlink ta tb 10.9.1.1/24 10.9.1.2/24\nplay ta if-tb s.sched\n' >"$d/t.lab"
+	chmod 0644 "$d"/*
+	mkdir -m 0700 "$d/cwd"
+	chown "$ALICE" "$d/cwd"
+	local lim v
+	for lim in "umask 0777" "ulimit -S -f 0" "ulimit -S -n 16" "exec 0<&- 1>&- 2>&-" "cd \"$d/cwd\" && chmod 0 ."; do
+		for v in "up" "status" "play -n" "down"; do
+			run in_as alice "$lim; exec sudo -n \"\$1/npte-lab\" $v \"$d/t.lab\" >/dev/null"
+			# play -n: this kernel may have no sch_netem, and a preview reads the same file
+			[ "$status" -eq 0 ] || { echo "$lim: $v: $status $output"; rm -rf "$d"; return 1; }
+		done
+		# down took all of it, whatever the limits
+		[ -z "$(sb ip netns list)" ] || { echo "$lim: left"; sb ip netns list; rm -rf "$d"; return 1; }
+		[ -z "$(sb ls /run/npte/netns)" ] || { echo "$lim: markers left"; rm -rf "$d"; return 1; }
+	done
+	rm -rf "$d"
+}
+
+@test "issue 24 attacker pass: up FILE killed after every op: status FILE says so, down FILE recovers it, nothing of it is left, bob's lab is untouched" {
+	local d k before
+	d=$(mktemp -d /tmp/npte-att.XXXXXX)
+	chmod 0755 "$d"
+	printf 'node ka\nnode kr forward\nnode kb\nlink ka kr 10.9.1.2/24 10.9.1.1/24\nlink kb kr 10.9.2.2/24 10.9.2.1/24\nroute ka 10.9.2.0/24 via 10.9.1.1\nshape kr if-kb tbf rate 10mbit burst 16k limit 64k\n' >"$d/t.lab"
+	chmod 0644 "$d/t.lab"
+	as_uid "$BOB" npte-lab create --prefix b
+	before=$(sb_state)
+	for k in $(seq 1 200); do
+		run as_uid "$ALICE" env NPTE_FAULT_AFTER="$k" "$FAULT/npte-lab" up "$d/t.lab"
+		[ "$status" -eq 0 ] && break
+		[ "$status" -eq 137 ] || { echo "op $k: $status $output"; rm -rf "$d"; return 1; }
+		# a reader says a recovery is due and changes nothing; down recovers it whole
+		run as_uid "$ALICE" npte-lab status "$d/t.lab"
+		[[ "$output" == *"awaits recovery"* ]] || { echo "op $k: status: $output"; rm -rf "$d"; return 1; }
+		run as_uid "$ALICE" npte-lab down "$d/t.lab"
+		[ "$status" -eq 0 ] || { echo "op $k: down: $output"; rm -rf "$d"; return 1; }
+		[ "$(sb_state)" = "$before" ] || { echo "op $k:"; diff <(echo "$before") <(sb_state); rm -rf "$d"; return 1; }
+		sb test ! -e /run/npte/journal || { echo "op $k: journal left"; rm -rf "$d"; return 1; }
+	done
+	[ "$k" -gt 5 ] && [ "$k" -lt 200 ] || { echo "ran to op $k"; rm -rf "$d"; return 1; }
+	run as_uid "$ALICE" npte-lab down "$d/t.lab"
+	[ "$(sb_state)" = "$before" ] || { diff <(echo "$before") <(sb_state); rm -rf "$d"; return 1; }
+	rm -rf "$d"
+}

@@ -64,6 +64,14 @@ not_a_file() {
 	[ -z "$(sb ip netns list)" ]
 }
 
+# same FILE L: status and output of the last run, with FILE and the node names
+# La, Lb made neutral; the random draws of a schedule's preview left out.
+same() {
+	local o=${output//"$1"/FILE}
+	o=${o//"$2"a/NA}
+	echo "$status ${o//"$2"b/NB}" | grep -v 'netem delay'
+}
+
 PFX=()
 
 @test "the shipped files parse: up -n of each succeeds" {
@@ -436,4 +444,119 @@ PFX=()
 	sb npte-netns destroy ya
 	# alice made nothing (no xc, no yc) and bob's lab is as it was
 	[ "$(sb_state)" = "$before" ] || { diff <(echo "$before") <(sb_state); return 1; }
+}
+
+@test "down, status, status --json and play of a file whose nodes are bob's, by alice through sudo, read like root's names (taken, never whose)" {
+	printf 'node xa\nnode xb\nlink xa xb 10.9.1.1/24 10.9.1.2/24\nplay xa if-xb leo-starlink down\n' >"$D/x.lab"
+	printf 'node za\nnode zb\nlink za zb 10.9.1.1/24 10.9.1.2/24\nplay za if-zb leo-starlink down\n' >"$D/z.lab"
+	printf 'node a\nnode b\nlink a b 10.9.1.1/24 10.9.1.2/24\n' >"$D/ab.lab"
+	chmod 0644 "$D"/*.lab
+	run as bob npte-lab up --prefix x "$D/ab.lab"
+	[ "$status" -eq 0 ] || { echo "bob: $output"; return 1; }
+	# up already tells a taken name from a free one (it cannot make it);
+	# what must not show is whose: bob's names read like root's
+	sb npte-netns create za
+	sb npte-netns create zb
+	local before v x
+	before=$(sb_state)
+	for v in "down" "status" "status --json" "play -n" "play"; do
+		# shellcheck disable=SC2086 # v is a verb and its options
+		run as alice npte-lab $v "$D/x.lab"
+		x=$(same "$D/x.lab" x)
+		# shellcheck disable=SC2086
+		run as alice npte-lab $v "$D/z.lab"
+		[ "$x" = "$(same "$D/z.lab" z)" ] || { diff <(echo "$x") <(same "$D/z.lab" z); echo "$v: bob's vs root's"; return 1; }
+		[[ "$x" != *bob* && "$x" != *"$BOB"* ]] || { echo "names the owner: $x"; return 1; }
+	done
+	# bob's lab and root's namespaces are as they were
+	[ "$(sb_state)" = "$before" ] || { diff <(echo "$before") <(sb_state); return 1; }
+	sb npte-netns destroy za
+	sb npte-netns destroy zb
+}
+
+@test "play FILE through sudo as npte-alice: schedule paths by .., absolute, symlink and /proc/self/root are read as her, nothing shown" {
+	printf '0 delay 10ms\n' >"$D/secret.sched"
+	chmod 0600 "$D/secret.sched"
+	ln -s "$D/secret.sched" "$D/link.sched"
+	mkdir -m 0755 "$D/sub"
+	local p n=0
+	for p in ../../../../../../etc/shadow /etc/shadow ./link.sched link.sched sub/../secret.sched \
+		/proc/self/root/etc/shadow /proc/1/root/etc/shadow; do
+		n=$((n + 1))
+		printf 'node a\nnode b\nlink a b 10.9.1.1/24 10.9.1.2/24\nplay a if-b %s\n' "$p" >"$D/p$n.lab"
+		chmod 0644 "$D/p$n.lab"
+		for v in "play -n" "play"; do
+			# shellcheck disable=SC2086 # v is a verb and its option
+			run as alice npte-lab $v "$D/p$n.lab"
+			[ "$status" -eq 2 ] && [ "${#lines[@]}" -eq 1 ] || { echo "$p: $v: $status $output"; return 1; }
+			[[ "$output" == "npte-lab: play: "*"cannot read it as uid $ALICE: "* ]] || { echo "$p: $output"; return 1; }
+			[[ "$output" != *root:* && "$output" != *delay* ]] || { echo "leaked: $output"; return 1; }
+		done
+	done
+	[ -z "$(sb ip netns list)" ]
+}
+
+@test "a file path with ESC, BEL, CR and a newline, through sudo as npte-alice: no raw control byte reaches the terminal from up, down, status, status --json, play" {
+	local f g v
+	f=$(printf '%s/e\033]0;pwn\007\r\n;id;.lab' "$D")
+	g=$(printf '%s/u\033[2J\n.lab' "$D")
+	printf 'node a\nnode b\nlink a b 10.9.1.1/24 10.9.1.2/24\n' >"$f"
+	printf 'node a\n' >"$g"
+	chmod 0644 "$f"
+	chmod 0600 "$g"
+	for v in "up -n" "up" "status" "status --json" "play" "down -n" "down"; do
+		for x in "$f" "$g"; do
+			# shellcheck disable=SC2086 # v is a verb and its option
+			run as alice npte-lab $v "$x"
+			if printf '%s' "$output" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+				[ "$v" = "up -n" ] || [ "$v" = "down -n" ] || { echo "$v: raw control byte: $(printf '%s' "$output" | od -c | head)"; return 1; }
+			fi
+			[[ "$output" != *$'\033'* && "$output" != *$'\007'* && "$output" != *$'\r'* ]] || { echo "$v: $output" | od -c | head; return 1; }
+			# the name's newline never starts a line of a dry-run script (it would run)
+			[[ "$output" != *$'\n;id;'* ]] || { echo "$v: $output"; return 1; }
+		done
+	done
+	[ -z "$(sb ip netns list)" ]
+}
+
+@test "quota through sudo as npte-alice: a file of exactly max_namespaces nodes is up, one more is refused whole, and her other namespace counts" {
+	sb sh -c 'printf "max_namespaces = 3\n" > /etc/npte/npte.conf'
+	printf 'node a\nnode b\nnode c\nlink a b 10.9.1.1/24 10.9.1.2/24\nlink b c 10.9.2.1/24 10.9.2.2/24\n' >"$D/three.lab"
+	printf 'node a\nnode b\nnode c\nnode d\nlink a b 10.9.1.1/24 10.9.1.2/24\nlink c d 10.9.2.1/24 10.9.2.2/24\n' >"$D/four.lab"
+	chmod 0644 "$D"/*.lab
+	run as alice npte-lab up "$D/three.lab"
+	[ "$status" -eq 0 ] || { echo "at the limit: $output"; return 1; }
+	[ "$(sb ip netns list | wc -l)" -eq 3 ]
+	run as alice npte-lab down "$D/three.lab"
+	[ "$status" -eq 0 ] && [ -z "$(sb ip netns list)" ] || { echo "down: $output"; return 1; }
+	run as alice npte-lab up "$D/four.lab"
+	[ "$status" -ne 0 ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == *quota* ]] || { echo "one over: $status $output"; return 1; }
+	[ -z "$(sb ip netns list)" ] || { sb ip netns list; return 1; }
+	# one of hers already: the three-node file is one over
+	run as alice npte-netns create q1
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run as alice npte-lab up --prefix p "$D/three.lab"
+	[ "$status" -ne 0 ] && [[ "$output" == *quota* ]] || { echo "with q1: $status $output"; return 1; }
+	[ "$(sb ip netns list | cut -d' ' -f1)" = q1 ] || { sb ip netns list; return 1; }
+	run as alice npte-netns destroy q1
+}
+
+@test "kernel memory through sudo as npte-alice: a file's shapes are charged together, so four tbf queues over the budget are refused whole" {
+	local s4 s3
+	s3='shape a if-r tbf rate 1gbit burst 64k limit 12mb\nshape r if-a tbf rate 1gbit burst 64k limit 12mb\nshape r if-b tbf rate 1gbit burst 64k limit 12mb\n'
+	s4="${s3}shape b if-r tbf rate 1gbit burst 64k limit 12mb\n"
+	base "$s4"
+	run as alice npte-lab up "$F"
+	[ "$status" -eq 2 ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == *"kernel memory"* || "$output" == *max_kernel_memory* ]] ||
+		{ echo "four: $status $output"; return 1; }
+	[ -z "$(sb ip netns list)" ] || { sb ip netns list; return 1; }
+	# the dry-run refuses the same
+	run as alice npte-lab up -n "$F"
+	[ "$status" -eq 2 ] || { echo "four, -n: $status ${output:0:300}"; return 1; }
+	# three fit the default 1 GiB: the charge is the file's, not a guess
+	base "$s3"
+	run as alice npte-lab up "$F"
+	[ "$status" -eq 0 ] || { echo "three: $output"; return 1; }
+	run as alice npte-lab down "$F"
+	[ "$status" -eq 0 ] && [ -z "$(sb ip netns list)" ]
 }
