@@ -132,7 +132,7 @@ echo_ok() {
 	a=$(jq '.end.sum_received.bits_per_second / 1e6' "$t/f1.json")
 	b=$(jq '.end.sum_received.bits_per_second / 1e6' "$t/f2.json")
 	# Each flow at least 4 Mbit/s: the issue's 25% and Jain >= 0.95 missed
-	# in 3 of 13 runs (low 6.22 Mbit/s, Jain 0.896), so a tighter judge
+	# in 3 of 19 runs (low 6.22 Mbit/s, Jain 0.896), so a tighter judge
 	# would flake on this loaded machine; see docs/testing.md.
 	awk -v a="$a" -v b="$b" 'BEGIN {
 		j = (a + b) ^ 2 / (2 * (a * a + b * b))
