@@ -237,8 +237,8 @@ charged_until_released() {
 	sb runuser -u npte-alice -- sh -c 'until [ -e /run/netns/n1 ]; do sleep 0.02; done; sleep 0.3;
 		exec 7</run/netns/n1; echo $$; exec sleep 60' >"$BATS_TEST_TMPDIR/h" 3>&- &
 	BG+=($!)
-	# ops: quota 0, n1: add 1, lo 2, sysctls 3-4 (DAD, ping), marker 5; pause after it, then 'taken' fails
-	run as_uid "$ALICE" env NPTE_FAULT_PAUSE=5 "$FAULT/npte-netns" create n1 taken
+	# ops: quota 0, n1: add 1, lo 2, marker 3; pause after it, then 'taken' fails
+	run as_uid "$ALICE" env NPTE_FAULT_PAUSE=3 "$FAULT/npte-netns" create n1 taken
 	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
 	wait_line "$BATS_TEST_TMPDIR/h"
 	BG+=("$(cat "$BATS_TEST_TMPDIR/h")")
@@ -507,10 +507,10 @@ cgroup2_dir() {
 @test "a transaction with more than 4096 journal entries killed near its end is rolled back whole" {
 	local names
 	names=$(printf 'k%d ' $(seq 2100))
-	# 1 quota check + 5 ops per namespace = 10501 ops, 4200 of them undoable
-	# (journaled); killed after op 10450
+	# 1 quota check + 3 ops per namespace = 6301 ops, 4200 of them undoable
+	# (journaled); killed after op 6270
 	# shellcheck disable=SC2086
-	run sb env NPTE_FAULT_AFTER=10450 "$FAULT/npte-netns" create $names
+	run sb env NPTE_FAULT_AFTER=6270 "$FAULT/npte-netns" create $names
 	[ "$status" -eq 137 ]
 	[ "$(sb ip netns list | wc -l)" -ge 2090 ]
 	run sb npte-netns gc
@@ -555,8 +555,8 @@ cgroup2_dir() {
 
 @test "while a dead run's journal is pending, npte-run refuses (exit 75) rather than enter what recovery will remove" {
 	as_uid "$ALICE" npte-netns create j0
-	# killed right after the marker write of j1 (ops 0-4: quota, add, lo, 2 sysctls, marker)
-	run as_uid "$ALICE" env NPTE_FAULT_AFTER=5 "$FAULT/npte-netns" create j1
+	# killed right after the marker write of j1 (ops 0-3: quota, add, lo, marker)
+	run as_uid "$ALICE" env NPTE_FAULT_AFTER=4 "$FAULT/npte-netns" create j1
 	[ "$status" -eq 137 ]
 	run as_uid "$ALICE" npte-run j1 true
 	[ "$status" -eq 75 ]
