@@ -422,13 +422,19 @@ PFX=()
 	[ -z "$(sb ip netns list)" ]
 }
 
-@test "a file naming bob's namespaces, up by alice through sudo, gets the uniform taken-name refusal" {
+# bob's lab: namespaces xa and xb, which alice's files then name. Makes
+# every *.lab in $D world-readable, so write alice's files first.
+bob_lab() {
 	printf 'node a\nnode b\nlink a b 10.9.1.1/24 10.9.1.2/24\n' >"$D/ab.lab"
-	printf 'node xa\nnode xc\n' >"$D/xa.lab"
-	printf 'node ya\nnode yc\n' >"$D/ya.lab"
 	chmod 0644 "$D"/*.lab
 	run as bob npte-lab up --prefix x "$D/ab.lab"
 	[ "$status" -eq 0 ] || { echo "bob: $output"; return 1; }
+}
+
+@test "a file naming bob's namespaces, up by alice through sudo, gets the uniform taken-name refusal" {
+	printf 'node xa\nnode xc\n' >"$D/xa.lab"
+	printf 'node ya\nnode yc\n' >"$D/ya.lab"
+	bob_lab
 	local before
 	before=$(sb_state)
 	# root's namespace ya: taken by someone who is not alice either
@@ -449,10 +455,7 @@ PFX=()
 @test "down, status, status --json and play of a file whose nodes are bob's, by alice through sudo, read like root's names (taken, never whose)" {
 	printf 'node xa\nnode xb\nlink xa xb 10.9.1.1/24 10.9.1.2/24\nplay xa if-xb leo-starlink down\n' >"$D/x.lab"
 	printf 'node za\nnode zb\nlink za zb 10.9.1.1/24 10.9.1.2/24\nplay za if-zb leo-starlink down\n' >"$D/z.lab"
-	printf 'node a\nnode b\nlink a b 10.9.1.1/24 10.9.1.2/24\n' >"$D/ab.lab"
-	chmod 0644 "$D"/*.lab
-	run as bob npte-lab up --prefix x "$D/ab.lab"
-	[ "$status" -eq 0 ] || { echo "bob: $output"; return 1; }
+	bob_lab
 	# up already tells a taken name from a free one (it cannot make it);
 	# what must not show is whose: bob's names read like root's
 	sb npte-netns create za
