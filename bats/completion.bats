@@ -91,6 +91,9 @@ complete_as() {
 	[ "${#lines[@]}" -ge 3 ]
 	run complete_as alice npte-lab play --profile ''
 	[ "$output" = "$(sb "$P/npte-lab" play --list | grep -v '^ ' | sort)" ] || { echo "$output"; return 1; }
+	# a verb with no positional: nothing, and no error from bash
+	run complete_as alice npte-netns list ''
+	[ -z "$output" ] || { echo "$output"; return 1; }
 	# a shipped topology file by its word
 	run complete_as alice npte-lab up dumb
 	[ "$output" = dumbbell ] || { echo "$output"; return 1; }

@@ -201,6 +201,11 @@ npte_left() {
 	[ "$(ov stat -c '%U:%G %a' /etc/sudoers.d/npte /usr/sbin/npte-lab)" = "root:root 440
 root:root 755" ]
 	ov usermod -aG npte npte-alice
+	# the administrator's and alice's npte-doctor find the packaged layout whole
+	run ov /usr/sbin/npte-doctor
+	[ "$status" -eq 0 ] && [[ "$output" == *"ok    sudo rule: names the installed binaries"* ]] || { echo "$output"; return 1; }
+	run ov runuser -u npte-alice -- /usr/sbin/npte-doctor
+	[ "$status" -eq 0 ] && [[ "$output" == *"ok    sudo -n reaches npte's rule"* ]] || { echo "$output"; return 1; }
 	# alice: a lab created, used (a ping across the router) and destroyed, no password asked
 	run ov_as alice /usr/sbin/npte-lab create
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }

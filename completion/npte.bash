@@ -151,7 +151,9 @@ _npte() {
 			mapfile -t COMPREPLY < <(compgen -W "${_npte_opts[*]}" -- "$cur" | awk '!s[$0]++')
 			return 0
 		fi
+		# no positional (list, gc): nothing to offer
 		j=$((${#_npte_pos[@]} - 1))
+		((j >= 0)) || return 0
 		((n < j)) && j=$n
 		kind=${_npte_pos[j]:-}
 		[[ $kind == *... || $n -le $j ]] || return 0
