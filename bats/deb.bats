@@ -80,17 +80,19 @@ expected() {
 		sort -u -k3
 }
 
-@test "make deb builds npte_VERSION_ARCH.deb: NPTE_VERSION, this architecture, Depends on the libraries, iproute2, sudo" {
+@test "make deb builds npte_VERSION_ARCH.deb: NPTE_VERSION, this architecture, Depends on the libraries, iproute2, sudo, passwd" {
 	run dpkg-deb -f "$DEB" Package Version Architecture
 	[ "$output" = "Package: npte
 Version: $V
 Architecture: $A" ] || { echo "$output"; return 1; }
 	[ "$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)" = "$V" ]
 	run dpkg-deb -f "$DEB" Depends
-	# exactly: iproute2, sudo and the libraries the binaries link (shlibs)
+	# exactly: iproute2 (the dry-run scripts), sudo, the libraries the
+	# binaries link (shlibs) and passwd, whose groupadd and groupdel the
+	# maintainer scripts run (Priority required, but not Essential)
 	local deps
 	deps=$(sed 's/^Depends: //; s/ ([^)]*)//g; s/, /\n/g' <<<"$output" | sort | tr '\n' ' ')
-	[ "$deps" = "iproute2 libc6 libcap-ng0 libmnl0 libnl-3-200 libnl-route-3-200 sudo " ] || { echo "$output"; return 1; }
+	[ "$deps" = "iproute2 libc6 libcap-ng0 libmnl0 libnl-3-200 libnl-route-3-200 passwd sudo " ] || { echo "$output"; return 1; }
 	[[ "$(dpkg-deb -f "$DEB" Recommends)" == *iperf3* ]]
 	[ "$(dpkg-deb -I "$DEB" conffiles | sort | tr '\n' ' ')" = "/etc/npte/npte.conf /etc/sudoers.d/npte " ]
 }
