@@ -262,6 +262,23 @@ root:root 755" ]
 	[ -z "$output" ] || { echo "left after purge: $output"; return 1; }
 }
 
+@test "dpkg -r with a user's namespaces left: prerm says how many and how to clear them, and destroys none" {
+	getent passwd npte-alice >/dev/null || skip "needs the account npte-alice (stage_install)"
+	overlay_setup
+	ov dpkg -i /tmp/npte.deb >/dev/null
+	run ov_as alice /usr/sbin/npte-netns create keep
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run ov dpkg -r npte
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"npte: 1 namespace(s) made with npte remain (each user: sudo npte-netns destroy --all"* ]] ||
+		{ echo "$output"; return 1; }
+	[ "$(ov ip netns list | cut -d' ' -f1)" = keep ]
+	run ov test -e /usr/sbin/npte-netns
+	[ "$status" -ne 0 ]
+	ov ip netns del keep
+	ov dpkg --purge npte >/dev/null
+}
+
 @test "the package's completion: bash-completion loads it for each binary by name" {
 	overlay_setup
 	ov dpkg -i /tmp/npte.deb >/dev/null
