@@ -91,6 +91,12 @@ complete_as() {
 	[ "${#lines[@]}" -ge 3 ]
 	run complete_as alice npte-lab play --profile ''
 	[ "$output" = "$(sb "$P/npte-lab" play --list | grep -v '^ ' | sort)" ] || { echo "$output"; return 1; }
+	# npte-run: a namespace of hers, then a command
+	as alice npte-netns create alpha >/dev/null
+	run complete_as alice npte-run --wait 3 ''
+	[ "$output" = alpha ] || { echo "$output"; return 1; }
+	run complete_as alice npte-run alpha ech
+	[[ "$output" == *echo* ]] || { echo "$output"; return 1; }
 	# a verb with no positional: nothing, and no error from bash
 	run complete_as alice npte-netns list ''
 	[ -z "$output" ] || { echo "$output"; return 1; }
