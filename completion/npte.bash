@@ -20,12 +20,13 @@ _npte_bin() {
 }
 
 # _npte_priv BIN ARG...: BIN as root: directly for root, through `sudo -n`
-# for a member of group npte; nothing for anyone else (a sudo refused at
-# every TAB would be logged, and mailed to the administrator, each time).
+# for a member of group npte when BIN is the installed one (the one the
+# rule names); nothing otherwise (a sudo refused at every TAB would be
+# logged, and mailed to the administrator, each time).
 _npte_priv() {
 	if ((EUID == 0)); then
 		"$@" </dev/null 2>/dev/null
-	elif [[ " $(id -Gn 2>/dev/null) " == *" npte "* ]]; then
+	elif [[ $1 == "$_npte_sbin"/* && " $(id -Gn 2>/dev/null) " == *" npte "* ]]; then
 		sudo -n -- "$@" </dev/null 2>/dev/null
 	fi
 }
