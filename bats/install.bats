@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# README's Install section, as a newcomer follows it: `make` as an ordinary
-# user in a tree of theirs, then `make install` and `make uninstall` as root
-# (into a DESTDIR, so the host's /usr/local is left alone).
+# README's Install section, as a newcomer follows it without the package
+# (bats/deb.bats builds and installs that): `make` as an ordinary user in a
+# tree of theirs, then `make install` and `make uninstall` as root (into a
+# DESTDIR, so the host's /usr/local is left alone).
 
 load sandbox
 
@@ -19,10 +20,16 @@ teardown() {
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
-@test "README's Install block starts with make as oneself, then sudo make install" {
-	local block
-	block=$(awk '/^## Install/{f=1; next} f && /^```sh/{g=1; next} g && /^```/{exit} g' \
-		"$BATS_TEST_DIRNAME/../README.md")
+@test "README's Install leads with the package (make deb, apt install of its .deb), then make and sudo make install" {
+	local readme=$BATS_TEST_DIRNAME/../README.md block v
+	v=$(sed -n 's/^#define NPTE_VERSION "\(.*\)"/\1/p' "$BATS_TEST_DIRNAME/../common/base/err.h")
+	# the first sh block of the section: the package, named as make deb names it
+	block=$(awk '/^## Install/{f=1; next} f && /^```sh/{g=1; next} g && /^```/{exit} g' "$readme")
+	[ "$(sed -n 1p <<<"$block" | awk '{print $1, $2}')" = "make deb" ] || { echo "$block"; return 1; }
+	[[ "$(sed -n 2p <<<"$block" | awk '{print $1, $2, $3, $4}')" == "sudo apt install ./build/npte_${v}_"*.deb ]] ||
+		{ echo "$block"; return 1; }
+	# the second: from the checkout
+	block=$(awk '/^## Install/{f=1; next} f && /^```sh/{n++; if (n == 2) g=1; next} g && /^```/{exit} g' "$readme")
 	[ "$(sed -n 1p <<<"$block" | awk '{print $1}')" = make ] || { echo "$block"; return 1; }
 	[ "$(sed -n 2p <<<"$block" | awk '{print $1, $2, $3}')" = "sudo make install" ] || { echo "$block"; return 1; }
 }
@@ -51,6 +58,13 @@ teardown() {
 	for n in default dumbbell two-path chain star; do
 		[ "$(stat -c '%u %a' "$d/usr/local/share/npte/lab/$n.lab")" = "0 644" ] || { ls -l "$d/usr/local/share/npte/lab"; return 1; }
 	done
+	# issue 27: the bash completion, and a link to it named after each binary
+	[ "$(stat -c '%u %a' "$d/usr/local/share/bash-completion/completions/npte")" = "0 644" ]
+	for n in "$T"/bin/*.c; do
+		n=${n##*/} n=${n%.c}
+		[ "$(readlink "$d/usr/local/share/bash-completion/completions/$n")" = npte ] || { ls -l "$d/usr/local/share/bash-completion/completions"; return 1; }
+	done
+	grep -q "^_npte_sbin='/usr/local/sbin'" "$d/usr/local/share/bash-completion/completions/npte"
 	run make -s -C "$T" uninstall DESTDIR="$d"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	run find "$d" ! -type d
