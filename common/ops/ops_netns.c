@@ -208,7 +208,7 @@ static void remember_id(struct txn *c, const char *ns)
 	struct stat st;
 
 	memset(&unnamed_id, 0, sizeof unnamed_id);
-	if (txn_ns(c, ns, &h) == 0 && fstat(h->fd, &st) == 0) {
+	if (txn_ns_id(c, ns, &h) == 0 && fstat(h->fd, &st) == 0) {
 		snprintf(unnamed_id.name, sizeof unnamed_id.name, "%s", ns);
 		unnamed_id.dev = st.st_dev;
 		unnamed_id.ino = st.st_ino;
@@ -246,7 +246,7 @@ static int add_remove(struct txn *c, const struct op *op)
 	char path[64];
 	struct nshandle *h;
 	struct stat st;
-	int rc = txn_ns(c, op->ns, &h);
+	int rc = txn_ns_id(c, op->ns, &h);
 
 	if (rc == -ENOENT)
 		return 0;
@@ -265,7 +265,7 @@ static int add_remove(struct txn *c, const struct op *op)
 	 * (it was taken), so there is nothing of its own to undo or report. */
 	if (!op->made.cookie)
 		return 0;
-	if (h->nl.cookie != op->made.cookie)
+	if (h->cookie != op->made.cookie)
 		return err_set(&c->err, EXIT_FAIL, "%s: not the namespace this run made; left alone", op->ns);
 	return del_name(c, op);
 }
@@ -416,7 +416,7 @@ static int kill_apply(struct txn *c, const struct op *op, bool undo)
 	(void)undo;
 	if (c->who.uid == 0)
 		return 0; /* root's processes are never ended */
-	rc = txn_ns(c, op->ns, &h);
+	rc = txn_ns_id(c, op->ns, &h);
 	if (rc == -ENOENT || rc == -ENOTNS)
 		return 0; /* no namespace there to hold */
 	if (rc < 0)
@@ -592,7 +592,7 @@ static int sysctl_apply(struct txn *c, const struct op *op, bool undo)
 	int rc;
 
 	(void)undo;
-	rc = txn_ns(c, op->ns, &h);
+	rc = txn_ns_id(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	snprintf(path, sizeof path, "%s", op->u.sysctl.key);
@@ -629,10 +629,10 @@ static int mark_do(struct txn *c, const struct op *op)
 	int rc;
 
 	/* The marker names the namespace by cookie; without one it proves nothing. */
-	rc = txn_ns(c, op->ns, &h);
+	rc = txn_ns_id(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read the namespace's identity", op->ns);
-	m.cookie = made.cookie = h->nl.cookie;
+	m.cookie = made.cookie = h->cookie;
 	/* The id netns add gave it in the host's table, by which a destroy can
 	 * tell when the namespace has really ended (drain.h). */
 	rc = nsid_get(c, h->fd, &m.nsid);
