@@ -155,6 +155,8 @@ void txn_close(struct txn *c)
 {
 	free(c->taken);
 	c->taken = NULL;
+	free(c->gone);
+	c->gone = NULL;
 	if (c->has_host) {
 		netlink_close(&c->host);
 		c->has_host = false;

@@ -47,6 +47,9 @@ struct txn {
 	/* the namespace ids npte must not give (drain.c): gathered once per
 	 * hold of the lock, freed by txn_close */
 	struct nsid_taken *taken;
+	/* what destroy's guards read of each namespace before any name goes
+	 * (ops_netns.c): one allocation per hold of the lock, freed by txn_close */
+	struct gone_memo *gone;
 	/* what a create says to do about a taken name, in the verb's words
 	 * (NULL: npte-netns's): anyone's, and the caller's own */
 	const char *fix_taken, *fix_mine;
