@@ -270,3 +270,33 @@ teardown() {
 	# the same words as npte-netem show's, from the one describer
 	[ "$(sb npte-netem show router if-server | sed -n 2p)" = "  root  1: tbf rate 10mbit burst 10240b limit 72740b" ]
 }
+
+# inside_netlink STRACE: the netlink sockets made inside another namespace
+# (npte's setns calls pair up: in, then back home)
+inside_netlink() {
+	awk '/setns\(/ { in_ns = !in_ns } /socket\(AF_NETLINK/ && in_ns { n++ } END { print n + 0 }' "$1"
+}
+
+@test "issue 24: destroy reads each marker once and opens no netlink socket inside what it removes, unless a qdisc there can queue" {
+	command -v strace >/dev/null || skip "needs strace (to count the sockets destroy opens)"
+	local t=$BATS_TEST_TMPDIR/st n
+	sb npte-netns create d1 d2 d3 d4 d5 >/dev/null
+	sb strace -f -qq -o "$t" -e trace=socket,openat,setns npte-netns destroy d1 d2 d3 d4 d5 >/dev/null
+	# no netlink socket inside (made between a setns in and the setns back):
+	# it would hold the namespace an RCU grace period past its close, so
+	# that the namespace looked still held
+	n=$(inside_netlink "$t")
+	[ "$n" -eq 0 ] || { grep -E 'socket|setns' "$t"; return 1; }
+	for n in d1 d2 d3 d4 d5; do
+		[ "$(grep -c "openat([0-9]*, \"$n\"" "$t")" -eq 1 ] || { grep openat "$t"; return 1; }
+	done
+	[ -z "$(sb ip netns list)" ]
+	# a tbf can hold packets: its memory is read from inside (one more socket),
+	# for the draining record should something hold the namespace
+	sb npte-netns create q1 q2 >/dev/null
+	sb npte-netem tbf q2 lo rate 10mbit burst 10k latency 50ms
+	sb strace -f -qq -o "$t" -e trace=socket,setns npte-netns destroy q1 q2 >/dev/null
+	n=$(inside_netlink "$t")
+	[ "$n" -eq 1 ] || { cat "$t"; return 1; }
+	[ -z "$(sb ip netns list)" ]
+}

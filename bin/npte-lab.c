@@ -315,7 +315,7 @@ static int show_under_lock(struct txn *c, void *arg)
 	struct marker m;
 	struct nshandle *h;
 
-	if (owner_check(c, router, &m, &h) != OWN_MINE)
+	if (owner_check_nl(c, router, &m, &h) != OWN_MINE)
 		return deny(c, "netem", router);
 	for (int i = 0; i < 2; i++) {
 		const char *ifn = toward[i];

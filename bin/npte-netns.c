@@ -279,7 +279,7 @@ static int show_under_lock(struct txn *c, void *arg)
 	struct nshandle *h;
 	struct marker m;
 
-	if (owner_check(c, a->name, &m, &h) != OWN_MINE)
+	if (owner_check_nl(c, a->name, &m, &h) != OWN_MINE)
 		return deny(c, "show", a->name);
 	return show_netns(a->out, a->name, h->fd, &h->nl, m.owner, a->json, &c->err);
 }

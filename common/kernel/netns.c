@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <dirent.h>
@@ -304,6 +305,26 @@ int netns_nl(int nsfd, struct netlink *nl)
 		return rc;
 	rc = netlink_open(nl);
 	netns_leave(self);
+	return rc;
+}
+
+int netns_cookie(int nsfd, uint64_t *cookie)
+{
+	socklen_t len = sizeof *cookie;
+	int self, fd, rc;
+
+	rc = netns_enter(nsfd, &self);
+	if (rc < 0)
+		return rc;
+	/* AF_UNIX: freed on close, with the namespace reference it holds */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	rc = fd < 0 ? -errno : 0;
+	netns_leave(self);
+	if (rc < 0)
+		return rc;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) < 0)
+		rc = -errno;
+	close(fd);
 	return rc;
 }
 

@@ -63,6 +63,13 @@ int netns_enter(int nsfd, int *self);
 void netns_leave(int self);
 /* Open a netlink socket inside the namespace nsfd (setns in, open, setns back). */
 int netns_nl(int nsfd, struct netlink *nl);
+/*
+ * The namespace nsfd's SO_NETNS_COOKIE, read on a socket that is gone when
+ * this returns: a netlink socket outlives its close by an RCU grace period,
+ * holding the namespace, so a destroy that had opened one would see every
+ * namespace it removes as still held.
+ */
+int netns_cookie(int nsfd, uint64_t *cookie);
 /* Write value to /proc/sys/<path> as seen inside nsfd (path like "net/ipv4/ip_forward"). */
 int netns_sysctl(int nsfd, const char *path, const char *value);
 

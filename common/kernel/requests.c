@@ -36,6 +36,16 @@ struct nlmsghdr *req_link_dump(struct netlink *nl, void *buf)
 	return link_msg(nl, buf, RTM_GETLINK, NLM_F_DUMP, &ifi);
 }
 
+struct nlmsghdr *req_link_dump_of(struct netlink *nl, void *buf, int32_t nsid)
+{
+	struct nlmsghdr *h = req_link_dump(nl, buf);
+
+	mnl_attr_put_u32(h, IFLA_TARGET_NETNSID, (uint32_t)nsid);
+	/* a lookup at the links, not their counters: the kernel fills a third less */
+	mnl_attr_put_u32(h, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return h;
+}
+
 static struct nlmsghdr *link_up(struct netlink *nl, void *buf, int ifindex)
 {
 	struct ifinfomsg *ifi;

@@ -20,6 +20,9 @@
 
 /* RTM_GETLINK dump: every link of the namespace. */
 struct nlmsghdr *req_link_dump(struct netlink *nl, void *buf);
+/* The same dump, without statistics, of the namespace with id nsid in the
+ * socket's table (IFLA_TARGET_NETNSID), asked from outside it. */
+struct nlmsghdr *req_link_dump_of(struct netlink *nl, void *buf, int32_t nsid);
 /* RTM_DELLINK of ifindex (a veth end takes its peer along). */
 struct nlmsghdr *req_link_del(struct netlink *nl, void *buf, int ifindex);
 /* RTM_NEWLINK, new and exclusive: a veth pair, ifname born in the socket's

@@ -13,7 +13,8 @@
 /* Refuse unless NAME is a marker owned by the caller and the namespace behind
  * it is the one npte made (cookie). */
 enum {
-	GUARD_MAY_BE_GONE = 1, /* the marker may outlive its namespace (destroy) */
+	GUARD_MAY_BE_GONE = 1, /* the marker may outlive its namespace (destroy: what it
+				* removes is read here, before any name goes) */
 	GUARD_ABSENT_OK = 2,   /* no marker and no namespace at all is fine too */
 };
 void plan_guard_owned(struct plan *p, const char *verb, const char *name, unsigned flags);
@@ -30,8 +31,9 @@ void plan_guard_kmem(struct plan *p, const char *verb);
  * its first (call before plan_guard_kmem). */
 void plan_kmem_worst(const char *ns, const char *ifname, const struct kmem_want *w);
 /* The charge of every qdisc in namespace ns as the kernel holds them now
- * (UINT64_MAX when they cannot be read: it could hold anything). */
-uint64_t kmem_of_ns(struct txn *c, const char *ns);
+ * (UINT64_MAX when they cannot be read: it could hold anything); nsid is
+ * its id in the host's table, when known (else < 0). */
+uint64_t kmem_of_ns(struct txn *c, const char *ns, int32_t nsid);
 /* The charge of w on ns's ifname as the link is now (or by default). */
 uint64_t kmem_charge_on(struct txn *c, const char *ns, const char *ifname, const struct kmem_want *w);
 /* Refuse (exit 2) unless NS has an interface IFNAME, naming the interfaces it

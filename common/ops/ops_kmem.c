@@ -161,11 +161,54 @@ static int held_in(struct txn *c, const struct op *op, const char *ns, struct he
 	return claim_charges(ns, claim_cb, hd);
 }
 
-uint64_t kmem_of_ns(struct txn *c, const char *ns)
+/* Set *busy when a link's root qdisc may queue: anything but noqueue, or
+ * noop (the root of a link never up). */
+static int root_cb(const struct nlmsghdr *h, void *data)
+{
+	bool *busy = data, quiet = false;
+	const struct nlattr *a;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, h, sizeof(struct ifinfomsg))
+		if (mnl_attr_get_type(a) == IFLA_QDISC && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			quiet = strcmp(mnl_attr_get_str(a), "noqueue") == 0 || strcmp(mnl_attr_get_str(a), "noop") == 0;
+	*busy |= !quiet;
+	return MNL_CB_OK; /* the whole dump is read: the socket serves the next request */
+}
+
+/*
+ * True when no link of ns has a root qdisc that can hold a packet (only lo,
+ * or veth ends never shaped), asked on the host's socket by the namespace's
+ * id (nsid, or asked by its fd when < 0): no socket inside it is opened,
+ * whose deferred close would keep the namespace alive past its name
+ * (netns_cookie). False when it cannot be told: the qdiscs are then read
+ * from inside.
+ */
+static bool queueless(struct txn *c, const char *ns, int32_t nsid)
+{
+	struct netlink *host;
+	struct nshandle *h;
+	bool busy = false;
+
+	if (txn_host(c, &host) < 0)
+		return false;
+	if (nsid < 0 && (txn_ns_id(c, ns, &h) < 0 || req_nsid_of(host, h->fd, &nsid) < 0 || nsid < 0))
+		return false;
+	if (netlink_request(host, req_link_dump_of(host, req.b, nsid), root_cb, &busy, NULL, 0) < 0)
+		return false;
+	return !busy;
+}
+
+uint64_t kmem_of_ns(struct txn *c, const char *ns, int32_t nsid)
 {
 	static const struct op none = {.type = &kmem_op};
-	struct held hd = {0};
+	static struct links no_links;
+	struct held hd = {.ls = &no_links};
 
+	/* Only a live player's claim can charge a namespace that queues nothing. */
+	if (queueless(c, ns, nsid))
+		return claim_charges(ns, claim_cb, &hd) < 0 ? UINT64_MAX : hd.total;
 	/* Fail closed: what cannot be read could hold anything. */
 	return held_in(c, &none, ns, &hd) < 0 ? UINT64_MAX : hd.total;
 }

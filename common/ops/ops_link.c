@@ -44,7 +44,7 @@ static int still_ours(struct txn *c, const struct op *op, const char *ifname, st
 		return 0;
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	if (!op->made.cookie || (*h)->nl.cookie != op->made.cookie)
+	if (!op->made.cookie || (*h)->cookie != op->made.cookie)
 		return 0;
 	if (!ifname)
 		return 1;
@@ -198,7 +198,7 @@ static int veth_add_apply(struct txn *c, const struct op *op, bool undo)
 	rc = req_ifindex(&l->nl, ifn);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s", op->ns, ifn);
-	txn_made(c, &(struct ident){.cookie = l->nl.cookie, .ifindex = rc});
+	txn_made(c, &(struct ident){.cookie = l->cookie, .ifindex = rc});
 	return 0;
 }
 
@@ -313,7 +313,7 @@ static int addr_req(struct txn *c, const struct op *op, bool add)
 	}
 	/* NLM_F_EXCL: the address was not there before this request. */
 	if (add)
-		txn_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx});
+		txn_made(c, &(struct ident){.cookie = h->cookie, .ifindex = idx});
 	return 0;
 }
 
@@ -433,7 +433,7 @@ static int route_req(struct txn *c, const struct op *op, bool add)
 	}
 	/* NLM_F_EXCL: the route was not there before this request. */
 	if (add)
-		txn_made(c, &(struct ident){.cookie = h->nl.cookie});
+		txn_made(c, &(struct ident){.cookie = h->cookie});
 	return 0;
 }
 

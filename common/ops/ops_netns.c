@@ -23,6 +23,65 @@ static void path2(char *buf, size_t n, const char *dir, const char *name)
 	snprintf(buf, n, "%s%s", dir, name);
 }
 
+/* --- what a destroy removes, read before any name goes ------------------ */
+
+/*
+ * A destroy's guards run before its first removal (destroy_plan, the lab's
+ * down): each one notes the marker, what the qdiscs hold and the nsfs
+ * identity of a namespace of the caller's, so the removal reads the marker
+ * no second time and opens nothing inside (the kernel's teardown of the
+ * namespaces removed first holds rtnl, which every dump then waits on).
+ */
+struct gone_memo {
+	size_t n, cap;
+	struct gone {
+		char name[16];
+		struct marker m;
+		uint64_t kmem;
+		dev_t dev;
+		ino_t ino;
+	} e[];
+};
+
+static struct gone *gone_find(const struct txn *c, const char *ns)
+{
+	for (size_t i = 0; c->gone && i < c->gone->n; i++)
+		if (strcmp(c->gone->e[i].name, ns) == 0)
+			return &c->gone->e[i];
+	return NULL;
+}
+
+/* Note ns (its handle h) for its removal. -errno: the guard refuses. */
+static int gone_note(struct txn *c, const char *ns, const struct marker *m, struct nshandle *h)
+{
+	struct gone *g = gone_find(c, ns);
+	struct stat st;
+
+	if (fstat(h->fd, &st) < 0)
+		return -errno;
+	if (!g) {
+		struct gone_memo *memo = c->gone;
+
+		if (!memo || memo->n == memo->cap) {
+			size_t cap = memo ? memo->cap * 2 : 64, n = memo ? memo->n : 0;
+
+			memo = realloc(memo, sizeof *memo + cap * sizeof memo->e[0]);
+			if (!memo)
+				return -ENOMEM;
+			memo->n = n;
+			memo->cap = cap;
+			c->gone = memo;
+		}
+		g = &memo->e[memo->n++];
+	}
+	*g = (struct gone){.m = *m, .dev = st.st_dev, .ino = st.st_ino};
+	snprintf(g->name, sizeof g->name, "%s", ns);
+	/* Read while the name still opens it: if something holds the namespace
+	 * its queues live on, charged to its owner by the draining record. */
+	g->kmem = kmem_of_ns(c, ns, m->nsid);
+	return 0;
+}
+
 /* --- guard ------------------------------------------------------------ */
 
 static int guard_apply(struct txn *c, const struct op *op, bool undo)
@@ -46,6 +105,11 @@ static int guard_apply(struct txn *c, const struct op *op, bool undo)
 		break;
 	default: /* someone else's, or a namespace swapped in under the name */
 		return deny(c, op->u.guard.verb, op->ns);
+	}
+	if (op->u.guard.flags & GUARD_MAY_BE_GONE) {
+		rc = gone_note(c, op->ns, &m, h);
+		if (rc < 0)
+			return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	}
 	return 0;
 }
@@ -208,7 +272,7 @@ static void remember_id(struct txn *c, const char *ns)
 	struct stat st;
 
 	memset(&unnamed_id, 0, sizeof unnamed_id);
-	if (txn_ns(c, ns, &h) == 0 && fstat(h->fd, &st) == 0) {
+	if (txn_ns_id(c, ns, &h) == 0 && fstat(h->fd, &st) == 0) {
 		snprintf(unnamed_id.name, sizeof unnamed_id.name, "%s", ns);
 		unnamed_id.dev = st.st_dev;
 		unnamed_id.ino = st.st_ino;
@@ -217,11 +281,13 @@ static void remember_id(struct txn *c, const char *ns)
 
 static int del_name(struct txn *c, const struct op *op)
 {
-	/* Read while the name still opens it: if something holds the namespace
-	 * its queues live on, charged to its owner by the draining record. */
-	snprintf(c->unnamed, sizeof c->unnamed, "%s", op->ns);
-	c->unnamed_kmem = kmem_of_ns(c, op->ns);
-	remember_id(c, op->ns);
+	/* Read while the name still opens it (gone_note says why), unless its
+	 * guard read it already. */
+	if (!gone_find(c, op->ns)) {
+		snprintf(c->unnamed, sizeof c->unnamed, "%s", op->ns);
+		c->unnamed_kmem = kmem_of_ns(c, op->ns, -1);
+		remember_id(c, op->ns);
+	}
 	txn_forget(c, op->ns);
 	return netns_del(op->ns, &c->err);
 }
@@ -246,7 +312,7 @@ static int add_remove(struct txn *c, const struct op *op)
 	char path[64];
 	struct nshandle *h;
 	struct stat st;
-	int rc = txn_ns(c, op->ns, &h);
+	int rc = txn_ns_id(c, op->ns, &h);
 
 	if (rc == -ENOENT)
 		return 0;
@@ -265,7 +331,7 @@ static int add_remove(struct txn *c, const struct op *op)
 	 * (it was taken), so there is nothing of its own to undo or report. */
 	if (!op->made.cookie)
 		return 0;
-	if (h->nl.cookie != op->made.cookie)
+	if (h->cookie != op->made.cookie)
 		return err_set(&c->err, EXIT_FAIL, "%s: not the namespace this run made; left alone", op->ns);
 	return del_name(c, op);
 }
@@ -416,7 +482,7 @@ static int kill_apply(struct txn *c, const struct op *op, bool undo)
 	(void)undo;
 	if (c->who.uid == 0)
 		return 0; /* root's processes are never ended */
-	rc = txn_ns(c, op->ns, &h);
+	rc = txn_ns_id(c, op->ns, &h);
 	if (rc == -ENOENT || rc == -ENOTNS)
 		return 0; /* no namespace there to hold */
 	if (rc < 0)
@@ -473,8 +539,8 @@ static void held_settle(struct txn *c, int budget_ms)
 	struct netlink *host;
 	long nap_us = 1000, spent_us = 0;
 
-	if (txn_host(c, &host) < 0)
-		return;
+	if (!nheld || txn_host(c, &host) < 0)
+		return; /* nothing held: no socket to open for it */
 	for (bool first = true; nheld && (first || spent_us < budget_ms * 1000L); first = false) {
 		int k = 0;
 
@@ -592,7 +658,7 @@ static int sysctl_apply(struct txn *c, const struct op *op, bool undo)
 	int rc;
 
 	(void)undo;
-	rc = txn_ns(c, op->ns, &h);
+	rc = txn_ns_id(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
 	snprintf(path, sizeof path, "%s", op->u.sysctl.key);
@@ -629,10 +695,10 @@ static int mark_do(struct txn *c, const struct op *op)
 	int rc;
 
 	/* The marker names the namespace by cookie; without one it proves nothing. */
-	rc = txn_ns(c, op->ns, &h);
+	rc = txn_ns_id(c, op->ns, &h);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read the namespace's identity", op->ns);
-	m.cookie = made.cookie = h->nl.cookie;
+	m.cookie = made.cookie = h->cookie;
 	/* The id netns add gave it in the host's table, by which a destroy can
 	 * tell when the namespace has really ended (drain.h). */
 	rc = nsid_get(c, h->fd, &m.nsid);
@@ -667,25 +733,29 @@ static int mark_do(struct txn *c, const struct op *op)
  * its name (something holds it) stays charged to its owner. */
 static int unmark_apply(struct txn *c, const struct op *op, bool undo)
 {
+	struct gone *g = gone_find(c, op->ns);
 	struct marker m;
-	int rc = marker_read(op->ns, &m);
+	int rc = g ? (m = g->m, 0) : marker_read(op->ns, &m);
 
 	(void)undo;
 	if (rc == 0 && m.nsid >= NSID_BASE) {
-		rc = drain_charge(c, op->ns, m.nsid, m.owner, unnamed_kmem(c, op->ns));
+		rc = drain_charge(c, op->ns, m.nsid, m.owner, g ? g->kmem : unnamed_kmem(c, op->ns));
 		if (rc < 0)
 			return err_sys(&c->err, EXIT_FAIL, -rc, "%s: record it as draining", op->ns);
 		/* Alive after its name went: destroy says what holds it (netns_held_report). */
-		if (rc == 1 && nheld < HELD_MAX && strcmp(unnamed_id.name, op->ns) == 0) {
+		if (rc == 1 && nheld < HELD_MAX && (g || strcmp(unnamed_id.name, op->ns) == 0)) {
 			struct held *k = &held[nheld++];
 
-			*k = (struct held){.nsid = m.nsid, .dev = unnamed_id.dev, .ino = unnamed_id.ino};
+			*k = (struct held){.nsid = m.nsid, .dev = g ? g->dev : unnamed_id.dev,
+					   .ino = g ? g->ino : unnamed_id.ino};
 			snprintf(k->name, sizeof k->name, "%s", op->ns);
 		}
 	}
 	rc = marker_remove(op->ns);
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: remove marker", op->ns);
+	if (g) /* a namespace made under the name later is another */
+		g->name[0] = '\0';
 	return 0;
 }
 

@@ -140,7 +140,7 @@ static int pfifo_first(struct txn *c, const struct op *op, struct nshandle *h, i
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: %s: pfifo%s%s", op->ns, r->ifname, ext[0] ? ": " : "", ext);
 	/* the pfifo is this run's until the netem replaces it */
-	txn_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = *major << 16});
+	txn_made(c, &(struct ident){.cookie = h->cookie, .ifindex = idx, .handle = *major << 16});
 	*major = *major == 1 ? 2 : 1;
 	return 0;
 }
@@ -187,7 +187,7 @@ static int graft_root(struct txn *c, const struct op *op, struct nshandle *h, in
 	if (rc < 0)
 		return make_refused(c, op, "", qkind_of(r->kind), rc, ext);
 	/* The handle was free (not the old root's): a root with it is this run's. */
-	txn_made(c, &(struct ident){.cookie = h->nl.cookie, .ifindex = idx, .handle = major << 16});
+	txn_made(c, &(struct ident){.cookie = h->cookie, .ifindex = idx, .handle = major << 16});
 	return 0;
 }
 
@@ -269,7 +269,7 @@ static int root_apply(struct txn *c, const struct op *op, bool undo)
 		return 0;
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	if (!op->made.cookie || h->nl.cookie != op->made.cookie)
+	if (!op->made.cookie || h->cookie != op->made.cookie)
 		return 0;
 	idx = req_ifindex(&h->nl, op->u.qdisc.ifname);
 	if (idx == -ENODEV || idx != op->made.ifindex)

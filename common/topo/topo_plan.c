@@ -101,7 +101,7 @@ static void read_nodes(struct txn *c, const struct topo *t, struct nsview **view
 		struct nshandle *h;
 
 		topo_ns(t, i, ns, sizeof ns);
-		if (owner_check(c, ns, &m, &h) != OWN_MINE)
+		if (owner_check_nl(c, ns, &m, &h) != OWN_MINE)
 			continue;
 		view[i] = nsview_open(h->fd);
 		for (int k = 0; k < t->nshapes; k++) {

@@ -16,7 +16,7 @@ int owner_check(struct txn *c, const char *name, struct marker *m, struct nshand
 		return rc;
 	if (!c->who.admin && m->owner != c->who.uid)
 		return OWN_FOREIGN;
-	rc = txn_ns(c, name, h);
+	rc = txn_ns_id(c, name, h);
 	if (rc == -ENOENT)
 		return OWN_GONE;
 	if (rc == -ENOTNS)
@@ -24,9 +24,22 @@ int owner_check(struct txn *c, const char *name, struct marker *m, struct nshand
 	if (rc < 0)
 		return rc;
 	/* A marker a dry-run script wrote has no cookie: it names no identity. */
-	if (m->cookie && m->cookie != (*h)->nl.cookie)
+	if (m->cookie && m->cookie != (*h)->cookie)
 		return OWN_SWAPPED;
 	return OWN_MINE;
+}
+
+int owner_check_nl(struct txn *c, const char *name, struct marker *m, struct nshandle **h)
+{
+	int rc = owner_check(c, name, m, h);
+
+	if (rc == OWN_MINE) {
+		int err = txn_ns(c, name, h);
+
+		if (err < 0)
+			return err;
+	}
+	return rc;
 }
 
 int deny(struct txn *c, const char *verb, const char *name)

@@ -22,9 +22,12 @@ enum owned {
  * The answer for c's caller, or -errno when it cannot be told (too many open
  * files, out of memory: fail closed, never read as absence). *m is the
  * marker when there is one; *h the namespace's handle for OWN_MINE and
- * OWN_SWAPPED.
+ * OWN_SWAPPED, its fd and cookie (txn_ns_id).
  */
 int owner_check(struct txn *c, const char *name, struct marker *m, struct nshandle **h);
+/* owner_check for a caller that then talks to the kernel inside: for
+ * OWN_MINE, *h has its netlink socket too (owner_check's handle has none). */
+int owner_check_nl(struct txn *c, const char *name, struct marker *m, struct nshandle **h);
 
 /* The uniform refusal for "missing, unmanaged or someone else's": exit 2. */
 int deny(struct txn *c, const char *verb, const char *name);

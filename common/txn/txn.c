@@ -34,39 +34,82 @@ static void handle_close(struct nshandle *h)
 	h->fd = -1;
 }
 
-int txn_ns(struct txn *c, const char *name, struct nshandle **out)
+/* NAME's cached handle, or a slot for it: the least recently used, closed.
+ * A few handles at a time: a batch of 1000 names must not run out of fds,
+ * and an op holding two handles keeps both. */
+static struct nshandle *handle_slot(struct txn *c, const char *name, bool *found)
 {
-	struct nshandle *h;
-	int rc;
+	struct nshandle *h = &c->ns[0];
 
-	h = &c->ns[0];
 	for (int i = 0; i < CTX_NS; i++) {
 		if (c->ns[i].fd >= 0 && strcmp(c->ns[i].name, name) == 0) {
 			c->ns[i].used = ++c->ns_clock;
-			*out = &c->ns[i];
-			return 0;
+			*found = true;
+			return &c->ns[i];
 		}
 		if (c->ns[i].used < h->used)
 			h = &c->ns[i];
 	}
-	/* A few handles at a time, least recently used out: a batch of 1000 names
-	 * must not run out of fds, and an op holding two handles keeps both. */
+	*found = false;
 	handle_close(h);
+	return h;
+}
+
+/* Open NAME into the empty slot h: its fd, and its cookie read on the netlink
+ * socket when one is wanted, else on a socket closed at once. */
+static int handle_open(struct txn *c, struct nshandle *h, const char *name, bool nl)
+{
+	int rc;
+
 	h->fd = netns_open(name);
 	if (h->fd < 0) {
 		rc = h->fd;
 		h->fd = -1;
 		return rc;
 	}
+	rc = nl ? netns_nl(h->fd, &h->nl) : netns_cookie(h->fd, &h->cookie);
+	if (rc < 0) {
+		handle_close(h);
+		return rc;
+	}
+	if (nl) {
+		h->has_nl = true;
+		h->cookie = h->nl.cookie;
+	}
+	h->used = ++c->ns_clock;
+	snprintf(h->name, sizeof h->name, "%s", name);
+	return 0;
+}
+
+int txn_ns_id(struct txn *c, const char *name, struct nshandle **out)
+{
+	bool found;
+	struct nshandle *h = handle_slot(c, name, &found);
+	int rc = found ? 0 : handle_open(c, h, name, false);
+
+	*out = h;
+	return rc;
+}
+
+int txn_ns(struct txn *c, const char *name, struct nshandle **out)
+{
+	bool found;
+	struct nshandle *h = handle_slot(c, name, &found);
+	int rc;
+
+	*out = h;
+	if (!found)
+		return handle_open(c, h, name, true);
+	if (h->has_nl)
+		return 0;
+	/* Opened for its identity only: the socket now, in the same namespace
+	 * (the fd it entered by), so the cookie read before still names it. */
 	rc = netns_nl(h->fd, &h->nl);
 	if (rc < 0) {
 		handle_close(h);
 		return rc;
 	}
 	h->has_nl = true;
-	h->used = ++c->ns_clock;
-	snprintf(h->name, sizeof h->name, "%s", name);
-	*out = h;
 	return 0;
 }
 
@@ -81,6 +124,7 @@ void txn_ns_adopt(struct txn *c, const char *name, int fd, const struct netlink 
 	handle_close(h);
 	h->fd = fd;
 	h->nl = *nl;
+	h->cookie = nl->cookie;
 	h->has_nl = true;
 	h->used = ++c->ns_clock;
 	snprintf(h->name, sizeof h->name, "%s", name);
@@ -111,6 +155,8 @@ void txn_close(struct txn *c)
 {
 	free(c->taken);
 	c->taken = NULL;
+	free(c->gone);
+	c->gone = NULL;
 	if (c->has_host) {
 		netlink_close(&c->host);
 		c->has_host = false;

@@ -13,11 +13,13 @@
 #include "txn/plan.h"
 #include "priv/priv.h"
 
-/* A namespace opened once per transaction: fd, netlink socket, cookie. */
+/* A namespace opened once per transaction: fd, cookie, and netlink socket
+ * (only once an op needs one: see txn_ns_id). */
 struct nshandle {
 	char name[NETNS_NAME_MAX + 4];
 	unsigned long used; /* for least-recently-used eviction */
 	int fd;
+	uint64_t cookie; /* SO_NETNS_COOKIE: the namespace's identity */
 	struct netlink nl;
 	bool has_nl;
 };
@@ -45,6 +47,9 @@ struct txn {
 	/* the namespace ids npte must not give (drain.c): gathered once per
 	 * hold of the lock, freed by txn_close */
 	struct nsid_taken *taken;
+	/* what destroy's guards read of each namespace before any name goes
+	 * (ops_netns.c): one allocation per hold of the lock, freed by txn_close */
+	struct gone_memo *gone;
 	/* what a create says to do about a taken name, in the verb's words
 	 * (NULL: npte-netns's): anyone's, and the caller's own */
 	const char *fix_taken, *fix_mine;
@@ -56,8 +61,14 @@ void txn_init(struct txn *c, const struct caller *who, unsigned wait_s);
  * made: kept for rollback and journaled at once for recovery after a kill. */
 void txn_made(struct txn *c, const struct ident *id);
 
-/* Per-transaction namespace handles (closed when the transaction ends). */
+/* Per-transaction namespace handles (closed when the transaction ends),
+ * with a netlink socket inside the namespace. */
 int txn_ns(struct txn *c, const char *name, struct nshandle **out);
+/* The same handle with its fd and cookie only (h->nl unset unless an
+ * earlier txn_ns opened it): what identity checks need. No netlink socket
+ * is opened, so a namespace whose name goes next ends at once when nothing
+ * else holds it (netns_cookie says why). */
+int txn_ns_id(struct txn *c, const char *name, struct nshandle **out);
 void txn_forget(struct txn *c, const char *name);
 /* NAME's handle from fd and nl, which the txn now owns: a namespace this
  * transaction just made, entered without a second open and check. */
