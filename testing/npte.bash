@@ -52,13 +52,17 @@ _npte_alive() {
 
 # npte_reap: destroy the labs of this user's tests whose test process is gone
 # (a run killed before its teardown). Labs of live tests, in parallel jobs or
-# other suites, are left alone: their process still runs.
+# other suites, are left alone: their process still runs. A record is
+# "PID START PIDNS": the test's pid, its start time and its pid namespace.
 npte_reap() {
-	local d f pid start
+	local d f pid start pidns ns
 	d=$(_npte_state) || return 1
+	ns=$(readlink /proc/self/ns/pid)
 	for f in "$d"/*; do
 		[ -f "$f" ] || continue
-		read -r pid start <"$f" || continue
+		read -r pid start pidns <"$f" || continue
+		# a pid of another pid namespace (a container) cannot be judged from here
+		[ "$pidns" = "$ns" ] || continue
 		_npte_alive "$pid" "$start" && continue
 		_npte npte-netns destroy --kill --prefix "${f##*/}" >/dev/null || return 1
 		rm -f "$f"
@@ -74,7 +78,7 @@ _npte_claim() {
 	for i in 1 2 3 4 5 6 7 8; do
 		p=t$(LC_ALL=C tr -dc 'a-z0-9' </dev/urandom | head -c "$((NPTE_PREFIX_LEN - 1))")
 		# noclobber: O_EXCL, so two jobs of this user never share a prefix
-		if (set -o noclobber; echo "$me $(_npte_started "$me")" >"$d/$p") 2>/dev/null; then
+		if (set -o noclobber; echo "$me $(_npte_started "$me") $(readlink /proc/self/ns/pid)" >"$d/$p") 2>/dev/null; then
 			NPTE_PREFIX=$p
 			NPTE_RECORD=$d/$p
 			return 0

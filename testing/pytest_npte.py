@@ -75,16 +75,19 @@ def started(pid):
 
 
 def reap():
-    """Destroy the labs of this user's tests whose test process is gone."""
+    """Destroy the labs of this user's tests whose test process is gone; a
+    record is "PID START PIDNS", as npte.bash writes it."""
     d = state_dir()
+    ns = os.readlink("/proc/self/ns/pid")
     for prefix in os.listdir(d):
         path = os.path.join(d, prefix)
         try:
             with open(path) as f:
-                pid, start = f.read().split()
+                pid, start, pidns = f.read().split()
         except (OSError, ValueError):
             continue
-        if started(pid) == start:
+        # a pid of another pid namespace (a container) cannot be judged from here
+        if pidns != ns or started(pid) == start:
             continue
         npte("npte-netns", "destroy", "--kill", "--prefix", prefix)
         os.unlink(path)
@@ -102,7 +105,7 @@ def claim():
         except FileExistsError:
             continue
         with os.fdopen(fd, "w") as f:
-            f.write(f"{me} {started(me)}\n")
+            f.write(f"{me} {started(me)} {os.readlink('/proc/self/ns/pid')}\n")
         return prefix, os.path.join(d, prefix)
     raise NpteError(f"no free prefix in {d}")
 
