@@ -166,32 +166,49 @@ npte_if() {
 	esac
 }
 
-# npte_run [-e KEY=VALUE]... NODE CMD...: CMD in NODE as this user (npte-run),
-# its status returned.
-npte_run() {
-	local opts=()
+# _npte_argv [-e KEY=VALUE]... NODE CMD...: NPTE_ARGV, npte-run's arguments.
+_npte_argv() {
+	NPTE_ARGV=()
 	while [ "${1:-}" = -e ]; do
-		opts+=(-e "$2")
+		NPTE_ARGV+=(-e "$2")
 		shift 2
 	done
 	local ns
-	ns=$(npte_ns "${1:?npte_run: NODE CMD...}") || return 1
+	ns=$(npte_ns "${1:?NODE CMD...}") || return 1
 	shift
-	_npte npte-run "${opts[@]}" "$ns" "$@"
+	NPTE_ARGV+=("$ns" "$@")
 }
 
-# npte_run_bg NODE CMD...: npte_run in the background, ended by npte_down. Its
-# pid is NPTE_BG_PID, its output (stdout and stderr) in NPTE_BG_LOG.
+# npte_run [-e KEY=VALUE]... NODE CMD...: CMD in NODE as this user (npte-run),
+# its status returned.
+npte_run() {
+	_npte_argv "$@" || return 1
+	_npte npte-run "${NPTE_ARGV[@]}"
+}
+
+# npte_run_bg [-e KEY=VALUE]... NODE CMD...: npte_run in the background, ended
+# by npte_down. Its pid is NPTE_BG_PID, its output (stdout and stderr) in
+# NPTE_BG_LOG.
 npte_run_bg() {
+	_npte_argv "$@" || return 1
 	NPTE_BG_LOG=$NPTE_TMPDIR/bg.$RANDOM$RANDOM.log
-	# fd 3 closed: bats waits for whatever holds it
-	npte_run "$@" </dev/null >"$NPTE_BG_LOG" 2>&1 3>&- &
-	NPTE_BG_PID=$!
-	_npte_note_bg "$NPTE_BG_PID"
+	_npte_bg "$NPTE_BG_LOG" npte-run "${NPTE_ARGV[@]}"
+	# shellcheck disable=SC2034 # for the test
+	NPTE_BG_PID=$NPTE_LAST_BG
 }
 
-_npte_note_bg() {
-	echo "$1 $(_npte_started "$1")" >>"$NPTE_TMPDIR/npte-bg"
+# _npte_bg LOG BIN ARGS...: an npte binary in the background, noted for
+# npte_down, its pid in NPTE_LAST_BG. In a session of its own: sudo relays
+# the TERM of npte_down only from outside its process group (a signal from
+# inside it, sudo takes for the terminal's, which the command got too). fd 3
+# closed: bats waits for whatever holds it.
+_npte_bg() {
+	local log=$1 b=$2
+	shift 2
+	# shellcheck disable=SC2086 # NPTE_SUDO is a command and its options
+	setsid $NPTE_SUDO "$NPTE_SBIN/$b" "$@" </dev/null >"$log" 2>&1 3>&- &
+	NPTE_LAST_BG=$!
+	echo "$NPTE_LAST_BG $(_npte_started "$NPTE_LAST_BG")" >>"$NPTE_TMPDIR/npte-bg"
 }
 
 # npte_wait_port NODE PORT [TIMEOUT]: wait (default 10 s) until something in
@@ -281,9 +298,9 @@ npte_play() {
 	fi
 	before=$(_npte_root "$ns" "$dev")
 	NPTE_PLAY_LOG=$NPTE_TMPDIR/play.$RANDOM$RANDOM.log
-	_npte "${cmd[@]}" </dev/null >"$NPTE_PLAY_LOG" 2>&1 3>&- &
-	NPTE_PLAY_PID=$!
-	_npte_note_bg "$NPTE_PLAY_PID"
+	_npte_bg "$NPTE_PLAY_LOG" "${cmd[@]}"
+	# shellcheck disable=SC2034 # for the test
+	NPTE_PLAY_PID=$NPTE_LAST_BG
 	for ((i = 0; i < 100; i++)); do
 		[ "$(_npte_root "$ns" "$dev")" != "$before" ] && return 0
 		kill -0 "$NPTE_PLAY_PID" 2>/dev/null || break

@@ -182,10 +182,20 @@ class Lab:
         """CMD in NODE in the background, ended at teardown; its Popen, whose
         output (stdout and stderr) is in the file named by its .log."""
         fd, log = tempfile.mkstemp(dir=self.tmp, suffix=".log")
-        p = subprocess.Popen(SUDO + [os.path.join(SBIN, "npte-run"), self.ns(node), *map(str, cmd)],
-                             stdin=subprocess.DEVNULL, stdout=fd, stderr=fd)
-        os.close(fd)
+        try:
+            p = self._bg(fd, "npte-run", self.ns(node), *cmd)
+        finally:
+            os.close(fd)
         p.log = log
+        return p
+
+    def _bg(self, out, binary, *args):
+        """An npte binary in the background, ended at teardown. In a session
+        of its own: sudo relays the TERM of teardown only from outside its
+        process group (a signal from inside it, sudo takes for the
+        terminal's, which the command got too)."""
+        p = subprocess.Popen(SUDO + [os.path.join(SBIN, binary), *map(str, args)], start_new_session=True,
+                             stdin=subprocess.DEVNULL, stdout=out, stderr=out)
         self.bg.append(p)
         return p
 
@@ -226,9 +236,7 @@ class Lab:
             cmd.insert(2, "--loop")
         before = self._root(ns, dev)
         log = open(os.path.join(self.tmp, f"play-{len(self.bg)}.log"), "w+")
-        p = subprocess.Popen(SUDO + [os.path.join(SBIN, cmd[0]), *cmd[1:]],
-                             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        self.bg.append(p)
+        p = self._bg(log, *cmd)
         for _ in range(100):
             if self._root(ns, dev) != before:
                 return p
