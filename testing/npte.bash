@@ -234,7 +234,7 @@ _npte_shaping() {
 	local out
 	out=$(_npte "$@" 2>&1) && return 0
 	if [[ "$out" == *"this kernel has no sch_"* ]]; then
-		_npte_skip "this kernel${out##*: this kernel}"
+		_npte_skip "this kernel${out##*this kernel}"
 		return 3
 	fi
 	echo "$1 $2: $out" >&2
@@ -306,9 +306,9 @@ npte_play() {
 		kill -0 "$NPTE_PLAY_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	wait "$NPTE_PLAY_PID" 2>/dev/null
+	wait "$NPTE_PLAY_PID" 2>/dev/null || true # its status: the log says why
 	if grep -q "this kernel has no sch_" "$NPTE_PLAY_LOG"; then
-		_npte_skip "this kernel$(sed -n 's/.*: this kernel\(.*\)/\1/p' "$NPTE_PLAY_LOG" | head -1)"
+		_npte_skip "this kernel$(sed -n 's/.*this kernel\(.*\)/\1/p' "$NPTE_PLAY_LOG" | head -1)"
 		return 3
 	fi
 	echo "npte_play ${cmd[*]}: the first step did not go in: $(cat "$NPTE_PLAY_LOG")" >&2
