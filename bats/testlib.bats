@@ -144,10 +144,11 @@ examples_ok() {
 	start ex alice "${BATS_CMD[@]}" "$PUB/examples/bats"
 	finish ex
 	examples_ok
-	[ "$(grep -c '^ok ' <<<"$OUT")" -ge 5 ] || { echo "$OUT"; return 1; }
-	# the tbf examples ran (not skipped): download and schedule step
+	[ "$(grep -c "^ok " <<<"$OUT")" -ge 6 ] || { echo "$OUT"; return 1; }
+	# the tbf examples ran (not skipped): download, throughput and schedule step
 	grep -q "^ok [0-9]* 2 MB over a 10 Mbit/s downlink arrives whole in 1.2 to 10 seconds$" <<<"$OUT"
 	grep -q "^ok [0-9]* a 4 MB download started at 2 Mbit/s speeds up at the step and arrives whole$" <<<"$OUT"
+	grep -q "^ok [0-9]* the uplink shaped to 20 Mbit/s carries 12 to 21 Mbit/s (iperf3)$" <<<"$OUT"
 	if no_netem; then
 		grep -q "^ok [0-9]* .*10% loss.*# skip this kernel cannot do netem" <<<"$OUT" || { echo "$OUT"; return 1; }
 	fi
@@ -159,7 +160,7 @@ examples_ok() {
 	start ex alice "${PYTEST_CMD[@]}" "$PUB/examples/pytest"
 	finish ex
 	examples_ok
-	grep -q "3 passed, 2 skipped\|5 passed" <<<"$OUT" || { echo "$OUT"; return 1; }
+	grep -Eq "4 passed, 2 skipped|6 passed" <<<"$OUT" || { echo "$OUT"; return 1; }
 	clean ex alice
 }
 
@@ -234,7 +235,7 @@ examples_ok() {
 	start jb alice bats --tap --jobs 2 "$PUB/examples/bats"
 	finish jb
 	examples_ok
-	[ "$(grep -c '^ok ' <<<"$OUT")" -ge 5 ] || { echo "$OUT"; return 1; }
+	[ "$(grep -c "^ok " <<<"$OUT")" -ge 6 ] || { echo "$OUT"; return 1; }
 	clean jb alice
 }
 

@@ -41,3 +41,10 @@ fetch() {
 	[ "$size" -eq 2000000 ]
 	awk -v t="$t" 'BEGIN { exit !(t < 1.2) }' || { echo "took $t s unshaped"; return 1; }
 }
+
+@test "the uplink shaped to 20 Mbit/s carries 12 to 21 Mbit/s (iperf3)" {
+	npte_require iperf3
+	# the router's end towards the server: the uplink
+	npte_shape router if-server tbf rate 20mbit burst 32k latency 50ms
+	assert_throughput client server 172.16.2.2 12 21
+}

@@ -35,3 +35,9 @@ def test_unshaped_download_is_faster(npte_run, blob):
     t, size = fetch(npte_run, blob)
     assert size == 2_000_000
     assert t < 1.2
+
+
+@pytest.mark.requires("iperf3")
+def test_uplink_throughput(npte_lab):
+    npte_lab.shape("router", "if-server", "rate", "20mbit", "burst", "32k", "latency", "50ms", kind="tbf")
+    npte_lab.assert_throughput("client", "server", "172.16.2.2", 12, 21)
