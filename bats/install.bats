@@ -65,6 +65,12 @@ teardown() {
 		[ "$(readlink "$d/usr/local/share/bash-completion/completions/$n")" = npte ] || { ls -l "$d/usr/local/share/bash-completion/completions"; return 1; }
 	done
 	grep -q "^_npte_sbin='/usr/local/sbin'" "$d/usr/local/share/bash-completion/completions/npte"
+	# issue 26: the test libraries and their page, root's and 0644, naming the installed binaries
+	for n in npte/npte.bash npte/python/pytest_npte.py man/man7/npte-testing.7; do
+		[ "$(stat -c '%u %a' "$d/usr/local/share/$n")" = "0 644" ] || { ls -lR "$d/usr/local/share"; return 1; }
+	done
+	grep -qx 'NPTE_SBIN=${NPTE_SBIN:-/usr/local/sbin}' "$d/usr/local/share/npte/npte.bash"
+	grep -q '"NPTE_SBIN", "/usr/local/sbin"' "$d/usr/local/share/npte/python/pytest_npte.py"
 	run make -s -C "$T" uninstall DESTDIR="$d"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	run find "$d" ! -type d

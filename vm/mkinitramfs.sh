@@ -86,7 +86,7 @@ mkdir -p "$root/npte/build"
 cp -a "$top/build/bin" "$root/npte/build/bin"
 mkdir -p "$root/npte/build/fault"
 cp -a "$top/build/fault/bin" "$root/npte/build/fault/bin"
-cp -a "$top/bats" "$top/vm" "$top/tests" "$root/npte/"
+cp -a "$top/bats" "$top/vm" "$top/tests" "$top/testing" "$root/npte/"
 rm -f "$root"/npte/tests/*.c "$root"/npte/tests/*.h
 cp -a "$top/GNUmakefile" "$root/npte/"
 
