@@ -41,8 +41,10 @@ _npte_state() {
 }
 
 # _npte_started PID: PID's start time (clock ticks since boot), empty if gone.
+# A zombie is gone too: under an init that never reaps (a container's sleep,
+# a stopped parent) a killed test stays a zombie, and its lab must be reaped.
 _npte_started() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $20 }'
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '$1 != "Z" { print $20 }'
 }
 
 # _npte_alive PID START: PID is still the process that started at START.

@@ -69,7 +69,9 @@ def started(pid):
     """PID's start time in clock ticks since boot, None when it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[19]
+            fields = f.read().rsplit(")", 1)[1].split()
+        # a zombie has ended: an init that never reaps must not keep it alive
+        return None if fields[0] == "Z" else fields[19]
     except (OSError, IndexError):
         return None
 
