@@ -63,7 +63,7 @@ static int build_destroy(struct plan *p, struct txn *c, void *arg)
 {
 	struct gw_info g;
 
-	if (gw_probe_destroy(c, arg, &g) < 0)
+	if (gw_probe_destroy(c, arg, &g, NULL, 0) < 0)
 		return c->err.code;
 	plan_gateway_destroy(p, &g);
 	return 0;

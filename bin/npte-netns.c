@@ -133,7 +133,20 @@ static int destroy_mine(struct plan *p, struct txn *c, void *arg)
 		memmove(names[k++], names[i], sizeof names[i]);
 	}
 	destroy_plan(p, names, k, a->guard, a->kill);
-	return 0;
+	return plan_gateway_gone(p, c, names, k);
+}
+
+/* Named: only the gateways of the names, found under the lock. */
+struct named {
+	char (*names)[16];
+	int n;
+};
+
+static int destroy_named(struct plan *p, struct txn *c, void *arg)
+{
+	const struct named *a = arg;
+
+	return plan_gateway_gone(p, c, a->names, a->n);
 }
 
 static int cmd_destroy(struct cli *cl, struct opts *o)
@@ -160,9 +173,15 @@ static int cmd_destroy(struct cli *cl, struct opts *o)
 		cl->build = destroy_mine;
 		cl->build_arg = &mine;
 	} else {
+		static struct named named;
+
 		for (int i = 0; i < o->npos; i++)
 			snprintf(names[i], sizeof names[i], "%s", o->pos[i]);
 		destroy_plan(cl->plan, names, o->npos, mine.guard, mine.kill);
+		/* a gateway goes with its namespace (npte-gateway.8) */
+		named = (struct named){.names = names, .n = o->npos};
+		cl->build = destroy_named;
+		cl->build_arg = &named;
 	}
 	return cli_run_then(cl, "destroy", o, NULL, plan_destroy_report, NULL);
 }

@@ -444,6 +444,6 @@ void nft_render_undo(FILE *f, const struct nft_batch *b)
 	for (int i = 0; i < b->n; i++)
 		fprintf(f, "nft flush chain inet %s %s; nft delete chain inet %s %s; ", NFT_TABLE, b->c[i].name,
 			NFT_TABLE, b->c[i].name);
-	fprintf(f, "nft list chains inet %s | grep -q 'chain ' || nft delete table inet %s; }", NFT_TABLE,
+	fprintf(f, "nft list table inet %s | grep -q 'chain ' || nft delete table inet %s; }", NFT_TABLE,
 		NFT_TABLE);
 }

@@ -163,6 +163,15 @@ static int free_slot(struct txn *c, struct netlink *nl, unsigned *slot)
 
 static char chains[GW_CHAINS_MAX][NFT_NAME_MAX];
 
+/* The chains of inet npte; a kernel without nf_tables has none (a destroy of
+ * a namespace must not fail there for want of rules it cannot hold). */
+static int read_chains(void)
+{
+	int n = nft_chains(-1, chains, GW_CHAINS_MAX);
+
+	return n == -EPROTONOSUPPORT || n == -ENOENT ? 0 : n;
+}
+
 static bool has_chain(int n, const char *a, const char *b)
 {
 	char want[NFT_NAME_MAX];
@@ -180,14 +189,14 @@ static int uplink_flags(struct txn *c, struct gw_info *g, int n)
 {
 	int v4 = 0, v6 = 0, all6 = 0, rc;
 
-	if ((rc = gw_sysctl("ipv4", g->uplink, "forwarding", NULL, &v4)) < 0)
+	if ((rc = gw_sysctl_read("ipv4", g->uplink, "forwarding", &v4)) < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read its forwarding", g->uplink);
 	if (!v4 && !has_chain(n, GW_UP4_PREFIX, g->uplink))
 		g->flags |= GW_UP4;
 	if (!(g->flags & GW_V6))
 		return 0;
-	if ((rc = gw_sysctl("ipv6", "all", "forwarding", NULL, &all6)) < 0 ||
-	    (rc = gw_sysctl("ipv6", g->uplink, "force_forwarding", NULL, &v6)) < 0)
+	if ((rc = gw_sysctl_read("ipv6", "all", "forwarding", &all6)) < 0 ||
+	    (rc = gw_sysctl_read("ipv6", g->uplink, "force_forwarding", &v6)) < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read its IPv6 forwarding (force_forwarding needs "
 			       "Linux 6.17 or later)", g->uplink);
 	if (!all6 && !v6 && !has_chain(n, GW_UP6_PREFIX, g->uplink))
@@ -216,7 +225,7 @@ int gw_probe_create(struct txn *c, const char *ns, struct gw_info *g)
 	snprintf(g->uplink, sizeof g->uplink, "%s", up);
 	if (d6.found && d6.oif == d4.oif)
 		g->flags |= GW_V6;
-	n = nft_chains(-1, chains, GW_CHAINS_MAX);
+	n = read_chains();
 	if (n < 0)
 		return err_sys(&c->err, EXIT_FAIL, -n, "read table inet %s", NFT_TABLE);
 	if (uplink_flags(c, g, n))
@@ -224,7 +233,24 @@ int gw_probe_create(struct txn *c, const char *ns, struct gw_info *g)
 	return free_slot(c, nl, &g->slot);
 }
 
-int gw_probe_destroy(struct txn *c, const char *ns, struct gw_info *g)
+/* Is chain a gateway's other than ifn's and those of gone[]? */
+static bool other_gw(const char *chain, const char *ifn, char (*gone)[16], int ngone)
+{
+	size_t pl = strlen(GW_HOST_PREFIX);
+
+	if (strncmp(chain, GW_HOST_PREFIX, pl) != 0)
+		return false;
+	for (int i = -1; i < ngone; i++) {
+		const char *n = i < 0 ? ifn + pl : gone[i];
+		size_t l = strlen(n);
+
+		if (strncmp(chain + pl, n, l) == 0 && chain[pl + l] == '-')
+			return false;
+	}
+	return true;
+}
+
+int gw_probe_destroy(struct txn *c, const char *ns, struct gw_info *g, char (*gone)[16], int ngone)
 {
 	char ifn[IFNAME_MAX + 1];
 	struct netlink *nl;
@@ -236,25 +262,20 @@ int gw_probe_destroy(struct txn *c, const char *ns, struct gw_info *g)
 	snprintf(g->uplink, sizeof g->uplink, "lo"); /* none: a name that passes gw_load */
 	gw_ifname(ifn, sizeof ifn, ns);
 	if ((rc = txn_host(c, &nl)) < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "netlink socket");
+		return err_sys(&c->err, EXIT_FAIL, -rc, "netlink socket"), -1;
 	rc = req_ifindex(nl, ifn);
 	if (rc < 0 && rc != -ENODEV)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", ifn);
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", ifn), -1;
 	link = rc >= 0;
 	if (link)
 		g->flags |= GW_LINK;
-	n = nft_chains(-1, chains, GW_CHAINS_MAX);
+	n = read_chains();
 	if (n < 0)
-		return err_sys(&c->err, EXIT_FAIL, -n, "read table inet %s", NFT_TABLE);
+		return err_sys(&c->err, EXIT_FAIL, -n, "read table inet %s", NFT_TABLE), -1;
 	if (has_chain(n, ifn, "-in") || has_chain(n, ifn, "-fwd") || has_chain(n, ifn, "-nat"))
 		g->flags |= GW_CHAINS;
-	for (int i = 0; i < n; i++) {
-		size_t pl = strlen(ifn);
-
-		if (strncmp(chains[i], GW_HOST_PREFIX, strlen(GW_HOST_PREFIX)) == 0 &&
-		    !(strncmp(chains[i], ifn, pl) == 0 && chains[i][pl] == '-'))
-			others = true;
-	}
+	for (int i = 0; i < n; i++)
+		others |= other_gw(chains[i], ifn, gone, ngone);
 	for (int i = 0; !others && i < n; i++) {
 		bool v4 = strncmp(chains[i], GW_UP4_PREFIX, strlen(GW_UP4_PREFIX)) == 0;
 
@@ -282,7 +303,7 @@ int gw_list(char (*ns)[16], int max)
 	netlink_close(&nl);
 	if (rc < 0)
 		return rc;
-	k = nft_chains(-1, chains, GW_CHAINS_MAX);
+	k = read_chains();
 	if (k < 0)
 		return k;
 	for (int i = 0; i < links.n && n < max; i++)
@@ -302,4 +323,19 @@ int gw_list(char (*ns)[16], int max)
 			memcpy(ns[n++], name, 16); /* a valid name: at most 12 bytes and its NUL */
 	}
 	return n;
+}
+
+int plan_gateway_gone(struct plan *p, struct txn *c, char (*names)[16], int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct gw_info g;
+		/* the gateways removed before this one in the plan count as gone */
+		int rc = gw_probe_destroy(c, names[i], &g, names, i);
+
+		if (rc < 0)
+			return c->err.code;
+		if (rc)
+			plan_gateway_destroy(p, &g);
+	}
+	return 0;
 }

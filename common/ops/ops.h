@@ -124,14 +124,21 @@ void gw_ifname(char *buf, size_t n, const char *ns);
 void gw_addr(unsigned slot, int family, bool host, struct ipaddr *a);
 /* An uplink name npte can put in a rule and a sysctl path: [A-Za-z0-9._-]. */
 bool gw_uplink_ok(const char *s);
-/* /proc/sys/net/FAM/conf/IFNAME/KEY of the host: val NULL reads *cur. */
-int gw_sysctl(const char *fam, const char *ifname, const char *key, const char *val, int *cur);
+/* /proc/sys/net/FAM/conf/IFNAME/KEY of the host, read (*cur: 1 or 0) or
+ * written: 0 or -errno. */
+int gw_sysctl_read(const char *fam, const char *ifname, const char *key, int *cur);
+int gw_sysctl_write(const char *fam, const char *ifname, const char *key, const char *val);
 /* What a create of NS's gateway finds on the host (under the lock, or for a
  * dry-run now): the uplink, a free slot, what forwarding npte must turn on.
  * 0, or an exit code with c->err set. */
 int gw_probe_create(struct txn *c, const char *ns, struct gw_info *g);
-/* What a destroy finds: 1 when NS has a gateway (or part of one), 0 when none. */
-int gw_probe_destroy(struct txn *c, const char *ns, struct gw_info *g);
+/* What a destroy finds: 1 when NS has a gateway (or part of one), 0 when
+ * none, -1 with c->err set. The gateways of gone[] (removed earlier in the same
+ * plan) do not keep the uplink and the table. */
+int gw_probe_destroy(struct txn *c, const char *ns, struct gw_info *g, char (*gone)[16], int ngone);
+/* npte-netns destroy: the removal of each of names' gateways, after the
+ * namespaces (under the lock, from what exists). 0 or an exit code. */
+int plan_gateway_gone(struct plan *p, struct txn *c, char (*names)[16], int n);
 /* The gateways there are (host ends gw-NS, or chains of them): names into
  * ns (each NETNS_NAME_MAX + 4), count or -errno. */
 int gw_list(char (*ns)[16], int max);

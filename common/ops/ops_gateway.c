@@ -161,24 +161,41 @@ static int nft_err(struct txn *c, int rc, const char *ext, const char *where)
 	return err_sys(&c->err, EXIT_FAIL, -rc, "%s: nf_tables%s%s", where, ext[0] ? ": " : "", ext);
 }
 
-/* /proc/sys/net/<fam>/conf/<ifname>/<key> of the host: read (val NULL) into
- * *cur, or write val. 0 or -errno. */
-int gw_sysctl(const char *fam, const char *ifname, const char *key, const char *val, int *cur)
+static int sysctl_open(const char *fam, const char *ifname, const char *key, int flags)
 {
-	char path[128], b[16] = "";
-	int fd, rc = 0;
-	ssize_t n;
+	char path[128];
+	int fd;
 
 	snprintf(path, sizeof path, "/proc/sys/net/%s/conf/%s/%s", fam, ifname, key);
-	fd = open(path, (val ? O_WRONLY : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
+}
+
+/* /proc/sys/net/<fam>/conf/<ifname>/<key> of the host: 0 or -errno. */
+int gw_sysctl_read(const char *fam, const char *ifname, const char *key, int *cur)
+{
+	char b[16] = "";
+	int fd = sysctl_open(fam, ifname, key, O_RDONLY), rc = 0;
+	ssize_t n;
+
 	if (fd < 0)
-		return -errno;
-	if (val && write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		rc = -errno;
-	if (!val && ((n = read(fd, b, sizeof b - 1)) <= 0))
+		return fd;
+	n = read(fd, b, sizeof b - 1);
+	if (n <= 0)
 		rc = n < 0 ? -errno : -EINVAL;
-	if (!val && !rc)
-		*cur = b[0] == '1';
+	*cur = b[0] == '1';
+	close(fd);
+	return rc;
+}
+
+int gw_sysctl_write(const char *fam, const char *ifname, const char *key, const char *val)
+{
+	int fd = sysctl_open(fam, ifname, key, O_WRONLY), rc = 0;
+
+	if (fd < 0)
+		return fd;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		rc = -errno;
 	close(fd);
 	return rc;
 }
@@ -330,8 +347,8 @@ static int side_apply(struct txn *c, const struct op *op, bool undo)
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s up%s%s", ifn, ext[0] ? ": " : "", ext);
 	/* Forwarding for this interface alone; it goes with the interface. */
-	if ((rc = gw_sysctl("ipv4", ifn, "forwarding", "1", NULL)) < 0 ||
-	    (v6 && (rc = gw_sysctl("ipv6", ifn, "force_forwarding", "1", NULL)) < 0))
+	if ((rc = gw_sysctl_write("ipv4", ifn, "forwarding", "1")) < 0 ||
+	    (v6 && (rc = gw_sysctl_write("ipv6", ifn, "force_forwarding", "1")) < 0))
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: forwarding on", ifn);
 	return 0;
 }
@@ -343,7 +360,7 @@ static void cidr(char *buf, size_t n, unsigned slot, int family, bool host)
 
 	gw_addr(slot, family, host, &a);
 	inet_ntop(family, a.a, s, sizeof s);
-	snprintf(buf, n, "%s/%u", s, family == AF_INET ? 30 : 64);
+	snprintf(buf, n, "%s/%u", s, family == AF_INET ? 30u : 64u);
 }
 
 static void side_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
@@ -404,16 +421,15 @@ static int rules_apply(struct txn *c, const struct op *op, bool undo)
 		return c->err.code;
 	if (undo)
 		return op->made.cookie == nl->cookie ? host_rules_del(c, op) : 0;
+	/* Recorded before the batch: a kill once it is in leaves recovery its
+	 * chains to remove (chains of this gateway's name are npte's alone). */
+	txn_made(c, &(struct ident){.cookie = nl->cookie});
 	host_batch(op, &batch);
 	rc = nft_commit(-1, &batch, false, ext, sizeof ext);
 	if (rc == -EEXIST)
 		return err_set(&c->err, EXIT_FAIL, "%s: table inet %s has chains of %s already (npte-gateway destroy "
 			       "%s removes them)", op->ns, NFT_TABLE, op->u.gw.ifname, op->ns);
-	if (rc < 0)
-		return nft_err(c, rc, ext, op->ns);
-	/* The batch is all or nothing: now it is all. */
-	txn_made(c, &(struct ident){.cookie = nl->cookie});
-	return 0;
+	return rc < 0 ? nft_err(c, rc, ext, op->ns) : 0;
 }
 
 static void rules_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
@@ -441,15 +457,12 @@ static int nsrules_apply(struct txn *c, const struct op *op, bool undo)
 		return 0; /* not the namespace this run changed: nothing of ours there */
 	if (rc < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", op->ns);
-	ns_batch(&batch, undo);
-	rc = nft_commit(h->fd, &batch, undo, ext, sizeof ext);
-	if (undo && rc == -ENOENT)
-		return 0;
-	if (rc < 0)
-		return nft_err(c, rc, ext, op->ns);
+	/* recorded first, as the host's rules are */
 	if (!undo)
 		txn_made(c, &(struct ident){.cookie = h->nl.cookie});
-	return 0;
+	ns_batch(&batch, undo);
+	rc = nft_commit(h->fd, &batch, undo, ext, sizeof ext);
+	return rc < 0 && !(undo && rc == -ENOENT) ? nft_err(c, rc, ext, op->ns) : 0;
 }
 
 static void nsrules_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
@@ -475,9 +488,9 @@ static int uplink_set(struct txn *c, const char *up, unsigned flags, const char 
 	int rc = 0;
 
 	if (flags & GW_UP4)
-		rc = gw_sysctl("ipv4", up, "forwarding", val, NULL);
+		rc = gw_sysctl_write("ipv4", up, "forwarding", val);
 	if (!rc && (flags & GW_UP6))
-		rc = gw_sysctl("ipv6", up, "force_forwarding", val, NULL);
+		rc = gw_sysctl_write("ipv6", up, "force_forwarding", val);
 	/* an uplink gone (undo) has nothing left to turn off */
 	if (rc == -ENOENT && val[0] == '0')
 		rc = 0;
@@ -557,8 +570,11 @@ static void remove_render(FILE *f, const struct op *op, const struct txn *c, boo
 		fputs(" >&2; exit 2\n", f);
 		return;
 	}
-	if (op->u.gw.flags & GW_LINK)
-		render_words(f, (const char *[]){"ip", "link", "del", op->u.gw.ifname, NULL});
+	/* gone already, when its namespace went first (npte-netns destroy) */
+	fputs("! ", f);
+	render_cmd(f, (const char *[]){"ip", "link", "show", op->u.gw.ifname, NULL});
+	fputs(" >/dev/null 2>&1 || ", f);
+	render_words(f, (const char *[]){"ip", "link", "del", op->u.gw.ifname, NULL});
 	if (op->u.gw.flags & GW_LAST) {
 		if (op->u.gw.flags & GW_UP4)
 			sysctl_line(f, "ipv4", op->u.gw.uplink, "forwarding", "0", false);
@@ -570,9 +586,12 @@ static void remove_render(FILE *f, const struct op *op, const struct txn *c, boo
 		batch.drop_table = op->u.gw.flags & GW_LAST;
 		nft_render(f, NULL, &batch, true);
 	}
+	/* the namespace's rules, unless they went with it */
 	snprintf(path, sizeof path, NETNS_RUN_DIR "/%s", op->ns);
 	render_cmd(f, (const char *[]){"test", "!", "-e", path, NULL});
-	fputs(" || ", f);
+	fputs(" || ! ", f);
+	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, "nft", "list", "table", "inet", NFT_TABLE, NULL});
+	fputs(" >/dev/null 2>&1 || ", f);
 	render_words(f, (const char *[]){"ip", "netns", "exec", op->ns, "nft", "delete", "table", "inet",
 					 NFT_TABLE, NULL});
 }
