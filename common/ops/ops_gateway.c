@@ -570,11 +570,11 @@ static void remove_render(FILE *f, const struct op *op, const struct txn *c, boo
 		fputs(" >&2; exit 2\n", f);
 		return;
 	}
-	/* gone already, when its namespace went first (npte-netns destroy) */
-	fputs("! ", f);
+	/* gone already, or going, when its namespace went first (npte-netns destroy) */
+	render_cmd(f, (const char *[]){"ip", "link", "del", op->u.gw.ifname, NULL});
+	fputs(" 2>/dev/null || ! ", f);
 	render_cmd(f, (const char *[]){"ip", "link", "show", op->u.gw.ifname, NULL});
-	fputs(" >/dev/null 2>&1 || ", f);
-	render_words(f, (const char *[]){"ip", "link", "del", op->u.gw.ifname, NULL});
+	fputs(" >/dev/null 2>&1\n", f);
 	if (op->u.gw.flags & GW_LAST) {
 		if (op->u.gw.flags & GW_UP4)
 			sysctl_line(f, "ipv4", op->u.gw.uplink, "forwarding", "0", false);
