@@ -171,13 +171,19 @@ router gw-router gw-host" ]
 	[ -z "$output" ]
 }
 
-@test "gateway: npte-netns destroy of a namespace with a gateway removes the gateway" {
+@test "gateway: npte-netns destroy and npte-lab destroy of a namespace with a gateway remove the gateway" {
 	sb npte-netns create router
 	local before
 	before=$(gw_state)
 	sb npte-netns create other
 	sb npte-gateway create other
 	sb npte-netns destroy other
+	diff <(echo "$before") <(gw_state)
+	sb npte-netns destroy router
+	before=$(gw_state)
+	sb npte-lab create >/dev/null
+	sb npte-gateway create router
+	sb npte-lab destroy
 	diff <(echo "$before") <(gw_state)
 }
 
