@@ -139,9 +139,9 @@ gw_state() {
 	[ "$(gw_state)" != "$before" ]
 	sb npte-gateway create other
 	run sb npte-gateway status
-	[ "$output" = "router gw-router gw-host
-other gw-other gw-host" ] || [ "$output" = "other gw-other gw-host
-router gw-router gw-host" ]
+	# the second gateway takes the next slot
+	[ "$(sort <<<"$output")" = "other gw-other gw-host 100.64.0.6 fd6e:7074:6777:1::2
+router gw-router gw-host 100.64.0.2 fd6e:7074:6777::2" ] || { echo "$output"; return 1; }
 	# the second gateway takes the next slot
 	sb ip -n other -br addr show gw-host | grep -q ' 100.64.0.6/30 '
 	sb npte-gateway destroy router
@@ -270,7 +270,8 @@ nlines() {
 	run as_uid 1001 npte-gateway status
 	[ -z "$output" ]
 	run as_uid 1000 npte-gateway status --json
-	[ "$output" = '[{"namespace":"alice","host_interface":"gw-alice","interface":"gw-host"}]' ]
+	[ "$output" = '[{"namespace":"alice","host_interface":"gw-alice","interface":"gw-host","ipv4":"100.64.0.2","ipv6":"fd6e:7074:6777::2"}]' ] ||
+		{ echo "$output"; return 1; }
 	run as_uid 1001 npte-gateway destroy alice
 	[ "$output" = "npte-gateway: destroy: alice: not found or not yours" ]
 	as_uid 1000 npte-gateway destroy alice

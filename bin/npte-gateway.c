@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <linux/capability.h>
 #include "cli/cli.h"
 #include "base/err.h"
@@ -96,6 +97,8 @@ struct status {
 	bool json;
 	int n;
 	char ns[REGISTRY_MAX][16];
+	int slot[REGISTRY_MAX]; /* -1: no addresses (its host end gone) */
+	bool v6[REGISTRY_MAX];
 };
 
 /* Only the caller's own gateways are shown (root's: all). */
@@ -108,27 +111,47 @@ static int status_read(struct txn *c, void *arg)
 		return err_sys(&c->err, EXIT_FAIL, -n, "read the host's gateways");
 	for (int i = 0; i < n; i++) {
 		struct marker m;
+		unsigned slot;
 
-		if (c->who.admin || (marker_read(s->ns[i], &m) == 0 && m.owner == c->who.uid))
-			memmove(s->ns[k++], s->ns[i], sizeof s->ns[i]);
+		if (!c->who.admin && (marker_read(s->ns[i], &m) != 0 || m.owner != c->who.uid))
+			continue;
+		memmove(s->ns[k], s->ns[i], sizeof s->ns[i]);
+		s->v6[k] = false;
+		s->slot[k] = gw_slot(s->ns[k], &slot, &s->v6[k]) == 0 ? (int)slot : -1;
+		k++;
 	}
 	s->n = k;
 	return 0;
 }
 
+/* The namespace's address of family fam, or "" (no slot, or no IPv6). */
+static const char *ns_addr(const struct status *s, int i, int fam, char *buf, size_t n)
+{
+	struct ipaddr a;
+
+	buf[0] = '\0';
+	if (s->slot[i] < 0 || (fam == AF_INET6 && !s->v6[i]))
+		return buf;
+	gw_addr((unsigned)s->slot[i], fam, false, &a);
+	inet_ntop(fam, a.a, buf, (socklen_t)n);
+	return buf;
+}
+
 static void status_print(const struct status *s)
 {
-	char ifn[IFNAME_MAX + 1];
+	char ifn[IFNAME_MAX + 1], a4[INET6_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
 
 	if (s->json)
 		fputs("[", stdout);
 	for (int i = 0; i < s->n; i++) {
 		gw_ifname(ifn, sizeof ifn, s->ns[i]);
+		ns_addr(s, i, AF_INET, a4, sizeof a4);
+		ns_addr(s, i, AF_INET6, a6, sizeof a6);
 		if (s->json)
-			printf("%s{\"namespace\":\"%s\",\"host_interface\":\"%s\",\"interface\":\"%s\"}", i ? "," : "",
-			       s->ns[i], ifn, GW_NS_IFNAME);
+			printf("%s{\"namespace\":\"%s\",\"host_interface\":\"%s\",\"interface\":\"%s\","
+			       "\"ipv4\":\"%s\",\"ipv6\":\"%s\"}", i ? "," : "", s->ns[i], ifn, GW_NS_IFNAME, a4, a6);
 		else
-			printf("%s %s %s\n", s->ns[i], ifn, GW_NS_IFNAME);
+			printf("%s %s %s %s %s\n", s->ns[i], ifn, GW_NS_IFNAME, a4[0] ? a4 : "-", a6[0] ? a6 : "-");
 	}
 	if (s->json)
 		puts("]");

@@ -145,6 +145,54 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 	return MNL_CB_OK;
 }
 
+/* The slot of the pool address on ifindex (the host's end), if any. */
+struct slot_of {
+	int ifindex;
+	int slot;
+	bool v6;
+};
+
+static int slot_cb(const struct nlmsghdr *h, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
+	struct slot_of *so = data;
+
+	if (h->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != so->ifindex)
+		return MNL_CB_OK;
+	memset(used, 0, sizeof used);
+	addr_cb(h, NULL);
+	for (unsigned s = 0; s < GW_SLOTS; s++)
+		if (used[s / 8] & (1u << (s % 8))) {
+			so->slot = (int)s;
+			so->v6 |= ifa->ifa_family == AF_INET6;
+		}
+	return MNL_CB_OK;
+}
+
+int gw_slot(const char *ns, unsigned *slot, bool *v6)
+{
+	struct slot_of so = {.slot = -1};
+	char ifn[IFNAME_MAX + 1];
+	struct netlink nl;
+	int rc = netlink_open(&nl);
+
+	if (rc < 0)
+		return rc;
+	gw_ifname(ifn, sizeof ifn, ns);
+	so.ifindex = req_ifindex(&nl, ifn);
+	if (so.ifindex > 0)
+		for (int fam = AF_INET; fam && rc == 0; fam = fam == AF_INET ? AF_INET6 : 0)
+			rc = netlink_request(&nl, req_addr_dump(&nl, req.b, fam), slot_cb, &so, NULL, 0);
+	netlink_close(&nl);
+	if (rc < 0)
+		return rc;
+	if (so.slot < 0)
+		return -ENOENT;
+	*slot = (unsigned)so.slot;
+	*v6 = so.v6;
+	return 0;
+}
+
 static int free_slot(struct txn *c, struct netlink *nl, unsigned *slot)
 {
 	int rc;

@@ -142,6 +142,9 @@ int plan_gateway_gone(struct plan *p, struct txn *c, char (*names)[16], int n);
 /* The gateways there are (host ends gw-NS, or chains of them): names into
  * ns (each NETNS_NAME_MAX + 4), count or -errno. */
 int gw_list(char (*ns)[16], int max);
+/* The slot of NS's gateway, read from its host end's addresses (and whether
+ * it has IPv6): 0, -ENOENT when it has none, or -errno. */
+int gw_slot(const char *ns, unsigned *slot, bool *v6);
 /* The host's end and the namespace's addresses, routes and rules (after the guard). */
 void plan_gateway_create(struct plan *p, const struct gw_info *g);
 void plan_gateway_destroy(struct plan *p, const struct gw_info *g);
