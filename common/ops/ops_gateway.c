@@ -530,25 +530,14 @@ const struct op_type gw_fwd_op = {
 
 /* --- removal -------------------------------------------------------------------- */
 
-static int remove_apply(struct txn *c, const struct op *op, bool undo)
+/* The namespace's rules go first: a kill after that leaves the host's parts,
+ * which the next destroy (or gc, once the namespace is gone) still finds. */
+static int ns_rules_del(struct txn *c, const struct op *op)
 {
-	struct netlink *nl;
 	struct nshandle *h;
 	char ext[256];
-	int rc;
+	int rc = txn_ns(c, op->ns, &h);
 
-	(void)undo;
-	/* said after the guard: only the caller's own namespace is told of */
-	if (!(op->u.gw.flags & (GW_LINK | GW_CHAINS)))
-		return err_set(&c->err, EXIT_USAGE, "%s: no gateway", op->ns);
-	if (host_of(c, &nl) || host_link_del(c, nl, op->u.gw.ifname))
-		return c->err.code;
-	/* Forwarding off before the rules that hold the uplink to the gateways go. */
-	if ((op->u.gw.flags & GW_LAST) && uplink_set(c, op->u.gw.uplink, op->u.gw.flags, "0"))
-		return c->err.code;
-	if ((op->u.gw.flags & GW_CHAINS) && host_rules_del(c, op))
-		return c->err.code;
-	rc = txn_ns(c, op->ns, &h);
 	if (rc == -ENOENT || rc == -ENOTNS)
 		return 0; /* its namespace gone, its rules went with it */
 	if (rc < 0)
@@ -556,6 +545,24 @@ static int remove_apply(struct txn *c, const struct op *op, bool undo)
 	ns_batch(&batch, true);
 	rc = nft_commit(h->fd, &batch, true, ext, sizeof ext);
 	return rc < 0 && rc != -ENOENT ? nft_err(c, rc, ext, op->ns) : 0;
+}
+
+static int remove_apply(struct txn *c, const struct op *op, bool undo)
+{
+	struct netlink *nl;
+
+	(void)undo;
+	/* said after the guard: only the caller's own namespace is told of */
+	if (!(op->u.gw.flags & (GW_LINK | GW_CHAINS)))
+		return err_set(&c->err, EXIT_USAGE, "%s: no gateway", op->ns);
+	if (ns_rules_del(c, op) || host_of(c, &nl) || host_link_del(c, nl, op->u.gw.ifname))
+		return c->err.code;
+	/* Forwarding off before the rules that hold the uplink to the gateways go. */
+	if ((op->u.gw.flags & GW_LAST) && uplink_set(c, op->u.gw.uplink, op->u.gw.flags, "0"))
+		return c->err.code;
+	if ((op->u.gw.flags & GW_CHAINS) && host_rules_del(c, op))
+		return c->err.code;
+	return 0;
 }
 
 static void remove_render(FILE *f, const struct op *op, const struct txn *c, bool undo)
@@ -570,6 +577,14 @@ static void remove_render(FILE *f, const struct op *op, const struct txn *c, boo
 		fputs(" >&2; exit 2\n", f);
 		return;
 	}
+	/* the namespace's rules, unless they went with it */
+	snprintf(path, sizeof path, NETNS_RUN_DIR "/%s", op->ns);
+	render_cmd(f, (const char *[]){"test", "!", "-e", path, NULL});
+	fputs(" || ! ", f);
+	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, "nft", "list", "table", "inet", NFT_TABLE, NULL});
+	fputs(" >/dev/null 2>&1 || ", f);
+	render_words(f, (const char *[]){"ip", "netns", "exec", op->ns, "nft", "delete", "table", "inet",
+					 NFT_TABLE, NULL});
 	/* gone already, or going, when its namespace went first (npte-netns destroy) */
 	render_cmd(f, (const char *[]){"ip", "link", "del", op->u.gw.ifname, NULL});
 	fputs(" 2>/dev/null || ! ", f);
@@ -586,14 +601,6 @@ static void remove_render(FILE *f, const struct op *op, const struct txn *c, boo
 		batch.drop_table = op->u.gw.flags & GW_LAST;
 		nft_render(f, NULL, &batch, true);
 	}
-	/* the namespace's rules, unless they went with it */
-	snprintf(path, sizeof path, NETNS_RUN_DIR "/%s", op->ns);
-	render_cmd(f, (const char *[]){"test", "!", "-e", path, NULL});
-	fputs(" || ! ", f);
-	render_cmd(f, (const char *[]){"ip", "netns", "exec", op->ns, "nft", "list", "table", "inet", NFT_TABLE, NULL});
-	fputs(" >/dev/null 2>&1 || ", f);
-	render_words(f, (const char *[]){"ip", "netns", "exec", op->ns, "nft", "delete", "table", "inet",
-					 NFT_TABLE, NULL});
 }
 
 const struct op_type gw_remove_op = {
