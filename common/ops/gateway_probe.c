@@ -245,8 +245,7 @@ static int uplink_flags(struct txn *c, struct gw_info *g, int n)
 		return 0;
 	if ((rc = gw_sysctl_read("ipv6", "all", "forwarding", &all6)) < 0 ||
 	    (rc = gw_sysctl_read("ipv6", g->uplink, "force_forwarding", &v6)) < 0)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read its IPv6 forwarding (force_forwarding needs "
-			       "Linux 6.17 or later)", g->uplink);
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: read its IPv6 forwarding", g->uplink);
 	if (!all6 && !v6 && !has_chain(n, GW_UP6_PREFIX, g->uplink))
 		g->flags |= GW_UP6;
 	return 0;
@@ -271,7 +270,9 @@ int gw_probe_create(struct txn *c, const char *ns, struct gw_info *g)
 		return err_set(&c->err, EXIT_FAIL, "the host's default route leaves by an interface npte cannot "
 			       "name in a rule ('%s')", up ? disp(up) : "?");
 	snprintf(g->uplink, sizeof g->uplink, "%s", up);
-	if (d6.found && d6.oif == d4.oif)
+	/* IPv6 needs per-interface forwarding (force_forwarding, Linux 6.17):
+	 * without it the gateway is IPv4 only, rather than none */
+	if (d6.found && d6.oif == d4.oif && gw_sysctl_read("ipv6", "lo", "force_forwarding", &n) == 0)
 		g->flags |= GW_V6;
 	n = read_chains();
 	if (n < 0)
