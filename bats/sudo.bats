@@ -25,7 +25,7 @@ teardown() {
 	for f in "$STAGE"/run/ptest/sbin/*; do
 		[ "$(stat -c '%u %a' "$f")" = "0 755" ] || { stat -c '%n %u %a' "$f"; return 1; }
 	done
-	[ "$(find "$STAGE/run/ptest/sbin" -type f | wc -l)" -eq 9 ]
+	[ "$(find "$STAGE/run/ptest/sbin" -type f | wc -l)" -eq 10 ]
 	# the admin's npte-doctor is installed, but not offered to users through sudo
 	[ "$(grep -c "npte-doctor" "$STAGE/etc/sudoers.d/npte")" = 0 ]
 	[ "$(stat -c '%u %a' "$STAGE/etc/sudoers.d/npte")" = "0 440" ]
@@ -240,4 +240,38 @@ one_line() {
 	[ "$status" -eq 2 ]
 	run as alice npte-netns destroy --prefix 'C;x'
 	[ "$status" -eq 2 ] && [[ "$output" == *"'C;x'"* ]]
+}
+
+@test "npte-gateway through sudo: not granted by the shipped rule; granted, it needs gateway = yes; then only alice's own" {
+	command -v nft >/dev/null || skip "needs nft"
+	# a default route for the gateway to use (nothing answers it: no traffic is sent)
+	sb sh -c 'ip link add up0 type veth peer name up1 && ip link set up1 up && ip addr add 198.51.100.2/24 dev up0 && ip link set up0 up &&
+		ip route add default via 198.51.100.1'
+	as alice npte-netns create alicens
+	as bob npte-netns create bobns
+	run as alice npte-gateway create alicens
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"password is required"* ]]
+	sb sed -i 's/^# \(%npte ALL=(root) NOPASSWD: NPTE_GATEWAY\)$/\1/' /etc/sudoers.d/npte
+	run as alice npte-gateway create alicens
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"it is the administrator's unless /etc/npte/npte.conf says 'gateway = yes'" ]]
+	[ -z "$(sb nft list ruleset)" ]
+	sb sh -c 'printf "gateway = yes\n" >/etc/npte/npte.conf'
+	run as alice npte-gateway create bobns
+	local theirs=$output
+	run as alice npte-gateway create nosuch
+	[ "$status" -eq 2 ]
+	[ "${theirs//bobns/X}" = "${output//nosuch/X}" ]
+	[ -z "$(sb nft list ruleset)" ]
+	run as alice npte-gateway create alicens
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	sb ip link show gw-alicens >/dev/null
+	run as bob npte-gateway status
+	[ -z "$output" ]
+	run as bob npte-gateway destroy alicens
+	[ "$status" -eq 2 ]
+	as alice npte-gateway destroy alicens
+	[ -z "$(sb nft list ruleset)" ]
+	! sb ip link show gw-alicens 2>/dev/null
 }

@@ -173,10 +173,22 @@ static int cmd_create(struct cli *cl, struct opts *o)
 	return up(cl, o, "create");
 }
 
+/* A node's gateway goes with it (npte-gateway.8): found under the lock. */
+static int down_gateways(struct plan *p, struct txn *c, void *arg)
+{
+	static char names[TOPO_NODES_MAX][16];
+
+	(void)arg;
+	for (int i = 0; i < topo->nnodes; i++)
+		topo_ns(topo, i, names[i], sizeof names[i]);
+	return plan_gateway_gone(p, c, names, topo->nnodes);
+}
+
 static int down(struct cli *cl, struct opts *o, const char *verb)
 {
 	load(cl, verb, o, file_arg(o), NULL); /* --kill's reader: caps_all */
 	topo_plan_down(topo, cl->plan, verb, o->set[O_KILL]);
+	cl->build = down_gateways;
 	return cli_run_then(cl, verb, o, NULL, plan_destroy_report, NULL);
 }
 

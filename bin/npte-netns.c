@@ -133,7 +133,20 @@ static int destroy_mine(struct plan *p, struct txn *c, void *arg)
 		memmove(names[k++], names[i], sizeof names[i]);
 	}
 	destroy_plan(p, names, k, a->guard, a->kill);
-	return 0;
+	return plan_gateway_gone(p, c, names, k);
+}
+
+/* Named: only the gateways of the names, found under the lock. */
+struct named {
+	char (*names)[16];
+	int n;
+};
+
+static int destroy_named(struct plan *p, struct txn *c, void *arg)
+{
+	const struct named *a = arg;
+
+	return plan_gateway_gone(p, c, a->names, a->n);
 }
 
 static int cmd_destroy(struct cli *cl, struct opts *o)
@@ -160,9 +173,15 @@ static int cmd_destroy(struct cli *cl, struct opts *o)
 		cl->build = destroy_mine;
 		cl->build_arg = &mine;
 	} else {
+		static struct named named;
+
 		for (int i = 0; i < o->npos; i++)
 			snprintf(names[i], sizeof names[i], "%s", o->pos[i]);
 		destroy_plan(cl->plan, names, o->npos, mine.guard, mine.kill);
+		/* a gateway goes with its namespace (npte-gateway.8) */
+		named = (struct named){.names = names, .n = o->npos};
+		cl->build = destroy_named;
+		cl->build_arg = &named;
 	}
 	return cli_run_then(cl, "destroy", o, NULL, plan_destroy_report, NULL);
 }
@@ -369,6 +388,37 @@ static void gc_unmarked(void)
 		closedir(d);
 }
 
+/*
+ * Gateways half gone: rules of a gateway whose host end went (its namespace
+ * deleted behind npte's back takes the veth along) are removed, and the
+ * uplink's forwarding with the last. Root's gc removes any; a user's only
+ * those of a namespace whose marker is still theirs.
+ */
+static int gc_gateways(struct plan *p, struct txn *c, bool report)
+{
+	static char names[REGISTRY_MAX][16], half[REGISTRY_MAX][16];
+	int n = gw_list(names, REGISTRY_MAX), k = 0;
+
+	if (n < 0)
+		return err_sys(&c->err, EXIT_FAIL, -n, "read the host's gateways"), -1;
+	for (int i = 0; i < n; i++) {
+		struct gw_info g;
+		struct marker m;
+		int rc = gw_probe_destroy(c, names[i], &g, NULL, 0);
+
+		if (rc < 0)
+			return -1;
+		if (!rc || (g.flags & GW_LINK))
+			continue;
+		if (!c->who.admin && (marker_read(names[i], &m) != 0 || m.owner != c->who.uid))
+			continue;
+		if (report)
+			printf("remove gateway %s: its host end is gone, its rules are left\n", names[i]);
+		memcpy(half[k++], names[i], sizeof half[0]);
+	}
+	return plan_gateway_gone(p, c, half, k) ? -1 : k;
+}
+
 static int gc_scan(struct plan *p, struct txn *c, bool report)
 {
 	static char names[REGISTRY_MAX][16];
@@ -410,6 +460,10 @@ static int gc_scan(struct plan *p, struct txn *c, bool report)
 	if (report && in_place)
 		gc_in_place(names, yours, n);
 	claims = gc_claims(p, c, report);
+	if (claims < 0)
+		return -1;
+	found += claims;
+	claims = gc_gateways(p, c, report);
 	if (claims < 0)
 		return -1;
 	found += claims;

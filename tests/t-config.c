@@ -40,6 +40,35 @@ static void kmem_cases(void)
 	}
 }
 
+/* gateway: yes or no only, no by default (npte-gateway is the administrator's). */
+static void gateway_cases(void)
+{
+	static const struct { const char *text; int ok; bool v; } cases[] = {
+		{"", 1, false},
+		{"max_namespaces = 4\n", 1, false},
+		{"gateway = yes\n", 1, true},
+		{"gateway=yes\n", 1, true},
+		{"gateway = no\n", 1, false},
+		{"gateway = yes\ngateway = no\n", 1, false},
+		{"gateway = Yes\n", 0, false},
+		{"gateway = 1\n", 0, false},
+		{"gateway = true\n", 0, false},
+		{"gateway = yess\n", 0, false},
+		{"gateway = y\n", 0, false},
+		{"gateway =\n", 0, false},
+		{"gateways = yes\n", 0, false},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct config cfg;
+		struct err e = {0};
+		int rc = config_parse(&cfg, cases[i].text, &e);
+
+		ok(cases[i].ok ? rc == 0 && cfg.gateway == cases[i].v : rc == EXIT_USAGE, "gateway: '%s'",
+		   cases[i].text);
+	}
+}
+
 int main(void)
 {
 	static const struct { const char *text; int ok; unsigned max; } cases[] = {
@@ -74,5 +103,6 @@ int main(void)
 			ok(rc == 2 && e.msg[0], "refused with exit 2: '%s' (%s)", cases[i].text, e.msg);
 	}
 	kmem_cases();
+	gateway_cases();
 	return done_testing();
 }

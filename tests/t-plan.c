@@ -359,6 +359,28 @@ int main(void)
 	golden("tests/golden/netns-destroy-kill-admin.golden", render(&admin),
 	       "destroy --kill --missing-ok, as the administrator (root's processes are never ended)");
 
+	/* The gateway, as its build makes it from what the host has (the uplink,
+	 * slot 3, both families' forwarding off there). */
+	reset();
+	plan.verb = "create";
+	plan.exclusive = true;
+	snprintf(plan.title, sizeof plan.title, "npte-gateway create router");
+	plan_guard_owned(&plan, "create", "router", 0);
+	{
+		struct gw_info g = {.ns = "router", .uplink = "eth0", .slot = 3, .flags = GW_V6 | GW_UP4 | GW_UP6};
+
+		plan_gateway_create(&plan, &g);
+		golden("tests/golden/gateway-create.golden", render(&alice), "gateway create, as a sudo user");
+		reset();
+		plan.verb = "destroy";
+		plan.exclusive = true;
+		snprintf(plan.title, sizeof plan.title, "npte-gateway destroy router");
+		plan_guard_owned(&plan, "destroy", "router", GUARD_MAY_BE_GONE);
+		g.flags |= GW_LAST | GW_CHAINS | GW_LINK;
+		plan_gateway_destroy(&plan, &g);
+		golden("tests/golden/gateway-destroy.golden", render(&alice), "gateway destroy of the last one");
+	}
+
 	reset();
 	plan.verb = "show";
 	snprintf(plan.title, sizeof plan.title, "guard");

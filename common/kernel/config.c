@@ -22,6 +22,7 @@ static void defaults(struct config *cfg)
 {
 	cfg->max_namespaces = 32;
 	cfg->max_kernel_memory = KMEM_BUDGET_DEFAULT;
+	cfg->gateway = false;
 }
 
 int config_parse(struct config *cfg, const char *text, struct err *e)
@@ -61,6 +62,12 @@ int config_parse(struct config *cfg, const char *text, struct err *e)
 				return err_set(e, EXIT_USAGE, "%s:%d: max_kernel_memory must be a size 0..16t "
 					       "(bytes, or a number with k, m, g or t), not '%s'", NPTE_CONF,
 					       lineno, val);
+		} else if (strcmp(key, "gateway") == 0) {
+			/* it touches the host: only a plain yes or no, never a guess */
+			if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+				return err_set(e, EXIT_USAGE, "%s:%d: gateway must be yes or no, not '%s'", NPTE_CONF,
+					       lineno, val);
+			cfg->gateway = val[0] == 'y';
 		} else {
 			return err_set(e, EXIT_USAGE, "%s:%d: unknown key '%s'", NPTE_CONF, lineno, key);
 		}

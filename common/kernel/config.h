@@ -2,6 +2,7 @@
 #ifndef NPTE_CONFIG_H
 #define NPTE_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "base/err.h"
 
@@ -12,6 +13,8 @@ struct config {
 	/* per non-root caller: the worst-case kernel memory of all their
 	 * qdiscs (kmem.h); default KMEM_BUDGET_DEFAULT */
 	uint64_t max_kernel_memory;
+	/* npte-gateway for non-root callers (their own namespaces); default no */
+	bool gateway;
 };
 
 /* Defaults when the file is absent. Exit-2 errors (with the line) for a file

@@ -23,11 +23,16 @@ static union {
 
 int netlink_open(struct netlink *nl)
 {
+	return netlink_open_proto(nl, NETLINK_ROUTE);
+}
+
+int netlink_open_proto(struct netlink *nl, int proto)
+{
 	int one = 1;
 	socklen_t len = sizeof nl->cookie;
 
 	memset(nl, 0, sizeof *nl);
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl->sock = mnl_socket_open2(proto, SOCK_CLOEXEC);
 	if (!nl->sock)
 		return -errno;
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -66,7 +71,7 @@ struct nlmsghdr *netlink_msg(struct netlink *nl, void *buf, uint16_t type, uint1
 	return h;
 }
 
-static void ext_text(const struct nlmsghdr *h, const struct nlmsgerr *e, char *ext, size_t extn)
+void netlink_ext_text(const struct nlmsghdr *h, const struct nlmsgerr *e, char *ext, size_t extn)
 {
 	size_t off = sizeof *e;
 
@@ -125,7 +130,7 @@ int netlink_request(struct netlink *nl, struct nlmsghdr *req, int (*cb)(const st
 					return -EBADMSG;
 				if (e->error == 0)
 					return 0;
-				ext_text(h, e, ext, extn);
+				netlink_ext_text(h, e, ext, extn);
 				return e->error;
 			}
 			if (h->nlmsg_type == NLMSG_DONE)

@@ -20,6 +20,8 @@ struct netlink {
 /* Open a NETLINK_ROUTE socket in the calling thread's current netns, with
  * NETLINK_CAP_ACK and NETLINK_EXT_ACK. Returns 0 or -errno. */
 int netlink_open(struct netlink *nl);
+/* The same for another netlink family (NETLINK_NETFILTER: nft.c). */
+int netlink_open_proto(struct netlink *nl, int proto);
 void netlink_close(struct netlink *nl);
 
 /* A zeroed request buffer with its header set up (NLM_F_REQUEST|NLM_F_ACK|flags). */
@@ -33,5 +35,8 @@ int netlink_talk(struct netlink *nl, struct nlmsghdr *req, char *ext, size_t ext
 /* Same, handing every data message of the reply (or dump) to cb. */
 int netlink_request(struct netlink *nl, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
 	       void *data, char *ext, size_t extn);
+
+/* The kernel's extended-ack text of error e (in reply h) into ext, or "". */
+void netlink_ext_text(const struct nlmsghdr *h, const struct nlmsgerr *e, char *ext, size_t extn);
 
 #endif

@@ -300,3 +300,21 @@ int req_nsid_of(struct netlink *nl, int nsfd, int32_t *id)
 	rc = netlink_request(nl, nsid_msg(nl, req.b, RTM_GETNSID, 0, nsfd, false, 0), nsid_cb, &s, NULL, 0);
 	return rc < 0 ? rc : 0;
 }
+
+struct nlmsghdr *req_route_dump(struct netlink *nl, void *buf, int family)
+{
+	struct nlmsghdr *h = netlink_msg(nl, buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof *rt);
+
+	rt->rtm_family = (unsigned char)family;
+	return h;
+}
+
+struct nlmsghdr *req_addr_dump(struct netlink *nl, void *buf, int family)
+{
+	struct nlmsghdr *h = netlink_msg(nl, buf, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof *ifa);
+
+	ifa->ifa_family = (unsigned char)family;
+	return h;
+}

@@ -37,6 +37,10 @@ struct nlmsghdr *req_addr(struct netlink *nl, void *buf, bool add, int ifindex, 
 struct nlmsghdr *req_route(struct netlink *nl, void *buf, bool add, const struct ipaddr *dst,
 			    unsigned plen, const struct ipaddr *gw);
 
+/* RTM_GETROUTE and RTM_GETADDR dumps of one family (the gateway's view of the host). */
+struct nlmsghdr *req_route_dump(struct netlink *nl, void *buf, int family);
+struct nlmsghdr *req_addr_dump(struct netlink *nl, void *buf, int family);
+
 /* RTM_GETQDISC: a dump of every qdisc in the namespace. */
 struct nlmsghdr *req_qdisc_dump(struct netlink *nl, void *buf);
 /* RTM_DELQDISC of ifindex's root qdisc. */

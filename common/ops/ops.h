@@ -100,6 +100,57 @@ const struct qdisc_kind *qdisc_child_spec(const struct qdisc_child *ch, union qs
 /* Remove the root qdisc; an interface with only the default one is fine. */
 void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
 
+/* --- gateways (ops_gateway.c, gateway_probe.c; npte-gateway.8) --- */
+#define GW_HOST_PREFIX "gw-"   /* the host's end: gw-NS (never an if-PEER name) */
+#define GW_NS_IFNAME "gw-host" /* the namespace's end */
+#define GW_UP4_PREFIX "up4-"          /* chains that hold a forwarding uplink to the gateways */
+#define GW_UP6_PREFIX "up6-"
+#define GW_POOL4 0x64400000u   /* 100.64.0.0/10: slot S is 100.64.0.0 + 4S, a /30 */
+#define GW_SLOTS 16384         /* and fd6e:7074:6777:S::/64 */
+#define GW_CHAINS_MAX 4096     /* chains of inet npte read at once */
+enum {
+	GW_V6 = 1,      /* the host has an IPv6 default route by the same uplink */
+	GW_UP4 = 2,     /* create: npte turns the uplink's IPv4 forwarding on; destroy: off */
+	GW_UP6 = 4,     /* the same for IPv6 (force_forwarding) */
+	GW_LAST = 8,    /* destroy: no other gateway is left (the uplink and the table go) */
+	GW_CHAINS = 16, /* destroy: the gateway's chains exist */
+	GW_LINK = 32,   /* destroy: the host's end exists */
+	GW_FLAGS_END = 64,
+};
+struct gw_info {
+	const char *ns;
+	char uplink[IFNAME_MAX + 1];
+	unsigned slot, flags;
+};
+void gw_ifname(char *buf, size_t n, const char *ns);
+void gw_addr(unsigned slot, int family, bool host, struct ipaddr *a);
+/* An uplink name npte can put in a rule and a sysctl path: [A-Za-z0-9._-]. */
+bool gw_uplink_ok(const char *s);
+/* /proc/sys/net/FAM/conf/IFNAME/KEY of the host, read (*cur: 1 or 0) or
+ * written: 0 or -errno. */
+int gw_sysctl_read(const char *fam, const char *ifname, const char *key, int *cur);
+int gw_sysctl_write(const char *fam, const char *ifname, const char *key, const char *val);
+/* What a create of NS's gateway finds on the host (under the lock, or for a
+ * dry-run now): the uplink, a free slot, what forwarding npte must turn on.
+ * 0, or an exit code with c->err set. */
+int gw_probe_create(struct txn *c, const char *ns, struct gw_info *g);
+/* What a destroy finds: 1 when NS has a gateway (or part of one), 0 when
+ * none, -1 with c->err set. The gateways of gone[] (removed earlier in the same
+ * plan) do not keep the uplink and the table. */
+int gw_probe_destroy(struct txn *c, const char *ns, struct gw_info *g, char (*gone)[16], int ngone);
+/* npte-netns destroy: the removal of each of names' gateways, after the
+ * namespaces (under the lock, from what exists). 0 or an exit code. */
+int plan_gateway_gone(struct plan *p, struct txn *c, char (*names)[16], int n);
+/* The gateways there are (host ends gw-NS, or chains of them): names into
+ * ns (each NETNS_NAME_MAX + 4), count or -errno. */
+int gw_list(char (*ns)[16], int max);
+/* The slot of NS's gateway, read from its host end's addresses (and whether
+ * it has IPv6): 0, -ENOENT when it has none, or -errno. */
+int gw_slot(const char *ns, unsigned *slot, bool *v6);
+/* The host's end and the namespace's addresses, routes and rules (after the guard). */
+void plan_gateway_create(struct plan *p, const struct gw_info *g);
+void plan_gateway_destroy(struct plan *p, const struct gw_info *g);
+
 /*
  * Why each op kind is safe to run as root for a sudo caller. Every op runs
  * inside one transaction under the global lock, so no other npte changes the
@@ -129,13 +180,20 @@ void plan_qdisc_clear(struct plan *p, const char *ns, const char *ifname);
  *    so it signals only what the caller's kill(1) could; only
  *    processes all of whose uids are the caller's (never root's), each through
  *    a pidfd opened before it was checked (holders.h).
+ *  - gateway link, host end, rules, uplink forwarding, remove: on the host,
+ *    for a namespace the guard has proven the caller's; every name is made
+ *    from that namespace's (gw-NS) or read from the kernel and checked
+ *    (gw_uplink_ok); undo deletes the link only while it is the one made
+ *    (ifindex, cookie), and only chains of the gateway's own name; the uplink
+ *    is turned off only where npte turned it on (its up4-/up6- chain).
  * A new kind adds its line here.
  */
 /* Every op type of common/ (op_types[] in optypes.c lists them for lookups by name). */
 extern const struct op_type guard_op, dev_guard_op, quota_op, netns_add_op, netns_del_op, link_up_op, sysctl_op,
 	marker_write_op, marker_remove_op, veth_add_op, veth_del_op, addr_add_op, addr_del_op,
 	route_add_op, route_del_op, root_op, clear_op, change_op, kmem_op, claim_sweep_op,
-	play_snapshot_op, netns_kill_op;
+	play_snapshot_op, netns_kill_op, gw_link_op, gw_side_op, gw_rules_op, gw_nsrules_op, gw_fwd_op,
+	gw_remove_op;
 
 /* Shared by the op modules: a new op on namespace name. */
 struct op *op_ns(struct plan *p, const struct op_type *t, const char *name);

@@ -105,6 +105,11 @@ struct op {
 		} veth;
 		struct { char ifname[IFNAME_MAX + 1]; struct ipaddr a; unsigned plen; } addr;
 		struct { struct ipaddr dst, gw; unsigned plen; } route;   /* plen 0: default */
+		struct {                                                  /* gateway (ops_gateway.c) */
+			char ifname[IFNAME_MAX + 1]; /* gw-NS, the host's end */
+			char uplink[IFNAME_MAX + 1]; /* the host's default route's interface */
+			unsigned slot, flags;        /* the pool's slot; GW_* of ops.h */
+		} gw;
 		struct qdisc_args qdisc;                                  /* root replace, clear */
 		struct {                                                  /* check memory */
 			char verb[16];
