@@ -12,8 +12,13 @@ setup() {
 	command -v nft >/dev/null || skip "needs nft (Debian nftables)"
 	command -v jq >/dev/null || skip "needs jq"
 	command -v perl >/dev/null || skip "needs perl"
-	[ -e /proc/sys/net/ipv6/conf/lo/force_forwarding ] || skip "needs Linux 6.17 (IPv6 force_forwarding)"
 	internet sb
+}
+
+# need_ff: the test judges the IPv6 half, which needs per-interface IPv6
+# forwarding; the IPv4-only test below runs on older kernels too.
+need_ff() {
+	[ -e /proc/sys/net/ipv6/conf/lo/force_forwarding ] || skip "needs Linux 6.17 (IPv6 force_forwarding)"
 }
 
 teardown() {
@@ -83,6 +88,7 @@ gw_state() {
 }
 
 @test "gateway: client through router reaches the internet over IPv4 and IPv6, as the host's address" {
+	need_ff
 	sb npte-lab create >/dev/null
 	run sb npte-gateway create router
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
@@ -100,6 +106,7 @@ gw_state() {
 }
 
 @test "gateway: nothing of the host is reachable from the namespace, by its address or any" {
+	need_ff
 	sb npte-lab create >/dev/null
 	sb npte-gateway create router
 	# listeners on the host: the gateway's host address, and every address
@@ -131,6 +138,7 @@ gw_state() {
 }
 
 @test "gateway: destroy leaves nothing behind, one gateway or two" {
+	need_ff
 	sb npte-lab create >/dev/null
 	sb npte-netns create other
 	local before
@@ -158,6 +166,7 @@ router gw-router gw-host 100.64.0.2 fd6e:7074:6777::2" ] || { echo "$output"; re
 }
 
 @test "gateway: forwarding already on at the uplink is left on, and no uplink chain is made" {
+	need_ff
 	sb npte-netns create router
 	sb sysctl -q -w net.ipv4.conf.up0.forwarding=1
 	sb npte-gateway create router
@@ -172,6 +181,7 @@ router gw-router gw-host 100.64.0.2 fd6e:7074:6777::2" ] || { echo "$output"; re
 }
 
 @test "gateway: npte-netns destroy and npte-lab destroy of a namespace with a gateway remove the gateway" {
+	need_ff
 	sb npte-netns create router
 	local before
 	before=$(gw_state)
@@ -188,6 +198,7 @@ router gw-router gw-host 100.64.0.2 fd6e:7074:6777::2" ] || { echo "$output"; re
 }
 
 @test "gateway: the dry-run script leaves what the live run leaves (create, destroy, npte-netns destroy)" {
+	need_ff
 	command -v dash >/dev/null || skip "needs dash"
 	sandbox2_setup
 	internet sb2
@@ -220,6 +231,7 @@ nlines() {
 }
 
 @test "gateway: a SIGKILL after every op of create, then gc, leaves the state before" {
+	need_ff
 	[ -x "$FAULT/npte-gateway" ] || skip "fault build missing (make tests)"
 	sb npte-lab create >/dev/null
 	local before n k kills=0
@@ -242,6 +254,7 @@ nlines() {
 }
 
 @test "gateway: a non-root caller needs gateway = yes, and only for their own namespace" {
+	need_ff
 	sb npte-netns create router
 	as_uid 1000 npte-netns create alice
 	as_uid 1001 npte-netns create bob
@@ -279,6 +292,7 @@ nlines() {
 }
 
 @test "gateway: hostile and bad arguments: exit 2, one line naming the value" {
+	need_ff
 	run sb npte-gateway create 'a;b'
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"'a;b'"* ]]
@@ -291,6 +305,7 @@ nlines() {
 }
 
 @test "gateway: gc removes what a namespace deleted behind npte's back left of its gateway" {
+	need_ff
 	sb npte-netns create router
 	local before
 	before=$(gw_state)
@@ -308,4 +323,27 @@ nlines() {
 	diff <(echo "$before") <(gw_state)
 	run sb npte-netns gc
 	[[ "$output" == *"nothing to repair" ]] || { echo "$output"; return 1; }
+}
+
+@test "gateway: without the host's IPv6 default route the gateway is IPv4 only, says so, and destroy leaves nothing" {
+	sb ip -6 route del default
+	sb npte-lab create >/dev/null
+	local before
+	before=$(gw_state)
+	run sb npte-gateway create router
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$output" = "npte-gateway: create: router: IPv4 only: the host has no IPv6 default route by its IPv4 uplink" ] ||
+		[ "$output" = "npte-gateway: create: router: IPv4 only: this kernel has no per-interface IPv6 forwarding (force_forwarding, Linux 6.17)" ] ||
+		{ echo "$output"; return 1; }
+	serve inet 198.51.100.1 8080 "$BATS_TEST_TMPDIR/peer4"
+	ask client 198.51.100.1 8080
+	[ "$(cat "$BATS_TEST_TMPDIR/peer4")" = 198.51.100.2 ]
+	# no IPv6 half: no default route, no address, nothing turned on for it
+	[ -z "$(sb ip -n router -6 route show default)" ]
+	[ -z "$(sb ip -n router -6 addr show dev gw-host scope global)" ]
+	run sb npte-gateway status
+	[ "$output" = "router gw-router gw-host 100.64.0.2 -" ] || { echo "$output"; return 1; }
+	sb npte-gateway destroy router
+	diff <(echo "$before") <(gw_state)
+	bg_end "$BATS_TEST_TMPDIR/bg"
 }

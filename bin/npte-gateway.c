@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/capability.h>
 #include "cli/cli.h"
@@ -56,6 +57,12 @@ static int build_create(struct plan *p, struct txn *c, void *arg)
 
 	if (gw_probe_create(c, arg, &g))
 		return c->err.code;
+	/* a user who asked for a way out must learn it has no IPv6 half, and why */
+	if (!(g.flags & GW_V6))
+		fprintf(stderr, "npte-gateway: create: %s: IPv4 only: %s\n", (const char *)arg,
+			access("/proc/sys/net/ipv6/conf/lo/force_forwarding", F_OK) == 0
+				? "the host has no IPv6 default route by its IPv4 uplink"
+				: "this kernel has no per-interface IPv6 forwarding (force_forwarding, Linux 6.17)");
 	plan_gateway_create(p, &g);
 	return 0;
 }
