@@ -1,0 +1,210 @@
+/*
+ * The probe verb of npte-probe and npte-lab probe: FROM and TO checked as
+ * the caller's, the path and its shaping read back under the shared lock,
+ * then the measurement (lock released) by processes that are the caller,
+ * the verdicts, and the record written as the caller.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include "cli/cli.h"
+#include "base/escape.h"
+#include "base/optspecs.h"
+#include "kernel/netns.h"
+#include "kernel/requests.h"
+#include "ops/ops.h"
+#include "priv/asuser.h"
+#include "probe/probe.h"
+#include "txn/owner.h"
+
+/* What the measuring needs, and no more: */
+static const int caps_probe[] = {
+	CAP_SYS_ADMIN, /* setns(2): the read under the lock, and each child into FROM or TO */
+	CAP_SETUID,    /* each child becomes the caller (setresuid) */
+	CAP_SETGID,    /* (setresgid, setgroups) */
+	CAP_KILL,      /* and is ended when the probe is: it is the caller's, a root
+			* without CAP_KILL cannot signal it */
+	-1,
+};
+
+#define CAND_MAX 64
+static struct probe pr;
+static char cand[CAND_MAX][16];
+static struct path_ns ns[CAND_MAX];
+static int nns;
+
+/* The first address of want (AF_INET first: the lab's) that the namespace
+ * at has a route to. */
+static bool pick(int at, int family, const struct ipaddr *a, int n, struct ipaddr *out)
+{
+	struct netlink nl;
+	bool found = false;
+
+	if (netns_nl(ns[at].fd, &nl) < 0)
+		return false;
+	for (int i = 0; i < n && !found; i++)
+		if (a[i].family == family && req_route_oif(&nl, &a[i]) > 0)
+			*out = a[i], found = true;
+	netlink_close(&nl);
+	return found;
+}
+
+/* An address of ns[of] that ns[at] routes to. */
+static int address(int of, int at, struct ipaddr *out, struct err *e)
+{
+	struct ipaddr a[32];
+	struct netlink nl;
+	int n, rc = netns_nl(ns[of].fd, &nl);
+
+	if (rc < 0)
+		return err_sys(e, EXIT_FAIL, -rc, "%s: netlink", ns[of].name);
+	n = req_addr_list(&nl, a, 32);
+	netlink_close(&nl);
+	if (n < 0)
+		return err_sys(e, EXIT_FAIL, -n, "%s: list addresses", ns[of].name);
+	if (!pick(at, AF_INET, a, n, out) && !pick(at, AF_INET6, a, n, out))
+		return err_set(e, EXIT_FAIL, "%s has no address that %s has a route to", ns[of].name, ns[at].name);
+	return 0;
+}
+
+/* 0: ns[] has it; -1: not the caller's (or no room): skipped; else the exit code. */
+static int add_ns(struct txn *c, const char *name)
+{
+	struct marker m;
+	struct nshandle *h;
+	int rc = owner_check(c, name, &m, &h);
+
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", name);
+	if (rc != OWN_MINE || nns == CAND_MAX)
+		return -1;
+	if ((ns[nns].fd = fcntl(h->fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return err_sys(&c->err, EXIT_FAIL, errno, "%s", name);
+	ns[nns++].name = name;
+	return 0;
+}
+
+/* FROM, TO (the guards checked them: refused the same way here), then every
+ * other namespace of the caller's that a path may cross. */
+static int gather(struct txn *c)
+{
+	int n = c->who.admin ? marker_list(cand, CAND_MAX) : marker_list_owned(c->who.uid, cand, CAND_MAX), rc;
+	const char *end[2] = {pr.from, pr.to};
+
+	for (int i = 0; i < 2; i++)
+		if ((rc = add_ns(c, end[i])))
+			return rc < 0 ? deny(c, pr.verb, end[i]) : rc;
+	for (int i = 0; i < n; i++)
+		if (strcmp(cand[i], pr.from) && strcmp(cand[i], pr.to) && (rc = add_ns(c, cand[i])) > 0)
+			return rc;
+	return 0;
+}
+
+static void stamp(void)
+{
+	struct utsname u;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (uname(&u) == 0)
+		snprintf(pr.kernel, sizeof pr.kernel, "%s", u.release);
+	if (gmtime_r(&t, &tm))
+		strftime(pr.when, sizeof pr.when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int under_lock(struct txn *c, void *arg)
+{
+	int rc;
+
+	(void)arg;
+	if ((rc = gather(c)))
+		return rc;
+	if (address(1, 0, &pr.dst, &c->err) || address(0, 1, &pr.src, &c->err))
+		return c->err.code;
+	if ((rc = path_walk(ns, nns, 0, 1, &pr.dst, &pr.fwd)) < 0 ||
+	    (rc = path_walk(ns, nns, 1, 0, &pr.src, &pr.rev)) < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "read the path's qdiscs");
+	path_applied(&pr.fwd, &pr.afwd);
+	path_applied(&pr.rev, &pr.arev);
+	pr.from_fd = ns[0].fd, pr.to_fd = ns[1].fd;
+	stamp();
+	return 0;
+}
+
+/* --duration S (1..PROBE_DURATION_MAX) and --load. */
+static void options(const char *verb, const struct opts *o)
+{
+	static const char *const loads[] = {"none", "up", "down", "both"};
+	const char *load = o->set[O_LOAD] ? o->val[O_LOAD] : "both";
+	unsigned s = 5;
+	struct err e = {0};
+	int k = -1;
+
+	if (o->set[O_DURATION] && (!parse_seconds(o->val[O_DURATION], &s, &e) || s < 1 || s > PROBE_DURATION_MAX))
+		die(EXIT_USAGE, "%s: invalid --duration '%s': whole seconds, 1 to %d", verb, disp(o->val[O_DURATION]),
+		    PROBE_DURATION_MAX);
+	for (int i = 0; i < 4; i++)
+		if (strcmp(load, loads[i]) == 0)
+			k = i;
+	if (k < 0)
+		die(EXIT_USAGE, "%s: invalid --load '%s': none, up, down or both", verb, disp(load));
+	pr.seconds = (int)s;
+	pr.load[PH_UP] = k == 1 || k == 3;
+	pr.load[PH_DOWN] = k == 2 || k == 3;
+	if (o->set[O_RECORD] && (!o->val[O_RECORD][0] || strlen(o->val[O_RECORD]) >= 4096))
+		die(EXIT_USAGE, "%s: invalid --json file name '%s'", verb, disp(o->val[O_RECORD]));
+}
+
+/* The JSON record, rendered here and written by a child that is the caller. */
+static int record(struct cli *cl, const char *verb, const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+
+	if (!f)
+		die(EXIT_FAIL, "%s: out of memory for the record", verb);
+	probe_json(f, &pr, NPTE_VERSION);
+	if (fclose(f))
+		die(EXIT_FAIL, "%s: out of memory for the record", verb);
+	rc = caller_file_write(&cl->who, cl->state ? cl->state->cwd : "", cl->state ? cl->state->umask : 022, path,
+			       buf, len);
+	free(buf);
+	if (rc < 0)
+		die(EXIT_FAIL, "%s: --json %s: cannot write it as uid %u: %s", verb, disp(path), (unsigned)cl->who.uid,
+		    caller_file_strerror(rc));
+	return 0;
+}
+
+int cli_probe(struct cli *cl, const struct opts *o, const char *verb, const char *from, const char *to)
+{
+	struct err e = {0};
+	int rc;
+
+	pr.verb = verb;
+	pr.from = cli_netns(verb, from), pr.to = cli_netns(verb, to);
+	if (strcmp(from, to) == 0)
+		die(EXIT_USAGE, "%s: FROM and TO are the same namespace '%s'", verb, from);
+	options(verb, o);
+	if (o->set[O_DRYRUN])
+		die(EXIT_USAGE, "%s: a probe changes nothing: there is no -n", verb);
+	pr.who = &cl->who, pr.state = cl->state;
+	plan_guard_owned(cl->plan, verb, from, 0);
+	plan_guard_owned(cl->plan, verb, to, 0);
+	rc = cli_read(cl, verb, o, &(struct read_verb){.caps = caps_probe, .fn = under_lock});
+	if (rc)
+		return rc;
+	if ((rc = probe_run(&pr, &e)))
+		die(rc, "%s: %s", verb, e.msg);
+	probe_judge(&pr);
+	probe_print(stdout, &pr);
+	if (o->set[O_RECORD])
+		record(cl, verb, o->val[O_RECORD]);
+	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+}

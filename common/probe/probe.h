@@ -1,0 +1,184 @@
+/*
+ * npte-probe: what a path between two namespaces delivers, measured by
+ * processes that are the caller (priv/asuser.h, caller_spawn), and judged
+ * against what npte reads back of the shaping along the path.
+ *
+ * - echo.c: RTT by UDP echo at a steady rate (seq and send time in each
+ *   probe): quantiles, loss, duplicates, reordering;
+ * - bulk.c: bulk TCP through libiperf (iperf3's library), each direction;
+ * - path.c: the path hop by hop (route lookups, veth peers) and the qdiscs
+ *   on each hop's way out, as tc words and as numbers;
+ * - verdict.c: measured against applied, the bufferbloat grade;
+ * - record.c: the JSON record (docs/probe.schema.json);
+ * - run.c: the timeline (idle, then each load phase) and the children.
+ */
+#ifndef NPTE_PROBE_H
+#define NPTE_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "kernel/qdisc_describe.h"
+#include "priv/priv.h"
+#include "base/validate.h"
+#include "txn/txn.h"
+
+/* One probe every PROBE_INTERVAL_MS; at most PROBE_MAX in one run, which
+ * bounds --duration (PROBE_DURATION_MAX per phase, three phases). */
+#define PROBE_INTERVAL_MS 20
+#define PROBE_DURATION_MAX 60
+#define PROBE_MAX (3 * PROBE_DURATION_MAX * 1000 / PROBE_INTERVAL_MS + 256)
+
+/* --- echo --------------------------------------------------------------- */
+
+struct echo_rec {
+	int64_t t_ns;   /* sent, from the run's start (CLOCK_MONOTONIC) */
+	int64_t rtt_ns; /* first answer's round trip; -1: none came */
+	uint32_t copies; /* answers that came (more than 1: duplicated) */
+	uint32_t late;   /* 1: came after a later probe's answer (reordered) */
+};
+
+struct echo_run {
+	uint32_t n;
+	struct echo_rec r[PROBE_MAX];
+};
+
+/* The server (in TO): fd 3 gets its UDP port (uint16_t), then it echoes
+ * every datagram to its sender until killed. */
+void echo_server(void *arg);
+/* The client (in FROM): probes dst:port every PROBE_INTERVAL_MS from t0
+ * until fd 4 reads end of file, waits a grace for the last answers, then
+ * writes the struct echo_run (n, then n records) to fd 3. */
+struct echo_client {
+	struct ipaddr dst;
+	uint16_t port;
+	int64_t t0_ns;
+};
+void echo_client(void *arg);
+
+/* The probes sent in [from_ns, to_ns): quantiles of the RTTs in ms. */
+struct rtt_stats {
+	unsigned sent, got, lost, dups, reordered;
+	double min, median, p90, p99, max, loss_pct;
+};
+void rtt_stats(const struct echo_run *e, int64_t from_ns, int64_t to_ns, struct rtt_stats *s);
+
+/* --- bulk (libiperf) ------------------------------------------------------ */
+
+#define BULK_IV_MAX 256
+struct bulk_result {
+	int ok;              /* 1: the transfer ran */
+	char msg[160];       /* else why not (iperf's words) */
+	double bps;          /* received, bits/s over the transfer */
+	int64_t start_ns;    /* when it began, from the run's start */
+	int n;
+	struct { double t, bps; } iv[BULK_IV_MAX]; /* each interval's end (s from the run's start) and rate */
+};
+
+/* The server (in TO): fd 3 gets its TCP port (uint16_t), then it serves one
+ * test after another until killed. */
+void bulk_server(void *arg);
+/* The client (in FROM): one transfer of seconds to dst:port (reverse: TO
+ * sends), its struct bulk_result to fd 3. */
+struct bulk_client {
+	struct ipaddr dst;
+	uint16_t port;
+	int seconds;
+	bool reverse;
+	int64_t t0_ns;
+};
+void bulk_client(void *arg);
+/* iperf's JSON report into r (exposed for the unit test). */
+void bulk_parse(const char *json, struct bulk_result *r);
+
+/* --- the path and what is applied on it ---------------------------------- */
+
+#define HOPS_MAX 8
+struct hop {
+	char ns[NETNS_NAME_MAX + 4];
+	char dev[16];
+	struct qdisc_desc q[2];
+	int nq;
+	/* from the words: one-way delay and jitter (ms), loss (%), rate (bit/s, 0: none) */
+	double delay_ms, jitter_ms, loss_pct, rate_bps;
+	bool unread; /* a qdisc whose words npte cannot take back (judged as unknown) */
+};
+struct path {
+	int n;
+	bool complete; /* reached TO through namespaces npte knows */
+	struct hop h[HOPS_MAX];
+};
+
+/* A namespace the walk may pass: a name the caller owns, its fd. */
+struct path_ns {
+	const char *name;
+	int fd;
+};
+/* From ns[from] toward dst until ns[to] holds it: each hop's way out and
+ * its qdiscs, under the lock (the fds are the checked namespaces). 0 or -errno. */
+int path_walk(const struct path_ns *ns, int nns, int from, int to, const struct ipaddr *dst, struct path *p);
+
+/* What the path applies in one direction: the sum of delays, the narrowest rate. */
+struct applied {
+	double delay_ms, jitter_ms, loss_pct, rate_bps;
+	bool delay, loss, rate, unknown;
+};
+void path_applied(const struct path *p, struct applied *a);
+
+/* --- verdicts -------------------------------------------------------------- */
+
+struct verdict {
+	const char *figure;   /* "rtt", "loss", "throughput up", ... */
+	bool judged;          /* false: nothing applied (or unknown): no verdict */
+	bool ok;
+	double measured, expected, off_pct, tol_pct;
+	const char *unit;
+	const char *why;      /* when not judged */
+};
+
+/* The bufferbloat grade of added_ms (the median RTT under load minus the
+ * idle one): A < 30, B < 60, C < 200, D < 400, F. */
+char probe_grade(double added_ms);
+
+/* --- a whole run ---------------------------------------------------------- */
+
+enum { PH_IDLE, PH_UP, PH_DOWN, PH_N };
+extern const char *const probe_phase[PH_N];
+
+struct probe {
+	/* asked */
+	const char *verb, *from, *to;
+	int seconds;
+	bool load[PH_N]; /* PH_UP, PH_DOWN */
+	const struct caller *who;
+	const struct caller_state *state;
+	int from_fd, to_fd;
+	struct ipaddr dst, src; /* TO's address probed, FROM's (the way back) */
+	/* read back under the lock */
+	struct path fwd, rev;
+	struct applied afwd, arev;
+	char kernel[128], when[32];
+	/* measured */
+	int64_t ph_from[PH_N], ph_to[PH_N]; /* each phase's span (ns from start); 0, 0: not run */
+	struct echo_run *echo;
+	struct rtt_stats rtt[PH_N];
+	struct bulk_result bulk[PH_N];
+	char grade[PH_N];
+	double added_ms[PH_N];
+	struct verdict v[8];
+	int nv;
+};
+
+/* The timeline: servers in TO, the echo client in FROM, idle for seconds,
+ * then each load phase asked; every child killed and reaped on the way out,
+ * also on SIGINT or SIGTERM (then 130 or 143 after the cleanup). 0, or an
+ * exit code with the reason in e. */
+int probe_run(struct probe *p, struct err *e);
+/* Statistics, grades and verdicts from what probe_run gathered. */
+void probe_judge(struct probe *p);
+/* The human summary and the JSON record. */
+void probe_print(FILE *f, const struct probe *p);
+void probe_json(FILE *f, const struct probe *p, const char *version);
+
+#endif
