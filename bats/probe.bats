@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+
+# npte-probe in a sandbox, for npte-alice (through sudo's variables; the
+# tests at the end go through real sudo): the built-in lab, shaped with tbf
+# (this host has no netem; the VM lane has the rest). Each test judges only
+# the processes its own probe started.
+
+load sandbox
+bats_require_minimum_version 1.5.0
+
+setup_file() { stage_install; }
+
+setup() {
+	alice_sandbox
+	B=$(id -u npte-bob)
+	BG=$(id -g npte-bob)
+	nrun npte-lab create >/dev/null
+	BGFILE=$BATS_TEST_TMPDIR/bg
+}
+
+teardown() {
+	bg_end "$BGFILE"
+	sandbox_teardown
+}
+
+# rec FILE JQ: a field of the JSON record.
+rec() {
+	jq -r "$2" "$1"
+}
+
+@test "tbf 20mbit toward the server: the upload's verdict is ok within 10%, the unshaped rest has no verdict" {
+	nrun npte-netem rate router if-server 20mbit
+	run nrun npte-probe --duration 3 --json /tmp/p.json client server
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	local j
+	j=$(sb cat /tmp/p.json)
+	echo "$j" >"$BATS_TEST_TMPDIR/p.json"
+	local f=$BATS_TEST_TMPDIR/p.json
+	[ "$(rec "$f" '.verdicts[] | select(.figure == "throughput up") | .verdict')" = ok ] || { echo "$output"; return 1; }
+	[ "$(rec "$f" '.verdicts[] | select(.figure == "throughput up") | .tolerance_pct')" = 10 ]
+	# the applied rate is the one read back from the router's tbf
+	[ "$(rec "$f" '.path.up.applied.rate_mbps')" = 20 ]
+	[ "$(rec "$f" '.path.up.hops[1] | .netns + " " + .dev + " " + .qdiscs[0].kind')" = "router if-server tbf" ]
+	# measured: TCP goodput under 20 Mbit/s of frames, within 10%
+	awk -v m="$(rec "$f" '.phases[] | select(.name == "up") | .throughput_mbps')" \
+		'BEGIN { exit !(m >= 18 && m <= 22) }'
+	# nothing else is shaped: no verdict, and it says why
+	for fig in rtt loss "throughput down"; do
+		[ "$(rec "$f" ".verdicts[] | select(.figure == \"$fig\") | .verdict")" = none ] || { echo "$fig"; return 1; }
+		[ "$(rec "$f" ".verdicts[] | select(.figure == \"$fig\") | .why")" = "nothing applied" ]
+	done
+	[[ "$output" == *"verdict throughput up   ok, off by "*"tolerance 10.0%"* ]]
+}
+
+@test "tbf toward the client: the download is judged against it, the upload (no rate on its way) is not" {
+	nrun npte-netem rate router if-client 20mbit
+	run nrun npte-probe --duration 2 --json /tmp/p.json client server
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	sb cat /tmp/p.json >"$BATS_TEST_TMPDIR/p.json"
+	local f=$BATS_TEST_TMPDIR/p.json
+	[ "$(rec "$f" '.verdicts[] | select(.figure == "throughput down") | .verdict')" = ok ]
+	[ "$(rec "$f" '.verdicts[] | select(.figure == "throughput up") | .verdict')" = none ]
+	[ "$(rec "$f" '.path.down.applied.rate_mbps')" = 20 ]
+	[ "$(rec "$f" '.path.up.applied.rate_mbps')" = null ]
+}
+
+@test "an unshaped lab: no false verdict, every figure measured and 'nothing applied'" {
+	run nrun npte-probe --duration 1 --json /tmp/p.json client server
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	sb cat /tmp/p.json >"$BATS_TEST_TMPDIR/p.json"
+	local f=$BATS_TEST_TMPDIR/p.json
+	[ "$(rec "$f" '[.verdicts[] | select(.verdict != "none")] | length')" = 0 ]
+	[ "$(rec "$f" '.verdicts | length')" = 4 ]
+	[ "$(rec "$f" '.path.up.complete and .path.down.complete')" = true ]
+	# client -> router -> server, each hop's way out
+	[ "$(rec "$f" '[.path.up.hops[] | .netns + ":" + .dev] | join(" ")')" = "client:if-router router:if-server" ]
+	[ "$(rec "$f" '[.path.down.hops[] | .netns + ":" + .dev] | join(" ")')" = "server:if-router router:if-client" ]
+	# the idle probes all came back, once each
+	[ "$(rec "$f" '.phases[0].rtt.lost')" = 0 ]
+	[ "$(rec "$f" '.phases[0].rtt.duplicated')" = 0 ]
+	[ "$(rec "$f" '.phases[0].rtt.sent')" -ge 25 ]
+}
+
+@test "--json: the record validates against docs/probe.schema.json, and the file is the caller's" {
+	python3 -c 'import jsonschema' 2>/dev/null || skip "needs python3-jsonschema"
+	nrun npte-netem rate router if-server 20mbit
+	run nrun npte-probe --duration 1 --load up --json /tmp/p.json client server
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sb stat -c '%u %g' /tmp/p.json)" = "$A $G" ]
+	sb cat /tmp/p.json >"$BATS_TEST_TMPDIR/p.json"
+	python3 - "$TOP/docs/probe.schema.json" "$BATS_TEST_TMPDIR/p.json" <<'EOF'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+jsonschema.validate(json.load(open(sys.argv[2])), schema, cls=jsonschema.Draft202012Validator)
+EOF
+	# the schema is not a rubber stamp: a record with a bad verdict fails it
+	jq '.verdicts[0].verdict = "fine"' "$BATS_TEST_TMPDIR/p.json" >"$BATS_TEST_TMPDIR/bad.json"
+	run python3 -c 'import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])), cls=jsonschema.Draft202012Validator)' \
+		"$TOP/docs/probe.schema.json" "$BATS_TEST_TMPDIR/bad.json"
+	[ "$status" -ne 0 ]
+	# --load up: two phases, no download
+	[ "$(rec "$BATS_TEST_TMPDIR/p.json" '[.phases[].name] | join(" ")')" = "idle up" ]
+}
+
+@test "--json where alice may not write is refused as hers: nothing written by root" {
+	sb install -d -m 0755 /tmp/rootonly
+	run nrun npte-probe --duration 1 --load none --json /tmp/rootonly/p.json client server
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--json /tmp/rootonly/p.json: cannot write it as uid $A: Permission denied"* ]]
+	run sb test -e /tmp/rootonly/p.json
+	[ "$status" -ne 0 ]
+}
+
+@test "bob's namespace is refused as a missing one is: exit 2, the same words" {
+	sb env SUDO_UID="$B" SUDO_GID="$BG" npte-netns create bobns
+	run nrun npte-probe --duration 1 client bobns
+	[ "$status" -eq 2 ]
+	local theirs=$output
+	run nrun npte-probe --duration 1 client nosuch
+	[ "$status" -eq 2 ]
+	[ "${theirs//bobns/NAME}" = "${output//nosuch/NAME}" ]
+	[[ "$theirs" == *"bobns: not found or not yours"* ]]
+	# either end
+	run nrun npte-probe --duration 1 bobns client
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bobns: not found or not yours"* ]]
+}
+
+@test "bad values: exit 2 naming the value, nothing started" {
+	run nrun npte-probe --duration 0 client server
+	[ "$status" -eq 2 ] && [[ "$output" == *"invalid --duration '0'"* ]]
+	run nrun npte-probe --duration 61 client server
+	[ "$status" -eq 2 ] && [[ "$output" == *"invalid --duration '61'"* ]]
+	run nrun npte-probe --load sideways client server
+	[ "$status" -eq 2 ] && [[ "$output" == *"invalid --load 'sideways'"* ]]
+	run nrun npte-probe client client
+	[ "$status" -eq 2 ] && [[ "$output" == *"same namespace 'client'"* ]]
+	run nrun npte-probe client 'Bad$(id)'
+	[ "$status" -eq 2 ] && [[ "$output" == *"Bad\$(id)"* ]]
+	run nrun npte-probe -n client server
+	[ "$status" -eq 2 ]
+}
+
+# probe_kids TOP: the processes under TOP that are alice's (the measuring ones), one "pid start" a line.
+probe_kids() {
+	local p
+	for p in $(tree "$1"); do
+		[ "$(awk '$1 == "Uid:" { print $2 }' /proc/"$p"/status 2>/dev/null)" = "$A" ] &&
+			echo "$p $(started_at "$p")"
+	done
+}
+
+@test "the probe's processes are alice's with nothing privileged, in the two namespaces, and gone after SIGINT" {
+	nrun npte-probe --duration 20 --load up client server >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local top=$! kids n
+	bg_note "$BGFILE" "$top"
+	# the sign: echo server, bulk server and echo client, all three alice's
+	for _ in $(seq 200); do
+		kids=$(probe_kids "$top")
+		n=$(grep -c . <<<"$kids" || true)
+		[ "$n" -ge 3 ] && break
+		sleep 0.05
+	done
+	[ "$n" -ge 3 ] || { echo "kids: $kids"; ps -o pid,uid,comm --ppid "$top"; return 1; }
+	local cns sns p
+	cns=$(sb ip netns exec client readlink /proc/self/ns/net)
+	sns=$(sb ip netns exec server readlink /proc/self/ns/net)
+	while read -r p _; do
+		local st
+		st=$(cat /proc/"$p"/status)
+		[ "$(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' <<<"$st")" = "$A $A $A $A" ]
+		[ "$(awk '$1 == "Gid:" { print $2, $3, $4, $5 }' <<<"$st")" = "$G $G $G $G" ]
+		for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+			[ "$(awk -v k="$c:" '$1 == k { print $2 }' <<<"$st")" = 0000000000000000 ] || { echo "$p $c"; return 1; }
+		done
+		[ "$(awk '$1 == "NoNewPrivs:" { print $2 }' <<<"$st")" = 1 ]
+		local ns
+		ns=$(readlink /proc/"$p"/ns/net)
+		[ "$ns" = "$cns" ] || [ "$ns" = "$sns" ] || { echo "$p in $ns"; return 1; }
+	done <<<"$kids"
+	# SIGINT to npte-probe as a terminal's ^C reaches it
+	local np
+	np=$(for p in $(tree "$top"); do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = npte-probe ] && echo "$p" && break; done)
+	kill -INT "$np"
+	local rc=0
+	wait "$top" || rc=$?
+	[ "$rc" -eq 130 ] || { echo "rc $rc"; cat "$BATS_TEST_TMPDIR/out"; return 1; }
+	grep -q "stopped by signal 2: every probe process ended" "$BATS_TEST_TMPDIR/out"
+	# each of them gone (a pid the kernel gave to another process since is not one of them)
+	while read -r p t; do
+		[ "$(started_at "$p")" != "$t" ] || { echo "left: $p"; cat /proc/"$p"/status; return 1; }
+	done <<<"$kids"
+}
+
+@test "the probe's processes are gone after a run that ends normally, and none is left in the namespaces" {
+	run nrun npte-probe --duration 1 --load down client server
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	# nothing of alice's left in the lab's namespaces (the sandbox's own: no other suite's)
+	local cns p
+	for n in client server; do
+		cns=$(sb ip netns exec "$n" readlink /proc/self/ns/net)
+		for p in /proc/[0-9]*; do
+			[ "$(readlink "$p/ns/net" 2>/dev/null)" != "$cns" ] && continue
+			[ "$(awk '$1 == "Uid:" { print $2 }' "$p/status" 2>/dev/null)" != "$A" ] || { echo "left: $p"; return 1; }
+		done
+	done
+}
