@@ -142,32 +142,38 @@ EOF
 	[ "$status" -eq 2 ]
 }
 
-# probe_kids TOP: the processes under TOP that are alice's (the measuring ones), one "pid start" a line.
+# probe_kids TOP: the processes under TOP that are npte's and alice's (the measuring
+# ones; not runuser or sudo, whose real uid is hers too), one "pid start" a line.
 probe_kids() {
 	local p
 	for p in $(tree "$1"); do
+		case $(cat /proc/"$p"/comm 2>/dev/null) in npte-probe | npte-lab) ;; *) continue ;; esac
 		[ "$(awk '$1 == "Uid:" { print $2 }' /proc/"$p"/status 2>/dev/null)" = "$A" ] &&
 			echo "$p $(started_at "$p")"
 	done
 }
 
-@test "the probe's processes are alice's with nothing privileged, in the two namespaces, and gone after SIGINT" {
-	nrun npte-probe --duration 20 --load up client server >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
-	local top=$! kids n
-	bg_note "$BGFILE" "$top"
-	# the sign: echo server, bulk server and echo client, all three alice's
+# kids_wait TOP: the sign that TOP's probe is measuring: its echo server,
+# bulk server and echo client, all three alice's; they are in KIDS.
+kids_wait() {
+	local n=0
 	for _ in $(seq 200); do
-		kids=$(probe_kids "$top")
-		n=$(grep -c . <<<"$kids" || true)
-		[ "$n" -ge 3 ] && break
+		KIDS=$(probe_kids "$1")
+		n=$(grep -c . <<<"$KIDS" || true)
+		[ "$n" -ge 3 ] && return 0
 		sleep 0.05
 	done
-	[ "$n" -ge 3 ] || { echo "kids: $kids"; ps -o pid,uid,comm --ppid "$top"; return 1; }
-	local cns sns p
+	echo "kids: $KIDS"
+	return 1
+}
+
+# kids_nothing_left: each of KIDS is alice wholly (uid, gid), with every capability set
+# empty and NoNewPrivs, in the client's or the server's namespace.
+kids_nothing_left() {
+	local cns sns p st c ns
 	cns=$(sb ip netns exec client readlink /proc/self/ns/net)
 	sns=$(sb ip netns exec server readlink /proc/self/ns/net)
 	while read -r p _; do
-		local st
 		st=$(cat /proc/"$p"/status)
 		[ "$(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' <<<"$st")" = "$A $A $A $A" ]
 		[ "$(awk '$1 == "Gid:" { print $2, $3, $4, $5 }' <<<"$st")" = "$G $G $G $G" ]
@@ -175,22 +181,71 @@ probe_kids() {
 			[ "$(awk -v k="$c:" '$1 == k { print $2 }' <<<"$st")" = 0000000000000000 ] || { echo "$p $c"; return 1; }
 		done
 		[ "$(awk '$1 == "NoNewPrivs:" { print $2 }' <<<"$st")" = 1 ]
-		local ns
 		ns=$(readlink /proc/"$p"/ns/net)
 		[ "$ns" = "$cns" ] || [ "$ns" = "$sns" ] || { echo "$p in $ns"; return 1; }
-	done <<<"$kids"
-	# SIGINT to npte-probe as a terminal's ^C reaches it
-	local np
-	np=$(for p in $(tree "$top"); do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = npte-probe ] && echo "$p" && break; done)
+	done <<<"$KIDS"
+}
+
+# sigint_ends_all TOP COMM OUT: SIGINT to the first COMM under TOP, as a
+# terminal's ^C reaches it; TOP ends 130 saying so (in OUT), and every one of
+# KIDS is gone (a pid the kernel gave to another process since is not one).
+sigint_ends_all() {
+	local p t np rc=0
+	np=$(for p in $(tree "$1"); do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = "$2" ] && echo "$p" && break; done)
 	kill -INT "$np"
-	local rc=0
-	wait "$top" || rc=$?
-	[ "$rc" -eq 130 ] || { echo "rc $rc"; cat "$BATS_TEST_TMPDIR/out"; return 1; }
-	grep -q "stopped by signal 2: every probe process ended" "$BATS_TEST_TMPDIR/out"
-	# each of them gone (a pid the kernel gave to another process since is not one of them)
+	wait "$1" || rc=$?
+	[ "$rc" -eq 130 ] || { echo "rc $rc"; cat "$3"; return 1; }
+	grep -q "stopped by signal 2: every probe process ended" "$3"
 	while read -r p t; do
 		[ "$(started_at "$p")" != "$t" ] || { echo "left: $p"; cat /proc/"$p"/status; return 1; }
-	done <<<"$kids"
+	done <<<"$KIDS"
+}
+
+@test "the probe's processes are alice's with nothing privileged, in the two namespaces, and gone after SIGINT" {
+	nrun npte-probe --duration 20 --load up client server >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local top=$!
+	bg_note "$BGFILE" "$top"
+	kids_wait "$top"
+	kids_nothing_left
+	sigint_ends_all "$top" npte-probe "$BATS_TEST_TMPDIR/out"
+}
+
+@test "through real sudo: alice's npte-lab probe runs as her, nothing privileged, all gone after SIGINT" {
+	sandbox_install
+	as alice npte-lab probe --duration 20 >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local top=$!
+	bg_note "$BGFILE" "$top"
+	kids_wait "$top"
+	kids_nothing_left
+	sigint_ends_all "$top" npte-lab "$BATS_TEST_TMPDIR/out"
+}
+
+@test "through real sudo: bob's probe of alice's lab is refused as a missing namespace is" {
+	sandbox_install
+	run as bob npte-probe --duration 1 client server
+	[ "$status" -eq 2 ]
+	[[ "$output" == "npte-probe: probe: client: not found or not yours" ]] || { echo "$output"; return 1; }
+	run as bob npte-lab probe --duration 1
+	[ "$status" -eq 2 ]
+	[[ "$output" == "npte-lab: probe: client: not found or not yours" ]] || { echo "$output"; return 1; }
+	run as bob npte-probe --duration 1 nosuch server
+	[ "$output" = "npte-probe: probe: nosuch: not found or not yours" ]
+	# and alice's own, through the same rule, measures
+	run as alice npte-probe --duration 1 --load none client server
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"rtt idle min "* ]]
+}
+
+@test "npte-lab probe under --prefix probes that lab's client and server" {
+	nrun npte-lab create --prefix t >/dev/null
+	nrun npte-netem rate trouter if-tserver 20mbit
+	run nrun npte-lab probe --prefix t --duration 2 --load up --json /tmp/p.json
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	sb cat /tmp/p.json >"$BATS_TEST_TMPDIR/p.json"
+	local f=$BATS_TEST_TMPDIR/p.json
+	[ "$(rec "$f" '.from + " " + .to')" = "tclient tserver" ]
+	[ "$(rec "$f" '[.path.up.hops[] | .netns] | join(" ")')" = "tclient trouter" ]
+	[ "$(rec "$f" '.verdicts[] | select(.figure == "throughput up") | .verdict')" = ok ]
 }
 
 @test "the probe's processes are gone after a run that ends normally, and none is left in the namespaces" {

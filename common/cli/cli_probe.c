@@ -166,12 +166,14 @@ static int record(struct cli *cl, const char *verb, const char *path)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	bool made = false;
 	int rc;
 
-	if (!f)
-		die(EXIT_FAIL, "%s: out of memory for the record", verb);
-	probe_json(f, &pr, NPTE_VERSION);
-	if (fclose(f))
+	if (f) {
+		probe_json(f, &pr, NPTE_VERSION);
+		made = fclose(f) == 0;
+	}
+	if (!made)
 		die(EXIT_FAIL, "%s: out of memory for the record", verb);
 	rc = caller_file_write(&cl->who, cl->state ? cl->state->cwd : "", cl->state ? cl->state->umask : 022, path,
 			       buf, len);

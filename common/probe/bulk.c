@@ -65,39 +65,6 @@ void bulk_server(void *arg)
 	}
 }
 
-/* The number after "key": from p on, before end (NULL: none). */
-static const char *num_after(const char *p, const char *end, const char *key, double *v)
-{
-	const char *k = strstr(p, key);
-	char *stop;
-
-	if (!k || (end && k >= end))
-		return NULL;
-	k += strlen(key);
-	*v = strtod(k, &stop);
-	return stop == k ? NULL : stop;
-}
-
-void bulk_parse(const char *json, struct bulk_result *r)
-{
-	const char *p = strstr(json, "\"intervals\""), *end = strstr(json, "\"sum_received\"");
-	double t, bps;
-
-	r->n = 0;
-	while (p && end && r->n < BULK_IV_MAX && (p = strstr(p, "\"sum\":")) && p < end) {
-		const char *q = num_after(p, end, "\"end\":", &t);
-
-		if (!q || !(p = num_after(q, end, "\"bits_per_second\":", &bps)))
-			break;
-		r->iv[r->n].t = t, r->iv[r->n].bps = bps;
-		r->n++;
-	}
-	if (end && num_after(end, NULL, "\"bits_per_second\":", &r->bps))
-		r->ok = 1;
-	else
-		snprintf(r->msg, sizeof r->msg, "iperf gave no receiver's sum");
-}
-
 /* One attempt; the server may be between two tests (not listening): IECONNECT. */
 static int attempt(const struct bulk_client *c, const char *host, struct bulk_result *r)
 {

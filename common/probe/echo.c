@@ -1,6 +1,7 @@
 /* RTT by UDP echo (see probe.h): the server and the client, both run as the
  * caller, and the statistics of what the client saw. */
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -171,7 +172,7 @@ static int cmp_i64(const void *a, const void *b)
 /* The q-quantile of n sorted values (nearest rank), in ms. */
 static double quant(const int64_t *v, unsigned n, double q)
 {
-	unsigned k = (unsigned)(q * n + 0.999999);
+	unsigned k = (unsigned)ceil(q * n - 1e-9);
 
 	k = k ? k - 1 : 0;
 	return (double)v[k < n ? k : n - 1] / 1e6;
