@@ -103,6 +103,52 @@ EOF
 	[ "$(rec "$BATS_TEST_TMPDIR/p.json" '[.phases[].name] | join(" ")')" = "idle up" ]
 }
 
+# png_size FILE: "WIDTH HEIGHT" from a PNG's IHDR, after checking its signature.
+png_size() {
+	[ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || { echo "not a PNG: $1"; return 1; }
+	[ "$(dd if="$1" bs=1 skip=12 count=4 2>/dev/null)" = IHDR ] || { echo "no IHDR: $1"; return 1; }
+	echo "$((16#$(dd if="$1" bs=1 skip=16 count=4 2>/dev/null | od -An -tx1 | tr -d ' \n'))) $((16#$(dd if="$1" bs=1 skip=20 count=4 2>/dev/null | od -An -tx1 | tr -d ' \n')))"
+}
+
+@test "--plot: an SVG that xmllint accepts and rsvg-convert renders, a PNG that opens, both the caller's" {
+	command -v xmllint >/dev/null || skip "needs xmllint (libxml2-utils)"
+	command -v rsvg-convert >/dev/null || skip "needs rsvg-convert (librsvg2-bin)"
+	nrun npte-netem rate router if-server 20mbit
+	run nrun npte-probe --duration 1 --plot /tmp/p.svg client server
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sb stat -c '%u %g' /tmp/p.svg)" = "$A $G" ]
+	sb cat /tmp/p.svg >"$BATS_TEST_TMPDIR/p.svg"
+	xmllint --noout "$BATS_TEST_TMPDIR/p.svg"
+	grep -q '<svg[^>]*width="900' "$BATS_TEST_TMPDIR/p.svg"
+	rsvg-convert -o "$BATS_TEST_TMPDIR/from-svg.png" "$BATS_TEST_TMPDIR/p.svg"
+	[ "$(png_size "$BATS_TEST_TMPDIR/from-svg.png")" = "900 640" ]
+	run nrun npte-lab probe --duration 1 --load up --plot /tmp/p.png
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	sb cat /tmp/p.png >"$BATS_TEST_TMPDIR/p.png"
+	[ "$(png_size "$BATS_TEST_TMPDIR/p.png")" = "900 640" ]
+	# the PNG opens: every chunk's CRC holds and the image data inflates to 900 x 640 RGB rows
+	python3 - "$BATS_TEST_TMPDIR/p.png" <<'EOF'
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+pos, idat = 8, b""
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    assert zlib.crc32(kind + body) == struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0], kind
+    if kind == b"IDAT":
+        idat += body
+    pos += 12 + n
+    if kind == b"IEND":
+        break
+assert pos == len(data), "bytes after IEND"
+w, h, depth, colour = struct.unpack(">IIBB", data[16:26])
+channels = {2: 3, 6: 4}[colour]
+assert len(zlib.decompress(idat)) == h * (1 + w * channels * depth // 8), (w, h, depth, colour)
+EOF
+	run nrun npte-probe --plot /tmp/p.pdf client server
+	[ "$status" -eq 2 ] && [[ "$output" == *"invalid --plot '/tmp/p.pdf'"* ]]
+}
+
 @test "--json where alice may not write is refused as hers: nothing written by root" {
 	sb install -d -m 0755 /tmp/rootonly
 	run nrun npte-probe --duration 1 --load none --json /tmp/rootonly/p.json client server

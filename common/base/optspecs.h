@@ -43,8 +43,9 @@ enum {
 	O_RECORD,          /* npte-probe, npte-lab probe: --json FILE */
 	O_DURATION,
 	O_LOAD,
+	O_PLOT,
 };
-_Static_assert((int)O_LOAD < (int)O_MAX, "raise O_MAX in base/args.h");
+_Static_assert((int)O_PLOT < (int)O_MAX, "raise O_MAX in base/args.h");
 
 /* -n, -h, --wait: the mutating verbs of npte-netns, -veth, -addr, -route and npte-netem clear. */
 static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
@@ -111,7 +112,8 @@ static const struct optspec spec_run[] = {
  * the record is a file, the summary goes to the terminal. */
 #define OPTS_PROBE \
 	OPT_DRYRUN, OPT_HELP, OPT_WAIT, {"json", 0, true, false, O_RECORD}, \
-	{"duration", 0, true, false, O_DURATION}, {"load", 0, true, false, O_LOAD}
+	{"duration", 0, true, false, O_DURATION}, {"load", 0, true, false, O_LOAD}, \
+	{"plot", 0, true, false, O_PLOT}
 static const struct optspec spec_probe[] = {OPTS_PROBE, OPT_VERSION, OPT_END};
 static const struct optspec spec_lab_probe[] = {OPTS_PROBE, OPT_PREFIX, OPT_END};
 

@@ -160,14 +160,25 @@ static void options(const char *verb, const struct opts *o)
 		die(EXIT_USAGE, "%s: invalid --json file name '%s'", verb, disp(o->val[O_RECORD]));
 }
 
-/* The JSON record, rendered here and written by a child that is the caller. */
-static int record(struct cli *cl, const char *verb, const char *path)
+/* Bytes npte rendered, written by a child that is the caller: her umask,
+ * her working directory, only where she may write. */
+static void deliver(struct cli *cl, const char *verb, const char *opt, const char *path, char *buf, size_t len)
+{
+	int rc = caller_file_write(&cl->who, cl->state ? cl->state->cwd : "", cl->state ? cl->state->umask : 022,
+				   path, buf, len);
+
+	free(buf);
+	if (rc < 0)
+		die(EXIT_FAIL, "%s: %s %s: cannot write it as uid %u: %s", verb, opt, disp(path), (unsigned)cl->who.uid,
+		    caller_file_strerror(rc));
+}
+
+static void record(struct cli *cl, const char *verb, const char *path)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	bool made = false;
-	int rc;
 
 	if (f) {
 		probe_json(f, &pr, NPTE_VERSION);
@@ -175,13 +186,30 @@ static int record(struct cli *cl, const char *verb, const char *path)
 	}
 	if (!made)
 		die(EXIT_FAIL, "%s: out of memory for the record", verb);
-	rc = caller_file_write(&cl->who, cl->state ? cl->state->cwd : "", cl->state ? cl->state->umask : 022, path,
-			       buf, len);
-	free(buf);
+	deliver(cl, verb, "--json", path, buf, len);
+}
+
+/* FILE.svg or FILE.png: the suffix says which. */
+static bool plot_png(const char *verb, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n > 4 && n < 4096 && strcmp(path + n - 4, ".png") == 0)
+		return true;
+	if (n > 4 && n < 4096 && strcmp(path + n - 4, ".svg") == 0)
+		return false;
+	die(EXIT_USAGE, "%s: invalid --plot '%s': a file name ending in .svg or .png", verb, disp(path));
+}
+
+static void plot(struct cli *cl, const char *verb, const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = probe_plot(&pr, plot_png(verb, path), &buf, &len);
+
 	if (rc < 0)
-		die(EXIT_FAIL, "%s: --json %s: cannot write it as uid %u: %s", verb, disp(path), (unsigned)cl->who.uid,
-		    caller_file_strerror(rc));
-	return 0;
+		die(EXIT_FAIL, "%s: --plot: cannot draw it: %s", verb, strerror(-rc));
+	deliver(cl, verb, "--plot", path, buf, len);
 }
 
 int cli_probe(struct cli *cl, const struct opts *o, const char *verb, const char *from, const char *to)
@@ -194,6 +222,8 @@ int cli_probe(struct cli *cl, const struct opts *o, const char *verb, const char
 	if (strcmp(from, to) == 0)
 		die(EXIT_USAGE, "%s: FROM and TO are the same namespace '%s'", verb, from);
 	options(verb, o);
+	if (o->set[O_PLOT])
+		plot_png(verb, o->val[O_PLOT]);
 	if (o->set[O_DRYRUN])
 		die(EXIT_USAGE, "%s: a probe changes nothing: there is no -n", verb);
 	pr.who = &cl->who, pr.state = cl->state;
@@ -208,5 +238,7 @@ int cli_probe(struct cli *cl, const struct opts *o, const char *verb, const char
 	probe_print(stdout, &pr);
 	if (o->set[O_RECORD])
 		record(cl, verb, o->val[O_RECORD]);
+	if (o->set[O_PLOT])
+		plot(cl, verb, o->val[O_PLOT]);
 	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }

@@ -9,7 +9,7 @@
  * - path.c: the path hop by hop (route lookups, veth peers) and the qdiscs
  *   on each hop's way out, as tc words and as numbers;
  * - verdict.c: measured against applied, the bufferbloat grade;
- * - record.c: the JSON record (docs/probe.schema.json);
+ * - record.c: the JSON record (docs/probe.schema.json); plot.c: the plot;
  * - run.c: the timeline (idle, then each load phase) and the children.
  */
 #ifndef NPTE_PROBE_H
@@ -180,5 +180,8 @@ void probe_judge(struct probe *p);
 /* The human summary and the JSON record. */
 void probe_print(FILE *f, const struct probe *p);
 void probe_json(FILE *f, const struct probe *p, const char *version);
+/* The plot (plot.c, cairo): RTT and throughput over time, the phases shaded,
+ * as SVG or PNG bytes in *buf (malloc'd, *len of them). 0 or -errno. */
+int probe_plot(const struct probe *p, bool png, char **buf, size_t *len);
 
 #endif
