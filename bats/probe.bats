@@ -47,7 +47,8 @@ rec() {
 	# nothing else is shaped: no verdict, and it says why
 	for fig in rtt loss "throughput down"; do
 		[ "$(rec "$f" ".verdicts[] | select(.figure == \"$fig\") | .verdict")" = none ] || { echo "$fig"; return 1; }
-		[ "$(rec "$f" ".verdicts[] | select(.figure == \"$fig\") | .why")" = "nothing applied" ]
+		[ "$(rec "$f" ".verdicts[] | select(.figure == \"$fig\") | .why")" = "nothing applied" ] ||
+			{ echo "$fig: $output"; return 1; }
 	done
 	[[ "$output" == *"verdict throughput up   ok, off by "*"tolerance 10.0%"* ]]
 }
@@ -147,6 +148,79 @@ assert len(zlib.decompress(idat)) == h * (1 + w * channels * depth // 8), (w, h,
 EOF
 	run nrun npte-probe --plot /tmp/p.pdf client server
 	[ "$status" -eq 2 ] && [[ "$output" == *"invalid --plot '/tmp/p.pdf'"* ]]
+}
+
+@test "--sweep: three tbf rates, each cell judged, the qdisc changed in place (same handle, counters kept), no gap" {
+	sb sh -c 'cat >/tmp/s.sweep && chmod 644 /tmp/s.sweep' <<'EOF'
+# three rates toward the server
+at router if-server
+cell rate 50mbit burst 64k latency 50ms
+cell rate 70mbit burst 64k latency 50ms
+cell rate 90mbit burst 64k latency 50ms
+EOF
+	# a paced transfer across the whole sweep, alice's own, through the link the cells change
+	nrun npte-run server iperf3 -s -1 >/dev/null 2>&1 3>&- &
+	bg_note "$BGFILE" $!
+	listening server 5201
+	nrun npte-run client iperf3 -c 172.16.2.2 -t 60 -b 500K -l 1400 -i 0.5 -J >"$BATS_TEST_TMPDIR/bg.json" 2>&1 3>&- &
+	local bg=$!
+	bg_note "$BGFILE" "$bg"
+	run nrun npte-probe --duration 1 --load up --sweep /tmp/s.sweep --json /tmp/s.jsonl --plot /tmp/s.svg client server
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	sb cat /tmp/s.jsonl >"$BATS_TEST_TMPDIR/s.jsonl"
+	local f=$BATS_TEST_TMPDIR/s.jsonl
+	[ "$(grep -c . "$f")" = 3 ]
+	# each cell: its words, its verdict ok, the applied rate read back
+	[ "$(jq -r '.cell.index' "$f" | tr '\n' ' ')" = "1 2 3 " ]
+	[ "$(jq -r '.cell.set[0].words' "$f" | tr '\n' ,)" = "rate 50mbit burst 64k latency 50ms,rate 70mbit burst 64k latency 50ms,rate 90mbit burst 64k latency 50ms," ]
+	[ "$(jq -r '.path.up.applied.rate_mbps' "$f" | tr '\n' ' ')" = "50 70 90 " ]
+	[ "$(jq -r '.verdicts[] | select(.figure == "throughput up") | .verdict' "$f" | tr '\n' ' ')" = "ok ok ok " ] ||
+		{ echo "$output"; return 1; }
+	[[ "$output" == *"cell 3 of 3 (/tmp/s.sweep:5): router if-server tbf rate 90mbit burst 64k latency 50ms"* ]]
+	# changed, not replaced: one handle in every cell, and the kernel's byte counter kept
+	# every cell's transfer (a replace would hold the last cell's alone, under half of them)
+	[ "$(jq -r '.path.up.hops[1].qdiscs[0].handle' "$f" | sort -u | wc -l)" = 1 ]
+	local sent want
+	sent=$(sb tc -s -j -n router qdisc show dev if-server root | jq '.[0].bytes')
+	want=$(jq -s '[.[].phases[] | select(.name == "up") | .throughput_mbps] | add * 1e6 / 8 * 0.8 | floor' "$f")
+	[ "$sent" -ge "$want" ] || { echo "sent $sent, want at least $want"; return 1; }
+	# the paced transfer went on through every change: no half second without bytes
+	end_tree "$bg"
+	wait "$bg" || true
+	jq -e '[.intervals[] | .sum.bytes] | length > 10 and all(. > 0)' "$BATS_TEST_TMPDIR/bg.json" >/dev/null ||
+		{ jq -c '[.intervals[] | .sum.bytes]' "$BATS_TEST_TMPDIR/bg.json"; return 1; }
+	# every line a record of the schema
+	! python3 -c 'import jsonschema' 2>/dev/null || python3 -c '
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+for line in open(sys.argv[2]):
+    jsonschema.validate(json.loads(line), schema, cls=jsonschema.Draft202012Validator)' "$TOP/docs/probe.schema.json" "$f"
+	# one summary plot
+	sb cat /tmp/s.svg >"$BATS_TEST_TMPDIR/s.svg"
+	! command -v xmllint >/dev/null || xmllint --noout "$BATS_TEST_TMPDIR/s.svg"
+}
+
+@test "--sweep: a bad file is refused whole before any change: FILE:LINE, exit 2" {
+	local bad
+	for bad in 'cell rate 10mbit' 'at router if-server\ncell rate 10mbit | rate 20mbit' \
+		'at router if-server\ncell sideways 10' 'at Router if-server\ncell rate 1mbit' \
+		'at router if-server\ncell rate 1mbit\nat router if-client' 'at router if-server'; do
+		printf "$bad\n" | sb sh -c 'cat >/tmp/bad.sweep && chmod 644 /tmp/bad.sweep'
+		run nrun npte-probe --sweep /tmp/bad.sweep client server
+		[ "$status" -eq 2 ] || { echo "$bad: $status $output"; return 1; }
+		[[ "$output" == *"/tmp/bad.sweep"* ]] || { echo "$bad: $output"; return 1; }
+	done
+	# nothing was put in
+	[[ "$(sb tc -n router qdisc show dev if-server root)" == *noqueue* ]]
+	# a file alice cannot read is refused as hers
+	sb sh -c 'printf "at router if-server\ncell rate 1mbit\n" >/tmp/root.sweep && chmod 600 /tmp/root.sweep'
+	run nrun npte-probe --sweep /tmp/root.sweep client server
+	[ "$status" -eq 2 ] && [[ "$output" == *"cannot read it as uid $A"* ]]
+	# another user's interface: the uniform refusal at the first change, nothing changed
+	sb env SUDO_UID="$B" SUDO_GID="$BG" npte-netns create bobns
+	sb sh -c 'printf "at bobns lo\ncell rate 1mbit\n" >/tmp/bob.sweep && chmod 644 /tmp/bob.sweep'
+	run nrun npte-probe --sweep /tmp/bob.sweep client server
+	[ "$status" -eq 2 ] && [[ "$output" == *"bobns: not found or not yours"* ]]
 }
 
 @test "--json where alice may not write is refused as hers: nothing written by root" {

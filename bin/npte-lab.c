@@ -36,7 +36,8 @@
 	"       npte-lab netem --list | --show [--json] [--prefix P]\n" \
 	"       npte-lab play [-n] [--wait S] [--prefix P] [--loop] [--keep] [--json] --profile NAME | --list\n" \
 	"       npte-lab play [-n] [--wait S] [--prefix P] [--loop] [--keep] [--json] FILE   (its play lines)\n" \
-	"       npte-lab probe [--duration S] [--load none|up|down|both] [--json FILE] [--plot FILE] [--prefix P]\n" \
+	"       npte-lab probe [--duration S] [--load none|up|down|both] [--json FILE] [--plot FILE]\n" \
+	"                      [--sweep FILE] [--prefix P]\n" \
 	"       npte-lab -h | --help | --version\n" \
 	"FILE: npte-lab.conf(5); a word of [a-z0-9-] names a shipped one (default, dumbbell,\n" \
 	"two-path, chain, star). Namespaces are P plus each node's name, at most 12 bytes.\n" \

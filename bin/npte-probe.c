@@ -8,7 +8,8 @@
 #include "base/optspecs.h"
 
 #define USAGE \
-	"usage: npte-probe [--duration S] [--load none|up|down|both] [--json FILE] [--plot FILE.svg|.png] [--wait S] FROM TO\n" \
+	"usage: npte-probe [--duration S] [--load none|up|down|both] [--json FILE] [--plot FILE.svg|.png]\n" \
+	"                  [--sweep FILE] [--wait S] FROM TO\n" \
 	"       npte-probe -h | --help | --version\n" \
 	"FROM, TO: namespaces of yours (a lab's: client and server). S: seconds a phase (default 5).\n"
 

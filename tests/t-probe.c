@@ -150,8 +150,48 @@ static void verdicts(void)
 	ok(v && !v->judged && strstr(v->why, "not wholly known"), "a path npte does not know: no verdict");
 }
 
+static struct sweep sw;
+
+/* text refused, its message containing want */
+static void sweep_bad(const char *text, const char *want)
+{
+	struct err e = {0};
+	bool okd = sweep_read(&sw, -1, text, "s.sweep", &e);
+
+	ok(!okd && strstr(e.msg, want), "refused: %s (%s)", want, e.msg);
+}
+
+static void sweeps(void)
+{
+	struct err e = {0};
+
+	ok(sweep_read(&sw, -1,
+		      "# a grid\n\nat router if-server\nat router if-client\n"
+		      "cell rate 10mbit burst 32k latency 50ms | delay 20ms\n"
+		      "cell\trate 20mbit burst 32k latency 50ms | delay 40ms loss 1%\n",
+		      "s.sweep", &e),
+	   "a two-place sweep: %s", e.msg);
+	ok(sw.nat == 2 && sw.ncells == 2 && strcmp(sw.at[1].dev, "if-client") == 0, "two at lines, two cells");
+	ok(sw.cell[0].kind[0] == QK_TBF && sw.cell[0].kind[1] == QK_NETEM && sw.cell[1].line == 6,
+	   "tbf words, netem words, each cell's line");
+	ok(sw.cell[1].q[0].tbf.rate64 == 2500000, "20mbit: 2500000 bytes/s");
+	sweep_bad("at router if-server\n", "no cell");
+	sweep_bad("cell rate 1mbit\n", "s.sweep:1: a cell before any at line");
+	sweep_bad("at router if-server\ncell rate 1mbit | rate 2mbit\n", "s.sweep:2: more groups");
+	sweep_bad("at router if-server\nat r if-a\ncell rate 1mbit\n", "1 groups of words for 2 at lines");
+	sweep_bad("at router if-server\ncell rate 1mbit |\n", "no words for a place");
+	sweep_bad("at router if-server\ncell sideways 1\n", "invalid words: as netem words");
+	sweep_bad("at Router if-server\ncell rate 1mbit\n", "s.sweep:1:");
+	sweep_bad("at router a/b\ncell rate 1mbit\n", "s.sweep:1:");
+	sweep_bad("at router if-server\ncell rate 1mbit\nat router if-client\n", "an at line after the first cell");
+	sweep_bad("at a x\nat b y\nat c z\ncell rate 1mbit\n", "more than 2 at lines");
+	sweep_bad("at router if-server\nrate 1mbit\n", "unknown line 'rate'");
+	sweep_bad("at router if-server\ncell rate 1mbit\x01\n", "control byte");
+}
+
 int main(void)
 {
+	sweeps();
 	stats();
 	report();
 	grades();

@@ -44,8 +44,9 @@ enum {
 	O_DURATION,
 	O_LOAD,
 	O_PLOT,
+	O_SWEEP,
 };
-_Static_assert((int)O_PLOT < (int)O_MAX, "raise O_MAX in base/args.h");
+_Static_assert((int)O_SWEEP < (int)O_MAX, "raise O_MAX in base/args.h");
 
 /* -n, -h, --wait: the mutating verbs of npte-netns, -veth, -addr, -route and npte-netem clear. */
 static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
@@ -113,7 +114,7 @@ static const struct optspec spec_run[] = {
 #define OPTS_PROBE \
 	OPT_DRYRUN, OPT_HELP, OPT_WAIT, {"json", 0, true, false, O_RECORD}, \
 	{"duration", 0, true, false, O_DURATION}, {"load", 0, true, false, O_LOAD}, \
-	{"plot", 0, true, false, O_PLOT}
+	{"plot", 0, true, false, O_PLOT}, {"sweep", 0, true, false, O_SWEEP}
 static const struct optspec spec_probe[] = {OPTS_PROBE, OPT_VERSION, OPT_END};
 static const struct optspec spec_lab_probe[] = {OPTS_PROBE, OPT_PREFIX, OPT_END};
 

@@ -5,6 +5,7 @@
  * the verdicts, and the record written as the caller.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,9 +213,176 @@ static void plot(struct cli *cl, const char *verb, const char *path)
 	deliver(cl, verb, "--plot", path, buf, len);
 }
 
-int cli_probe(struct cli *cl, const struct opts *o, const char *verb, const char *from, const char *to)
+/* The path read back under the shared lock, then the measuring and the verdicts. */
+static int measure(struct cli *cl, const struct opts *o, const char *verb, const int *caps)
 {
 	struct err e = {0};
+	int rc = cli_read(cl, verb, o, &(struct read_verb){.caps = caps, .fn = under_lock});
+
+	if (rc)
+		return rc;
+	if ((rc = probe_run(&pr, &e)))
+		die(rc, "%s: %s", verb, e.msg);
+	probe_judge(&pr);
+	return 0;
+}
+
+/* What one run gathered goes; what was asked stays (a sweep's next cell). */
+static void forget(void)
+{
+	struct probe asked = pr;
+
+	for (int i = 0; i < nns; i++)
+		close(ns[i].fd);
+	nns = 0;
+	memset(&pr, 0, sizeof pr);
+	pr.verb = asked.verb, pr.from = asked.from, pr.to = asked.to, pr.seconds = asked.seconds;
+	memcpy(pr.load, asked.load, sizeof pr.load);
+	pr.who = asked.who, pr.state = asked.state, pr.echo = asked.echo;
+}
+
+/* --- sweeps ----------------------------------------------------------------- */
+
+/* A sweep also changes the shaping between its cells: */
+static const int caps_sweep[] = {
+	CAP_SYS_ADMIN, /* as caps_probe, and setns for each change */
+	CAP_NET_ADMIN, /* each cell's qdisc change, over netlink */
+	CAP_SETUID,
+	CAP_SETGID,
+	CAP_KILL,
+	-1,
+};
+
+static struct sweep sw;
+static struct sweep_point pts[SWEEP_CELLS_MAX];
+
+static bool sweep_parse(int fd, void *arg, struct err *e)
+{
+	return sweep_read(&sw, fd, NULL, arg, e);
+}
+
+/* Cell i's qdiscs in: the first by a replace, every later one changed in
+ * place (the same handle, the queue kept), as one write transaction. */
+static int apply_cell(struct cli *cl, const char *verb, const struct opts *o, int i)
+{
+	struct plan p = {.verb = verb, .exclusive = true};
+	struct txn c;
+	int rc;
+
+	snprintf(p.title, sizeof p.title, "%s %s: cell %d", prog, verb, i + 1);
+	for (int k = 0; k < sw.nat; k++) {
+		plan_guard_owned(&p, verb, sw.at[k].ns, 0);
+		plan_guard_dev(&p, verb, sw.at[k].ns, sw.at[k].dev);
+		if (i == 0)
+			plan_qdisc_root(&p, sw.at[k].ns, sw.at[k].dev, sw.cell[i].kind[k], &sw.cell[i].q[k], NULL);
+		else
+			plan_qdisc_change(&p, sw.at[k].ns, sw.at[k].dev, sw.cell[i].kind[k], &sw.cell[i].q[k]);
+	}
+	if (!cl->who.admin)
+		plan_guard_kmem(&p, verb);
+	txn_init(&c, &cl->who, cli_wait(verb, o));
+	rc = cli_finish(verb, &c, txn_execute(&p, &c));
+	plan_free(&p);
+	return rc;
+}
+
+/* Cell i as a JSON object, and its heading on the terminal. */
+static void cell_describe(const char *file, int i)
+{
+	FILE *f = fmemopen(pr.cell_json, sizeof pr.cell_json - 1, "w");
+
+	printf("cell %d of %d (%s:%u):", i + 1, sw.ncells, disp(file), sw.cell[i].line);
+	if (f)
+		fprintf(f, "{\"index\":%d,\"line\":%u,\"set\":[", i + 1, sw.cell[i].line);
+	for (int k = 0; k < sw.nat; k++) {
+		const char *kind = qkind_of(sw.cell[i].kind[k])->name, *words = qspec_words(&sw.cell[i].q[k]);
+
+		printf("%s %s %s %s %s", k ? ";" : "", sw.at[k].ns, sw.at[k].dev, kind, words);
+		if (!f)
+			continue;
+		fprintf(f, "%s{\"netns\":\"%s\",\"dev\":", k ? "," : "", sw.at[k].ns);
+		json_str(f, sw.at[k].dev);
+		fprintf(f, ",\"kind\":\"%s\",\"words\":", kind);
+		json_str(f, words);
+		fputc('}', f);
+	}
+	putchar('\n');
+	if (f) {
+		bool bad = fputs("]}", f) < 0;
+
+		if (fclose(f) || bad)
+			pr.cell_json[0] = '\0';
+	}
+}
+
+static double or_nan(bool have, double v)
+{
+	return have ? v : NAN;
+}
+
+static void point(int i)
+{
+	struct sweep_point *pt = &pts[i];
+	double applied_rtt = pr.afwd.delay_ms + pr.arev.delay_ms;
+
+	pt->rtt_ms = or_nan(pr.rtt[PH_IDLE].got > 0, pr.rtt[PH_IDLE].median);
+	pt->rtt_applied_ms = or_nan(pr.afwd.delay || pr.arev.delay, applied_rtt);
+	pt->up_mbps = or_nan(pr.load[PH_UP] && pr.bulk[PH_UP].ok, pr.bulk[PH_UP].bps / 1e6);
+	pt->down_mbps = or_nan(pr.load[PH_DOWN] && pr.bulk[PH_DOWN].ok, pr.bulk[PH_DOWN].bps / 1e6);
+	pt->up_applied_mbps = or_nan(pr.afwd.rate, pr.afwd.rate_bps / 1e6);
+	pt->down_applied_mbps = or_nan(pr.arev.rate, pr.arev.rate_bps / 1e6);
+}
+
+/* Every cell: its change, its probe, its lines; the records into rec. */
+static int cells(struct cli *cl, const struct opts *o, const char *verb, const char *file, FILE *rec)
+{
+	int rc;
+
+	for (int i = 0; i < sw.ncells; i++) {
+		forget();
+		if ((rc = apply_cell(cl, verb, o, i)) || (rc = measure(cl, o, verb, caps_sweep)))
+			return rc;
+		cell_describe(file, i);
+		probe_print(stdout, &pr);
+		if (rec)
+			probe_json(rec, &pr, NPTE_VERSION);
+		point(i);
+	}
+	return 0;
+}
+
+static int sweep(struct cli *cl, const struct opts *o, const char *verb, const char *file)
+{
+	struct err e = {0};
+	char *rbuf = NULL, *pbuf = NULL, title[160];
+	size_t rlen = 0, plen = 0;
+	FILE *rec = NULL;
+	int rc;
+
+	if (!cli_parse_file(cl, verb, file, SWEEP_FILE_MAX + 1ULL, caps_sweep, sweep_parse, (void *)file, &e))
+		die(e.code, "%s: %s", verb, e.msg);
+	if (o->set[O_RECORD] && !(rec = open_memstream(&rbuf, &rlen)))
+		die(EXIT_FAIL, "%s: out of memory for the record", verb);
+	rc = cells(cl, o, verb, file, rec);
+	if (rec && fclose(rec) && !rc)
+		rc = EXIT_FAIL, warn_msg("%s: out of memory for the record", verb);
+	if (rc) {
+		free(rbuf);
+		return rc;
+	}
+	if (rec)
+		deliver(cl, verb, "--json", o->val[O_RECORD], rbuf, rlen);
+	snprintf(title, sizeof title, "npte-probe --sweep %s -> %s, %d cells, %s", pr.from, pr.to, sw.ncells, pr.when);
+	if (o->set[O_PLOT]) {
+		if ((rc = probe_sweep_plot(pts, sw.ncells, title, plot_png(verb, o->val[O_PLOT]), &pbuf, &plen)))
+			die(EXIT_FAIL, "%s: --plot: cannot draw it: %s", verb, strerror(-rc));
+		deliver(cl, verb, "--plot", o->val[O_PLOT], pbuf, plen);
+	}
+	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+}
+
+int cli_probe(struct cli *cl, const struct opts *o, const char *verb, const char *from, const char *to)
+{
 	int rc;
 
 	pr.verb = verb;
@@ -229,12 +397,10 @@ int cli_probe(struct cli *cl, const struct opts *o, const char *verb, const char
 	pr.who = &cl->who, pr.state = cl->state;
 	plan_guard_owned(cl->plan, verb, from, 0);
 	plan_guard_owned(cl->plan, verb, to, 0);
-	rc = cli_read(cl, verb, o, &(struct read_verb){.caps = caps_probe, .fn = under_lock});
-	if (rc)
+	if (o->set[O_SWEEP])
+		return sweep(cl, o, verb, o->val[O_SWEEP]);
+	if ((rc = measure(cl, o, verb, caps_probe)))
 		return rc;
-	if ((rc = probe_run(&pr, &e)))
-		die(rc, "%s: %s", verb, e.msg);
-	probe_judge(&pr);
 	probe_print(stdout, &pr);
 	if (o->set[O_RECORD])
 		record(cl, verb, o->val[O_RECORD]);

@@ -65,7 +65,8 @@ void bulk_server(void *arg)
 	}
 }
 
-/* One attempt; the server may be between two tests (not listening): IECONNECT. */
+/* One attempt: 0, -1, or -2 when the server is between two tests (not
+ * listening, IECONNECT, or busy ending the last one, IEACCESSDENIED). */
 static int attempt(const struct bulk_client *c, const char *host, struct bulk_result *r)
 {
 	struct iperf_test *t = iperf_new_test();
@@ -87,7 +88,8 @@ static int attempt(const struct bulk_client *c, const char *host, struct bulk_re
 		snprintf(r->msg, sizeof r->msg, "iperf: %s", iperf_strerror(i_errno));
 	else if (iperf_get_test_json_output_string(t))
 		bulk_parse(iperf_get_test_json_output_string(t), r);
-	rc = rc < 0 ? (i_errno == IECONNECT ? -2 : -1) : 0;
+	/* not listening yet, or still ending the transfer before: worth another try */
+	rc = rc < 0 ? (i_errno == IECONNECT || i_errno == IEACCESSDENIED ? -2 : -1) : 0;
 	iperf_free_test(t);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* A run drawn with cairo (see probe.h): RTT over time above, throughput over
  * time below, the load phases shaded across both, axes labelled; SVG or PNG. */
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ struct panel {
 	double x, y, w, h;    /* page units */
 	double x0, x1, y0, y1; /* data */
 	bool log;             /* y by decades (y0 > 0) */
+	bool whole_x;         /* x ticks on whole numbers only (cells) */
 };
 
 static double px(const struct panel *p, double v)
@@ -66,6 +68,8 @@ static void axes(cairo_t *cr, const struct panel *p, const char *xlabel, const c
 	char num[32];
 	double sx = tick_step(p->x1 - p->x0, 8), sy = tick_step(p->y1 - p->y0, 5);
 
+	if (p->whole_x)
+		sx = fmax(1, round(sx));
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	cairo_set_line_width(cr, 1);
 	cairo_rectangle(cr, p->x, p->y, p->w, p->h);
@@ -194,12 +198,105 @@ static void draw(cairo_t *cr, const struct probe *pr)
 	rate_panel(cr, pr, &rate);
 }
 
+/* --- a sweep's summary ------------------------------------------------------ */
+
+/* The field at off of each point. */
+static double field(const struct sweep_point *pt, size_t off)
+{
+	return *(const double *)(const void *)((const char *)pt + off);
+}
+
+/* A series' mark at x, y: measured a dot, applied an open square. */
+static void mark(cairo_t *cr, double x, double y, bool applied)
+{
+	if (applied) {
+		cairo_rectangle(cr, x - 4, y - 4, 8, 8);
+		cairo_stroke(cr);
+	} else {
+		cairo_arc(cr, x, y, 3.5, 0, 2 * M_PI);
+		cairo_fill(cr);
+	}
+}
+
+/* One series over the cells: measured as dots on a line, applied as open
+ * squares on a dashed one; a NAN is a gap. Named in the legend, row row. */
+static void series(cairo_t *cr, const struct panel *p, const struct sweep_point *pt, int n, size_t off, bool applied,
+		   const double *rgb, const char *name, int row)
+{
+	bool on = false;
+
+	cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+	cairo_set_line_width(cr, applied ? 1 : 2);
+	cairo_set_dash(cr, (double[]){5, 4}, applied ? 2 : 0, 0);
+	for (int i = 0; i < n; i++) {
+		double v = field(&pt[i], off);
+
+		if (isnan(v)) {
+			on = false;
+			continue;
+		}
+		(on ? cairo_line_to : cairo_move_to)(cr, px(p, i + 1), py(p, v));
+		on = true;
+	}
+	cairo_stroke(cr);
+	cairo_set_dash(cr, NULL, 0, 0);
+	for (int i = 0; i < n; i++)
+		if (!isnan(field(&pt[i], off)))
+			mark(cr, px(p, i + 1), py(p, field(&pt[i], off)), applied);
+	mark(cr, p->x + p->w + 16, p->y + 12 + 18 * row, applied);
+	text(cr, p->x + p->w + 26, p->y + 16 + 18 * row, name, 0, 11);
+}
+
+static double series_max(const struct sweep_point *pt, int n, const size_t *off, int noff)
+{
+	double top = 1;
+
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < noff; k++)
+			if (!isnan(field(&pt[i], off[k])))
+				top = fmax(top, field(&pt[i], off[k]));
+	return top * 1.15;
+}
+
+static void sweep_draw(cairo_t *cr, const struct sweep_point *pt, int n, const char *title)
+{
+	static const size_t rate[4] = {offsetof(struct sweep_point, up_mbps), offsetof(struct sweep_point, up_applied_mbps),
+				       offsetof(struct sweep_point, down_mbps),
+				       offsetof(struct sweep_point, down_applied_mbps)};
+	static const size_t rtt[2] = {offsetof(struct sweep_point, rtt_ms), offsetof(struct sweep_point, rtt_applied_ms)};
+	struct panel top = {.x = 80, .y = 60, .w = W - 210, .h = 230, .x0 = 0.5, .x1 = n + 0.5, .whole_x = true};
+	struct panel low = {.x = 80, .y = 360, .w = W - 210, .h = 210, .x0 = 0.5, .x1 = n + 0.5, .whole_x = true};
+
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	text(cr, W / 2.0, 26, title, 0.5, 15);
+	text(cr, W / 2.0, 44, "measured (dots) against applied (squares), cell by cell", 0.5, 11);
+	top.y1 = series_max(pt, n, rate, 4);
+	series(cr, &top, pt, n, rate[0], false, line_rgb[PH_UP], "up", 0);
+	series(cr, &top, pt, n, rate[1], true, line_rgb[PH_UP], "up applied", 1);
+	series(cr, &top, pt, n, rate[2], false, line_rgb[PH_DOWN], "down", 2);
+	series(cr, &top, pt, n, rate[3], true, line_rgb[PH_DOWN], "down applied", 3);
+	axes(cr, &top, "cell", "throughput (Mbit/s)");
+	low.y1 = series_max(pt, n, rtt, 2);
+	series(cr, &low, pt, n, rtt[0], false, line_rgb[PH_IDLE], "idle median", 0);
+	series(cr, &low, pt, n, rtt[1], true, line_rgb[PH_IDLE], "delays applied", 1);
+	axes(cr, &low, "cell", "RTT (ms)");
+}
+
 static cairo_status_t to_file(void *arg, const unsigned char *data, unsigned int len)
 {
 	return fwrite(data, 1, len, arg) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-int probe_plot(const struct probe *pr, bool png, char **buf, size_t *len)
+/* What draw draws (one run's plot or a sweep's), as PNG or SVG bytes. */
+struct drawing {
+	void (*draw)(cairo_t *cr, const void *arg);
+	const void *arg;
+};
+
+static int render(const struct drawing *d, bool png, char **buf, size_t *len)
 {
 	FILE *f = open_memstream(buf, len);
 	cairo_surface_t *s;
@@ -213,7 +310,7 @@ int probe_plot(const struct probe *pr, bool png, char **buf, size_t *len)
 	if (!png) /* pixels, as the PNG has them (cairo's default is points) */
 		cairo_svg_surface_set_document_unit(s, CAIRO_SVG_UNIT_PX);
 	cr = cairo_create(s);
-	draw(cr, pr);
+	d->draw(cr, d->arg);
 	st = cairo_status(cr);
 	cairo_destroy(cr);
 	if (png && st == CAIRO_STATUS_SUCCESS)
@@ -228,4 +325,32 @@ int probe_plot(const struct probe *pr, bool png, char **buf, size_t *len)
 		return -EIO;
 	}
 	return 0;
+}
+
+static void draw_run(cairo_t *cr, const void *arg)
+{
+	draw(cr, arg);
+}
+
+int probe_plot(const struct probe *pr, bool png, char **buf, size_t *len)
+{
+	return render(&(struct drawing){.draw = draw_run, .arg = pr}, png, buf, len);
+}
+
+struct sweep_arg {
+	const struct sweep_point *pt;
+	int n;
+	const char *title;
+};
+
+static void draw_sweep(cairo_t *cr, const void *arg)
+{
+	const struct sweep_arg *a = arg;
+
+	sweep_draw(cr, a->pt, a->n, a->title);
+}
+
+int probe_sweep_plot(const struct sweep_point *pt, int n, const char *title, bool png, char **buf, size_t *len)
+{
+	return render(&(struct drawing){.draw = draw_sweep, .arg = &(struct sweep_arg){pt, n, title}}, png, buf, len);
 }

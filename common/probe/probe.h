@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "kernel/qdisc_describe.h"
+#include "shape/qdisc.h"
 #include "priv/priv.h"
 #include "base/validate.h"
 #include "txn/txn.h"
@@ -141,6 +142,39 @@ struct verdict {
  * idle one): A < 30, B < 60, C < 200, D < 400, F. */
 char probe_grade(double added_ms);
 
+/* --- sweeps ---------------------------------------------------------------- */
+
+/*
+ * A sweep file: `at NS DEV` lines (one or two: the interfaces each cell
+ * sets), then `cell WORDS [| WORDS]` lines, a group of tc words (netem's or
+ * tbf's) for each at line in order; `#` lines and blank lines are skipped.
+ * The first cell puts its qdiscs in (a replace, as npte-netem apply does),
+ * every later one changes them in place (the same handle, the queue kept).
+ */
+#define SWEEP_AT_MAX 2
+#define SWEEP_CELLS_MAX 64
+#define SWEEP_FILE_MAX (64 * 1024)
+struct sweep {
+	int nat, ncells;
+	struct { char ns[NETNS_NAME_MAX + 4], dev[16]; } at[SWEEP_AT_MAX];
+	struct sweep_cell {
+		unsigned line;
+		enum qkind kind[SWEEP_AT_MAX];
+		union qspec q[SWEEP_AT_MAX];
+	} cell[SWEEP_CELLS_MAX];
+};
+/* From fd (or text, when not NULL), at most SWEEP_FILE_MAX bytes; false
+ * with "NAME:LINE: why" in e. */
+bool sweep_read(struct sweep *s, int fd, const char *text, const char *name, struct err *e);
+
+/* One cell's figures for the summary plot (NAN: not measured, or nothing applied). */
+struct sweep_point {
+	double rtt_ms, rtt_applied_ms;
+	double up_mbps, up_applied_mbps, down_mbps, down_applied_mbps;
+};
+/* The sweep's summary (plot.c): measured against applied, cell by cell. */
+int probe_sweep_plot(const struct sweep_point *pt, int n, const char *title, bool png, char **buf, size_t *len);
+
 /* --- a whole run ---------------------------------------------------------- */
 
 enum { PH_IDLE, PH_UP, PH_DOWN, PH_N };
@@ -159,6 +193,7 @@ struct probe {
 	struct path fwd, rev;
 	struct applied afwd, arev;
 	char kernel[128], when[32];
+	char cell_json[2048]; /* a sweep's cell, as a JSON object ("": not a sweep) */
 	/* measured */
 	int64_t ph_from[PH_N], ph_to[PH_N]; /* each phase's span (ns from start); 0, 0: not run */
 	struct echo_run *echo;

@@ -164,6 +164,8 @@ void probe_json(FILE *f, const struct probe *p, const char *version)
 	char ip[64];
 
 	fputs("{\"npte_version\":", f), json_str(f, version);
+	if (p->cell_json[0])
+		fprintf(f, ",\"cell\":%s", p->cell_json);
 	fputs(",\"time\":", f), json_str(f, p->when);
 	fputs(",\"kernel\":", f), json_str(f, p->kernel);
 	fputs(",\"from\":", f), json_str(f, p->from);
