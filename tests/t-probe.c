@@ -57,6 +57,16 @@ static void report(void)
 	ok(r.ok && r.bps == 20000000, "the receiver's sum, not the sender's");
 	ok(r.n == 2 && r.iv[0].t == 0.5 && r.iv[0].bps == 19000000.5 && r.iv[1].t == 1.0 && r.iv[1].bps == 21e6,
 	   "each interval's sum: its end and rate, not a stream's (tabs as cJSON prints them)");
+	bulk_steady(&r);
+	ok(r.steady_bps == 21e6, "steady: the intervals of the second half (the one ending at 1.0 s)");
+	r.n = 5;
+	for (int i = 0; i < 5; i++)
+		r.iv[i].t = 0.5 * (i + 1), r.iv[i].bps = (double[]){1e6, 2e6, 9e6, 30e6, 10e6}[i];
+	bulk_steady(&r);
+	ok(r.steady_bps == 20e6, "steady: the median of 30 and 10 (ends past 1.5 s), not of the ramp");
+	r.n = 0;
+	bulk_steady(&r);
+	ok(r.steady_bps == r.bps, "no interval: the whole transfer's rate");
 	memset(&r, 0, sizeof r);
 	bulk_parse("{\"error\":\"unable to connect\"}", &r);
 	ok(!r.ok && strstr(r.msg, "no receiver's sum"), "a report without a sum: not ok, and why");
@@ -133,18 +143,18 @@ static void verdicts(void)
 	p.afwd = (struct applied){.rate_bps = 20e6, .rate = true};
 	p.arev = (struct applied){0};
 	p.load[PH_UP] = p.load[PH_DOWN] = true;
-	p.bulk[PH_UP] = (struct bulk_result){.ok = 1, .bps = 19.1e6};
-	p.bulk[PH_DOWN] = (struct bulk_result){.ok = 1, .bps = 900e6};
+	p.bulk[PH_UP] = (struct bulk_result){.ok = 1, .bps = 12e6, .steady_bps = 19.1e6};
+	p.bulk[PH_DOWN] = (struct bulk_result){.ok = 1, .bps = 900e6, .steady_bps = 900e6};
 	probe_judge(&p);
 	v = find(&p, "throughput up");
-	ok(v && v->judged && v->ok, "19.1 Mbit/s through 20mbit: ok");
+	ok(v && v->judged && v->ok, "steady 19.1 Mbit/s through 20mbit: ok (the whole transfer's 12, slow start and all, is not judged)");
 	v = find(&p, "throughput down");
 	ok(v && !v->judged, "an unshaped direction: no verdict");
-	p.bulk[PH_UP].bps = 17.5e6;
+	p.bulk[PH_UP].steady_bps = 17.5e6;
 	probe_judge(&p);
 	ok(!find(&p, "throughput up")->ok, "17.5 Mbit/s through 20mbit: off (12.5%% short)");
 	p.afwd.unknown = true;
-	p.bulk[PH_UP].bps = 19.1e6;
+	p.bulk[PH_UP].steady_bps = 19.1e6;
 	probe_judge(&p);
 	v = find(&p, "throughput up");
 	ok(v && !v->judged && strstr(v->why, "not wholly known"), "a path npte does not know: no verdict");

@@ -327,8 +327,8 @@ static void point(int i)
 
 	pt->rtt_ms = or_nan(pr.rtt[PH_IDLE].got > 0, pr.rtt[PH_IDLE].median);
 	pt->rtt_applied_ms = or_nan(pr.afwd.delay || pr.arev.delay, applied_rtt);
-	pt->up_mbps = or_nan(pr.load[PH_UP] && pr.bulk[PH_UP].ok, pr.bulk[PH_UP].bps / 1e6);
-	pt->down_mbps = or_nan(pr.load[PH_DOWN] && pr.bulk[PH_DOWN].ok, pr.bulk[PH_DOWN].bps / 1e6);
+	pt->up_mbps = or_nan(pr.load[PH_UP] && pr.bulk[PH_UP].ok, pr.bulk[PH_UP].steady_bps / 1e6);
+	pt->down_mbps = or_nan(pr.load[PH_DOWN] && pr.bulk[PH_DOWN].ok, pr.bulk[PH_DOWN].steady_bps / 1e6);
 	pt->up_applied_mbps = or_nan(pr.afwd.rate, pr.afwd.rate_bps / 1e6);
 	pt->down_applied_mbps = or_nan(pr.arev.rate, pr.arev.rate_bps / 1e6);
 }

@@ -107,6 +107,7 @@ void bulk_client(void *arg)
 		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
 		memset(&r, 0, sizeof r);
 	}
+	bulk_steady(&r);
 	for (int i = 0; i < r.n; i++)
 		r.iv[i].t += (double)r.start_ns / 1e9;
 	if (!caller_write_all(3, &r, sizeof r))

@@ -37,3 +37,28 @@ void bulk_parse(const char *json, struct bulk_result *r)
 	else
 		snprintf(r->msg, sizeof r->msg, "iperf gave no receiver's sum");
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+void bulk_steady(struct bulk_result *r)
+{
+	double v[BULK_IV_MAX], half;
+	int n = 0;
+
+	r->steady_bps = r->bps;
+	if (!r->n)
+		return;
+	half = (r->iv[0].t + r->iv[r->n - 1].t) / 2;
+	for (int i = 0; i < r->n; i++)
+		if (r->iv[i].t > half)
+			v[n++] = r->iv[i].bps;
+	if (!n)
+		return;
+	qsort(v, (size_t)n, sizeof v[0], cmp_double);
+	r->steady_bps = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}

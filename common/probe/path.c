@@ -1,11 +1,25 @@
 /* The path hop by hop, and what its qdiscs apply (see probe.h). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "kernel/netns.h"
 #include "kernel/requests.h"
 #include "probe/probe.h"
 #include "shape/qdisc.h"
+
+/* A netem rate as the bits a second of full frames get through it: a packet
+ * or cell overhead (ADSL's ATM tax) is paid by every 1514-byte frame, and a
+ * transfer's goodput is judged against what is left. */
+static double netem_frame_rate(const struct netem_spec *n)
+{
+	const struct tc_netem_rate *r = &n->rate_s;
+	double frame = 1514, wire = frame + r->packet_overhead, rate = n->rate64 ? (double)n->rate64 : r->rate;
+
+	if (r->cell_size)
+		wire = ceil(wire / r->cell_size) * (r->cell_size + r->cell_overhead);
+	return wire > 0 ? rate * 8.0 * frame / wire : rate * 8.0;
+}
 
 /* One qdisc's delay, jitter, loss and rate, from the words npte reads back
  * (the same words npte-netem takes): the kernel's values in tc's units. */
@@ -28,8 +42,10 @@ static bool qdisc_values(const struct qdisc_desc *q, struct hop *h, double tick)
 		if (n->loss_model)
 			return false; /* a Gilbert model's mean loss is not one number npte judges */
 		h->loss_pct = 100.0 - (100.0 - h->loss_pct) * (1.0 - n->qopt.loss / 4294967295.0);
-		if (n->rate64 && (!h->rate_bps || n->rate64 * 8.0 < h->rate_bps))
-			h->rate_bps = n->rate64 * 8.0;
+		double rate = netem_frame_rate(n);
+
+		if (rate > 0 && (!h->rate_bps || rate < h->rate_bps))
+			h->rate_bps = rate;
 		return true;
 	}
 	uint64_t rate = k == &tbf_kind ? s.tbf.rate64 : s.cake.rate64;

@@ -72,6 +72,7 @@ struct bulk_result {
 	int ok;              /* 1: the transfer ran */
 	char msg[160];       /* else why not (iperf's words) */
 	double bps;          /* received, bits/s over the transfer */
+	double steady_bps;   /* the median interval of its second half (0: none; bulk_steady) */
 	int64_t start_ns;    /* when it began, from the run's start */
 	int n;
 	struct { double t, bps; } iv[BULK_IV_MAX]; /* each interval's end (s from the run's start) and rate */
@@ -92,6 +93,10 @@ struct bulk_client {
 void bulk_client(void *arg);
 /* iperf's JSON report into r (exposed for the unit test). */
 void bulk_parse(const char *json, struct bulk_result *r);
+/* r->steady_bps: the median rate of the intervals that end in the second
+ * half of the transfer, past TCP's slow start (a long path's ramp), or
+ * r->bps when there are none. */
+void bulk_steady(struct bulk_result *r);
 
 /* --- the path and what is applied on it ---------------------------------- */
 

@@ -57,7 +57,8 @@ void probe_print(FILE *f, const struct probe *p)
 			fprintf(f, "; +%.1f ms under load, grade %c", p->added_ms[ph], p->grade[ph]);
 		fputc('\n', f);
 		if (ph != PH_IDLE && p->bulk[ph].ok)
-			fprintf(f, "throughput %-4s %.2f Mbit/s\n", probe_phase[ph], p->bulk[ph].bps / 1e6);
+			fprintf(f, "throughput %-4s %.2f Mbit/s, steady %.2f\n", probe_phase[ph], p->bulk[ph].bps / 1e6,
+				p->bulk[ph].steady_bps / 1e6);
 	}
 	for (int i = 0; i < p->nv; i++)
 		print_verdict(f, &p->v[i]);
@@ -95,6 +96,8 @@ static void json_phase(FILE *f, const struct probe *p, int ph)
 	json_rtt(f, &p->rtt[ph]);
 	fputc(',', f);
 	num(f, "throughput_mbps", b->bps / 1e6, ph != PH_IDLE && b->ok);
+	fputc(',', f);
+	num(f, "steady_mbps", b->steady_bps / 1e6, ph != PH_IDLE && b->ok);
 	fputc(',', f);
 	num(f, "added_ms", p->added_ms[ph], p->grade[ph] != 0);
 	fprintf(f, ",\"grade\":");

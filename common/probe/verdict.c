@@ -74,8 +74,10 @@ static void loss_verdict(struct probe *p)
 	judge(v, s->loss_pct, want, 400.0 * sqrt(q * (1 - q) / s->sent) + 0.5);
 }
 
-/* A transfer against the narrowest rate of its direction: 10%, which covers
- * the headers a rate counts and TCP's goodput does not (4.4% at 1500 bytes). */
+/* A transfer's steady rate (bulk_steady: past slow start, which a long
+ * path's short transfer never leaves) against the narrowest rate of its
+ * direction: 10%, which covers the headers a rate counts and TCP's goodput
+ * does not (4.4% at 1500 bytes). */
 static void rate_verdict(struct probe *p, int ph, const struct applied *a, const char *figure)
 {
 	struct verdict *v;
@@ -86,8 +88,8 @@ static void rate_verdict(struct probe *p, int ph, const struct applied *a, const
 	if (!p->bulk[ph].ok)
 		return no_verdict(v, a, 0, p->bulk[ph].msg);
 	if (a->unknown || !a->rate)
-		return no_verdict(v, a, p->bulk[ph].bps / 1e6, "nothing applied");
-	judge(v, p->bulk[ph].bps / 1e6, a->rate_bps / 1e6, 0.10 * a->rate_bps / 1e6);
+		return no_verdict(v, a, p->bulk[ph].steady_bps / 1e6, "nothing applied");
+	judge(v, p->bulk[ph].steady_bps / 1e6, a->rate_bps / 1e6, 0.10 * a->rate_bps / 1e6);
 }
 
 void probe_judge(struct probe *p)
