@@ -58,12 +58,14 @@ static void report(void)
 	ok(r.n == 2 && r.iv[0].t == 0.5 && r.iv[0].bps == 19000000.5 && r.iv[1].t == 1.0 && r.iv[1].bps == 21e6,
 	   "each interval's sum: its end and rate, not a stream's (tabs as cJSON prints them)");
 	bulk_steady(&r);
-	ok(r.steady_bps == 21e6, "steady: the intervals of the second half (the one ending at 1.0 s)");
-	r.n = 5;
-	for (int i = 0; i < 5; i++)
-		r.iv[i].t = 0.5 * (i + 1), r.iv[i].bps = (double[]){1e6, 2e6, 9e6, 30e6, 10e6}[i];
+	ok(r.steady_bps == 21e6, "steady: the interval that starts in the second half (0.5 to 1.0 s)");
+	r.n = 6;
+	for (int i = 0; i < 6; i++)
+		r.iv[i].t = 0.5 * (i + 1), r.iv[i].bps = (double[]){1e6, 2e6, 9e6, 30e6, 10e6, 20e6}[i];
+	r.iv[3].t = 2.25; /* a late end: 2.0 s worth of 30 is in it at 0.75 s long */
 	bulk_steady(&r);
-	ok(r.steady_bps == 20e6, "steady: the median of 30 and 10 (ends past 1.5 s), not of the ramp");
+	ok(fabs(r.steady_bps - (30e6 * 0.75 + 10e6 * 0.25 + 20e6 * 0.5) / 1.5) < 1e-6,
+	   "steady: bits over seconds of the intervals from 1.5 s on, not the ramp");
 	r.n = 0;
 	bulk_steady(&r);
 	ok(r.steady_bps == r.bps, "no interval: the whole transfer's rate");
@@ -111,6 +113,14 @@ static void verdicts(void)
 	probe_judge(&p);
 	v = find(&p, "rtt");
 	ok(v && v->judged && v->ok && fabs(v->expected - 40) < 1e-9, "40.5 ms against 20+20 applied: ok");
+	er.base_ns = 3000000;
+	probe_judge(&p);
+	v = find(&p, "rtt");
+	ok(v && v->ok && fabs(v->expected - 43) < 1e-9 && fabs(v->tol_pct - 4 / 0.43) < 1e-9,
+	   "the probes' own 3 ms added to what is expected, the tolerance still 10%% of the delays");
+	er.base_ns = 0;
+	probe_judge(&p);
+	v = find(&p, "rtt");
 	ok(v && fabs(v->tol_pct - 10) < 1e-9 && fabs(v->off_pct - 1.25) < 1e-9, "tolerance 10%%, off by 1.25%%");
 	v = find(&p, "loss");
 	ok(v && !v->judged && strcmp(v->why, "nothing applied") == 0, "no loss applied: no loss verdict");

@@ -41,6 +41,7 @@ struct echo_rec {
 };
 
 struct echo_run {
+	int64_t base_ns; /* the probes' own round trip: the median over lo in FROM (0: not measured) */
 	uint32_t n;
 	struct echo_rec r[PROBE_MAX];
 };
@@ -48,12 +49,14 @@ struct echo_run {
 /* The server (in TO): fd 3 gets its UDP port (uint16_t), then it echoes
  * every datagram to its sender until killed. */
 void echo_server(void *arg);
-/* The client (in FROM): probes dst:port every PROBE_INTERVAL_MS from t0
- * until fd 4 reads end of file, waits a grace for the last answers, then
- * writes the struct echo_run (n, then n records) to fd 3. */
+/* The client (in FROM): first the probes' own round trip, to an echo
+ * server of FROM's own over lo (cal_port, 0: none), at the same pace; then
+ * writes base_ns to fd 3 (the sign that it starts), probes dst:port every
+ * PROBE_INTERVAL_MS until fd 4 reads end of file, waits a grace for the last
+ * answers, and writes n and the n records (times from t0) to fd 3. */
 struct echo_client {
 	struct ipaddr dst;
-	uint16_t port;
+	uint16_t port, cal_port;
 	int64_t t0_ns;
 };
 void echo_client(void *arg);
@@ -72,7 +75,7 @@ struct bulk_result {
 	int ok;              /* 1: the transfer ran */
 	char msg[160];       /* else why not (iperf's words) */
 	double bps;          /* received, bits/s over the transfer */
-	double steady_bps;   /* the median interval of its second half (0: none; bulk_steady) */
+	double steady_bps;   /* over its second half (bulk_steady) */
 	int64_t start_ns;    /* when it began, from the run's start */
 	int n;
 	struct { double t, bps; } iv[BULK_IV_MAX]; /* each interval's end (s from the run's start) and rate */
@@ -93,9 +96,9 @@ struct bulk_client {
 void bulk_client(void *arg);
 /* iperf's JSON report into r (exposed for the unit test). */
 void bulk_parse(const char *json, struct bulk_result *r);
-/* r->steady_bps: the median rate of the intervals that end in the second
- * half of the transfer, past TCP's slow start (a long path's ramp), or
- * r->bps when there are none. */
+/* r->steady_bps: the rate over the intervals that start in the second half
+ * of the transfer, past TCP's slow start (a long path's ramp), or r->bps
+ * when there are none. The interval times are from the transfer's start. */
 void bulk_steady(struct bulk_result *r);
 
 /* --- the path and what is applied on it ---------------------------------- */

@@ -41,8 +41,8 @@ void probe_print(FILE *f, const struct probe *p)
 {
 	char ip[64];
 
-	fprintf(f, "npte-probe %s -> %s (%s), %d s a phase\n", p->from, p->to, ip_str(&p->dst, ip, sizeof ip),
-		p->seconds);
+	fprintf(f, "npte-probe %s -> %s (%s), %d s a phase; the probes' own round trip %.2f ms\n", p->from, p->to,
+		ip_str(&p->dst, ip, sizeof ip), p->seconds, p->echo->base_ns / 1e6);
 	print_path(f, "up", &p->fwd);
 	print_path(f, "down", &p->rev);
 	for (int ph = 0; ph < PH_N; ph++) {
@@ -174,7 +174,9 @@ void probe_json(FILE *f, const struct probe *p, const char *version)
 	fputs(",\"from\":", f), json_str(f, p->from);
 	fputs(",\"to\":", f), json_str(f, p->to);
 	fputs(",\"address\":", f), json_str(f, ip_str(&p->dst, ip, sizeof ip));
-	fprintf(f, ",\"duration_s\":%d,\"interval_ms\":%d,\"phases\":[", p->seconds, PROBE_INTERVAL_MS);
+	fprintf(f, ",\"duration_s\":%d,\"interval_ms\":%d,", p->seconds, PROBE_INTERVAL_MS);
+	num(f, "base_ms", p->echo->base_ns / 1e6, p->echo->base_ns > 0);
+	fputs(",\"phases\":[", f);
 	for (int ph = 0, n = 0; ph < PH_N; ph++)
 		if (ph == PH_IDLE || p->load[ph])
 			fputs(n++ ? "," : "", f), json_phase(f, p, ph);

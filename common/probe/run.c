@@ -91,10 +91,10 @@ static ssize_t read_full(int fd, void *buf, size_t n, int ms)
 	return stopped ? -1 : (ssize_t)got;
 }
 
-/* A server in TO, its port read back (the sign that it is bound). */
-static int server(struct probe *p, void (*fn)(void *), uint16_t *port, const char *what, struct err *e)
+/* A server in nsfd's namespace, its port read back (the sign that it is bound). */
+static int server(struct probe *p, int nsfd, void (*fn)(void *), uint16_t *port, const char *what, struct err *e)
 {
-	int fd = spawn(p, p->to_fd, fn, NULL, -1);
+	int fd = spawn(p, nsfd, fn, NULL, -1);
 	ssize_t got;
 
 	if (fd < 0)
@@ -102,7 +102,7 @@ static int server(struct probe *p, void (*fn)(void *), uint16_t *port, const cha
 	got = read_full(fd, port, sizeof *port, 10000);
 	close(fd);
 	if (got != (ssize_t)sizeof *port && !stopped)
-		return err_set(e, EXIT_FAIL, "the %s server in %s did not start", what, p->to);
+		return err_set(e, EXIT_FAIL, "the %s server did not start", what);
 	return 0;
 }
 
@@ -149,25 +149,32 @@ static int echo_collect(struct probe *p, int fd, struct err *e)
 
 static int timeline(struct probe *p, struct err *e)
 {
-	uint16_t eport = 0, bport = 0;
+	uint16_t eport = 0, bport = 0, cport = 0;
 	int stop[2], fd, rc;
 	int64_t t0;
 
-	if ((rc = server(p, echo_server, &eport, "echo", e)) ||
-	    ((p->load[PH_UP] || p->load[PH_DOWN]) && (rc = server(p, bulk_server, &bport, "bulk", e))) || stopped)
+	if ((rc = server(p, p->to_fd, echo_server, &eport, "echo", e)) ||
+	    (rc = server(p, p->from_fd, echo_server, &cport, "calibration echo", e)) ||
+	    ((p->load[PH_UP] || p->load[PH_DOWN]) && (rc = server(p, p->to_fd, bulk_server, &bport, "bulk", e))) ||
+	    stopped)
 		return rc;
 	if (pipe2(stop, O_CLOEXEC) < 0)
 		return err_sys(e, EXIT_FAIL, errno, "pipe");
 	t0 = mono_ns();
 	fd = spawn(p, p->from_fd, echo_client,
-		   &(struct echo_client){.dst = p->dst, .port = eport, .t0_ns = t0}, stop[0]);
+		   &(struct echo_client){.dst = p->dst, .port = eport, .cal_port = cport, .t0_ns = t0}, stop[0]);
 	close(stop[0]);
 	if (fd < 0) {
 		close(stop[1]);
 		return err_sys(e, EXIT_FAIL, -fd, "start the echo client");
 	}
-	p->ph_from[PH_IDLE] = 0;
-	wait_ms(p->seconds * 1000);
+	/* its calibration done: the idle phase starts (30 s at most: a stop ends it) */
+	if (read_full(fd, &p->echo->base_ns, sizeof p->echo->base_ns, 30000) != (ssize_t)sizeof p->echo->base_ns &&
+	    !stopped)
+		rc = err_set(e, EXIT_FAIL, "the echo client in %s did not start", p->from);
+	p->ph_from[PH_IDLE] = mono_ns() - t0;
+	if (!rc)
+		wait_ms(p->seconds * 1000);
 	p->ph_to[PH_IDLE] = mono_ns() - t0;
 	for (int ph = PH_UP; ph < PH_N && !stopped && !rc; ph++)
 		if (p->load[ph])

@@ -45,18 +45,20 @@ static void no_verdict(struct verdict *v, const struct applied *a, double measur
 	v->why = a->unknown ? "path not wholly known to npte (or a qdisc it cannot read)" : what;
 }
 
-/* The round trip: the idle median against both directions' delays; 10%, at
- * least 1 ms (the base RTT of veth and the timer slack of the probes). */
+/* The round trip: the idle median against both directions' delays plus the
+ * probes' own round trip (over lo in FROM: what the host's scheduling costs
+ * each probe, some ms on an emulated CPU); 10% of the delays, at least 1 ms
+ * (veth's own round trip and the timer slack). */
 static void rtt_verdict(struct probe *p)
 {
 	struct verdict *v = add(p, "rtt", "ms");
 	const struct applied *f = &p->afwd, *r = &p->arev;
-	double want = f->delay_ms + r->delay_ms;
+	double delays = f->delay_ms + r->delay_ms, want = delays + p->echo->base_ns / 1e6;
 
 	if (f->unknown || r->unknown || !(f->delay || r->delay) || !p->rtt[PH_IDLE].got)
 		return no_verdict(v, f->unknown ? f : r, p->rtt[PH_IDLE].median,
 				  p->rtt[PH_IDLE].got ? "nothing applied" : "no probe came back");
-	judge(v, p->rtt[PH_IDLE].median, want, fmax(0.10 * want, 1.0));
+	judge(v, p->rtt[PH_IDLE].median, want, fmax(0.10 * delays, 1.0));
 }
 
 /* Round-trip loss of the idle probes against 1-(1-fwd)(1-rev): four binomial
