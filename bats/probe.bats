@@ -165,7 +165,7 @@ EOF
 	nrun npte-run client iperf3 -c 172.16.2.2 -t 60 -b 500K -l 1400 -i 0.5 -J >"$BATS_TEST_TMPDIR/bg.json" 2>&1 3>&- &
 	local bg=$!
 	bg_note "$BGFILE" "$bg"
-	run nrun npte-probe --duration 1 --load up --sweep /tmp/s.sweep --json /tmp/s.jsonl --plot /tmp/s.svg client server
+	run nrun npte-probe --duration 2 --load up --sweep /tmp/s.sweep --json /tmp/s.jsonl --plot /tmp/s.svg client server
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	sb cat /tmp/s.jsonl >"$BATS_TEST_TMPDIR/s.jsonl"
 	local f=$BATS_TEST_TMPDIR/s.jsonl

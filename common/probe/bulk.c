@@ -88,8 +88,9 @@ static int attempt(const struct bulk_client *c, const char *host, struct bulk_re
 		snprintf(r->msg, sizeof r->msg, "iperf: %s", iperf_strerror(i_errno));
 	else if (iperf_get_test_json_output_string(t))
 		bulk_parse(iperf_get_test_json_output_string(t), r);
-	/* not listening yet, or still ending the transfer before: worth another try */
-	rc = rc < 0 ? (i_errno == IECONNECT || i_errno == IEACCESSDENIED ? -2 : -1) : 0;
+	/* not listening yet, or still ending the transfer before, or a report
+	 * that came back without the receiver's sum: worth another try */
+	rc = rc < 0 ? (i_errno == IECONNECT || i_errno == IEACCESSDENIED ? -2 : -1) : r->ok ? 0 : -2;
 	iperf_free_test(t);
 	return rc;
 }

@@ -32,8 +32,13 @@ void bulk_parse(const char *json, struct bulk_result *r)
 		r->iv[r->n].t = t, r->iv[r->n].bps = bps;
 		r->n++;
 	}
+	const char *err = strstr(json, "\"error\":");
+
 	if (end && num_after(end, NULL, "\"bits_per_second\":", &r->bps))
 		r->ok = 1;
+	else if (err && (err = strchr(err + 8, '"')))
+		/* iperf's own words, up to their closing quote, shown escaped later */
+		snprintf(r->msg, sizeof r->msg, "iperf: %.*s", (int)strcspn(err + 1, "\""), err + 1);
 	else
 		snprintf(r->msg, sizeof r->msg, "iperf gave no receiver's sum");
 }
@@ -41,6 +46,7 @@ void bulk_parse(const char *json, struct bulk_result *r)
 void bulk_steady(struct bulk_result *r)
 {
 	double half, bits = 0, secs = 0;
+	int used = 0;
 
 	r->steady_bps = r->bps;
 	if (!r->n)
@@ -53,8 +59,9 @@ void bulk_steady(struct bulk_result *r)
 		if (r->iv[i - 1].t >= half) {
 			double dt = r->iv[i].t - r->iv[i - 1].t;
 
-			bits += r->iv[i].bps * dt, secs += dt;
+			bits += r->iv[i].bps * dt, secs += dt, used++;
 		}
-	if (secs > 0)
+	/* one interval alone is one burst or lull: the whole transfer says more */
+	if (used >= 2 && secs > 0)
 		r->steady_bps = bits / secs;
 }

@@ -98,7 +98,7 @@ void bulk_client(void *arg);
 void bulk_parse(const char *json, struct bulk_result *r);
 /* r->steady_bps: the rate over the intervals that start in the second half
  * of the transfer, past TCP's slow start (a long path's ramp), or r->bps
- * when there are none. The interval times are from the transfer's start. */
+ * when there are fewer than two (a transfer of a second or less). The interval times are from the transfer's start. */
 void bulk_steady(struct bulk_result *r);
 
 /* --- the path and what is applied on it ---------------------------------- */

@@ -31,7 +31,7 @@ static void print_verdict(FILE *f, const struct verdict *v)
 {
 	fprintf(f, "verdict %-15s ", v->figure);
 	if (!v->judged)
-		fprintf(f, "none: %s (measured %.2f %s)\n", v->why, v->measured, v->unit);
+		fprintf(f, "none: %s (measured %.2f %s)\n", disp(v->why), v->measured, v->unit);
 	else
 		fprintf(f, "%s%s%.1f%% (%.2f %s, applied %.2f; tolerance %.1f%%)\n", v->ok ? "ok" : "off by ",
 			v->ok ? ", off by " : "", v->off_pct, v->measured, v->unit, v->expected, v->tol_pct);

@@ -1,5 +1,6 @@
 /* The timeline of a probe and its children (see probe.h). */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -118,6 +119,22 @@ static void wait_ms(int ms)
 	}
 }
 
+/* What a child of the caller's sent is taken as numbers and a string only:
+ * the message ended, the count within the array, the rates finite. */
+static void bulk_trust(struct bulk_result *b)
+{
+	b->msg[sizeof b->msg - 1] = '\0';
+	if (b->n < 0 || b->n > BULK_IV_MAX)
+		b->n = 0;
+	for (int i = 0; i < b->n; i++)
+		if (!isfinite(b->iv[i].t) || !isfinite(b->iv[i].bps))
+			b->n = 0;
+	if (!isfinite(b->bps) || !isfinite(b->steady_bps) || b->bps < 0 || b->steady_bps < 0) {
+		b->ok = 0;
+		snprintf(b->msg, sizeof b->msg, "the transfer's client gave no result");
+	}
+}
+
 static int bulk_phase(struct probe *p, int ph, uint16_t port, int64_t t0, struct err *e)
 {
 	struct bulk_client bc = {.dst = p->dst, .port = port, .seconds = p->seconds, .reverse = ph == PH_DOWN,
@@ -133,6 +150,7 @@ static int bulk_phase(struct probe *p, int ph, uint16_t port, int64_t t0, struct
 		snprintf(p->bulk[ph].msg, sizeof p->bulk[ph].msg, "the transfer's client gave no result");
 	close(fd);
 	p->ph_to[ph] = mono_ns() - t0;
+	bulk_trust(&p->bulk[ph]);
 	return 0;
 }
 
