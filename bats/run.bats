@@ -14,21 +14,13 @@ setup_file() {
 }
 
 setup() {
-	sandbox_setup
-	getent passwd npte-alice >/dev/null || skip "needs user npte-alice (stage_install makes it as root)"
-	A=$(id -u npte-alice)
-	G=$(id -g npte-alice)
-	sb env SUDO_UID="$A" SUDO_GID="$G" npte-netns create box peer
-	sb env SUDO_UID="$A" SUDO_GID="$G" npte-veth add box peer
+	alice_sandbox
+	nrun npte-netns create box peer
+	nrun npte-veth add box peer
 }
 
 teardown() {
 	sandbox_teardown
-}
-
-# nrun ARGS...: npte-run as alice (through sudo's variables), extra env before it.
-nrun() {
-	sb env SUDO_UID="$A" SUDO_GID="$G" "$@"
 }
 
 @test "the program runs as the caller: uid, gid and groups; empty capability sets; NoNewPrivs" {

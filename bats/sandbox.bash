@@ -158,6 +158,19 @@ drained() {
 	return 1
 }
 
+# alice_sandbox: sandbox_setup, then A and G, npte-alice's uid and gid (a skip
+# without her), and nrun ARGS...: ARGS in the sandbox as root run by sudo for her.
+alice_sandbox() {
+	sandbox_setup
+	getent passwd npte-alice >/dev/null || skip "needs user npte-alice (stage_install makes it as root)"
+	A=$(id -u npte-alice)
+	G=$(id -g npte-alice)
+}
+
+nrun() {
+	sb env SUDO_UID="$A" SUDO_GID="$G" "$@"
+}
+
 sb() {
 	nsenter -t "$SB_PID" -m -n -- env PATH="$TOP/build/bin:/usr/sbin:/usr/bin:/sbin:/bin" "$@"
 }

@@ -25,7 +25,8 @@ teardown() {
 	for f in "$STAGE"/run/ptest/sbin/*; do
 		[ "$(stat -c '%u %a' "$f")" = "0 755" ] || { stat -c '%n %u %a' "$f"; return 1; }
 	done
-	[ "$(find "$STAGE/run/ptest/sbin" -type f | wc -l)" -eq 10 ]
+	# every binary of bin/*.c, and nothing else
+	[ "$(find "$STAGE/run/ptest/sbin" -type f | wc -l)" -eq "$(ls "$BATS_TEST_DIRNAME"/../bin/*.c | wc -l)" ]
 	# the admin's npte-doctor is installed, but not offered to users through sudo
 	[ "$(grep -c "npte-doctor" "$STAGE/etc/sudoers.d/npte")" = 0 ]
 	[ "$(stat -c '%u %a' "$STAGE/etc/sudoers.d/npte")" = "0 440" ]

@@ -63,7 +63,7 @@ static const int caps_all[] = {
 
 static const char *const binaries[] = {
 	"npte-netns", "npte-veth", "npte-addr", "npte-route",
-	"npte-netem", "npte-run",  "npte-lock", "npte-lab", NULL,
+	"npte-netem", "npte-run",  "npte-lock", "npte-lab", "npte-probe", NULL,
 };
 
 static int failed, warned;

@@ -36,6 +36,8 @@
 	"       npte-lab netem --list | --show [--json] [--prefix P]\n" \
 	"       npte-lab play [-n] [--wait S] [--prefix P] [--loop] [--keep] [--json] --profile NAME | --list\n" \
 	"       npte-lab play [-n] [--wait S] [--prefix P] [--loop] [--keep] [--json] FILE   (its play lines)\n" \
+	"       npte-lab probe [--duration S] [--load none|up|down|both] [--json FILE] [--plot FILE]\n" \
+	"                      [--sweep FILE] [--prefix P]\n" \
 	"       npte-lab -h | --help | --version\n" \
 	"FILE: npte-lab.conf(5); a word of [a-z0-9-] names a shipped one (default, dumbbell,\n" \
 	"two-path, chain, star). Namespaces are P plus each node's name, at most 12 bytes.\n" \
@@ -542,6 +544,19 @@ static int cmd_play(struct cli *cl, struct opts *o)
 	return cli_play(cl, "play", o, &play);
 }
 
+/* --- probe: npte-probe client server ------------------------------------------ */
+
+static int cmd_probe(struct cli *cl, struct opts *o)
+{
+	char ns[2][NETNS_NAME_MAX + 4];
+	static const int end[2] = {LAB_CLIENT, LAB_SERVER};
+
+	names(cl, "probe", o);
+	for (int i = 0; i < 2; i++)
+		topo_ns(topo, topo_find(topo, lab_role[end[i]]), ns[i], sizeof ns[i]);
+	return cli_probe(cl, o, "probe", ns[0], ns[1]);
+}
+
 static const struct verb verbs[] = {
 	{"create", cmd_create, spec_lab_mutate},
 	{"destroy", cmd_destroy, spec_lab_destroy},
@@ -551,6 +566,7 @@ static const struct verb verbs[] = {
 	{"show-file", cmd_show_file, spec_help},
 	{"netem", cmd_netem, spec_lab_netem},
 	{"play", cmd_play, spec_lab_play},
+	{"probe", cmd_probe, spec_lab_probe},
 	{NULL, NULL, NULL},
 };
 

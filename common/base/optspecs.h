@@ -40,8 +40,13 @@ enum {
 	O_MISSING_OK,      /* npte-netns destroy: a name already gone is fine */
 	O_KILL,            /* npte-netns destroy, npte-lab destroy: end the caller's processes in it first */
 	O_FORWARD,         /* npte-netns create: IPv4 and IPv6 forwarding on, a node that routes */
+	O_RECORD,          /* npte-probe, npte-lab probe: --json FILE */
+	O_DURATION,
+	O_LOAD,
+	O_PLOT,
+	O_SWEEP,
 };
-_Static_assert((int)O_FORWARD < (int)O_MAX, "raise O_MAX in base/args.h");
+_Static_assert((int)O_SWEEP < (int)O_MAX, "raise O_MAX in base/args.h");
 
 /* -n, -h, --wait: the mutating verbs of npte-netns, -veth, -addr, -route and npte-netem clear. */
 static const struct optspec spec_mutate[] = {OPT_DRYRUN, OPT_HELP, OPT_WAIT, OPT_END};
@@ -103,6 +108,15 @@ static const struct optspec spec_help[] = {OPT_HELP, OPT_END};
 static const struct optspec spec_run[] = {
 	OPT_DRYRUN, OPT_HELP, OPT_VERSION, OPT_WAIT, {"env", 'e', true, true, O_ENV}, OPT_END,
 };
+
+/* npte-probe FROM TO; npte-lab probe adds --prefix. --json takes a FILE here:
+ * the record is a file, the summary goes to the terminal. */
+#define OPTS_PROBE \
+	OPT_DRYRUN, OPT_HELP, OPT_WAIT, {"json", 0, true, false, O_RECORD}, \
+	{"duration", 0, true, false, O_DURATION}, {"load", 0, true, false, O_LOAD}, \
+	{"plot", 0, true, false, O_PLOT}, {"sweep", 0, true, false, O_SWEEP}
+static const struct optspec spec_probe[] = {OPTS_PROBE, OPT_VERSION, OPT_END};
+static const struct optspec spec_lab_probe[] = {OPTS_PROBE, OPT_PREFIX, OPT_END};
 
 /* npte-doctor, without permuting too. */
 static const struct optspec spec_doctor[] = {

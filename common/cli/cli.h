@@ -111,6 +111,11 @@ int cli_play(struct cli *cl, const char *verb, const struct opts *o, struct play
  * The exit code. */
 int cli_play_list(FILE *f, bool json);
 
+/* The probe of npte-probe and npte-lab probe (cli_probe.c, probe/probe.h):
+ * FROM and TO the caller's, measured, judged, printed; --json FILE written
+ * as the caller. The exit code. */
+int cli_probe(struct cli *cl, const struct opts *o, const char *verb, const char *from, const char *to);
+
 /* One note on stderr for each distinct rate word in tc's byte units (20mbps
  * is 160 Mbit/s), taken as tc takes it: a user who meant megabits sees it at
  * once. In words (blank-separated), or in every step of a schedule file. */

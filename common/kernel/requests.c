@@ -1,6 +1,7 @@
 /* The rtnetlink requests (see requests.h), laid out as iproute2 lays them out. */
 #include <net/if.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/if_link.h>
@@ -317,4 +318,104 @@ struct nlmsghdr *req_addr_dump(struct netlink *nl, void *buf, int family)
 
 	ifa->ifa_family = (unsigned char)family;
 	return h;
+}
+
+/* --- requests sent: where a packet goes (npte-probe's path) ------------------- */
+
+static int route_oif_cb(const struct nlmsghdr *h, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+
+	if (h->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	mnl_attr_for_each(a, h, sizeof *rtm)
+		if (mnl_attr_get_type(a) == RTA_OIF && mnl_attr_get_payload_len(a) >= 4)
+			*(int *)data = (int)mnl_attr_get_u32(a);
+	return 0;
+}
+
+int req_route_oif(struct netlink *nl, const struct ipaddr *dst)
+{
+	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
+	struct nlmsghdr *h = netlink_msg(nl, req.b, RTM_GETROUTE, 0);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(h, sizeof *rtm);
+	int oif = 0, rc;
+
+	rtm->rtm_family = (unsigned char)dst->family;
+	rtm->rtm_dst_len = dst->family == AF_INET ? 32 : 128;
+	mnl_attr_put(h, RTA_DST, dst->family == AF_INET ? 4 : 16, dst->a);
+	rc = netlink_request(nl, h, route_oif_cb, &oif, NULL, 0);
+	if (rc < 0)
+		return rc;
+	return oif > 0 ? oif : -ENETUNREACH;
+}
+
+static int peer_cb(const struct nlmsghdr *h, void *data)
+{
+	struct link_peer *p = data;
+	const struct nlattr *a;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	mnl_attr_for_each(a, h, sizeof(struct ifinfomsg)) {
+		int t = mnl_attr_get_type(a);
+
+		if (t == IFLA_IFNAME && mnl_attr_get_payload_len(a) <= sizeof p->ifname)
+			snprintf(p->ifname, sizeof p->ifname, "%s", mnl_attr_get_str(a));
+		else if (t == IFLA_LINK && mnl_attr_get_payload_len(a) >= 4)
+			p->peer_ifindex = (int)mnl_attr_get_u32(a);
+		else if (t == IFLA_LINK_NETNSID && mnl_attr_get_payload_len(a) >= 4)
+			p->peer_nsid = (int32_t)mnl_attr_get_u32(a);
+	}
+	return 0;
+}
+
+int req_link_peer(struct netlink *nl, int ifindex, struct link_peer *p)
+{
+	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *h = link_msg(nl, req.b, RTM_GETLINK, 0, &ifi);
+
+	memset(p, 0, sizeof *p);
+	p->peer_nsid = -1;
+	ifi->ifi_index = ifindex;
+	return netlink_request(nl, h, peer_cb, p, NULL, 0);
+}
+
+struct addrs {
+	struct ipaddr *out;
+	int max, n;
+};
+
+/* Global-scope unicast addresses only: a probe aims at what routes. */
+static int addr_cb(const struct nlmsghdr *h, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
+	struct addrs *s = data;
+	const struct nlattr *a;
+	size_t len = ifa->ifa_family == AF_INET ? 4 : 16;
+
+	if (h->nlmsg_type != RTM_NEWADDR || ifa->ifa_scope != RT_SCOPE_UNIVERSE || s->n >= s->max)
+		return 0;
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return 0;
+	mnl_attr_for_each(a, h, sizeof *ifa)
+		if (mnl_attr_get_type(a) == IFA_ADDRESS && mnl_attr_get_payload_len(a) == len) {
+			s->out[s->n].family = ifa->ifa_family;
+			memcpy(s->out[s->n].a, mnl_attr_get_payload(a), len);
+			s->n++;
+			break;
+		}
+	return 0;
+}
+
+int req_addr_list(struct netlink *nl, struct ipaddr *out, int max)
+{
+	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
+	struct addrs s = {.out = out, .max = max};
+	int rc;
+
+	rc = netlink_request(nl, req_addr_dump(nl, req.b, AF_UNSPEC), addr_cb, &s, NULL, 0);
+	return rc < 0 ? rc : s.n;
 }

@@ -82,4 +82,19 @@ int req_nsid_exists(struct netlink *nl, int32_t id);
 /* The id the namespace nsfd has in the table (-1: none). 0 or -errno. */
 int req_nsid_of(struct netlink *nl, int nsfd, int32_t *id);
 
+/* npte-probe's path: the output interface the namespace picks for dst
+ * (RTM_GETROUTE), or -errno (-ENETUNREACH: none). */
+int req_route_oif(struct netlink *nl, const struct ipaddr *dst);
+/* A link's name and, for a veth, its peer: the peer's ifindex and the id its
+ * namespace has in this one's nsid table (peer_nsid -1: same namespace or none). */
+struct link_peer {
+	char ifname[16];
+	int peer_ifindex;
+	int32_t peer_nsid;
+};
+int req_link_peer(struct netlink *nl, int ifindex, struct link_peer *p);
+/* The namespace's global-scope addresses, IPv4 and IPv6, at most max: how
+ * many, or -errno. */
+int req_addr_list(struct netlink *nl, struct ipaddr *out, int max);
+
 #endif

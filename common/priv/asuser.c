@@ -17,6 +17,8 @@
 #include <sys/syscall.h>
 #include <linux/magic.h>
 #include <sys/wait.h>
+#include <sched.h>
+#include <cap-ng.h>
 #include "priv/asuser.h"
 
 #define GROUPS_MAX 256
@@ -88,19 +90,24 @@ static int caller_groups(const struct caller *who, gid_t **out)
 /* The child becomes the caller, wholly: groups, gid, uid (which drops every
  * capability), no fd of npte's but the pipe, not dumpable (the caller could
  * otherwise ptrace a copy of npte's memory). 0 or an errno. */
-static int become_caller(const struct caller *who, int keep)
+static int caller_ids(const struct caller *who)
 {
 	gid_t *groups = NULL;
 	int ng = caller_groups(who, &groups);
 
-	if (keep > 3)
-		(void)syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U);
-	(void)syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U);
 	if (ng < 0 || setgroups((size_t)ng, groups) < 0 || setresgid(who->gid, who->gid, who->gid) < 0 ||
 	    setresuid(who->uid, who->uid, who->uid) < 0)
 		return EPERM;
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	return 0;
+}
+
+static int become_caller(const struct caller *who, int keep)
+{
+	if (keep > 3)
+		(void)syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U);
+	(void)syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U);
+	return caller_ids(who);
 }
 
 bool caller_write_all(int fd, const void *buf, size_t n)
@@ -306,4 +313,109 @@ ssize_t caller_run(const struct caller *who, void (*fn)(int wfd, void *arg), voi
 	kill(pid, SIGKILL);
 	reap(pid);
 	return got;
+}
+
+/* fds[0..n) onto 3, 4, ... (n <= 8), every other fd above 2 closed, 0 and 1
+ * on /dev/null: the child keeps nothing of npte's but what it was given, and
+ * no pipe of whoever ran npte (a test harness waits for those to close). */
+static int keep_fds(const int *fds, int n)
+{
+	int tmp[8], null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (n > 8 || null < 0)
+		return EMFILE;
+	for (int i = 0; i < n; i++)
+		if ((tmp[i] = fcntl(fds[i], F_DUPFD, 64)) < 0)
+			return errno;
+	for (int i = 0; i < n; i++)
+		if (dup2(tmp[i], 3 + i) < 0)
+			return errno;
+	if (dup2(null, 0) < 0 || dup2(null, 1) < 0)
+		return errno;
+	(void)syscall(SYS_close_range, 3U + (unsigned)n, ~0U, 0U);
+	return 0;
+}
+
+/* Nothing privileged left, checked: every capability set empty but the
+ * bounding set (already empty), NO_NEW_PRIVS; and a parent that dies takes
+ * the child along (set after the uid switch, which clears it). */
+static int nothing_left(pid_t parent)
+{
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_apply(CAPNG_SELECT_BOTH) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return EPERM;
+	capng_get_caps_process();
+	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
+		return EPERM;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		return ESRCH;
+	return 0;
+}
+
+pid_t caller_spawn(const struct caller_spawn *sp)
+{
+	pid_t parent = getpid(), pid = fork();
+	int err;
+
+	if (pid != 0)
+		return pid < 0 ? -errno : pid;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &(sigset_t){0}, NULL);
+	/* setns and the caller's cgroup through fds that keep_fds then closes */
+	err = sp->nsfd >= 0 && setns(sp->nsfd, CLONE_NEWNET) < 0 ? errno : 0;
+	if (!err && sp->state && caller_state_restore(sp->state) < 0)
+		err = EPERM;
+	if (!err)
+		err = keep_fds(sp->fds, sp->nfds);
+	if (!err && sp->who->root && !sp->who->admin)
+		err = caller_ids(sp->who);
+	if (!err && !sp->who->admin)
+		err = nothing_left(parent);
+	if (err)
+		_exit(100 + (err & 0x7f) % 27);
+	sp->fn(sp->arg);
+	_exit(0);
+}
+
+struct file_out {
+	const char *cwd, *path;
+	const void *buf;
+	size_t len;
+	mode_t umask;
+};
+
+/* In the child that is the caller: create or truncate the file, a regular
+ * one only (O_NONBLOCK: a FIFO must not hang the open), write it whole; the
+ * errno, or 0, back through wfd. */
+static void write_out(int wfd, void *arg)
+{
+	const struct file_out *o = arg;
+	struct stat st;
+	int err = 0, fd;
+
+	umask(o->umask);
+	if (o->path[0] != '/' && (!o->cwd[0] || chdir(o->cwd) < 0))
+		err = o->cwd[0] ? errno : ENOENT;
+	fd = err ? -1 : open(o->path, O_WRONLY | O_CREAT | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0666);
+	if (!err && fd < 0)
+		err = errno;
+	if (!err && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+		err = EINVAL;
+	if (!err && (ftruncate(fd, 0) < 0 || !caller_write_all(fd, o->buf, o->len) || close(fd) < 0))
+		err = errno ? errno : EIO;
+	caller_write_all(wfd, &err, sizeof err);
+}
+
+int caller_file_write(const struct caller *who, const char *cwd, mode_t mask, const char *path, const void *buf,
+		      size_t len)
+{
+	struct file_out o = {.cwd = cwd, .path = path, .buf = buf, .len = len, .umask = mask};
+	int err = EIO;
+	ssize_t got = caller_run(who, write_out, &o, &err, sizeof err, 30000);
+
+	if (got < 0)
+		return (int)got;
+	return got == (ssize_t)sizeof err ? -err : -EIO;
 }

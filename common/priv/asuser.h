@@ -55,4 +55,35 @@ bool caller_write_all(int fd, const void *buf, size_t n);
 ssize_t caller_run(const struct caller *who, void (*fn)(int wfd, void *arg), void *arg, void *buf,
 		   size_t max, int timeout_ms);
 
+/*
+ * A long-running piece of the caller's own work (npte-probe's measuring
+ * processes), started and not waited for: a child that enters the network
+ * namespace nsfd (-1: stays), takes the caller's limits, cgroup and nice
+ * value back (state, unless NULL), becomes the caller (uid, gid, groups) with
+ * every capability set empty and NO_NEW_PRIVS (checked; the administrator's
+ * child stays root), dies with npte (PR_SET_PDEATHSIG), and keeps of npte's
+ * fds only fds[0..nfds) (at most 8), renumbered 3, 4, ...; 0 and 1 are
+ * /dev/null. It runs fn(arg), then exits 0; exit 100 and up: it could not
+ * become the caller. The child's pid, or -errno; the spawner kills and reaps it.
+ */
+struct caller_spawn {
+	const struct caller *who;
+	const struct caller_state *state;
+	int nsfd;
+	const int *fds;
+	int nfds;
+	void (*fn)(void *arg);
+	void *arg;
+};
+pid_t caller_spawn(const struct caller_spawn *sp);
+
+/*
+ * len bytes of buf as the file at path, created (mode 0666 less mask, the
+ * caller's umask) or truncated by a child that is the caller, from cwd for
+ * a relative path: only where the caller may write, and owned by her. A
+ * regular file only (-EINVAL otherwise). 0 or -errno.
+ */
+int caller_file_write(const struct caller *who, const char *cwd, mode_t mask, const char *path, const void *buf,
+		      size_t len);
+
 #endif
