@@ -80,8 +80,13 @@ complete_as() {
 
 @test "verbs, options and profiles come from the binaries' own --help and --list" {
 	run complete_as alice npte-lab ''
-	[ "$output" = "$(printf '%s\n' up down status show-file create destroy netem play -h --help --version | sort)" ] ||
+	[ "$output" = "$(printf '%s\n' up down status show-file create destroy netem play probe -h --help --version | sort)" ] ||
 		{ echo "$output"; return 1; }
+	# the binaries that came after the completion complete from their --help too
+	run complete_as alice npte-gateway ''
+	[ "$output" = "$(printf '%s\n' create destroy status -h --help --version | sort)" ] || { echo "$output"; return 1; }
+	run complete_as alice npte-probe --l
+	[ "$output" = --load ] || { echo "$output"; return 1; }
 	run complete_as alice npte-netns destroy --
 	[ "$output" = "$(printf -- '--%s\n' all kill missing-ok prefix wait | sort)" ] || { echo "$output"; return 1; }
 	run complete_as alice npte-netem apply alpha if-x --child ''

@@ -92,7 +92,7 @@ Architecture: $A" ] || { echo "$output"; return 1; }
 	# maintainer scripts run (Priority required, but not Essential)
 	local deps
 	deps=$(sed 's/^Depends: //; s/ ([^)]*)//g; s/, /\n/g' <<<"$output" | sort | tr '\n' ' ')
-	[ "$deps" = "iproute2 libc6 libcap-ng0 libmnl0 libnftnl11 libnl-3-200 libnl-route-3-200 passwd sudo " ] || { echo "$output"; return 1; }
+	[ "$deps" = "iproute2 libc6 libcairo2 libcap-ng0 libiperf0 libmnl0 libnftnl11 libnl-3-200 libnl-route-3-200 passwd sudo " ] || { echo "$output"; return 1; }
 	[[ "$(dpkg-deb -f "$DEB" Recommends)" == *iperf3* ]]
 	[ "$(dpkg-deb -I "$DEB" conffiles | sort | tr '\n' ' ')" = "/etc/npte/npte.conf /etc/sudoers.d/npte " ]
 }
