@@ -242,3 +242,46 @@ print(r, ctypes.get_errno())' "$p"
 	run as alice npte-lock status
 	[[ "$output" != "locked"* ]] || { echo "$output"; return 1; }
 }
+
+@test "alice answers her probe herself: fake timestamps, copies, 60 kB replies, seqs not yet sent: no misreport" {
+	as alice npte-probe --duration 6 --load none --json /run/att/e.json client server >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local top=$! p es= port sns rc=0
+	bg_note "$BGFILE" "$top"
+	kids_wait "$top" 2
+	sns=$(sb ip netns exec server readlink /proc/self/ns/net)
+	while read -r p _; do [ "$(readlink /proc/"$p"/ns/net)" = "$sns" ] && es=$p; done <<<"$KIDS"
+	[ -n "$es" ]
+	port=$(sb ip netns exec server ss -Hunap | awk -v p="pid=$es," '$0 ~ p { n = split($4, a, ":"); print a[n] }')
+	[[ "$port" =~ ^[0-9]+$ ]] || { sb ip netns exec server ss -Hunap; return 1; }
+	# the echo server is hers: she may end it and take its port
+	sb runuser -u npte-alice -- kill -KILL "$es"
+	sb ip netns exec server runuser -u npte-alice -- timeout 12 python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+while True:
+    d, a = s.recvfrom(2048)
+    if len(d) < 16:
+        continue
+    magic, seq, t = struct.unpack("=IIq", d[:16])
+    fake = struct.pack("=IIq", magic, seq, -10**12)
+    for _ in range(3):
+        s.sendto(fake + b"x" * 60000, a)
+    for bad in (seq + 5, 0xffffffff):
+        s.sendto(struct.pack("=IIq", magic, bad, 0), a)
+' "$port" 3>&- &
+	bg_note "$BGFILE" "$!"
+	wait "$top" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$BATS_TEST_TMPDIR/out"; return 1; }
+	sb cat /run/att/e.json >"$BATS_TEST_TMPDIR/e.json"
+	local f=$BATS_TEST_TMPDIR/e.json
+	# each probe counted once however many copies came, none before it was sent
+	jq -e '.phases[0].rtt | .received <= .sent and .lost >= 0 and .lost == .sent - .received' "$f" >/dev/null ||
+		{ jq .phases[0].rtt "$f"; return 1; }
+	# her copies are duplicates (two a probe she answered), not receipts
+	jq -e '.phases[0].rtt | .duplicated >= 2 and .duplicated <= 2 * .received' "$f" >/dev/null ||
+		{ jq .phases[0].rtt "$f"; return 1; }
+	# the RTT is the probe's own clock, not the reply's timestamp (1000 s ago)
+	jq -e '.phases[0].rtt | .max_ms < 1000 and .min_ms >= 0' "$f" >/dev/null || { jq .phases[0].rtt "$f"; return 1; }
+}
