@@ -285,3 +285,24 @@ while True:
 	# the RTT is the probe's own clock, not the reply's timestamp (1000 s ago)
 	jq -e '.phases[0].rtt | .max_ms < 1000 and .min_ms >= 0' "$f" >/dev/null || { jq .phases[0].rtt "$f"; return 1; }
 }
+
+@test "the test library (npte.bash, installed): assert_verdict as alice holds on a link shaped as asked, and npte_down leaves nothing" {
+	local lib=$STAGE/run/ptest/share/npte/npte.bash
+	[ -f "$lib" ] || skip "npte.bash is not installed by this tree (the test library's branch)"
+	sb install -m 0644 "$lib" /run/att/npte.bash
+	# no root anywhere: alice's own bash, the library's sudo -n only
+	run sb runuser -u npte-alice -- env -u BATS_TEST_TMPDIR NPTE_SBIN="$P" NPTE_STATE_DIR=/run/att/state NPTE_TMPDIR=/run/att \
+		bash -c 'set -u
+		. /run/att/npte.bash
+		npte_up || exit 10
+		_npte npte-netem rate "$(npte_ns router)" "$(npte_if if-server)" 20mbit || exit 11
+		assert_verdict client server --duration 2 --load up; rc=$?
+		grep -o "\"figure\":\"throughput up\",\"verdict\":\"[a-z]*\"" "$NPTE_VERDICT_JSON"
+		npte_down || exit 12
+		exit $rc' </dev/null
+	# a judged verdict that is ok must pass: the library greps the summary for "off by"
+	[[ "$output" == *'"verdict":"ok"'* ]] || { echo "$output"; return 1; }
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	# nothing of hers is left: no namespace, no process
+	[ -z "$(sb runuser -u npte-alice -- sudo -n "$P/npte-netns" list | grep -v '^\(client\|router\|server\)$' || true)" ]
+}
