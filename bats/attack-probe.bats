@@ -306,3 +306,20 @@ while True:
 	# nothing of hers is left: no namespace, no process
 	[ -z "$(sb runuser -u npte-alice -- sudo -n "$P/npte-netns" list | grep -v '^\(client\|router\|server\)$' || true)" ]
 }
+
+@test "alice stops her own measuring processes (SIGSTOP): the root probe still ends, in bounded time, and reaps them" {
+	as alice npte-probe --duration 5 --load none client server >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local top=$! p t0 rc=0
+	bg_note "$BGFILE" "$top"
+	kids_wait "$top" 2 || { cat "$BATS_TEST_TMPDIR/out"; return 1; }
+	t0=$(date +%s)
+	while read -r p _; do sb runuser -u npte-alice -- kill -STOP "$p"; done <<<"$KIDS"
+	# the bound: the idle phase, then 10 s for the echo client's records
+	timeout 60 tail --pid="$top" -f /dev/null || { echo "the probe still runs after 60 s"; return 1; }
+	wait "$top" || rc=$?
+	[ "$rc" -eq 1 ] || { echo "rc $rc"; cat "$BATS_TEST_TMPDIR/out"; return 1; }
+	grep -q "the echo client in client gave no result" "$BATS_TEST_TMPDIR/out"
+	echo "# ended $(($(date +%s) - t0)) s after the stop" >&3
+	# stopped, they were still killed and reaped
+	kids_gone 5
+}
