@@ -50,7 +50,7 @@ rec() {
 		[ "$(rec "$f" ".verdicts[] | select(.figure == \"$fig\") | .why")" = "nothing applied" ] ||
 			{ echo "$fig: $output"; return 1; }
 	done
-	[[ "$output" == *"verdict throughput up   ok, off by "*"tolerance 10.0%"* ]]
+	[[ "$output" == *"verdict throughput up   ok, within tolerance: "*"tolerance 10.0%"* ]]
 }
 
 @test "tbf toward the client: the download is judged against it, the upload (no rate on its way) is not" {
