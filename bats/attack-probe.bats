@@ -318,7 +318,7 @@ while True:
 	timeout 60 tail --pid="$top" -f /dev/null || { echo "the probe still runs after 60 s"; return 1; }
 	wait "$top" || rc=$?
 	[ "$rc" -eq 1 ] || { echo "rc $rc"; cat "$BATS_TEST_TMPDIR/out"; return 1; }
-	grep -q "the echo client in client gave no result" "$BATS_TEST_TMPDIR/out"
+	grep -Eq "^npte-probe: probe: the echo client in client (gave no result|did not start)$" "$BATS_TEST_TMPDIR/out" || { cat "$BATS_TEST_TMPDIR/out"; return 1; }
 	echo "# ended $(($(date +%s) - t0)) s after the stop" >&3
 	# stopped, they were still killed and reaped
 	kids_gone 5
