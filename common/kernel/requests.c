@@ -308,3 +308,42 @@ struct nlmsghdr *req_addr_dump(struct netlink *nl, void *buf, int family)
 	ifa->ifa_family = (unsigned char)family;
 	return h;
 }
+
+struct veth_peer {
+	int idx;
+	int32_t nsid;
+	bool veth;
+};
+
+static int veth_peer_cb(const struct nlmsghdr *h, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+	struct veth_peer *v = data;
+	const struct nlattr *a, *k;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	v->idx = ifi->ifi_index;
+	mnl_attr_for_each(a, h, sizeof *ifi) {
+		if (mnl_attr_get_type(a) == IFLA_LINK_NETNSID && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			v->nsid = (int32_t)mnl_attr_get_u32(a);
+		if (mnl_attr_get_type(a) != IFLA_LINKINFO || mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
+			continue;
+		mnl_attr_for_each_nested(k, a)
+			if (mnl_attr_get_type(k) == IFLA_INFO_KIND && mnl_attr_validate(k, MNL_TYPE_NUL_STRING) == 0)
+				v->veth = strcmp(mnl_attr_get_str(k), "veth") == 0;
+	}
+	return MNL_CB_OK;
+}
+
+int req_veth_peer_nsid(struct netlink *nl, const char *name, int32_t *nsid)
+{
+	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
+	struct veth_peer v = {.nsid = -1};
+	int rc = netlink_request(nl, link_get(nl, req.b, name), veth_peer_cb, &v, NULL, 0);
+
+	*nsid = v.veth ? v.nsid : -1;
+	if (rc < 0)
+		return rc;
+	return v.idx > 0 ? v.idx : -ENODEV;
+}

@@ -79,4 +79,9 @@ int req_nsid_exists(struct netlink *nl, int32_t id);
 /* The id the namespace nsfd has in the table (-1: none). 0 or -errno. */
 int req_nsid_of(struct netlink *nl, int nsfd, int32_t *id);
 
+/* ifindex of name (as req_ifindex), and in *nsid the id (in the socket's
+ * nsid table) of the namespace its peer lives in when it is a veth whose
+ * peer is elsewhere; -1 otherwise. */
+int req_veth_peer_nsid(struct netlink *nl, const char *name, int32_t *nsid);
+
 #endif

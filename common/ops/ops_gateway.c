@@ -228,12 +228,13 @@ static int link_ours(struct txn *c, const struct op *op, struct netlink **nl)
 	return idx == op->made.ifindex;
 }
 
-static int host_link_del(struct txn *c, struct netlink *nl, const char *ifname)
+/* ifname, while it is still the link of ifindex want (made or probed). */
+static int host_link_del(struct txn *c, struct netlink *nl, const char *ifname, int want)
 {
 	char ext[256];
 	int idx = req_ifindex(nl, ifname), rc;
 
-	if (idx == -ENODEV)
+	if (idx == -ENODEV || (idx > 0 && idx != want))
 		return 0;
 	if (idx < 0)
 		return err_sys(&c->err, EXIT_FAIL, -idx, "%s", ifname);
@@ -254,7 +255,7 @@ static int link_apply(struct txn *c, const struct op *op, bool undo)
 
 	if (undo) {
 		rc = link_ours(c, op, &nl);
-		return rc == 1 ? host_link_del(c, nl, op->u.gw.ifname) : rc;
+		return rc == 1 ? host_link_del(c, nl, op->u.gw.ifname, op->made.ifindex) : rc;
 	}
 	if (host_of(c, &nl))
 		return c->err.code;
@@ -555,7 +556,8 @@ static int remove_apply(struct txn *c, const struct op *op, bool undo)
 	/* said after the guard: only the caller's own namespace is told of */
 	if (!(op->u.gw.flags & (GW_LINK | GW_CHAINS)))
 		return err_set(&c->err, EXIT_USAGE, "%s: no gateway", op->ns);
-	if (ns_rules_del(c, op) || host_of(c, &nl) || host_link_del(c, nl, op->u.gw.ifname))
+	if (ns_rules_del(c, op) || host_of(c, &nl) ||
+	    ((op->u.gw.flags & GW_LINK) && host_link_del(c, nl, op->u.gw.ifname, op->u.gw.link)))
 		return c->err.code;
 	/* Forwarding off before the rules that hold the uplink to the gateways go. */
 	if ((op->u.gw.flags & GW_LAST) && uplink_set(c, op->u.gw.uplink, op->u.gw.flags, "0"))
@@ -585,11 +587,14 @@ static void remove_render(FILE *f, const struct op *op, const struct txn *c, boo
 	fputs(" >/dev/null 2>&1 || ", f);
 	render_words(f, (const char *[]){"ip", "netns", "exec", op->ns, "nft", "delete", "table", "inet",
 					 NFT_TABLE, NULL});
-	/* gone already, or going, when its namespace went first (npte-netns destroy) */
-	render_cmd(f, (const char *[]){"ip", "link", "del", op->u.gw.ifname, NULL});
-	fputs(" 2>/dev/null || ! ", f);
-	render_cmd(f, (const char *[]){"ip", "link", "show", op->u.gw.ifname, NULL});
-	fputs(" >/dev/null 2>&1\n", f);
+	/* gone already, or going, when its namespace went first (npte-netns
+	 * destroy); only a host end the probe found is NS's (never a name alone) */
+	if (op->u.gw.flags & GW_LINK) {
+		render_cmd(f, (const char *[]){"ip", "link", "del", op->u.gw.ifname, NULL});
+		fputs(" 2>/dev/null || ! ", f);
+		render_cmd(f, (const char *[]){"ip", "link", "show", op->u.gw.ifname, NULL});
+		fputs(" >/dev/null 2>&1\n", f);
+	}
 	if (op->u.gw.flags & GW_LAST) {
 		if (op->u.gw.flags & GW_UP4)
 			sysctl_line(f, "ipv4", op->u.gw.uplink, "forwarding", "0", false);
@@ -617,6 +622,7 @@ static struct op *gw_op(struct plan *p, const struct op_type *t, const struct gw
 	snprintf(op->u.gw.uplink, sizeof op->u.gw.uplink, "%s", g->uplink);
 	op->u.gw.slot = g->slot;
 	op->u.gw.flags = g->flags;
+	op->u.gw.link = g->link;
 	return op;
 }
 
