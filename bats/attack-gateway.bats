@@ -127,3 +127,89 @@ host_state() {
 	! sb ip link show gw-anet 2>/dev/null
 	[ -z "$(sb nft list ruleset)" ]
 }
+
+# listen_all NS PORT: a TCP listener on all of NS's IPv4 addresses
+# until the test ends; returns once it listens.
+listen_all() {
+	sb ip netns exec "$1" perl -MIO::Socket::IP -e '
+		my $s = IO::Socket::IP->new(LocalHost => "0.0.0.0", LocalPort => $ARGV[0], Listen => 8,
+			ReuseAddr => 1) or die "listen: $@";
+		alarm 30; while (my $c = $s->accept) { print $c "hi\n"; close $c }' "$2" 3>&- &
+	bg_note "$BATS_TEST_TMPDIR/bg" $!
+	listening "$1" "$2"
+}
+
+# connects NS ADDR PORT: a TCP connection from NS (sandbox root namespace
+# when NS is -) gets through within 2 s.
+connects() {
+	if [ "$1" = - ]; then
+		sb timeout 3 nc -z -w 2 "$2" "$3"
+	else
+		sb ip netns exec "$1" timeout 3 nc -z -w 2 "$2" "$3"
+	fi
+}
+
+@test "nothing arrives unsolicited: not from the internet, not from bob's lab through the host, to alice's gateway address" {
+	command -v nc >/dev/null || skip "needs nc"
+	as alice npte-netns create anet
+	as bob npte-netns create bnet
+	as alice npte-gateway create anet
+	as bob npte-gateway create bnet
+	local a b
+	a=$(as alice npte-gateway status | awk '{print $4}')
+	b=$(as bob npte-gateway status | awk '{print $4}')
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]
+	listen_all anet 8080
+	listen_all bnet 8080
+	listen_all net 8080
+	# the control: both get out to the internet
+	connects anet 198.51.100.1 8080
+	connects bnet 198.51.100.1 8080
+	! connects net "$a" 8080
+	! connects bnet "$a" 8080
+	! connects anet "$b" 8080
+	# nor by the host's end of the other's gateway
+	! connects bnet "${a%.*}.$((${a##*.} - 1))" 8080
+	bg_end "$BATS_TEST_TMPDIR/bg"
+}
+
+@test "a router advertisement and a redirect sent from NS change nothing of the host's routes or addresses (the control: the same RA on a plain veth does)" {
+	[ -e /proc/sys/net/ipv6/conf/lo/force_forwarding ] || skip "needs Linux 6.17 (a gateway with IPv6)"
+	sb sh -c 'ip -6 addr add 2001:db8:1::2/64 dev up0 nodad && ip -n net -6 addr add 2001:db8:1::1/64 dev eth0 nodad &&
+		ip -6 route add default via 2001:db8:1::1'
+	as alice npte-netns create anet
+	as alice npte-gateway create anet
+	sb ip -6 addr show dev gw-anet | grep -q fd6e
+	sb sh -c 'ip netns add ra && ip link add ctl0 type veth peer name ctl1 netns ra &&
+		sysctl -q -w net.ipv6.conf.ctl0.accept_ra=2 net.ipv6.conf.ctl0.accept_dad=0 &&
+		ip netns exec ra sysctl -q -w net.ipv6.conf.ctl1.accept_dad=0 && ip link set ctl0 up && ip -n ra link set ctl1 up'
+	local before
+	before=$(sb sh -c 'ip -6 route show | grep -v ctl0; ip -6 addr show dev gw-anet')
+	# as root in NS (more than alice has there): an RA offering a prefix and a
+	# default route, then a redirect of the internet to NS
+	# shellcheck disable=SC2016
+	local ra='use Socket qw(:all);
+		my ($if, $kind) = @ARGV;
+		socket(my $s, AF_INET6, SOCK_RAW, 58) or die "raw: $!";
+		setsockopt($s, 41, 18, pack("i", 255)) or die;  # IPV6_MULTICAST_HOPS
+		setsockopt($s, 41, 16, pack("i", 255)) or die;  # IPV6_UNICAST_HOPS
+		my $idx = (split " ", `cat /sys/class/net/$if/ifindex`)[0];
+		my $p = $kind eq "ra"
+			? pack("CCnCCnNN", 134, 0, 0, 64, 0, 1800, 0, 0) .
+			  pack("CCCCNNN", 3, 4, 64, 0xc0, 0xffffffff, 0xffffffff, 0) . inet_pton(AF_INET6, "2001:db8:bad::")
+			: pack("CCnN", 137, 0, 0, 0) . inet_pton(AF_INET6, "fd6e:7074:6777::2") . inet_pton(AF_INET6, "2001:db8:1::1");
+		my $to = pack_sockaddr_in6(0, inet_pton(AF_INET6, $kind eq "ra" ? "ff02::1" : "fe80::1"), $idx);
+		for (1..3) { send($s, $p, 0, $to) or die "send: $!" }'
+	# fe80::1 is no one: the redirect goes to the host side by its link-local
+	local ll
+	ll=$(sb ip -6 -br addr show dev gw-anet | grep -o 'fe80::[0-9a-f:]*')
+	sb ip netns exec anet perl -e "${ra/fe80::1/$ll}" gw-host ra
+	sb ip netns exec anet perl -e "${ra/fe80::1/$ll}" gw-host redirect
+	sb ip netns exec ra perl -e "$ra" ctl1 ra
+	# the control takes the prefix: the same packets would have been taken
+	for _ in $(seq 100); do sb ip -6 route show | grep -q 2001:db8:bad && break; sleep 0.05; done
+	sb ip -6 route show | grep -q '2001:db8:bad::/64 dev ctl0'
+	sb sh -c 'ip link del ctl0'
+	diff <(echo "$before") <(sb sh -c 'ip -6 route show | grep -v ctl0; ip -6 addr show dev gw-anet')
+	! sb ip -6 route show | grep -q 'gw-anet.*2001:db8\|default.*gw-anet'
+}
