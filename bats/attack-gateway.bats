@@ -213,3 +213,29 @@ connects() {
 	diff <(echo "$before") <(sb sh -c 'ip -6 route show | grep -v ctl0; ip -6 addr show dev gw-anet')
 	! sb ip -6 route show | grep -q 'gw-anet.*2001:db8\|default.*gw-anet' || false
 }
+
+# tcp_in NS: the TCP segments NS has received.
+tcp_in() {
+	sb ip netns exec "$1" awk '/^Tcp:/ { n++ } /^Tcp:/ && n == 2 { print $11 }' /proc/net/snmp
+}
+
+@test "a source forged in NS (bob's gateway address) is not forwarded: the internet sees nothing, bob's namespace gets no replies" {
+	command -v nc >/dev/null || skip "needs nc"
+	as alice npte-netns create anet
+	as bob npte-netns create bnet
+	as alice npte-gateway create anet
+	as bob npte-gateway create bnet
+	local b
+	b=$(as bob npte-gateway status | awk '{print $4}')
+	listen_all net 8080
+	# as root in NS (more than alice has there): its own NAT gone, bob's address taken
+	sb ip netns exec anet nft delete table inet npte
+	sb ip -n anet addr add "$b/32" dev gw-host
+	# the control: alice's own address still gets out
+	connects anet 198.51.100.1 8080
+	local before
+	before=$(tcp_in bnet)
+	! sb ip netns exec anet timeout 3 nc -z -w 2 -s "$b" 198.51.100.1 8080 || false
+	[ "$(tcp_in bnet)" = "$before" ]
+	bg_end "$BATS_TEST_TMPDIR/bg"
+}

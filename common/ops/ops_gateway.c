@@ -94,16 +94,26 @@ static void chain_in(struct nft_batch *b, const char *ifn)
 	term(rule(c, NV_DROP), NM_IIF, ifn, 0);
 }
 
-/* Forwarded: to the namespace only replies; from it, out by the uplink only. */
-static void chain_fwd(struct nft_batch *b, const char *ifn, const char *up)
+/* Forwarded: to the namespace only replies; from it, out by the uplink only,
+ * and only from its own address: a source it forged (another lab's gateway
+ * address) would have the replies forwarded, as replies, to that lab. */
+static void chain_fwd(struct nft_batch *b, const struct op *op)
 {
+	const char *ifn = op->u.gw.ifname, *up = op->u.gw.uplink;
 	struct nft_chain *c = chain(b, ifn, "-fwd", NH_FORWARD);
 	struct nft_rule *r = rule(c, NV_ACCEPT);
 
 	term(r, NM_OIF, ifn, 0), term(r, NM_CT_REPLY, NULL, 0);
 	term(rule(c, NV_DROP), NM_OIF, ifn, 0);
-	r = rule(c, NV_ACCEPT);
-	term(r, NM_IIF, ifn, 0), term(r, NM_OIF, up, 0);
+	for (int i = 0; i < ((op->u.gw.flags & GW_V6) ? 2 : 1); i++) {
+		struct ipaddr a;
+
+		gw_addr(op->u.gw.slot, i ? AF_INET6 : AF_INET, false, &a);
+		r = rule(c, NV_ACCEPT);
+		term(r, NM_IIF, ifn, 0), term(r, NM_OIF, up, 0);
+		term(r, NM_SADDR, NULL, i ? NFPROTO_IPV6 : NFPROTO_IPV4);
+		memcpy(r->t[r->n - 1].addr, a.a, sizeof r->t[r->n - 1].addr);
+	}
 	term(rule(c, NV_DROP), NM_IIF, ifn, 0);
 }
 
@@ -128,7 +138,7 @@ static void host_batch(const struct op *op, struct nft_batch *b)
 	memset(b, 0, sizeof *b);
 	b->add_table = true;
 	chain_in(b, ifn);
-	chain_fwd(b, ifn, up);
+	chain_fwd(b, op);
 	r = rule(chain(b, ifn, "-nat", NH_POSTROUTING), NV_MASQ);
 	term(r, NM_IIF, ifn, 0), term(r, NM_OIF, up, 0);
 	if (op->u.gw.flags & GW_UP4)
