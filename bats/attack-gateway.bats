@@ -239,3 +239,28 @@ tcp_in() {
 	[ "$(tcp_in bnet)" = "$before" ]
 	bg_end "$BATS_TEST_TMPDIR/bg"
 }
+
+@test "a chain root put in inet npte under a gateway's name: create refuses, and root's chain and rule survive the rollback" {
+	as alice npte-netns create anet
+	sb sh -c 'nft add table inet npte && nft add chain inet npte gw-anet-fwd && nft add rule inet npte gw-anet-fwd counter'
+	local before
+	before=$(host_state)
+	run as alice npte-gateway create anet
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"nf_tables"* ]] || { echo "$output"; return 1; }
+	diff <(echo "$before") <(host_state)
+	sb nft list chain inet npte gw-anet-fwd | grep -q counter
+}
+
+@test "a base chain root put in inet npte under a gateway's name, same hook: create refuses, root's chain survives" {
+	as alice npte-netns create anet
+	sb sh -c "nft add table inet npte && nft add chain inet npte gw-anet-fwd '{ type filter hook forward priority 0; policy accept; }' &&
+		nft add rule inet npte gw-anet-fwd counter"
+	local before
+	before=$(host_state)
+	run as alice npte-gateway create anet
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"table inet npte has chains of gw-anet already"* ]] || { echo "$output"; return 1; }
+	diff <(echo "$before") <(host_state)
+	sb nft list chain inet npte gw-anet-fwd | grep -q counter
+}
