@@ -264,3 +264,34 @@ tcp_in() {
 	diff <(echo "$before") <(host_state)
 	sb nft list chain inet npte gw-anet-fwd | grep -q counter
 }
+
+@test "no address of the host answers NS: a listener on every address by the host end's link-local, another interface's address, ping (the controls: the internet reaches them)" {
+	command -v nc >/dev/null || skip "needs nc"
+	[ -e /proc/sys/net/ipv6/conf/lo/force_forwarding ] || skip "needs Linux 6.17 (a gateway with IPv6)"
+	sb sh -c 'ip -6 addr add 2001:db8:1::2/64 dev up0 nodad && ip -n net -6 addr add 2001:db8:1::1/64 dev eth0 nodad &&
+		ip -6 route add default via 2001:db8:1::1 &&
+		ip link add br-lan type bridge && ip addr add 192.0.2.1/24 dev br-lan && ip link set br-lan up &&
+		ip -n net route add 192.0.2.0/24 via 198.51.100.2'
+	as alice npte-netns create anet
+	as alice npte-gateway create anet
+	sb perl -MIO::Socket::IP -e 'my $s = IO::Socket::IP->new(LocalHost => "::", LocalPort => 9091, Listen => 8,
+		ReuseAddr => 1, V6Only => 0) or die "listen: $@"; alarm 30; while (my $c = $s->accept) { close $c }' 3>&- &
+	bg_note "$BATS_TEST_TMPDIR/bg" $!
+	for _ in $(seq 50); do sb ss -Hltn "sport = :9091" | grep -q . && break; sleep 0.1; done
+	local ll
+	ll=$(sb ip -6 -br addr show dev gw-anet | grep -o 'fe80::[0-9a-f:]*')
+	[ -n "$ll" ]
+	# the controls
+	connects net 192.0.2.1 9091
+	connects net 198.51.100.2 9091
+	sb ip netns exec net ping -c 1 -W 2 198.51.100.2 >/dev/null
+	# from NS: none
+	! connects anet 192.0.2.1 9091 || false
+	! connects anet 198.51.100.2 9091 || false
+	! connects anet "$ll%gw-host" 9091 || false
+	! connects anet 2001:db8:1::2 9091 || false
+	! sb ip netns exec anet ping -c 1 -W 1 100.64.0.1 >/dev/null || false
+	! sb ip netns exec anet ping -c 1 -W 1 192.0.2.1 >/dev/null || false
+	! sb ip netns exec anet ping -6 -c 1 -W 1 "$ll%gw-host" >/dev/null || false
+	bg_end "$BATS_TEST_TMPDIR/bg"
+}
