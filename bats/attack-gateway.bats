@@ -295,3 +295,19 @@ tcp_in() {
 	! sb ip netns exec anet ping -6 -c 1 -W 1 "$ll%gw-host" >/dev/null || false
 	bg_end "$BATS_TEST_TMPDIR/bg"
 }
+
+@test "a hostile name through sudo (^U, ESC [201~, OSC 52, a quote, UTF-8): exit 2, one printable line, no script, nothing changes" {
+	local before n
+	before=$(host_state)
+	for n in $'a\025b' $'a\e[201~' $'a\e]52;c;aWQK\a' "a'b" $'a\xc3\xa9' 'gw-x'; do
+		for verb in create "create -n" destroy "destroy -n"; do
+			# shellcheck disable=SC2086
+			run as alice npte-gateway $verb "$n"
+			[ "$status" -eq 2 ] || { echo "$verb $n: $output"; return 1; }
+			[ "${#lines[@]}" -eq 1 ]
+			! printf '%s' "$output" | LC_ALL=C grep -q '[^[:print:]]' || false
+			[[ "$output" != *"#!/bin/sh"* ]]
+		done
+	done
+	diff <(echo "$before") <(host_state)
+}
