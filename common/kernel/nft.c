@@ -103,25 +103,43 @@ static int ct_reply(struct nftnl_rule *r)
 	return rc;
 }
 
+/* LEN bytes at OFF of the header BASE, then cmp eq against data. */
+static int payload_cmp(struct nftnl_rule *r, uint32_t base, uint32_t off, const void *data, uint32_t len)
+{
+	struct nftnl_expr *p = nftnl_expr_alloc("payload");
+
+	if (!p)
+		return -ENOMEM;
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_rule_add_expr(r, p);
+	return expr_add(r, cmp(NFT_CMP_EQ, data, len));
+}
+
 /* icmpv6 type T: nfproto ipv6, l4proto icmpv6, the first byte of the header. */
 static int icmp6_type(struct nftnl_rule *r, unsigned type)
 {
 	uint8_t proto = NFPROTO_IPV6, l4 = IPPROTO_ICMPV6, t = (uint8_t)type;
-	struct nftnl_expr *p;
 	int rc;
 
 	if ((rc = meta_cmp(r, NFT_META_NFPROTO, NFT_CMP_EQ, &proto, 1)) ||
 	    (rc = meta_cmp(r, NFT_META_L4PROTO, NFT_CMP_EQ, &l4, 1)))
 		return rc;
-	p = nftnl_expr_alloc("payload");
-	if (!p)
-		return -ENOMEM;
-	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_TRANSPORT_HEADER);
-	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_OFFSET, 0);
-	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_LEN, 1);
-	nftnl_rule_add_expr(r, p);
-	return expr_add(r, cmp(NFT_CMP_EQ, &t, 1));
+	return payload_cmp(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, &t, 1);
+}
+
+/* ip saddr A / ip6 saddr A: nfproto, then the network header's source. */
+static int saddr(struct nftnl_rule *r, const struct nft_term *t)
+{
+	uint8_t proto = (uint8_t)t->arg;
+	bool v4 = t->arg == NFPROTO_IPV4;
+	int rc;
+
+	if ((rc = meta_cmp(r, NFT_META_NFPROTO, NFT_CMP_EQ, &proto, 1)))
+		return rc;
+	return payload_cmp(r, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, t->addr, v4 ? 4 : 16);
 }
 
 static int term_add(struct nftnl_rule *r, const struct nft_term *t)
@@ -135,6 +153,7 @@ static int term_add(struct nftnl_rule *r, const struct nft_term *t)
 	case NM_CT_REPLY: return ct_reply(r);
 	case NM_ICMP6: return icmp6_type(r, t->arg);
 	case NM_PROTO: return meta_cmp(r, NFT_META_NFPROTO, NFT_CMP_EQ, &proto, 1);
+	case NM_SADDR: return saddr(r, t);
 	}
 	return -EINVAL;
 }
@@ -382,6 +401,14 @@ static void term_text(FILE *f, const struct nft_term *t)
 	case NM_CT_REPLY: fputs("ct state established,related ", f); break;
 	case NM_ICMP6: fprintf(f, "icmpv6 type %u ", t->arg); break;
 	case NM_PROTO: fprintf(f, "meta nfproto %s ", t->arg == NFPROTO_IPV4 ? "ipv4" : "ipv6"); break;
+	case NM_SADDR: {
+		char a[INET6_ADDRSTRLEN] = "";
+		bool v4 = t->arg == NFPROTO_IPV4;
+
+		inet_ntop(v4 ? AF_INET : AF_INET6, t->addr, a, sizeof a);
+		fprintf(f, "%s saddr %s ", v4 ? "ip" : "ip6", a);
+		break;
+	}
 	}
 }
 

@@ -23,6 +23,7 @@ enum nft_match {
 	NM_CT_REPLY, /* ct state established,related */
 	NM_ICMP6,    /* icmpv6 type NUM (arg: 135 solicit, 136 advert) */
 	NM_PROTO,    /* meta nfproto ipv4 (arg 2) / ipv6 (arg 10) */
+	NM_SADDR,    /* ip saddr ADDR (arg 2) / ip6 saddr ADDR (arg 10) */
 };
 enum nft_verdict { NV_ACCEPT, NV_DROP, NV_MASQ };
 
@@ -30,6 +31,7 @@ struct nft_term {
 	enum nft_match m;
 	char name[16]; /* an interface name or prefix (validated by the builder) */
 	unsigned arg;
+	unsigned char addr[16]; /* NM_SADDR: 4 or 16 bytes, network order */
 };
 
 #define NFT_TERMS_MAX 4

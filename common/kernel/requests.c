@@ -351,14 +351,26 @@ int req_route_oif(struct netlink *nl, const struct ipaddr *dst)
 	return oif > 0 ? oif : -ENETUNREACH;
 }
 
+static bool kind_is_veth(const struct nlattr *linkinfo)
+{
+	const struct nlattr *k;
+
+	mnl_attr_for_each_nested(k, linkinfo)
+		if (mnl_attr_get_type(k) == IFLA_INFO_KIND && mnl_attr_validate(k, MNL_TYPE_NUL_STRING) == 0)
+			return strcmp(mnl_attr_get_str(k), "veth") == 0;
+	return false;
+}
+
 static int peer_cb(const struct nlmsghdr *h, void *data)
 {
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
 	struct link_peer *p = data;
 	const struct nlattr *a;
 
 	if (h->nlmsg_type != RTM_NEWLINK)
 		return 0;
-	mnl_attr_for_each(a, h, sizeof(struct ifinfomsg)) {
+	p->ifindex = ifi->ifi_index;
+	mnl_attr_for_each(a, h, sizeof *ifi) {
 		int t = mnl_attr_get_type(a);
 
 		if (t == IFLA_IFNAME && mnl_attr_get_payload_len(a) <= sizeof p->ifname)
@@ -367,6 +379,8 @@ static int peer_cb(const struct nlmsghdr *h, void *data)
 			p->peer_ifindex = (int)mnl_attr_get_u32(a);
 		else if (t == IFLA_LINK_NETNSID && mnl_attr_get_payload_len(a) >= 4)
 			p->peer_nsid = (int32_t)mnl_attr_get_u32(a);
+		else if (t == IFLA_LINKINFO && mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+			p->veth = kind_is_veth(a);
 	}
 	return 0;
 }
@@ -381,6 +395,18 @@ int req_link_peer(struct netlink *nl, int ifindex, struct link_peer *p)
 	p->peer_nsid = -1;
 	ifi->ifi_index = ifindex;
 	return netlink_request(nl, h, peer_cb, p, NULL, 0);
+}
+
+int req_veth_peer_nsid(struct netlink *nl, const char *name, int32_t *nsid)
+{
+	static union { struct nlmsghdr h; char b[RTREQ_BUF]; } req;
+	struct link_peer p = {.peer_nsid = -1};
+	int rc = netlink_request(nl, link_get(nl, req.b, name), peer_cb, &p, NULL, 0);
+
+	*nsid = p.veth ? p.peer_nsid : -1;
+	if (rc < 0)
+		return rc;
+	return p.ifindex > 0 ? p.ifindex : -ENODEV;
 }
 
 struct addrs {

@@ -89,12 +89,18 @@ int req_route_oif(struct netlink *nl, const struct ipaddr *dst);
  * namespace has in this one's nsid table (peer_nsid -1: same namespace or none). */
 struct link_peer {
 	char ifname[16];
+	int ifindex;
 	int peer_ifindex;
 	int32_t peer_nsid;
+	bool veth;
 };
 int req_link_peer(struct netlink *nl, int ifindex, struct link_peer *p);
 /* The namespace's global-scope addresses, IPv4 and IPv6, at most max: how
  * many, or -errno. */
 int req_addr_list(struct netlink *nl, struct ipaddr *out, int max);
+/* ifindex of name (as req_ifindex), and in *nsid the id (in the socket's
+ * nsid table) of the namespace its peer lives in when it is a veth whose
+ * peer is elsewhere; -1 otherwise. */
+int req_veth_peer_nsid(struct netlink *nl, const char *name, int32_t *nsid);
 
 #endif

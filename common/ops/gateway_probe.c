@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
 #include "base/escape.h"
+#include "kernel/netns.h"
 #include "kernel/nft.h"
 #include "kernel/requests.h"
 #include "ops/ops.h"
@@ -282,6 +283,32 @@ int gw_probe_create(struct txn *c, const char *ns, struct gw_info *g)
 	return free_slot(c, nl, &g->slot);
 }
 
+/* The ifindex of ifn when it is NS's gateway's host end: a veth whose peer
+ * lives in NS, by the host's id of NS. 0 otherwise: a host interface that only
+ * has the name (root's own gw-lan, say) is never npte's to remove, and one
+ * whose namespace is gone from its name goes when that namespace ends. */
+static int host_end(struct txn *c, struct netlink *nl, const char *ns, const char *ifn)
+{
+	struct nshandle *h;
+	int32_t peer, id;
+	int idx = req_veth_peer_nsid(nl, ifn, &peer), rc;
+
+	if (idx == -ENODEV)
+		return 0;
+	if (idx < 0)
+		return err_sys(&c->err, EXIT_FAIL, -idx, "%s", ifn);
+	if (peer < 0)
+		return 0;
+	rc = txn_ns(c, ns, &h);
+	if (rc == -ENOENT || rc == -ENOTNS)
+		return 0;
+	if (rc < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", ns);
+	if ((rc = req_nsid_of(nl, h->fd, &id)) < 0)
+		return err_sys(&c->err, EXIT_FAIL, -rc, "%s: its id on the host", ns);
+	return id == peer ? idx : 0;
+}
+
 /* Is chain a gateway's other than ifn's and those of gone[]? */
 static bool other_gw(const char *chain, const char *ifn, char (*gone)[16], int ngone)
 {
@@ -312,12 +339,11 @@ int gw_probe_destroy(struct txn *c, const char *ns, struct gw_info *g, char (*go
 	gw_ifname(ifn, sizeof ifn, ns);
 	if ((rc = txn_host(c, &nl)) < 0)
 		return err_sys(&c->err, EXIT_FAIL, -rc, "netlink socket"), -1;
-	rc = req_ifindex(nl, ifn);
-	if (rc < 0 && rc != -ENODEV)
-		return err_sys(&c->err, EXIT_FAIL, -rc, "%s", ifn), -1;
-	link = rc >= 0;
+	if ((rc = host_end(c, nl, ns, ifn)) < 0)
+		return -1;
+	link = rc > 0;
 	if (link)
-		g->flags |= GW_LINK;
+		g->flags |= GW_LINK, g->link = rc;
 	n = read_chains();
 	if (n < 0)
 		return err_sys(&c->err, EXIT_FAIL, -n, "read table inet %s", NFT_TABLE), -1;

@@ -121,6 +121,7 @@ struct gw_info {
 	const char *ns;
 	char uplink[IFNAME_MAX + 1];
 	unsigned slot, flags;
+	int link; /* destroy: the ifindex of the host's end, when GW_LINK */
 };
 void gw_ifname(char *buf, size_t n, const char *ns);
 void gw_addr(unsigned slot, int family, bool host, struct ipaddr *a);

@@ -94,16 +94,26 @@ static void chain_in(struct nft_batch *b, const char *ifn)
 	term(rule(c, NV_DROP), NM_IIF, ifn, 0);
 }
 
-/* Forwarded: to the namespace only replies; from it, out by the uplink only. */
-static void chain_fwd(struct nft_batch *b, const char *ifn, const char *up)
+/* Forwarded: to the namespace only replies; from it, out by the uplink only,
+ * and only from its own address: a source it forged (another lab's gateway
+ * address) would have the replies forwarded, as replies, to that lab. */
+static void chain_fwd(struct nft_batch *b, const struct op *op)
 {
+	const char *ifn = op->u.gw.ifname, *up = op->u.gw.uplink;
 	struct nft_chain *c = chain(b, ifn, "-fwd", NH_FORWARD);
 	struct nft_rule *r = rule(c, NV_ACCEPT);
 
 	term(r, NM_OIF, ifn, 0), term(r, NM_CT_REPLY, NULL, 0);
 	term(rule(c, NV_DROP), NM_OIF, ifn, 0);
-	r = rule(c, NV_ACCEPT);
-	term(r, NM_IIF, ifn, 0), term(r, NM_OIF, up, 0);
+	for (int i = 0; i < ((op->u.gw.flags & GW_V6) ? 2 : 1); i++) {
+		struct ipaddr a;
+
+		gw_addr(op->u.gw.slot, i ? AF_INET6 : AF_INET, false, &a);
+		r = rule(c, NV_ACCEPT);
+		term(r, NM_IIF, ifn, 0), term(r, NM_OIF, up, 0);
+		term(r, NM_SADDR, NULL, i ? NFPROTO_IPV6 : NFPROTO_IPV4);
+		memcpy(r->t[r->n - 1].addr, a.a, sizeof r->t[r->n - 1].addr);
+	}
 	term(rule(c, NV_DROP), NM_IIF, ifn, 0);
 }
 
@@ -128,7 +138,7 @@ static void host_batch(const struct op *op, struct nft_batch *b)
 	memset(b, 0, sizeof *b);
 	b->add_table = true;
 	chain_in(b, ifn);
-	chain_fwd(b, ifn, up);
+	chain_fwd(b, op);
 	r = rule(chain(b, ifn, "-nat", NH_POSTROUTING), NV_MASQ);
 	term(r, NM_IIF, ifn, 0), term(r, NM_OIF, up, 0);
 	if (op->u.gw.flags & GW_UP4)
@@ -228,12 +238,13 @@ static int link_ours(struct txn *c, const struct op *op, struct netlink **nl)
 	return idx == op->made.ifindex;
 }
 
-static int host_link_del(struct txn *c, struct netlink *nl, const char *ifname)
+/* ifname, while it is still the link of ifindex want (made or probed). */
+static int host_link_del(struct txn *c, struct netlink *nl, const char *ifname, int want)
 {
 	char ext[256];
 	int idx = req_ifindex(nl, ifname), rc;
 
-	if (idx == -ENODEV)
+	if (idx == -ENODEV || (idx > 0 && idx != want))
 		return 0;
 	if (idx < 0)
 		return err_sys(&c->err, EXIT_FAIL, -idx, "%s", ifname);
@@ -254,7 +265,7 @@ static int link_apply(struct txn *c, const struct op *op, bool undo)
 
 	if (undo) {
 		rc = link_ours(c, op, &nl);
-		return rc == 1 ? host_link_del(c, nl, op->u.gw.ifname) : rc;
+		return rc == 1 ? host_link_del(c, nl, op->u.gw.ifname, op->made.ifindex) : rc;
 	}
 	if (host_of(c, &nl))
 		return c->err.code;
@@ -555,7 +566,8 @@ static int remove_apply(struct txn *c, const struct op *op, bool undo)
 	/* said after the guard: only the caller's own namespace is told of */
 	if (!(op->u.gw.flags & (GW_LINK | GW_CHAINS)))
 		return err_set(&c->err, EXIT_USAGE, "%s: no gateway", op->ns);
-	if (ns_rules_del(c, op) || host_of(c, &nl) || host_link_del(c, nl, op->u.gw.ifname))
+	if (ns_rules_del(c, op) || host_of(c, &nl) ||
+	    ((op->u.gw.flags & GW_LINK) && host_link_del(c, nl, op->u.gw.ifname, op->u.gw.link)))
 		return c->err.code;
 	/* Forwarding off before the rules that hold the uplink to the gateways go. */
 	if ((op->u.gw.flags & GW_LAST) && uplink_set(c, op->u.gw.uplink, op->u.gw.flags, "0"))
@@ -585,11 +597,14 @@ static void remove_render(FILE *f, const struct op *op, const struct txn *c, boo
 	fputs(" >/dev/null 2>&1 || ", f);
 	render_words(f, (const char *[]){"ip", "netns", "exec", op->ns, "nft", "delete", "table", "inet",
 					 NFT_TABLE, NULL});
-	/* gone already, or going, when its namespace went first (npte-netns destroy) */
-	render_cmd(f, (const char *[]){"ip", "link", "del", op->u.gw.ifname, NULL});
-	fputs(" 2>/dev/null || ! ", f);
-	render_cmd(f, (const char *[]){"ip", "link", "show", op->u.gw.ifname, NULL});
-	fputs(" >/dev/null 2>&1\n", f);
+	/* gone already, or going, when its namespace went first (npte-netns
+	 * destroy); only a host end the probe found is NS's (never a name alone) */
+	if (op->u.gw.flags & GW_LINK) {
+		render_cmd(f, (const char *[]){"ip", "link", "del", op->u.gw.ifname, NULL});
+		fputs(" 2>/dev/null || ! ", f);
+		render_cmd(f, (const char *[]){"ip", "link", "show", op->u.gw.ifname, NULL});
+		fputs(" >/dev/null 2>&1\n", f);
+	}
 	if (op->u.gw.flags & GW_LAST) {
 		if (op->u.gw.flags & GW_UP4)
 			sysctl_line(f, "ipv4", op->u.gw.uplink, "forwarding", "0", false);
@@ -617,6 +632,7 @@ static struct op *gw_op(struct plan *p, const struct op_type *t, const struct gw
 	snprintf(op->u.gw.uplink, sizeof op->u.gw.uplink, "%s", g->uplink);
 	op->u.gw.slot = g->slot;
 	op->u.gw.flags = g->flags;
+	op->u.gw.link = g->link;
 	return op;
 }
 

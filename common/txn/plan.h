@@ -109,6 +109,7 @@ struct op {
 			char ifname[IFNAME_MAX + 1]; /* gw-NS, the host's end */
 			char uplink[IFNAME_MAX + 1]; /* the host's default route's interface */
 			unsigned slot, flags;        /* the pool's slot; GW_* of ops.h */
+			int link;                    /* remove: the host's end's ifindex, probed */
 		} gw;
 		struct qdisc_args qdisc;                                  /* root replace, clear */
 		struct {                                                  /* check memory */
