@@ -304,7 +304,7 @@ long_tbf() {
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[[ "$output" == *"undid 1 operation"* && "$output" != *"unreadable"* && "$output" != *skipped* ]] ||
 		{ echo "$output"; return 1; }
-	! sb ip netns exec a tc qdisc show dev lo | grep -q tbf
+	! sb ip netns exec a tc qdisc show dev lo | grep -q tbf || false
 	run sb test -e /run/npte/journal
 	[ "$status" -ne 0 ]
 	run sb test -e /run/npte/journal.bad

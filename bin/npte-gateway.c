@@ -51,18 +51,15 @@ static const char *one_ns(struct cli *cl, const char *verb, struct opts *o)
 	return cli_netns(verb, o->pos[0]);
 }
 
+static bool v4_only;
+
 static int build_create(struct plan *p, struct txn *c, void *arg)
 {
 	struct gw_info g;
 
 	if (gw_probe_create(c, arg, &g))
 		return c->err.code;
-	/* a user who asked for a way out must learn it has no IPv6 half, and why */
-	if (!(g.flags & GW_V6))
-		fprintf(stderr, "npte-gateway: create: %s: IPv4 only: %s\n", (const char *)arg,
-			access("/proc/sys/net/ipv6/conf/lo/force_forwarding", F_OK) == 0
-				? "the host has no IPv6 default route by its IPv4 uplink"
-				: "this kernel has no per-interface IPv6 forwarding (force_forwarding, Linux 6.17)");
+	v4_only = !(g.flags & GW_V6);
 	plan_gateway_create(p, &g);
 	return 0;
 }
@@ -85,7 +82,14 @@ static int cmd_create(struct cli *cl, struct opts *o)
 	plan_guard_owned(cl->plan, "create", ns, 0);
 	cl->build = build_create;
 	cl->build_arg = ns;
-	return cli_run(cl, "create", o);
+	int rc = cli_run(cl, "create", o);
+	/* told once it is made (or previewed), never before a refusal */
+	if (rc == 0 && v4_only)
+		fprintf(stderr, "npte-gateway: create: %s: IPv4 only: %s\n", ns,
+			access("/proc/sys/net/ipv6/conf/lo/force_forwarding", F_OK) == 0
+				? "the host has no IPv6 default route by its IPv4 uplink"
+				: "this kernel has no per-interface IPv6 forwarding (force_forwarding, Linux 6.17)");
+	return rc;
 }
 
 static int cmd_destroy(struct cli *cl, struct opts *o)
