@@ -106,14 +106,19 @@ echo_ok() {
 }
 
 # The issue asks for each flow at 10 Mbit/s within 25% (Jain >= 0.95). With tbf's
-# plain FIFO and no base RTT on this host, two cubic flows measured 5.5/14.2 and
-# 6.2/12.9 Mbit/s (Jain 0.84, 0.89): the FIFO, not npte, decides the split. So the
-# test holds what a bottleneck must do (the sum at the tbf rate, neither flow
-# starved) and prints Jain's index; docs/testing.md has the figures.
-# The clients run 20 s and omit the first 5 (-O): with no base RTT on the host
-# path the two cubic flows take seconds after slow start to even out, and most
-# 12 s runs ended before they had (Jain 0.91-0.93). The longer run narrows the
-# split but does not remove it. Received bytes, from the receivers' report.
+# plain FIFO and no base RTT on this host, the first, 12 s runs measured
+# 5.5/14.2 and 6.2/12.9 Mbit/s (Jain 0.84, 0.89): the FIFO, not npte, decides
+# the split. (Those runs named no congestion control: a new namespace takes
+# the host's default, which on this host is bbr, not cubic.) So this test
+# holds what a bottleneck must do (the sum near the tbf rate, neither flow
+# starved) and prints Jain's index; vm/dumbbell.bats judges the issue's bound
+# in the VM lane, through netem with a 20 ms round trip. docs/testing.md has
+# the figures of both.
+# The clients run 20 s and omit the first 5 (-O), both cubic: with no base
+# RTT on the host path two flows take seconds after slow start to even out,
+# and most 12 s runs (3 s omitted) ended before they had (Jain 0.84-0.93, one
+# 0.996). The longer run narrows the split but does not remove it. Received
+# bytes, from the receivers' report.
 @test "issue 24: dumbbell: two TCP flows through the 20 Mbit/s tbf bottleneck: together at its rate, each at least 4 Mbit/s" {
 	command -v iperf3 >/dev/null || skip "iperf3 is not installed (make deps installs it)"
 	sb npte-lab up dumbbell
@@ -128,9 +133,11 @@ echo_ok() {
 	sb ip netns exec s2 timeout 60 iperf3 -c 10.2.2.2 -p 5201 -t 20 -O 5 -C cubic -J >"$t/f2.json" 3>&- &
 	local p2=$!
 	wait "$p1" "$p2"
-	local a b
-	a=$(jq '.end.sum_received.bits_per_second / 1e6' "$t/f1.json")
-	b=$(jq '.end.sum_received.bits_per_second / 1e6' "$t/f2.json")
+	local a b ca cb
+	read -r a ca < <(jq -r '"\(.end.sum_received.bits_per_second / 1e6) \(.end.sender_tcp_congestion)"' "$t/f1.json")
+	read -r b cb < <(jq -r '"\(.end.sum_received.bits_per_second / 1e6) \(.end.sender_tcp_congestion)"' "$t/f2.json")
+	# the flows are cubic, as said above (a namespace's default is the host's: bbr here)
+	[ "$ca" = cubic ] && [ "$cb" = cubic ] || { echo "congestion control: $ca and $cb, want cubic"; return 1; }
 	# Each flow at least 4 Mbit/s: the issue's 25% and Jain >= 0.95 missed
 	# in 3 of 19 runs (low 6.22 Mbit/s, Jain 0.896), so a tighter judge
 	# would flake on this loaded machine; see docs/testing.md.

@@ -4,7 +4,8 @@
 # TAP comments, so the lane's output records what was measured.
 
 # From setup_file: the sandbox (and a second one with FAITHFUL2=1), each with
-# a lab; skips the whole file where the kernel has no netem.
+# a lab (LIVE_LAB=FILE: that topology file up instead of the built-in lab);
+# skips the whole file where the kernel has no netem.
 live_setup_file() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 	export TOP
@@ -26,7 +27,11 @@ live_setup_file() {
 		export LIVE_SKIP="kernel has no sch_netem: runs in the VM lane (make vmcheck)"
 		return 0
 	fi
-	sb npte-lab create >/dev/null
+	if [ -n "${LIVE_LAB:-}" ]; then
+		sb npte-lab up "$LIVE_LAB" >/dev/null
+	else
+		sb npte-lab create >/dev/null
+	fi
 	[ -z "${FAITHFUL2:-}" ] || sb2 npte-lab create >/dev/null
 }
 
