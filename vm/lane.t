@@ -22,7 +22,7 @@ my $vm = "$top/build/vm";
 # SUITE+SUITE: side by side in the VM (see vm/init)
 my @groups = split ' ', ($ENV{NPTE_VM_SUITES} // 'vm/live.bats');
 my @suites = map { split /\+/ } @groups;
-my $limit = $ENV{NPTE_VM_TIMEOUT} // 900;
+my $limit = $ENV{NPTE_VM_TIMEOUT} // 1500;
 my $smp = $ENV{NPTE_VM_SMP} // 2;
 my $n = 0;
 
