@@ -180,13 +180,19 @@ router gw-router gw-host 100.64.0.2 fd6e:7074:6777::2" ] || { echo "$output"; re
 	[ -z "$output" ]
 }
 
-@test "gateway: npte-netns destroy and npte-lab destroy of a namespace with a gateway remove the gateway" {
-	need_ff
+# router_and_gated_other: namespace router, the state in $before, then a
+# namespace other with a gateway: what a removal of other must undo.
+router_and_gated_other() {
 	sb npte-netns create router
-	local before
 	before=$(gw_state)
 	sb npte-netns create other
 	sb npte-gateway create other
+}
+
+@test "gateway: npte-netns destroy and npte-lab destroy of a namespace with a gateway remove the gateway" {
+	need_ff
+	local before
+	router_and_gated_other
 	sb npte-netns destroy other
 	diff <(echo "$before") <(gw_state)
 	sb npte-netns destroy router
@@ -306,11 +312,8 @@ nlines() {
 
 @test "gateway: gc removes what a namespace deleted behind npte's back left of its gateway" {
 	need_ff
-	sb npte-netns create router
 	local before
-	before=$(gw_state)
-	sb npte-netns create other
-	sb npte-gateway create other
+	router_and_gated_other
 	# its host end goes with it; its rules and the uplink's forwarding stay
 	sb ip netns del other
 	# the kernel ends the namespace (and the veth) a moment later: wait for that sign
